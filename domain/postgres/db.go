@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clubcrm/clubcrm/domain"
+)
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	pool  *pgxpool.Pool
+	log   *slog.Logger
+	clock domain.Clock
+}
+
+// Option configures a DB.
+type Option func(*DB)
+
+// WithClock sets the clock used for timestamps the store decides (expiries,
+// "now" in queries). Defaults to the system clock.
+func WithClock(c domain.Clock) Option { return func(db *DB) { db.clock = c } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.log = l } }
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", redactErr(err))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database at %s: %w", cfg.ConnConfig.Host, err)
+	}
+	return New(pool, opts...), nil
+}
+
+// New wraps an existing pool.
+func New(pool *pgxpool.Pool, opts ...Option) *DB {
+	db := &DB{pool: pool, log: slog.New(slog.DiscardHandler), clock: domain.SystemClock{}}
+	for _, o := range opts {
+		o(db)
+	}
+	return db
+}
+
+// Pool exposes the pool for the few callers that need pgx directly (asynq's
+// neighbours in tests, benchmarks). Application code uses DB's methods.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Clock returns the store's clock.
+func (db *DB) Clock() domain.Clock { return db.clock }
+
+// Close closes the pool.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+var (
+	_ querier = (*pgxpool.Pool)(nil)
+	_ querier = (pgx.Tx)(nil)
+)
+
+// inTx runs fn in a transaction, committing if it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, fn)
+}
+
+// mapErr turns pgx errors into domain errors: no rows → ErrNotFound, unique
+// violation → ErrConflict, foreign key / check violations → ErrInvalid. The
+// original error stays in the chain for logs.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %w", domain.ErrNotFound, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s: %w", domain.ErrConflict, pgErr.ConstraintName, err)
+		case "23503", "23514", "23502", "22001", "22P02", "22007", "22008": // fk, check, not null, too long, bad text repr, bad datetime
+			return fmt.Errorf("%w: %s: %w", domain.ErrInvalid, pgErr.ConstraintName, err)
+		case "40001", "40P01": // serialization failure, deadlock: the caller may retry
+			return fmt.Errorf("%w: %w", domain.ErrConflict, err)
+		}
+	}
+	return err
+}
+
+// redactErr drops the text of a URL parse error, which may quote the password.
+func redactErr(err error) error {
+	return errors.New("malformed connection string")
+}

@@ -1,0 +1,45 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Role is what a staff member may do in their club.
+type Role string
+
+// Roles, from most to least powerful.
+const (
+	RoleOwner   Role = "owner"
+	RoleManager Role = "manager"
+	RoleStaff   Role = "staff"
+)
+
+// ParseRole validates a role name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleOwner, RoleManager, RoleStaff:
+		return r, nil
+	}
+	return "", Invalid("role_invalid", fmt.Sprintf("role %q is not one of owner, manager, staff", s), nil)
+}
+
+// Staff is a person who works in a club and uses the bot.
+type Staff struct {
+	ID            int64
+	ClubID        int64
+	Name          string
+	Role          Role
+	TelegramID    int64 // 0 until the invite is redeemed
+	Language      Language
+	Active        bool
+	UnreachableAt *time.Time // set when Telegram answered 403; cleared when they write again
+	CurrentTaskID int64      // the task or call they are on now; 0 if none
+	CreatedAt     time.Time
+}
+
+// IsManager reports whether the staff member manages the club (owner or manager).
+func (s Staff) IsManager() bool { return s.Role == RoleOwner || s.Role == RoleManager }
+
+// Reachable reports whether the system may message this person on its own.
+func (s Staff) Reachable() bool { return s.Active && s.TelegramID != 0 && s.UnreachableAt == nil }
