@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// config is the whole service's configuration, parsed from the environment
+// once and passed down explicitly.
+type config struct {
+	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/clubcrm?sslmode=disable"`
+	RedisURL    string `env:"REDIS_URL" envDefault:"redis://localhost:6379/0"`
+
+	TelegramToken  string `env:"TELEGRAM_BOT_TOKEN"`
+	TelegramAPIURL string `env:"TELEGRAM_API_URL" envDefault:"https://api.telegram.org"`
+	BotUsername    string `env:"TELEGRAM_BOT_USERNAME"` // for invite links; asked from getMe when empty and a token is set
+	WebhookURL     string `env:"WEBHOOK_URL"`           // public URL of the webhook; empty = long polling
+	WebhookSecret  string `env:"WEBHOOK_SECRET"`        // X-Telegram-Bot-Api-Secret-Token; required with WEBHOOK_URL
+
+	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8080"`
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
+
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
+	WorkerConcurrency int         `env:"WORKER_CONCURRENCY" envDefault:"10"`
+	QueuePrefix     string        `env:"QUEUE_PREFIX"` // lets several deployments (or tests) share one Redis
+
+	RateGlobalPerSec float64 `env:"NOTIFY_RATE_PER_SECOND" envDefault:"30"`
+	RateChatPerSec   float64 `env:"NOTIFY_CHAT_RATE_PER_SECOND" envDefault:"1"`
+	RateGroupPerMin  float64 `env:"NOTIFY_GROUP_RATE_PER_MINUTE" envDefault:"20"`
+
+	DemoClub bool `env:"DEMO_CLUB" envDefault:"true"` // serve: create a demo club from the embedded plan on an empty database
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	var c config
+	opts := env.Options{Environment: environ(getenv)}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, c.validate()
+}
+
+// environ turns getenv into the map caarlos0/env reads, for the keys config uses.
+func environ(getenv func(string) string) map[string]string {
+	keys := []string{"DATABASE_URL", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
+		"WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SHUTDOWN_TIMEOUT",
+		"WORKER_CONCURRENCY", "QUEUE_PREFIX", "NOTIFY_RATE_PER_SECOND", "NOTIFY_CHAT_RATE_PER_SECOND",
+		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB"}
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		if v := getenv(k); v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func (c config) validate() error {
+	if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		return fmt.Errorf("configuration: DATABASE_URL must be a postgres:// URL")
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		return fmt.Errorf("configuration: REDIS_URL must be a redis:// or rediss:// URL")
+	}
+	if _, err := url.Parse(c.TelegramAPIURL); err != nil {
+		return fmt.Errorf("configuration: TELEGRAM_API_URL is not a URL")
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" && u.Scheme != "http" {
+			return fmt.Errorf("configuration: WEBHOOK_URL must be an http(s) URL")
+		}
+		if c.WebhookSecret == "" {
+			return fmt.Errorf("configuration: WEBHOOK_SECRET is required with WEBHOOK_URL")
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("configuration: LOG_FORMAT must be json or text, not %q", c.LogFormat)
+	}
+	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
+		return fmt.Errorf("configuration: WORKER_CONCURRENCY must be 1..1000")
+	}
+	if c.RateGlobalPerSec <= 0 || c.RateChatPerSec <= 0 || c.RateGroupPerMin <= 0 {
+		return fmt.Errorf("configuration: NOTIFY_* rates must be positive")
+	}
+	return nil
+}
+
+// LogValue keeps secrets out of logs: the token and webhook secret are never
+// printed, the database and Redis URLs lose their passwords.
+func (c config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.Bool("telegram_token_set", c.TelegramToken != ""),
+		slog.String("telegram_api_url", c.TelegramAPIURL),
+		slog.String("webhook_url", c.WebhookURL),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("queue_prefix", c.QueuePrefix),
+	)
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("configuration: LOG_LEVEL must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}

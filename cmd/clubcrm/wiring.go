@@ -1,0 +1,17 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+// openDB connects to PostgreSQL with the service's options.
+func openDB(ctx context.Context, cfg config, log *slog.Logger) (*postgres.DB, error) {
+	opts := []postgres.Option{}
+	if log != nil {
+		opts = append(opts, postgres.WithLogger(log))
+	}
+	return postgres.Open(ctx, cfg.DatabaseURL, opts...)
+}

@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain"
+)
+
+// TaskView is a task with the names its card shows.
+type TaskView struct {
+	domain.Task
+	TemplateName string
+	ClientName   string
+	ClientPhone  string // primary phone, E.164; empty for tasks without a client
+	AuthorName   string
+	AssigneeName string
+	ResultName   string
+}
+
+const taskViewSelect = `
+SELECT t.id, t.club_id, t.task_type, t.template_id, t.title, t.description,
+       coalesce(t.client_id, 0), coalesce(t.parent_id, 0), coalesce(t.author_id, 0), coalesce(t.assignee_id, 0),
+       t.status, t.due_at, t.remind_at, coalesce(t.result_id, 0), t.created_at, t.updated_at, t.done_at,
+       tp.name, coalesce(c.name, ''),
+       coalesce((SELECT p.phone FROM client_phones p WHERE p.club_id = t.club_id AND p.client_id = t.client_id ORDER BY p.position, p.phone LIMIT 1), ''),
+       coalesce(au.name, ''), coalesce(asg.name, ''), coalesce(r.name, '')
+FROM tasks t
+JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
+LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
+LEFT JOIN staff au ON au.club_id = t.club_id AND au.id = t.author_id
+LEFT JOIN staff asg ON asg.club_id = t.club_id AND asg.id = t.assignee_id
+LEFT JOIN results r ON r.club_id = t.club_id AND r.id = t.result_id`
+
+func scanTaskView(row pgx.Row) (TaskView, error) {
+	var v TaskView
+	var typ, status string
+	err := row.Scan(&v.ID, &v.ClubID, &typ, &v.TemplateID, &v.Title, &v.Description,
+		&v.ClientID, &v.ParentID, &v.AuthorID, &v.AssigneeID,
+		&status, &v.DueAt, &v.RemindAt, &v.ResultID, &v.CreatedAt, &v.UpdatedAt, &v.DoneAt,
+		&v.TemplateName, &v.ClientName, &v.ClientPhone, &v.AuthorName, &v.AssigneeName, &v.ResultName)
+	v.Type, v.Status = domain.TaskType(typ), domain.Status(status)
+	return v, err
+}
+
+// TaskGet returns a task of the club with its names. A deleted task, or a
+// task of another club, is ErrNotFound: the caller cannot tell them apart.
+func (db *DB) TaskGet(ctx context.Context, clubID, taskID int64) (TaskView, error) {
+	v, err := scanTaskView(db.pool.QueryRow(ctx, taskViewSelect+`
+WHERE t.club_id = $1 AND t.id = $2 AND t.deleted_at IS NULL`, clubID, taskID))
+	if err != nil {
+		return TaskView{}, fmt.Errorf("task get %d: %w", taskID, mapErr(err))
+	}
+	return v, nil
+}
+
+// TaskCreateInput is a new task. For a bulk call, ClientIDs lists its clients
+// (two or more); for personal calls and client tasks ClientID is set.
+type TaskCreateInput struct {
+	ClubID      int64
+	TemplateID  int64
+	Title       string // empty: the template's default title, else its name
+	Description string
+	ClientID    int64
+	ClientIDs   []int64 // bulk call only
+	AuthorID    int64   // 0: the system
+	AssigneeID  int64   // 0: unassigned
+	DueAt       *time.Time
+	RemindAt    *time.Time // nil: from the template's reminder offset, if any
+	// ProgressChatID, for a bulk call, is the creator's chat whose progress
+	// message the fan-out edits; ProgressMessageID that message.
+	ProgressChatID    int64
+	ProgressMessageID int64
+}
+
+// TaskCreate validates and stores a new task in one transaction, together
+// with its outbox rows: "task.assigned" when it is assigned to someone other
+// than its author, and for a bulk call its client list and "bulk.created".
+func (db *DB) TaskCreate(ctx context.Context, in TaskCreateInput) (domain.Task, error) {
+	var t domain.Task
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		t, err = taskCreateTx(ctx, tx, in, db.clock.Now())
+		return err
+	})
+	return t, err
+}
+
+func taskCreateTx(ctx context.Context, tx pgx.Tx, in TaskCreateInput, now time.Time) (domain.Task, error) {
+	var (
+		typ, name, defTitle string
+		reminderMin         *int
+		archived            *time.Time
+	)
+	err := tx.QueryRow(ctx, `SELECT task_type, name, default_title, reminder_offset_min, archived_at
+FROM templates WHERE club_id = $1 AND id = $2`, in.ClubID, in.TemplateID).Scan(&typ, &name, &defTitle, &reminderMin, &archived)
+	if err != nil {
+		return domain.Task{}, fmt.Errorf("task create: template %d: %w", in.TemplateID, mapErr(err))
+	}
+	if archived != nil {
+		return domain.Task{}, domain.Invalid("template_archived", fmt.Sprintf("template %q is retired", name), map[string]any{"template": name})
+	}
+	t := domain.Task{
+		ClubID: in.ClubID, Type: domain.TaskType(typ), TemplateID: in.TemplateID,
+		Title: strings.TrimSpace(in.Title), Description: strings.TrimSpace(in.Description),
+		ClientID: in.ClientID, AuthorID: in.AuthorID, AssigneeID: in.AssigneeID,
+		Status: domain.StatusNew, DueAt: in.DueAt, RemindAt: in.RemindAt,
+	}
+	if t.Title == "" {
+		t.Title = defTitle
+	}
+	if t.Title == "" {
+		t.Title = name
+	}
+	if err := t.ValidateText(); err != nil {
+		return domain.Task{}, err
+	}
+	n := 0
+	switch {
+	case t.Type == domain.TypeBulkCall:
+		n = len(uniqueIDs(in.ClientIDs))
+		if in.ClientID != 0 {
+			return domain.Task{}, domain.Invalid("client_count_invalid", "a bulk call lists its clients in ClientIDs", nil)
+		}
+	case in.ClientID != 0:
+		n = 1
+	}
+	if err := t.Type.ValidateClients(n); err != nil {
+		return domain.Task{}, err
+	}
+	if t.RemindAt == nil && t.DueAt != nil && reminderMin != nil {
+		r := t.DueAt.Add(time.Duration(*reminderMin) * time.Minute)
+		t.RemindAt = &r
+	}
+	err = tx.QueryRow(ctx, `
+INSERT INTO tasks (club_id, task_type, template_id, title, description, client_id, author_id, assignee_id,
+                   status, due_at, remind_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, nullif($6, 0), nullif($7, 0), nullif($8, 0), 'new', $9, $10, $11, $11)
+RETURNING id, created_at, updated_at`,
+		t.ClubID, string(t.Type), t.TemplateID, t.Title, t.Description, t.ClientID, t.AuthorID, t.AssigneeID,
+		t.DueAt, t.RemindAt, now).Scan(&t.ID, &t.CreatedAt, &t.UpdatedAt)
+	if err != nil {
+		return domain.Task{}, fmt.Errorf("task create: %w", mapErr(err))
+	}
+	if t.Type == domain.TypeBulkCall {
+		ids := uniqueIDs(in.ClientIDs)
+		tag, err := tx.Exec(ctx, `
+INSERT INTO bulk_call_clients (club_id, task_id, client_id)
+SELECT $1, $2, c.id FROM clients c WHERE c.club_id = $1 AND c.id = ANY($3)`, t.ClubID, t.ID, ids)
+		if err != nil {
+			return domain.Task{}, fmt.Errorf("task create: bulk clients: %w", mapErr(err))
+		}
+		if int(tag.RowsAffected()) != len(ids) {
+			return domain.Task{}, fmt.Errorf("task create: %w: %d of %d clients are not in this club", domain.ErrNotFound, len(ids)-int(tag.RowsAffected()), len(ids))
+		}
+		if _, err := tx.Exec(ctx, `
+INSERT INTO bulk_calls (task_id, club_id, total, progress_chat_id, progress_message_id)
+VALUES ($1, $2, $3, nullif($4, 0), nullif($5, 0))`, t.ID, t.ClubID, len(ids), in.ProgressChatID, in.ProgressMessageID); err != nil {
+			return domain.Task{}, fmt.Errorf("task create: bulk call: %w", mapErr(err))
+		}
+		if _, err := outboxAdd(ctx, tx, t.ClubID, domain.OutboxBulkCreated, domain.OutboxPayload{TaskID: t.ID}, now); err != nil {
+			return domain.Task{}, err
+		}
+	}
+	if t.AssigneeID != 0 && t.AssigneeID != t.AuthorID {
+		if _, err := outboxAdd(ctx, tx, t.ClubID, domain.OutboxTaskAssigned,
+			domain.OutboxPayload{TaskID: t.ID, StaffID: t.AssigneeID, ActorID: t.AuthorID}, now); err != nil {
+			return domain.Task{}, err
+		}
+	}
+	return t, nil
+}
+
+func uniqueIDs(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,57 @@
+// Package jobs is the asynq side of clubcrm: task type constants, payloads
+// (ids only), constructors and handlers side by side, the outbox relay that
+// turns committed state changes into asynq tasks, and the notifier, the single
+// rate-limited path for every message the system sends on its own.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Button is an inline keyboard button: Data is callback data (≤ 64 bytes,
+// built with bot/callback), URL opens a link instead.
+type Button struct {
+	Text string
+	Data string
+	URL  string
+}
+
+// Message is what the notifier hands a messenger: text (any length; the
+// messenger splits what its transport cannot take in one piece), optional
+// inline buttons under the last piece, and an optional PNG image sent with the
+// text as caption or before it.
+type Message struct {
+	Text     string
+	HTML     bool // Text is Telegram-flavoured HTML; otherwise plain text
+	Buttons  [][]Button
+	PNG      []byte // optional chart
+	PNGName  string
+	Document []byte // optional file (e.g. XLSX)
+	DocName  string
+}
+
+// Messenger is a chat transport (Telegram today; Viber's bot API could stand
+// beside it). Implementations map transport failures to ErrUnreachable and
+// *RetryAfterError so the notifier can act on them without knowing the
+// transport.
+type Messenger interface {
+	// Send delivers m to chatID and returns the id of the (last) message sent.
+	Send(ctx context.Context, chatID int64, m Message) (messageID int64, err error)
+	// Edit replaces the text and buttons of a message sent earlier.
+	Edit(ctx context.Context, chatID, messageID int64, m Message) error
+}
+
+// ErrUnreachable: the recipient blocked the bot or the account is gone (403).
+// The notifier marks the staff member unreachable and stops messaging them
+// until they write to the bot again.
+var ErrUnreachable = errors.New("recipient unreachable")
+
+// RetryAfterError: the transport asked to slow down (429) for After.
+type RetryAfterError struct {
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return fmt.Sprintf("rate limited: retry after %s", e.After) }
