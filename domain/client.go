@@ -148,12 +148,10 @@ func NormalizePhone(raw, defaultCode string) (string, error) {
 		d = "7" + d[1:]
 	case strings.HasPrefix(d, defaultCode) && len(d) > 10:
 		// already carries the country code, written without "+"
+	case defaultCode == "380" && len(d) == 11 && strings.HasPrefix(d, "80"):
+		d = "3" + d // "80 66 ..." is how many write +380 66 ...
 	case d != "" && d[0] == '0':
-		if defaultCode == "380" && strings.HasPrefix(d, "80") && len(d) == 11 {
-			d = "3" + d // "80 66 ..." is how some write +380 66 ...
-		} else {
-			d = defaultCode + d[1:]
-		}
+		d = defaultCode + d[1:]
 	default:
 		d = defaultCode + d
 	}
