@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the HTTP side every role serves on one listener: liveness,
+// readiness (database and Redis answer), Prometheus metrics, and whatever
+// the role adds (asynqmon at /monitoring, the Telegram webhook).
+func (a *app) routes(extra map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	for pattern, h := range extra {
+		mux.Handle(pattern, h)
+	}
+	return mux
+}
+
+func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status := map[string]string{"database": "ok", "redis": "ok"}
+	code := http.StatusOK
+	if err := a.db.Ping(ctx); err != nil {
+		status["database"], code = "unavailable", http.StatusServiceUnavailable
+		a.log.Warn("readiness: database", slog.Any("error", err))
+	}
+	if err := a.rdb.Ping(ctx).Err(); err != nil {
+		status["redis"], code = "unavailable", http.StatusServiceUnavailable
+		a.log.Warn("readiness: redis", slog.Any("error", err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(status)
+}
+
+// serveHTTP serves h on the configured address until ctx ends, then shuts
+// down gracefully.
+func (a *app) serveHTTP(ctx context.Context, h http.Handler) error {
+	srv := &http.Server{
+		Addr:              a.cfg.HTTPAddr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	a.log.Info("http listening", slog.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
