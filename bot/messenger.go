@@ -1,0 +1,222 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// Telegram is the notifier's Telegram side: jobs.Messenger over a
+// go-telegram client. It turns a jobs.Message into as many Bot API calls as
+// Telegram needs and maps Telegram's failures to the transport-neutral
+// errors the notifier acts on.
+type Telegram struct {
+	b *tgbot.Bot
+}
+
+var _ jobs.Messenger = (*Telegram)(nil)
+
+// NewTelegram wraps a go-telegram client.
+func NewTelegram(b *tgbot.Bot) *Telegram {
+	return &Telegram{b: b}
+}
+
+// Send delivers m to chatID and returns the id of the last message sent, the
+// one carrying the buttons. Text over 4096 characters goes as several
+// messages (SplitText, or SplitHTML when m.HTML), buttons under the last. A
+// PNG or document goes first; with a single attachment and text that fits
+// 1024 characters, the text is its caption and the buttons sit under it.
+//
+// Errors: a 429 wraps *jobs.RetryAfterError, a 403 (blocked, deactivated)
+// or an unknown chat wraps jobs.ErrUnreachable, an empty message wraps
+// domain.ErrInvalid. Once the first piece is out, a 429 on a later one is
+// waited out here rather than returned, so a retry of the whole message by
+// the caller does not repeat pieces the person already has.
+func (t *Telegram) Send(ctx context.Context, chatID int64, m jobs.Message) (int64, error) {
+	pieces := messengerPieces(m)
+	markup := messengerKeyboard(m.Buttons)
+	parseMode := messengerParseMode(m.HTML)
+	attachments := 0
+	if len(m.PNG) > 0 {
+		attachments++
+	}
+	if len(m.Document) > 0 {
+		attachments++
+	}
+	caption := ""
+	if attachments == 1 && len(pieces) == 1 && utf16Len(pieces[0]) <= MaxCaptionLen {
+		caption, pieces = pieces[0], nil
+	}
+	if attachments+len(pieces) == 0 {
+		return 0, fmt.Errorf("send: empty message: %w", domain.ErrInvalid)
+	}
+
+	// Each step sends one message; the loop below gives the last the buttons.
+	type step func(ctx context.Context, markup models.ReplyMarkup) (*models.Message, error)
+	var steps []step
+	if len(m.PNG) > 0 {
+		steps = append(steps, func(ctx context.Context, markup models.ReplyMarkup) (*models.Message, error) {
+			return t.b.SendPhoto(ctx, &tgbot.SendPhotoParams{
+				ChatID:      chatID,
+				Photo:       &models.InputFileUpload{Filename: messengerFileName(m.PNGName, "chart.png"), Data: bytes.NewReader(m.PNG)},
+				Caption:     caption,
+				ParseMode:   parseMode,
+				ReplyMarkup: markup,
+			})
+		})
+	}
+	if len(m.Document) > 0 {
+		steps = append(steps, func(ctx context.Context, markup models.ReplyMarkup) (*models.Message, error) {
+			return t.b.SendDocument(ctx, &tgbot.SendDocumentParams{
+				ChatID:      chatID,
+				Document:    &models.InputFileUpload{Filename: messengerFileName(m.DocName, "document"), Data: bytes.NewReader(m.Document)},
+				Caption:     caption,
+				ParseMode:   parseMode,
+				ReplyMarkup: markup,
+			})
+		})
+	}
+	for _, p := range pieces {
+		steps = append(steps, func(ctx context.Context, markup models.ReplyMarkup) (*models.Message, error) {
+			return t.b.SendMessage(ctx, &tgbot.SendMessageParams{
+				ChatID:             chatID,
+				Text:               p,
+				ParseMode:          parseMode,
+				LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
+				ReplyMarkup:        markup,
+			})
+		})
+	}
+
+	var last int64
+	for i, send := range steps {
+		var mk models.ReplyMarkup // an untyped nil, so no reply_markup is sent
+		if i == len(steps)-1 {
+			mk = markup
+		}
+		msg, err := send(ctx, mk)
+		var tooMany *tgbot.TooManyRequestsError
+		for i > 0 && errors.As(err, &tooMany) {
+			select {
+			case <-ctx.Done():
+				return 0, fmt.Errorf("send part %d of %d: %w", i+1, len(steps), ctx.Err())
+			case <-time.After(retryAfter(tooMany)):
+			}
+			msg, err = send(ctx, mk)
+		}
+		if err != nil {
+			return 0, messengerError(fmt.Sprintf("send part %d of %d", i+1, len(steps)), err)
+		}
+		last = int64(msg.ID)
+	}
+	return last, nil
+}
+
+// Edit replaces the text and buttons of a text message sent earlier (no
+// buttons in m removes them, as Telegram does). An edited message cannot grow
+// into several, so text over 4096 characters keeps only its first piece.
+// "Message is not modified" counts as success: the message already shows m.
+// A message that is gone or cannot be edited wraps domain.ErrNotFound, so the
+// caller can send a new one; other errors map as in Send.
+func (t *Telegram) Edit(ctx context.Context, chatID, messageID int64, m jobs.Message) error {
+	pieces := messengerPieces(m)
+	if len(pieces) == 0 {
+		return fmt.Errorf("edit message: empty text: %w", domain.ErrInvalid)
+	}
+	_, err := t.b.EditMessageText(ctx, &tgbot.EditMessageTextParams{
+		ChatID:             chatID,
+		MessageID:          int(messageID),
+		Text:               pieces[0],
+		ParseMode:          messengerParseMode(m.HTML),
+		LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
+		ReplyMarkup:        messengerKeyboard(m.Buttons),
+	})
+	if err != nil && errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified") {
+		return nil
+	}
+	if err != nil {
+		return messengerError("edit message", err)
+	}
+	return nil
+}
+
+// messengerError maps a go-telegram error to the errors jobs.Messenger
+// promises, keeping the original in the chain.
+func messengerError(op string, err error) error {
+	var tooMany *tgbot.TooManyRequestsError
+	switch {
+	case errors.As(err, &tooMany):
+		return fmt.Errorf("%s: %w", op, &jobs.RetryAfterError{After: retryAfter(tooMany)})
+	case errors.Is(err, tgbot.ErrorForbidden),
+		errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "chat not found"):
+		return fmt.Errorf("%s: %w: %w", op, jobs.ErrUnreachable, err)
+	case errors.Is(err, tgbot.ErrorBadRequest) && (strings.Contains(err.Error(), "message to edit not found") ||
+		strings.Contains(err.Error(), "message can't be edited")):
+		return fmt.Errorf("%s: %w: %w", op, domain.ErrNotFound, err)
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}
+
+// retryAfter is the pause a 429 asks for; Telegram always names one, but a
+// zero would mean hammering the API, so it is at least a second.
+func retryAfter(e *tgbot.TooManyRequestsError) time.Duration {
+	return time.Duration(max(e.RetryAfter, 1)) * time.Second
+}
+
+// messengerPieces splits m.Text into messages Telegram accepts, dropping
+// blank pieces, which Telegram refuses.
+func messengerPieces(m jobs.Message) []string {
+	split := SplitText
+	if m.HTML {
+		split = SplitHTML
+	}
+	var out []string
+	for _, p := range split(m.Text, MaxMessageLen) {
+		if strings.TrimSpace(p) != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// messengerKeyboard converts buttons to an inline keyboard. It returns an
+// untyped nil for none: a typed nil pointer would be sent as "null".
+func messengerKeyboard(rows [][]jobs.Button) models.ReplyMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := make([][]models.InlineKeyboardButton, 0, len(rows))
+	for _, row := range rows {
+		r := make([]models.InlineKeyboardButton, 0, len(row))
+		for _, b := range row {
+			r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+		}
+		kb = append(kb, r)
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+}
+
+func messengerParseMode(html bool) models.ParseMode {
+	if html {
+		return models.ParseModeHTML
+	}
+	return ""
+}
+
+// messengerFileName is name, or fallback when the caller gave none.
+func messengerFileName(name, fallback string) string {
+	if name == "" {
+		return fallback
+	}
+	return name
+}
