@@ -26,9 +26,9 @@ type config struct {
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
 
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
-	WorkerConcurrency int         `env:"WORKER_CONCURRENCY" envDefault:"10"`
-	QueuePrefix     string        `env:"QUEUE_PREFIX"` // lets several deployments (or tests) share one Redis
+	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
+	WorkerConcurrency int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
+	QueuePrefix       string        `env:"QUEUE_PREFIX"` // lets several deployments (or tests) share one Redis
 
 	RateGlobalPerSec float64 `env:"NOTIFY_RATE_PER_SECOND" envDefault:"30"`
 	RateChatPerSec   float64 `env:"NOTIFY_CHAT_RATE_PER_SECOND" envDefault:"1"`
