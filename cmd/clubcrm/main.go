@@ -55,12 +55,15 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":     {"run every role in one process: bot, workers, scheduler, HTTP", runServe},
-		"bot":       {"run the Telegram bot (long polling, or webhook with WEBHOOK_URL) and HTTP", runBotRole},
-		"worker":    {"run the asynq workers and the outbox relay, and HTTP", runWorkerRole},
-		"scheduler": {"run the cron scheduler (one of many leads) and HTTP", runSchedulerRole},
-		"migrate":   {"apply database migrations", runMigrate},
-		"version":   {"print the version", runVersion},
+		"serve":          {"run every role in one process: bot, workers, scheduler, HTTP", runServe},
+		"bot":            {"run the Telegram bot (long polling, or webhook with WEBHOOK_URL) and HTTP", runBotRole},
+		"worker":         {"run the asynq workers and the outbox relay, and HTTP", runWorkerRole},
+		"scheduler":      {"run the cron scheduler (one of many leads) and HTTP", runSchedulerRole},
+		"migrate":        {"apply database migrations", runMigrate},
+		"club apply":     {"create or update a club from a plan file", runClubApply},
+		"staff invite":   {"print a single-use Telegram invite link for a new staff member", runStaffInvite},
+		"clients import": {"import clients from a CSV file (update by phone, never duplicate)", runClientsImport},
+		"version":        {"print the version", runVersion},
 	}
 }
 

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clientcsv"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+const clientsImportUsage = "usage: clubcrm clients import [--club ID] FILE.csv"
+
+// runClientsImport is `clubcrm clients import [--club ID] FILE.csv`. Good rows
+// are imported (a client already present by phone is updated, never
+// duplicated); each bad row is printed as FILE:LINE: message on stderr and
+// does not stop the others. The command fails only when the file cannot be
+// read as client CSV or the database fails, and then writes nothing.
+func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
+	fs := flag.NewFlagSet("clients import", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	clubID := fs.Int64("club", 0, "the club's id; may be left out when the database has one club")
+	// Flags may come before or after the file, as people type them.
+	if err := fs.Parse(args); err != nil {
+		return usagef("clients import: %v (%s)", err, clientsImportUsage)
+	}
+	if fs.NArg() == 0 {
+		return usagef("clients import needs a CSV file (%s)", clientsImportUsage)
+	}
+	path := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return usagef("clients import: %v (%s)", err, clientsImportUsage)
+	}
+	if fs.NArg() > 0 {
+		return usagef("clients import takes one CSV file (%s)", clientsImportUsage)
+	}
+	if *clubID < 0 {
+		return usagef("clients import: --club must be a club id (%s)", clientsImportUsage)
+	}
+
+	f, err := openRegularFile(path)
+	if err != nil {
+		return fmt.Errorf("clients import: %w", err)
+	}
+	defer f.Close()
+
+	cfg, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	club, err := importClub(ctx, db, *clubID)
+	if err != nil {
+		return err
+	}
+
+	res, err := clientcsv.Parse(f, club.PhoneCode)
+	var re *clientcsv.RowError
+	if errors.As(err, &re) {
+		return fmt.Errorf("clients import: %s:%d: %s; nothing was imported", path, re.Line, re.Message)
+	}
+	if err != nil {
+		return fmt.Errorf("clients import: %s: %w", path, err)
+	}
+	rows := make([]domain.Client, len(res.Rows))
+	for i, r := range res.Rows {
+		rows[i] = r.Client
+		rows[i].ClubID = club.ID
+	}
+	st, err := db.ClientImport(ctx, club.ID, rows)
+	if err != nil {
+		return fmt.Errorf("clients import: %w", err)
+	}
+
+	bad := res.Errors
+	for _, s := range st.Skipped {
+		bad = append(bad, clientcsv.RowError{Line: res.Rows[s.Index].Line, Message: s.Message})
+	}
+	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
+	for _, b := range bad {
+		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.Line, b.Message)
+	}
+	fmt.Fprintf(e.stdout, "imported %d new, updated %d, %d rows with errors\n", st.Inserted, st.Updated, len(bad))
+	return nil
+}
+
+// importClub finds the club to import into: the one named by --club, or the
+// only club of the database.
+func importClub(ctx context.Context, db *postgres.DB, id int64) (domain.Club, error) {
+	if id != 0 {
+		return commandClub(ctx, db, "clients import", id)
+	}
+	clubs, err := db.ClubList(ctx)
+	if err != nil {
+		return domain.Club{}, fmt.Errorf("clients import: %w", err)
+	}
+	switch len(clubs) {
+	case 1:
+		return clubs[0], nil
+	case 0:
+		return domain.Club{}, errors.New("clients import: the database has no club yet; create one with `clubcrm club apply PLAN.yaml`")
+	default:
+		return domain.Club{}, usagef("clients import: the database has %d clubs; choose one with --club ID (%s)", len(clubs), clientsImportUsage)
+	}
+}
+
+// commandClub looks a club up for an admin command, turning "not found" into
+// one clear line.
+func commandClub(ctx context.Context, db *postgres.DB, cmd string, id int64) (domain.Club, error) {
+	club, err := db.ClubGet(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Club{}, fmt.Errorf("%s: there is no club with id %d", cmd, id)
+	}
+	if err != nil {
+		return domain.Club{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return club, nil
+}
+
+// openRegularFile opens a file for reading, refusing directories and
+// devices, whose reads would fail or never end.
+func openRegularFile(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return f, nil
+}

@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain"
+)
+
+// slugPattern mirrors the CHECK on clubs.slug, so a bad slug is a clear
+// validation error rather than a constraint name.
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+const clubSelect = `SELECT id, slug, name, time_zone, language, digest_hour, phone_code, created_at FROM clubs`
+
+func scanClub(row pgx.Row) (domain.Club, error) {
+	var c domain.Club
+	var lang string
+	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.TimeZone, &lang, &c.DigestHour, &c.PhoneCode, &c.CreatedAt)
+	c.Language = domain.Language(lang)
+	return c, err
+}
+
+// ClubCreate stores a new club together with its four default templates
+// (one per task type, named in the club's language), in one transaction, so
+// no club ever exists without them. A taken slug is ErrConflict.
+func (db *DB) ClubCreate(ctx context.Context, c domain.Club) (domain.Club, error) {
+	if err := clubValidate(c); err != nil {
+		return domain.Club{}, err
+	}
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		c, err = clubInsert(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return domain.Club{}, err
+	}
+	return c, nil
+}
+
+// clubValidate checks a club before it is written: the domain rules, plus
+// what the schema would otherwise refuse with a bare constraint name.
+func clubValidate(c domain.Club) error {
+	if !slugPattern.MatchString(c.Slug) {
+		return domain.Invalid("club_slug_invalid", fmt.Sprintf("club slug %q must be 1-63 lowercase latin letters, digits, \"_\" or \"-\"", c.Slug), nil)
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(c.Name); n > 200 || !utf8.ValidString(c.Name) || strings.ContainsRune(c.Name, 0) {
+		return domain.Invalid("club_name_invalid", "club name must be valid text of at most 200 characters", nil)
+	}
+	if len(c.PhoneCode) > 4 {
+		return domain.Invalid("phone_code_invalid", fmt.Sprintf("phone code %q has more than 4 digits", c.PhoneCode), nil)
+	}
+	return nil
+}
+
+// clubInsert writes the club row and its default templates.
+func clubInsert(ctx context.Context, tx pgx.Tx, c domain.Club) (domain.Club, error) {
+	err := tx.QueryRow(ctx, `
+INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
+		c.Slug, c.Name, c.TimeZone, string(c.Language), c.DigestHour, c.PhoneCode).Scan(&c.ID, &c.CreatedAt)
+	if err != nil {
+		return domain.Club{}, fmt.Errorf("club create %q: %w", c.Slug, mapErr(err))
+	}
+	defs := domain.DefaultTemplates(c.Language)
+	keys, names, types, positions := make([]string, len(defs)), make([]string, len(defs)), make([]string, len(defs)), make([]int32, len(defs))
+	for i, t := range defs {
+		keys[i], names[i], types[i], positions[i] = t.Key, t.Name, string(t.Type), int32(t.Position)
+	}
+	if _, err := tx.Exec(ctx, `
+INSERT INTO templates (club_id, key, name, task_type, default_title, is_default, position)
+SELECT $1, k, n, t, n, true, p FROM unnest($2::text[], $3::text[], $4::text[], $5::int[]) AS d(k, n, t, p)`,
+		c.ID, keys, names, types, positions); err != nil {
+		return domain.Club{}, fmt.Errorf("club create %q: default templates: %w", c.Slug, mapErr(err))
+	}
+	return c, nil
+}
+
+// ClubGet returns a live club by id; a deleted or missing club is ErrNotFound.
+func (db *DB) ClubGet(ctx context.Context, id int64) (domain.Club, error) {
+	c, err := scanClub(db.pool.QueryRow(ctx, clubSelect+` WHERE id = $1 AND deleted_at IS NULL`, id))
+	if err != nil {
+		return domain.Club{}, fmt.Errorf("club %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
+// ClubBySlug returns a live club by its slug; ErrNotFound when none.
+func (db *DB) ClubBySlug(ctx context.Context, slug string) (domain.Club, error) {
+	c, err := scanClub(db.pool.QueryRow(ctx, clubSelect+` WHERE slug = $1 AND deleted_at IS NULL`, slug))
+	if err != nil {
+		return domain.Club{}, fmt.Errorf("club %q: %w", slug, mapErr(err))
+	}
+	return c, nil
+}
+
+// ClubList returns every live club, oldest first. The scheduler walks it to
+// find whose local digest hour has come.
+func (db *DB) ClubList(ctx context.Context) ([]domain.Club, error) {
+	rows, err := db.pool.Query(ctx, clubSelect+` WHERE deleted_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("club list: %w", mapErr(err))
+	}
+	clubs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Club, error) { return scanClub(row) })
+	if err != nil {
+		return nil, fmt.Errorf("club list: %w", mapErr(err))
+	}
+	return clubs, nil
+}
+
+// ClubCount counts live clubs; serve uses it to decide whether to create the
+// demo club.
+func (db *DB) ClubCount(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM clubs WHERE deleted_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("club count: %w", mapErr(err))
+	}
+	return n, nil
+}
