@@ -51,41 +51,10 @@ func (db *DB) ResultRecord(ctx context.Context, in ResultRecordInput) (ResultRec
 		if err := domain.CheckTransition(domain.Transition{From: t.Status, To: domain.StatusDone, Type: t.Type, HasResult: true, ByManager: in.Actor.IsManager()}); err != nil {
 			return err
 		}
-		res, dicts, err := resultForTemplate(ctx, tx, in.ClubID, t.TemplateID, in.ResultID)
+		trID, _, err := resultWriteTx(ctx, tx, resultWrite{
+			Task: t, ResultID: in.ResultID, ActorID: in.Actor.ID, Values: in.Values, Call: in.Call,
+		}, now)
 		if err != nil {
-			return err
-		}
-		if err := domain.ValidateResultValues(res, dicts, in.Values); err != nil {
-			return err
-		}
-		var trID int64
-		if err := tx.QueryRow(ctx, `
-INSERT INTO task_results (club_id, task_id, result_id, client_id, staff_id, recorded_at)
-VALUES ($1, $2, $3, nullif($4, 0), $5, $6) RETURNING id`,
-			in.ClubID, t.ID, in.ResultID, t.ClientID, in.Actor.ID, now).Scan(&trID); err != nil {
-			return fmt.Errorf("record result: %w", mapErr(err))
-		}
-		if err := fieldValuesInsert(ctx, tx, in.ClubID, trID, in.Values); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `
-UPDATE tasks SET status = 'done', result_id = $3, done_at = $4, updated_at = $4,
-       assignee_id = coalesce(assignee_id, $5), cancelled_at = NULL
-WHERE club_id = $1 AND id = $2`, in.ClubID, t.ID, in.ResultID, now, in.Actor.ID); err != nil {
-			return fmt.Errorf("record result: close task: %w", mapErr(err))
-		}
-		if _, err := tx.Exec(ctx, `UPDATE staff SET current_task_id = NULL WHERE club_id = $1 AND current_task_id = $2`, in.ClubID, t.ID); err != nil {
-			return fmt.Errorf("record result: clear current task: %w", mapErr(err))
-		}
-		if in.Call != nil && t.ClientID != 0 {
-			if _, err := tx.Exec(ctx, `
-INSERT INTO calls (club_id, direction, client_id, staff_id, task_id, called_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				in.ClubID, string(*in.Call), t.ClientID, in.Actor.ID, t.ID, now); err != nil {
-				return fmt.Errorf("record result: log call: %w", mapErr(err))
-			}
-		}
-		if _, err := outboxAdd(ctx, tx, in.ClubID, domain.OutboxResultRecorded,
-			domain.OutboxPayload{TaskID: t.ID, TaskResultID: trID, ActorID: in.Actor.ID}, now); err != nil {
 			return err
 		}
 		t.Status, t.ResultID, t.DoneAt = domain.StatusDone, in.ResultID, &now
@@ -96,6 +65,62 @@ INSERT INTO calls (club_id, direction, client_id, staff_id, task_id, called_at) 
 		return nil
 	})
 	return out, err
+}
+
+// resultWrite is a result being written onto an open task.
+type resultWrite struct {
+	Task     domain.Task
+	ResultID int64
+	ActorID  int64
+	Values   []domain.FieldValue
+	Call     *domain.CallDirection // also log a call with the task's client
+}
+
+// resultWriteTx checks that the result may close the task's template and
+// that the values fit its fields, then closes the task with it: the history
+// row, the field values, the task's status (assigning it to the actor if it
+// was unassigned), the actor's current task cleared, an optional call record
+// and the "result.recorded" outbox row. The caller has locked the task and
+// checked rights and the transition.
+func resultWriteTx(ctx context.Context, tx pgx.Tx, w resultWrite, now time.Time) (taskResultID, callID int64, err error) {
+	t := w.Task
+	res, dicts, err := resultForTemplate(ctx, tx, t.ClubID, t.TemplateID, w.ResultID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := domain.ValidateResultValues(res, dicts, w.Values); err != nil {
+		return 0, 0, err
+	}
+	if err := tx.QueryRow(ctx, `
+INSERT INTO task_results (club_id, task_id, result_id, client_id, staff_id, recorded_at)
+VALUES ($1, $2, $3, nullif($4, 0), $5, $6) RETURNING id`,
+		t.ClubID, t.ID, w.ResultID, t.ClientID, w.ActorID, now).Scan(&taskResultID); err != nil {
+		return 0, 0, fmt.Errorf("record result: %w", mapErr(err))
+	}
+	if err := fieldValuesInsert(ctx, tx, t.ClubID, taskResultID, w.Values); err != nil {
+		return 0, 0, err
+	}
+	if _, err := tx.Exec(ctx, `
+UPDATE tasks SET status = 'done', result_id = $3, done_at = $4, updated_at = $4,
+       taken_at = coalesce(taken_at, $4), assignee_id = coalesce(assignee_id, $5), cancelled_at = NULL
+WHERE club_id = $1 AND id = $2`, t.ClubID, t.ID, w.ResultID, now, w.ActorID); err != nil {
+		return 0, 0, fmt.Errorf("record result: close task: %w", mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `UPDATE staff SET current_task_id = NULL WHERE club_id = $1 AND current_task_id = $2`, t.ClubID, t.ID); err != nil {
+		return 0, 0, fmt.Errorf("record result: clear current task: %w", mapErr(err))
+	}
+	if w.Call != nil && t.ClientID != 0 {
+		if err := tx.QueryRow(ctx, `
+INSERT INTO calls (club_id, direction, client_id, staff_id, task_id, called_at) VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id`, t.ClubID, string(*w.Call), t.ClientID, w.ActorID, t.ID, now).Scan(&callID); err != nil {
+			return 0, 0, fmt.Errorf("record result: log call: %w", mapErr(err))
+		}
+	}
+	if _, err := outboxAdd(ctx, tx, t.ClubID, domain.OutboxResultRecorded,
+		domain.OutboxPayload{TaskID: t.ID, TaskResultID: taskResultID, ActorID: w.ActorID}, now); err != nil {
+		return 0, 0, err
+	}
+	return taskResultID, callID, nil
 }
 
 // taskLock reads a live task of the club FOR UPDATE.

@@ -1,0 +1,211 @@
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+// Config says how the bot reaches Telegram.
+type Config struct {
+	Token string
+	// APIURL is the Bot API server; empty means https://api.telegram.org.
+	// Tests and self-hosted Bot API servers set it.
+	APIURL string
+	// WebhookURL is the public URL Telegram posts updates to. Empty means long
+	// polling, which suits one process; webhooks let several replicas behind
+	// a load balancer share the updates.
+	WebhookURL string
+	// WebhookSecret is sent by Telegram in X-Telegram-Bot-Api-Secret-Token
+	// with every webhook request; required with WebhookURL.
+	WebhookSecret string
+}
+
+// Deps are the bot's collaborators.
+type Deps struct {
+	DB      *postgres.DB
+	Catalog *i18n.Catalog
+	Clock   domain.Clock // nil: the system clock
+	Log     *slog.Logger // nil: discard
+}
+
+// workers is how many updates are handled at once in polling mode. Bounded,
+// unlike go-telegram/bot's default goroutine per update, so a burst of
+// updates cannot exhaust the database pool.
+const workers = 8
+
+// maxWebhookBody bounds a webhook request; real updates are a few kilobytes.
+const maxWebhookBody = 1 << 20
+
+// handleTimeout bounds the work on one update.
+const handleTimeout = 30 * time.Second
+
+// allowedUpdates are the update kinds the bot asks Telegram for.
+var allowedUpdates = []string{"message", "callback_query"}
+
+// Bot is the staff bot. Create it with New, then Run it.
+type Bot struct {
+	cfg    Config
+	db     *postgres.DB
+	cat    *i18n.Catalog
+	clock  domain.Clock
+	log    *slog.Logger
+	tg     *tgbot.Bot
+	msgr   *Telegram // replies and edits go through the same transport code as notifications
+	router *router
+	handle step            // the middleware chain ending in the router
+	msgIDs map[string]bool // catalog ids, to tell a rule code with its own text from one without
+
+	// handled, when set (by tests), is called with each update's id once it
+	// is fully handled, so a scripted conversation waits for the bot
+	// instead of sleeping.
+	handled func(updateID int64)
+}
+
+// New builds a bot. It does no I/O: Run checks the token.
+func New(cfg Config, d Deps) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("bot: no Telegram token")
+	}
+	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
+		return nil, errors.New("bot: a webhook needs a secret token")
+	}
+	if d.DB == nil || d.Catalog == nil {
+		return nil, errors.New("bot: database and catalog are required")
+	}
+	if d.Clock == nil {
+		d.Clock = domain.SystemClock{}
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	b := &Bot{cfg: cfg, db: d.DB, cat: d.Catalog, clock: d.Clock, log: d.Log, router: newRouter(), msgIDs: map[string]bool{}}
+	for _, id := range d.Catalog.IDs(domain.LangEN) {
+		b.msgIDs[id] = true
+	}
+	b.routes(b.router)
+	b.handle = b.logging(b.recovering(b.identify(b.route)))
+
+	opts := []tgbot.Option{
+		tgbot.WithSkipGetMe(), // Run checks the token, with its context
+		tgbot.WithDefaultHandler(b.processUpdate),
+		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("telegram client", "err", err) }),
+		tgbot.WithWorkers(workers),
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithAllowedUpdates(allowedUpdates),
+	}
+	if cfg.APIURL != "" {
+		opts = append(opts, tgbot.WithServerURL(cfg.APIURL))
+	}
+	if cfg.WebhookSecret != "" {
+		opts = append(opts, tgbot.WithWebhookSecretToken(cfg.WebhookSecret))
+	}
+	tg, err := tgbot.New(cfg.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	b.tg = tg
+	b.msgr = NewTelegram(tg)
+	return b, nil
+}
+
+// Run serves until ctx is done. It checks the token (getMe), registers the
+// localised command menus, then either long-polls (the default; any webhook
+// left from webhook mode is removed first, or getUpdates would be refused)
+// or, with a WebhookURL, registers the webhook and waits: updates then
+// arrive through WebhookHandler, mounted on the process's HTTP server.
+func (b *Bot) Run(ctx context.Context) error {
+	me, err := b.tg.GetMe(ctx)
+	if ctx.Err() != nil {
+		return nil // stopped while starting
+	}
+	if err != nil {
+		return fmt.Errorf("bot: check token: %w", err)
+	}
+	b.log.Info("bot connected", "bot_username", me.Username, "webhook", b.cfg.WebhookURL != "")
+	if err := b.setCommands(ctx); err != nil {
+		// The menu is a convenience; commands work without it.
+		b.log.Warn("set bot commands", "err", err)
+	}
+	if b.cfg.WebhookURL != "" {
+		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates,
+		}); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("bot: set webhook: %w", err)
+		}
+		<-ctx.Done()
+		return nil
+	}
+	if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("bot: delete webhook before polling: %w", err)
+	}
+	b.tg.Start(ctx) // returns when ctx is done
+	return nil
+}
+
+// WebhookHandler serves Telegram's webhook requests. A request without the
+// right X-Telegram-Bot-Api-Secret-Token gets 401 and is not looked at. The
+// update is handled before the response is written, so a replica that dies
+// mid-update leaves Telegram to deliver it again.
+func (b *Bot) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := req.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if b.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxWebhookBody))
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var upd models.Update
+		if err := json.Unmarshal(body, &upd); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		// Finish the update even if Telegram hangs up: its effects are one
+		// transaction and a reply, better done whole than cut off halfway.
+		ctx := context.WithoutCancel(req.Context())
+		b.processUpdate(ctx, b.tg, &upd)
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// Messenger is the Telegram side of the notifier (jobs.Messenger), sharing
+// this bot's client, so a process that runs both sends through one token.
+func (b *Bot) Messenger() *Telegram { return b.msgr }
+
+// hasMessage reports whether the catalogs define id.
+func (b *Bot) hasMessage(id string) bool { return b.msgIDs[id] }
+
+// processUpdate is go-telegram/bot's default handler: every update goes
+// through the middleware chain to the router.
+func (b *Bot) processUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	defer cancel()
+	b.handle(newRequest(ctx, b, upd))
+	if b.handled != nil {
+		b.handled(upd.ID)
+	}
+}

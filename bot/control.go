@@ -1,0 +1,161 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// controlCommand is "/control" (owners and managers): everyone's open,
+// overdue and done-today counts, staff who cannot be reached, and the
+// unassigned tasks, with buttons into each list.
+func (b *Bot) controlCommand(r *request) error {
+	text, kb, err := b.controlScreen(r)
+	if err != nil {
+		return err
+	}
+	_, err = r.reply(text, kb)
+	return err
+}
+
+// controlRefresh redraws the summary in place ("cs", also Back from a list).
+func (b *Bot) controlRefresh(r *request) error {
+	if err := domain.CanManageClub(r.staff); err != nil {
+		return err
+	}
+	text, kb, err := b.controlScreen(r)
+	if err != nil {
+		return err
+	}
+	_, err = r.show(text, kb)
+	return err
+}
+
+func (b *Bot) controlScreen(r *request) (string, [][]jobs.Button, error) {
+	sum, err := b.db.ControlSummaryGet(r.ctx, r.club.ID, b.clock.Now(), r.loc)
+	if err != nil {
+		return "", nil, err
+	}
+	var sb strings.Builder
+	sb.WriteString("<b>" + r.t("bot.control.title", nil) + "</b>")
+	var kb [][]jobs.Button
+	for _, s := range sum.Staff {
+		line := "\n" + esc(s.Name) + " — " + r.t("bot.control.counts", map[string]any{"Open": s.Open, "Overdue": s.Overdue, "Done": s.DoneToday})
+		if s.Unreachable {
+			line += " · 🚫 " + r.t("bot.control.unreachable", nil)
+		}
+		sb.WriteString(line)
+		if s.Open > 0 {
+			kb = append(kb, row(btn(clip(s.Name, 30)+" ("+strconv.Itoa(s.Open)+")", "cm", s.StaffID, 0)))
+		}
+	}
+	sb.WriteString("\n\n" + r.t("bot.control.unassigned", map[string]any{"Count": sum.Unassigned, "Overdue": sum.UnassignedOverdue}))
+	kb = append(kb, row(
+		btn(r.t("bot.control.list.u", nil)+" ("+strconv.Itoa(sum.Unassigned)+")", "cl", "u", 0),
+		btn(r.t("bot.control.list.o", nil), "cl", "o", 0),
+	))
+	kb = append(kb, row(btn("🔄 "+r.t("bot.control.refresh", nil), "cs")))
+	return sb.String(), kb, nil
+}
+
+// controlListCodes maps the list codes of "cl" data to the store's lists.
+var controlListCodes = map[string]postgres.ControlList{"u": postgres.ControlUnassigned, "o": postgres.ControlOverdue}
+
+// controlList shows a page of unassigned or overdue tasks ("cl|<u|o>|<page>");
+// each opens its card, from which a manager reassigns it.
+func (b *Bot) controlList(r *request) error {
+	if err := domain.CanManageClub(r.staff); err != nil {
+		return err
+	}
+	code, err := r.data.Str(0)
+	if err != nil {
+		return err
+	}
+	list, ok := controlListCodes[code]
+	if !ok {
+		return errBadArg
+	}
+	page, err := r.data.Int(1)
+	if err != nil {
+		return err
+	}
+	if page > maxPage {
+		return errBadArg
+	}
+	res, shown, err := fetchPage(int(page), func(page int) (postgres.TaskPage, error) {
+		return b.db.ControlListGet(r.ctx, r.club.ID, list, b.clock.Now(), page*pageSize, pageSize)
+	})
+	if err != nil {
+		return err
+	}
+	title := r.t("bot.control.list."+code, nil)
+	text, kb := r.taskListScreen(title, res, shown, origin{list: "c" + code, page: shown}, "cl", []any{code})
+	_, err = r.show(text, kb)
+	return err
+}
+
+// controlStaffList shows a page of one staff member's open tasks
+// ("cm|<staff>|<page>"). A staff id of another club shows nothing: the
+// list is scoped by this club.
+func (b *Bot) controlStaffList(r *request) error {
+	if err := domain.CanManageClub(r.staff); err != nil {
+		return err
+	}
+	staffID, err := r.data.Int(0)
+	if err != nil {
+		return err
+	}
+	page, err := r.data.Int(1)
+	if err != nil {
+		return err
+	}
+	if page > maxPage {
+		return errBadArg
+	}
+	who, err := b.db.StaffGet(r.ctx, r.club.ID, staffID)
+	if err != nil {
+		return err
+	}
+	res, shown, err := fetchPage(int(page), func(page int) (postgres.TaskPage, error) {
+		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
+			ClubID: r.club.ID, AssigneeID: who.ID, Filter: postgres.TaskFilterAll,
+			Now: b.clock.Now(), Loc: r.loc, Offset: page * pageSize, Limit: pageSize,
+		})
+	})
+	if err != nil {
+		return err
+	}
+	text, kb := r.taskListScreen(esc(who.Name), res, shown, origin{list: listStaff, page: shown, staff: who.ID}, "cm", []any{who.ID})
+	_, err = r.show(text, kb)
+	return err
+}
+
+// taskListScreen draws a page of a task control list: a line and a button
+// per task (the card opens in place, Back returns here), paging, and Back to
+// the summary.
+func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, from origin, action string, args []any) (string, [][]jobs.Button) {
+	var sb strings.Builder
+	sb.WriteString("<b>" + title + "</b> · " + r.n("tasks.count", res.Total, nil))
+	if pages := (res.Total + pageSize - 1) / pageSize; pages > 1 {
+		sb.WriteString(" · " + r.t("bot.list.page", map[string]any{"Page": page + 1, "Pages": pages}))
+	}
+	if len(res.Lines) == 0 {
+		sb.WriteString("\n\n" + r.t("bot.control.empty", nil))
+	}
+	var kb [][]jobs.Button
+	for i, l := range res.Lines {
+		n := page*pageSize + i + 1
+		line := r.taskLineText(n, l)
+		if l.AssigneeName != "" {
+			line += " · " + esc(l.AssigneeName)
+		}
+		sb.WriteString("\n" + line)
+		kb = append(kb, row(btn(taskButtonText(n, l), "tc", l.ID, from)))
+	}
+	kb = append(kb, pagingRow(r, action, args, page, res.Total))
+	kb = append(kb, row(btn(r.t("common.back", nil), "cs")))
+	return sb.String(), kb
+}

@@ -1,0 +1,307 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// The forms (result entry, new task, new call, custom reminder) share one
+// shape, kept here:
+//
+//   - The form's state (the flow's own struct) is the conversation's Data; its
+//     Step names the screen for logs. Every step reloads what it shows from
+//     the database, so the state holds ids and answers only.
+//   - A form's buttons are callback data "<action>|<version>|<op>|<args>":
+//     the flow's own action ("rf" result form, "nf" new task, "cf" new call,
+//     "mf" reminder), the conversation version the screen was drawn for, and
+//     an operation. A tap whose version is not the stored one (an older
+//     screen, a second tap that lost the race, another form since) changes
+//     nothing; a tap with no live conversation is an expired form.
+//   - A tap edits the form's message; typed text gets a new message below it
+//     (where a person looks after typing) and the old one loses its buttons,
+//     so no stale keyboard is left to tap.
+
+// formError is an input a form refuses, with the message the person sees
+// (a catalog id and its data). The form's state does not change.
+type formError struct {
+	ID   string
+	Data map[string]any
+}
+
+func (e *formError) Error() string { return "form: " + e.ID }
+
+// Localized lets request.fail show the form's own message.
+func (e *formError) Localized() (string, map[string]any) { return e.ID, e.Data }
+
+// errBadButton answers a button that does not fit the form as it is now: a
+// tap on an older screen, a forged or garbled argument, another club's id.
+// It says no more than "out of date", so a forged id reveals nothing.
+var errBadButton = &formError{ID: "forms.stale"}
+
+// errFormExpired answers a tap on a form that is no longer open: it expired,
+// was cancelled, or was completed.
+var errFormExpired = &formError{ID: "forms.expired"}
+
+// formEnv is the request's language, club zone and time.
+func (r *request) formEnv() formEnv {
+	return formEnv{Lang: r.lang, Loc: r.loc, Now: r.b.clock.Now()}
+}
+
+// formButtons binds buttonData to a form's action and the version its screen
+// is drawn for.
+func formButtons(action string, version int) buttonData {
+	return func(op string, args ...any) string {
+		return callback.New(action, append([]any{version, op}, args...)...)
+	}
+}
+
+// formTap reads a tap on one of flow's buttons (r.data is
+// "<version>|<op>|<arg>..."): the live conversation it belongs to, its state
+// decoded into state, and the input.
+func (r *request) formTap(flow string, state any) (postgres.Conversation, formInput, error) {
+	version, err := r.data.Int(0)
+	if err != nil {
+		return postgres.Conversation{}, formInput{}, err
+	}
+	op, err := r.data.Str(1)
+	if err != nil {
+		return postgres.Conversation{}, formInput{}, err
+	}
+	in := formInput{Op: op}
+	if len(r.data.Args) > 2 {
+		in.Arg = r.data.Args[2]
+	}
+	c, ok, err := r.conversation()
+	if err != nil {
+		return postgres.Conversation{}, formInput{}, err
+	}
+	if !ok {
+		return postgres.Conversation{}, in, errFormExpired
+	}
+	if c.Flow != flow || int64(c.Version) != version {
+		return postgres.Conversation{}, in, errBadButton
+	}
+	if err := json.Unmarshal(c.Data, state); err != nil {
+		return postgres.Conversation{}, in, fmt.Errorf("%s form state: %w", flow, err)
+	}
+	return c, in, nil
+}
+
+// formText reads typed text for flow's conversation (routed here by the
+// router, which found it live) and decodes its state.
+func (r *request) formText(flow string, state any) (postgres.Conversation, formInput, error) {
+	c, ok, err := r.conversation()
+	if err != nil {
+		return postgres.Conversation{}, formInput{}, err
+	}
+	if !ok || c.Flow != flow {
+		return postgres.Conversation{}, formInput{}, errFormExpired
+	}
+	if err := json.Unmarshal(c.Data, state); err != nil {
+		return postgres.Conversation{}, formInput{}, fmt.Errorf("%s form state: %w", flow, err)
+	}
+	return c, formInput{Text: r.text}, nil
+}
+
+// formScreen draws a form's screen for the buttons of the given version.
+type formScreen func(data buttonData) (text string, kb [][]jobs.Button)
+
+// formSave stores the form's new state and shows its next screen. The
+// screen's buttons carry the version this save creates (one more than the
+// stored one: ConversationSave bumps it by exactly one or fails).
+//
+// For a tap on the form's message the state is saved first and the message
+// edited after, so a lost race changes no screen. For typed text the screen
+// goes out as a new message first (its id must be stored), then the state is
+// saved; if that save loses a race the new message's buttons are removed.
+func (r *request) formSave(c *postgres.Conversation, action, step string, state any, screen formScreen) error {
+	raw, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("%s form state: %w", c.Flow, err)
+	}
+	c.Data, c.Step = raw, step
+	text, kb := screen(formButtons(action, c.Version+1))
+	if r.cb != nil && r.cbMsg != 0 && r.cbMsg == c.MessageID {
+		if err := r.saveConversation(c); err != nil {
+			return err
+		}
+		return r.edit(c.MessageID, text, kb)
+	}
+	old := c.MessageID
+	id, err := r.reply(text, kb)
+	if err != nil {
+		return err
+	}
+	c.MessageID = id
+	if err := r.saveConversation(c); err != nil {
+		r.dropButtons(id)
+		return err
+	}
+	r.dropButtons(old)
+	return nil
+}
+
+// formStart starts flow with state and shows its first screen: in the tapped
+// message when it starts from a button (a task card's "Enter result"),
+// otherwise in a new message.
+func (r *request) formStart(flow, action, step string, state any, screen formScreen) error {
+	msgID := int64(0)
+	if r.cb != nil {
+		msgID = r.cbMsg
+	}
+	c, err := r.startConversation(flow, step, state, msgID)
+	if err != nil {
+		return err
+	}
+	if msgID != 0 {
+		text, kb := screen(formButtons(action, c.Version))
+		return r.edit(msgID, text, kb)
+	}
+	return r.formSave(&c, action, step, state, screen)
+}
+
+// formEnd closes the form and leaves text (and kb) in its message: edited for
+// a tap, a new message for typed text, whose predecessor loses its buttons.
+func (r *request) formEnd(c postgres.Conversation, text string, kb [][]jobs.Button) error {
+	if err := r.endConversation(); err != nil {
+		return err
+	}
+	if r.cb != nil && r.cbMsg != 0 && r.cbMsg == c.MessageID {
+		return r.edit(c.MessageID, text, kb)
+	}
+	if _, err := r.reply(text, kb); err != nil {
+		return err
+	}
+	r.dropButtons(c.MessageID)
+	return nil
+}
+
+// formCancel abandons the form.
+func (r *request) formCancel(c postgres.Conversation) error {
+	return r.formEnd(c, r.t("forms.cancelled", nil), nil)
+}
+
+// dropButtons removes the inline keyboard of an earlier form message, so an
+// old screen offers nothing to tap. Best effort: the version check refuses
+// its buttons anyway.
+func (r *request) dropButtons(messageID int64) {
+	if messageID == 0 {
+		return
+	}
+	if err := r.removeKeyboard(messageID); err != nil {
+		r.b.log.Warn("remove old form buttons", "err", err, "staff_id", r.staff.ID, "message_id", messageID)
+	}
+}
+
+// formFail shows a refused input: for a tap, as the callback's answer (the
+// screen stays); for text, as a reply, so the person can type again.
+// Anything other than a refusal goes to r.fail's usual handling.
+func (r *request) formFail(err error) error {
+	var fe *formError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	if r.cb != nil {
+		r.answer(r.t(fe.ID, fe.Data))
+		return nil
+	}
+	_, sendErr := r.reply(r.t(fe.ID, escData(fe.Data)), nil)
+	return sendErr
+}
+
+// escData escapes the strings of a message's data for an HTML message
+// (callback answers are plain text and take them as they are).
+func escData(data map[string]any) map[string]any {
+	if data == nil {
+		return nil
+	}
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		if s, ok := v.(string); ok {
+			v = esc(s)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// storeRefusal is what the person is told when the store refuses a form's
+// last step: the club's set-up or data changed while the form was open (a
+// field made required, a value or template retired, a client removed).
+func storeRefusal(err error) *formError {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		switch de.Code {
+		case "field_required":
+			return &formError{ID: "forms.err.required", Data: map[string]any{"Field": de.Args["field"]}}
+		case "too_long":
+			return &formError{ID: "forms.err.too_long", Data: map[string]any{"Limit": de.Args["limit"]}}
+		}
+	}
+	return &formError{ID: "forms.changed"}
+}
+
+// domainCode reports whether err is a domain rule violation with one of codes.
+func domainCode(err error, codes ...string) bool {
+	c := domain.ErrorCode(err)
+	for _, want := range codes {
+		if c == want {
+			return true
+		}
+	}
+	return false
+}
+
+// removeKeyboard takes the inline keyboard off a message the bot sent.
+func (r *request) removeKeyboard(messageID int64) error {
+	_, err := r.b.tg.EditMessageReplyMarkup(r.ctx, &tgbot.EditMessageReplyMarkupParams{
+		ChatID: r.chatID, MessageID: int(messageID),
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}},
+	})
+	if err != nil && !isNotModified(err) {
+		return fmt.Errorf("remove keyboard of message %d: %w", messageID, err)
+	}
+	return nil
+}
+
+// formEndWithCard closes a form about a task and shows the task's card in
+// its place, under a line saying what was done. A task the person can no
+// longer see leaves the line alone.
+func (b *Bot) formEndWithCard(r *request, c postgres.Conversation, taskID int64, notice string) error {
+	text, kb, err := b.taskCard(r, taskID, origin{})
+	switch {
+	case errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrForbidden):
+		return r.formEnd(c, notice, nil)
+	case err != nil:
+		return err
+	}
+	return r.formEnd(c, notice+"\n\n"+text, kb)
+}
+
+// formRoutes registers the forms' commands, actions and flows (called from
+// routes).
+func (b *Bot) formRoutes(rt *router) {
+	rt.command("new", b.newTaskCommand)
+	rt.command("call", b.callCommand)
+
+	rt.action("rs", b.resultStart)            // rs|<task>: enter a result
+	rt.action(actionResult, b.resultTap)      // rf|<version>|<op>|<arg>
+	rt.action(actionNewTask, b.newTaskTap)    // nf|<version>|<op>|<arg>
+	rt.action(actionCall, b.callTap)          // cf|<version>|<op>|<arg>
+	rt.action(actionReminder, b.reminderMenu) // rm|<task>[|<choice>]
+	rt.action(actionRemForm, b.reminderTap)   // mf|<version>|<op>|<arg>
+
+	rt.flow(flowResult, b.resultText)
+	rt.flow(flowNewTask, b.newTaskText)
+	rt.flow(flowCall, b.callText)
+	rt.flow(flowReminder, b.reminderText)
+}

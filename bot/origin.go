@@ -1,0 +1,89 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// origin is the list a task card was opened from, carried in the card's
+// button data ("ma.2": my tasks, all, page 2) so that the card's actions
+// keep editing the same message and Back returns to the same page. A card
+// opened from a notification has no origin: no Back button.
+type origin struct {
+	list  string // one of the list codes below; "" for none
+	page  int
+	staff int64 // for listStaff: whose tasks
+}
+
+// List codes.
+const (
+	listMine     = "m"  // followed by the filter code: "ma", "mt", "mo"
+	listUnassign = "cu" // task control: unassigned
+	listOverdue  = "co" // task control: overdue
+	listStaff    = "cs" // task control: one staff member's open tasks
+)
+
+// String encodes the origin as one callback argument.
+func (o origin) String() string {
+	if o.list == "" {
+		return "-"
+	}
+	s := o.list + "." + strconv.Itoa(o.page)
+	if o.list == listStaff {
+		s += "." + strconv.FormatInt(o.staff, 10)
+	}
+	return s
+}
+
+// parseOrigin reads an origin argument; anything unreadable is no origin,
+// which only costs the Back button.
+func parseOrigin(s string) origin {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return origin{}
+	}
+	page, err := strconv.Atoi(parts[1])
+	if err != nil || page < 0 || page > 10000 {
+		return origin{}
+	}
+	o := origin{list: parts[0], page: page}
+	switch {
+	case o.list == listUnassign, o.list == listOverdue:
+	case len(o.list) == 2 && o.list[:1] == listMine && filterCodes[o.list[1:]] != "":
+	case o.list == listStaff && len(parts) == 3:
+		id, err := strconv.ParseInt(parts[2], 10, 64)
+		if err != nil || id <= 0 {
+			return origin{}
+		}
+		o.staff = id
+	default:
+		return origin{}
+	}
+	return o
+}
+
+// originArg returns argument i of the callback data as an origin.
+func (r *request) originArg(i int) origin {
+	s, err := r.data.Str(i)
+	if err != nil {
+		return origin{}
+	}
+	return parseOrigin(s)
+}
+
+// backButton returns to the list the card came from; ok is false when there
+// is none.
+func (r *request) backButton(o origin) (jobs.Button, bool) {
+	label := r.t("common.back", nil)
+	switch {
+	case o.list == listUnassign || o.list == listOverdue:
+		return btn(label, "cl", o.list[1:], o.page), true
+	case o.list == listStaff:
+		return btn(label, "cm", o.staff, o.page), true
+	case len(o.list) == 2 && o.list[:1] == listMine:
+		return btn(label, "tl", o.list[1:], o.page), true
+	}
+	return jobs.Button{}, false
+}

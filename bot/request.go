@@ -1,0 +1,294 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// conversationTTL is how long a form waits for the next answer. After it the
+// form is gone and its buttons answer "out of date".
+const conversationTTL = 3 * time.Hour
+
+// request is one update being handled: who sent it (set by the identity
+// middleware), what it is, and helpers to answer. It lives for one update
+// and is used by one goroutine.
+type request struct {
+	ctx    context.Context
+	b      *Bot
+	update *models.Update
+
+	from   *models.User          // the Telegram user; nil for updates without one
+	chatID int64                 // the private chat with the person
+	msg    *models.Message       // the incoming message; nil for a callback
+	cb     *models.CallbackQuery // the callback query; nil for a message
+	cbMsg  int64                 // id of the message the tapped button sits on; 0 if unknown
+	text   string                // the message's text (or caption)
+	args   string                // for a command: the text after it
+	data   callback.Data         // for a callback: the decoded data
+
+	staff domain.Staff
+	club  domain.Club
+	loc   *time.Location
+	lang  domain.Language
+
+	action   string // what is being done, for logs: "cmd:tasks", "cb:tk", "flow:result"
+	answered bool   // the callback query has been answered
+
+	conv       *postgres.Conversation // loaded conversation, if any
+	convLoaded bool
+}
+
+func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
+	r := &request{ctx: ctx, b: b, update: upd, lang: domain.LangEN, loc: time.UTC}
+	switch {
+	case upd.Message != nil:
+		r.msg = upd.Message
+		r.from = upd.Message.From
+		r.chatID = upd.Message.Chat.ID
+		r.text = strings.TrimSpace(upd.Message.Text)
+		if r.text == "" {
+			r.text = strings.TrimSpace(upd.Message.Caption)
+		}
+	case upd.CallbackQuery != nil:
+		r.cb = upd.CallbackQuery
+		r.from = &upd.CallbackQuery.From
+		if m := upd.CallbackQuery.Message.Message; m != nil {
+			r.chatID, r.cbMsg = m.Chat.ID, int64(m.ID)
+		} else if m := upd.CallbackQuery.Message.InaccessibleMessage; m != nil {
+			r.chatID, r.cbMsg = m.Chat.ID, int64(m.MessageID)
+		}
+		if r.chatID == 0 {
+			r.chatID = upd.CallbackQuery.From.ID // a private chat's id is the user's
+		}
+	}
+	if r.from != nil {
+		if l, ok := domain.ParseLanguage(r.from.LanguageCode); ok {
+			r.lang = l
+		}
+	}
+	return r
+}
+
+// private reports whether the update comes from a private chat with the bot.
+// The bot talks about clients and tasks only there, never in groups.
+func (r *request) private() bool {
+	switch {
+	case r.msg != nil:
+		return r.msg.Chat.Type == models.ChatTypePrivate
+	case r.cb != nil:
+		if m := r.cb.Message.Message; m != nil {
+			return m.Chat.Type == models.ChatTypePrivate
+		}
+		return r.chatID == r.cb.From.ID
+	}
+	return false
+}
+
+// t translates a catalog id in the person's language.
+func (r *request) t(id string, data map[string]any) string { return r.b.cat.T(r.lang, id, data) }
+
+// n translates a catalog id with a plural count.
+func (r *request) n(id string, count int, data map[string]any) string {
+	return r.b.cat.N(r.lang, id, count, data)
+}
+
+// reply sends an HTML message to the chat (split at Telegram's limit, the
+// keyboard under the last piece) and returns the last message's id.
+func (r *request) reply(text string, kb [][]jobs.Button) (int64, error) {
+	return r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: text, HTML: true, Buttons: kb})
+}
+
+// edit replaces the text and keyboard of a message the bot sent earlier.
+// An edit that changes nothing counts as success. A text too long for one
+// message is sent as new messages instead.
+func (r *request) edit(messageID int64, text string, kb [][]jobs.Button) error {
+	if utf16Len(text) > MaxMessageLen {
+		_, err := r.reply(text, kb)
+		return err
+	}
+	return r.b.msgr.Edit(r.ctx, r.chatID, messageID, jobs.Message{Text: text, HTML: true, Buttons: kb})
+}
+
+// show puts a screen in front of the person: for a tap, it edits the message
+// the button sits on (paging, filters, a card opened from a list); for a
+// typed command, it sends a new message. It returns the message's id.
+//
+// A message Telegram no longer lets the bot edit (too old, deleted) gets
+// the screen as a new message instead.
+func (r *request) show(text string, kb [][]jobs.Button) (int64, error) {
+	if r.cb != nil && r.cbMsg != 0 {
+		err := r.edit(r.cbMsg, text, kb)
+		if !errors.Is(err, domain.ErrNotFound) {
+			return r.cbMsg, err
+		}
+	}
+	return r.reply(text, kb)
+}
+
+// isNotModified reports Telegram's refusal of an edit that changes nothing,
+// which for the person is success.
+func isNotModified(err error) bool {
+	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified")
+}
+
+// answer answers the callback query with a short toast (text may be empty).
+// A callback is answered once: later calls do nothing.
+func (r *request) answer(text string) { r.answerCallback(text, false) }
+
+// alert answers the callback query with a dialog the person must dismiss,
+// for things they must not miss.
+func (r *request) alert(text string) { r.answerCallback(text, true) }
+
+func (r *request) answerCallback(text string, alert bool) {
+	if r.cb == nil || r.answered {
+		return
+	}
+	r.answered = true
+	const maxAnswer = 200 // Telegram's limit on a callback answer
+	if utf8.RuneCountInString(text) > maxAnswer {
+		text = string([]rune(text)[:maxAnswer-1]) + "…"
+	}
+	if _, err := r.b.tg.AnswerCallbackQuery(r.ctx, &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: r.cb.ID, Text: text, ShowAlert: alert,
+	}); err != nil {
+		r.b.log.Warn("answer callback", "err", err, "tg_user_id", r.cb.From.ID)
+	}
+}
+
+// ensureAnswered answers a callback the handler left unanswered, so the
+// person's button stops spinning.
+func (r *request) ensureAnswered() { r.answer("") }
+
+// localizedError is an error that carries its own catalog message (a form's
+// refusal of an input, say). fail shows it as it is.
+type localizedError interface {
+	error
+	Localized() (id string, data map[string]any)
+}
+
+// fail tells the person what went wrong, in their language, and logs what
+// they are not told. Known outcomes (not found, forbidden, a rule's code, a
+// stale button) become one clear line; anything else is logged with details
+// and the person gets a short apology. For a tap the line is the callback's
+// answer, so the message with the buttons stays as it was.
+func (r *request) fail(err error) {
+	text := r.errorText(err)
+	if r.cb != nil && !r.answered {
+		r.alert(text)
+		return
+	}
+	if _, sendErr := r.reply(text, nil); sendErr != nil {
+		r.b.log.Warn("send error text", "err", sendErr, "staff_id", r.staff.ID)
+	}
+}
+
+// errorText maps an error to the person's language.
+func (r *request) errorText(err error) string {
+	var le localizedError
+	var de *domain.Error
+	switch {
+	case errors.As(err, &le):
+		id, data := le.Localized()
+		return r.t(id, data)
+	case errors.Is(err, callback.ErrStale), errors.Is(err, callback.ErrMalformed):
+		return r.t("bot.err.stale", nil)
+	case errors.As(err, &de):
+		if id := "bot.err." + de.Code; r.b.hasMessage(id) {
+			return r.t(id, de.Args)
+		}
+		switch {
+		case errors.Is(de.Kind, domain.ErrForbidden):
+			return r.t("bot.err.forbidden", nil)
+		case errors.Is(de.Kind, domain.ErrConflict):
+			return r.t("bot.err.conflict", nil)
+		case errors.Is(de.Kind, domain.ErrNotFound):
+			return r.t("bot.err.not_found", nil)
+		}
+		r.b.log.Warn("rule without a message", "code", de.Code, "err", err, "staff_id", r.staff.ID, "action", r.action)
+		return r.t("bot.err.invalid", nil)
+	case errors.Is(err, domain.ErrNotFound):
+		return r.t("bot.err.not_found", nil)
+	case errors.Is(err, domain.ErrForbidden):
+		return r.t("bot.err.forbidden", nil)
+	case errors.Is(err, domain.ErrConflict):
+		return r.t("bot.err.conflict", nil)
+	case errors.Is(err, domain.ErrInvalid):
+		return r.t("bot.err.invalid", nil)
+	}
+	r.b.log.Error("handler failed", "err", err, "action", r.action, "staff_id", r.staff.ID, "club_id", r.club.ID)
+	return r.t("bot.err.internal", nil)
+}
+
+// conversation returns the person's live form; ok is false when there is
+// none (or it expired). The result is cached for the request.
+func (r *request) conversation() (c postgres.Conversation, ok bool, err error) {
+	if !r.convLoaded {
+		got, err := r.b.db.ConversationGet(r.ctx, r.club.ID, r.staff.ID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			r.conv = nil
+		case err != nil:
+			return postgres.Conversation{}, false, err
+		default:
+			r.conv = &got
+		}
+		r.convLoaded = true
+	}
+	if r.conv == nil {
+		return postgres.Conversation{}, false, nil
+	}
+	return *r.conv, true, nil
+}
+
+// startConversation starts a form, replacing any the person had. data is the
+// flow's state, stored as JSON; messageID the message the form edits.
+func (r *request) startConversation(flow, step string, data any, messageID int64) (postgres.Conversation, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return postgres.Conversation{}, fmt.Errorf("start %s: %w", flow, err)
+	}
+	c := postgres.Conversation{StaffID: r.staff.ID, ClubID: r.club.ID, Flow: flow, Step: step, Data: raw, MessageID: messageID}
+	if err := r.saveConversation(&c); err != nil {
+		return postgres.Conversation{}, err
+	}
+	return c, nil
+}
+
+// saveConversation stores c (which the flow read with conversation() and
+// changed), extending its expiry. On success c.Version is the stored
+// version. A conversation someone else saved meanwhile is ErrConflict.
+func (r *request) saveConversation(c *postgres.Conversation) error {
+	c.StaffID, c.ClubID = r.staff.ID, r.club.ID
+	c.ExpiresAt = r.b.clock.Now().Add(conversationTTL)
+	v, err := r.b.db.ConversationSave(r.ctx, *c)
+	if err != nil {
+		return err
+	}
+	c.Version = v
+	saved := *c
+	r.conv, r.convLoaded = &saved, true
+	return nil
+}
+
+// endConversation ends the person's form, if any.
+func (r *request) endConversation() error {
+	r.conv, r.convLoaded = nil, true
+	return r.b.db.ConversationDelete(r.ctx, r.club.ID, r.staff.ID)
+}
+
+// esc escapes text from people or the database for an HTML message.
+func esc(s string) string { return html.EscapeString(s) }

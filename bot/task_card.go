@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// historyOnCard is how many of the client's latest results a card shows.
+const historyOnCard = 5
+
+// taskCardOpen opens a task card: "tc|<task>" (from a notification or a
+// search: a new message, the original stays) or "tc|<task>|<origin>" (from a
+// list or one of the card's own menus: that message turns into the card,
+// with Back when the origin is a list).
+func (b *Bot) taskCardOpen(r *request) error {
+	id, err := r.data.Int(0)
+	if err != nil {
+		return err
+	}
+	text, kb, err := b.taskCard(r, id, r.originArg(1))
+	if err != nil {
+		return err
+	}
+	if len(r.data.Args) < 2 {
+		_, err = r.reply(text, kb)
+		return err
+	}
+	_, err = r.show(text, kb)
+	return err
+}
+
+// taskCard draws a task's card with the buttons the person may use. A task
+// of another club, a deleted one and a missing one are all ErrNotFound.
+func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]jobs.Button, error) {
+	t, err := b.db.TaskGet(r.ctx, r.club.ID, taskID)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionView); err != nil {
+		return "", nil, err
+	}
+	var history []postgres.ClientResultItem
+	if t.ClientID != 0 {
+		if history, err = b.db.ClientResultHistory(r.ctx, r.club.ID, t.ClientID, historyOnCard); err != nil {
+			return "", nil, err
+		}
+	}
+	return r.taskCardText(t, history), r.taskCardButtons(t.Task, o), nil
+}
+
+// taskCardText is the card's text.
+func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientResultItem) string {
+	var sb strings.Builder
+	sb.WriteString("<b>" + esc(t.Title) + "</b>\n")
+	sb.WriteString(r.typeLabel(t.Type) + " · " + esc(t.TemplateName))
+	if t.ClientID != 0 {
+		sb.WriteString("\n" + r.t("bot.card.client", map[string]any{"Name": esc(t.ClientName)}))
+		if t.ClientPhone != "" {
+			// A bare number in the text: Telegram makes it a tap-to-call link
+			// (inline buttons cannot carry tel: URLs).
+			sb.WriteString(" · " + esc(t.ClientPhone))
+		}
+	}
+	sb.WriteString("\n" + r.t("bot.card.due", map[string]any{"Due": r.dueText(t.DueAt, t.Status.Open())}))
+	if t.RemindAt != nil && t.Status.Open() {
+		sb.WriteString("\n" + r.t("bot.card.reminder", map[string]any{"At": r.when(*t.RemindAt)}))
+	}
+	assignee := r.t("bot.card.unassigned", nil)
+	if t.AssigneeID != 0 {
+		assignee = esc(t.AssigneeName)
+	}
+	sb.WriteString("\n" + r.t("bot.card.status", map[string]any{"Status": r.statusLabel(t.Status), "Assignee": assignee}))
+	if t.ResultName != "" {
+		sb.WriteString("\n" + r.t("bot.card.result", map[string]any{"Result": esc(t.ResultName)}))
+	}
+	if t.Description != "" {
+		sb.WriteString("\n\n" + esc(t.Description))
+	}
+	if len(history) > 0 {
+		sb.WriteString("\n\n<b>" + r.t("bot.card.history", nil) + "</b>")
+		for _, h := range history {
+			line := "\n• " + r.when(h.At) + " — " + esc(h.TemplateName) + ": " + esc(h.ResultName)
+			if h.StaffName != "" {
+				line += " (" + esc(h.StaffName) + ")"
+			}
+			sb.WriteString(line)
+		}
+	}
+	return sb.String()
+}
+
+// taskCardButtons offers what the person may do to the task now; the
+// handlers check again on the tap, since the task may change in between.
+func (r *request) taskCardButtons(t domain.Task, o origin) [][]jobs.Button {
+	can := func(a domain.TaskAction) bool { return domain.CanActOnTask(r.staff, t, a) == nil }
+	var kb [][]jobs.Button
+	if t.Status.Open() {
+		var first []jobs.Button
+		takeable := t.Status == domain.StatusNew || t.AssigneeID == 0
+		if takeable && can(domain.ActionTake) {
+			first = append(first, btn("▶️ "+r.t("bot.card.take", nil), "tk", t.ID, o))
+		}
+		if t.Type.NeedsResult() && can(domain.ActionResult) {
+			first = append(first, btn("✅ "+r.t("bot.card.result_enter", nil), "rs", t.ID))
+		} else if can(domain.ActionChangeStatus) {
+			first = append(first, btn("✅ "+r.t("bot.card.done", nil), "ss", t.ID, string(domain.StatusDone), o))
+		}
+		kb = append(kb, first)
+		var second []jobs.Button
+		if can(domain.ActionChangeStatus) {
+			second = append(second, btn(r.t("bot.card.status_change", nil), "st", t.ID, o))
+		}
+		if can(domain.ActionEdit) {
+			second = append(second, btn("📅 "+r.t("bot.card.reschedule", nil), "rd", t.ID, o))
+		}
+		kb = append(kb, second)
+		var third []jobs.Button
+		if can(domain.ActionEdit) {
+			third = append(third, btn("✏️ "+r.t("bot.card.edit", nil), "ed", t.ID, o))
+			third = append(third, btn("⏰ "+r.t("bot.card.reminder_set", nil), "rm", t.ID))
+		}
+		kb = append(kb, third)
+	} else if r.staff.IsManager() {
+		kb = append(kb, row(btn(r.t("bot.card.status_change", nil), "st", t.ID, o)))
+	}
+	if can(domain.ActionDelete) {
+		kb = append(kb, row(btn("🗑 "+r.t("bot.card.delete", nil), "dl", t.ID, o)))
+	}
+	if back, ok := r.backButton(o); ok {
+		kb = append(kb, row(back))
+	}
+	return kb
+}
+
+// redrawCard shows the task's card again after a change, in the message
+// the tapped button sits on.
+func (b *Bot) redrawCard(r *request, taskID int64, o origin) error {
+	text, kb, err := b.taskCard(r, taskID, o)
+	if err != nil {
+		return err
+	}
+	_, err = r.show(text, kb)
+	return err
+}

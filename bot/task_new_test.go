@@ -1,0 +1,238 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+)
+
+// clientLabel is how the client step shows a client: "name · phone".
+func (h *harness) clientLabel(id int64) string {
+	h.t.Helper()
+	c, err := h.db.ClientGet(context.Background(), h.f.Club.ID, id)
+	if err != nil {
+		h.t.Fatalf("client %d: %v", id, err)
+	}
+	return briefOf(c).label()
+}
+
+func TestNewTaskForAClient(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.say(h.staff, "/new")
+	expect(t, "templates grouped by type", strings.Join(h.last(h.staff).Buttons(), " | "),
+		"— Personal call — | Личный звонок клиенту | Template call | — Bulk call — | Обзвон клиентов", "— Internal task — | Внутренняя задача")
+	form := h.last(h.staff).ID
+	h.tap(h.staff, "Template call")
+	h.say(h.staff, "олена")
+	h.tap(h.staff, h.clientLabel(h.f.Clients[0]))
+	h.tap(h.staff, "Me")
+	h.tap(h.staff, "Tomorrow")
+	h.tap(h.staff, "10:00")
+	h.tap(h.staff, "Skip")
+	expect(t, "summary", h.lastText(h.staff), "Template call", "Client: Олена Петренко", "Assignee: Staff alpha", "Due: Nov 27, 2026, 10:00 AM", "Create this task?")
+	h.tap(h.staff, "✅ Create")
+
+	expect(t, "created", h.lastText(h.staff), "Task created.", "Template call", "Олена Петренко")
+	if h.last(h.staff).ID == form {
+		t.Fatal("the search reply should have moved the form below the typed text")
+	}
+	due := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) // 10:00 in Kyiv
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE template_id = $1 AND client_id = $2 AND assignee_id = $3 AND author_id = $3
+AND due_at = $4 AND status = 'new' AND description = ''`, h.f.Templates["call"], h.f.Clients[0], h.f.Staff.ID, due); n != 1 {
+		t.Fatalf("task rows: %d", n)
+	}
+	if h.conversationCount() != 0 {
+		t.Fatal("the form is still open")
+	}
+	h.noUnanswered()
+}
+
+func TestNewTaskCreatesClientOnTheSpot(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.say(h.staff, "/new")
+	h.tap(h.staff, "Template check")
+	h.say(h.staff, "Petro")
+	expect(t, "no match", h.lastText(h.staff), "No client matches “Petro”")
+	h.tap(h.staff, "➕ New client")
+	h.say(h.staff, strings.Repeat("Петро", 41))
+	expect(t, "over-long name", h.lastText(h.staff), "the limit is 200 characters")
+	h.say(h.staff, "Petro Sahaidachny")
+	h.say(h.staff, "phone?")
+	expect(t, "not a phone", h.lastText(h.staff), "does not look like a phone number")
+	// Olena's number typed the local way: offer Olena instead of a duplicate.
+	var olena string
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1`, h.f.Clients[0]).Scan(&olena); err != nil {
+		t.Fatal(err)
+	}
+	h.say(h.staff, "0"+olena[4:])
+	expect(t, "phone taken", h.lastText(h.staff), olena+" already belongs to Олена Петренко")
+	h.say(h.staff, "066 123 45 67")
+	h.tap(h.staff, "Me")
+	h.tap(h.staff, "No due date")
+	h.say(h.staff, "Send the timetable")
+	h.tap(h.staff, "✅ Create")
+	expect(t, "created", h.lastText(h.staff), "Task created.", "Petro Sahaidachny")
+	var clientID int64
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT client_id FROM client_phones WHERE club_id = $1 AND phone = '+380661234567'`, h.f.Club.ID).Scan(&clientID); err != nil {
+		t.Fatalf("new client's phone: %v", err)
+	}
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE client_id = $1 AND due_at IS NULL AND description = 'Send the timetable' AND task_type = 'client_task'`, clientID); n != 1 {
+		t.Fatalf("task for the new client: %d", n)
+	}
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM clients WHERE club_id = $1`, h.f.Club.ID); n != 3 {
+		t.Fatalf("clients: %d, want 3 (no duplicate of Olena)", n)
+	}
+}
+
+func TestNewTaskUsesTheClientWhosePhoneWasTyped(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.say(h.staff, "/new")
+	h.tap(h.staff, "Template call")
+	h.tap(h.staff, "➕ New client")
+	h.say(h.staff, "Olena P.")
+	var olena string
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1`, h.f.Clients[0]).Scan(&olena); err != nil {
+		t.Fatal(err)
+	}
+	h.say(h.staff, olena)
+	h.tap(h.staff, "Use Олена Петренко")
+	expect(t, "assignee step", h.lastText(h.staff), "Who will do it?")
+	h.tap(h.staff, "Colleague alpha")
+	h.tap(h.staff, "In a week")
+	h.tap(h.staff, "Type a time…")
+	h.say(h.staff, "9.15")
+	h.tap(h.staff, "Skip")
+	h.tap(h.staff, "✅ Create")
+	due := time.Date(2026, 12, 3, 7, 15, 0, 0, time.UTC)
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE client_id = $1 AND assignee_id = $2 AND due_at = $3`, h.f.Clients[0], h.f.Colleague.ID, due); n != 1 {
+		t.Fatalf("task for Olena, assigned to the colleague: %d", n)
+	}
+	// Assigned to someone else: they are told, through the outbox.
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'task.assigned'`); n != 1 {
+		t.Fatalf("task.assigned rows: %d", n)
+	}
+}
+
+func TestNewBulkCall(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	for i, c := range []struct{ name, status, group string }{
+		{"Lapsed Yoga 1", "lapsed", "Yoga"}, {"Lapsed Yoga 2", "lapsed", "Yoga"}, {"Lapsed Dance", "lapsed", "Dance"}, {"Active Yoga", "active", "Yoga"},
+	} {
+		pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, status, groups) VALUES ($1, $2, $3, ARRAY[$4])`, h.f.Club.ID, c.name, c.status, c.group)
+		_ = i
+	}
+	h.say(h.staff, "/new")
+	h.tap(h.staff, "Обзвон клиентов")
+	expect(t, "everyone at first", h.lastText(h.staff), "Selected: 6 clients")
+	h.tap(h.staff, "▫️ Lapsed")
+	expect(t, "lapsed", h.lastText(h.staff), "Selected: 3 clients")
+	h.tap(h.staff, "▫️ Yoga")
+	expect(t, "lapsed in yoga", h.lastText(h.staff), "Selected: 2 clients")
+	h.tap(h.staff, "▫️ Dance")
+	h.tap(h.staff, "✓ Yoga")
+	h.tap(h.staff, "▫️ Active")
+	expect(t, "lapsed or active, in dance", h.lastText(h.staff), "Selected: 1 client.")
+	h.tap(h.staff, "Done")
+	expect(t, "too few", h.lastAnswer(), "at least 2 clients; this choice selects 1")
+	h.tap(h.staff, "✓ Dance")
+	h.tap(h.staff, "▫️ Yoga")
+	h.tap(h.staff, "Done")
+	h.tap(h.staff, "Me")
+	h.tap(h.staff, "Tomorrow")
+	h.tap(h.staff, "09:00")
+	h.tap(h.staff, "Skip")
+	expect(t, "summary", h.lastText(h.staff), "Clients: 3")
+	h.tap(h.staff, "✅ Create")
+
+	var taskID, progressMsg int64
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT task_id, progress_message_id FROM bulk_calls WHERE club_id = $1 AND total = 3 AND progress_chat_id = $2`,
+		h.f.Club.ID, h.staff.ID).Scan(&taskID, &progressMsg); err != nil {
+		t.Fatalf("bulk call row: %v", err)
+	}
+	var progress string
+	for _, m := range h.tg.Sent(h.staff.ID) {
+		if m.ID == progressMsg {
+			progress = m.Text
+		}
+	}
+	expect(t, "progress message", progress, "Creating 0 of 3 calls…")
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM bulk_call_clients b JOIN clients c ON c.id = b.client_id WHERE b.task_id = $1 AND 'Yoga' = ANY(c.groups)`, taskID); n != 3 {
+		t.Fatalf("bulk clients: %d", n)
+	}
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'bulk.created' AND (payload->>'task_id')::bigint = $1`, taskID); n != 1 {
+		t.Fatalf("bulk.created rows: %d", n)
+	}
+	expect(t, "the form turned into the card", h.form(h.staff).Text, "Task created.", "Bulk call")
+}
+
+func TestNewTaskRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	other := pgtest.NewClub(t, h.db, "beta")
+	h.say(h.staff, "/new")
+	h.tapData(h.staff, 0, h.formData("nf", "t", other.Templates["internal"]))
+	expect(t, "another club's template", h.lastAnswer(), "out of date")
+	pgtest.Exec(t, h.db, `UPDATE templates SET archived_at = now() WHERE id = $1`, h.f.Templates["check"])
+	h.tapData(h.staff, 0, h.formData("nf", "t", h.f.Templates["check"]))
+	expect(t, "retired template", h.lastAnswer(), "out of date")
+	h.tap(h.staff, "Внутренняя задача")
+	h.tapData(h.staff, 0, h.formData("nf", "a", other.Staff.ID))
+	expect(t, "another club's staff", h.lastAnswer(), "out of date")
+	h.say(h.staff, "me")
+	expect(t, "typing instead of tapping", h.lastText(h.staff), "choose with the buttons")
+	h.tap(h.staff, "Me")
+	// The due date: not in the past, and a real date.
+	h.tapData(h.staff, 0, h.formData("nf", "d", "20261125"))
+	expect(t, "yesterday", h.lastAnswer(), "out of date")
+	h.say(h.staff, "31.02.2027 10:00")
+	expect(t, "31 February", h.lastText(h.staff), "That is not a date")
+	h.say(h.staff, "26.11.2026 11:00")
+	expect(t, "an hour ago", h.lastText(h.staff), "already passed")
+	h.say(h.staff, "26.11.2026 18:00")
+	h.say(h.staff, strings.Repeat("x", 2001))
+	expect(t, "over-long description", h.lastText(h.staff), "the limit is 2000 characters")
+	h.say(h.staff, "Order water")
+	// A double tap on Create creates one task.
+	msg, create := h.buttonData(h.staff, "✅ Create")
+	first, second := h.tg.Tap(h.staff, msg, create), h.tg.Tap(h.staff, msg, create)
+	h.handled.wait(t, first)
+	h.handled.wait(t, second)
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE club_id = $1 AND description = 'Order water'`, h.f.Club.ID); n != 1 {
+		t.Fatalf("double tap created %d tasks", n)
+	}
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE club_id = $1 AND due_at = '2026-11-26 16:00:00+00' AND task_type = 'internal'`, h.f.Club.ID); n != 1 {
+		t.Fatalf("typed due not stored: %d", n)
+	}
+	h.noUnanswered()
+}
+
+func TestNewTaskBackAndRestart(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.say(h.staff, "/new")
+	h.tap(h.staff, "Template call")
+	h.tap(h.staff, "« Back")
+	expect(t, "back to templates", h.lastText(h.staff), "What kind of task?")
+	h.tap(h.staff, "Внутренняя задача")
+	h.restart()
+	h.tap(h.staff, "Me")
+	h.tap(h.staff, "Tomorrow")
+	h.tap(h.staff, "« Back")
+	expect(t, "back to the calendar", h.lastText(h.staff), "Pick a date")
+	h.tap(h.staff, "« Back")
+	expect(t, "back to the assignee", h.lastText(h.staff), "Who will do it?")
+	h.tap(h.staff, "« Back")
+	expect(t, "internal tasks have no client step", h.lastText(h.staff), "What kind of task?")
+	h.tap(h.staff, "Cancel")
+	expect(t, "cancelled", h.lastText(h.staff), "Cancelled")
+	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks`); n != 0 {
+		t.Fatalf("a cancelled form created %d tasks", n)
+	}
+}

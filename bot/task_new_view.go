@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// The screens of the /new form (task_new.go).
+
+// newTaskScreen draws the step's screen.
+func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data buttonData) (string, [][]jobs.Button) {
+	header := r.t("forms.new.title", nil)
+	if v.template.ID != 0 && st.Step != newStepTemplate {
+		header += " · " + esc(v.template.Name)
+	}
+	nav := row(dataBtn(r.t("common.back", nil), data(opBack)), dataBtn(r.t("common.cancel", nil), data(opCancel)))
+	var kb [][]jobs.Button
+	var text string
+	switch st.Step {
+	case newStepTemplate:
+		text = r.t("forms.new.template", nil)
+		var typ domain.TaskType
+		for _, t := range v.templates {
+			if t.Type != typ {
+				typ = t.Type
+				kb = append(kb, row(dataBtn("— "+r.t("type."+string(typ), nil)+" —", data(opNop))))
+			}
+			kb = append(kb, row(dataBtn(t.Name, data(opTemplate, t.ID))))
+		}
+		kb = append(kb, row(dataBtn(r.t("common.cancel", nil), data(opCancel))))
+		return header + "\n\n" + text, kb
+	case newStepClient:
+		return b.clientView(r, header, st.Client, data)
+	case newStepBulk:
+		text = r.n("forms.new.bulk", v.count, nil)
+		var statuses []jobs.Button
+		for _, s := range domain.ClientStatuses {
+			statuses = append(statuses, dataBtn(tick(slices.Contains(st.Statuses, s))+r.t("forms.client_status."+string(s), nil), data(opStatus, s)))
+		}
+		kb = append(kb, statuses[:2], statuses[2:])
+		for i, g := range st.GroupList {
+			kb = append(kb, row(dataBtn(tick(slices.Contains(st.Groups, g))+g, data(opGroup, i))))
+		}
+		kb = append(kb, row(dataBtn(r.t("common.done", nil), data(opDone))), nav)
+		return header + "\n\n" + text, kb
+	case newStepAssignee:
+		text = r.t("forms.new.assignee", nil)
+		kb = append(kb, row(dataBtn(r.t("forms.new.me", nil), data(opAssignee, r.staff.ID))))
+		for _, s := range v.staff {
+			if s.ID != r.staff.ID {
+				kb = append(kb, row(dataBtn(s.Name, data(opAssignee, s.ID))))
+			}
+		}
+		return header + "\n\n" + text, append(kb, nav)
+	case newStepDue:
+		prompt, pick := st.Due.view(b.cat, r.formEnv(), true, data)
+		kb = append(pick, row(dataBtn(r.t("forms.new.no_due", nil), data(opNoDue))), nav)
+		return header + "\n\n" + r.t("forms.new.due", nil) + "\n" + prompt, kb
+	case newStepDesc:
+		kb = [][]jobs.Button{row(dataBtn(r.t("forms.skip", nil), data(opSkip))), nav}
+		return header + "\n\n" + r.t("forms.new.desc", map[string]any{"Limit": domain.MaxDescriptionLen}), kb
+	}
+	// newStepConfirm
+	kb = [][]jobs.Button{row(dataBtn(r.t("forms.new.create", nil), data(opOK))), nav}
+	return header + "\n\n" + b.newTaskSummary(r, st, v) + "\n\n" + r.t("forms.new.confirm_q", nil), kb
+}
+
+// newTaskSummary lists what will be created.
+func (b *Bot) newTaskSummary(r *request, st newTaskForm, v newTaskView) string {
+	lines := []string{r.t("forms.new.sum_type", map[string]any{"Type": r.t("type."+string(v.template.Type), nil)})}
+	switch {
+	case st.ClientID != 0:
+		lines = append(lines, r.t("forms.new.sum_client", map[string]any{"Client": esc(st.ClientName)}))
+	case v.template.Type == domain.TypeBulkCall:
+		lines = append(lines, r.n("forms.new.sum_clients", v.count, nil))
+	}
+	lines = append(lines, r.t("forms.new.sum_assignee", map[string]any{"Name": esc(st.AssigneeName)}))
+	due := r.t("forms.new.no_due", nil)
+	if st.DueAt != nil {
+		due = i18n.DateTime(r.lang, *st.DueAt, r.loc)
+	}
+	lines = append(lines, r.t("forms.new.sum_due", map[string]any{"Due": due}))
+	if st.Description != "" {
+		lines = append(lines, r.t("forms.new.sum_desc", map[string]any{"Text": esc(st.Description)}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tick marks a toggle button.
+func tick(on bool) string {
+	if on {
+		return "✓ "
+	}
+	return "▫️ "
+}

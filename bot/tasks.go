@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// pageSize is how many tasks a list shows at once: enough to scan, few
+// enough that the buttons fit a phone screen.
+const pageSize = 10
+
+// maxPage bounds page numbers from callback data.
+const maxPage = 10000
+
+// filterCodes maps the one-letter filter codes of callback data to filters.
+var filterCodes = map[string]postgres.TaskFilter{
+	"a": postgres.TaskFilterAll,
+	"t": postgres.TaskFilterToday,
+	"o": postgres.TaskFilterOverdue,
+}
+
+// filterOrder is the order of the filter buttons.
+var filterOrder = []string{"t", "o", "a"}
+
+// tasksCommand is "/tasks": the person's open tasks, overdue first.
+func (b *Bot) tasksCommand(r *request) error {
+	text, kb, err := b.tasksScreen(r, "a", 0)
+	if err != nil {
+		return err
+	}
+	_, err = r.reply(text, kb)
+	return err
+}
+
+// tasksList is a tap on a filter or page button ("tl|<filter>|<page>"): it
+// redraws the same message.
+func (b *Bot) tasksList(r *request) error {
+	code, err := r.data.Str(0)
+	if err != nil {
+		return err
+	}
+	if _, ok := filterCodes[code]; !ok {
+		return errBadArg
+	}
+	page, err := r.data.Int(1)
+	if err != nil {
+		return err
+	}
+	if page > maxPage {
+		return errBadArg
+	}
+	text, kb, err := b.tasksScreen(r, code, int(page))
+	if err != nil {
+		return err
+	}
+	_, err = r.show(text, kb)
+	return err
+}
+
+// tasksScreen draws a page of "My tasks": a numbered line per task, a
+// button per task opening its card, the filters and paging.
+func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.Button, error) {
+	res, page, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
+		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
+			ClubID: r.club.ID, AssigneeID: r.staff.ID, Filter: filterCodes[code],
+			Now: b.clock.Now(), Loc: r.loc, Offset: page * pageSize, Limit: pageSize,
+		})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	var sb strings.Builder
+	sb.WriteString("<b>" + r.t("bot.tasks.title", nil) + "</b> · " + r.t("bot.tasks.filter."+code, nil) + " · " + r.n("tasks.count", res.Total, nil))
+	if pages := (res.Total + pageSize - 1) / pageSize; pages > 1 {
+		sb.WriteString(" · " + r.t("bot.list.page", map[string]any{"Page": page + 1, "Pages": pages}))
+	}
+	if len(res.Lines) == 0 {
+		sb.WriteString("\n\n" + r.t("bot.tasks.empty."+code, nil))
+	}
+	var kb [][]jobs.Button
+	from := origin{list: listMine + code, page: page}
+	for i, l := range res.Lines {
+		n := page*pageSize + i + 1
+		sb.WriteString("\n" + r.taskLineText(n, l))
+		kb = append(kb, row(btn(taskButtonText(n, l), "tc", l.ID, from)))
+	}
+	kb = append(kb, pagingRow(r, "tl", []any{code}, page, res.Total))
+	var filters []jobs.Button
+	for _, c := range filterOrder {
+		label := r.t("bot.tasks.filter."+c, nil)
+		if c == code {
+			label = "• " + label + " •"
+		}
+		filters = append(filters, btn(label, "tl", c, 0))
+	}
+	kb = append(kb, filters)
+	return sb.String(), kb, nil
+}
+
+// fetchPage loads a page of a list. A page past the end (the list shrank
+// since its buttons were drawn) shows the last page there is instead, and
+// page is the page shown.
+func fetchPage(page int, fetch func(page int) (postgres.TaskPage, error)) (postgres.TaskPage, int, error) {
+	res, err := fetch(page)
+	if err != nil || page == 0 || len(res.Lines) > 0 {
+		return res, page, err
+	}
+	// Past the end: an empty page carries no total, so ask for the first.
+	if res, err = fetch(0); err != nil || res.Total <= pageSize {
+		return res, 0, err
+	}
+	last := (res.Total - 1) / pageSize
+	res, err = fetch(last)
+	return res, last, err
+}
+
+// pagingRow is the « / » row of a paged list: action with args, then the
+// page. Empty when everything fits one page.
+func pagingRow(r *request, action string, args []any, page, total int) []jobs.Button {
+	var out []jobs.Button
+	if page > 0 {
+		out = append(out, btn("« "+r.t("bot.list.prev", nil), action, append(args, page-1)...))
+	}
+	if (page+1)*pageSize < total {
+		out = append(out, btn(r.t("bot.list.next", nil)+" »", action, append(args, page+1)...))
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+)
+
+// movableClock is a clock a test moves forward.
+type movableClock struct{ t *time.Time }
+
+func (c movableClock) Now() time.Time { return *c.t }
+
+func TestConversationLifecycle(t *testing.T) {
+	t.Parallel()
+	now := testNow
+	db := pgtest.New(t, postgres.WithClock(movableClock{&now}))
+	f := pgtest.NewClub(t, db, "alpha")
+	ctx := context.Background()
+
+	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("no conversation yet: got %v, want ErrNotFound", err)
+	}
+	c := postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "result", Step: "pick",
+		Data: json.RawMessage(`{"task_id": 7}`), MessageID: 42, ExpiresAt: now.Add(time.Hour)}
+	v1, err := db.ConversationSave(ctx, c)
+	if err != nil || v1 != 1 {
+		t.Fatalf("start: version %d, %v", v1, err)
+	}
+	got, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID)
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if got.Flow != "result" || got.Step != "pick" || got.MessageID != 42 || got.Version != 1 || string(got.Data) != `{"task_id": 7}` {
+		t.Fatalf("stored: %+v", got)
+	}
+
+	// Advancing from the version read works once; the second save from the
+	// same read (a double tap, another replica) is refused.
+	got.Step = "fields"
+	v2, err := db.ConversationSave(ctx, got)
+	if err != nil || v2 != 2 {
+		t.Fatalf("advance: version %d, %v", v2, err)
+	}
+	got.Step = "confirm"
+	if _, err := db.ConversationSave(ctx, got); !errors.Is(err, domain.ErrConflict) || domain.ErrorCode(err) != "conversation_stale" {
+		t.Fatalf("stale save: got %v, want conversation_stale conflict", err)
+	}
+	if cur, _ := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); cur.Step != "fields" {
+		t.Fatalf("stale save changed the step to %q", cur.Step)
+	}
+
+	// Starting another form replaces the old one and keeps versions growing,
+	// so the old form's buttons (version 2) never match the new one.
+	v3, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new_task", Step: "template", ExpiresAt: now.Add(time.Hour)})
+	if err != nil || v3 != 3 {
+		t.Fatalf("replace: version %d, %v", v3, err)
+	}
+	if cur, _ := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); cur.Flow != "new_task" || string(cur.Data) != `{}` || cur.MessageID != 0 {
+		t.Fatalf("replaced: %+v", cur)
+	}
+
+	// Expired is absent, and cannot be advanced.
+	now = now.Add(2 * time.Hour)
+	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("expired: got %v, want ErrNotFound", err)
+	}
+	if _, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new_task", Step: "x", Version: 3, ExpiresAt: now.Add(time.Hour)}); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("save of an expired conversation: got %v, want ErrConflict", err)
+	}
+
+	if err := db.ConversationDelete(ctx, f.Club.ID, f.Staff.ID); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM conversations`); n != 0 {
+		t.Fatalf("%d conversations left after delete", n)
+	}
+}
+
+func TestConversationIsolatedByClub(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	other := pgtest.NewClub(t, db, "beta")
+	ctx := context.Background()
+	c := postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "result", Step: "pick", ExpiresAt: testNow.Add(time.Hour)}
+	if _, err := db.ConversationSave(ctx, c); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	if _, err := db.ConversationGet(ctx, other.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("read through another club: got %v, want ErrNotFound", err)
+	}
+	// A save naming a staff member of another club stores nothing.
+	forged := postgres.Conversation{StaffID: f.Staff.ID, ClubID: other.Club.ID, Flow: "x", Step: "y", ExpiresAt: testNow.Add(time.Hour)}
+	if _, err := db.ConversationSave(ctx, forged); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("save into another club: got %v, want ErrNotFound", err)
+	}
+	if err := db.ConversationDelete(ctx, other.Club.ID, f.Staff.ID); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); err != nil {
+		t.Fatalf("delete through another club removed the conversation: %v", err)
+	}
+	if _, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "x", Step: "y", Data: json.RawMessage(`{bad`), ExpiresAt: testNow.Add(time.Hour)}); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("bad JSON: got %v, want ErrInvalid", err)
+	}
+}

@@ -1,0 +1,192 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain"
+)
+
+// TaskLine is a task as a list shows it: one line with a button.
+type TaskLine struct {
+	ID           int64
+	Type         domain.TaskType
+	Title        string
+	Status       domain.Status
+	TemplateName string
+	ClientName   string // empty for tasks without a client
+	AssigneeID   int64  // 0 while unassigned
+	AssigneeName string
+	DueAt        *time.Time
+}
+
+// TaskFilter narrows a list of open tasks.
+type TaskFilter string
+
+// Task filters of "My tasks".
+const (
+	TaskFilterAll     TaskFilter = "all"
+	TaskFilterToday   TaskFilter = "today"   // due today in the club's zone (overdue ones of today included)
+	TaskFilterOverdue TaskFilter = "overdue" // due before now
+)
+
+// ParseTaskFilter validates a filter name.
+func ParseTaskFilter(s string) (TaskFilter, error) {
+	switch f := TaskFilter(s); f {
+	case TaskFilterAll, TaskFilterToday, TaskFilterOverdue:
+		return f, nil
+	}
+	return "", domain.Invalid("task_filter_invalid", fmt.Sprintf("task filter %q is not one of all, today, overdue", s), nil)
+}
+
+// TaskListQuery selects a page of a staff member's open tasks.
+type TaskListQuery struct {
+	ClubID     int64
+	AssigneeID int64
+	Filter     TaskFilter
+	Now        time.Time
+	Loc        *time.Location // the club's zone, for "today"
+	Offset     int
+	Limit      int
+}
+
+// TaskPage is a page of a list and the size of the whole list.
+type TaskPage struct {
+	Lines []TaskLine
+	Total int
+}
+
+const taskLineSelect = `
+SELECT t.id, t.task_type, t.title, t.status, tp.name, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
+       count(*) OVER ()
+FROM tasks t
+JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
+LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
+LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id`
+
+func collectTaskPage(rows pgx.Rows) (TaskPage, error) {
+	page := TaskPage{Lines: []TaskLine{}}
+	for rows.Next() {
+		var l TaskLine
+		var typ, status string
+		if err := rows.Scan(&l.ID, &typ, &l.Title, &status, &l.TemplateName, &l.ClientName, &l.AssigneeID, &l.AssigneeName, &l.DueAt, &page.Total); err != nil {
+			rows.Close()
+			return TaskPage{}, err
+		}
+		l.Type, l.Status = domain.TaskType(typ), domain.Status(status)
+		page.Lines = append(page.Lines, l)
+	}
+	return page, rows.Err()
+}
+
+// TaskListMine returns a page of the staff member's open tasks, overdue
+// first (they have the earliest due times), then by due time, tasks without
+// a due time last. One query: the total comes from a window count.
+func (db *DB) TaskListMine(ctx context.Context, q TaskListQuery) (TaskPage, error) {
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 10
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	if q.Loc == nil {
+		q.Loc = time.UTC
+	}
+	// The filter's window as [from, to): "today" is the club's local day.
+	var from, to *time.Time
+	switch q.Filter {
+	case TaskFilterToday:
+		local := q.Now.In(q.Loc)
+		start := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, q.Loc)
+		end := start.AddDate(0, 0, 1)
+		from, to = &start, &end
+	case TaskFilterOverdue:
+		to = &q.Now
+	case TaskFilterAll, "":
+	default:
+		return TaskPage{}, domain.Invalid("task_filter_invalid", fmt.Sprintf("unknown task filter %q", q.Filter), nil)
+	}
+	rows, err := db.pool.Query(ctx, taskLineSelect+`
+WHERE t.club_id = $1 AND t.assignee_id = $2 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
+  AND ($3::timestamptz IS NULL OR t.due_at >= $3)
+  AND ($4::timestamptz IS NULL OR t.due_at < $4)
+ORDER BY t.due_at NULLS LAST, t.id
+OFFSET $5 LIMIT $6`, q.ClubID, q.AssigneeID, from, to, q.Offset, q.Limit)
+	if err != nil {
+		return TaskPage{}, fmt.Errorf("my tasks: %w", mapErr(err))
+	}
+	page, err := collectTaskPage(rows)
+	if err != nil {
+		return TaskPage{}, fmt.Errorf("my tasks: %w", mapErr(err))
+	}
+	return page, nil
+}
+
+// Task search limits.
+const (
+	taskSearchMaxQuery = 100
+	taskSearchMaxLimit = 50
+)
+
+// TaskSearch finds the club's live tasks (open first, then the most recent
+// closed ones) whose title or client name contains query, or whose client
+// has a phone containing query's digits when query looks like a phone.
+func (db *DB) TaskSearch(ctx context.Context, clubID int64, query string, limit int) ([]TaskLine, error) {
+	q := strings.TrimSpace(query)
+	if q == "" {
+		return nil, domain.Invalid("search_query_empty", "type part of a title, a name or a phone number", nil)
+	}
+	if utf8.RuneCountInString(q) > taskSearchMaxQuery {
+		return nil, domain.Invalid("too_long", fmt.Sprintf("the search is longer than %d characters", taskSearchMaxQuery),
+			map[string]any{"limit": taskSearchMaxQuery})
+	}
+	if limit <= 0 || limit > taskSearchMaxLimit {
+		limit = 10
+	}
+	digits, isPhone := phoneDigits(q)
+	if !isPhone || len(digits) < 3 {
+		digits = "" // too few digits to mean a phone: match text only
+	}
+	rows, err := db.pool.Query(ctx, taskLineSelect+`
+WHERE t.club_id = $1 AND t.deleted_at IS NULL
+  AND (lower(t.title) LIKE '%' || lower($2) || '%'
+       OR lower(c.name) LIKE '%' || lower($2) || '%'
+       OR ($3 <> '' AND t.client_id IN (
+            SELECT p.client_id FROM client_phones p WHERE p.club_id = $1 AND p.phone LIKE '%' || $3 || '%')))
+ORDER BY t.status IN ('new', 'in_progress') DESC, t.due_at NULLS LAST, t.id DESC
+LIMIT $4`, clubID, escapeLike(q), digits, limit)
+	if err != nil {
+		return nil, fmt.Errorf("task search: %w", mapErr(err))
+	}
+	page, err := collectTaskPage(rows)
+	if err != nil {
+		return nil, fmt.Errorf("task search: %w", mapErr(err))
+	}
+	return page.Lines, nil
+}
+
+// TaskListByClient returns the client's live tasks, open ones first (by
+// due), then the latest closed ones.
+func (db *DB) TaskListByClient(ctx context.Context, clubID, clientID int64, limit int) ([]TaskLine, error) {
+	if limit <= 0 || limit > taskSearchMaxLimit {
+		limit = 10
+	}
+	rows, err := db.pool.Query(ctx, taskLineSelect+`
+WHERE t.club_id = $1 AND t.client_id = $2 AND t.deleted_at IS NULL
+ORDER BY t.status IN ('new', 'in_progress') DESC, CASE WHEN t.status IN ('new', 'in_progress') THEN t.due_at END NULLS LAST,
+         t.updated_at DESC, t.id DESC
+LIMIT $3`, clubID, clientID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("tasks of client %d: %w", clientID, mapErr(err))
+	}
+	page, err := collectTaskPage(rows)
+	if err != nil {
+		return nil, fmt.Errorf("tasks of client %d: %w", clientID, mapErr(err))
+	}
+	return page.Lines, nil
+}

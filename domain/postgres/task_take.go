@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain"
+)
+
+// TaskTake puts a task into work for actor: status in progress, assigned to
+// actor, taken now, and the actor's current task. The take is one
+// conditional UPDATE (the task must still be new, and unassigned or the
+// actor's own, or the actor a manager; or in progress with nobody on it), so when two people tap "take" at
+// once exactly one wins; the other gets ErrConflict with code "task_taken"
+// and the winner's name in Args["name"]. Taking a task one already has in
+// progress just makes it current again.
+//
+// Other outcomes: another club's or a deleted task is ErrNotFound; a closed
+// task ErrConflict "task_closed"; a new task assigned to someone else is
+// ErrForbidden "task_not_yours" for staff.
+func (db *DB) TaskTake(ctx context.Context, clubID, taskID int64, actor domain.Staff) (domain.Task, error) {
+	if !actor.Active || actor.ClubID != clubID {
+		return domain.Task{}, fmt.Errorf("take task %d: %w", taskID, domain.ErrNotFound)
+	}
+	now := db.clock.Now()
+	var t domain.Task
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var typ, status string
+		err := tx.QueryRow(ctx, `
+UPDATE tasks SET status = 'in_progress', assignee_id = $3, taken_at = $4, updated_at = $4
+WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL
+  AND (status = 'new' AND (assignee_id IS NULL OR assignee_id = $3 OR $5)
+       OR status = 'in_progress' AND assignee_id IS NULL)
+RETURNING id, club_id, task_type, template_id, title, description, coalesce(client_id, 0), coalesce(parent_id, 0),
+          coalesce(author_id, 0), coalesce(assignee_id, 0), status, due_at, remind_at, coalesce(result_id, 0),
+          created_at, updated_at, done_at`,
+			clubID, taskID, actor.ID, now, actor.IsManager()).Scan(
+			&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.Description, &t.ClientID, &t.ParentID,
+			&t.AuthorID, &t.AssigneeID, &status, &t.DueAt, &t.RemindAt, &t.ResultID, &t.CreatedAt, &t.UpdatedAt, &t.DoneAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Not taken: say why, from the row as it is now.
+			t, err = takeRefusal(ctx, tx, clubID, taskID, actor)
+			if err != nil {
+				return err
+			}
+		} else if err != nil {
+			return fmt.Errorf("take task %d: %w", taskID, mapErr(err))
+		} else {
+			t.Type, t.Status = domain.TaskType(typ), domain.Status(status)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE staff SET current_task_id = $3 WHERE club_id = $1 AND id = $2`, clubID, actor.ID, t.ID); err != nil {
+			return fmt.Errorf("take task %d: set current: %w", taskID, mapErr(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.Task{}, err
+	}
+	return t, nil
+}
+
+// takeRefusal explains why the conditional take changed nothing. It returns
+// the task (and no error) only when the actor already has it in progress.
+func takeRefusal(ctx context.Context, tx pgx.Tx, clubID, taskID int64, actor domain.Staff) (domain.Task, error) {
+	t, err := taskLock(ctx, tx, clubID, taskID)
+	if err != nil {
+		return domain.Task{}, err
+	}
+	if err := domain.CanActOnTask(actor, t, domain.ActionView); err != nil {
+		return domain.Task{}, err
+	}
+	switch {
+	case !t.Status.Open():
+		return domain.Task{}, domain.Conflict("task_closed", fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
+	case t.Status == domain.StatusInProgress && t.AssigneeID == actor.ID:
+		return t, nil
+	case t.Status == domain.StatusInProgress:
+		var name string
+		if err := tx.QueryRow(ctx, `SELECT name FROM staff WHERE club_id = $1 AND id = $2`, clubID, t.AssigneeID).Scan(&name); err != nil {
+			return domain.Task{}, fmt.Errorf("take task %d: who took it: %w", taskID, mapErr(err))
+		}
+		return domain.Task{}, domain.Conflict("task_taken", fmt.Sprintf("task %d is already taken by %s", t.ID, name), map[string]any{"name": name})
+	}
+	// New, assigned to someone else, and the actor is not a manager.
+	if err := domain.CanActOnTask(actor, t, domain.ActionTake); err != nil {
+		return domain.Task{}, err
+	}
+	return domain.Task{}, fmt.Errorf("take task %d: %w: refused for no known reason", taskID, domain.ErrConflict)
+}

@@ -1,0 +1,86 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// ReminderPreset is one of the reminder times the bot offers for a task with
+// a due time. Key is short and callback-safe.
+type ReminderPreset struct {
+	Key    string
+	Before time.Duration // how long before the due time; see ReminderAt for "1d"
+}
+
+// Reminder preset keys.
+const (
+	ReminderAtDue     = "due"
+	Reminder15Minutes = "15m"
+	ReminderHour      = "1h"
+	ReminderDay       = "1d"
+)
+
+// ReminderPresets lists the presets in menu order: at the due time, 15
+// minutes, an hour and a day before.
+var ReminderPresets = []ReminderPreset{
+	{Key: ReminderAtDue, Before: 0},
+	{Key: Reminder15Minutes, Before: 15 * time.Minute},
+	{Key: ReminderHour, Before: time.Hour},
+	{Key: ReminderDay, Before: 24 * time.Hour},
+}
+
+// ReminderAt returns the reminder time of a preset for a task due at due.
+// "A day before" is the same wall-clock time on the previous calendar day in
+// due's location, not 24 hours earlier, so across a DST change a 10:00 task
+// is still reminded at 10:00 the day before: pass due in the club's zone.
+func ReminderAt(due time.Time, preset string) (time.Time, error) {
+	if due.IsZero() {
+		return time.Time{}, Invalid("reminder_needs_due", "a reminder preset needs a due time", nil)
+	}
+	if preset == ReminderDay {
+		return due.AddDate(0, 0, -1), nil
+	}
+	for _, p := range ReminderPresets {
+		if p.Key == preset {
+			return due.Add(-p.Before), nil
+		}
+	}
+	return time.Time{}, Invalid("reminder_preset_invalid", fmt.Sprintf("reminder preset %q is not one of due, 15m, 1h, 1d", preset), map[string]any{"preset": preset})
+}
+
+// Snooze kinds carried by the reminder's buttons ("sz|<task>|<kind>").
+const (
+	Snooze15Minutes = "15"
+	SnoozeHour      = "60"
+	SnoozeTomorrow  = "tm"
+)
+
+// SnoozeMorningHour is the local hour "tomorrow" snoozes to.
+const SnoozeMorningHour = 9
+
+// SnoozeUntil returns when a snoozed reminder fires again: 15 minutes or an
+// hour after now, or tomorrow at 09:00 in the club's zone loc (DST-correct:
+// the local date after now's, at 09:00 wall-clock time, see LocalTime).
+func SnoozeUntil(kind string, now time.Time, loc *time.Location) (time.Time, error) {
+	switch kind {
+	case Snooze15Minutes:
+		return now.Add(15 * time.Minute), nil
+	case SnoozeHour:
+		return now.Add(time.Hour), nil
+	case SnoozeTomorrow:
+		if loc == nil {
+			return time.Time{}, Invalid("time_zone_invalid", "snooze until tomorrow needs the club's time zone", nil)
+		}
+		y, m, d := now.In(loc).Date()
+		return LocalTime(y, m, d+1, SnoozeMorningHour, 0, loc), nil
+	}
+	return time.Time{}, Invalid("snooze_invalid", fmt.Sprintf("snooze %q is not one of 15, 60, tm", kind), map[string]any{"kind": kind})
+}
+
+// LateAfter is how long after its time a reminder counts as late: it is then
+// sent marked late (the scheduler or the workers were down), so the person
+// knows the time in it has passed.
+const LateAfter = time.Minute
+
+// ReminderLate reports whether a reminder for remindAt sent at now is late.
+func ReminderLate(remindAt, now time.Time) bool { return now.Sub(remindAt) > LateAfter }
