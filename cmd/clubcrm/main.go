@@ -63,6 +63,8 @@ func commands() map[string]command {
 		"club apply":     {"create or update a club from a plan file", runClubApply},
 		"staff invite":   {"print a single-use Telegram invite link for a new staff member", runStaffInvite},
 		"clients import": {"import clients from a CSV file (update by phone, never duplicate)", runClientsImport},
+		"report":         {"print the general CRM report or the sales funnel for a period", runReport},
+		"gen":            {"fill a club with synthetic data for benchmarks", runGen},
 		"version":        {"print the version", runVersion},
 	}
 }

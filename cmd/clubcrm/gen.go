@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+const genUsage = "usage: clubcrm gen --club ID [--tasks 1000000] [--clients 200000] [--staff 50] [--years 2] [--seed N]"
+
+// runGen is `clubcrm gen`, a development and benchmark command: it fills an
+// empty club with synthetic staff, clients, tasks, results, answers and
+// calls (postgres.SyntheticFill), ending now.
+func runGen(ctx context.Context, e *cmdEnv, args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	in := postgres.SyntheticInput{}
+	fs.Int64Var(&in.ClubID, "club", 0, "club id")
+	fs.IntVar(&in.Tasks, "tasks", 1_000_000, "tasks")
+	fs.IntVar(&in.Clients, "clients", 200_000, "clients")
+	fs.IntVar(&in.Staff, "staff", 50, "staff members")
+	fs.IntVar(&in.Years, "years", 2, "years of history")
+	fs.Int64Var(&in.Seed, "seed", 1, "random seed; the same seed gives the same data")
+	if err := fs.Parse(args); err != nil {
+		return usagef("gen: %v (%s)", err, genUsage)
+	}
+	if fs.NArg() > 0 {
+		return usagef("gen: unexpected argument %q (%s)", fs.Arg(0), genUsage)
+	}
+	if in.ClubID <= 0 {
+		return usagef("gen: --club ID is required (%s)", genUsage)
+	}
+	in.Now = time.Now()
+	if err := in.Validate(); err != nil {
+		return usagef("gen: %v", err)
+	}
+	cfg, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	start := time.Now()
+	res, err := db.SyntheticFill(ctx, in)
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return fmt.Errorf("gen: %s", de.Msg)
+	}
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "filled club %d in %s: %d staff, %d clients, %d tasks, %d results, %d answers, %d calls\n",
+		in.ClubID, time.Since(start).Round(time.Second), res.Staff, res.Clients, res.Tasks, res.Results, res.FieldValues, res.Calls)
+	return nil
+}

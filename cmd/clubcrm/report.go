@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/report"
+	"github.com/clubcrm/clubcrm/domain/report/xlsx"
+)
+
+const reportUsage = "usage: clubcrm report general|funnel --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
+	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--format text|csv|xlsx|json] [--out FILE]"
+
+// reportArgs is a parsed `clubcrm report` command line.
+type reportArgs struct {
+	kind     string // general or funnel
+	clubID   int64
+	from, to report.Date
+	filter   report.Filter
+	format   string
+	out      string
+}
+
+// runReport is `clubcrm report general|funnel ...`: the general CRM report
+// or the sales funnel of a club for the local dates --from..--to inclusive,
+// in the club's time zone, as text, CSV, JSON or an XLSX workbook (which
+// needs --out). Mistakes in the command line are usage errors; an unknown
+// club, staff member or template is one line and exit status 1.
+func runReport(ctx context.Context, e *cmdEnv, args []string) error {
+	a, err := parseReportArgs(args)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	club, err := db.ClubGet(ctx, a.clubID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("report: club %d not found", a.clubID)
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	loc, err := club.Location()
+	if err != nil {
+		return fmt.Errorf("report: club %d: %w", club.ID, err)
+	}
+	r, err := report.CustomRange(a.from, a.to, loc)
+	if err != nil {
+		return usagef("report: %v", err)
+	}
+
+	var write func(w io.Writer) error
+	switch a.kind {
+	case "general":
+		g, err := db.ReportGeneral(ctx, club.ID, r, a.filter)
+		if err != nil {
+			return reportErr(err)
+		}
+		write = func(w io.Writer) error { return writeGeneral(w, a.format, club, g) }
+	case "funnel":
+		f, err := db.ReportFunnel(ctx, club.ID, r, a.filter)
+		if err != nil {
+			return reportErr(err)
+		}
+		write = func(w io.Writer) error { return writeFunnel(w, a.format, club, f) }
+	}
+	if a.out == "" {
+		return write(e.stdout)
+	}
+	return writeFileAtomic(a.out, write)
+}
+
+func parseReportArgs(args []string) (reportArgs, error) {
+	var a reportArgs
+	if len(args) == 0 || (args[0] != "general" && args[0] != "funnel") {
+		return a, usagef("report needs general or funnel (%s)", reportUsage)
+	}
+	a.kind = args[0]
+	fs := flag.NewFlagSet("report "+a.kind, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Int64Var(&a.clubID, "club", 0, "club id")
+	from := fs.String("from", "", "first local date, YYYY-MM-DD")
+	to := fs.String("to", "", "last local date, YYYY-MM-DD (inclusive)")
+	fs.Int64Var(&a.filter.StaffID, "staff", 0, "only this staff member")
+	fs.Int64Var(&a.filter.TemplateID, "template", 0, "only this template")
+	typ := fs.String("type", "", "only this task type")
+	fs.StringVar(&a.format, "format", "text", "text, csv, xlsx or json")
+	fs.StringVar(&a.out, "out", "", "write to this file instead of standard output")
+	if err := fs.Parse(args[1:]); err != nil {
+		return a, usagef("report: %v (%s)", err, reportUsage)
+	}
+	if fs.NArg() > 0 {
+		return a, usagef("report: unexpected argument %q (%s)", fs.Arg(0), reportUsage)
+	}
+	if a.clubID <= 0 {
+		return a, usagef("report: --club ID is required (%s)", reportUsage)
+	}
+	if *from == "" || *to == "" {
+		return a, usagef("report: --from and --to are required (%s)", reportUsage)
+	}
+	var err error
+	if a.from, err = report.ParseDate(*from); err != nil {
+		return a, usagef("report: --from: %v", err)
+	}
+	if a.to, err = report.ParseDate(*to); err != nil {
+		return a, usagef("report: --to: %v", err)
+	}
+	if a.to.Before(a.from) {
+		return a, usagef("report: --from %s is after --to %s", a.from, a.to)
+	}
+	if *typ != "" {
+		t, err := domain.ParseTaskType(*typ)
+		if err != nil {
+			return a, usagef("report: --type: %v", err)
+		}
+		a.filter.Type = t
+	}
+	if a.filter.StaffID < 0 || a.filter.TemplateID < 0 {
+		return a, usagef("report: --staff and --template must be ids")
+	}
+	switch a.format {
+	case "text", "csv", "json":
+	case "xlsx":
+		if a.out == "" {
+			return a, usagef("report: --format xlsx needs --out FILE")
+		}
+	default:
+		return a, usagef("report: --format must be text, csv, xlsx or json, not %q", a.format)
+	}
+	return a, nil
+}
+
+// reportErr turns a store error into one line for the operator.
+func reportErr(err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return fmt.Errorf("report: %s", de.Msg)
+	}
+	return fmt.Errorf("report: %w", err)
+}
+
+func writeGeneral(w io.Writer, format string, club domain.Club, g report.General) error {
+	switch format {
+	case "json":
+		return writeJSON(w, g)
+	case "csv":
+		return generalCSV(w, g)
+	case "xlsx":
+		return xlsx.General(w, g, string(club.Language))
+	}
+	return generalText(w, club, g)
+}
+
+func writeFunnel(w io.Writer, format string, club domain.Club, f report.Funnel) error {
+	switch format {
+	case "json":
+		return writeJSON(w, f)
+	case "csv":
+		return funnelCSV(w, f)
+	case "xlsx":
+		return xlsx.Funnel(w, f, string(club.Language))
+	}
+	return funnelText(w, club, f)
+}
+
+// writeFileAtomic writes to a temporary file next to path and renames it
+// into place, so a failed report never leaves half a file behind.
+func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".clubcrm-report-*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// reportCmdSetup makes a club, fills it with `clubcrm gen` and returns the
+// environment, the club id and the last 30 local days as --from/--to.
+func reportCmdSetup(t *testing.T) (env map[string]string, db *postgres.DB, club string, from, to string) {
+	t.Helper()
+	env, db = cmdDB(t)
+	var id int64
+	if err := db.Pool().QueryRow(context.Background(),
+		`INSERT INTO clubs (slug, name, time_zone, language) VALUES ('rep', 'Report club', 'Europe/Kyiv', 'uk') RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	club = fmt.Sprint(id)
+	out, errOut, err := runCmd(t, env, "gen", "--club", club, "--tasks", "3000", "--clients", "300", "--staff", "5", "--years", "1", "--seed", "3")
+	if err != nil || !strings.HasPrefix(out, "filled club "+club) || !strings.Contains(out, "3000 tasks") {
+		t.Fatalf("gen: %v\nstdout: %s\nstderr: %s", err, out, errOut)
+	}
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	today := report.DateOf(time.Now().In(kyiv))
+	return env, db, club, today.AddDays(-29).String(), today.String()
+}
+
+func TestReportCommand(t *testing.T) {
+	t.Parallel()
+	env, db, club, from, to := reportCmdSetup(t)
+	// Independently of the report's SQL: tasks whose creation falls on the
+	// local dates from..to in Kyiv.
+	created := pgtest.Count(t, db, `SELECT count(*) FROM tasks
+WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2::date AND $3::date`, club, from, to)
+	if created == 0 {
+		t.Fatal("the generated club has no tasks in the last 30 days")
+	}
+
+	out, _, err := runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to, "--format", "json")
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	var g report.General
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatalf("json output does not decode: %v\n%s", err, out)
+	}
+	if g.Totals.Created != created || len(g.ByStaff) < 5 || len(g.ByType) != 4 {
+		t.Fatalf("json: created %d (want %d), %d staff rows, %d types", g.Totals.Created, created, len(g.ByStaff), len(g.ByType))
+	}
+
+	out, _, err = runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to)
+	if err != nil || !strings.Contains(out, "General report: club "+club) ||
+		!strings.Contains(out, fmt.Sprintf("Tasks: created %d, done %d,", created, g.Totals.Done)) {
+		t.Fatalf("text: %v\n%s", err, out)
+	}
+
+	out, _, err = runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to, "--format", "csv")
+	if err != nil {
+		t.Fatalf("csv: %v", err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) < 10 || strings.Join(rows[0], ",") != "section,id,name,metric,value" {
+		t.Fatalf("csv: %v\n%s", err, out)
+	}
+	if !containsRow(rows, "total", "0", "", "created", fmt.Sprint(created)) {
+		t.Errorf("csv has no total created %d row:\n%s", created, out)
+	}
+
+	path := filepath.Join(t.TempDir(), "general.xlsx")
+	if _, _, err := runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to, "--format", "xlsx", "--out", path); err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+	defer f.Close()
+	if sheets := f.GetSheetList(); len(sheets) != 6 || sheets[0] != "Підсумки" { // the club's language
+		t.Errorf("xlsx sheets = %q", sheets)
+	}
+	if v, _ := f.GetCellValue("Підсумки", "B5"); v != fmt.Sprint(created) {
+		t.Errorf("xlsx created = %q, want %d", v, created)
+	}
+}
+
+func TestReportCommandFunnel(t *testing.T) {
+	t.Parallel()
+	env, _, club, from, to := reportCmdSetup(t)
+	out, _, err := runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--format", "json")
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	var fn report.Funnel
+	if err := json.Unmarshal([]byte(out), &fn); err != nil || len(fn.Stages) != 4 || fn.Stages[0].Clients == 0 {
+		t.Fatalf("funnel json: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--type", "personal_call")
+	if err != nil || !strings.Contains(out, "Sales funnel: club "+club) || !strings.Contains(out, "By first template") {
+		t.Fatalf("text: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--format", "csv")
+	if err != nil || !strings.Contains(out, "stage,") || !strings.Contains(out, "clients:gen_bought") {
+		t.Fatalf("csv: %v\n%s", err, out)
+	}
+	path := filepath.Join(t.TempDir(), "funnel.xlsx")
+	if _, _, err := runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--format", "xlsx", "--out", path); err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	if _, err := excelize.OpenFile(path); err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+}
+
+func TestReportCommandRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	env, db, club, from, to := reportCmdSetup(t)
+	var otherStaff int64
+	if err := db.Pool().QueryRow(context.Background(), `
+WITH c AS (INSERT INTO clubs (slug, name, time_zone) VALUES ('other', 'Other', 'Europe/Kyiv') RETURNING id)
+INSERT INTO staff (club_id, name, role) SELECT id, 'Stranger', 'staff' FROM c RETURNING id`).Scan(&otherStaff); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"report", "general", "--club", club, "--from", from, "--to", to}
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool   // a usage error (exit 2) rather than a failure (exit 1)
+		want  string // in the message
+	}{
+		{"no kind", []string{"report"}, true, "general or funnel"},
+		{"unknown kind", []string{"report", "sales", "--club", club}, true, "general or funnel"},
+		{"no club", []string{"report", "general", "--from", from, "--to", to}, true, "--club"},
+		{"no dates", []string{"report", "general", "--club", club}, true, "--from and --to"},
+		{"bad date", []string{"report", "general", "--club", club, "--from", "2026-02-30", "--to", to}, true, "2026-02-30"},
+		{"dotted date", []string{"report", "general", "--club", club, "--from", "01.03.2026", "--to", to}, true, "YYYY-MM-DD"},
+		{"from after to", []string{"report", "general", "--club", club, "--from", to, "--to", from}, true, "after"},
+		{"too long", []string{"report", "general", "--club", club, "--from", "2001-01-01", "--to", to}, true, "longer than"},
+		{"bad type", append(base, "--type", "meeting"), true, "meeting"},
+		{"bad format", append(base, "--format", "pdf"), true, "pdf"},
+		{"xlsx to stdout", append(base, "--format", "xlsx"), true, "--out"},
+		{"stray argument", append(base, "extra"), true, "extra"},
+		{"bad flag", append(base, "--colour"), true, "colour"},
+		{"unknown club", []string{"report", "general", "--club", "999999", "--from", from, "--to", to}, false, "club 999999 not found"},
+		{"another club's staff", append(base, "--staff", fmt.Sprint(otherStaff)), false, "not found"},
+		{"funnel: unknown template", []string{"report", "funnel", "--club", club, "--from", from, "--to", to, "--template", "999999"}, false, "template 999999 not found"},
+	}
+	for _, tc := range tests {
+		out, _, err := runCmd(t, env, tc.args...)
+		var ue usageError
+		switch {
+		case err == nil:
+			t.Errorf("%s: no error; output:\n%s", tc.name, out)
+		case errors.As(err, &ue) != tc.usage:
+			t.Errorf("%s: usage error = %v, want %v: %v", tc.name, !tc.usage, tc.usage, err)
+		case !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n"):
+			t.Errorf("%s: error %q, want one line containing %q", tc.name, err, tc.want)
+		}
+	}
+	// A failed xlsx report leaves no file behind.
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	if _, _, err := runCmd(t, env, "report", "general", "--club", "999999", "--from", from, "--to", to, "--format", "xlsx", "--out", path); err == nil {
+		t.Fatal("unknown club: no error")
+	}
+	if matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*")); len(matches) != 0 {
+		t.Fatalf("files left behind: %v", matches)
+	}
+}
+
+func TestGenCommandRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	env, _, club, _, _ := reportCmdSetup(t)
+	for _, tc := range []struct {
+		args  []string
+		usage bool
+		want  string
+	}{
+		{[]string{"gen"}, true, "--club"},
+		{[]string{"gen", "--club", club, "--tasks", "0"}, true, "tasks"},
+		{[]string{"gen", "--club", club, "--years", "-1"}, true, "years"},
+		{[]string{"gen", "--club", club, "--tasks", "ten"}, true, "ten"},
+		{[]string{"gen", "--club", "999999", "--tasks", "10"}, false, "club 999999 not found"},
+		{[]string{"gen", "--club", club, "--tasks", "10"}, false, "already has"},
+	} {
+		_, _, err := runCmd(t, env, tc.args...)
+		var ue usageError
+		if err == nil || errors.As(err, &ue) != tc.usage || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("gen %q: error %v (usage %v), want %q (usage %v)", tc.args, err, errors.As(err, &ue), tc.want, tc.usage)
+		}
+	}
+}
+
+func containsRow(rows [][]string, want ...string) bool {
+	for _, r := range rows {
+		if strings.Join(r, "\x00") == strings.Join(want, "\x00") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,232 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// The report benchmarks run on a synthetic club (SyntheticFill) whose
+// history ends at benchNow: two years of tasks, clients = tasks/5, 50 staff.
+//
+//	go test ./domain/postgres -run '^$' -bench Report -benchtime 10x
+//	CLUBCRM_BENCH_TASKS=1000000 go test ./domain/postgres -run '^$' -bench Report -benchtime 10x -timeout 60m
+//
+// CLUBCRM_BENCH_TASKS sets the size (default 20,000). The filled database,
+// clubcrm_bench_<tasks>_<migrations hash>_<data version>, is kept on the test server and
+// reused by later runs (filling 10^6 tasks takes minutes); a database of the
+// same size made for other migrations is dropped. Each benchmark logs
+// EXPLAIN (ANALYZE, BUFFERS) of its main statement once.
+var benchNow = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
+
+const benchDefaultTasks = 20_000
+
+// benchDataVersion changes with SyntheticFill's output, so a kept database
+// filled by an older generator is dropped and filled again.
+const benchDataVersion = "_g2"
+
+type benchSet struct {
+	db          *postgres.DB
+	club        int64
+	tasks       int
+	month, year report.Range
+}
+
+var (
+	benchOnce   sync.Once
+	benchShared benchSet
+	benchErr    error
+	benchLogged sync.Map
+)
+
+func benchSetup(b *testing.B) benchSet {
+	b.Helper()
+	tasks := benchDefaultTasks
+	if v := os.Getenv("CLUBCRM_BENCH_TASKS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			b.Fatalf("CLUBCRM_BENCH_TASKS=%q: want a number of tasks, at least 1000", v)
+		}
+		tasks = n
+	}
+	benchOnce.Do(func() {
+		var db *postgres.DB
+		if db, benchErr = benchDB(tasks); benchErr == nil {
+			benchShared, benchErr = benchFill(db, tasks)
+		}
+	})
+	if benchErr != nil {
+		b.Fatalf("bench setup: %v", benchErr)
+	}
+	return benchShared
+}
+
+// benchDB opens (creating and migrating if needed) the kept benchmark
+// database for this size and the current migrations.
+func benchDB(tasks int) (*postgres.DB, error) {
+	ctx := context.Background()
+	u, err := url.Parse(pgtest.URL())
+	if err != nil {
+		return nil, err
+	}
+	prefix := fmt.Sprintf("clubcrm_bench_%d_", tasks)
+	name := prefix + migrationsHash() + benchDataVersion
+	u.Path = "/postgres"
+	admin, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	defer admin.Close(ctx)
+	var stale []string
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $2`, prefix, name)
+	if err != nil {
+		return nil, err
+	}
+	if stale, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return nil, err
+	}
+	for _, d := range stale {
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{d}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return nil, err
+		}
+	}
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if !exists {
+		if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return nil, err
+		}
+	}
+	u.Path = "/" + name
+	db, err := postgres.Open(ctx, u.String(), postgres.WithClock(reportClock{benchNow}))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// migrationsHash fingerprints the embedded migrations.
+func migrationsHash() string {
+	h := sha256.New()
+	_ = fs.WalkDir(postgres.Migrations(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(postgres.Migrations(), p)
+		h.Write([]byte(p))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// benchFill fills the "bench" club unless it is there already.
+func benchFill(db *postgres.DB, tasks int) (benchSet, error) {
+	ctx := context.Background()
+	s := benchSet{db: db, tasks: tasks}
+	err := db.Pool().QueryRow(ctx, `SELECT id FROM clubs WHERE slug = 'bench'`).Scan(&s.club)
+	if err == pgx.ErrNoRows {
+		if err := db.Pool().QueryRow(ctx, `INSERT INTO clubs (slug, name, time_zone) VALUES ('bench', 'Bench', 'Europe/Kyiv') RETURNING id`).Scan(&s.club); err != nil {
+			return s, err
+		}
+		if _, err := db.SyntheticFill(ctx, postgres.SyntheticInput{ClubID: s.club, Tasks: tasks, Clients: max(tasks/5, 100),
+			Staff: 50, Years: 2, Seed: 1, Now: benchNow}); err != nil {
+			return s, err
+		}
+	} else if err != nil {
+		return s, err
+	}
+	kyiv, err := time.LoadLocation("Europe/Kyiv")
+	if err != nil {
+		return s, err
+	}
+	// The last full month, and the twelve months before benchNow's month.
+	if s.month, err = report.CustomRange(report.Date{Year: 2026, Month: 5, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv); err != nil {
+		return s, err
+	}
+	s.year, err = report.CustomRange(report.Date{Year: 2025, Month: 6, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv)
+	return s, err
+}
+
+func benchExplain(b *testing.B, s benchSet, r report.Range, which string) {
+	b.Helper()
+	if _, done := benchLogged.LoadOrStore(b.Name(), true); done {
+		return
+	}
+	plan, err := s.db.ReportExplain(context.Background(), s.club, r, report.Filter{}, which)
+	if err != nil {
+		b.Fatalf("explain: %v", err)
+	}
+	b.Logf("%d tasks; EXPLAIN (ANALYZE, BUFFERS) of the %s statement:\n%s", s.tasks, which, plan)
+}
+
+func benchGeneral(b *testing.B, pick func(benchSet) report.Range) {
+	s := benchSetup(b)
+	r := pick(s)
+	benchExplain(b, s, r, "tasks")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		g, err := s.db.ReportGeneral(ctx, s.club, r, report.Filter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if g.Totals.Created == 0 {
+			b.Fatal("no tasks in the range")
+		}
+	}
+}
+
+func benchFunnel(b *testing.B, pick func(benchSet) report.Range) {
+	s := benchSetup(b)
+	r := pick(s)
+	benchExplain(b, s, r, "funnel")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		f, err := s.db.ReportFunnel(ctx, s.club, r, report.Filter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(f.Stages) == 0 || f.Stages[0].Clients == 0 {
+			b.Fatal("empty funnel")
+		}
+	}
+}
+
+func BenchmarkReportGeneralMonth(b *testing.B) {
+	benchGeneral(b, func(s benchSet) report.Range { return s.month })
+}
+
+func BenchmarkReportGeneralYear(b *testing.B) {
+	benchGeneral(b, func(s benchSet) report.Range { return s.year })
+}
+
+func BenchmarkReportFunnelMonth(b *testing.B) {
+	benchFunnel(b, func(s benchSet) report.Range { return s.month })
+}
+
+func BenchmarkReportFunnelYear(b *testing.B) {
+	benchFunnel(b, func(s benchSet) report.Range { return s.year })
+}

@@ -1,0 +1,62 @@
+package report
+
+// Funnel is the sales funnel of a period: how many distinct clients reached
+// each stage of the club's plan.
+//
+// A client reaches a stage when a result of that stage is recorded for them
+// (a task_results row with their client id) within the period, on a task that
+// passes the filter (by the staff member who recorded it, the task's template
+// and type).
+//
+// The funnel is cumulative: a client who reaches a later stage counts as
+// having passed every earlier stage too, at the moment they reached the later
+// one. A client who buys a subscription without a trial lesson has still gone
+// through "first contact → trial booked → trial attended" for the funnel's
+// purpose. That keeps the bars descending and every conversion at most 100%.
+// Direct says how many reached the stage by one of its own results, so
+// skipped stages stay visible: Clients - Direct clients skipped it.
+//
+// A client counts once per stage however many times they reached it.
+type Funnel struct {
+	Range  Range   `json:"range"`
+	Filter Filter  `json:"filter"`
+	Stages []Stage `json:"stages"`
+	// Conversion is Clients of the last stage over Clients of the first, 0..1;
+	// 0 when nobody reached the first stage.
+	Conversion float64 `json:"conversion"`
+	// ByStaff splits the clients by the staff member who recorded each
+	// client's earliest funnel result in the period (StaffID 0: nobody
+	// recorded). Every client is in exactly one row, so the rows add up to
+	// the totals.
+	ByStaff []Split `json:"by_staff"`
+	// ByTemplate splits the clients by the template of the client's first
+	// task ever (the earliest by creation that is not deleted): where the
+	// client came from. Rows add up to the totals.
+	ByTemplate []Split `json:"by_template"`
+}
+
+// Stage is one funnel stage's figures.
+type Stage struct {
+	StageID int64  `json:"stage_id"`
+	Key     string `json:"key"`
+	Name    string `json:"name"`
+	Clients int    `json:"clients"` // distinct clients who reached this or a later stage
+	Direct  int    `json:"direct"`  // of those, clients with a result of this very stage
+	// ConversionNext is Clients of the next stage over Clients of this one,
+	// 0..1; 0 for the last stage and when nobody reached this one.
+	ConversionNext float64 `json:"conversion_next"`
+	// MedianDaysNext is the median, over clients who reached the next stage,
+	// of the days from reaching this stage to reaching the next (both moments
+	// as defined above, so a client who skipped the next stage contributes 0
+	// days to it). nil when no client reached the next stage.
+	MedianDaysNext *float64 `json:"median_days_next"`
+}
+
+// Split is one slice of the funnel (a staff member, a template).
+type Split struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Clients []int  `json:"clients"` // per stage, in Stages order
+	// Conversion is last-stage clients over first-stage clients, 0..1.
+	Conversion float64 `json:"conversion"`
+}

@@ -1,0 +1,63 @@
+package xlsx
+
+import (
+	"io"
+
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// General writes the general CRM report as a workbook: a summary sheet and
+// one sheet each by staff, template, type, result and the dictionary
+// answers, with headings in lang.
+func General(w io.Writer, g report.General, lang string) error {
+	l := labelsFor(lang)
+	countCols := func(first ...column) []column {
+		return append(first,
+			column{l.created, colCount, 12}, column{l.done, colCount, 12},
+			column{l.overdue, colCount, 12}, column{l.cancelled, colCount, 12})
+	}
+	counts := func(c report.Counts) []any { return []any{c.Created, c.Done, c.Overdue, c.Cancelled} }
+
+	summary := sheet{name: l.summary, cols: []column{{l.figure, colText, 28}, {l.value, colCount, 14}}}
+	summary.rows = append(periodRows(l, g.Range),
+		[]any{l.created, g.Totals.Created}, []any{l.done, g.Totals.Done},
+		[]any{l.overdue, g.Totals.Overdue}, []any{l.cancelled, g.Totals.Cancelled},
+		[]any{l.callsIn, g.CallsIn}, []any{l.callsOut, g.CallsOut})
+
+	staff := sheet{name: l.byStaff, cols: append(countCols(column{l.staff, colText, 30}),
+		column{l.callsIn, colCount, 14}, column{l.callsOut, colCount, 14})}
+	for _, r := range g.ByStaff {
+		row := append([]any{l.staffName(r.StaffID, r.Name)}, counts(r.Counts)...)
+		staff.rows = append(staff.rows, append(row, r.CallsIn, r.CallsOut))
+	}
+
+	templates := sheet{name: l.byTemplate, cols: countCols(column{l.template, colText, 34}, column{l.typ, colText, 24}, column{l.retired, colText, 10})}
+	for _, r := range g.ByTemplate {
+		var retired any
+		if r.Retired {
+			retired = l.yes
+		}
+		templates.rows = append(templates.rows, append([]any{r.Name, l.typeName(r.Type), retired}, counts(r.Counts)...))
+	}
+
+	types := sheet{name: l.byType, cols: countCols(column{l.typ, colText, 28})}
+	for _, r := range g.ByType {
+		types.rows = append(types.rows, append([]any{l.typeName(r.Type)}, counts(r.Counts)...))
+	}
+
+	results := sheet{name: l.byResult, cols: []column{{l.result, colText, 34}, {l.count, colCount, 12}, {l.share, colPercent, 10}}}
+	for _, r := range g.ByResult {
+		results.rows = append(results.rows, []any{r.Name, r.Count, r.Share})
+	}
+
+	answers := sheet{name: l.answers, cols: []column{
+		{l.result, colText, 28}, {l.field, colText, 24}, {l.answersN, colCount, 10},
+		{l.value, colText, 28}, {l.count, colCount, 12}, {l.share, colPercent, 10},
+	}}
+	for _, f := range g.Fields {
+		for _, v := range f.Values {
+			answers.rows = append(answers.rows, []any{f.ResultName, f.Name, f.Answers, v.Name, v.Count, v.Share})
+		}
+	}
+	return writeBook(w, []sheet{summary, staff, templates, types, results, answers})
+}

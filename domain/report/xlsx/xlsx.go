@@ -1,0 +1,167 @@
+// Package xlsx writes the reports as Excel workbooks (excelize), for owners
+// who want the numbers in their own tools: one sheet per breakdown, a bold
+// header row, counts as numbers, shares with a percent format, column
+// widths set. Sheets are written with excelize's stream writer.
+//
+// Headings come in the club's language (en, ru, uk; anything else gets
+// English). Names from the club's plan (staff, templates, results) are
+// written as they are.
+package xlsx
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// Column kinds decide a cell's number format.
+type colKind int
+
+const (
+	colText    colKind = iota
+	colCount           // integer
+	colPercent         // a 0..1 share shown as 12.5%
+	colDays            // a number of days with one decimal
+)
+
+type column struct {
+	title string
+	kind  colKind
+	width float64
+}
+
+// sheet is one table: a header row and data rows (one value per column; a
+// nil value is an empty cell).
+type sheet struct {
+	name string
+	cols []column
+	rows [][]any
+}
+
+// book builds a workbook from sheets and writes it.
+type book struct {
+	f      *excelize.File
+	header int
+	styles map[colKind]int
+	first  bool
+}
+
+func newBook() (*book, error) {
+	b := &book{f: excelize.NewFile(), styles: map[colKind]int{}, first: true}
+	var err error
+	if b.header, err = b.f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDE4F0"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "7F7F7F", Style: 1}},
+	}); err != nil {
+		return nil, fmt.Errorf("xlsx: header style: %w", err)
+	}
+	pct, days := "0.0%", "0.0"
+	for kind, s := range map[colKind]*excelize.Style{
+		colText:    {},
+		colCount:   {NumFmt: 1}, // "0"
+		colPercent: {CustomNumFmt: &pct},
+		colDays:    {CustomNumFmt: &days},
+	} {
+		id, err := b.f.NewStyle(s)
+		if err != nil {
+			return nil, fmt.Errorf("xlsx: style: %w", err)
+		}
+		b.styles[kind] = id
+	}
+	return b, nil
+}
+
+func (b *book) add(s sheet) error {
+	name := s.name
+	if b.first {
+		// A new file has one sheet, "Sheet1": rename it rather than leave it empty.
+		if err := b.f.SetSheetName("Sheet1", name); err != nil {
+			return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+		}
+		b.first = false
+	} else if _, err := b.f.NewSheet(name); err != nil {
+		return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+	}
+	sw, err := b.f.NewStreamWriter(name)
+	if err != nil {
+		return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+	}
+	for i, c := range s.cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+	}
+	header := make([]any, len(s.cols))
+	for i, c := range s.cols {
+		header[i] = excelize.Cell{StyleID: b.header, Value: c.title}
+	}
+	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: 30}); err != nil {
+		return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+	}
+	for r, row := range s.rows {
+		if len(row) != len(s.cols) {
+			return fmt.Errorf("xlsx: sheet %q row %d has %d cells for %d columns", name, r+1, len(row), len(s.cols))
+		}
+		cells := make([]any, len(row))
+		for i, v := range row {
+			if v == nil {
+				continue
+			}
+			cells[i] = excelize.Cell{StyleID: b.styles[s.cols[i].kind], Value: v}
+		}
+		cell, err := excelize.CoordinatesToCellName(1, r+2)
+		if err != nil {
+			return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+		}
+		if err := sw.SetRow(cell, cells); err != nil {
+			return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("xlsx: sheet %q: %w", name, err)
+	}
+	return nil
+}
+
+func (b *book) write(w io.Writer) error {
+	defer b.f.Close()
+	b.f.SetActiveSheet(0)
+	if _, err := b.f.WriteTo(w); err != nil {
+		return fmt.Errorf("xlsx: write: %w", err)
+	}
+	return nil
+}
+
+func writeBook(w io.Writer, sheets []sheet) error {
+	b, err := newBook()
+	if err != nil {
+		return err
+	}
+	for _, s := range sheets {
+		if err := b.add(s); err != nil {
+			b.f.Close()
+			return err
+		}
+	}
+	return b.write(w)
+}
+
+// periodRows are the first rows of a summary sheet: the local dates the
+// range covers (in the zone the range was built in).
+func periodRows(l labels, r report.Range) [][]any {
+	loc := r.From.Location()
+	first, last := r.Dates(loc)
+	return [][]any{
+		{l.from, first.String()},
+		{l.to, last.String()},
+		{l.zone, loc.String()},
+	}
+}
