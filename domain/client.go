@@ -67,6 +67,11 @@ func (c Client) Validate() error {
 	if utf8.RuneCountInString(name) > MaxNameLen {
 		return Invalid("too_long", fmt.Sprintf("client name is longer than %d characters", MaxNameLen), map[string]any{"limit": MaxNameLen})
 	}
+	// PostgreSQL text cannot hold a NUL byte; refused here, a row of an
+	// import is reported as bad instead of failing the whole COPY.
+	if hasNUL(c.Name, c.Email, c.Notes) || hasNUL(c.Groups...) {
+		return Invalid("text_invalid", "client data must not contain NUL characters", nil)
+	}
 	if c.Email != "" && !validEmail(c.Email) {
 		return Invalid("email_invalid", fmt.Sprintf("e-mail %q is not valid", c.Email), nil)
 	}
@@ -87,6 +92,15 @@ func (c Client) Validate() error {
 		return Invalid("too_long", fmt.Sprintf("notes are longer than %d characters", MaxNotesLen), map[string]any{"limit": MaxNotesLen})
 	}
 	return nil
+}
+
+func hasNUL(list ...string) bool {
+	for _, s := range list {
+		if strings.IndexByte(s, 0) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func validEmail(s string) bool {

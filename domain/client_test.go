@@ -49,15 +49,19 @@ func TestClientValidate(t *testing.T) {
 		t.Fatalf("good client: %v", err)
 	}
 	cases := map[string]func(*Client){
-		"no name":       func(c *Client) { c.Name = " " },
-		"long name":     func(c *Client) { c.Name = strings.Repeat("я", MaxNameLen+1) },
-		"bad email":     func(c *Client) { c.Email = "olena@" },
-		"email spaces":  func(c *Client) { c.Email = "o lena@example.com" },
-		"email no dot":  func(c *Client) { c.Email = "olena@localhost" },
-		"bad status":    func(c *Client) { c.Status = "vip" },
-		"raw phone":     func(c *Client) { c.Phones = []string{"0660980205"} },
-		"long group":    func(c *Client) { c.Groups = []string{strings.Repeat("g", MaxGroupLen+1)} },
-		"long notes":    func(c *Client) { c.Notes = strings.Repeat("n", MaxNotesLen+1) },
+		"no name":      func(c *Client) { c.Name = " " },
+		"long name":    func(c *Client) { c.Name = strings.Repeat("я", MaxNameLen+1) },
+		"bad email":    func(c *Client) { c.Email = "olena@" },
+		"email spaces": func(c *Client) { c.Email = "o lena@example.com" },
+		"email no dot": func(c *Client) { c.Email = "olena@localhost" },
+		"bad status":   func(c *Client) { c.Status = "vip" },
+		"raw phone":    func(c *Client) { c.Phones = []string{"0660980205"} },
+		"long group":   func(c *Client) { c.Groups = []string{strings.Repeat("g", MaxGroupLen+1)} },
+		"long notes":   func(c *Client) { c.Notes = strings.Repeat("n", MaxNotesLen+1) },
+		"nul in name":  func(c *Client) { c.Name = "Ol\x00ena" },
+		"nul in email": func(c *Client) { c.Email = "olena@example.com\x00" },
+		"nul in notes": func(c *Client) { c.Notes = "\x00" },
+		"nul in group": func(c *Client) { c.Groups = []string{"Yoga\x00"} },
 	}
 	for name, mutate := range cases {
 		c := good
@@ -75,15 +79,15 @@ func TestClubValidate(t *testing.T) {
 		t.Fatalf("good club: %v", err)
 	}
 	cases := map[string]func(*Club){
-		"no name":        func(c *Club) { c.Name = "" },
-		"unknown zone":   func(c *Club) { c.TimeZone = "Mars/Olympus" },
-		"Local zone":     func(c *Club) { c.TimeZone = "Local" },
-		"empty zone":     func(c *Club) { c.TimeZone = "" },
-		"language":       func(c *Club) { c.Language = "de" },
-		"language case":  func(c *Club) { c.Language = "RU" },
-		"hour 24":        func(c *Club) { c.DigestHour = 24 },
-		"hour -1":        func(c *Club) { c.DigestHour = -1 },
-		"phone code":     func(c *Club) { c.PhoneCode = "+380" },
+		"no name":       func(c *Club) { c.Name = "" },
+		"unknown zone":  func(c *Club) { c.TimeZone = "Mars/Olympus" },
+		"Local zone":    func(c *Club) { c.TimeZone = "Local" },
+		"empty zone":    func(c *Club) { c.TimeZone = "" },
+		"language":      func(c *Club) { c.Language = "de" },
+		"language case": func(c *Club) { c.Language = "RU" },
+		"hour 24":       func(c *Club) { c.DigestHour = 24 },
+		"hour -1":       func(c *Club) { c.DigestHour = -1 },
+		"phone code":    func(c *Club) { c.PhoneCode = "+380" },
 	}
 	for name, mutate := range cases {
 		c := good

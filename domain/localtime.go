@@ -45,3 +45,13 @@ func sameWall(t, wall time.Time) bool {
 	wy, wm, wd := wall.Date()
 	return y == wy && m == wm && d == wd && t.Hour() == wall.Hour() && t.Minute() == wall.Minute()
 }
+
+// LocalDay returns the bounds [start, end) of now's date in loc: its first
+// instant and the next date's. Either midnight may not exist (clocks jump
+// from 00:00 to 01:00 in America/Santiago, Africa/Cairo), where time.Date
+// can answer with an hour of the neighbouring day; LocalTime starts the date
+// at the jump instead.
+func LocalDay(now time.Time, loc *time.Location) (start, end time.Time) {
+	y, m, d := now.In(loc).Date()
+	return LocalTime(y, m, d, 0, 0, loc), LocalTime(y, m, d+1, 0, 0, loc)
+}

@@ -88,3 +88,26 @@ func TestLocalTimeWholeYear(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalDay(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		zone, now, start, end string // now, start and end in UTC
+	}{
+		{"Europe/Kyiv", "2026-11-26T10:00:00Z", "2026-11-25T22:00:00Z", "2026-11-26T22:00:00Z"},
+		// spring forward at 03:00: a 23-hour day
+		{"Europe/Kyiv", "2026-03-29T10:00:00Z", "2026-03-28T22:00:00Z", "2026-03-29T21:00:00Z"},
+		// midnight skipped (00:00 -04 → 01:00 -03): the day starts at the jump
+		{"America/Santiago", "2026-09-06T15:00:00Z", "2026-09-06T04:00:00Z", "2026-09-07T03:00:00Z"},
+		// midnight skipped (00:00 +02 → 01:00 +03)
+		{"Africa/Cairo", "2026-04-24T09:00:00Z", "2026-04-23T22:00:00Z", "2026-04-24T21:00:00Z"},
+		// the day before Cairo's jump ends at it
+		{"Africa/Cairo", "2026-04-23T09:00:00Z", "2026-04-22T22:00:00Z", "2026-04-23T22:00:00Z"},
+	}
+	for _, c := range cases {
+		start, end := LocalDay(utcTime(t, c.now), mustLoad(t, c.zone))
+		if !start.Equal(utcTime(t, c.start)) || !end.Equal(utcTime(t, c.end)) {
+			t.Errorf("%s %s: got [%s, %s), want [%s, %s)", c.zone, c.now, start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), c.start, c.end)
+		}
+	}
+}

@@ -9,12 +9,12 @@ import (
 func TestCheckTransition(t *testing.T) {
 	t.Parallel()
 	type tc struct {
-		from, to  Status
-		typ       TaskType
-		result    bool
-		manager   bool
-		wantErr   error
-		wantCode  string
+		from, to Status
+		typ      TaskType
+		result   bool
+		manager  bool
+		wantErr  error
+		wantCode string
 	}
 	cases := []tc{
 		// allowed

@@ -36,9 +36,7 @@ func (db *DB) ControlSummaryGet(ctx context.Context, clubID int64, now time.Time
 	if loc == nil {
 		loc = time.UTC
 	}
-	local := now.In(loc)
-	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	dayEnd := dayStart.AddDate(0, 0, 1)
+	dayStart, dayEnd := domain.LocalDay(now, loc)
 	rows, err := db.pool.Query(ctx, `
 SELECT s.id, s.name, s.role, s.unreachable_at IS NOT NULL,
        count(t.id) FILTER (WHERE t.status IN ('new', 'in_progress')),

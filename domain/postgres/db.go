@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,9 +17,10 @@ import (
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	pool  *pgxpool.Pool
-	log   *slog.Logger
-	clock domain.Clock
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	clock    domain.Clock
+	maxConns int32 // only read by Open
 }
 
 // Option configures a DB.
@@ -31,11 +33,23 @@ func WithClock(c domain.Clock) Option { return func(db *DB) { db.clock = c } }
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.log = l } }
 
+// WithMaxConns sizes the pool Open creates (default: pgx's max(4, CPUs)).
+// The bot, the workers and the notifier share one pool in `serve`, so the
+// service sets it explicitly from DATABASE_MAX_CONNS.
+func WithMaxConns(n int32) Option { return func(db *DB) { db.maxConns = n } }
+
 // Open connects to PostgreSQL and checks the connection.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", redactErr(err))
+	}
+	var settings DB
+	for _, o := range opts {
+		o(&settings)
+	}
+	if settings.maxConns > 0 {
+		cfg.MaxConns = settings.maxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -45,7 +59,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to database at %s: %w", cfg.ConnConfig.Host, err)
+		return nil, fmt.Errorf("connect to database at %s: %w", cfg.ConnConfig.Host, oneLineError{err})
 	}
 	return New(pool, opts...), nil
 }
@@ -108,12 +122,25 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %s: %w", domain.ErrConflict, pgErr.ConstraintName, err)
 		case "23503", "23514", "23502", "22001", "22P02", "22007", "22008": // fk, check, not null, too long, bad text repr, bad datetime
 			return fmt.Errorf("%w: %s: %w", domain.ErrInvalid, pgErr.ConstraintName, err)
+		case "22021", "22P05": // text PostgreSQL cannot store: a NUL byte in text, \u0000 in JSON
+			return fmt.Errorf("%w: %w", domain.ErrInvalid, err)
 		case "40001", "40P01": // serialization failure, deadlock: the caller may retry
 			return fmt.Errorf("%w: %w", domain.ErrConflict, err)
 		}
 	}
 	return err
 }
+
+// oneLineError shows a multi-line error on one line. pgx reports a failed
+// connection once per address tried, a line each (and localhost is often two
+// addresses); commands and logs print one line per problem.
+type oneLineError struct{ err error }
+
+func (e oneLineError) Error() string {
+	return strings.Join(strings.Fields(e.err.Error()), " ")
+}
+
+func (e oneLineError) Unwrap() error { return e.err }
 
 // redactErr drops the text of a URL parse error, which may quote the password.
 func redactErr(err error) error {

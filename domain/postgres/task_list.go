@@ -101,9 +101,7 @@ func (db *DB) TaskListMine(ctx context.Context, q TaskListQuery) (TaskPage, erro
 	var from, to *time.Time
 	switch q.Filter {
 	case TaskFilterToday:
-		local := q.Now.In(q.Loc)
-		start := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, q.Loc)
-		end := start.AddDate(0, 0, 1)
+		start, end := domain.LocalDay(q.Now, q.Loc)
 		from, to = &start, &end
 	case TaskFilterOverdue:
 		to = &q.Now
@@ -152,14 +150,7 @@ func (db *DB) TaskSearch(ctx context.Context, clubID int64, query string, limit 
 	if !isPhone || len(digits) < 3 {
 		digits = "" // too few digits to mean a phone: match text only
 	}
-	rows, err := db.pool.Query(ctx, taskLineSelect+`
-WHERE t.club_id = $1 AND t.deleted_at IS NULL
-  AND (lower(t.title) LIKE '%' || lower($2) || '%'
-       OR lower(c.name) LIKE '%' || lower($2) || '%'
-       OR ($3 <> '' AND t.client_id IN (
-            SELECT p.client_id FROM client_phones p WHERE p.club_id = $1 AND p.phone LIKE '%' || $3 || '%')))
-ORDER BY t.status IN ('new', 'in_progress') DESC, t.due_at NULLS LAST, t.id DESC
-LIMIT $4`, clubID, escapeLike(q), digits, limit)
+	rows, err := db.pool.Query(ctx, taskSearchSQL, clubID, escapeLike(q), digits, limit)
 	if err != nil {
 		return nil, fmt.Errorf("task search: %w", mapErr(err))
 	}
@@ -169,6 +160,23 @@ LIMIT $4`, clubID, escapeLike(q), digits, limit)
 	}
 	return page.Lines, nil
 }
+
+// taskSearchSQL finds the ids by each way a task can match, each served by
+// its own index (the trigram indexes on task titles, client names and
+// phones, then tasks by client), and only then reads the tasks. One OR
+// across the joined tables instead would make PostgreSQL read every task
+// of the club and its client on every search.
+const taskSearchSQL = taskLineSelect + `
+WHERE t.club_id = $1 AND t.deleted_at IS NULL AND t.id IN (
+    SELECT x.id FROM tasks x WHERE x.club_id = $1 AND lower(x.title) LIKE '%' || lower($2) || '%'
+    UNION ALL
+    SELECT x.id FROM clients xc JOIN tasks x ON x.club_id = xc.club_id AND x.client_id = xc.id
+    WHERE xc.club_id = $1 AND lower(xc.name) LIKE '%' || lower($2) || '%'
+    UNION ALL
+    SELECT x.id FROM client_phones p JOIN tasks x ON x.club_id = p.club_id AND x.client_id = p.client_id
+    WHERE $3 <> '' AND p.club_id = $1 AND p.phone LIKE '%' || $3 || '%')
+ORDER BY t.status IN ('new', 'in_progress') DESC, t.due_at NULLS LAST, t.id DESC
+LIMIT $4`
 
 // TaskListByClient returns the client's live tasks, open ones first (by
 // due), then the latest closed ones.
