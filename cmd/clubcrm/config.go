@@ -15,6 +15,9 @@ import (
 type config struct {
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/clubcrm?sslmode=disable"`
 	RedisURL    string `env:"REDIS_URL" envDefault:"redis://localhost:6379/0"`
+	// DatabaseMaxConns sizes the pool; keep it above WORKER_CONCURRENCY plus
+	// the bot's update workers (8) plus a few for the scheduler and HTTP.
+	DatabaseMaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"25"`
 
 	TelegramToken  string `env:"TELEGRAM_BOT_TOKEN"`
 	TelegramAPIURL string `env:"TELEGRAM_API_URL" envDefault:"https://api.telegram.org"`
@@ -35,6 +38,12 @@ type config struct {
 	RateGroupPerMin  float64 `env:"NOTIFY_GROUP_RATE_PER_MINUTE" envDefault:"20"`
 
 	DemoClub bool `env:"DEMO_CLUB" envDefault:"true"` // serve: create a demo club from the embedded plan on an empty database
+
+	// MonitoringUser and MonitoringPassword protect /monitoring (asynqmon can
+	// delete and re-run jobs) with HTTP basic auth. Unset, /monitoring
+	// answers only requests from the loopback interface.
+	MonitoringUser     string `env:"MONITORING_USER"`
+	MonitoringPassword string `env:"MONITORING_PASSWORD"`
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -48,10 +57,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // environ turns getenv into the map caarlos0/env reads, for the keys config uses.
 func environ(getenv func(string) string) map[string]string {
-	keys := []string{"DATABASE_URL", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
+	keys := []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
 		"WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SHUTDOWN_TIMEOUT",
 		"WORKER_CONCURRENCY", "QUEUE_PREFIX", "NOTIFY_RATE_PER_SECOND", "NOTIFY_CHAT_RATE_PER_SECOND",
-		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB"}
+		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB", "MONITORING_USER", "MONITORING_PASSWORD"}
 	m := make(map[string]string, len(keys))
 	for _, k := range keys {
 		if v := getenv(k); v != "" {
@@ -84,6 +93,12 @@ func (c config) validate() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("configuration: LOG_FORMAT must be json or text, not %q", c.LogFormat)
+	}
+	if c.DatabaseMaxConns < 2 || c.DatabaseMaxConns > 1000 {
+		return fmt.Errorf("configuration: DATABASE_MAX_CONNS must be 2..1000")
+	}
+	if (c.MonitoringUser == "") != (c.MonitoringPassword == "") {
+		return fmt.Errorf("configuration: set both MONITORING_USER and MONITORING_PASSWORD, or neither")
 	}
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
 		return fmt.Errorf("configuration: WORKER_CONCURRENCY must be 1..1000")

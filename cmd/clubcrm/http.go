@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -47,6 +48,31 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(status)
 }
 
+// protectMonitoring guards asynqmon, which can delete and re-run jobs: with
+// MONITORING_USER/MONITORING_PASSWORD set it asks for basic auth; without
+// them it answers only requests from the loopback interface.
+func (a *app) protectMonitoring(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.MonitoringUser != "" {
+			user, pass, ok := r.BasicAuth()
+			if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(a.cfg.MonitoringUser)) != 1 ||
+				subtle.ConstantTimeCompare([]byte(pass), []byte(a.cfg.MonitoringPassword)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Basic realm="clubcrm monitoring"`)
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			http.Error(w, "monitoring is served to localhost only; set MONITORING_USER and MONITORING_PASSWORD to open it", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // serveHTTP serves h on the configured address until ctx ends, then shuts
 // down gracefully.
 func (a *app) serveHTTP(ctx context.Context, h http.Handler) error {
@@ -54,7 +80,8 @@ func (a *app) serveHTTP(ctx context.Context, h http.Handler) error {
 		Addr:              a.cfg.HTTPAddr,
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Requests outlive the signal: Shutdown drains them, then returns.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
