@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,10 @@ func BenchmarkTasksCommand(b *testing.B) {
 		}
 	}
 	h.drive(b, func() int64 { return h.tg.SendText(h.staff, "/tasks") })
+	// The figures are of the real screen, not of an error line.
+	if got := h.lastText(h.staff); !strings.Contains(got, "My tasks") || !strings.Contains(got, "200 tasks") {
+		b.Fatalf("the benchmarked update answered %q", got)
+	}
 }
 
 // benchHarness is the harness without *testing.T's parallel checks.

@@ -45,12 +45,7 @@ func (b *Bot) clientCardOpen(r *request) error {
 	if c.Notes != "" {
 		sb.WriteString("\n\n" + esc(clip(c.Notes, 500)))
 	}
-	if len(history) > 0 {
-		sb.WriteString("\n\n<b>" + r.t("bot.card.history", nil) + "</b>")
-		for _, h := range history {
-			sb.WriteString("\n• " + r.when(h.At) + " — " + esc(h.TemplateName) + ": " + esc(h.ResultName))
-		}
-	}
+	sb.WriteString(r.historyText(history))
 	var kb [][]jobs.Button
 	if len(tasks) > 0 {
 		sb.WriteString("\n\n<b>" + r.n("tasks.count", len(tasks), nil) + "</b>")

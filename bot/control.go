@@ -78,14 +78,11 @@ func (b *Bot) controlList(r *request) error {
 	if !ok {
 		return errBadArg
 	}
-	page, err := r.data.Int(1)
+	page, err := r.pageArg(1)
 	if err != nil {
 		return err
 	}
-	if page > maxPage {
-		return errBadArg
-	}
-	res, shown, err := fetchPage(int(page), func(page int) (postgres.TaskPage, error) {
+	res, shown, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
 		return b.db.ControlListGet(r.ctx, r.club.ID, list, b.clock.Now(), page*pageSize, pageSize)
 	})
 	if err != nil {
@@ -108,18 +105,15 @@ func (b *Bot) controlStaffList(r *request) error {
 	if err != nil {
 		return err
 	}
-	page, err := r.data.Int(1)
+	page, err := r.pageArg(1)
 	if err != nil {
 		return err
-	}
-	if page > maxPage {
-		return errBadArg
 	}
 	who, err := b.db.StaffGet(r.ctx, r.club.ID, staffID)
 	if err != nil {
 		return err
 	}
-	res, shown, err := fetchPage(int(page), func(page int) (postgres.TaskPage, error) {
+	res, shown, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
 		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
 			ClubID: r.club.ID, AssigneeID: who.ID, Filter: postgres.TaskFilterAll,
 			Now: b.clock.Now(), Loc: r.loc, Offset: page * pageSize, Limit: pageSize,
@@ -138,10 +132,7 @@ func (b *Bot) controlStaffList(r *request) error {
 // the summary.
 func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, from origin, action string, args []any) (string, [][]jobs.Button) {
 	var sb strings.Builder
-	sb.WriteString("<b>" + title + "</b> · " + r.n("tasks.count", res.Total, nil))
-	if pages := (res.Total + pageSize - 1) / pageSize; pages > 1 {
-		sb.WriteString(" · " + r.t("bot.list.page", map[string]any{"Page": page + 1, "Pages": pages}))
-	}
+	sb.WriteString(r.listHeader("<b>"+title+"</b>", res.Total, page))
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.control.empty", nil))
 	}

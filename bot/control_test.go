@@ -29,10 +29,7 @@ func TestTaskControl(t *testing.T) {
 	msg := h.last(h.manager).ID
 	h.tap(h.manager, "Unassigned (1)")
 	expect(t, "unassigned", h.lastText(h.manager), "Unassigned · 1 task", "Ivan Sirko")
-	h.tap(h.manager, "1. Ivan Sirko")
-	h.tap(h.manager, "✏️ Edit")
-	h.tap(h.manager, "Assignee")
-	h.tap(h.manager, "Staff alpha")
+	h.taps(h.manager, "1. Ivan Sirko", "✏️ Edit", "Assignee", "Staff alpha")
 	if _, assignee, _ := h.taskRow(loose.ID); assignee != h.f.Staff.ID {
 		t.Fatalf("reassigned to %d", assignee)
 	}
@@ -60,8 +57,6 @@ func TestTaskControl(t *testing.T) {
 	// Another club's staff id shows nothing.
 	other := pgtest.NewClub(t, h.db, "beta")
 	h.tapData(h.manager, 0, data("cm", other.Staff.ID, 0))
-	if got := h.lastAnswer(); got != h.text("bot.err.not_found", nil) {
-		t.Fatalf("other club's staff answered %q", got)
-	}
+	h.expectAnswer("other club's staff", h.text("bot.err.not_found", nil))
 	h.noUnanswered()
 }

@@ -26,8 +26,6 @@ func TestCurrentTask(t *testing.T) {
 	pgtest.Exec(t, h.db, `UPDATE tasks SET status = 'cancelled' WHERE id = $1`, task.ID)
 	h.say(h.staff, "/current")
 	expect(t, "closed", h.lastText(h.staff), "You are not on any task now")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM staff WHERE id = $1 AND current_task_id IS NULL`, h.f.Staff.ID); n != 1 {
-		t.Fatal("the closed task stayed current")
-	}
+	h.expectRows("the closed task stayed current", 1, `SELECT count(*) FROM staff WHERE id = $1 AND current_task_id IS NULL`, h.f.Staff.ID)
 	h.noUnanswered()
 }

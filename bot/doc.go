@@ -24,7 +24,8 @@
 //
 //   - Identity, club and rights come from the server (the staff row found by
 //     the Telegram user id), never from callback data or text. Every tap
-//     re-reads what it acts on and re-checks rights (domain.CanActOnTask).
+//     re-reads what it acts on and re-checks rights (domain.CanActOnTask;
+//     loadTaskFor in task_access.go).
 //   - Every callback query is answered exactly once; the router answers one
 //     the handler left unanswered.
 //   - Bad input (a stale or forged button, another club's id, a wrong type,

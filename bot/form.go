@@ -14,18 +14,19 @@ import (
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
-// The forms (result entry, new task, new call, custom reminder) share one
-// shape, kept here:
+// The forms (result entry, new task, new call, a task's due or reminder
+// moment) share one shape, kept here (formFlow routes their input):
 //
 //   - The form's state (the flow's own struct) is the conversation's Data; its
 //     Step names the screen for logs. Every step reloads what it shows from
 //     the database, so the state holds ids and answers only.
 //   - A form's buttons are callback data "<action>|<version>|<op>|<args>":
 //     the flow's own action ("rf" result form, "nf" new task, "cf" new call,
-//     "mf" reminder), the conversation version the screen was drawn for, and
-//     an operation. A tap whose version is not the stored one (an older
-//     screen, a second tap that lost the race, another form since) changes
-//     nothing; a tap with no live conversation is an expired form.
+//     "mf" a task's due or reminder moment), the conversation version the
+//     screen was drawn for, and an operation. A tap whose version is not the
+//     stored one (an older screen, a second tap that lost the race, another
+//     form since) changes nothing; a tap with no live conversation is an
+//     expired form.
 //   - A tap edits the form's message; typed text gets a new message below it
 //     (where a person looks after typing) and the old one loses its buttons,
 //     so no stale keyboard is left to tap.
@@ -274,10 +275,11 @@ func (r *request) removeKeyboard(messageID int64) error {
 }
 
 // formEndWithCard closes a form about a task and shows the task's card in
-// its place, under a line saying what was done. A task the person can no
+// its place, under a line saying what was done; with Back when the form was
+// opened from a card that came from a list (o). A task the person can no
 // longer see leaves the line alone.
-func (b *Bot) formEndWithCard(r *request, c postgres.Conversation, taskID int64, notice string) error {
-	text, kb, err := b.taskCard(r, taskID, origin{})
+func (b *Bot) formEndWithCard(r *request, c postgres.Conversation, taskID int64, o origin, notice string) error {
+	text, kb, err := b.taskCard(r, taskID, o)
 	switch {
 	case errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrForbidden):
 		return r.formEnd(c, notice, nil)
@@ -287,21 +289,94 @@ func (b *Bot) formEndWithCard(r *request, c postgres.Conversation, taskID int64,
 	return r.formEnd(c, notice+"\n\n"+text, kb)
 }
 
+// formClaim marks the form as being saved before its last step writes
+// anything. The save is versioned, so of two taps on Confirm (a nervous
+// double tap, two replicas) only one gets past here; the other meets
+// ErrConflict and writes nothing.
+func (r *request) formClaim(c *postgres.Conversation) error {
+	c.Step = "saving"
+	return r.saveConversation(c)
+}
+
+// formRefused answers a last step the store refused (the club's set-up or
+// data changed while the form was open): redraw shows the form's screen
+// again, under the version the claim created, and an alert says why.
+func (r *request) formRefused(redraw func() error, reason error) error {
+	if err := redraw(); err != nil {
+		return err
+	}
+	var fe *formError
+	if !errors.As(reason, &fe) {
+		fe = storeRefusal(reason)
+	}
+	r.alert(r.t(fe.ID, fe.Data))
+	return nil
+}
+
+// formFlow is one form as the router sees it: the conversation flow it
+// keeps and what one input does to its state S. Its tap and text methods are
+// the form's callback action and text flow (addForm), so every form reads
+// its input, ignores label taps and handles Cancel the same way.
+type formFlow[S any] struct {
+	flow string
+	// step applies one input: a tap (Op and Arg) or typed text (Text).
+	step func(r *request, c postgres.Conversation, st S, in formInput) error
+	// cancel ends the form on its Cancel button; nil: r.formCancel.
+	cancel func(r *request, c postgres.Conversation, st S) error
+	// expired says what a tap on a form that is no longer open means; nil:
+	// errFormExpired.
+	expired func(r *request, in formInput) error
+}
+
+// tap handles a tap on one of the form's buttons.
+func (f formFlow[S]) tap(r *request) error {
+	var st S
+	c, in, err := r.formTap(f.flow, &st)
+	if errors.Is(err, errFormExpired) && f.expired != nil {
+		err = f.expired(r, in)
+	}
+	if err != nil {
+		return r.formFail(err)
+	}
+	switch {
+	case in.Op == opNop:
+		return nil // a label: the router answers the tap, nothing changes
+	case in.Op == opCancel && f.cancel != nil:
+		return f.cancel(r, c, st)
+	case in.Op == opCancel:
+		return r.formCancel(c)
+	}
+	return f.step(r, c, st, in)
+}
+
+// text handles typed text while the form is open.
+func (f formFlow[S]) text(r *request) error {
+	var st S
+	c, in, err := r.formText(f.flow, &st)
+	if err != nil {
+		return r.formFail(err)
+	}
+	return f.step(r, c, st, in)
+}
+
+// addForm registers a form's callback action and text flow.
+func addForm[S any](rt *router, action string, f formFlow[S]) {
+	rt.action(action, f.tap)
+	rt.flow(f.flow, f.text)
+}
+
 // formRoutes registers the forms' commands, actions and flows (called from
-// routes).
+// routes). A form's buttons are "<action>|<version>|<op>|<arg>".
 func (b *Bot) formRoutes(rt *router) {
 	rt.command("new", b.newTaskCommand)
 	rt.command("call", b.callCommand)
+	rt.action("rs", b.resultStart)            // rs|<task>[|<origin>]: enter a result
+	rt.action(actionReminder, b.reminderMenu) // rm|<task>|<origin>[|<choice>]
 
-	rt.action("rs", b.resultStart)            // rs|<task>: enter a result
-	rt.action(actionResult, b.resultTap)      // rf|<version>|<op>|<arg>
-	rt.action(actionNewTask, b.newTaskTap)    // nf|<version>|<op>|<arg>
-	rt.action(actionCall, b.callTap)          // cf|<version>|<op>|<arg>
-	rt.action(actionReminder, b.reminderMenu) // rm|<task>[|<choice>]
-	rt.action(actionRemForm, b.reminderTap)   // mf|<version>|<op>|<arg>
-
-	rt.flow(flowResult, b.resultText)
-	rt.flow(flowNewTask, b.newTaskText)
-	rt.flow(flowCall, b.callText)
-	rt.flow(flowReminder, b.reminderText)
+	addForm(rt, actionResult, formFlow[resultForm]{
+		flow: flowResult, step: b.resultStep, cancel: b.resultCancel, expired: b.resultExpired,
+	})
+	addForm(rt, actionNewTask, formFlow[newTaskForm]{flow: flowNewTask, step: b.newTaskStep})
+	addForm(rt, actionCall, formFlow[callForm]{flow: flowCall, step: b.callStep})
+	addForm(rt, actionMoment, formFlow[momentForm]{flow: flowMoment, step: b.momentStep, cancel: b.momentCancel})
 }

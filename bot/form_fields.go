@@ -68,13 +68,7 @@ const (
 
 // liveFields are the result's fields the form asks, in order.
 func liveFields(res domain.Result) []domain.Field {
-	out := make([]domain.Field, 0, len(res.Fields))
-	for _, f := range res.Fields {
-		if f.ArchivedAt == nil {
-			out = append(out, f)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(res.Fields), func(f domain.Field) bool { return f.ArchivedAt != nil })
 }
 
 // done reports whether every field has been asked (the summary is shown).
@@ -204,15 +198,7 @@ func (st fieldsState) applyToField(f domain.Field, dicts map[int64]domain.Dictio
 			}
 			fallthrough
 		case domain.FieldDateTime:
-			p, at, err := st.Pick.apply(in, env, false)
-			if err != nil {
-				return st, err
-			}
-			if at == nil {
-				st.Pick = p
-				return st, nil
-			}
-			return st.checked(f, dicts, domain.FieldValue{FieldID: f.ID, Time: at})
+			return st.pickMoment(f, dicts, in, env)
 		}
 		return st, errBadButton
 	case opBool:
@@ -265,21 +251,27 @@ func (st fieldsState) applyText(f domain.Field, dicts map[int64]domain.Dictionar
 			return st, &formError{ID: "forms.err.too_long", Data: map[string]any{"Limit": f.TextLimit(), "Got": n}}
 		}
 	case domain.FieldDateTime:
-		p, at, err := st.Pick.apply(formInput{Text: text}, env, false)
-		if err != nil {
-			return st, err
-		}
-		if at == nil {
-			st.Pick = p
-			return st, nil
-		}
-		return st.checked(f, dicts, domain.FieldValue{FieldID: f.ID, Time: at})
+		return st.pickMoment(f, dicts, formInput{Text: text}, env)
 	}
 	v, err := domain.ParseFieldText(f, text, env.Loc)
 	if err != nil {
 		return st, textError(err)
 	}
 	return st.checked(f, dicts, v)
+}
+
+// pickMoment feeds a tap or typed text to a date-time field's picker: the
+// calendar, then the time. The field is answered once the moment is whole.
+func (st fieldsState) pickMoment(f domain.Field, dicts map[int64]domain.Dictionary, in formInput, env formEnv) (fieldsState, error) {
+	p, at, err := st.Pick.apply(in, env, false)
+	if err != nil {
+		return st, err
+	}
+	if at == nil {
+		st.Pick = p
+		return st, nil
+	}
+	return st.checked(f, dicts, domain.FieldValue{FieldID: f.ID, Time: at})
 }
 
 // checked validates one answer with the domain's rules for its field and,
@@ -411,13 +403,7 @@ func (st fieldsState) summary(cat *i18n.Catalog, res domain.Result, dicts map[in
 
 // liveValues are a dictionary's values a person can still choose.
 func liveValues(d domain.Dictionary) []domain.DictValue {
-	out := make([]domain.DictValue, 0, len(d.Values))
-	for _, v := range d.Values {
-		if v.ArchivedAt == nil {
-			out = append(out, v)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(d.Values), func(v domain.DictValue) bool { return v.ArchivedAt != nil })
 }
 
 // formatValue shows an answer the way the person's language writes it.

@@ -64,12 +64,14 @@ func TestFieldsHappyPath(t *testing.T) {
 	if err := domain.ValidateResultValues(res, dicts, got); err != nil {
 		t.Fatalf("answers do not validate: %v", err)
 	}
+	if len(got) != 7 {
+		t.Fatalf("%d answers, want 7: %+v", len(got), got)
+	}
 	callBack := time.Date(2026, 12, 1, 18, 30, 0, 0, loc)
 	checks := []struct {
 		name string
 		ok   bool
 	}{
-		{"seven answers", len(got) == 7},
 		{"visit date", got[0].Date != nil && got[0].Date.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC))},
 		{"call back in the club's zone", got[1].Time != nil && got[1].Time.Equal(callBack)},
 		{"direction", len(got[2].ValueIDs) == 1 && got[2].ValueIDs[0] == 102},

@@ -73,8 +73,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 	return x
 }
 
-// openCard shows u the card of the first task in their list.
-func (h *harness) openFirstCard(u models.User, label string) {
+// openCard opens u's task list (/tasks) and the card of the task whose
+// button is labelled label.
+func (h *harness) openCard(u models.User, label string) {
 	h.t.Helper()
 	h.say(u, "/tasks")
 	h.tap(u, label)

@@ -212,6 +212,14 @@ func (h *harness) tap(u models.User, label string) {
 	h.handled.wait(h.t, h.tg.Press(h.t, u, label))
 }
 
+// taps presses the buttons labelled labels one after another, as tap does.
+func (h *harness) taps(u models.User, labels ...string) {
+	h.t.Helper()
+	for _, l := range labels {
+		h.tap(u, l)
+	}
+}
+
 // tapData sends callback data as if tapped under message msgID (0: the
 // newest bot message), for forged and stale buttons.
 func (h *harness) tapData(u models.User, msgID int64, data string) {
@@ -270,6 +278,43 @@ func (h *harness) buttonData(u models.User, label string) (msgID int64, data str
 func (h *harness) hasButton(u models.User, label string) bool {
 	_, ok := h.last(u).Button(label)
 	return ok
+}
+
+// expectAnswer fails the test unless the bot's latest answer to a tap
+// (see lastAnswer) is want.
+func (h *harness) expectAnswer(what, want string) {
+	h.t.Helper()
+	if got := h.lastAnswer(); got != want {
+		h.t.Fatalf("%s: answered %q, want %q", what, got, want)
+	}
+}
+
+// expectRows fails the test unless the query counts want rows.
+func (h *harness) expectRows(what string, want int, sql string, args ...any) {
+	h.t.Helper()
+	if got := pgtest.Count(h.t, h.db, sql, args...); got != want {
+		h.t.Fatalf("%s: %d rows, want %d", what, got, want)
+	}
+}
+
+// doubleTap presses the button labelled label on u's newest message that
+// has it twice at once, as a nervous double tap does, and waits for both.
+func (h *harness) doubleTap(u models.User, label string) {
+	h.t.Helper()
+	msg, d := h.buttonData(u, label)
+	first, second := h.tg.Tap(u, msg, d), h.tg.Tap(u, msg, d)
+	h.handled.wait(h.t, first)
+	h.handled.wait(h.t, second)
+}
+
+// clientPhone is a client's first phone number as stored (E.164).
+func (h *harness) clientPhone(id int64) string {
+	h.t.Helper()
+	var phone string
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1 ORDER BY phone LIMIT 1`, id).Scan(&phone); err != nil {
+		h.t.Fatalf("phone of client %d: %v", id, err)
+	}
+	return phone
 }
 
 // noUnanswered fails the test if any callback query went unanswered.
@@ -346,7 +391,8 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// taskStatus reads a task's status and assignee straight from PostgreSQL.
+// taskRow reads a task's status, assignee and deletion straight from
+// PostgreSQL.
 func (h *harness) taskRow(id int64) (status string, assignee int64, deleted bool) {
 	h.t.Helper()
 	err := h.db.Pool().QueryRow(context.Background(),

@@ -27,9 +27,7 @@ func TestPanicRecovered(t *testing.T) {
 	expect(t, "log", logs, "panic in handler", "kaboom", "stack=", "middleware_test.go", "staff_id=")
 
 	h.tapData(h.staff, 0, data("bm"))
-	if got := h.lastAnswer(); got != h.text("bot.err.internal", nil) {
-		t.Fatalf("a panicking tap was answered %q", got)
-	}
+	h.expectAnswer("a panicking tap", h.text("bot.err.internal", nil))
 	h.noUnanswered()
 
 	h.say(h.staff, "/tasks")
@@ -87,14 +85,8 @@ func TestMessageClearsUnreachable(t *testing.T) {
 	h := setup(t)
 	pgtest.Exec(t, h.db, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, h.f.Staff.ID)
 	h.say(h.staff, "/help")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM staff WHERE id = $1 AND unreachable_at IS NULL`, h.f.Staff.ID); n != 1 {
-		t.Fatal("still unreachable")
-	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'staff.reachable'`); n != 1 {
-		t.Fatalf("staff.reachable rows: %d", n)
-	}
+	h.expectRows("still unreachable", 1, `SELECT count(*) FROM staff WHERE id = $1 AND unreachable_at IS NULL`, h.f.Staff.ID)
+	h.expectRows("staff.reachable rows", 1, `SELECT count(*) FROM outbox WHERE kind = 'staff.reachable'`)
 	h.say(h.staff, "/help")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'staff.reachable'`); n != 1 {
-		t.Fatalf("a second message wrote another staff.reachable row (%d)", n)
-	}
+	h.expectRows("staff.reachable rows after a second message", 1, `SELECT count(*) FROM outbox WHERE kind = 'staff.reachable'`)
 }

@@ -9,8 +9,11 @@ import (
 
 // origin is the list a task card was opened from, carried in the card's
 // button data ("ma.2": my tasks, all, page 2) so that the card's actions
-// keep editing the same message and Back returns to the same page. A card
-// opened from a notification has no origin: no Back button.
+// keep editing the same message and Back returns to the same page. A form
+// opened from the card (a result, a reminder, a due time on the calendar)
+// keeps it in its state, so the card it ends on has Back too. A card opened
+// from a notification, a search or a new task has no origin: no Back
+// button.
 type origin struct {
 	list  string // one of the list codes below; "" for none
 	page  int

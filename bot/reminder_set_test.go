@@ -25,7 +25,7 @@ func TestReminderPresets(t *testing.T) {
 	h := setup(t)
 	task := h.task(postgresInput(h)) // due tomorrow at 12:00 Kyiv
 	pgtest.Exec(t, h.db, `UPDATE tasks SET reminded_at = now() WHERE id = $1`, task.ID)
-	h.openFirstCard(h.staff, "1. Олена Петренко")
+	h.openCard(h.staff, "1. Олена Петренко")
 	card := h.last(h.staff).ID
 	h.tap(h.staff, "⏰ Reminder")
 	buttons := strings.Join(h.last(h.staff).Buttons(), " | ")
@@ -40,12 +40,8 @@ func TestReminderPresets(t *testing.T) {
 	if last := h.last(h.staff); last.ID != card || !strings.Contains(last.Text, "Reminder") {
 		t.Fatalf("the card should be shown again in place: %d %q", last.ID, last.Text)
 	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NULL`, task.ID); n != 1 {
-		t.Fatal("reminded_at not cleared: the new time would never be reminded")
-	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'task.rescheduled'`); n != 1 {
-		t.Fatalf("task.rescheduled rows: %d", n)
-	}
+	h.expectRows("reminded_at not cleared: the new time would never be reminded", 1, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NULL`, task.ID)
+	h.expectRows("task.rescheduled rows", 1, `SELECT count(*) FROM outbox WHERE kind = 'task.rescheduled'`)
 
 	h.tap(h.staff, "⏰ Reminder")
 	h.tap(h.staff, "🔕 No reminder")
@@ -59,10 +55,8 @@ func TestReminderCustom(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
 	task := h.task(postgresInput(h))
-	h.openFirstCard(h.staff, "1. Олена Петренко")
-	h.tap(h.staff, "⏰ Reminder")
-	h.tap(h.staff, "📅 Pick a date and time…")
-	h.tap(h.staff, "Today")
+	h.openCard(h.staff, "1. Олена Петренко")
+	h.taps(h.staff, "⏰ Reminder", "📅 Pick a date and time…", "Today")
 	expectNot(t, "past times are not offered", strings.Join(h.last(h.staff).Buttons(), " "), "09:00", "12:00")
 	h.tap(h.staff, "Type a time…")
 	h.say(h.staff, "11:00")
@@ -87,12 +81,12 @@ func TestReminderStaleAndForged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.openFirstCard(h.staff, "1. Олена Петренко")
+	h.openCard(h.staff, "1. Олена Петренко")
 	h.tap(h.staff, "⏰ Reminder")
 
-	h.tapData(h.staff, 0, data("rm", task.ID, "zz"))
+	h.tapData(h.staff, 0, data("rm", task.ID, "-", "zz"))
 	expect(t, "unknown preset", h.lastAnswer(), "out of date")
-	h.tapData(h.staff, 0, data("rm", theirs.ID, "1h"))
+	h.tapData(h.staff, 0, data("rm", theirs.ID, "-", "1h"))
 	expect(t, "another club's task", h.lastAnswer(), "no longer exists")
 
 	// Closed by someone else while the choices were on screen.
@@ -102,8 +96,29 @@ func TestReminderStaleAndForged(t *testing.T) {
 	if at := h.remindAt(task.ID); at != nil {
 		t.Fatalf("a stale button set a reminder: %v", at)
 	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'task.rescheduled'`); n != 0 {
-		t.Fatalf("stale buttons wrote %d outbox rows", n)
+	h.expectRows("outbox rows written by stale buttons", 0, `SELECT count(*) FROM outbox WHERE kind = 'task.rescheduled'`)
+	h.noUnanswered()
+}
+
+// A reminder set on a card opened from a list (a preset, or on the
+// calendar) brings the card back with Back to that list.
+func TestReminderReturnsToTheList(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	task := h.task(postgresInput(h))
+	h.openCard(h.staff, "1. Олена Петренко")
+	h.tap(h.staff, "⏰ Reminder")
+	h.tap(h.staff, "1 hour before")
+	if !h.hasButton(h.staff, "« Back") {
+		t.Fatalf("the card after a preset has no Back: %v", h.last(h.staff).Buttons())
 	}
+	h.taps(h.staff, "⏰ Reminder", "📅 Pick a date and time…", "Tomorrow", "09:00")
+	expect(t, "card", h.lastText(h.staff), "Reminder set for Nov 27, 2026, 9:00 AM", "Reminder: Nov 27, 2026, 9:00 AM")
+	want := time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC)
+	if at := h.remindAt(task.ID); at == nil || !at.Equal(want) {
+		t.Fatalf("remind_at = %v, want %v", at, want)
+	}
+	h.tap(h.staff, "« Back")
+	expect(t, "the list again", h.lastText(h.staff), "My tasks", "1 task")
 	h.noUnanswered()
 }

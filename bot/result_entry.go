@@ -3,7 +3,6 @@ package bot
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/clubcrm/clubcrm/domain"
@@ -11,12 +10,13 @@ import (
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
-// Entering a task's result: "rs|<taskID>" (the card's "Enter result") turns
-// the card into a form: pick one of the results allowed for the task's
-// template, answer its additional fields one by one (form_fields.go),
-// confirm the summary. The result, its values and the outbox row that starts
-// the next step are written by postgres.ResultRecord in one transaction; the
-// message then shows the updated card.
+// Entering a task's result: "rs|<taskID>[|<origin>]" (the card's "Enter
+// result", or a notification's) turns the message into a form: pick one of
+// the results allowed for the task's template, answer its additional fields
+// one by one, confirm the summary (result_pick.go). The result, its values
+// and the outbox row that starts the next step are written by
+// postgres.ResultRecord in one transaction; the message then shows the
+// updated card, with Back to the list the card came from.
 //
 // The task is re-read on every step: deleted or closed by someone else while
 // the form was open, the form ends with a clear line and writes nothing.
@@ -24,17 +24,16 @@ import (
 const (
 	flowResult   = "result"
 	actionResult = "rf" // rf|<version>|<op>|<arg>
-	opResult     = "r"  // arg: result id
 )
 
 // resultForm is the result form's state.
 type resultForm struct {
-	TaskID   int64       `json:"task"`
-	ResultID int64       `json:"result,omitempty"` // 0 while the result is being chosen
-	Fields   fieldsState `json:"fields"`
+	TaskID int64  `json:"task"`
+	Origin string `json:"o,omitempty"` // the list the card came from
+	resultPick
 }
 
-// resultStart opens the result form on a task ("rs|<taskID>").
+// resultStart opens the result form on a task ("rs|<taskID>[|<origin>]").
 func (b *Bot) resultStart(r *request) error {
 	taskID, err := r.data.Int(0)
 	if err != nil {
@@ -51,66 +50,37 @@ func (b *Bot) resultStart(r *request) error {
 	if len(results) == 0 {
 		return r.formFail(&formError{ID: "forms.result.none"})
 	}
-	st := resultForm{TaskID: task.ID}
+	st := resultForm{TaskID: task.ID, Origin: r.originArg(1).String()}
 	return r.formStart(flowResult, actionResult, "result", st, func(data buttonData) (string, [][]jobs.Button) {
-		return b.resultChoiceScreen(r, task, results, data)
+		return b.resultScreen(r, task, st, resultView{results: results}, data)
 	})
 }
 
-// resultTask loads the task a result is being entered for and checks the
-// person may close it and that it is still open.
+// resultTask loads the task a result is being entered for: one the person
+// may close and that is still open, or the form's line saying why not.
 func (b *Bot) resultTask(r *request, taskID int64) (postgres.TaskView, error) {
-	task, err := b.db.TaskGet(r.ctx, r.club.ID, taskID)
-	if errors.Is(err, domain.ErrNotFound) {
-		return postgres.TaskView{}, &formError{ID: "forms.result.task_gone"}
-	}
-	if err != nil {
-		return postgres.TaskView{}, err
-	}
-	if err := domain.CanActOnTask(r.staff, task.Task, domain.ActionResult); err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return postgres.TaskView{}, &formError{ID: "forms.result.task_gone"}
-		}
-		return postgres.TaskView{}, err
-	}
-	if !task.Status.Open() {
-		return postgres.TaskView{}, &formError{ID: "forms.result.task_closed", Data: map[string]any{"Status": r.t("status."+string(task.Status), nil)}}
-	}
-	return task, nil
+	task, err := b.loadTaskFor(r, taskID, domain.ActionResult)
+	return task, r.taskFormError(err, "forms.result")
 }
 
-// resultTap handles a tap on the result form ("rf|...").
-func (b *Bot) resultTap(r *request) error {
-	var st resultForm
-	c, in, err := r.formTap(flowResult, &st)
-	if errors.Is(err, errFormExpired) && in.Op == opOK {
-		// A second tap on Confirm after the first recorded the result.
-		if taskID, aerr := r.data.Int(2); aerr == nil {
-			if t, terr := b.db.TaskGet(r.ctx, r.club.ID, taskID); terr == nil && t.Status == domain.StatusDone {
-				return r.formFail(&formError{ID: "forms.result.already"})
-			}
-		}
-	}
-	if err != nil {
-		return r.formFail(err)
-	}
-	if in.Op == opNop {
-		return nil // a label: the router answers the tap, nothing changes
-	}
-	if in.Op == opCancel {
-		return b.formEndWithCard(r, c, st.TaskID, r.t("forms.cancelled", nil))
-	}
-	return b.resultStep(r, c, st, in)
+// resultCancel abandons the form and shows the card again.
+func (b *Bot) resultCancel(r *request, c postgres.Conversation, st resultForm) error {
+	return b.formEndWithCard(r, c, st.TaskID, parseOrigin(st.Origin), r.t("forms.cancelled", nil))
 }
 
-// resultText handles typed text while the result form is open.
-func (b *Bot) resultText(r *request) error {
-	var st resultForm
-	c, in, err := r.formText(flowResult, &st)
-	if err != nil {
-		return r.formFail(err)
+// resultExpired answers a tap on a result form that is no longer open. A
+// second tap on Confirm after the first recorded the result says so; any
+// other tap is an expired form.
+func (b *Bot) resultExpired(r *request, in formInput) error {
+	if in.Op != opOK {
+		return errFormExpired
 	}
-	return b.resultStep(r, c, st, in)
+	if taskID, err := r.data.Int(2); err == nil {
+		if t, err := b.db.TaskGet(r.ctx, r.club.ID, taskID); err == nil && t.Status == domain.StatusDone {
+			return &formError{ID: "forms.result.already"}
+		}
+	}
+	return errFormExpired
 }
 
 // resultStep applies one input to the result form and shows the next screen.
@@ -126,50 +96,19 @@ func (b *Bot) resultStep(r *request, c postgres.Conversation, st resultForm, in 
 		return err
 	}
 	if st.ResultID == 0 {
-		return b.resultChoose(r, c, task, st, in)
+		if in.Op == opBack {
+			return b.resultCancel(r, c, st)
+		}
+		pick, v, err := b.resultChosen(r, task.TemplateID, in)
+		if err != nil {
+			return r.formFail(err)
+		}
+		st.resultPick = pick
+		return b.resultSave(r, &c, task, st, v)
 	}
-	return b.resultAnswer(r, c, task, st, in)
-}
-
-// resultView is what a screen of the form shows besides its state.
-type resultView struct {
-	results []domain.Result // the choice of result
-	res     domain.Result   // the chosen result: its fields and the summary
-	dicts   map[int64]domain.Dictionary
-}
-
-// resultChoose handles the choice of result.
-func (b *Bot) resultChoose(r *request, c postgres.Conversation, task postgres.TaskView, st resultForm, in formInput) error {
-	switch in.Op {
-	case opResult:
-	case opBack:
-		return b.formEndWithCard(r, c, task.ID, r.t("forms.cancelled", nil))
-	case "":
-		return r.formFail(&formError{ID: "forms.err.tap_button"})
-	default:
-		return r.formFail(errBadButton)
-	}
-	id, err := strconv.ParseInt(in.Arg, 10, 64)
-	if err != nil || id <= 0 {
-		return r.formFail(errBadButton)
-	}
-	res, dicts, err := b.db.ResultGet(r.ctx, r.club.ID, task.TemplateID, id)
-	if domainCode(err, "result_not_allowed") {
-		return r.formFail(errBadButton) // forged, another club's, or retired
-	}
-	if err != nil {
-		return err
-	}
-	st.ResultID, st.Fields = res.ID, fieldsState{}.enter(res)
-	return b.resultSave(r, &c, task, st, resultView{res: res, dicts: dicts})
-}
-
-// resultAnswer handles an answer to a field, or Confirm on the summary.
-func (b *Bot) resultAnswer(r *request, c postgres.Conversation, task postgres.TaskView, st resultForm, in formInput) error {
-	res, dicts, err := b.db.ResultGet(r.ctx, r.club.ID, task.TemplateID, st.ResultID)
-	if domainCode(err, "result_not_allowed") {
-		// Retired while the form was open: choose again.
-		st.ResultID, st.Fields = 0, fieldsState{}
+	v, err := b.resultLoad(r, task.TemplateID, st.resultPick)
+	if errors.Is(err, errResultRetired) {
+		st.resultPick = resultPick{} // choose again
 		if err := b.resultSave(r, &c, task, st, resultView{}); err != nil {
 			return err
 		}
@@ -179,51 +118,40 @@ func (b *Bot) resultAnswer(r *request, c postgres.Conversation, task postgres.Ta
 		return err
 	}
 	if in.Op == opOK {
-		return b.resultConfirm(r, c, task, st, resultView{res: res, dicts: dicts})
+		return b.resultConfirm(r, c, task, st, v)
 	}
-	next, move, err := st.Fields.apply(res, dicts, in, r.formEnv())
-	if err != nil {
+	if st.resultPick, err = st.answer(r, v, in); err != nil {
 		return r.formFail(err)
 	}
-	st.Fields = next
-	if move == fieldsOut {
-		st.ResultID, st.Fields = 0, fieldsState{}
-	}
-	return b.resultSave(r, &c, task, st, resultView{res: res, dicts: dicts})
+	return b.resultSave(r, &c, task, st, v)
 }
 
-// resultSave stores the state and shows its screen.
+// resultSave stores the state and shows its screen, loading the choice of
+// results when that is the screen.
 func (b *Bot) resultSave(r *request, c *postgres.Conversation, task postgres.TaskView, st resultForm, v resultView) error {
-	step := "result"
+	step := "field"
 	switch {
 	case st.ResultID == 0:
 		results, err := b.db.ResultsForTemplate(r.ctx, r.club.ID, task.TemplateID)
 		if err != nil {
 			return err
 		}
-		v.results = results
-	case st.Fields.done(v.res):
+		v.results, step = results, "result"
+	case st.confirmable(v):
 		step = "confirm"
-	default:
-		step = "field"
 	}
 	return r.formSave(c, actionResult, step, st, func(data buttonData) (string, [][]jobs.Button) {
-		if st.ResultID == 0 {
-			return b.resultChoiceScreen(r, task, v.results, data)
-		}
-		return b.resultFieldScreen(r, task, st, v.res, v.dicts, data)
+		return b.resultScreen(r, task, st, v, data)
 	})
 }
 
-// resultConfirm records the result. The conversation is claimed first (a
-// versioned save), so of two taps on Confirm only one goes on; the store
-// refuses a second result on a closed task anyway.
+// resultConfirm records the result, once the conversation is claimed; the
+// store refuses a second result on a closed task anyway.
 func (b *Bot) resultConfirm(r *request, c postgres.Conversation, task postgres.TaskView, st resultForm, v resultView) error {
-	if !st.Fields.done(v.res) {
+	if !st.confirmable(v) {
 		return r.formFail(errBadButton)
 	}
-	c.Step = "saving"
-	if err := r.saveConversation(&c); err != nil {
+	if err := r.formClaim(&c); err != nil {
 		return err
 	}
 	_, err := b.db.ResultRecord(r.ctx, postgres.ResultRecordInput{
@@ -237,39 +165,23 @@ func (b *Bot) resultConfirm(r *request, c postgres.Conversation, task postgres.T
 	case errors.Is(err, domain.ErrInvalid):
 		// The result's fields changed while the form was open (a field made
 		// required, a value retired): back to the summary with the reason.
-		if serr := b.resultSave(r, &c, task, st, v); serr != nil {
-			return serr
-		}
-		fe := storeRefusal(err)
-		r.alert(r.t(fe.ID, fe.Data))
-		return nil
+		return r.formRefused(func() error { return b.resultSave(r, &c, task, st, v) }, err)
 	case err != nil:
 		return fmt.Errorf("record result: %w", err)
 	}
 	notice := r.t("forms.result.recorded", map[string]any{"Result": esc(v.res.Name)})
-	return b.formEndWithCard(r, c, task.ID, notice)
+	return b.formEndWithCard(r, c, task.ID, parseOrigin(st.Origin), notice)
 }
 
-// resultChoiceScreen asks which result closes the task.
-func (b *Bot) resultChoiceScreen(r *request, task postgres.TaskView, results []domain.Result, data buttonData) (string, [][]jobs.Button) {
-	var kb [][]jobs.Button
-	for _, res := range results {
-		kb = append(kb, row(dataBtn(res.Name, data(opResult, res.ID))))
+// resultScreen asks which result closes the task, then its fields, then
+// shows the summary with Confirm; always under a line naming the task.
+func (b *Bot) resultScreen(r *request, task postgres.TaskView, st resultForm, v resultView, data buttonData) (string, [][]jobs.Button) {
+	nav := r.formNav(data)
+	if st.ResultID == 0 {
+		return taskLine(task) + "\n\n" + r.t("forms.result.choose", nil), resultChoiceButtons(v.results, data, nav)
 	}
-	kb = append(kb, row(dataBtn(r.t("common.back", nil), data(opBack)), dataBtn(r.t("common.cancel", nil), data(opCancel))))
-	return taskLine(task) + "\n\n" + r.t("forms.result.choose", nil), kb
-}
-
-// resultFieldScreen shows the current field, or the summary with Confirm.
-func (b *Bot) resultFieldScreen(r *request, task postgres.TaskView, st resultForm, res domain.Result, dicts map[int64]domain.Dictionary, data buttonData) (string, [][]jobs.Button) {
-	text, kb := st.Fields.view(b.cat, res, dicts, r.formEnv(), data)
-	if st.Fields.done(res) {
-		kb = [][]jobs.Button{
-			row(dataBtn(r.t("forms.result.confirm", nil), data(opOK, task.ID))),
-			row(dataBtn(r.t("common.back", nil), data(opBack)), dataBtn(r.t("common.cancel", nil), data(opCancel))),
-		}
-		text += "\n\n" + r.t("forms.result.confirm_q", nil)
-	}
+	confirm := dataBtn(r.t("forms.result.confirm", nil), data(opOK, task.ID))
+	text, kb := b.resultFieldsScreen(r, st.resultPick, v, data, confirm, r.t("forms.result.confirm_q", nil), nav)
 	return taskLine(task) + "\n\n" + text, kb
 }
 

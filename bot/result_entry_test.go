@@ -18,14 +18,8 @@ func resultSetup(t *testing.T) (*harness, trialFixture, domain.Task) {
 	h := setup(t)
 	x := addTrial(t, h.db, h.f)
 	task := h.task(postgresInput(h))
-	h.openFirstCard(h.staff, "1. Олена Петренко")
+	h.openCard(h.staff, "1. Олена Петренко")
 	return h, x, task
-}
-
-// countRows counts a task's rows in a table with a task_id column.
-func (h *harness) countFor(table string, taskID int64) int {
-	h.t.Helper()
-	return pgtest.Count(h.t, h.db, "SELECT count(*) FROM "+table+" WHERE task_id = $1", taskID)
 }
 
 func TestResultEntryEveryFieldType(t *testing.T) {
@@ -39,10 +33,7 @@ func TestResultEntryEveryFieldType(t *testing.T) {
 	expect(t, "first field", h.lastText(h.staff), "question 1 of 7", "Visit date *")
 	h.tap(h.staff, "Tomorrow")
 	expect(t, "date-time field", h.lastText(h.staff), "Call back at")
-	h.tap(h.staff, "In a week")
-	h.tap(h.staff, "18:30")
-	h.tap(h.staff, "Dance")
-	h.tap(h.staff, "▫️ Yoga")
+	h.taps(h.staff, "In a week", "18:30", "Dance", "▫️ Yoga")
 	expect(t, "ticked", strings.Join(h.last(h.staff).Buttons(), " "), "✓ Yoga", "▫️ Dance")
 	h.tap(h.staff, "Done")
 	// So far every step edited the card's message: nothing piled up.
@@ -145,23 +136,17 @@ func TestResultEntryRefusesBadInput(t *testing.T) {
 	expect(t, "old screen", h.lastAnswer(), "out of date")
 	expect(t, "still on the yes/no question", h.form(h.staff).Text, "Came before")
 
-	if n := h.countFor("task_results", task.ID); n != 0 {
-		t.Fatalf("bad input wrote %d results", n)
-	}
+	h.expectRows("results written by bad input", 0, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)
 	h.tap(h.staff, "No")
 	h.tap(h.staff, "✅ Record result")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM task_field_values v JOIN task_results r ON r.id = v.task_result_id WHERE r.task_id = $1`, task.ID); n != 4 {
-		t.Fatalf("values recorded: %d, want 4 (date, choice, number, yes/no)", n)
-	}
+	h.expectRows("values recorded (date, choice, number, yes/no)", 4, `SELECT count(*) FROM task_field_values v JOIN task_results r ON r.id = v.task_result_id WHERE r.task_id = $1`, task.ID)
 	h.noUnanswered()
 }
 
 func TestResultEntryBackAndCancel(t *testing.T) {
 	t.Parallel()
 	h, _, task := resultSetup(t)
-	h.tap(h.staff, "✅ Enter result")
-	h.tap(h.staff, "Signed up for a trial")
-	h.tap(h.staff, "Today")
+	h.taps(h.staff, "✅ Enter result", "Signed up for a trial", "Today")
 	h.tap(h.staff, "« Back") // to the visit date, answered
 	expect(t, "back", h.lastText(h.staff), "Visit date", "Now: Nov 26, 2026")
 	h.tap(h.staff, "« Back") // to the results
@@ -169,31 +154,36 @@ func TestResultEntryBackAndCancel(t *testing.T) {
 	expect(t, "a result without fields goes to the summary", h.lastText(h.staff), "Result: Result thinking", "Record this result?")
 	h.tap(h.staff, "Cancel")
 	expect(t, "cancelled", h.lastText(h.staff), "Cancelled. Nothing was saved.")
-	if n := h.countFor("task_results", task.ID); n != 0 || h.conversationCount() != 0 {
-		t.Fatalf("cancel wrote %d results, left %d forms", n, h.conversationCount())
+	h.expectRows("results after cancel", 0, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)
+	if n := h.conversationCount(); n != 0 {
+		t.Fatalf("cancel left %d forms open", n)
 	}
 }
 
 func TestResultEntryStaleTask(t *testing.T) {
 	t.Parallel()
+	// Where the person is told: the form's message (the form ends) or the
+	// tap's alert (the form stays, and says whose task it is now).
+	const inMessage, inAlert = "message", "alert"
 	cases := []struct {
 		name   string
 		change func(h *harness, task domain.Task)
+		where  string
 		want   string
 	}{
 		{"deleted while the form was open", func(h *harness, task domain.Task) {
 			pgtest.Exec(t, h.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, task.ID)
-		}, "This task no longer exists. Nothing was recorded."},
+		}, inMessage, "This task no longer exists. Nothing was recorded."},
 		{"closed by a colleague meanwhile", func(h *harness, task domain.Task) {
 			if _, err := h.db.ResultRecord(context.Background(), postgres.ResultRecordInput{
 				ClubID: h.f.Club.ID, TaskID: task.ID, ResultID: h.f.Results["thinking"], Actor: h.f.Manager,
 			}); err != nil {
 				t.Fatalf("colleague records: %v", err)
 			}
-		}, "This task is already closed (Done). Nothing was recorded."},
+		}, inMessage, "This task is already closed (Done). Nothing was recorded."},
 		{"handed to someone else", func(h *harness, task domain.Task) {
 			pgtest.Exec(t, h.db, `UPDATE tasks SET assignee_id = $2 WHERE id = $1`, task.ID, h.f.Colleague.ID)
-		}, "task_not_yours"},
+		}, inAlert, "This is someone else's task."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -203,17 +193,13 @@ func TestResultEntryStaleTask(t *testing.T) {
 			h.tap(h.staff, "Result going_to_buy")
 			c.change(h, task)
 			h.tap(h.staff, "✅ Record result")
-			got := h.lastText(h.staff) + " | " + h.lastAnswer()
-			if c.want == "task_not_yours" {
-				c.want = h.text("bot.err.task_not_yours", nil)
+			if c.where == inMessage {
+				expect(t, "the form's message", h.lastText(h.staff), c.want)
+			} else {
+				h.expectAnswer("the alert", c.want)
 			}
-			expect(t, "stale", got, c.want)
-			if n := pgtest.Count(t, h.db, `SELECT count(*) FROM task_results WHERE task_id = $1 AND staff_id = $2`, task.ID, h.f.Staff.ID); n != 0 {
-				t.Fatalf("a stale form wrote %d results", n)
-			}
-			if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'result.recorded' AND (payload->>'actor_id')::bigint = $1`, h.f.Staff.ID); n != 0 {
-				t.Fatalf("a stale form wrote %d outbox rows", n)
-			}
+			h.expectRows("results written by a stale form", 0, `SELECT count(*) FROM task_results WHERE task_id = $1 AND staff_id = $2`, task.ID, h.f.Staff.ID)
+			h.expectRows("outbox rows written by a stale form", 0, `SELECT count(*) FROM outbox WHERE kind = 'result.recorded' AND (payload->>'actor_id')::bigint = $1`, h.f.Staff.ID)
 		})
 	}
 }
@@ -225,38 +211,24 @@ func TestResultEntryDoubleTapRecordsOnce(t *testing.T) {
 	h.tap(h.staff, "Result thinking")
 	msg, confirm := h.buttonData(h.staff, "✅ Record result")
 	// Two taps at once (a nervous double tap), then one more later.
-	first, second := h.tg.Tap(h.staff, msg, confirm), h.tg.Tap(h.staff, msg, confirm)
-	h.handled.wait(t, first)
-	h.handled.wait(t, second)
+	h.doubleTap(h.staff, "✅ Record result")
 	h.tapData(h.staff, msg, confirm)
 	expect(t, "third tap", h.lastAnswer(), "The result is already recorded.")
-	if n := h.countFor("task_results", task.ID); n != 1 {
-		t.Fatalf("double tap recorded %d results", n)
-	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'result.recorded'`); n != 1 {
-		t.Fatalf("double tap wrote %d outbox rows", n)
-	}
+	h.expectRows("results after a double tap", 1, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)
+	h.expectRows("outbox rows after a double tap", 1, `SELECT count(*) FROM outbox WHERE kind = 'result.recorded'`)
 	h.noUnanswered()
 }
 
 func TestResultEntryContinuesAfterRestart(t *testing.T) {
 	t.Parallel()
 	h, x, task := resultSetup(t)
-	h.tap(h.staff, "✅ Enter result")
-	h.tap(h.staff, "Signed up for a trial")
-	h.tap(h.staff, "Tomorrow")
+	h.taps(h.staff, "✅ Enter result", "Signed up for a trial", "Tomorrow")
 	h.restart() // a deploy, or another replica takes the next update
 	h.tap(h.staff, "Skip")
 	h.tap(h.staff, "Yoga")
 	h.restart()
-	h.tap(h.staff, "Skip")
-	h.tap(h.staff, "Skip")
-	h.tap(h.staff, "Skip")
-	h.tap(h.staff, "No")
-	h.tap(h.staff, "✅ Record result")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM task_results WHERE task_id = $1 AND result_id = $2`, task.ID, x.Result); n != 1 {
-		t.Fatalf("form across restarts recorded %d results", n)
-	}
+	h.taps(h.staff, "Skip", "Skip", "Skip", "No", "✅ Record result")
+	h.expectRows("results recorded by a form across restarts", 1, `SELECT count(*) FROM task_results WHERE task_id = $1 AND result_id = $2`, task.ID, x.Result)
 }
 
 func TestResultEntryExpires(t *testing.T) {
@@ -267,11 +239,9 @@ func TestResultEntryExpires(t *testing.T) {
 	h.clock.advance(conversationTTL + time.Minute)
 	h.tap(h.staff, "✅ Record result")
 	expect(t, "expired", h.lastAnswer(), "This form has expired")
-	if n := h.countFor("task_results", task.ID); n != 0 {
-		t.Fatalf("an expired form recorded %d results", n)
-	}
+	h.expectRows("results recorded by an expired form", 0, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)
 	h.say(h.staff, "hello")
-	expectNot(t, "text after expiry", h.lastText(h.staff), "Record")
+	expect(t, "text after expiry", h.lastText(h.staff), h.text("bot.no_conversation", nil))
 }
 
 func TestResultEntryForgedTask(t *testing.T) {
@@ -299,22 +269,14 @@ func TestResultEntryForgedTask(t *testing.T) {
 func TestResultEntryFieldMadeRequiredMeanwhile(t *testing.T) {
 	t.Parallel()
 	h, x, task := resultSetup(t)
-	h.tap(h.staff, "✅ Enter result")
-	h.tap(h.staff, "Signed up for a trial")
-	h.tap(h.staff, "Today")
-	h.tap(h.staff, "Skip")
-	h.tap(h.staff, "Yoga")
-	h.tap(h.staff, "Done")
-	h.tap(h.staff, "Skip")
+	h.taps(h.staff, "✅ Enter result", "Signed up for a trial", "Today", "Skip", "Yoga", "Done", "Skip")
 	h.tap(h.staff, "Skip") // the note, optional for now
 	h.tap(h.staff, "Yes")
 	// A manager makes the note required while the summary is on screen.
 	pgtest.Exec(t, h.db, `UPDATE result_fields SET required = true WHERE id = $1`, x.Fields["note"])
 	h.tap(h.staff, "✅ Record result")
 	expect(t, "refused", h.lastAnswer(), "“Note” is required")
-	if n := h.countFor("task_results", task.ID); n != 0 {
-		t.Fatalf("recorded without a required field: %d", n)
-	}
+	h.expectRows("results recorded without a required field", 0, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)
 	// The form is still usable: back to the note, answer it, record.
 	h.tap(h.staff, "« Back")
 	h.tap(h.staff, "« Back")
@@ -322,7 +284,44 @@ func TestResultEntryFieldMadeRequiredMeanwhile(t *testing.T) {
 	h.say(h.staff, "Prefers mornings")
 	h.tap(h.staff, "Yes")
 	h.tap(h.staff, "✅ Record result")
-	if n := h.countFor("task_results", task.ID); n != 1 {
-		t.Fatalf("results after answering: %d", n)
+	h.expectRows("results after answering", 1, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)
+}
+
+// A result entered on a card opened from a list brings the card back with
+// Back to that list (so does Cancel); entered from a notification, which
+// has no list behind it, the card comes without.
+func TestResultEntryReturnsToTheList(t *testing.T) {
+	t.Parallel()
+	h, _, task := resultSetup(t)
+	card := h.last(h.staff).ID
+	h.tap(h.staff, "✅ Enter result")
+	h.tap(h.staff, "Cancel")
+	if !h.hasButton(h.staff, "« Back") {
+		t.Fatalf("the card after Cancel has no Back: %v", h.last(h.staff).Buttons())
 	}
+	h.taps(h.staff, "✅ Enter result", "Result thinking", "✅ Record result")
+	last := h.last(h.staff)
+	expect(t, "card", last.Text, "Result recorded: Result thinking", "Status: Done")
+	if last.ID != card {
+		t.Fatalf("the form left the card's message %d for %d", card, last.ID)
+	}
+	h.expectRows("result", 1, `SELECT count(*) FROM task_results WHERE task_id = $1 AND result_id = $2`, task.ID, h.f.Results["thinking"])
+	h.tap(h.staff, "« Back")
+	expect(t, "the list again", h.lastText(h.staff), "My tasks", "You have no open tasks.")
+	if h.last(h.staff).ID != card {
+		t.Fatal("Back did not edit the same message")
+	}
+
+	// From a notification's "Enter result": no list, no Back.
+	other := h.task(postgresInput(h))
+	h.say(h.staff, "/help")
+	h.tapData(h.staff, 0, data("rs", other.ID))
+	h.tap(h.staff, "Result thinking")
+	h.tap(h.staff, "✅ Record result")
+	expect(t, "card", h.lastText(h.staff), "Result recorded: Result thinking")
+	if h.hasButton(h.staff, "« Back") {
+		t.Fatalf("a card with no list behind it offers Back: %v", h.last(h.staff).Buttons())
+	}
+	h.expectRows("results", 1, `SELECT count(*) FROM task_results WHERE task_id = $1`, other.ID)
+	h.noUnanswered()
 }

@@ -47,7 +47,12 @@ import (
 //
 // A conversation flow (a form filled in over several messages):
 //
-//	rt.flow("result", b.resultText)
+//	rt.flow("search", b.searchText)
+//
+// A form with buttons built on form.go registers its callback action and
+// its flow at once, with a formFlow that says what one input does:
+//
+//	addForm(rt, "rf", formFlow[resultForm]{flow: "result", step: b.resultStep})
 //
 // Start it with r.startConversation(flow, step, data, messageID): it is
 // stored in PostgreSQL (postgres.Conversation), so a restart or another

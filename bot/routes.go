@@ -28,6 +28,7 @@ func (b *Bot) routes(rt *router) {
 	rt.action("ex", b.taskEditCancel)      // ex|<task>|<origin>
 	rt.action("rd", b.taskRescheduleMenu)  // rd|<task>|<origin>
 	rt.action("rq", b.taskRescheduleQuick) // rq|<task>|<1h|1d|3d|1w>|<origin>
+	rt.action("rp", b.taskReschedulePick)  // rp|<task>|<origin>: calendar and time picker
 	rt.action("rt", b.taskRescheduleType)  // rt|<task>|<origin>
 	rt.action("ra", b.taskReassignMenu)    // ra|<task>|<origin>
 	rt.action("as", b.taskReassign)        // as|<task>|<staff or 0>|<origin>
@@ -47,6 +48,10 @@ func (b *Bot) routes(rt *router) {
 	rt.action("cl", b.controlList)      // cl|<u|o>|<page>
 	rt.action("cm", b.controlStaffList) // cm|<staff>|<page>
 
-	// Forms: new task, new call, result entry, reminders (form.go).
+	// Forms: new task, new call, result entry, reminders, the due and
+	// reminder calendar (form.go).
 	b.formRoutes(rt)
+
+	// Reports (managers): /report, /funnel and their buttons (report.go).
+	b.reportRoutes(rt)
 }

@@ -19,10 +19,7 @@ func TestSearch(t *testing.T) {
 		TemplateID: other.Templates["internal"], Title: "Order water for beta"}); err != nil {
 		t.Fatal(err)
 	}
-	var phone string
-	if err := h.db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1`, h.f.Clients[1]).Scan(&phone); err != nil {
-		t.Fatal(err)
-	}
+	phone := h.clientPhone(h.f.Clients[1])
 
 	// By title: only this club's task.
 	h.say(h.staff, "/search water")
@@ -55,8 +52,6 @@ func TestSearch(t *testing.T) {
 	h.say(h.staff, "/search <script>")
 	expect(t, "escaped", h.lastText(h.staff), "Nothing found for “<script>”")
 	h.tapData(h.staff, 0, data("cc", other.Clients[0]))
-	if got := h.lastAnswer(); got != h.text("bot.err.not_found", nil) {
-		t.Fatalf("other club's client answered %q", got)
-	}
+	h.expectAnswer("other club's client", h.text("bot.err.not_found", nil))
 	h.noUnanswered()
 }

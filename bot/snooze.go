@@ -6,11 +6,7 @@ import "github.com/clubcrm/clubcrm/domain"
 // reminder the workers send): 15 minutes, an hour, or tomorrow morning in
 // the club's zone. The store re-checks rights and that the task is open.
 func (b *Bot) taskSnooze(r *request) error {
-	id, err := r.data.Int(0)
-	if err != nil {
-		return err
-	}
-	kind, err := r.data.Str(1)
+	id, kind, err := r.taskAndWord()
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,7 @@ func TestJoinWithInvite(t *testing.T) {
 
 	h.say(newcomer, "/start "+code)
 	expect(t, "welcome", h.lastText(newcomer), "Oksana", h.f.Club.Name, "/tasks")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM staff WHERE tg_user_id = $1 AND club_id = $2 AND role = 'staff'`, newcomer.ID, h.f.Club.ID); n != 1 {
-		t.Fatalf("staff rows for the newcomer: %d", n)
-	}
+	h.expectRows("staff rows for the newcomer", 1, `SELECT count(*) FROM staff WHERE tg_user_id = $1 AND club_id = $2 AND role = 'staff'`, newcomer.ID, h.f.Club.ID)
 	// Now a member: /tasks works (in Ukrainian, from the Telegram language).
 	h.say(newcomer, "/tasks")
 	expect(t, "tasks", h.lastText(newcomer), "Мої завдання")
@@ -40,9 +38,7 @@ func TestJoinWithInvite(t *testing.T) {
 	expect(t, "reused code", h.lastText(other), "not valid or has expired")
 	h.say(other, "/start not*a*code")
 	expect(t, "bad syntax", h.lastText(other), "not valid or has expired")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM staff WHERE tg_user_id = $1`, other.ID); n != 0 {
-		t.Fatalf("a reused code created staff")
-	}
+	h.expectRows("a reused code created staff", 0, `SELECT count(*) FROM staff WHERE tg_user_id = $1`, other.ID)
 }
 
 func TestJoinWithExpiredInvite(t *testing.T) {
@@ -71,11 +67,10 @@ func TestStrangerSeesNothing(t *testing.T) {
 			t.Fatalf("%q: stranger got %q", text, got)
 		}
 	}
-	h.tg.Tap(stranger, h.last(stranger).ID, data("tc", task.ID))
-	h.handled.wait(t, h.tg.Tap(stranger, h.last(stranger).ID, data("tk", task.ID)))
-	if got := h.lastAnswer(); got != h.text("bot.stranger", nil) {
-		t.Fatalf("stranger's tap answered %q", got)
-	}
+	h.tapData(stranger, 0, data("tc", task.ID))
+	h.expectAnswer("stranger's tap on a card", h.text("bot.stranger", nil))
+	h.tapData(stranger, 0, data("tk", task.ID))
+	h.expectAnswer("stranger's tap on take", h.text("bot.stranger", nil))
 	for _, m := range h.tg.Sent(stranger.ID) {
 		if strings.Contains(m.Text, "Олена") || len(m.Keyboard) > 0 {
 			t.Fatalf("stranger was shown %q", m.Text)
@@ -126,16 +121,12 @@ func TestLanguageSwitch(t *testing.T) {
 	}
 	h.tap(h.staff, "Русский")
 	expect(t, "saved", h.lastText(h.staff), "Язык сохранён")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM staff WHERE id = $1 AND language = 'ru'`, h.f.Staff.ID); n != 1 {
-		t.Fatal("language not stored")
-	}
+	h.expectRows("language not stored", 1, `SELECT count(*) FROM staff WHERE id = $1 AND language = 'ru'`, h.f.Staff.ID)
 	h.say(h.staff, "/tasks")
 	expect(t, "tasks in Russian", h.lastText(h.staff), "Мои задачи")
 	// A forged language changes nothing.
 	h.tapData(h.staff, 0, data("lg", "de"))
-	if got := h.lastAnswer(); got != "Эта кнопка устарела." {
-		t.Fatalf("forged language answered %q", got)
-	}
+	h.expectAnswer("forged language", "Эта кнопка устарела.")
 	h.noUnanswered()
 }
 

@@ -35,11 +35,8 @@ func (b *Bot) taskCardOpen(r *request) error {
 // taskCard draws a task's card with the buttons the person may use. A task
 // of another club, a deleted one and a missing one are all ErrNotFound.
 func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]jobs.Button, error) {
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, taskID)
+	t, err := b.loadTaskFor(r, taskID, domain.ActionView)
 	if err != nil {
-		return "", nil, err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionView); err != nil {
 		return "", nil, err
 	}
 	var history []postgres.ClientResultItem
@@ -79,16 +76,7 @@ func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientRes
 	if t.Description != "" {
 		sb.WriteString("\n\n" + esc(t.Description))
 	}
-	if len(history) > 0 {
-		sb.WriteString("\n\n<b>" + r.t("bot.card.history", nil) + "</b>")
-		for _, h := range history {
-			line := "\n• " + r.when(h.At) + " — " + esc(h.TemplateName) + ": " + esc(h.ResultName)
-			if h.StaffName != "" {
-				line += " (" + esc(h.StaffName) + ")"
-			}
-			sb.WriteString(line)
-		}
-	}
+	sb.WriteString(r.historyText(history))
 	return sb.String()
 }
 
@@ -104,7 +92,7 @@ func (r *request) taskCardButtons(t domain.Task, o origin) [][]jobs.Button {
 			first = append(first, btn("▶️ "+r.t("bot.card.take", nil), "tk", t.ID, o))
 		}
 		if t.Type.NeedsResult() && can(domain.ActionResult) {
-			first = append(first, btn("✅ "+r.t("bot.card.result_enter", nil), "rs", t.ID))
+			first = append(first, btn("✅ "+r.t("bot.card.result_enter", nil), "rs", t.ID, o))
 		} else if can(domain.ActionChangeStatus) {
 			first = append(first, btn("✅ "+r.t("bot.card.done", nil), "ss", t.ID, string(domain.StatusDone), o))
 		}
@@ -120,7 +108,7 @@ func (r *request) taskCardButtons(t domain.Task, o origin) [][]jobs.Button {
 		var third []jobs.Button
 		if can(domain.ActionEdit) {
 			third = append(third, btn("✏️ "+r.t("bot.card.edit", nil), "ed", t.ID, o))
-			third = append(third, btn("⏰ "+r.t("bot.card.reminder_set", nil), "rm", t.ID))
+			third = append(third, btn("⏰ "+r.t("bot.card.reminder_set", nil), actionReminder, t.ID, o))
 		}
 		kb = append(kb, third)
 	} else if r.staff.IsManager() {

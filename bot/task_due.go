@@ -1,13 +1,18 @@
 package bot
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
 )
+
+// Rescheduling a task from its card (also the edit menu's "Due date"): the
+// menu offers quick choices, the calendar and time picker (the moment form,
+// task_moment.go), or a date and time typed in one line (the "task_due"
+// flow). The store re-checks rights and that the task is open, and moves
+// the reminder with the due time.
 
 // Reschedule quick choices: offsets from the later of now and the current
 // due time, counted in the club's zone so "+1 day" keeps the wall-clock time.
@@ -18,33 +23,28 @@ var rescheduleChoices = []struct {
 
 // taskRescheduleMenu offers new due times ("rd|<task>|<origin>").
 func (b *Bot) taskRescheduleMenu(r *request) error {
-	id, err := r.data.Int(0)
+	t, err := b.tappedTaskFor(r, domain.ActionEdit)
 	if err != nil {
 		return err
 	}
-	o := r.originArg(1)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionEdit); err != nil {
-		return err
-	}
-	if !t.Status.Open() {
-		return domain.Conflict("task_closed", "task is closed", nil)
-	}
+	text, kb := b.rescheduleScreen(r, t, r.originArg(1))
+	_, err = r.show(text, kb)
+	return err
+}
+
+// rescheduleScreen is the reschedule menu.
+func (b *Bot) rescheduleScreen(r *request, t postgres.TaskView, o origin) (string, [][]jobs.Button) {
 	var choices []jobs.Button
 	for _, c := range rescheduleChoices {
 		due := rescheduleFrom(t.DueAt, b.clock.Now(), r.loc, c.hours, c.days)
 		choices = append(choices, btn(r.t("bot.due.choice."+c.key, map[string]any{"At": r.when(due)}), "rq", t.ID, c.key, o))
 	}
 	kb := [][]jobs.Button{choices[:2], choices[2:],
+		row(btn(r.t("bot.due.calendar", nil), "rp", t.ID, o)),
 		row(btn(r.t("bot.due.type", nil), "rt", t.ID, o)),
 		row(btn(r.t("common.back", nil), "tc", t.ID, o)),
 	}
-	text := "<b>" + esc(t.Title) + "</b>\n" + r.t("bot.due.choose", map[string]any{"Due": r.dueText(t.DueAt, true)})
-	_, err = r.show(text, kb)
-	return err
+	return "<b>" + esc(t.Title) + "</b>\n" + r.t("bot.due.choose", map[string]any{"Due": r.dueText(t.DueAt, true)}), kb
 }
 
 // rescheduleFrom is a quick choice's due time.
@@ -58,15 +58,10 @@ func rescheduleFrom(due *time.Time, now time.Time, loc *time.Location, hours, da
 
 // taskRescheduleQuick applies a quick choice ("rq|<task>|<choice>|<origin>").
 func (b *Bot) taskRescheduleQuick(r *request) error {
-	id, err := r.data.Int(0)
+	id, key, err := r.taskAndWord()
 	if err != nil {
 		return err
 	}
-	key, err := r.data.Str(1)
-	if err != nil {
-		return err
-	}
-	o := r.originArg(2)
 	hours, days, found := 0, 0, false
 	for _, c := range rescheduleChoices {
 		if c.key == key {
@@ -85,28 +80,28 @@ func (b *Bot) taskRescheduleQuick(r *request) error {
 		return err
 	}
 	r.answer(r.t("bot.due.saved", map[string]any{"At": r.when(due)}))
-	return b.redrawCard(r, id, o)
+	return b.redrawCard(r, id, r.originArg(2))
+}
+
+// taskReschedulePick opens the calendar and time picker for the new due
+// time ("rp|<task>|<origin>").
+func (b *Bot) taskReschedulePick(r *request) error {
+	t, err := b.tappedTaskFor(r, domain.ActionEdit)
+	if err != nil {
+		return err
+	}
+	return b.momentStart(r, t, momentForm{TaskID: t.ID, For: momentDue, Origin: r.originArg(1).String()})
 }
 
 // taskRescheduleType starts the task_due flow: the person types a date and
 // time ("rt|<task>|<origin>").
 func (b *Bot) taskRescheduleType(r *request) error {
-	id, err := r.data.Int(0)
+	t, err := b.tappedTaskFor(r, domain.ActionEdit)
 	if err != nil {
 		return err
 	}
 	o := r.originArg(1)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionEdit); err != nil {
-		return err
-	}
-	if !t.Status.Open() {
-		return domain.Conflict("task_closed", "task is closed", nil)
-	}
-	if _, err := r.startConversation(flowTaskDue, "due", taskEditState{TaskID: id, Origin: o.String()}, r.cbMsg); err != nil {
+	if _, err := r.startConversation(flowTaskDue, "due", taskEditState{TaskID: t.ID, Origin: o.String()}, r.cbMsg); err != nil {
 		return err
 	}
 	example := b.clock.Now().In(r.loc).AddDate(0, 0, 1).Format("02.01.2006") + " 10:00"
@@ -117,13 +112,9 @@ func (b *Bot) taskRescheduleType(r *request) error {
 // taskDueText is the task_due flow's text step: "DD.MM.YYYY HH:MM" in the
 // club's zone.
 func (b *Bot) taskDueText(r *request) error {
-	c, _, err := r.conversation()
+	st, err := r.taskEditState()
 	if err != nil {
 		return err
-	}
-	var st taskEditState
-	if err := json.Unmarshal(c.Data, &st); err != nil {
-		return fmt.Errorf("task_due state: %w", err)
 	}
 	v, err := domain.ParseFieldText(domain.Field{Name: "due", Type: domain.FieldDateTime}, r.text, r.loc)
 	if err != nil || v.Time == nil {

@@ -12,8 +12,8 @@ import (
 )
 
 // Editing a task from its card: title and description are typed (the
-// "task_edit" flow), the due time is picked from quick choices or typed
-// (the "task_due" flow), the assignee picked from the club's staff.
+// "task_edit" flow), the due time is rescheduled (task_due.go), the assignee
+// picked from the club's staff.
 
 // Flow names.
 const (
@@ -30,21 +30,11 @@ type taskEditState struct {
 
 // taskEditMenu shows what can be edited ("ed|<task>|<origin>").
 func (b *Bot) taskEditMenu(r *request) error {
-	id, err := r.data.Int(0)
+	t, err := b.tappedTaskFor(r, domain.ActionEdit)
 	if err != nil {
 		return err
 	}
 	o := r.originArg(1)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionEdit); err != nil {
-		return err
-	}
-	if !t.Status.Open() {
-		return domain.Conflict("task_closed", "task is closed", nil)
-	}
 	kb := [][]jobs.Button{
 		row(btn(r.t("bot.edit.title", nil), "et", t.ID, "t", o), btn(r.t("bot.edit.description", nil), "et", t.ID, "d", o)),
 		row(btn(r.t("bot.edit.due", nil), "rd", t.ID, o)),
@@ -60,29 +50,19 @@ func (b *Bot) taskEditMenu(r *request) error {
 // taskEditStart asks for a new title or description ("et|<task>|<t|d>|<origin>")
 // and starts the task_edit flow, whose prompt lives in the card's message.
 func (b *Bot) taskEditStart(r *request) error {
-	id, err := r.data.Int(0)
-	if err != nil {
-		return err
-	}
-	field, err := r.data.Str(1)
+	id, field, err := r.taskAndWord()
 	if err != nil {
 		return err
 	}
 	if field != "t" && field != "d" {
 		return errBadArg
 	}
-	o := r.originArg(2)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
+	t, err := b.loadTaskFor(r, id, domain.ActionEdit)
 	if err != nil {
 		return err
 	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionEdit); err != nil {
-		return err
-	}
-	if !t.Status.Open() {
-		return domain.Conflict("task_closed", "task is closed", nil)
-	}
-	if _, err := r.startConversation(flowTaskEdit, field, taskEditState{TaskID: id, Field: field, Origin: o.String()}, r.cbMsg); err != nil {
+	o := r.originArg(2)
+	if _, err := r.startConversation(flowTaskEdit, field, taskEditState{TaskID: t.ID, Field: field, Origin: o.String()}, r.cbMsg); err != nil {
 		return err
 	}
 	var text string
@@ -99,13 +79,9 @@ func (b *Bot) taskEditStart(r *request) error {
 // description. Text over the limit is refused with the limit and the form
 // waits for another try.
 func (b *Bot) taskEditText(r *request) error {
-	c, _, err := r.conversation()
+	st, err := r.taskEditState()
 	if err != nil {
 		return err
-	}
-	var st taskEditState
-	if err := json.Unmarshal(c.Data, &st); err != nil {
-		return fmt.Errorf("task_edit state: %w", err)
 	}
 	text := strings.TrimSpace(r.text)
 	limit := domain.MaxTitleLen
@@ -128,6 +104,20 @@ func (b *Bot) taskEditText(r *request) error {
 		return err
 	}
 	return b.finishTaskForm(r, st, "bot.edit.saved")
+}
+
+// taskEditState reads the state of the task_edit or task_due flow, which
+// the router found live.
+func (r *request) taskEditState() (taskEditState, error) {
+	c, _, err := r.conversation()
+	if err != nil {
+		return taskEditState{}, err
+	}
+	var st taskEditState
+	if err := json.Unmarshal(c.Data, &st); err != nil {
+		return taskEditState{}, fmt.Errorf("%s state: %w", c.Flow, err)
+	}
+	return st, nil
 }
 
 // finishTaskForm ends a task form once the typed answer is saved: the
@@ -175,21 +165,11 @@ func (b *Bot) taskEditCancel(r *request) error {
 // taskReassignMenu lists the club's staff to hand the task to
 // ("ra|<task>|<origin>"); managers only.
 func (b *Bot) taskReassignMenu(r *request) error {
-	id, err := r.data.Int(0)
+	t, err := b.tappedTaskFor(r, domain.ActionReassign)
 	if err != nil {
 		return err
 	}
 	o := r.originArg(1)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionReassign); err != nil {
-		return err
-	}
-	if !t.Status.Open() {
-		return domain.Conflict("task_closed", "task is closed", nil)
-	}
 	staff, err := b.db.StaffList(r.ctx, r.club.ID)
 	if err != nil {
 		return err

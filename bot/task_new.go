@@ -16,10 +16,10 @@ import (
 
 // /new creates a task: template (grouped by type) → the client, for client
 // types (found or created, client_pick.go) → for a bulk call, the clients by
-// status and group with a live count → assignee (me or a colleague) → due
-// (calendar, then time) → optional description → confirm. A bulk call is
-// stored with its client list; the workers fan it out and edit the progress
-// message sent just before it is stored.
+// status and group (paged) with a live count → assignee (me, a colleague
+// or nobody) → due (calendar, then time) → optional description → confirm.
+// A bulk call is stored with its client list; the workers fan it out and
+// edit the progress message sent just before it is stored.
 
 const (
 	flowNewTask   = "new"
@@ -28,7 +28,8 @@ const (
 	opTemplate = "t"  // arg: template id
 	opStatus   = "s"  // arg: client status
 	opGroup    = "g"  // arg: index into the form's group list
-	opAssignee = "a"  // arg: staff id
+	opGroupPg  = "gp" // arg: page of the group list to show
+	opAssignee = "a"  // arg: staff id; 0 for nobody
 	opNoDue    = "nd" // no due date
 )
 
@@ -43,9 +44,16 @@ const (
 	newStepConfirm  = "confirm"
 )
 
-// maxBulkGroups bounds the group buttons of a bulk call (the list of groups
-// a club uses is short; the bound keeps the keyboard usable).
-const maxBulkGroups = 30
+// The groups a bulk call chooses from are shown a page at a time. The list
+// is stored in the form's state when the template is chosen, and the group
+// buttons carry an index into it (a group's name may not fit the 64 bytes of
+// callback data), so a group added meanwhile cannot shift what a button
+// means. maxBulkGroups bounds that state: clubs use tens of groups, and a
+// list past the bound is cut at the end of the alphabet.
+const (
+	bulkGroupsPerPage = 10
+	maxBulkGroups     = 300
+)
 
 // newTaskForm is the /new form's state.
 type newTaskForm struct {
@@ -54,10 +62,11 @@ type newTaskForm struct {
 	Client       clientPick            `json:"cp"`
 	ClientID     int64                 `json:"client,omitempty"`
 	ClientName   string                `json:"client_name,omitempty"`
-	Statuses     []domain.ClientStatus `json:"st,omitempty"` // bulk call: statuses ticked
-	Groups       []string              `json:"gr,omitempty"` // bulk call: groups ticked
-	GroupList    []string              `json:"gl,omitempty"` // bulk call: groups offered, by button index
-	AssigneeID   int64                 `json:"asg,omitempty"`
+	Statuses     []domain.ClientStatus `json:"st,omitempty"`  // bulk call: statuses ticked
+	Groups       []string              `json:"gr,omitempty"`  // bulk call: groups ticked
+	GroupList    []string              `json:"gl,omitempty"`  // bulk call: groups offered, by button index
+	GroupPage    int                   `json:"gp,omitempty"`  // bulk call: the page of GroupList shown
+	AssigneeID   int64                 `json:"asg,omitempty"` // 0: nobody, once past the assignee step
 	AssigneeName string                `json:"asg_name,omitempty"`
 	Due          momentPick            `json:"due,omitzero"`
 	DueAt        *time.Time            `json:"due_at,omitempty"`
@@ -74,32 +83,6 @@ func (b *Bot) newTaskCommand(r *request) error {
 	return r.formStart(flowNewTask, actionNewTask, st.Step, st, func(data buttonData) (string, [][]jobs.Button) {
 		return b.newTaskScreen(r, st, newTaskView{templates: tpls}, data)
 	})
-}
-
-// newTaskTap handles a tap on the /new form.
-func (b *Bot) newTaskTap(r *request) error {
-	var st newTaskForm
-	c, in, err := r.formTap(flowNewTask, &st)
-	if err != nil {
-		return r.formFail(err)
-	}
-	if in.Op == opNop {
-		return nil // a label: the router answers the tap, nothing changes
-	}
-	if in.Op == opCancel {
-		return r.formCancel(c)
-	}
-	return b.newTaskStep(r, c, st, in)
-}
-
-// newTaskText handles typed text while the /new form is open.
-func (b *Bot) newTaskText(r *request) error {
-	var st newTaskForm
-	c, in, err := r.formText(flowNewTask, &st)
-	if err != nil {
-		return r.formFail(err)
-	}
-	return b.newTaskStep(r, c, st, in)
 }
 
 // newTaskView is what a screen of the form shows besides its state, loaded
@@ -197,7 +180,7 @@ func (st newTaskForm) back(tpl domain.Template) newTaskForm {
 		}
 		st.Step, st.Client = newStepTemplate, clientPick{}
 	case newStepBulk:
-		st.Step, st.Statuses, st.Groups, st.GroupList = newStepTemplate, nil, nil, nil
+		st.Step, st.Statuses, st.Groups, st.GroupList, st.GroupPage = newStepTemplate, nil, nil, nil, 0
 	case newStepAssignee:
 		switch tpl.Type {
 		case domain.TypeBulkCall:
@@ -248,9 +231,7 @@ func (b *Bot) newTaskTemplate(r *request, st newTaskForm, cur domain.Template, i
 		if err != nil {
 			return st, cur, err
 		}
-		if len(groups) > maxBulkGroups {
-			groups = groups[:maxBulkGroups]
-		}
+		groups = groups[:min(len(groups), maxBulkGroups)]
 		next.Step, next.GroupList = newStepBulk, groups
 	case domain.TypeInternal:
 		next.Step = newStepAssignee
@@ -275,6 +256,12 @@ func (b *Bot) newTaskBulk(r *request, st newTaskForm, in formInput) (newTaskForm
 			return st, errBadButton
 		}
 		st.Groups = toggle(st.Groups, st.GroupList[i])
+	case opGroupPg:
+		page, err := strconv.Atoi(in.Arg)
+		if err != nil || page < 0 || page >= st.groupPages() {
+			return st, errBadButton
+		}
+		st.GroupPage = page
 	case opDone:
 		n, err := b.db.ClientFilterCount(r.ctx, r.club.ID, st.filter())
 		if err != nil {
@@ -294,6 +281,11 @@ func (st newTaskForm) filter() postgres.ClientFilter {
 	return postgres.ClientFilter{Statuses: st.Statuses, Groups: st.Groups}
 }
 
+// groupPages is how many pages the group list takes (at least one).
+func (st newTaskForm) groupPages() int {
+	return max(1, (len(st.GroupList)+bulkGroupsPerPage-1)/bulkGroupsPerPage)
+}
+
 // toggle adds v to list, or removes it if it is there.
 func toggle[T comparable](list []T, v T) []T {
 	if i := slices.Index(list, v); i >= 0 {
@@ -302,15 +294,25 @@ func toggle[T comparable](list []T, v T) []T {
 	return append(slices.Clone(list), v)
 }
 
-// newTaskAssignee: "Me" or a colleague tapped. The id must be an active
-// staff member of the club.
+// newTaskAssignee: "Me", a colleague or "Nobody" tapped. A colleague must
+// be an active staff member of the club.
+//
+// Nobody leaves the task unassigned: it waits in the club's unassigned list
+// (/control) for anyone to take. Staff may create one as well as managers:
+// domain.CanActOnTask lets staff take, work on and close the unassigned
+// tasks of their club, and delete the ones they wrote, so an unassigned
+// task gives its author no right they would not have over their own.
 func (b *Bot) newTaskAssignee(r *request, st newTaskForm, in formInput) (newTaskForm, error) {
 	if in.Op != opAssignee {
 		return st, errBadButton
 	}
 	id, err := strconv.ParseInt(in.Arg, 10, 64)
-	if err != nil || id <= 0 {
+	if err != nil || id < 0 {
 		return st, errBadButton
+	}
+	if id == 0 {
+		st.AssigneeID, st.AssigneeName, st.Step = 0, "", newStepDue
+		return st, nil
 	}
 	staff, err := b.db.StaffList(r.ctx, r.club.ID)
 	if err != nil {
@@ -350,12 +352,14 @@ func (b *Bot) newTaskSave(r *request, c *postgres.Conversation, st newTaskForm, 
 	})
 }
 
-// newTaskCreate stores the task. The conversation is claimed first, so a
+// newTaskCreate stores the task, once the conversation is claimed, so a
 // second tap on Create creates nothing.
 func (b *Bot) newTaskCreate(r *request, c postgres.Conversation, st newTaskForm, tpl domain.Template) error {
-	c.Step = "saving"
-	if err := r.saveConversation(&c); err != nil {
+	if err := r.formClaim(&c); err != nil {
 		return err
+	}
+	refused := func(reason error) error {
+		return r.formRefused(func() error { return b.newTaskSave(r, &c, st, tpl) }, reason)
 	}
 	in := postgres.TaskCreateInput{
 		ClubID: r.club.ID, TemplateID: tpl.ID, Description: st.Description, ClientID: st.ClientID,
@@ -367,7 +371,7 @@ func (b *Bot) newTaskCreate(r *request, c postgres.Conversation, st newTaskForm,
 			return err
 		}
 		if len(ids) < 2 {
-			return b.newTaskRefused(r, c, st, tpl, &formError{ID: "forms.new.bulk_too_few", Data: map[string]any{"Count": len(ids)}})
+			return refused(&formError{ID: "forms.new.bulk_too_few", Data: map[string]any{"Count": len(ids)}})
 		}
 		// The workers edit this message as they create the calls.
 		progress, err := r.reply(r.t("forms.new.bulk_progress", map[string]any{"Done": 0, "Total": len(ids)}), nil)
@@ -384,26 +388,12 @@ func (b *Bot) newTaskCreate(r *request, c postgres.Conversation, st newTaskForm,
 	}
 	if errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrNotFound) {
 		// The template, client or assignee changed while the form was open.
-		return b.newTaskRefused(r, c, st, tpl, err)
+		return refused(err)
 	}
 	if err != nil {
 		return fmt.Errorf("create task: %w", err)
 	}
-	return b.formEndWithCard(r, c, task.ID, r.t("forms.new.created", nil))
-}
-
-// newTaskRefused shows the summary again (under the version the claim
-// created) with the reason the task could not be created.
-func (b *Bot) newTaskRefused(r *request, c postgres.Conversation, st newTaskForm, tpl domain.Template, reason error) error {
-	if err := b.newTaskSave(r, &c, st, tpl); err != nil {
-		return err
-	}
-	var fe *formError
-	if !errors.As(reason, &fe) {
-		fe = storeRefusal(reason)
-	}
-	r.alert(r.t(fe.ID, fe.Data))
-	return nil
+	return b.formEndWithCard(r, c, task.ID, origin{}, r.t("forms.new.created", nil))
 }
 
 // liveTemplates are the club's templates a task can be created from, by

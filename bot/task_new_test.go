@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,7 @@ func TestNewTaskForAClient(t *testing.T) {
 	form := h.last(h.staff).ID
 	h.tap(h.staff, "Template call")
 	h.say(h.staff, "олена")
-	h.tap(h.staff, h.clientLabel(h.f.Clients[0]))
-	h.tap(h.staff, "Me")
-	h.tap(h.staff, "Tomorrow")
-	h.tap(h.staff, "10:00")
-	h.tap(h.staff, "Skip")
+	h.taps(h.staff, h.clientLabel(h.f.Clients[0]), "Me", "Tomorrow", "10:00", "Skip")
 	expect(t, "summary", h.lastText(h.staff), "Template call", "Client: Олена Петренко", "Assignee: Staff alpha", "Due: Nov 27, 2026, 10:00 AM", "Create this task?")
 	h.tap(h.staff, "✅ Create")
 
@@ -41,10 +38,8 @@ func TestNewTaskForAClient(t *testing.T) {
 		t.Fatal("the search reply should have moved the form below the typed text")
 	}
 	due := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) // 10:00 in Kyiv
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE template_id = $1 AND client_id = $2 AND assignee_id = $3 AND author_id = $3
-AND due_at = $4 AND status = 'new' AND description = ''`, h.f.Templates["call"], h.f.Clients[0], h.f.Staff.ID, due); n != 1 {
-		t.Fatalf("task rows: %d", n)
-	}
+	h.expectRows("task rows", 1, `SELECT count(*) FROM tasks WHERE template_id = $1 AND client_id = $2 AND assignee_id = $3 AND author_id = $3
+AND due_at = $4 AND status = 'new' AND description = ''`, h.f.Templates["call"], h.f.Clients[0], h.f.Staff.ID, due)
 	if h.conversationCount() != 0 {
 		t.Fatal("the form is still open")
 	}
@@ -65,10 +60,7 @@ func TestNewTaskCreatesClientOnTheSpot(t *testing.T) {
 	h.say(h.staff, "phone?")
 	expect(t, "not a phone", h.lastText(h.staff), "does not look like a phone number")
 	// Olena's number typed the local way: offer Olena instead of a duplicate.
-	var olena string
-	if err := h.db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1`, h.f.Clients[0]).Scan(&olena); err != nil {
-		t.Fatal(err)
-	}
+	olena := h.clientPhone(h.f.Clients[0])
 	h.say(h.staff, "0"+olena[4:])
 	expect(t, "phone taken", h.lastText(h.staff), olena+" already belongs to Олена Петренко")
 	h.say(h.staff, "066 123 45 67")
@@ -81,12 +73,8 @@ func TestNewTaskCreatesClientOnTheSpot(t *testing.T) {
 	if err := h.db.Pool().QueryRow(context.Background(), `SELECT client_id FROM client_phones WHERE club_id = $1 AND phone = '+380661234567'`, h.f.Club.ID).Scan(&clientID); err != nil {
 		t.Fatalf("new client's phone: %v", err)
 	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE client_id = $1 AND due_at IS NULL AND description = 'Send the timetable' AND task_type = 'client_task'`, clientID); n != 1 {
-		t.Fatalf("task for the new client: %d", n)
-	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM clients WHERE club_id = $1`, h.f.Club.ID); n != 3 {
-		t.Fatalf("clients: %d, want 3 (no duplicate of Olena)", n)
-	}
+	h.expectRows("task for the new client", 1, `SELECT count(*) FROM tasks WHERE client_id = $1 AND due_at IS NULL AND description = 'Send the timetable' AND task_type = 'client_task'`, clientID)
+	h.expectRows("clients (no duplicate of Olena)", 3, `SELECT count(*) FROM clients WHERE club_id = $1`, h.f.Club.ID)
 }
 
 func TestNewTaskUsesTheClientWhosePhoneWasTyped(t *testing.T) {
@@ -96,37 +84,26 @@ func TestNewTaskUsesTheClientWhosePhoneWasTyped(t *testing.T) {
 	h.tap(h.staff, "Template call")
 	h.tap(h.staff, "➕ New client")
 	h.say(h.staff, "Olena P.")
-	var olena string
-	if err := h.db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1`, h.f.Clients[0]).Scan(&olena); err != nil {
-		t.Fatal(err)
-	}
-	h.say(h.staff, olena)
+	h.say(h.staff, h.clientPhone(h.f.Clients[0]))
 	h.tap(h.staff, "Use Олена Петренко")
 	expect(t, "assignee step", h.lastText(h.staff), "Who will do it?")
-	h.tap(h.staff, "Colleague alpha")
-	h.tap(h.staff, "In a week")
-	h.tap(h.staff, "Type a time…")
+	h.taps(h.staff, "Colleague alpha", "In a week", "Type a time…")
 	h.say(h.staff, "9.15")
 	h.tap(h.staff, "Skip")
 	h.tap(h.staff, "✅ Create")
 	due := time.Date(2026, 12, 3, 7, 15, 0, 0, time.UTC)
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE client_id = $1 AND assignee_id = $2 AND due_at = $3`, h.f.Clients[0], h.f.Colleague.ID, due); n != 1 {
-		t.Fatalf("task for Olena, assigned to the colleague: %d", n)
-	}
+	h.expectRows("task for Olena, assigned to the colleague", 1, `SELECT count(*) FROM tasks WHERE client_id = $1 AND assignee_id = $2 AND due_at = $3`, h.f.Clients[0], h.f.Colleague.ID, due)
 	// Assigned to someone else: they are told, through the outbox.
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'task.assigned'`); n != 1 {
-		t.Fatalf("task.assigned rows: %d", n)
-	}
+	h.expectRows("task.assigned rows", 1, `SELECT count(*) FROM outbox WHERE kind = 'task.assigned'`)
 }
 
 func TestNewBulkCall(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	for i, c := range []struct{ name, status, group string }{
+	for _, c := range []struct{ name, status, group string }{
 		{"Lapsed Yoga 1", "lapsed", "Yoga"}, {"Lapsed Yoga 2", "lapsed", "Yoga"}, {"Lapsed Dance", "lapsed", "Dance"}, {"Active Yoga", "active", "Yoga"},
 	} {
 		pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, status, groups) VALUES ($1, $2, $3, ARRAY[$4])`, h.f.Club.ID, c.name, c.status, c.group)
-		_ = i
 	}
 	h.say(h.staff, "/new")
 	h.tap(h.staff, "Обзвон клиентов")
@@ -135,19 +112,11 @@ func TestNewBulkCall(t *testing.T) {
 	expect(t, "lapsed", h.lastText(h.staff), "Selected: 3 clients")
 	h.tap(h.staff, "▫️ Yoga")
 	expect(t, "lapsed in yoga", h.lastText(h.staff), "Selected: 2 clients")
-	h.tap(h.staff, "▫️ Dance")
-	h.tap(h.staff, "✓ Yoga")
-	h.tap(h.staff, "▫️ Active")
+	h.taps(h.staff, "▫️ Dance", "✓ Yoga", "▫️ Active")
 	expect(t, "lapsed or active, in dance", h.lastText(h.staff), "Selected: 1 client.")
 	h.tap(h.staff, "Done")
 	expect(t, "too few", h.lastAnswer(), "at least 2 clients; this choice selects 1")
-	h.tap(h.staff, "✓ Dance")
-	h.tap(h.staff, "▫️ Yoga")
-	h.tap(h.staff, "Done")
-	h.tap(h.staff, "Me")
-	h.tap(h.staff, "Tomorrow")
-	h.tap(h.staff, "09:00")
-	h.tap(h.staff, "Skip")
+	h.taps(h.staff, "✓ Dance", "▫️ Yoga", "Done", "Me", "Tomorrow", "09:00", "Skip")
 	expect(t, "summary", h.lastText(h.staff), "Clients: 3")
 	h.tap(h.staff, "✅ Create")
 
@@ -163,12 +132,8 @@ func TestNewBulkCall(t *testing.T) {
 		}
 	}
 	expect(t, "progress message", progress, "Creating 0 of 3 calls…")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM bulk_call_clients b JOIN clients c ON c.id = b.client_id WHERE b.task_id = $1 AND 'Yoga' = ANY(c.groups)`, taskID); n != 3 {
-		t.Fatalf("bulk clients: %d", n)
-	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM outbox WHERE kind = 'bulk.created' AND (payload->>'task_id')::bigint = $1`, taskID); n != 1 {
-		t.Fatalf("bulk.created rows: %d", n)
-	}
+	h.expectRows("bulk clients", 3, `SELECT count(*) FROM bulk_call_clients b JOIN clients c ON c.id = b.client_id WHERE b.task_id = $1 AND 'Yoga' = ANY(c.groups)`, taskID)
+	h.expectRows("bulk.created rows", 1, `SELECT count(*) FROM outbox WHERE kind = 'bulk.created' AND (payload->>'task_id')::bigint = $1`, taskID)
 	expect(t, "the form turned into the card", h.form(h.staff).Text, "Task created.", "Bulk call")
 }
 
@@ -200,16 +165,9 @@ func TestNewTaskRefusesBadInput(t *testing.T) {
 	expect(t, "over-long description", h.lastText(h.staff), "the limit is 2000 characters")
 	h.say(h.staff, "Order water")
 	// A double tap on Create creates one task.
-	msg, create := h.buttonData(h.staff, "✅ Create")
-	first, second := h.tg.Tap(h.staff, msg, create), h.tg.Tap(h.staff, msg, create)
-	h.handled.wait(t, first)
-	h.handled.wait(t, second)
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE club_id = $1 AND description = 'Order water'`, h.f.Club.ID); n != 1 {
-		t.Fatalf("double tap created %d tasks", n)
-	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE club_id = $1 AND due_at = '2026-11-26 16:00:00+00' AND task_type = 'internal'`, h.f.Club.ID); n != 1 {
-		t.Fatalf("typed due not stored: %d", n)
-	}
+	h.doubleTap(h.staff, "✅ Create")
+	h.expectRows("tasks after a double tap", 1, `SELECT count(*) FROM tasks WHERE club_id = $1 AND description = 'Order water'`, h.f.Club.ID)
+	h.expectRows("typed due not stored", 1, `SELECT count(*) FROM tasks WHERE club_id = $1 AND due_at = '2026-11-26 16:00:00+00' AND task_type = 'internal'`, h.f.Club.ID)
 	h.noUnanswered()
 }
 
@@ -222,9 +180,7 @@ func TestNewTaskBackAndRestart(t *testing.T) {
 	expect(t, "back to templates", h.lastText(h.staff), "What kind of task?")
 	h.tap(h.staff, "Внутренняя задача")
 	h.restart()
-	h.tap(h.staff, "Me")
-	h.tap(h.staff, "Tomorrow")
-	h.tap(h.staff, "« Back")
+	h.taps(h.staff, "Me", "Tomorrow", "« Back")
 	expect(t, "back to the calendar", h.lastText(h.staff), "Pick a date")
 	h.tap(h.staff, "« Back")
 	expect(t, "back to the assignee", h.lastText(h.staff), "Who will do it?")
@@ -232,7 +188,98 @@ func TestNewTaskBackAndRestart(t *testing.T) {
 	expect(t, "internal tasks have no client step", h.lastText(h.staff), "What kind of task?")
 	h.tap(h.staff, "Cancel")
 	expect(t, "cancelled", h.lastText(h.staff), "Cancelled")
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks`); n != 0 {
-		t.Fatalf("a cancelled form created %d tasks", n)
+	h.expectRows("tasks after a cancelled form", 0, `SELECT count(*) FROM tasks`)
+}
+
+// A manager creates a task for the club with nobody assigned: it waits in
+// the unassigned list, and nobody is notified.
+func TestNewTaskUnassignedByManager(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.say(h.manager, "/new")
+	h.taps(h.manager, "Внутренняя задача", "Nobody (unassigned)", "Tomorrow", "10:00", "Skip")
+	expect(t, "summary", h.lastText(h.manager), "Assignee: not assigned", "Due: Nov 27, 2026, 10:00 AM")
+	h.tap(h.manager, "✅ Create")
+	expect(t, "card", h.lastText(h.manager), "Task created.", "Status: New · not assigned")
+
+	h.expectRows("unassigned task", 1, `SELECT count(*) FROM tasks WHERE club_id = $1 AND task_type = 'internal' AND assignee_id IS NULL
+AND author_id = $2 AND due_at = '2026-11-27 08:00:00+00' AND status = 'new'`, h.f.Club.ID, h.f.Manager.ID)
+	h.expectRows("task.assigned rows", 0, `SELECT count(*) FROM outbox WHERE kind = 'task.assigned'`)
+	h.say(h.manager, "/control")
+	expect(t, "task control", h.lastText(h.manager), "Unassigned: 1, of them overdue: 0")
+	h.noUnanswered()
+}
+
+// Staff may leave a task unassigned too (domain.CanActOnTask lets anyone of
+// the club take an unassigned task): a colleague then takes it.
+func TestNewTaskUnassignedByStaff(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.say(h.staff, "/new")
+	h.tap(h.staff, "Template call")
+	h.say(h.staff, "олена")
+	h.tap(h.staff, h.clientLabel(h.f.Clients[0]))
+	h.tapData(h.staff, 0, h.formData("nf", "a", -1))
+	h.expectAnswer("a forged negative assignee", h.text("forms.stale", nil))
+	h.taps(h.staff, "Nobody (unassigned)", "No due date", "Skip", "✅ Create")
+	var taskID int64
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT id FROM tasks WHERE club_id = $1 AND client_id = $2 AND author_id = $3 AND assignee_id IS NULL`,
+		h.f.Club.ID, h.f.Clients[0], h.f.Staff.ID).Scan(&taskID); err != nil {
+		t.Fatalf("unassigned task by staff: %v", err)
 	}
+	expect(t, "card", h.lastText(h.staff), "Task created.", "Status: New · not assigned")
+	if !h.hasButton(h.staff, "▶️ Take") {
+		t.Fatalf("an unassigned task's card offers no Take: %v", h.last(h.staff).Buttons())
+	}
+
+	h.say(h.colleague, "/help")
+	h.tapData(h.colleague, 0, data("tk", taskID))
+	h.expectAnswer("colleague takes it", h.text("bot.take.done", nil))
+	if status, assignee, _ := h.taskRow(taskID); status != "in_progress" || assignee != h.f.Colleague.ID {
+		t.Fatalf("taken task is %s/%d", status, assignee)
+	}
+	h.noUnanswered()
+}
+
+// The groups of a bulk call are paged: every group can be reached, and a
+// group ticked on one page stays ticked across pages.
+func TestNewBulkCallGroupPages(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	for i := 1; i <= 25; i++ {
+		pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, groups) VALUES ($1, $2, ARRAY[$3])`, h.f.Club.ID, fmt.Sprintf("Client %02d", i), fmt.Sprintf("Group %02d", i))
+	}
+	pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, groups) VALUES ($1, 'Client 23b', ARRAY['Group 23'])`, h.f.Club.ID)
+	h.say(h.staff, "/new")
+	h.tap(h.staff, "Обзвон клиентов")
+	buttons := strings.Join(h.last(h.staff).Buttons(), " | ")
+	expect(t, "page 1", buttons, "▫️ Group 01", "▫️ Group 10", "1/3", "›")
+	expectNot(t, "page 1", buttons, "Group 11", "‹")
+
+	h.tap(h.staff, "›")
+	h.tap(h.staff, "›")
+	buttons = strings.Join(h.last(h.staff).Buttons(), " | ")
+	expect(t, "page 3", buttons, "▫️ Group 21", "▫️ Group 25", "3/3", "‹")
+	expectNot(t, "page 3", buttons, "Group 20", "›")
+	h.tap(h.staff, "▫️ Group 23")
+	expect(t, "count", h.lastText(h.staff), "Selected: 2 clients")
+	h.tap(h.staff, "‹")
+	expectNot(t, "page 2", strings.Join(h.last(h.staff).Buttons(), " | "), "Group 23")
+	h.tap(h.staff, "›")
+	if !h.hasButton(h.staff, "✓ Group 23") {
+		t.Fatalf("the ticked group lost its tick across pages: %v", h.last(h.staff).Buttons())
+	}
+	// A page past the end, or a group index past the list: stale buttons.
+	h.tapData(h.staff, 0, h.formData("nf", "gp", 3))
+	h.expectAnswer("a page past the end", h.text("forms.stale", nil))
+	h.tapData(h.staff, 0, h.formData("nf", "g", 26))
+	h.expectAnswer("a group past the list", h.text("forms.stale", nil))
+
+	h.taps(h.staff, "Done", "Me", "No due date", "Skip")
+	expect(t, "summary", h.lastText(h.staff), "Clients: 2")
+	h.tap(h.staff, "✅ Create")
+	h.expectRows("bulk clients from the third page", 2, `SELECT count(*) FROM bulk_call_clients b JOIN clients c ON c.id = b.client_id
+WHERE b.club_id = $1 AND c.groups = ARRAY['Group 23']`, h.f.Club.ID)
+	h.expectRows("bulk clients in all", 2, `SELECT count(*) FROM bulk_call_clients WHERE club_id = $1`, h.f.Club.ID)
+	h.noUnanswered()
 }

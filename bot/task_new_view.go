@@ -2,6 +2,7 @@ package bot
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/clubcrm/clubcrm/bot/i18n"
@@ -17,7 +18,7 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 	if v.template.ID != 0 && st.Step != newStepTemplate {
 		header += " · " + esc(v.template.Name)
 	}
-	nav := row(dataBtn(r.t("common.back", nil), data(opBack)), dataBtn(r.t("common.cancel", nil), data(opCancel)))
+	nav := r.formNav(data)
 	var kb [][]jobs.Button
 	var text string
 	switch st.Step {
@@ -42,9 +43,7 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 			statuses = append(statuses, dataBtn(tick(slices.Contains(st.Statuses, s))+r.t("forms.client_status."+string(s), nil), data(opStatus, s)))
 		}
 		kb = append(kb, statuses[:2], statuses[2:])
-		for i, g := range st.GroupList {
-			kb = append(kb, row(dataBtn(tick(slices.Contains(st.Groups, g))+g, data(opGroup, i))))
-		}
+		kb = append(kb, bulkGroupButtons(st, data)...)
 		kb = append(kb, row(dataBtn(r.t("common.done", nil), data(opDone))), nav)
 		return header + "\n\n" + text, kb
 	case newStepAssignee:
@@ -55,6 +54,7 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 				kb = append(kb, row(dataBtn(s.Name, data(opAssignee, s.ID))))
 			}
 		}
+		kb = append(kb, row(dataBtn(r.t("bot.assign.nobody", nil), data(opAssignee, 0))))
 		return header + "\n\n" + text, append(kb, nav)
 	case newStepDue:
 		prompt, pick := st.Due.view(b.cat, r.formEnv(), true, data)
@@ -78,7 +78,11 @@ func (b *Bot) newTaskSummary(r *request, st newTaskForm, v newTaskView) string {
 	case v.template.Type == domain.TypeBulkCall:
 		lines = append(lines, r.n("forms.new.sum_clients", v.count, nil))
 	}
-	lines = append(lines, r.t("forms.new.sum_assignee", map[string]any{"Name": esc(st.AssigneeName)}))
+	assignee := r.t("bot.card.unassigned", nil)
+	if st.AssigneeID != 0 {
+		assignee = esc(st.AssigneeName)
+	}
+	lines = append(lines, r.t("forms.new.sum_assignee", map[string]any{"Name": assignee}))
 	due := r.t("forms.new.no_due", nil)
 	if st.DueAt != nil {
 		due = i18n.DateTime(r.lang, *st.DueAt, r.loc)
@@ -88,6 +92,30 @@ func (b *Bot) newTaskSummary(r *request, st newTaskForm, v newTaskView) string {
 		lines = append(lines, r.t("forms.new.sum_desc", map[string]any{"Text": esc(st.Description)}))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// bulkGroupButtons are the group toggles of the page shown, and ‹ page ›
+// when the groups take more than one page.
+func bulkGroupButtons(st newTaskForm, data buttonData) [][]jobs.Button {
+	pages := st.groupPages()
+	page := min(st.GroupPage, pages-1)
+	var kb [][]jobs.Button
+	from := page * bulkGroupsPerPage
+	for i := from; i < min(from+bulkGroupsPerPage, len(st.GroupList)); i++ {
+		g := st.GroupList[i]
+		kb = append(kb, row(dataBtn(tick(slices.Contains(st.Groups, g))+g, data(opGroup, i))))
+	}
+	if pages == 1 {
+		return kb
+	}
+	prev, next := dataBtn(blankLabel, data(opNop)), dataBtn(blankLabel, data(opNop))
+	if page > 0 {
+		prev = dataBtn("‹", data(opGroupPg, page-1))
+	}
+	if page < pages-1 {
+		next = dataBtn("›", data(opGroupPg, page+1))
+	}
+	return append(kb, row(prev, dataBtn(strconv.Itoa(page+1)+"/"+strconv.Itoa(pages), data(opNop)), next))
 }
 
 // tick marks a toggle button.

@@ -9,18 +9,11 @@ import (
 // in the card's message. Closing a client task is not offered here: it takes
 // a result (the card's "Enter result").
 func (b *Bot) taskStatusMenu(r *request) error {
-	id, err := r.data.Int(0)
+	t, err := b.tappedTaskFor(r, domain.ActionChangeStatus)
 	if err != nil {
 		return err
 	}
 	o := r.originArg(1)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionChangeStatus); err != nil {
-		return err
-	}
 	var kb [][]jobs.Button
 	for _, to := range domain.Statuses {
 		tr := domain.Transition{From: t.Status, To: to, Type: t.Type, ByManager: r.staff.IsManager()}
@@ -47,11 +40,7 @@ func (b *Bot) taskStatusMenu(r *request) error {
 // store re-reads the task and re-checks rights and the transition, so a
 // button drawn before someone else changed the task changes nothing.
 func (b *Bot) taskStatusSet(r *request) error {
-	id, err := r.data.Int(0)
-	if err != nil {
-		return err
-	}
-	s, err := r.data.Str(1)
+	id, s, err := r.taskAndWord()
 	if err != nil {
 		return err
 	}
@@ -69,18 +58,11 @@ func (b *Bot) taskStatusSet(r *request) error {
 
 // taskDeleteAsk asks before deleting ("dl|<task>|<origin>").
 func (b *Bot) taskDeleteAsk(r *request) error {
-	id, err := r.data.Int(0)
+	t, err := b.tappedTaskFor(r, domain.ActionDelete)
 	if err != nil {
 		return err
 	}
 	o := r.originArg(1)
-	t, err := b.db.TaskGet(r.ctx, r.club.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := domain.CanActOnTask(r.staff, t.Task, domain.ActionDelete); err != nil {
-		return err
-	}
 	kb := [][]jobs.Button{
 		row(btn("🗑 "+r.t("bot.delete.yes", nil), "dy", t.ID, o), btn(r.t("bot.delete.no", nil), "tc", t.ID, o)),
 	}
@@ -100,10 +82,10 @@ func (b *Bot) taskDeleteConfirm(r *request) error {
 		return err
 	}
 	r.answer(r.t("bot.delete.done", nil))
+	var kb [][]jobs.Button
 	if back, ok := r.backButton(o); ok {
-		_, err = r.show(r.t("bot.delete.done", nil), [][]jobs.Button{row(back)})
-		return err
+		kb = append(kb, row(back))
 	}
-	_, err = r.show(r.t("bot.delete.done", nil), nil)
+	_, err = r.show(r.t("bot.delete.done", nil), kb)
 	return err
 }

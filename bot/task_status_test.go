@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
 func TestStatusChanges(t *testing.T) {
@@ -15,8 +14,7 @@ func TestStatusChanges(t *testing.T) {
 	call := h.task(postgresInput(h))
 
 	// An internal task closes with "Done" straight from the card.
-	h.say(h.staff, "/tasks")
-	h.tap(h.staff, "1. Buy stationery")
+	h.openCard(h.staff, "1. Buy stationery")
 	msg := h.last(h.staff).ID
 	h.tap(h.staff, "Status")
 	expect(t, "status menu", h.lastText(h.staff), "Now: New. Change to:")
@@ -33,23 +31,17 @@ func TestStatusChanges(t *testing.T) {
 	if status, _, _ := h.taskRow(internal.ID); status != "done" {
 		t.Fatalf("internal task is %s", status)
 	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM staff WHERE id = $1 AND current_task_id IS NOT NULL`, h.f.Staff.ID); n != 0 {
-		t.Fatal("a done task stayed current")
-	}
+	h.expectRows("a done task stayed current", 0, `SELECT count(*) FROM staff WHERE id = $1 AND current_task_id IS NOT NULL`, h.f.Staff.ID)
 	// Staff cannot reopen; the closed card's status button is not there.
 	if h.hasButton(h.staff, "Status") {
 		t.Fatal("staff are offered status changes on a closed task")
 	}
 	h.tapData(h.staff, 0, data("ss", internal.ID, "in_progress", "-"))
-	if got := h.lastAnswer(); got != h.text("bot.err.reopen_managers_only", nil) {
-		t.Fatalf("staff reopen answered %q", got)
-	}
+	h.expectAnswer("staff reopen", h.text("bot.err.reopen_managers_only", nil))
 
 	// A client task cannot be closed without a result.
 	h.tapData(h.staff, 0, data("ss", call.ID, "done", "-"))
-	if got := h.lastAnswer(); got != h.text("bot.err.result_required", nil) {
-		t.Fatalf("closing a call answered %q", got)
-	}
+	h.expectAnswer("closing a call", h.text("bot.err.result_required", nil))
 	if status, _, _ := h.taskRow(call.ID); status != "new" {
 		t.Fatalf("call became %s", status)
 	}
@@ -62,18 +54,14 @@ func TestStatusChanges(t *testing.T) {
 	if status, _, _ := h.taskRow(internal.ID); status != "in_progress" {
 		t.Fatalf("reopened task is %s", status)
 	}
-	if n := pgtest.Count(t, h.db, `SELECT count(*) FROM tasks WHERE id = $1 AND done_at IS NULL`, internal.ID); n != 1 {
-		t.Fatal("reopen kept done_at")
-	}
+	h.expectRows("reopen kept done_at", 1, `SELECT count(*) FROM tasks WHERE id = $1 AND done_at IS NULL`, internal.ID)
 	h.tapData(h.manager, 0, data("ss", call.ID, "cancelled", "-"))
 	if status, _, _ := h.taskRow(call.ID); status != "cancelled" {
 		t.Fatalf("cancelled call is %s", status)
 	}
 	// A stale "Cancel" on the now cancelled call changes nothing.
 	h.tapData(h.staff, 0, data("ss", call.ID, "cancelled", "-"))
-	if got := h.lastAnswer(); got != h.text("bot.err.status_unchanged", nil) {
-		t.Fatalf("stale cancel answered %q", got)
-	}
+	h.expectAnswer("stale cancel", h.text("bot.err.status_unchanged", nil))
 	h.noUnanswered()
 }
 
@@ -84,8 +72,7 @@ func TestDeleteTask(t *testing.T) {
 		AuthorID: h.f.Staff.ID, AssigneeID: h.f.Staff.ID})
 	managers := h.task(postgresInput(h))
 
-	h.say(h.staff, "/tasks")
-	h.tap(h.staff, "2. My own note")
+	h.openCard(h.staff, "2. My own note")
 	h.tap(h.staff, "🗑 Delete")
 	expect(t, "confirm", h.lastText(h.staff), "Delete the task “My own note”?")
 	h.tap(h.staff, "No")
@@ -100,14 +87,10 @@ func TestDeleteTask(t *testing.T) {
 	expectNot(t, "list after delete", h.lastText(h.staff), "My own note")
 	// Confirming again (a stale button) says it is gone.
 	h.tapData(h.staff, 0, data("dy", own.ID, "ma.0"))
-	if got := h.lastAnswer(); got != h.text("bot.err.not_found", nil) {
-		t.Fatalf("second delete answered %q", got)
-	}
+	h.expectAnswer("second delete", h.text("bot.err.not_found", nil))
 	// Staff cannot delete what the manager wrote, even with forged data.
 	h.tapData(h.staff, 0, data("dy", managers.ID, "-"))
-	if got := h.lastAnswer(); got != h.text("bot.err.task_not_yours", nil) {
-		t.Fatalf("forged delete answered %q", got)
-	}
+	h.expectAnswer("forged delete", h.text("bot.err.task_not_yours", nil))
 	if _, _, deleted := h.taskRow(managers.ID); deleted {
 		t.Fatal("forged delete deleted the task")
 	}

@@ -58,6 +58,23 @@ func taskButtonText(n int, l postgres.TaskLine) string {
 	return strconv.Itoa(n) + ". " + clip(label, 40)
 }
 
+// historyText is a client's latest results under a heading, one line each
+// with who recorded it; empty when there are none.
+func (r *request) historyText(history []postgres.ClientResultItem) string {
+	if len(history) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	sb.WriteString("\n\n<b>" + r.t("bot.card.history", nil) + "</b>")
+	for _, h := range history {
+		sb.WriteString("\n• " + r.when(h.At) + " — " + esc(h.TemplateName) + ": " + esc(h.ResultName))
+		if h.StaffName != "" {
+			sb.WriteString(" (" + esc(h.StaffName) + ")")
+		}
+	}
+	return sb.String()
+}
+
 // clip shortens s to at most n characters, marking the cut.
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -44,14 +44,11 @@ func (b *Bot) tasksList(r *request) error {
 	if _, ok := filterCodes[code]; !ok {
 		return errBadArg
 	}
-	page, err := r.data.Int(1)
+	page, err := r.pageArg(1)
 	if err != nil {
 		return err
 	}
-	if page > maxPage {
-		return errBadArg
-	}
-	text, kb, err := b.tasksScreen(r, code, int(page))
+	text, kb, err := b.tasksScreen(r, code, page)
 	if err != nil {
 		return err
 	}
@@ -72,10 +69,7 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.B
 		return "", nil, err
 	}
 	var sb strings.Builder
-	sb.WriteString("<b>" + r.t("bot.tasks.title", nil) + "</b> · " + r.t("bot.tasks.filter."+code, nil) + " · " + r.n("tasks.count", res.Total, nil))
-	if pages := (res.Total + pageSize - 1) / pageSize; pages > 1 {
-		sb.WriteString(" · " + r.t("bot.list.page", map[string]any{"Page": page + 1, "Pages": pages}))
-	}
+	sb.WriteString(r.listHeader("<b>"+r.t("bot.tasks.title", nil)+"</b> · "+r.t("bot.tasks.filter."+code, nil), res.Total, page))
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.tasks.empty."+code, nil))
 	}
@@ -97,6 +91,28 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.B
 	}
 	kb = append(kb, filters)
 	return sb.String(), kb, nil
+}
+
+// pageArg reads argument i of the callback data as a page of a list.
+func (r *request) pageArg(i int) (int, error) {
+	page, err := r.data.Int(i)
+	if err != nil {
+		return 0, err
+	}
+	if page > maxPage {
+		return 0, errBadArg
+	}
+	return int(page), nil
+}
+
+// listHeader is a list's first line: the title (HTML), the count of tasks
+// and, when there is more than one, the page shown.
+func (r *request) listHeader(title string, total, page int) string {
+	s := title + " · " + r.n("tasks.count", total, nil)
+	if pages := (total + pageSize - 1) / pageSize; pages > 1 {
+		s += " · " + r.t("bot.list.page", map[string]any{"Page": page + 1, "Pages": pages})
+	}
+	return s
 }
 
 // fetchPage loads a page of a list. A page past the end (the list shrank

@@ -1,0 +1,83 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/clubcrm/clubcrm/domain/report"
+	"github.com/clubcrm/clubcrm/domain/report/chart"
+)
+
+// funnelCommand is "/funnel [FROM TO]" (owners and managers): the sales
+// funnel of this month, or of the local dates FROM..TO, with the same
+// period, filter, chart and workbook buttons as /report (report.go).
+func (b *Bot) funnelCommand(r *request) error { return b.reportStart(r, kindFunnel) }
+
+// funnelChart draws the funnel's stages; nil when nobody reached the first.
+func funnelChart(title string, f report.Funnel) ([]byte, error) {
+	if len(f.Stages) == 0 || f.Stages[0].Clients == 0 {
+		return nil, nil
+	}
+	bars := make([]chart.FunnelBar, len(f.Stages))
+	for i, s := range f.Stages {
+		bars[i] = chart.FunnelBar{Label: s.Name, Value: float64(s.Clients)}
+		if i > 0 {
+			bars[i].Conversion = f.Stages[i-1].ConversionNext
+		}
+	}
+	return chart.Funnel(title, bars)
+}
+
+// funnelText is the funnel's compact summary: each stage with its clients,
+// the share of the previous stage that got there and the median days it
+// took, how many skipped into it; the conversion from first to last; and
+// the best slices by staff member and first template.
+func (r *request) funnelText(f report.Funnel, names filterNames) string {
+	var sb strings.Builder
+	r.reportHeader(&sb, kindFunnel, f.Range, f.Filter, names)
+	if len(f.Stages) == 0 {
+		sb.WriteString("\n" + r.t("report.funnel.no_stages", nil))
+		return sb.String()
+	}
+	sb.WriteString("\n")
+	for i, s := range f.Stages {
+		data := map[string]any{"Name": esc(s.Name), "Clients": s.Clients}
+		id := "report.funnel.first"
+		if i > 0 {
+			prev := f.Stages[i-1]
+			data["Percent"] = pct(r.lang, prev.ConversionNext)
+			id = "report.funnel.stage"
+			if prev.MedianDaysNext != nil {
+				data["Days"] = days(r.lang, *prev.MedianDaysNext)
+				id = "report.funnel.stage_median"
+			}
+		}
+		sb.WriteString("\n" + r.t(id, data))
+		if s.Direct < s.Clients {
+			sb.WriteString(" · " + r.t("report.funnel.direct", map[string]any{"Count": s.Direct}))
+		}
+	}
+	sb.WriteString("\n\n" + r.t("report.funnel.total", map[string]any{"Percent": pct(r.lang, f.Conversion)}))
+	split := func(title string, rows []report.Split, label func(report.Split) string) {
+		if len(rows) < 2 {
+			return // one slice repeats the totals
+		}
+		sb.WriteString("\n\n<b>" + r.t(title, nil) + "</b>")
+		for i, s := range rows {
+			if i == reportTextRows {
+				sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(rows) - i}))
+				break
+			}
+			sb.WriteString("\n" + r.t("report.funnel.split", map[string]any{
+				"Name": esc(label(s)), "First": s.Clients[0], "Last": s.Clients[len(s.Clients)-1], "Percent": pct(r.lang, s.Conversion),
+			}))
+		}
+	}
+	split("report.funnel.by_staff", f.ByStaff, func(s report.Split) string { return r.staffLabel(s.ID, s.Name) })
+	split("report.funnel.by_template", f.ByTemplate, func(s report.Split) string {
+		if s.ID == 0 {
+			return r.t("report.funnel.unknown", nil)
+		}
+		return s.Name
+	})
+	return sb.String()
+}

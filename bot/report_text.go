@@ -1,0 +1,124 @@
+package bot
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// reportTextRows bounds each list of a report summary: the message stays
+// short, and the workbook has every row.
+const reportTextRows = 10
+
+// reportTitle is "CRM report · Mar 1, 2026 – Mar 31, 2026", for captions
+// and chart titles (no emoji: the chart fonts have none).
+func (r *request) reportTitle(kind string, rng report.Range) string {
+	id := "report.title.general"
+	if kind == kindFunnel {
+		id = "report.title.funnel"
+	}
+	return r.t(id, nil) + " · " + r.reportDates(rng)
+}
+
+// reportDates writes the local dates a range covers: one date, or "from – to".
+func (r *request) reportDates(rng report.Range) string {
+	first, last := rng.Dates(r.loc)
+	from := i18n.Date(r.lang, first.Start(r.loc), r.loc)
+	if first == last {
+		return from
+	}
+	return from + " – " + i18n.Date(r.lang, last.Start(r.loc), r.loc)
+}
+
+// reportHeader writes the title, the dates and the filter in force.
+func (r *request) reportHeader(sb *strings.Builder, kind string, rng report.Range, f report.Filter, names filterNames) {
+	title := "📊 " + r.t("report.title.general", nil)
+	if kind == kindFunnel {
+		title = "🔻 " + r.t("report.title.funnel", nil)
+	}
+	sb.WriteString("<b>" + title + "</b>\n" + r.reportDates(rng))
+	var parts []string
+	if f.StaffID != 0 {
+		parts = append(parts, esc(names.staff))
+	}
+	if f.TemplateID != 0 {
+		parts = append(parts, esc(names.template))
+	}
+	if f.Type != "" {
+		parts = append(parts, r.t("type."+string(f.Type), nil))
+	}
+	if len(parts) > 0 {
+		sb.WriteString("\n" + r.t("report.filters", map[string]any{"List": strings.Join(parts, " · ")}))
+	}
+}
+
+// generalText is the general report's compact summary: the totals, calls,
+// staff members with any tasks, the most frequent results and the answers
+// to dictionary fields.
+func (r *request) generalText(g report.General, names filterNames) string {
+	var sb strings.Builder
+	r.reportHeader(&sb, kindGeneral, g.Range, g.Filter, names)
+	t := g.Totals
+	if t == (report.Counts{}) && g.CallsIn+g.CallsOut == 0 && len(g.ByResult) == 0 {
+		sb.WriteString("\n\n" + r.t("report.empty", nil))
+		return sb.String()
+	}
+	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{"Created": t.Created, "Done": t.Done, "Overdue": t.Overdue, "Cancelled": t.Cancelled}))
+	sb.WriteString("\n" + r.t("report.calls", map[string]any{"In": g.CallsIn, "Out": g.CallsOut}))
+
+	var staff []report.StaffRow
+	for _, s := range g.ByStaff {
+		if s.Counts.Created+s.Counts.Done+s.Counts.Overdue > 0 {
+			staff = append(staff, s)
+		}
+	}
+	if len(staff) > 0 {
+		sb.WriteString("\n\n<b>" + r.t("report.by_staff", nil) + "</b>")
+		for i, s := range staff {
+			if i == reportTextRows {
+				sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(staff) - i}))
+				break
+			}
+			sb.WriteString("\n" + esc(r.staffLabel(s.StaffID, s.Name)) + " — " + strconv.Itoa(s.Counts.Created) + " / " + strconv.Itoa(s.Counts.Done) + " / " + strconv.Itoa(s.Counts.Overdue))
+		}
+	}
+	if len(g.ByResult) > 0 {
+		sb.WriteString("\n\n<b>" + r.t("report.results", nil) + "</b>")
+		for i, res := range g.ByResult {
+			if i == reportTextRows {
+				sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(g.ByResult) - i}))
+				break
+			}
+			sb.WriteString("\n" + esc(res.Name) + " — " + strconv.Itoa(res.Count) + " (" + pct(r.lang, res.Share) + ")")
+		}
+	}
+	for _, f := range g.Fields {
+		sb.WriteString("\n\n<b>" + r.t("report.field", map[string]any{"Field": esc(f.Name), "Result": esc(f.ResultName), "Answers": f.Answers}) + "</b>")
+		for _, v := range f.Values {
+			sb.WriteString("\n" + esc(v.Name) + " — " + strconv.Itoa(v.Count) + " (" + pct(r.lang, v.Share) + ")")
+		}
+	}
+	return sb.String()
+}
+
+// staffLabel names a staff row; id 0 is the unassigned work.
+func (r *request) staffLabel(id int64, name string) string {
+	if id == 0 {
+		return r.t("report.nobody", nil)
+	}
+	return name
+}
+
+// pct writes a 0..1 share as a percentage with at most one decimal.
+func pct(lang domain.Language, share float64) string {
+	return i18n.Number(lang, math.Round(share*1000)/10) + "%"
+}
+
+// days writes a number of days with at most one decimal.
+func days(lang domain.Language, d float64) string {
+	return i18n.Number(lang, math.Round(d*10)/10)
+}
