@@ -13,8 +13,8 @@ import (
 )
 
 // ReminderDue is a pending reminder the scheduler's sweep found: a task that
-// is open, not deleted, of a live club, whose reminder time has come or is
-// about to and has not been sent.
+// is open and not deleted, whose reminder time has come or is about to and
+// has not been sent.
 type ReminderDue struct {
 	ClubID   int64
 	TaskID   int64
@@ -52,14 +52,17 @@ func (db *DB) ReminderListDueExplain(ctx context.Context, until time.Time, limit
 }
 
 // The predicate repeats tasks_reminder_pending_idx's WHERE clause word for word
-// so the planner can use the partial index.
+// so the planner can use the partial index, and the query reads nothing
+// else: an index-only scan in index order that stops at LIMIT. (Joining
+// clubs to leave out deleted ones made the planner hash-join and sort; a
+// deleted club's reminder is instead claimed and dropped by ReminderClaim,
+// once.)
 const reminderListDueSQL = `
 SELECT t.club_id, t.id, t.remind_at
-FROM tasks t JOIN clubs c ON c.id = t.club_id
+FROM tasks t
 WHERE t.remind_at <= $1
   AND t.reminded_at IS NULL AND t.remind_at IS NOT NULL AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
   AND (t.remind_at, t.id) > ($2, $3)
-  AND c.deleted_at IS NULL
 ORDER BY t.remind_at, t.id
 LIMIT $4`
 
@@ -80,19 +83,24 @@ type ClaimedReminder struct {
 // first claim stamps reminded_at, exactly once however many workers race
 // (the row is locked), and the stamp takes the task out of the sweep. A
 // reminder that was re-planned (remind_at changed), or whose task was closed
-// or deleted, is ErrNotFound: nothing to send.
+// or deleted, is ErrNotFound: nothing to send. So is one of a deleted club,
+// which is claimed all the same, so the sweep stops finding it.
 //
 // The stamp is max(now, remindAt): "reminded up to this moment". A reminder
 // time at or before it counts as served; one after it (the reminder was moved
 // later) does not, see ReminderReplan.
 func (db *DB) ReminderClaim(ctx context.Context, clubID, taskID int64, remindAt, now time.Time) (ClaimedReminder, error) {
-	var c ClaimedReminder
+	var (
+		c           ClaimedReminder
+		clubDeleted bool
+	)
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var remindedAt *time.Time
 		err := tx.QueryRow(ctx, `
-SELECT reminded_at FROM tasks
-WHERE club_id = $1 AND id = $2 AND remind_at = $3 AND status IN ('new', 'in_progress') AND deleted_at IS NULL
-FOR UPDATE`, clubID, taskID, remindAt).Scan(&remindedAt)
+SELECT t.reminded_at, c.deleted_at IS NOT NULL
+FROM tasks t JOIN clubs c ON c.id = t.club_id
+WHERE t.club_id = $1 AND t.id = $2 AND t.remind_at = $3 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
+FOR UPDATE OF t`, clubID, taskID, remindAt).Scan(&remindedAt, &clubDeleted)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("reminder of task %d at %s: %w", taskID, remindAt.Format(time.RFC3339), domain.ErrNotFound)
 		}
@@ -106,6 +114,9 @@ FOR UPDATE`, clubID, taskID, remindAt).Scan(&remindedAt)
 			}
 			c.First = true
 		}
+		if clubDeleted {
+			return nil // claimed, so the sweep forgets it; nobody is reminded
+		}
 		c.Task, err = scanTaskView(tx.QueryRow(ctx, taskViewSelect+` WHERE t.club_id = $1 AND t.id = $2`, clubID, taskID))
 		if err != nil {
 			return fmt.Errorf("claim reminder of task %d: %w", taskID, mapErr(err))
@@ -118,6 +129,9 @@ FOR UPDATE`, clubID, taskID, remindAt).Scan(&remindedAt)
 	})
 	if err != nil {
 		return ClaimedReminder{}, err
+	}
+	if clubDeleted {
+		return ClaimedReminder{}, fmt.Errorf("reminder of task %d: club %d deleted: %w", taskID, clubID, domain.ErrNotFound)
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -98,8 +99,23 @@ WHERE club_id = $1 AND id = $2`, clubID, t.ID, now, actor.ID)
 			}
 		}
 		t.Status = to
-		return nil
+		return bulkParentFollow(ctx, tx, *t, now)
 	})
+}
+
+// bulkParentFollow brings a subtask's bulk call in line with its subtasks
+// in the caller's transaction. Only a recorded result asks the workers to
+// do it (outbox "result.recorded"); without this a bulk call whose last
+// open subtask is cancelled or deleted would stay in progress for ever. A
+// bulk call that was deleted is left alone.
+func bulkParentFollow(ctx context.Context, tx pgx.Tx, t domain.Task, now time.Time) error {
+	if t.ParentID == 0 {
+		return nil
+	}
+	if _, err := bulkStatusTx(ctx, tx, t.ClubID, t.ParentID, now, true); err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("task %d: %w", t.ID, err)
+	}
+	return nil
 }
 
 // TaskDelete deletes a task softly (deleted_at): it disappears from lists,
@@ -109,7 +125,10 @@ func (db *DB) TaskDelete(ctx context.Context, clubID, taskID int64, actor domain
 		if _, err := tx.Exec(ctx, `UPDATE tasks SET deleted_at = $3, updated_at = $3 WHERE club_id = $1 AND id = $2`, clubID, t.ID, now); err != nil {
 			return fmt.Errorf("delete task %d: %w", t.ID, mapErr(err))
 		}
-		return clearCurrent(ctx, tx, clubID, t.ID)
+		if err := clearCurrent(ctx, tx, clubID, t.ID); err != nil {
+			return err
+		}
+		return bulkParentFollow(ctx, tx, *t, now)
 	})
 	return err
 }

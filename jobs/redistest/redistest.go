@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +50,17 @@ func New(t testing.TB) (*redis.Client, string) {
 	_, _ = rand.Read(b)
 	prefix := "t" + hex.EncodeToString(b) + ":"
 	t.Cleanup(func() {
-		DeleteMatching(context.Background(), c, "*"+prefix+"*")
+		ctx := context.Background()
+		DeleteMatching(ctx, c, "*"+prefix+"*")
+		// asynq registers every queue name in one global set; drop this
+		// test's, or asynqmon and the queue metrics list them forever.
+		if names, err := c.SMembers(ctx, "asynq:queues").Result(); err == nil {
+			for _, n := range names {
+				if strings.HasPrefix(n, prefix) {
+					c.SRem(ctx, "asynq:queues", n)
+				}
+			}
+		}
 		c.Close()
 	})
 	return c, prefix

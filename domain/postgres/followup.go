@@ -1,0 +1,222 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain"
+)
+
+// FollowupOutcome says what FollowupCreate did.
+type FollowupOutcome string
+
+// Follow-up outcomes.
+const (
+	FollowupCreated FollowupOutcome = "created" // the next task was created now
+	FollowupExisted FollowupOutcome = "existed" // an earlier run created it
+	FollowupNoRule  FollowupOutcome = "no_rule" // the chain ends here
+	// FollowupTooDeep: the chain reached domain.MaxChainDepth and was cut.
+	FollowupTooDeep FollowupOutcome = "too_deep"
+	// FollowupUnfit: the rule's next template cannot take this task's client
+	// (a client task after an internal one, a bulk call); nothing is created.
+	FollowupUnfit FollowupOutcome = "unfit"
+)
+
+// Followup is the result of running a recorded result's workflow.
+type Followup struct {
+	Outcome  FollowupOutcome
+	Task     domain.Task // the next task, for created and existed
+	ClosedID int64       // the task the result closed
+	ParentID int64       // the closed task's bulk call, 0 if none
+	ResultID int64
+}
+
+// FollowupCreate runs the workflow of one recorded result: it finds the
+// club's live rule for (the closed task's template, the result) and creates
+// the next task, once. The insert is ON CONFLICT DO NOTHING on the task's
+// source_result_id (unique), so however often and however concurrently this
+// runs for one result, one follow-up exists; a later run returns it with
+// FollowupExisted. The reads before it need no transaction: what they decide
+// is only ever inserted once.
+//
+// A created task that has an assignee gets a "task.assigned" outbox row in
+// the same transaction (TaskResultID set, so the notice reads as a next
+// step): telling the person goes through the outbox like every other
+// assignment, so it survives a lost Redis, and the workflow never waits for
+// Telegram's rate limits.
+//
+// The next task: the rule's template, its default title (else its name), the
+// closed task's client when the template's type has one, due at
+// domain.NextDue from the result's time in the club's zone, assigned by
+// domain.ResolveAssignee (an inactive choice leaves it unassigned, visible in
+// task control), reminded at the template's reminder offset from due,
+// created by the system (no author), one link deeper in the chain. A result,
+// task or club that no longer exists is ErrNotFound.
+func (db *DB) FollowupCreate(ctx context.Context, clubID, taskResultID int64, now time.Time) (Followup, error) {
+	var (
+		out                                  Followup
+		closedBy, author, assignee, clientID int64
+		templateID                           int64
+		depth                                int
+		zone                                 string
+		recordedAt                           time.Time
+	)
+	err := db.pool.QueryRow(ctx, `
+SELECT t.id, coalesce(t.parent_id, 0), tr.result_id, coalesce(tr.staff_id, 0), coalesce(t.author_id, 0),
+       coalesce(t.assignee_id, 0), coalesce(t.client_id, 0), t.template_id, t.chain_depth, c.time_zone, tr.recorded_at
+FROM task_results tr
+JOIN tasks t ON t.club_id = tr.club_id AND t.id = tr.task_id
+JOIN clubs c ON c.id = tr.club_id
+WHERE tr.club_id = $1 AND tr.id = $2 AND t.deleted_at IS NULL AND c.deleted_at IS NULL`, clubID, taskResultID).Scan(
+		&out.ClosedID, &out.ParentID, &out.ResultID, &closedBy, &author, &assignee, &clientID, &templateID, &depth, &zone, &recordedAt)
+	if err != nil {
+		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, mapErr(err))
+	}
+	rule, err := db.WorkflowRuleFind(ctx, clubID, templateID, out.ResultID)
+	if errors.Is(err, domain.ErrNotFound) {
+		out.Outcome = FollowupNoRule
+		return out, nil
+	}
+	if err != nil {
+		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, err)
+	}
+	next, err := db.TemplateGet(ctx, clubID, rule.NextTemplateID)
+	if err != nil {
+		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, err)
+	}
+	if next.ArchivedAt != nil { // the club retired the next step
+		out.Outcome = FollowupNoRule
+		return out, nil
+	}
+	if depth+1 > domain.MaxChainDepth {
+		out.Outcome = FollowupTooDeep
+		return out, nil
+	}
+	if !next.Type.HasClient() {
+		clientID = 0
+	}
+	n := 0
+	if clientID != 0 {
+		n = 1
+	}
+	if next.Type.ValidateClients(n) != nil {
+		out.Outcome = FollowupUnfit
+		return out, nil
+	}
+	loc, err := domain.LoadLocation(zone)
+	if err != nil {
+		return Followup{}, fmt.Errorf("follow-up of result %d: club zone: %w", taskResultID, err)
+	}
+	assignTo, err := db.followupAssignee(ctx, clubID, rule, domain.AssigneeInput{ClosedBy: closedBy, Author: author, Assignee: assignee})
+	if err != nil {
+		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, err)
+	}
+	// Due counts from when the result was recorded, not from when this job
+	// runs, so a job delayed by a backlog or a lost Redis plans the same.
+	due := domain.NextDue(recordedAt, rule.DueOffset, rule.WorkingDays, loc)
+	var remind *time.Time
+	if next.ReminderOffset != nil {
+		r := due.Add(*next.ReminderOffset)
+		remind = &r
+	}
+	title := next.DefaultTitle
+	if title == "" {
+		title = next.Name
+	}
+	t := domain.Task{ClubID: clubID, Type: next.Type, TemplateID: next.ID, Title: title, ClientID: clientID,
+		AssigneeID: assignTo, Status: domain.StatusNew, DueAt: &due, RemindAt: remind}
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+INSERT INTO tasks (club_id, task_type, template_id, title, client_id, source_result_id, chain_depth,
+                   assignee_id, status, due_at, remind_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, nullif($5, 0), $6, $7, nullif($8, 0), 'new', $9, $10, $11, $11)
+ON CONFLICT (source_result_id) WHERE source_result_id IS NOT NULL DO NOTHING
+RETURNING id, created_at, updated_at`,
+			clubID, string(t.Type), t.TemplateID, t.Title, t.ClientID, taskResultID, depth+1,
+			t.AssigneeID, t.DueAt, t.RemindAt, now).Scan(&t.ID, &t.CreatedAt, &t.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		if t.AssigneeID == 0 {
+			return nil
+		}
+		_, err = outboxAdd(ctx, tx, clubID, domain.OutboxTaskAssigned,
+			domain.OutboxPayload{TaskID: t.ID, StaffID: t.AssigneeID, TaskResultID: taskResultID}, now)
+		return err
+	})
+	switch {
+	case err == nil:
+		out.Outcome, out.Task = FollowupCreated, t
+		return out, nil
+	case errors.Is(err, pgx.ErrNoRows):
+		out.Outcome = FollowupExisted
+		if out.Task, err = db.taskBySourceResult(ctx, clubID, taskResultID); err != nil {
+			return Followup{}, err
+		}
+		return out, nil
+	default:
+		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, mapErr(err))
+	}
+}
+
+// followupAssignee applies the rule's assignee choice; someone no longer
+// active gets nobody (0), so the task shows as unassigned in task control.
+func (db *DB) followupAssignee(ctx context.Context, clubID int64, rule domain.WorkflowRule, in domain.AssigneeInput) (int64, error) {
+	var err error
+	switch rule.Assignee {
+	case domain.AssignRole:
+		in.LeastRoled, err = db.StaffLeastLoaded(ctx, clubID, rule.AssigneeRole)
+		if errors.Is(err, domain.ErrNotFound) {
+			in.LeastRoled, err = 0, nil
+		}
+	case domain.AssignStaff:
+		in.NamedOK, err = db.staffActive(ctx, clubID, rule.AssigneeStaff)
+	}
+	if err != nil {
+		return 0, err
+	}
+	id := domain.ResolveAssignee(rule, in)
+	if id == 0 {
+		return 0, nil
+	}
+	active, err := db.staffActive(ctx, clubID, id)
+	if err != nil || !active {
+		return 0, err
+	}
+	return id, nil
+}
+
+// staffActive reports whether a staff member of the club is active; one who
+// does not exist is not.
+func (db *DB) staffActive(ctx context.Context, clubID, staffID int64) (bool, error) {
+	var active bool
+	err := db.pool.QueryRow(ctx, `SELECT active FROM staff WHERE club_id = $1 AND id = $2`, clubID, staffID).Scan(&active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("staff %d: %w", staffID, mapErr(err))
+	}
+	return active, nil
+}
+
+// taskBySourceResult returns the follow-up created for a recorded result.
+func (db *DB) taskBySourceResult(ctx context.Context, clubID, taskResultID int64) (domain.Task, error) {
+	var t domain.Task
+	var typ, status string
+	err := db.pool.QueryRow(ctx, `
+SELECT id, club_id, task_type, template_id, title, coalesce(client_id, 0), coalesce(assignee_id, 0), status,
+       due_at, remind_at, created_at, updated_at
+FROM tasks WHERE club_id = $1 AND source_result_id = $2`, clubID, taskResultID).Scan(
+		&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.ClientID, &t.AssigneeID, &status,
+		&t.DueAt, &t.RemindAt, &t.CreatedAt, &t.UpdatedAt)
+	if err != nil {
+		return t, fmt.Errorf("follow-up of result %d: %w", taskResultID, mapErr(err))
+	}
+	t.Type, t.Status = domain.TaskType(typ), domain.Status(status)
+	return t, nil
+}

@@ -1,0 +1,242 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// TypeDigestSend sends a club's daily digest to its owners and managers.
+const TypeDigestSend = "digest:send"
+
+// DigestPayload names one digest: a club and its local date (YYYY-MM-DD).
+type DigestPayload struct {
+	ClubID int64  `json:"club_id"`
+	Date   string `json:"date"`
+}
+
+// DigestTaskID is the digest's job id: "digest:<club>:<date>".
+func DigestTaskID(p DigestPayload) string {
+	return "digest:" + strconv.FormatInt(p.ClubID, 10) + ":" + p.Date
+}
+
+// NewDigestTask builds a digest's job, on the low queue: a digest a minute
+// late matters less than a reminder or a follow-up.
+func NewDigestTask(q Queues, p DigestPayload) (*asynq.Task, []asynq.Option, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("digest payload: %w", err)
+	}
+	return asynq.NewTask(TypeDigestSend, b), []asynq.Option{asynq.TaskID(DigestTaskID(p)), asynq.Queue(q.Low())}, nil
+}
+
+// digestReport is everything a digest says, gathered once for all its
+// recipients.
+type digestReport struct {
+	Club      domain.Club
+	Loc       *time.Location
+	Date      report.Date // the digest's local date: "today"
+	Yesterday report.General
+	Funnel    report.Funnel
+	Today     postgres.DigestToday
+}
+
+// handleDigestSend sends the digest of a club for a local date to each
+// active owner and manager, in their language, with a chart, then marks it
+// sent. Each recipient's message has its own delivery key, so a retry after
+// a partial failure sends only what is missing. A digest whose local date is
+// over is not sent (a late digest is useful the same morning, not the next
+// day); one already sent is not sent again.
+func (d Deps) handleDigestSend(ctx context.Context, t *asynq.Task) error {
+	var p DigestPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("digest: %w: payload: %v", asynq.SkipRetry, err)
+	}
+	date, err := report.ParseDate(p.Date)
+	if err != nil || p.ClubID <= 0 {
+		return fmt.Errorf("digest: %w: bad payload %+v", asynq.SkipRetry, p)
+	}
+	log := d.Log.With(slog.Int64("club_id", p.ClubID), slog.String("date", p.Date))
+	club, err := d.DB.ClubGet(ctx, p.ClubID)
+	if err != nil {
+		return fmt.Errorf("digest: %w", gone(err))
+	}
+	loc, err := club.Location()
+	if err != nil {
+		return fmt.Errorf("digest: %w: %w", asynq.SkipRetry, err)
+	}
+	now := d.Clock.Now()
+	if today := report.DateOf(now.In(loc)); today != date {
+		log.WarnContext(ctx, "digest not sent: its local day is over (or has not begun)", slog.String("today", today.String()))
+		return nil
+	}
+	sent, err := d.DB.DigestRunSentAt(ctx, p.ClubID, date)
+	if err != nil {
+		return fmt.Errorf("digest: %w", gone(err))
+	}
+	if sent != nil {
+		return nil
+	}
+	r, err := d.digestGather(ctx, club, loc, date, now)
+	if err != nil {
+		return fmt.Errorf("digest: %w", err)
+	}
+	msgs := map[domain.Language]Message{}
+	for _, staffID := range r.Today.Recipients {
+		rcp, err := d.DB.RecipientGet(ctx, p.ClubID, staffID)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue // left the club since the list was read
+		}
+		if err != nil {
+			return fmt.Errorf("digest: %w", err)
+		}
+		if !rcp.Reachable {
+			continue
+		}
+		msg, ok := msgs[rcp.Language]
+		if !ok {
+			if msg, err = digestMessage(d.Catalog, rcp.Language, r); err != nil {
+				return fmt.Errorf("digest: %w", err)
+			}
+			msgs[rcp.Language] = msg
+		}
+		key := DigestTaskID(p) + ":" + strconv.FormatInt(staffID, 10)
+		if err := d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: p.ClubID, StaffID: staffID, Msg: msg}); err != nil {
+			return fmt.Errorf("digest: %w", err)
+		}
+	}
+	if err := d.DB.DigestRunSent(ctx, p.ClubID, date, d.Clock.Now()); err != nil {
+		return fmt.Errorf("digest: %w", err)
+	}
+	log.InfoContext(ctx, "digest sent", slog.Int("recipients", len(r.Today.Recipients)))
+	return nil
+}
+
+// digestGather reads the digest's figures: yesterday's general report and
+// funnel over yesterday's local day, and today's plan.
+func (d Deps) digestGather(ctx context.Context, club domain.Club, loc *time.Location, date report.Date, now time.Time) (digestReport, error) {
+	r := digestReport{Club: club, Loc: loc, Date: date}
+	y := date.AddDays(-1)
+	yesterday := report.DayRange(y, y, loc)
+	var err error
+	if r.Yesterday, err = d.DB.ReportGeneral(ctx, club.ID, yesterday, report.Filter{}); err != nil {
+		return r, err
+	}
+	if r.Funnel, err = d.DB.ReportFunnel(ctx, club.ID, yesterday, report.Filter{}); err != nil {
+		return r, err
+	}
+	if r.Today, err = d.DB.DigestTodayGet(ctx, club.ID, report.DayRange(date, date, loc), now); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// digestMessage renders the digest in lang: the text and the chart.
+func digestMessage(cat *i18n.Catalog, lang domain.Language, r digestReport) (Message, error) {
+	png, name, err := digestChart(cat, lang, r)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Text: digestText(cat, lang, r), PNG: png, PNGName: name}, nil
+}
+
+// digestText is the digest's text: yesterday's figures, the funnel, today's
+// plan and overdue tasks, and who cannot be reached.
+func digestText(cat *i18n.Catalog, lang domain.Language, r digestReport) string {
+	var b strings.Builder
+	line := func(id string, data map[string]any) {
+		b.WriteString(cat.T(lang, id, data))
+		b.WriteByte('\n')
+	}
+	y := r.Date.AddDays(-1)
+	line("digest.header", map[string]any{"Club": r.Club.Name, "Date": i18n.Date(lang, r.Date.Start(r.Loc), r.Loc)})
+	b.WriteByte('\n')
+
+	g := r.Yesterday
+	line("digest.yesterday", map[string]any{"Date": i18n.Date(lang, y.Start(r.Loc), r.Loc)})
+	line("digest.tasks", map[string]any{"Created": g.Totals.Created, "Done": g.Totals.Done, "Overdue": g.Totals.Overdue})
+	line("digest.calls", map[string]any{"Out": g.CallsOut, "In": g.CallsIn})
+	var staff []report.StaffRow
+	for _, s := range g.ByStaff {
+		if s.Counts.Created+s.Counts.Done+s.Counts.Overdue > 0 {
+			staff = append(staff, s)
+		}
+	}
+	if len(staff) > 0 {
+		line("digest.by_staff", nil)
+		for _, s := range staff {
+			line("digest.staff_line", map[string]any{"Name": staffName(cat, lang, s.StaffID, s.Name),
+				"Created": s.Counts.Created, "Done": s.Counts.Done, "Overdue": s.Counts.Overdue})
+		}
+	}
+	if len(g.ByResult) > 0 {
+		line("digest.results", nil)
+		for _, res := range g.ByResult {
+			line("digest.result_line", map[string]any{"Name": res.Name, "Count": res.Count, "Share": percent(res.Share)})
+		}
+	} else {
+		line("digest.no_results", nil)
+	}
+	if f := r.Funnel; len(f.Stages) > 0 && f.Stages[0].Clients > 0 {
+		line("digest.funnel", nil)
+		for i, st := range f.Stages {
+			if i == 0 {
+				line("digest.funnel_first", map[string]any{"Name": st.Name, "Clients": st.Clients})
+				continue
+			}
+			line("digest.funnel_line", map[string]any{"Name": st.Name, "Clients": st.Clients, "Conv": percent(f.Stages[i-1].ConversionNext)})
+		}
+		line("digest.conversion", map[string]any{"Conv": percent(f.Conversion)})
+	}
+
+	t := r.Today
+	b.WriteByte('\n')
+	line("digest.today", nil)
+	line("digest.due_today", map[string]any{"Count": t.DueToday})
+	line("digest.overdue_now", map[string]any{"Count": t.OverdueNow})
+	for _, s := range t.OverdueByStaff {
+		line("digest.overdue_staff_line", map[string]any{"Name": staffName(cat, lang, s.StaffID, s.Name), "Count": s.Count})
+	}
+	if len(t.Overdue) > 0 {
+		line("digest.oldest_overdue", nil)
+		for _, o := range t.Overdue {
+			assignee := o.AssigneeName
+			if assignee == "" {
+				assignee = cat.T(lang, "digest.unassigned", nil)
+			}
+			line("digest.overdue_line", map[string]any{"Title": o.Title, "Assignee": assignee, "Due": i18n.DateTime(lang, o.DueAt, r.Loc)})
+		}
+		if more := t.OverdueNow - len(t.Overdue); more > 0 {
+			line("digest.more", map[string]any{"Count": more})
+		}
+	}
+	if len(t.Unreachable) > 0 {
+		b.WriteByte('\n')
+		line("digest.unreachable", map[string]any{"Names": strings.Join(t.Unreachable, ", ")})
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// staffName is a staff member's name, or "unassigned" for id 0.
+func staffName(cat *i18n.Catalog, lang domain.Language, id int64, name string) string {
+	if id == 0 {
+		return cat.T(lang, "digest.unassigned", nil)
+	}
+	return name
+}
+
+// percent renders a 0..1 share as a whole percentage.
+func percent(share float64) int { return int(math.Round(share * 100)) }

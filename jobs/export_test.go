@@ -1,0 +1,13 @@
+package jobs
+
+import (
+	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+// OutboxTaskFor exposes the relay's task building to the external tests, so
+// they can deliver a row's job by hand: twice, concurrently, after a loss.
+func OutboxTaskFor(q Queues, row postgres.OutboxRow) (*asynq.Task, []asynq.Option, error) {
+	return newOutboxTask(q, row)
+}

@@ -1,0 +1,249 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// bulk creates a bulk call of n new clients by the manager, assigned to
+// Alice, with a progress message in the manager's chat.
+func (e *env) bulk(n int) (domain.Task, int64) {
+	e.t.Helper()
+	msgID, err := e.msgr.Send(e.ctx, managerChat, jobs.Message{Text: "Creating the bulk call…"})
+	if err != nil {
+		e.t.Fatalf("progress message: %v", err)
+	}
+	due := time.Now().Add(24 * time.Hour).Truncate(time.Second)
+	remind := due.Add(-time.Hour)
+	task, err := e.db.TaskCreate(e.ctx, postgres.TaskCreateInput{ClubID: e.club.ID, TemplateID: e.tmpl["bulk_call"],
+		Title: "Call lapsed clients", ClientIDs: e.clients(n), AuthorID: e.manager.ID, AssigneeID: e.alice.ID,
+		DueAt: &due, RemindAt: &remind, ProgressChatID: managerChat, ProgressMessageID: msgID})
+	if err != nil {
+		e.t.Fatalf("bulk call: %v", err)
+	}
+	return task, msgID
+}
+
+// checkFanout asserts a bulk call has exactly one subtask per client, with
+// the bulk call's assignee, due and reminder, and records it as finished.
+func (e *env) checkFanout(bulk domain.Task, n int) {
+	e.t.Helper()
+	if got := e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID); got != n {
+		e.t.Errorf("subtasks = %d, want %d", got, n)
+	}
+	if got := e.count(`
+SELECT count(*) FROM bulk_call_clients b
+WHERE b.task_id = $1 AND NOT EXISTS (SELECT 1 FROM tasks s WHERE s.parent_id = b.task_id AND s.client_id = b.client_id)`, bulk.ID); got != 0 {
+		e.t.Errorf("%d clients have no subtask", got)
+	}
+	if got := e.count(`
+SELECT count(*) FROM tasks s JOIN tasks p ON p.id = s.parent_id
+WHERE s.parent_id = $1 AND s.task_type = 'personal_call' AND s.template_id = $2 AND s.title = p.title
+  AND s.assignee_id = p.assignee_id AND s.author_id = p.author_id AND s.due_at = p.due_at AND s.remind_at = p.remind_at
+  AND s.status = 'new'`, bulk.ID, e.tmpl["personal_call"]); got != n {
+		e.t.Errorf("subtasks like their bulk call = %d, want %d", got, n)
+	}
+	if got := e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND created = $2 AND fanned_out_at IS NOT NULL`, bulk.ID, n); got != 1 {
+		e.t.Errorf("bulk_calls not finished with created = %d", n)
+	}
+}
+
+func TestFanoutCreatesOneSubtaskPerClient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deps.FanoutChunk = 7
+	e.mux = jobs.NewMux(e.deps)
+	bulk, msgID := e.bulk(25)
+	row := e.claim(domain.OutboxBulkCreated)[0]
+	e.mustProcess(row)
+	e.checkFanout(bulk, 25)
+	e.mustProcess(row) // a duplicate delivery changes nothing
+	e.checkFanout(bulk, 25)
+
+	m, ok := e.tg.LastSent(managerChat)
+	if !ok || m.ID != msgID || !strings.Contains(m.Text, "25 calls created") {
+		t.Errorf("progress message = %d %q, want %d saying 25 calls created", m.ID, m.Text, msgID)
+	}
+	if n := len(e.sent(aliceChat)); n != 0 {
+		t.Errorf("Alice got %d messages for the subtasks; the bulk call's own notice is enough", n)
+	}
+}
+
+// A fan-out stopped mid-way (its context cancelled while chunks commit, as
+// on shutdown or a lost lease) and run again ends with exactly N subtasks.
+func TestFanoutResumesAfterCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deps.FanoutChunk = 100
+	e.mux = jobs.NewMux(e.deps)
+	const n = 3000
+	bulk, _ := e.bulk(n)
+	row := e.claim(domain.OutboxBulkCreated)[0]
+
+	ctx, cancel := context.WithCancel(e.ctx)
+	go func() { // cancel once some chunks have committed
+		for e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID) < 500 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	err := e.mux.ProcessTask(ctx, e.task(row))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled fan-out: err = %v, want context.Canceled", err)
+	}
+	created := e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID)
+	if created >= n || created%100 != 0 {
+		t.Fatalf("after the cancel %d subtasks exist, want a whole number of chunks short of %d", created, n)
+	}
+	if got := e.count(`SELECT created FROM bulk_calls WHERE task_id = $1`, bulk.ID); got != created {
+		t.Errorf("bulk_calls.created = %d, subtasks = %d", got, created)
+	}
+	e.mustProcess(row)
+	e.checkFanout(bulk, n)
+}
+
+// Two workers fanning out the same bulk call at once (a re-hand while the
+// first still runs) end with exactly N subtasks.
+func TestFanoutConcurrentRuns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deps.FanoutChunk = 50
+	e.mux = jobs.NewMux(e.deps)
+	bulk, _ := e.bulk(1000)
+	row := e.claim(domain.OutboxBulkCreated)[0]
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := e.process(row); err != nil {
+				t.Errorf("process: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	e.checkFanout(bulk, 1000)
+}
+
+func TestFanoutGoneOrCancelled(t *testing.T) {
+	t.Parallel()
+	t.Run("deleted bulk call", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		bulk, _ := e.bulk(3)
+		pgtest.Exec(t, e.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, bulk.ID)
+		err := e.process(e.claim(domain.OutboxBulkCreated)[0])
+		if !errors.Is(err, asynq.SkipRetry) {
+			t.Fatalf("err = %v, want SkipRetry", err)
+		}
+		if n := e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID); n != 0 {
+			t.Errorf("subtasks = %d, want 0", n)
+		}
+	})
+	t.Run("cancelled bulk call", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		bulk, _ := e.bulk(3)
+		pgtest.Exec(t, e.db, `UPDATE tasks SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, bulk.ID)
+		e.mustProcess(e.claim(domain.OutboxBulkCreated)[0])
+		if n := e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID); n != 0 {
+			t.Errorf("subtasks = %d, want 0", n)
+		}
+		if n := e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND fanned_out_at IS NOT NULL`, bulk.ID); n != 1 {
+			t.Errorf("fan-out not closed")
+		}
+	})
+	t.Run("no personal-call template", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		bulk, _ := e.bulk(3)
+		pgtest.Exec(t, e.db, `UPDATE templates SET archived_at = now() WHERE id = $1`, e.tmpl["personal_call"])
+		if err := e.process(e.claim(domain.OutboxBulkCreated)[0]); !errors.Is(err, asynq.SkipRetry) {
+			t.Fatalf("err = %v, want SkipRetry", err)
+		}
+		if n := e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID); n != 0 {
+			t.Errorf("subtasks = %d, want 0", n)
+		}
+	})
+}
+
+// The bulk call follows its subtasks: in progress once one is closed, done
+// when all are; its progress message shows the counts by result.
+func TestBulkStatusFollowsSubtasks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bulk, _ := e.bulk(3)
+	e.mustProcess(e.claim(domain.OutboxBulkCreated)[0])
+	subs := e.subtasks(bulk.ID)
+
+	status := func() string {
+		var s string
+		if err := e.db.Pool().QueryRow(e.ctx, `SELECT status FROM tasks WHERE id = $1`, bulk.ID).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for i, key := range []string{"think", "buy", "think"} {
+		e.record(subs[i], key, e.alice)
+		for _, row := range e.claim(domain.OutboxResultRecorded) {
+			e.mustProcess(row)
+		}
+		want := "in_progress"
+		if i == 2 {
+			want = "done"
+		}
+		if got := status(); got != want {
+			t.Errorf("after %d closed: bulk call %s, want %s", i+1, got, want)
+		}
+	}
+	s, err := e.db.BulkStatusGet(e.ctx, e.club.ID, bulk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Done != 3 || s.Open != 0 || len(s.ByResult) != 2 || s.ByResult[0].Name != "Result think" || s.ByResult[0].Count != 2 {
+		t.Errorf("status = %+v", s)
+	}
+
+	// The progress refresh job (queued by the result jobs) edits the message.
+	payload, _ := json.Marshal(jobs.BulkProgressPayload{ClubID: e.club.ID, TaskID: bulk.ID})
+	refresh := asynq.NewTask(jobs.TypeBulkProgress, payload)
+	if err := e.mux.ProcessTask(e.ctx, refresh); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := e.tg.LastSent(managerChat)
+	for _, want := range []string{"is finished", "Result think: 2", "Result buy: 1"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("progress message %q lacks %q", m.Text, want)
+		}
+	}
+	if n := pending(t, e.rdb, e.q.Default()); n == 0 {
+		t.Errorf("no progress refresh was queued")
+	}
+}
+
+func (e *env) subtasks(bulkID int64) []domain.Task {
+	e.t.Helper()
+	rows, err := e.db.Pool().Query(e.ctx, `SELECT id FROM tasks WHERE parent_id = $1 ORDER BY client_id`, bulkID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []domain.Task
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, domain.Task{ID: id})
+	}
+	return out
+}

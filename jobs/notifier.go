@@ -1,0 +1,202 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+// Outgoing is one message the system sends on its own.
+type Outgoing struct {
+	// Key is the idempotency key: a key is delivered at most once, however
+	// often the job that sends it runs, e.g. "remind:123:1700000000".
+	Key string
+	// ClubID and StaffID name the recipient staff member; the notifier looks up
+	// their chat and whether they are reachable.
+	ClubID, StaffID int64
+	// ChatID is set instead of StaffID for a group or chat that is not a staff
+	// member.
+	ChatID int64
+	Msg    Message
+}
+
+// maxRetryAfter bounds how many 429s one message waits out before its job
+// fails and asynq retries it later.
+const maxRetryAfter = 5
+
+// Notifier is the one way out (DESIGN.md invariant 6): every message the
+// system sends on its own goes through Notify, which
+//
+//   - skips a recipient who is inactive, has no chat, or blocked the bot;
+//   - sends each Key at most once (the deliveries table), also when two
+//     copies of a job run at the same time;
+//   - keeps to Limits across all worker processes (Redis), and on a 429
+//     pauses every process's sending for retry_after, then tries again;
+//   - on 403 marks the staff member unreachable, so nobody writes to them
+//     until they write to the bot again.
+//
+// Order: messages to one chat leave in the order Notify was called, across
+// processes, because the limiter hands out each chat's sending times in
+// request order and at least a second apart (see limiter). This was chosen
+// over an asynq Group per chat, which batches tasks for an aggregator rather
+// than ordering them, and over a lock per chat, which would hold a worker and
+// a database connection for every message queued behind it. The one
+// exception is a 429: a message that had to wait out a pause takes a new
+// place behind messages reserved in the meantime.
+//
+// A message waits for its time inside its job, holding a worker: at 30
+// messages a second, a worker's concurrency of 10-20 covers the messages in
+// flight. Jobs that would each message one busy chat many times in a row
+// should batch their text instead (the digest does).
+//
+// Splitting text longer than the transport takes is the Messenger's job; a
+// message split in several pieces is counted by the limiter as one.
+type Notifier struct {
+	db      *postgres.DB
+	msgr    Messenger
+	lim     *limiter
+	log     *slog.Logger
+	clock   domain.Clock
+	metrics *Metrics
+}
+
+// NotifierOption configures a Notifier.
+type NotifierOption func(*Notifier)
+
+// WithNotifierMetrics counts messages sent, throttled and failed.
+func WithNotifierMetrics(m *Metrics) NotifierOption { return func(n *Notifier) { n.metrics = m } }
+
+// NewNotifier builds the notifier. rdb holds the shared rate-limit state
+// under q's prefix.
+func NewNotifier(db *postgres.DB, rdb redis.UniversalClient, m Messenger, lim Limits, q Queues, log *slog.Logger, clock domain.Clock, opts ...NotifierOption) *Notifier {
+	n := &Notifier{db: db, msgr: m, lim: newLimiter(rdb, q, lim), log: log, clock: clock}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
+}
+
+// Notify delivers o once. An unreachable recipient is not an error: the
+// message is dropped (logged at debug), as the person asked not to be
+// written to. A recipient that does not exist (unknown staff, another club's
+// staff, a deleted club) is an error wrapping asynq.SkipRetry: retrying
+// cannot help.
+func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
+	if o.Key == "" {
+		return fmt.Errorf("notify: %w: empty idempotency key", asynq.SkipRetry)
+	}
+	log := n.log.With(slog.String("key", o.Key), slog.Int64("club_id", o.ClubID))
+	chatID := o.ChatID
+	if o.StaffID != 0 {
+		r, err := n.db.RecipientGet(ctx, o.ClubID, o.StaffID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return fmt.Errorf("notify %s: %w: %w", o.Key, asynq.SkipRetry, err)
+		}
+		if err != nil {
+			return fmt.Errorf("notify %s: %w", o.Key, err)
+		}
+		if !r.Reachable {
+			log.DebugContext(ctx, "recipient unreachable, message dropped", slog.Int64("staff_id", o.StaffID))
+			return nil
+		}
+		chatID = r.ChatID
+		log = log.With(slog.Int64("staff_id", o.StaffID))
+	}
+	if chatID == 0 {
+		return fmt.Errorf("notify %s: %w: no recipient", o.Key, asynq.SkipRetry)
+	}
+	if done, err := n.db.DeliveryExists(ctx, o.Key); err != nil {
+		return fmt.Errorf("notify %s: %w", o.Key, err)
+	} else if done {
+		return nil
+	}
+	for attempt := 1; ; {
+		if err := n.lim.wait(ctx, chatID); err != nil {
+			return fmt.Errorf("notify %s: %w", o.Key, err)
+		}
+		// The send commits to the limiter inside the delivery transaction,
+		// right before the request, so nothing slow sits between the two.
+		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, chatID, func(ctx context.Context) (int64, error) {
+			if err := n.lim.commit(ctx, chatID); err != nil {
+				return 0, err
+			}
+			return n.msgr.Send(ctx, chatID, o.Msg)
+		})
+		var ra *RetryAfterError
+		switch {
+		case err == nil:
+			if sent {
+				n.metrics.messageSent()
+			}
+			return nil
+		case errors.Is(err, errPaused):
+			// Another message met a 429 while this one waited: take a new slot.
+		case errors.As(err, &ra):
+			n.metrics.messageThrottled()
+			if perr := n.lim.pause(ctx, ra.After); perr != nil {
+				return fmt.Errorf("notify %s: %w", o.Key, perr)
+			}
+			log.WarnContext(ctx, "messenger asked to slow down; sending paused", slog.Duration("retry_after", ra.After), slog.Int("attempt", attempt))
+			if attempt >= maxRetryAfter {
+				return fmt.Errorf("notify %s: %w", o.Key, err)
+			}
+			attempt++
+		case errors.Is(err, ErrUnreachable):
+			n.metrics.messageFailed()
+			if o.StaffID == 0 {
+				log.WarnContext(ctx, "chat unreachable, message dropped", slog.Int64("chat_id", chatID))
+				return nil
+			}
+			if merr := n.db.StaffMarkUnreachable(ctx, o.ClubID, o.StaffID, n.clock.Now()); merr != nil {
+				return fmt.Errorf("notify %s: %w", o.Key, merr)
+			}
+			log.InfoContext(ctx, "recipient blocked the bot; marked unreachable")
+			return nil
+		default:
+			n.metrics.messageFailed()
+			return fmt.Errorf("notify %s: %w", o.Key, err)
+		}
+	}
+}
+
+// Edit replaces a message sent earlier (a progress message). It keeps to
+// the same limits and pauses as Notify. A chat that blocked the bot is not an
+// error: there is nobody to show the progress to.
+func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m Message) error {
+	for attempt := 1; ; {
+		if err := n.lim.wait(ctx, chatID); err != nil {
+			return fmt.Errorf("edit message %d: %w", messageID, err)
+		}
+		err := n.lim.commit(ctx, chatID)
+		if err == nil {
+			err = n.msgr.Edit(ctx, chatID, messageID, m)
+		}
+		var ra *RetryAfterError
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, errPaused):
+		case errors.As(err, &ra):
+			n.metrics.messageThrottled()
+			if perr := n.lim.pause(ctx, ra.After); perr != nil {
+				return fmt.Errorf("edit message %d: %w", messageID, perr)
+			}
+			if attempt >= maxRetryAfter {
+				return fmt.Errorf("edit message %d: %w", messageID, err)
+			}
+			attempt++
+		case errors.Is(err, ErrUnreachable):
+			return nil
+		default:
+			n.metrics.messageFailed()
+			return fmt.Errorf("edit message %d: %w", messageID, err)
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+// TypeOverdueNotify tells one assignee about their tasks that became overdue.
+const TypeOverdueNotify = "overdue:notify"
+
+// overdueListed is how many tasks an overdue notice names; the rest are
+// counted ("…and 12 more").
+const overdueListed = 10
+
+// overdueButtons is how many tasks of a notice get an "open" button.
+const overdueButtons = 5
+
+// OverduePayload names one overdue notice: an assignee (0: the club's
+// unassigned tasks, which are only marked) and the sweep's minute slot.
+type OverduePayload struct {
+	ClubID  int64     `json:"club_id"`
+	StaffID int64     `json:"staff_id"`
+	Slot    time.Time `json:"slot"`
+}
+
+// OverdueTaskID is the job id and delivery key of an overdue notice:
+// "overdue:<club>:<staff>:<slot unix>". Schedulers sweeping the same minute
+// plan the same id; the database mark decides which tasks the notice holds,
+// so a task is in one notice only even when two slots' jobs overlap.
+func OverdueTaskID(p OverduePayload) string {
+	return "overdue:" + strconv.FormatInt(p.ClubID, 10) + ":" + strconv.FormatInt(p.StaffID, 10) + ":" + strconv.FormatInt(p.Slot.Unix(), 10)
+}
+
+// NewOverdueTask builds an overdue notice's job, on the default queue.
+func NewOverdueTask(q Queues, p OverduePayload) (*asynq.Task, []asynq.Option, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("overdue payload: %w", err)
+	}
+	return asynq.NewTask(TypeOverdueNotify, b), []asynq.Option{asynq.TaskID(OverdueTaskID(p)), asynq.Queue(q.Default())}, nil
+}
+
+// handleOverdueNotify marks the assignee's tasks that were past due at the
+// slot and not yet told, and sends them one message listing them. The
+// database mark makes each task told once; the delivery key makes the
+// message sent once, also when the job is retried after a failed send.
+func (d Deps) handleOverdueNotify(ctx context.Context, t *asynq.Task) error {
+	var p OverduePayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("overdue: %w: payload: %v", asynq.SkipRetry, err)
+	}
+	if p.ClubID <= 0 || p.StaffID < 0 || p.Slot.IsZero() {
+		return fmt.Errorf("overdue: %w: incomplete payload", asynq.SkipRetry)
+	}
+	n, err := d.DB.OverdueClaim(ctx, p.ClubID, p.StaffID, p.Slot, overdueListed)
+	if err != nil {
+		return fmt.Errorf("overdue: %w", err)
+	}
+	if p.StaffID == 0 || n.Total == 0 {
+		return nil // unassigned tasks are only marked; or everything was closed meanwhile
+	}
+	rcp, err := d.DB.RecipientGet(ctx, p.ClubID, p.StaffID)
+	if err != nil {
+		return fmt.Errorf("overdue: %w", gone(err))
+	}
+	loc, err := domain.LoadLocation(rcp.TimeZone)
+	if err != nil {
+		return fmt.Errorf("overdue: %w: %w", asynq.SkipRetry, err)
+	}
+	msg := overdueMessage(d.Catalog, rcp.Language, loc, n)
+	return d.Notifier.Notify(ctx, Outgoing{Key: OverdueTaskID(p), ClubID: p.ClubID, StaffID: p.StaffID, Msg: msg})
+}
+
+// overdueMessage lists a notice's tasks, earliest due first, with buttons to
+// open the first few.
+func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, n postgres.OverdueNotice) Message {
+	text := cat.N(lang, "overdue.title", n.Total, nil)
+	var buttons [][]Button
+	for i, o := range n.Tasks {
+		line := map[string]any{"Title": o.Title, "Due": i18n.DateTime(lang, o.DueAt, loc)}
+		if o.ClientName != "" {
+			line["Client"] = o.ClientName
+			text += "\n" + cat.T(lang, "overdue.line_client", line)
+		} else {
+			text += "\n" + cat.T(lang, "overdue.line", line)
+		}
+		if i < overdueButtons {
+			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(o.Title, 40)}), Data: callback.New("tc", o.ID)}})
+		}
+	}
+	if more := n.Total - len(n.Tasks); more > 0 {
+		text += "\n" + cat.N(lang, "overdue.more", more, nil)
+	}
+	return Message{Text: text, Buttons: buttons}
+}
+
+// shorten cuts s to at most n characters, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

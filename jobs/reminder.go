@@ -1,0 +1,154 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+)
+
+// TypeReminderSend reminds a task's assignee at the task's reminder time.
+const TypeReminderSend = "reminder:send"
+
+// ReminderPayload names one reminder: a task and the reminder time it was
+// planned for. A job whose time no longer matches the task's was re-planned
+// and does nothing.
+type ReminderPayload struct {
+	ClubID   int64     `json:"club_id"`
+	TaskID   int64     `json:"task_id"`
+	RemindAt time.Time `json:"remind_at"`
+}
+
+// ReminderTaskID is the job id and delivery key of a reminder:
+// "remind:<task>:<unix seconds>". Whoever plans it (the re-plan job at the
+// moment it is set, or any scheduler's sweep) plans the same id, so it is
+// queued once.
+func ReminderTaskID(taskID int64, remindAt time.Time) string {
+	return "remind:" + strconv.FormatInt(taskID, 10) + ":" + strconv.FormatInt(remindAt.Unix(), 10)
+}
+
+// NewReminderTask builds the reminder's job: on the critical queue, with its
+// deterministic id, to be processed at the reminder time (at once if that
+// has passed).
+func NewReminderTask(q Queues, p ReminderPayload) (*asynq.Task, []asynq.Option, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reminder payload: %w", err)
+	}
+	return asynq.NewTask(TypeReminderSend, b), []asynq.Option{
+		asynq.TaskID(ReminderTaskID(p.TaskID, p.RemindAt)),
+		asynq.Queue(q.Critical()),
+		asynq.ProcessAt(p.RemindAt),
+	}, nil
+}
+
+// replanReminder handles "task.rescheduled" (a due date or reminder
+// changed): it enqueues the exact-time job for the task's current reminder,
+// so it arrives within seconds of its time rather than at the next minute's
+// sweep. The old time's job, if queued, finds the time changed and does
+// nothing. A task without a pending reminder needs nothing.
+func (d Deps) replanReminder(ctx context.Context, p OutboxTask) error {
+	if p.TaskID <= 0 {
+		return fmt.Errorf("replan reminder: %w: no task id", asynq.SkipRetry)
+	}
+	r, err := d.DB.ReminderReplan(ctx, p.ClubID, p.TaskID)
+	if err != nil {
+		return fmt.Errorf("replan reminder: %w", gone(err))
+	}
+	if r.RemindAt == nil {
+		return nil
+	}
+	t, opts, err := NewReminderTask(d.Queues, ReminderPayload{ClubID: r.ClubID, TaskID: r.TaskID, RemindAt: *r.RemindAt})
+	if err != nil {
+		return err
+	}
+	return d.Enqueuer.Enqueue(ctx, t, opts...)
+}
+
+// handleReminderSend sends a reminder once: it claims it (only if the task
+// is still open, not deleted, and still reminded at the payload's time) and
+// notifies the assignee under the reminder's delivery key. A retry after a
+// failed send finds its own claim and sends under the same key; a duplicate
+// job after a successful send is stopped by that key. A reminder sent more
+// than domain.LateAfter after its time says it is late.
+func (d Deps) handleReminderSend(ctx context.Context, t *asynq.Task) error {
+	var p ReminderPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("reminder: %w: payload: %v", asynq.SkipRetry, err)
+	}
+	if p.ClubID <= 0 || p.TaskID <= 0 || p.RemindAt.IsZero() {
+		return fmt.Errorf("reminder: %w: incomplete payload", asynq.SkipRetry)
+	}
+	log := d.Log.With(slog.Int64("club_id", p.ClubID), slog.Int64("task_id", p.TaskID))
+	now := d.Clock.Now()
+	c, err := d.DB.ReminderClaim(ctx, p.ClubID, p.TaskID, p.RemindAt, now)
+	if errors.Is(err, domain.ErrNotFound) {
+		log.DebugContext(ctx, "reminder no longer due: re-planned, closed or deleted")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reminder: %w", err)
+	}
+	if c.StaffID == 0 {
+		log.DebugContext(ctx, "reminder of a task with nobody to remind")
+		return nil
+	}
+	rcp, err := d.DB.RecipientGet(ctx, p.ClubID, c.StaffID)
+	if err != nil {
+		return fmt.Errorf("reminder: %w", gone(err))
+	}
+	loc, err := domain.LoadLocation(rcp.TimeZone)
+	if err != nil {
+		return fmt.Errorf("reminder: %w: %w", asynq.SkipRetry, err)
+	}
+	late := domain.ReminderLate(p.RemindAt, now)
+	if late {
+		log.InfoContext(ctx, "reminder sent late", slog.Time("remind_at", p.RemindAt), slog.Duration("late_by", now.Sub(p.RemindAt)))
+	}
+	msg := reminderMessage(d.Catalog, rcp.Language, loc, c.Task, p.RemindAt, late)
+	return d.Notifier.Notify(ctx, Outgoing{Key: ReminderTaskID(p.TaskID, p.RemindAt), ClubID: p.ClubID, StaffID: c.StaffID, Msg: msg})
+}
+
+// reminderMessage is the reminder's text and buttons: open the card, take
+// the task (while it is new), enter a result, snooze.
+func reminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, t postgres.TaskView, remindAt time.Time, late bool) Message {
+	var text string
+	if late {
+		text = cat.T(lang, "reminder.late", map[string]any{"Title": t.Title, "At": i18n.DateTime(lang, remindAt, loc)})
+	} else {
+		text = cat.T(lang, "reminder.title", map[string]any{"Title": t.Title})
+	}
+	if t.ClientName != "" {
+		text += "\n" + cat.T(lang, "reminder.client", map[string]any{"Name": t.ClientName})
+		if t.ClientPhone != "" {
+			text += "\n" + cat.T(lang, "reminder.phone", map[string]any{"Phone": t.ClientPhone})
+		}
+	}
+	if t.DueAt != nil {
+		text += "\n" + cat.T(lang, "reminder.due", map[string]any{"Due": i18n.DateTime(lang, *t.DueAt, loc)})
+	}
+	if t.Description != "" {
+		text += "\n\n" + t.Description
+	}
+	first := []Button{{Text: cat.T(lang, "reminder.button.open", nil), Data: callback.New("tc", t.ID)}}
+	if t.Status == domain.StatusNew {
+		first = append(first, Button{Text: cat.T(lang, "reminder.button.take", nil), Data: callback.New("tk", t.ID)})
+	}
+	first = append(first, Button{Text: cat.T(lang, "reminder.button.result", nil), Data: callback.New("rs", t.ID)})
+	snooze := []Button{
+		{Text: cat.T(lang, "reminder.button.snooze15", nil), Data: callback.New("sz", t.ID, domain.Snooze15Minutes)},
+		{Text: cat.T(lang, "reminder.button.snooze60", nil), Data: callback.New("sz", t.ID, domain.SnoozeHour)},
+		{Text: cat.T(lang, "reminder.button.tomorrow", nil), Data: callback.New("sz", t.ID, domain.SnoozeTomorrow)},
+	}
+	return Message{Text: text, Buttons: [][]Button{first, snooze}}
+}

@@ -1,0 +1,129 @@
+package jobs_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// The worker role end to end: relay, asynq server, handlers, notifier and
+// the real Telegram messenger against the fake Bot API.
+func TestRunWorkerEndToEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reg := prometheus.NewRegistry()
+	m, err := jobs.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.RegisterQueueMetrics(reg, e.rdb); err != nil {
+		t.Fatal(err)
+	}
+	e.deps.Metrics = m
+	e.deps.Notifier = jobs.NewNotifier(e.db, e.rdb, e.msgr, jobs.TelegramLimits, e.q, e.deps.Log, e.deps.Clock, jobs.WithNotifierMetrics(m))
+
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error)
+	go func() {
+		done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 4, ShutdownTimeout: 5 * time.Second})
+	}()
+
+	// An assignment is announced to the assignee.
+	call := e.call(e.alice.ID)
+	eventually(t, "the assignment notice", func() bool { return len(e.sent(aliceChat)) == 1 })
+	if text := e.sent(aliceChat)[0].Text(); !strings.Contains(text, "Manager gave you a task") {
+		t.Errorf("assignment notice = %q", text)
+	}
+	// A result creates the follow-up and tells its assignee.
+	rec := e.record(call, "buy", e.alice)
+	eventually(t, "the follow-up", func() bool {
+		return e.count(`SELECT count(*) FROM tasks WHERE source_result_id = $1`, rec.TaskResultID) == 1 && len(e.sent(aliceChat)) == 2
+	})
+	// A bulk call fans out.
+	bulk, _ := e.bulk(40)
+	eventually(t, "the fan-out", func() bool {
+		return e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND fanned_out_at IS NOT NULL`, bulk.ID) == 1
+	})
+	// A job about a task deleted meanwhile is dropped and logged once.
+	gone := e.call(e.bob.ID)
+	pgtest.Exec(t, e.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, gone.ID)
+	eventually(t, "the outbox to drain", func() bool {
+		return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
+	})
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("worker: %v", err)
+	}
+	e.checkFanout(bulk, 40)
+	if n := len(e.sent(bobChat)); n != 0 {
+		t.Errorf("Bob was told about a deleted task")
+	}
+	eventually(t, "the drop to be logged", func() bool { return len(e.logs.lines("job dropped")) > 0 })
+	if n := len(e.logs.lines("job dropped", "task_type=outbox:task.assigned")); n != 1 {
+		t.Errorf("drop of the deleted task's job logged %d times, want once:\n%s", n, strings.Join(e.logs.lines("job dropped"), "\n"))
+	}
+	if n := len(e.logs.lines("level=WARN", "component=asynq")) + len(e.logs.lines("level=ERROR")); n != 0 {
+		t.Errorf("other warnings or errors logged:\n%s", strings.Join(append(e.logs.lines("level=WARN", "component=asynq"), e.logs.lines("level=ERROR")...), "\n"))
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	counters := map[string]float64{}
+	for _, f := range families {
+		names = append(names, f.GetName())
+		if ms := f.GetMetric(); len(ms) == 1 && ms[0].GetCounter() != nil {
+			counters[f.GetName()] = ms[0].GetCounter().GetValue()
+		}
+	}
+	if got := counters["clubcrm_followups_created_total"]; got != 1 {
+		t.Errorf("followups_created_total = %v, want 1", got)
+	}
+	if got := counters["clubcrm_subtasks_created_total"]; got != 40 {
+		t.Errorf("subtasks_created_total = %v, want 40", got)
+	}
+	if got := counters["clubcrm_messages_sent_total"]; got < 2 {
+		t.Errorf("messages_sent_total = %v, want at least 2", got)
+	}
+	for _, want := range []string{"asynq_queue_size", "asynq_queue_latency_seconds", "clubcrm_outbox_lag_seconds"} {
+		if !strings.Contains(strings.Join(names, " "), want) {
+			t.Errorf("metric %s missing from %v", want, names)
+		}
+	}
+}
+
+func TestMonitoringHandler(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.call(e.alice.ID)
+	if _, err := jobs.NewRelay(e.deps, jobs.RelayConfig{}).RunOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/monitoring/", jobs.MonitoringHandler(e.rdb, "/monitoring"))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	for path, want := range map[string]string{"/monitoring/": "<html", "/monitoring/api/queues": e.q.Critical()} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(b.String(), want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package scheduler_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/clubcrm/clubcrm/bot"
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/redistest"
+	"github.com/clubcrm/clubcrm/scheduler"
+)
+
+// clock is a settable clock. Its zero value follows the wall clock (for
+// tests where asynq, which keeps real time, processes the jobs); after Set
+// it stands still at the time set.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now()
+	}
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// env is one test's world: its own database and Redis prefix, a club, the
+// workers' dependencies delivering to a fake Bot API, and a scheduler.
+type env struct {
+	t      *testing.T
+	ctx    context.Context
+	clock  *clock
+	db     *postgres.DB
+	rdb    *redis.Client
+	queues jobs.Queues
+	enq    *jobs.Enqueuer
+	insp   *asynq.Inspector
+	tg     *telegramtest.Server
+	deps   jobs.Deps
+	sched  *scheduler.Scheduler
+	f      pgtest.Fixture
+	log    *slog.Logger
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), clock: &clock{}}
+	e.log = testLogger(t)
+	e.db = pgtest.New(t, postgres.WithClock(e.clock))
+	e.rdb, e.queues.Prefix = redistest.New(t)
+	e.enq = jobs.NewEnqueuer(e.rdb, e.queues)
+	e.insp = asynq.NewInspectorFromRedisClient(e.rdb)
+	e.tg = telegramtest.New(t)
+	msgr := bot.NewTelegram(e.tg.NewBot(t))
+	limits := jobs.Limits{PerSecond: 1000, PerChatPerSecond: 100, PerGroupPerMinute: 1000}
+	e.deps = jobs.Deps{
+		DB: e.db, Redis: e.rdb, Enqueuer: e.enq, Catalog: i18n.MustNew(), Queues: e.queues, Clock: e.clock, Log: e.log,
+		Notifier: jobs.NewNotifier(e.db, e.rdb, msgr, limits, e.queues, e.log, e.clock),
+	}
+	e.sched = e.newScheduler()
+	e.f = pgtest.NewClub(t, e.db, "alpha")
+	return e
+}
+
+func (e *env) newScheduler() *scheduler.Scheduler {
+	return scheduler.New(scheduler.Deps{
+		DB: e.db, Enqueuer: e.enq, Queues: e.queues, Clock: e.clock, Log: e.log,
+		Locker: scheduler.NewPGLocker(e.db), Retry: 100 * time.Millisecond, Heartbeat: 100 * time.Millisecond,
+	})
+}
+
+// testLogger logs to the test's output when -v, else discards.
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() && os.Getenv("TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// startWorker runs the workers (asynq server and outbox relay) on the test's
+// queues until the test ends.
+func (e *env) startWorker() {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 4, ShutdownTimeout: 5 * time.Second,
+			Relay: jobs.RelayConfig{PollInterval: 100 * time.Millisecond}})
+	}()
+	e.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("worker: %v", err)
+		}
+	})
+}
+
+// waitIdle waits until the test's queues hold no job that is pending,
+// scheduled, active or retrying, and the outbox nothing pending: nothing
+// more will be sent. It fails the test after timeout.
+func (e *env) waitIdle(timeout time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		busy := 0
+		for _, q := range []string{e.queues.Critical(), e.queues.Default(), e.queues.Bulk(), e.queues.Low()} {
+			info, err := e.insp.GetQueueInfo(q)
+			if err != nil {
+				continue // a queue never used does not exist
+			}
+			busy += info.Pending + info.Scheduled + info.Active + info.Retry
+		}
+		busy += pgtest.Count(e.t, e.db, `SELECT count(*) FROM outbox WHERE completed_at IS NULL`)
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("queues still busy after %s: %d jobs or outbox rows", timeout, busy)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sent returns the texts (or captions) of the bot's messages in a chat.
+func (e *env) sent(chatID int64) []string {
+	var out []string
+	for _, m := range e.tg.Sent(chatID) {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+// sentContaining returns the bot's messages in a chat whose text contains s.
+func (e *env) sentContaining(chatID int64, s string) []telegramtest.Message {
+	var out []telegramtest.Message
+	for _, m := range e.tg.Sent(chatID) {
+		if strings.Contains(m.Text, s) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// task inserts an open internal task assigned to assignee with the given
+// due and reminder times (nil: none) and returns its id.
+func (e *env) task(f pgtest.Fixture, assignee int64, title string, due, remind *time.Time) int64 {
+	e.t.Helper()
+	var id int64
+	err := e.db.Pool().QueryRow(e.ctx, `
+INSERT INTO tasks (club_id, task_type, template_id, title, author_id, assignee_id, due_at, remind_at)
+VALUES ($1, 'internal', $2, $3, $4, nullif($5, 0), $6, $7) RETURNING id`,
+		f.Club.ID, f.Templates["internal"], title, f.Manager.ID, assignee, due, remind).Scan(&id)
+	if err != nil {
+		e.t.Fatalf("insert task: %v", err)
+	}
+	return id
+}
+
+// taskInfo returns the asynq job with id in queue, or nil when there is none.
+func (e *env) taskInfo(queue, id string) *asynq.TaskInfo {
+	e.t.Helper()
+	info, err := e.insp.GetTaskInfo(queue, id)
+	if err != nil {
+		return nil
+	}
+	return info
+}
+
+// queued counts the jobs of a queue in every state but completed.
+func (e *env) queued(queue string) int {
+	info, err := e.insp.GetQueueInfo(queue)
+	if err != nil {
+		return 0
+	}
+	return info.Pending + info.Scheduled + info.Active + info.Retry + info.Archived
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// mustLoc loads a zone.
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := domain.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
