@@ -12,7 +12,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-// OutboxChannel is the LISTEN/NOTIFY channel a trigger (migration 00005)
+// OutboxChannel is the LISTEN/NOTIFY channel a trigger (migration 00002)
 // signals on every insert into outbox, so the relay hands new rows over at
 // once instead of at its next poll.
 const OutboxChannel = "clubcrm_outbox"

@@ -116,7 +116,7 @@ ORDER BY s.position, s.id`, clubID)
 //     reaching it and of reaching the next stage: the same moment for a
 //     stage passed over on the way to a later one, the next advance for the
 //     furthest stage of an advance. origin attaches the template of the
-//     client's first task ever (tasks_client_first_idx, 00007).
+//     client's first task ever (tasks_client_first_idx, 00004).
 //
 // The totals per stage (with the medians) and the splits by owner and by
 // origin are then plain aggregates over reached.

@@ -60,7 +60,7 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 // reportTaskCountsSQL counts the four task figures in one pass over the
 // tasks that touch the period by any of their four times. The OR of range
 // conditions lets the planner combine the four indexes (created_at, done_at,
-// cancelled_at, due_at; see 00001 and 00007) in a BitmapOr for a short
+// cancelled_at, due_at; see 00001 and 00004) in a BitmapOr for a short
 // period, or scan the club's tasks once for a long one; each task is read
 // once and counted by FILTER into every figure it belongs to. GROUPING SETS
 // then total them overall and by assignee, template and type at once.
