@@ -8,6 +8,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -24,7 +25,7 @@ import (
 //
 //	go test ./bot -run '^$' -bench BenchmarkResultEntry -benchtime 200x
 func BenchmarkResultEntry(b *testing.B) {
-	clock := &testClock{now: testNow}
+	clock := clocktest.New(testNow)
 	db := pgtest.New(b, postgres.WithClock(clock))
 	f := pgtest.NewClub(b, db, "alpha")
 	pgtest.Exec(b, db, `UPDATE staff SET language = 'en' WHERE club_id = $1`, f.Club.ID)

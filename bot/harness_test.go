@@ -14,6 +14,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -37,25 +38,6 @@ var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 // waitTimeout bounds how long a step waits for the bot; far above what a
 // step takes, it only matters when the bot never answers.
 const waitTimeout = 20 * time.Second
-
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// advance moves the clock forward.
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // handledSet records which update ids the bot has finished, for waiting.
 type handledSet struct {
@@ -101,7 +83,7 @@ type harness struct {
 	db      *postgres.DB
 	tg      *telegramtest.Server
 	cat     *i18n.Catalog
-	clock   *testClock
+	clock   *clocktest.Clock
 	f       pgtest.Fixture
 	handled *handledSet
 	logs    *logBuffer
@@ -136,7 +118,7 @@ func setupWith(t *testing.T, routes func(rt *router)) *harness {
 // starting a bot.
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	clock := &testClock{now: testNow}
+	clock := clocktest.New(testNow)
 	db := pgtest.New(t, postgres.WithClock(clock))
 	f := pgtest.NewClub(t, db, "alpha")
 	pgtest.Exec(t, db, `UPDATE staff SET language = 'en' WHERE club_id = $1`, f.Club.ID)

@@ -236,7 +236,7 @@ func TestResultEntryExpires(t *testing.T) {
 	h, _, task := resultSetup(t)
 	h.tap(h.staff, "✅ Enter result")
 	h.tap(h.staff, "Result thinking")
-	h.clock.advance(conversationTTL + time.Minute)
+	h.clock.Advance(conversationTTL + time.Minute)
 	h.tap(h.staff, "✅ Record result")
 	expect(t, "expired", h.lastAnswer(), "This form has expired")
 	h.expectRows("results recorded by an expired form", 0, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)

@@ -48,7 +48,7 @@ func TestJoinWithExpiredInvite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("invite: %v", err)
 	}
-	h.clock.advance(2 * time.Hour)
+	h.clock.Advance(2 * time.Hour)
 	u := models.User{ID: 555003, FirstName: "Late", LanguageCode: "en"}
 	h.say(u, "/start "+code)
 	expect(t, "expired", h.lastText(u), "not valid or has expired")

@@ -74,7 +74,7 @@ func TestEditFormExpires(t *testing.T) {
 	task := h.task(postgresInput(h))
 	h.openCard(h.staff, "1. Олена Петренко")
 	h.taps(h.staff, "✏️ Edit", "Title")
-	h.clock.advance(conversationTTL + time.Minute)
+	h.clock.Advance(conversationTTL + time.Minute)
 	h.say(h.staff, "Too late")
 	expect(t, "expired", h.lastText(h.staff), "Choose a command")
 	h.expectRows("an expired form changed the title", 1, `SELECT count(*) FROM tasks WHERE id = $1 AND title = 'Template call'`, task.ID)

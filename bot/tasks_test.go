@@ -44,10 +44,10 @@ func TestMyTasksListsOverdueFirstInClubTime(t *testing.T) {
 	expectNot(t, "overdue filter", h.lastText(h.staff), "Олена")
 	h.tap(h.staff, "Today")
 	expect(t, "today filter", h.lastText(h.staff), "Today · 1 task", "Ivan Sirko")
-	h.clock.advance(10 * time.Hour) // 22:00 in Kyiv: still today
+	h.clock.Advance(10 * time.Hour) // 22:00 in Kyiv: still today
 	h.tap(h.staff, "• Today •")
 	expect(t, "today late", h.lastText(h.staff), "1 task")
-	h.clock.advance(2 * time.Hour) // past midnight in Kyiv: a new day
+	h.clock.Advance(2 * time.Hour) // past midnight in Kyiv: a new day
 	h.tap(h.staff, "• Today •")
 	expect(t, "next day", h.lastText(h.staff), "0 tasks", "Nothing due today.")
 	if got := h.sentCount(h.staff); got != msgs {

@@ -3,35 +3,18 @@ package telegramtest
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
+
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 )
-
-// clock is a settable clock for the limits.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func TestLimits(t *testing.T) {
 	t.Parallel()
 	s := New(t)
-	clk := &clock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	s.now = clk.Now
 	b := s.NewBot(t)
 	s.SetLimits(Limits{Global: 3, PerChat: 1})
@@ -83,7 +66,7 @@ func TestLimits(t *testing.T) {
 func TestThrottleCountsDown(t *testing.T) {
 	t.Parallel()
 	s := New(t)
-	clk := &clock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	s.now = clk.Now
 	b := s.NewBot(t)
 	send := func() error {

@@ -8,19 +8,16 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
-// movableClock is a clock a test moves forward.
-type movableClock struct{ t *time.Time }
-
-func (c movableClock) Now() time.Time { return *c.t }
-
 func TestConversationLifecycle(t *testing.T) {
 	t.Parallel()
 	now := testNow
-	db := pgtest.New(t, postgres.WithClock(movableClock{&now}))
+	clock := clocktest.New(now)
+	db := pgtest.New(t, postgres.WithClock(clock))
 	f := pgtest.NewClub(t, db, "alpha")
 	ctx := context.Background()
 
@@ -67,7 +64,7 @@ func TestConversationLifecycle(t *testing.T) {
 	}
 
 	// Expired is absent, and cannot be advanced.
-	now = now.Add(2 * time.Hour)
+	now = clock.Advance(2 * time.Hour)
 	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("expired: got %v, want ErrNotFound", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -20,7 +21,7 @@ func genSmall(clubID int64) postgres.SyntheticInput {
 
 func TestSyntheticFill(t *testing.T) {
 	t.Parallel()
-	db := pgtest.New(t, postgres.WithClock(reportClock{genNow}))
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(genNow)))
 	ctx := context.Background()
 	club := repNewClub(t, db, "bench")
 	other := repNewClub(t, db, "other")

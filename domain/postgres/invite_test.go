@@ -10,31 +10,14 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
-// inviteClock is a clock the invite tests move forward.
-type inviteClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *inviteClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *inviteClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func setupInvites(t *testing.T) (*postgres.DB, pgtest.Fixture, *inviteClock) {
+func setupInvites(t *testing.T) (*postgres.DB, pgtest.Fixture, *clocktest.Clock) {
 	t.Helper()
-	clock := &inviteClock{now: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	db := pgtest.New(t, postgres.WithClock(clock))
 	return db, pgtest.NewClub(t, db, "alpha"), clock
 }

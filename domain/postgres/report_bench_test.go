@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -114,7 +115,7 @@ func benchDB(tasks int) (*postgres.DB, error) {
 		}
 	}
 	u.Path = "/" + name
-	db, err := postgres.Open(ctx, u.String(), postgres.WithClock(reportClock{benchNow}))
+	db, err := postgres.Open(ctx, u.String(), postgres.WithClock(clocktest.New(benchNow)))
 	if err != nil {
 		return nil, err
 	}

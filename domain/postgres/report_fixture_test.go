@@ -12,11 +12,6 @@ import (
 // The report tests build their clubs with plain SQL, so the expected
 // figures depend on nothing but the rows written here.
 
-// reportClock is a fixed clock for the store's "now".
-type reportClock struct{ t time.Time }
-
-func (c reportClock) Now() time.Time { return c.t }
-
 // repClub is one club being filled with report fixtures.
 type repClub struct {
 	t   *testing.T

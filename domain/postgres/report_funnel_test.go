@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -136,7 +137,7 @@ func newFunnelSet(t *testing.T, db *postgres.DB) funnelSet {
 
 func setupFunnel(t *testing.T) (*postgres.DB, funnelSet) {
 	t.Helper()
-	db := pgtest.New(t, postgres.WithClock(reportClock{generalNow}))
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(generalNow)))
 	return db, newFunnelSet(t, db)
 }
 

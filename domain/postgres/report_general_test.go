@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -176,7 +177,7 @@ var generalNow = time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC)
 
 func setupGeneral(t *testing.T) (*postgres.DB, generalSet) {
 	t.Helper()
-	db := pgtest.New(t, postgres.WithClock(reportClock{generalNow}))
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(generalNow)))
 	return db, newGeneralSet(t, db)
 }
 
@@ -321,7 +322,7 @@ func TestReportGeneralOverdueUsesNow(t *testing.T) {
 	t.Parallel()
 	db, s := setupGeneral(t)
 	now := s.a.at("2026-03-29 12:00")
-	during := postgres.New(db.Pool(), postgres.WithClock(reportClock{now}))
+	during := postgres.New(db.Pool(), postgres.WithClock(clocktest.New(now)))
 	g, err := during.ReportGeneral(context.Background(), s.a.id, report.PeriodRange(report.PeriodThisMonth, now, s.a.loc), report.Filter{})
 	if err != nil {
 		t.Fatalf("ReportGeneral: %v", err)

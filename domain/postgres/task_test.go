@@ -8,19 +8,16 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 func setupTasks(t *testing.T) (*postgres.DB, pgtest.Fixture) {
 	t.Helper()
-	db := pgtest.New(t, postgres.WithClock(fixedClock{testNow}))
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(testNow)))
 	return db, pgtest.NewClub(t, db, "alpha")
 }
 
