@@ -19,8 +19,11 @@ const clientsImportUsage = "usage: clubcrm clients import [--club ID] FILE.csv"
 // runClientsImport is `clubcrm clients import [--club ID] FILE.csv`. Good rows
 // are imported (a client already present by phone is updated, never
 // duplicated); each bad row is printed as FILE:LINE: message on stderr and
-// does not stop the others. The command fails only when the file cannot be
-// read as client CSV or the database fails, and then writes nothing.
+// does not stop the others, so the command succeeds when some rows landed.
+// It fails, writing nothing, when the file cannot be read as client CSV, when
+// the database fails, and when the file has data rows but none of them could
+// be imported: a script running it must not take a file of bad rows for a
+// successful import.
 func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("clients import", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -78,7 +81,8 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	}
 	st, err := db.ClientImport(ctx, club.ID, rows)
 	if err != nil {
-		return fmt.Errorf("clients import: %w", err)
+		// The store's error says what failed, not that it was an import.
+		return fmt.Errorf("clients import: %s: %w; nothing was imported", path, err)
 	}
 
 	bad := res.Errors
@@ -88,6 +92,9 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
 	for _, b := range bad {
 		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.Line, b.Message)
+	}
+	if data := len(res.Rows) + len(res.Errors); data > 0 && st.Inserted+st.Updated == 0 {
+		return fmt.Errorf("clients import: %s: none of the %d data rows could be imported; nothing was written", path, data)
 	}
 	fmt.Fprintf(e.stdout, "imported %d new, updated %d, %d rows with errors\n", st.Inserted, st.Updated, len(bad))
 	return nil

@@ -169,3 +169,93 @@ func TestClientsImportNoClub(t *testing.T) {
 		t.Fatalf("empty database: %v", err)
 	}
 }
+
+// A file whose data rows are all bad imports nothing, and a script must see
+// that as a failure (exit status 1), with every bad row still reported by its
+// line. Rows the store leaves out count as bad like rows the parser refuses.
+func TestClientsImportNothingImportedFails(t *testing.T) {
+	t.Parallel()
+	env, db := cmdDB(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	var phones [2]string
+	for i, id := range f.Clients {
+		if err := db.Pool().QueryRow(context.Background(), `SELECT phone FROM client_phones WHERE client_id = $1`, id).Scan(&phones[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name      string
+		text      string
+		wantLines []string // bad lines reported on stderr
+	}{
+		{"parser refuses every row", "name,phone,email\nNo Phone,,\nBad Phone,call me,\n,0501112233,\nBad Mail,0501112244,x@\n",
+			[]string{":2: ", ":3: ", ":4: ", ":5: "}},
+		{"store leaves every row out", fmt.Sprintf("name,phone\nBoth,\"%s, %s\"\n", phones[0], phones[1]),
+			[]string{":2: the phones belong to different clients"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := pgtest.Count(t, db, `SELECT count(*) FROM clients`)
+			path := writeTemp(t, "bad.csv", tt.text)
+			out, errOut, err := runCmd(t, env, "clients", "import", path)
+			var ue usageError
+			if err == nil || errors.As(err, &ue) {
+				t.Fatalf("got %v (usage error: %v), want a failure (exit status 1)", err, errors.As(err, &ue))
+			}
+			want := fmt.Sprintf("clients import: %s: none of the %d data rows could be imported", path, len(tt.wantLines))
+			if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q, want one line starting %q", err, want)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing: the error says what happened", out)
+			}
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			if len(lines) != len(tt.wantLines) {
+				t.Fatalf("stderr:\n%s", errOut)
+			}
+			for i, w := range tt.wantLines {
+				if !strings.HasPrefix(lines[i], path+w) {
+					t.Errorf("stderr line %d = %q, want prefix %q", i, lines[i], path+w)
+				}
+			}
+			if n := pgtest.Count(t, db, `SELECT count(*) FROM clients`); n != before {
+				t.Errorf("%d clients written", n-before)
+			}
+		})
+	}
+
+	// A header without data rows is not a failure: there was nothing to import.
+	out, errOut, err := runCmd(t, env, "clients", "import", writeTemp(t, "header.csv", "name,phone\n"))
+	if err != nil || out != "imported 0 new, updated 0, 0 rows with errors\n" || errOut != "" {
+		t.Fatalf("header only: %v\nstdout: %s\nstderr: %s", err, out, errOut)
+	}
+}
+
+// When the database fails mid-import the command says so once, naming the
+// command and the file, not the command and then the store's operation
+// ("clients import: client import: ..."), and nothing is written.
+func TestClientsImportDatabaseFailureMessage(t *testing.T) {
+	t.Parallel()
+	env, db := cmdDB(t)
+	pgtest.NewClub(t, db, "alpha")
+	// The phones go in after the clients: a failure there leaves the new
+	// clients written by the same transaction behind unless it rolls back.
+	pgtest.Exec(t, db, `CREATE FUNCTION refuse_phone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'disk full (test)'; END $$`)
+	pgtest.Exec(t, db, `CREATE TRIGGER refuse_phone BEFORE INSERT ON client_phones FOR EACH ROW EXECUTE FUNCTION refuse_phone()`)
+	before := pgtest.Count(t, db, `SELECT count(*) FROM clients`)
+
+	path := writeTemp(t, "good.csv", "name,phone\nA,0501112233\nB,0501112244\n")
+	out, _, err := runCmd(t, env, "clients", "import", path)
+	if err == nil {
+		t.Fatalf("import with a failing database succeeded: %s", out)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "clients import: "+path+": ") || strings.Count(msg, "import:") != 1 ||
+		!strings.Contains(msg, "disk full (test)") || !strings.HasSuffix(msg, "; nothing was imported") {
+		t.Fatalf("error %q, want \"clients import: FILE: <cause>; nothing was imported\" with the prefix once", msg)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM clients`); n != before {
+		t.Fatalf("%d clients written by a failed import", n-before)
+	}
+}

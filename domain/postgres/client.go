@@ -88,12 +88,32 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+// clientPhonesLock takes the club's client-phones advisory lock for the rest
+// of the transaction: shared for ClientCreate, exclusive for ClientImport.
+// An import matches its file's phones against the club's once, then inserts
+// the unmatched ones; a phone another transaction added in between would
+// fail the whole import on the unique key. Holding the lock exclusively, an
+// import makes a concurrent ClientCreate wait for it (and then see its
+// phones: "phone_taken"); creations do not wait for each other, as the
+// unique key already settles a race between two of them.
+func clientPhonesLock(ctx context.Context, tx pgx.Tx, clubID int64, exclusive bool) error {
+	sql := `SELECT pg_advisory_xact_lock_shared(hashtextextended('clubcrm.client_phones', $1))`
+	if exclusive {
+		sql = `SELECT pg_advisory_xact_lock(hashtextextended('clubcrm.client_phones', $1))`
+	}
+	if _, err := tx.Exec(ctx, sql, clubID); err != nil {
+		return fmt.Errorf("lock client phones of club %d: %w", clubID, mapErr(err))
+	}
+	return nil
+}
+
 // ClientCreate stores a new client of c.ClubID with its phones (E.164, at
 // least one; the first is the primary). An empty status means lead. When one
 // of the phones already belongs to a client of the club the result is a
 // *domain.Error of kind ErrConflict and code "phone_taken", with that
 // client's name and id in Args ("client", "client_id", "phone"), so the bot
-// can offer the existing card instead of a duplicate.
+// can offer the existing card instead of a duplicate. It waits while a
+// ClientImport of the club runs (see clientPhonesLock).
 func (db *DB) ClientCreate(ctx context.Context, c domain.Client) (domain.Client, error) {
 	c, err := clientClean(c)
 	if err != nil {
@@ -104,6 +124,9 @@ func (db *DB) ClientCreate(ctx context.Context, c domain.Client) (domain.Client,
 	}
 	now := db.clock.Now()
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := clientPhonesLock(ctx, tx, c.ClubID, false); err != nil {
+			return err
+		}
 		err := tx.QueryRow(ctx, `
 INSERT INTO clients (club_id, name, email, status, groups, notes, created_at, updated_at)
 SELECT id, $2, $3, $4, $5, $6, $7, $7 FROM clubs WHERE id = $1 AND deleted_at IS NULL

@@ -41,7 +41,14 @@ type ImportSkip struct {
 // that matches the same client as a later row (the later one wins, as in the
 // file). Rows must carry at least one valid phone and no phone may be on two
 // rows (clientcsv.Parse guarantees both); otherwise nothing is written and the
-// error is ErrInvalid. Imports of one club run one at a time.
+// error is ErrInvalid.
+//
+// Imports of one club run one at a time, and a ClientCreate of the club
+// waits for a running import (see clientPhonesLock), so a phone added while
+// the file is being matched cannot fail the import.
+//
+// Errors are not prefixed with the operation's name: the caller, the one
+// command that imports, names it along with the file.
 func (db *DB) ClientImport(ctx context.Context, clubID int64, rows []domain.Client) (ImportStats, error) {
 	rows, err := importCheck(rows)
 	if err != nil {
@@ -54,7 +61,7 @@ func (db *DB) ClientImport(ctx context.Context, clubID int64, rows []domain.Clie
 		return err
 	})
 	if err != nil {
-		return ImportStats{}, fmt.Errorf("client import: %w", err)
+		return ImportStats{}, err
 	}
 	return st, nil
 }
@@ -67,12 +74,12 @@ func importCheck(rows []domain.Client) ([]domain.Client, error) {
 	for i, c := range rows {
 		c, err := clientClean(c)
 		if err != nil {
-			return nil, domain.Invalid("import_row_invalid", fmt.Sprintf("client import: row %d: %v", i, err), map[string]any{"index": i})
+			return nil, domain.Invalid("import_row_invalid", fmt.Sprintf("row %d: %v", i, err), map[string]any{"index": i})
 		}
 		for _, p := range c.Phones {
 			if j, ok := owner[p]; ok {
 				return nil, domain.Invalid("import_phone_repeated",
-					fmt.Sprintf("client import: phone %s is on rows %d and %d", p, j, i), map[string]any{"index": i, "phone": p})
+					fmt.Sprintf("phone %s is on rows %d and %d", p, j, i), map[string]any{"index": i, "phone": p})
 			}
 			owner[p] = i
 		}
@@ -88,10 +95,11 @@ func clientImportTx(ctx context.Context, tx pgx.Tx, clubID int64, rows []domain.
 	if err != nil {
 		return st, fmt.Errorf("club %d: %w", clubID, mapErr(err))
 	}
-	// Two imports of one club at once would both insert the same new phone;
-	// the second waits here instead of failing on the unique key.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('clubcrm.client_import', $1))`, clubID); err != nil {
-		return st, fmt.Errorf("lock: %w", mapErr(err))
+	// Nobody else adds a phone to the club until this transaction ends: two
+	// imports at once, or a client created in the bot mid-import, would
+	// otherwise insert a phone this import has matched as new.
+	if err := clientPhonesLock(ctx, tx, clubID, true); err != nil {
+		return st, err
 	}
 	for _, sql := range []string{
 		`CREATE TEMP TABLE import_rows (
@@ -197,8 +205,9 @@ SELECT $1, n.id, ip.phone, ip.position FROM new n JOIN import_phones ip ON ip.or
 	}
 
 	// Phones of found clients: new ones are added, and the file's order of
-	// phones becomes their order. A phone that a racing ClientCreate gave to
-	// someone else meanwhile stays theirs.
+	// phones becomes their order. Under the lock no phone appears meanwhile,
+	// so the conflict is only with the client's own phones; the WHERE keeps
+	// a phone of someone else theirs all the same.
 	if _, err := tx.Exec(ctx, `
 INSERT INTO client_phones (club_id, client_id, phone, position)
 SELECT $1, r.client_id, ip.phone, ip.position

@@ -106,8 +106,10 @@ func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 }
 
 // mapErr turns pgx errors into domain errors: no rows → ErrNotFound, unique
-// violation → ErrConflict, foreign key / check violations → ErrInvalid. The
-// original error stays in the chain for logs.
+// violation → ErrConflict, foreign key / check violations → ErrInvalid, text
+// PostgreSQL cannot store → the rule "text_invalid" (so the person is told
+// what is wrong with what they typed). The original error stays in the chain
+// for logs.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -123,12 +125,19 @@ func mapErr(err error) error {
 		case "23503", "23514", "23502", "22001", "22P02", "22007", "22008": // fk, check, not null, too long, bad text repr, bad datetime
 			return fmt.Errorf("%w: %s: %w", domain.ErrInvalid, pgErr.ConstraintName, err)
 		case "22021", "22P05": // text PostgreSQL cannot store: a NUL byte in text, \u0000 in JSON
-			return fmt.Errorf("%w: %w", domain.ErrInvalid, err)
+			return fmt.Errorf("%w: %w", errTextInvalid(), err)
 		case "40001", "40P01": // serialization failure, deadlock: the caller may retry
 			return fmt.Errorf("%w: %w", domain.ErrConflict, err)
 		}
 	}
 	return err
+}
+
+// errTextInvalid is typed text PostgreSQL cannot store (a NUL byte, which
+// a chat message or a form's answer may carry), under the code domain.Client
+// uses for the same thing.
+func errTextInvalid() *domain.Error {
+	return domain.Invalid("text_invalid", "the text contains a NUL character, which cannot be stored", nil)
 }
 
 // oneLineError shows a multi-line error on one line. pgx reports a failed

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -80,6 +81,15 @@ type TaskCreateInput struct {
 // TaskCreate validates and stores a new task in one transaction, together
 // with its outbox rows: "task.assigned" when it is assigned to someone other
 // than its author, and for a bulk call its client list and "bulk.created".
+//
+// A form may be open for hours, so what it chose is checked again here: a
+// retired template is refused (code "template_archived"), and so is an
+// assignee who is not an active staff member of the club: one who left is
+// ErrNotFound, as TaskReassign has it; an id that is not the club's staff
+// (forged, another club's) is ErrInvalid. Both rows stay share-locked
+// until the task is stored, so a template retired or a person let go at the
+// same moment waits for the task, and whatever hands over the tasks of
+// someone who leaves sees it.
 func (db *DB) TaskCreate(ctx context.Context, in TaskCreateInput) (domain.Task, error) {
 	var t domain.Task
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -97,12 +107,25 @@ func taskCreateTx(ctx context.Context, tx pgx.Tx, in TaskCreateInput, now time.T
 		archived            *time.Time
 	)
 	err := tx.QueryRow(ctx, `SELECT task_type, name, default_title, reminder_offset_min, archived_at
-FROM templates WHERE club_id = $1 AND id = $2`, in.ClubID, in.TemplateID).Scan(&typ, &name, &defTitle, &reminderMin, &archived)
+FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.TemplateID).Scan(&typ, &name, &defTitle, &reminderMin, &archived)
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task create: template %d: %w", in.TemplateID, mapErr(err))
 	}
 	if archived != nil {
 		return domain.Task{}, domain.Invalid("template_archived", fmt.Sprintf("template %q is retired", name), map[string]any{"template": name})
+	}
+	if in.AssigneeID != 0 {
+		var active bool
+		err := tx.QueryRow(ctx, `SELECT active FROM staff WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.AssigneeID).Scan(&active)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Task{}, fmt.Errorf("task create: assignee %d is not staff of club %d: %w", in.AssigneeID, in.ClubID, domain.ErrInvalid)
+		}
+		if err != nil {
+			return domain.Task{}, fmt.Errorf("task create: assignee %d: %w", in.AssigneeID, mapErr(err))
+		}
+		if !active {
+			return domain.Task{}, fmt.Errorf("task create: assignee %d left: %w", in.AssigneeID, domain.ErrNotFound)
+		}
 	}
 	t := domain.Task{
 		ClubID: in.ClubID, Type: domain.TaskType(typ), TemplateID: in.TemplateID,
