@@ -11,3 +11,6 @@ import (
 func OutboxTaskFor(q Queues, row postgres.OutboxRow) (*asynq.Task, []asynq.Option, error) {
 	return newOutboxTask(q, row)
 }
+
+// IsFailure exposes the worker's failure rule to the external tests.
+func IsFailure(err error) bool { return isFailure(err) }

@@ -89,7 +89,9 @@ FROM tasks t JOIN task_results tr ON tr.id = t.source_result_id WHERE t.source_r
 	}
 }
 
-// The same job delivered several times at once: one follow-up, one message.
+// The same job delivered several times at once: one follow-up, one message
+// (a copy that meets another sending the message is retried, and its retry
+// sends nothing).
 func TestFollowupConcurrentDuplicates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -118,7 +120,7 @@ func TestFollowupConcurrentDuplicates(t *testing.T) {
 	}
 	for range 8 {
 		wg.Go(func() {
-			if err := e.process(notices[0]); err != nil {
+			if err := e.processAsRetried(notices[0]); err != nil {
 				t.Errorf("process notice: %v", err)
 			}
 		})

@@ -36,7 +36,8 @@ const maxRetryAfter = 5
 //
 //   - skips a recipient who is inactive, has no chat, or blocked the bot;
 //   - sends each Key at most once (the deliveries table), also when two
-//     copies of a job run at the same time;
+//     copies of a job run at the same time, holding no database connection
+//     while it waits for its turn or for the messenger;
 //   - keeps to Limits across all worker processes (Redis), and on a 429
 //     pauses every process's sending for retry_after, then tries again;
 //   - on 403 marks the staff member unreachable, so nobody writes to them
@@ -121,7 +122,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		if err := n.lim.wait(ctx, chatID); err != nil {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
-		// The send commits to the limiter inside the delivery transaction,
+		// The send commits to the limiter after the delivery key is claimed,
 		// right before the request, so nothing slow sits between the two.
 		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, chatID, func(ctx context.Context) (int64, error) {
 			if err := n.lim.commit(ctx, chatID); err != nil {
@@ -138,6 +139,10 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 			return nil
 		case errors.Is(err, errPaused):
 			// Another message met a 429 while this one waited: take a new slot.
+		case errors.Is(err, postgres.ErrDeliveryInFlight):
+			// Another copy of this job is sending it; retried later, it finds
+			// the message delivered or the key given back.
+			return fmt.Errorf("notify %s: %w", o.Key, err)
 		case errors.As(err, &ra):
 			n.metrics.messageThrottled()
 			if perr := n.lim.pause(ctx, ra.After); perr != nil {

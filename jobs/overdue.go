@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -50,10 +51,13 @@ func NewOverdueTask(q Queues, p OverduePayload) (*asynq.Task, []asynq.Option, er
 	return asynq.NewTask(TypeOverdueNotify, b), []asynq.Option{asynq.TaskID(OverdueTaskID(p)), asynq.Queue(q.Default())}, nil
 }
 
-// handleOverdueNotify marks the assignee's tasks that were past due at the
-// slot and not yet told, and sends them one message listing them. The
-// database mark makes each task told once; the delivery key makes the
-// message sent once, also when the job is retried after a failed send.
+// handleOverdueNotify claims the assignee's tasks that were past due at the
+// slot and not yet told, sends them one message listing them, and then
+// marks the notice sent. The database mark makes each task told once; the
+// delivery key makes the message sent once, also when the job is retried
+// after a failed send; until the notice is marked sent the sweep enqueues
+// it again, so a job Redis lost after the claim is not a notice lost. A
+// notice that can never go (the person or club gone) is marked too.
 func (d Deps) handleOverdueNotify(ctx context.Context, t *asynq.Task) error {
 	var p OverduePayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -66,8 +70,25 @@ func (d Deps) handleOverdueNotify(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("overdue: %w", err)
 	}
-	if p.StaffID == 0 || n.Total == 0 {
-		return nil // unassigned tasks are only marked; or everything was closed meanwhile
+	if p.StaffID == 0 {
+		return nil // unassigned tasks are only marked
+	}
+	err = d.sendOverdue(ctx, p, n)
+	if err != nil && !errors.Is(err, asynq.SkipRetry) {
+		return err // retried; the notice stays unsent meanwhile
+	}
+	if merr := d.DB.OverdueSent(ctx, p.ClubID, p.StaffID, p.Slot, d.Clock.Now()); merr != nil {
+		return fmt.Errorf("overdue: %w", errors.Join(err, merr))
+	}
+	return err
+}
+
+// sendOverdue sends a claimed notice; one with nothing left in it (every
+// task closed meanwhile, or sent already) sends nothing. An error wrapping
+// asynq.SkipRetry means it can never be sent.
+func (d Deps) sendOverdue(ctx context.Context, p OverduePayload, n postgres.OverdueNotice) error {
+	if n.Total == 0 {
+		return nil
 	}
 	rcp, err := d.DB.RecipientGet(ctx, p.ClubID, p.StaffID)
 	if err != nil {

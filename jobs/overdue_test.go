@@ -58,6 +58,9 @@ func TestOverdueNotice(t *testing.T) {
 	if len(sent) != 1 {
 		t.Fatalf("%d notices, want 1", len(sent))
 	}
+	if n := e.count(`SELECT count(*) FROM overdue_notices WHERE staff_id = $1 AND slot = $2 AND sent_at IS NOT NULL`, e.alice.ID, slot); n != 1 {
+		t.Fatalf("the sent notice is not marked sent")
+	}
 	text := sent[0].Text()
 	if !strings.HasPrefix(text, "⚠️ 12 tasks of yours are overdue:\n• Task 00 (due ") || !strings.HasSuffix(text, "…and 2 more") {
 		t.Errorf("notice:\n%s", text)
@@ -105,6 +108,11 @@ func TestOverdueNothingToSend(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM tasks WHERE id = $1 AND overdue_notified_at = $2`, unassigned, slot); n != 1 {
 		t.Fatalf("unassigned task not marked")
+	}
+	// Blocked Bob's notice can never go: it is done with, not left for the
+	// sweep to enqueue again every minute.
+	if n := e.count(`SELECT count(*) FROM overdue_notices WHERE sent_at IS NULL`); n != 0 {
+		t.Fatalf("%d notices left unsent", n)
 	}
 	for name, payload := range map[string][]byte{
 		"garbage":  []byte("{"),

@@ -196,7 +196,7 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 }
 
 // prune deletes completed rows older than KeepCompleted, in batches, and
-// delivery keys older than KeepDeliveries.
+// delivery keys and sent overdue notices older than KeepDeliveries.
 func (r *Relay) prune(ctx context.Context, now time.Time) {
 	const batch = 5000
 	before := now.Add(-r.cfg.KeepCompleted)
@@ -219,5 +219,12 @@ func (r *Relay) prune(ctx context.Context, now time.Time) {
 		r.log.WarnContext(ctx, "prune deliveries", slog.Any("err", err))
 	} else if n > 0 {
 		r.log.InfoContext(ctx, "pruned old delivery keys", slog.Int64("rows", n))
+	}
+	// A sent overdue notice is kept as long as its delivery key, for the
+	// same reason: a late run of its slot must find it.
+	if n, err := r.db.OverdueNoticesPrune(ctx, now.Add(-r.cfg.KeepDeliveries)); err != nil {
+		r.log.WarnContext(ctx, "prune overdue notices", slog.Any("err", err))
+	} else if n > 0 {
+		r.log.InfoContext(ctx, "pruned sent overdue notices", slog.Int64("rows", n))
 	}
 }

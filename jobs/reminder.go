@@ -75,12 +75,16 @@ func (d Deps) replanReminder(ctx context.Context, p OutboxTask) error {
 	return d.Enqueuer.Enqueue(ctx, t, opts...)
 }
 
-// handleReminderSend sends a reminder once: it claims it (only if the task
-// is still open, not deleted, and still reminded at the payload's time) and
-// notifies the assignee under the reminder's delivery key. A retry after a
-// failed send finds its own claim and sends under the same key; a duplicate
-// job after a successful send is stopped by that key. A reminder sent more
-// than domain.LateAfter after its time says it is late.
+// handleReminderSend sends a reminder once: it loads it (only if the task
+// is still open, not deleted, still reminded at the payload's time and not
+// yet reminded), notifies the reminded person under the reminder's delivery
+// key, and only then marks it sent. Until that mark the reminder stays in
+// the sweep, so a job lost with Redis at any moment is planned again and
+// the reminder still arrives; the delivery key makes a second run (a retry,
+// a re-planned copy, two copies at once) send nothing more. A reminder that
+// can never go (nobody to remind, the person or club gone) is marked too,
+// so the sweep stops finding it. A reminder sent more than
+// domain.LateAfter after its time says it is late.
 func (d Deps) handleReminderSend(ctx context.Context, t *asynq.Task) error {
 	var p ReminderPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -91,14 +95,27 @@ func (d Deps) handleReminderSend(ctx context.Context, t *asynq.Task) error {
 	}
 	log := d.Log.With(slog.Int64("club_id", p.ClubID), slog.Int64("task_id", p.TaskID))
 	now := d.Clock.Now()
-	c, err := d.DB.ReminderClaim(ctx, p.ClubID, p.TaskID, p.RemindAt, now)
+	c, err := d.DB.ReminderLoad(ctx, p.ClubID, p.TaskID, p.RemindAt)
 	if errors.Is(err, domain.ErrNotFound) {
-		log.DebugContext(ctx, "reminder no longer due: re-planned, closed or deleted")
+		log.DebugContext(ctx, "reminder no longer due: sent, re-planned, closed or deleted")
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reminder: %w", err)
 	}
+	err = d.sendReminder(ctx, log, p, c, now)
+	if err != nil && !errors.Is(err, asynq.SkipRetry) {
+		return err // retried; the reminder stays pending meanwhile
+	}
+	if merr := d.DB.ReminderSent(ctx, p.ClubID, p.TaskID, p.RemindAt, d.Clock.Now()); merr != nil {
+		return fmt.Errorf("reminder: %w", errors.Join(err, merr))
+	}
+	return err
+}
+
+// sendReminder notifies the person a loaded reminder is for. An error
+// wrapping asynq.SkipRetry means it can never be sent.
+func (d Deps) sendReminder(ctx context.Context, log *slog.Logger, p ReminderPayload, c postgres.ReminderToSend, now time.Time) error {
 	if c.StaffID == 0 {
 		log.DebugContext(ctx, "reminder of a task with nobody to remind")
 		return nil

@@ -113,9 +113,10 @@ func TestReminderOnceAcrossRetries(t *testing.T) {
 	if err := e.remind(p); err == nil {
 		t.Fatal("a failed send succeeded")
 	}
-	// Claimed by the failed attempt: out of the sweep, but the retry still sends.
-	if n := e.count(`SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NOT NULL`, id); n != 1 {
-		t.Fatalf("reminder not claimed")
+	// Not sent, so still pending: the sweep plans it again if Redis loses
+	// the retry.
+	if n := e.count(`SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NULL`, id); n != 1 {
+		t.Fatalf("a reminder that was not sent is marked sent")
 	}
 	for range 3 {
 		if err := e.remind(p); err != nil {
@@ -124,6 +125,21 @@ func TestReminderOnceAcrossRetries(t *testing.T) {
 	}
 	if n := len(e.sent(aliceChat)); n != 1 {
 		t.Fatalf("%d reminders sent, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NOT NULL`, id); n != 1 {
+		t.Fatalf("a sent reminder is still pending")
+	}
+	// Sent, but the mark was lost (the worker died right after the send):
+	// the job planned again by the sweep sends nothing more, and marks it.
+	pgtest.Exec(t, e.db, `UPDATE tasks SET reminded_at = NULL WHERE id = $1`, id)
+	if err := e.remind(p); err != nil {
+		t.Fatalf("run after a lost mark: %v", err)
+	}
+	if n := len(e.sent(aliceChat)); n != 1 {
+		t.Fatalf("%d reminders sent after a lost mark, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NOT NULL`, id); n != 1 {
+		t.Fatalf("the delivered reminder was not marked")
 	}
 }
 
@@ -166,7 +182,11 @@ func TestReminderNothingToSend(t *testing.T) {
 		t.Fatalf("%d messages sent", n)
 	}
 	if n := e.count(`SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NULL`, open); n != 1 {
-		t.Fatalf("a forged job claimed the reminder")
+		t.Fatalf("a forged job marked the reminder sent")
+	}
+	// Reminders that can never go are marked, so the sweep stops finding them.
+	if n := e.count(`SELECT count(*) FROM tasks WHERE id = ANY($1) AND reminded_at IS NOT NULL`, []int64{nobody, blocked}); n != 2 {
+		t.Fatalf("%d of 2 undeliverable reminders marked", n)
 	}
 
 	for name, payload := range map[string][]byte{

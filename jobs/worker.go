@@ -88,12 +88,14 @@ func serverConfig(q Queues, concurrency int, shutdownTimeout time.Duration, log 
 
 // isFailure decides whether an error counts against a task's retries and in
 // the queue's failure statistics. A job that gave up on purpose (SkipRetry:
-// the task, club or person is gone), a job stopped by shutdown, and a job
-// told by the messenger to wait are not failures of the job.
+// the task, club or person is gone), a job stopped by shutdown, a job told
+// by the messenger to wait, and a job whose message another copy of it is
+// sending are not failures of the job.
 func isFailure(err error) bool {
 	var ra *RetryAfterError
 	switch {
-	case errors.Is(err, asynq.SkipRetry), errors.Is(err, context.Canceled), errors.As(err, &ra):
+	case errors.Is(err, asynq.SkipRetry), errors.Is(err, context.Canceled), errors.As(err, &ra),
+		errors.Is(err, postgres.ErrDeliveryInFlight):
 		return false
 	}
 	return true

@@ -31,6 +31,7 @@ import (
 type Store interface {
 	ReminderListDue(ctx context.Context, until time.Time, after postgres.ReminderDue, limit int) ([]postgres.ReminderDue, error)
 	OverdueListPending(ctx context.Context, now time.Time) ([]postgres.OverdueGroup, error)
+	OverdueListUnsent(ctx context.Context, limit int) ([]postgres.OverdueNoticeKey, error)
 	ClubList(ctx context.Context) ([]domain.Club, error)
 	DigestRunsStart(ctx context.Context, runs []postgres.DigestRun, now time.Time) ([]postgres.DigestRun, error)
 }

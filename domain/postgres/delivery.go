@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,53 +46,118 @@ WHERE s.club_id = $1 AND s.id = $2 AND c.deleted_at IS NULL`, clubID, staffID).S
 }
 
 // DeliveryExists reports whether a message with this idempotency key was
-// delivered.
+// delivered (a key claimed by a sender that has not finished is not).
 func (db *DB) DeliveryExists(ctx context.Context, key string) (bool, error) {
 	var ok bool
-	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE key = $1)`, key).Scan(&ok); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE key = $1 AND claimed_until IS NULL)`, key).Scan(&ok); err != nil {
 		return false, fmt.Errorf("delivery %q: %w", key, mapErr(err))
 	}
 	return ok, nil
 }
 
-// DeliveryOnce calls send at most once per key, across processes: it inserts
-// the key in a transaction, sends while holding the uncommitted row (a
-// concurrent attempt with the same key waits on it in the unique index), and
-// commits with the message id. If send fails the row is rolled back, so a
-// retry may send. sent is false when the key was already delivered.
+// DeliveryLease is how long a sender holds a delivery key while it sends.
+// DeliveryOnce gives send half of it, so a sender that is still alive has
+// given up before its claim runs out and another attempt may take over; a
+// sender that died leaves the key blocked for at most this long.
+const DeliveryLease = 2 * time.Minute
+
+// ErrDeliveryInFlight: another attempt holds the delivery key and may be
+// sending right now. Retrying later is right: by then the message is either
+// delivered (the retry does nothing) or the other attempt gave the key back.
+var ErrDeliveryInFlight = fmt.Errorf("%w: delivery in flight elsewhere", domain.ErrConflict)
+
+// DeliveryOnce calls send at most once per key, across processes, without
+// a transaction or a pooled connection held while send waits for the
+// messenger (the pool is shared with the bot, and a send may wait out a
+// rate limit or a slow Bot API):
 //
-// The one gap left is a commit that fails after Telegram took the message: the
-// next attempt sends again. That window is a single round trip to PostgreSQL.
+//  1. one statement claims the key until now+DeliveryLease (a new row, or
+//     the row of an earlier attempt whose claim ran out);
+//  2. send runs with no connection held, within DeliveryLease/2;
+//  3. one statement records the message id and marks the key delivered,
+//     or, if send failed, one statement gives the claim back.
+//
+// sent is false when the key was already delivered. A key another attempt
+// holds is ErrDeliveryInFlight. The gap left is a process that dies between
+// the messenger taking the message and step 3: after the lease, the next
+// attempt sends again. The claim keeps the message once when two copies of
+// a job run at the same time.
 func (db *DB) DeliveryOnce(ctx context.Context, key string, clubID, chatID int64, send func(ctx context.Context) (messageID int64, err error)) (sent bool, err error) {
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
-		var inserted bool
-		err := tx.QueryRow(ctx, `
-INSERT INTO deliveries (key, club_id, chat_id, sent_at) VALUES ($1, nullif($2, 0), $3, $4)
-ON CONFLICT (key) DO NOTHING RETURNING true`, key, clubID, chatID, db.clock.Now()).Scan(&inserted)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // delivered by an earlier or a concurrent attempt
-		}
-		if err != nil {
-			return fmt.Errorf("delivery %q: %w", key, mapErr(err))
-		}
-		msgID, err := send(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET message_id = $2 WHERE key = $1`, key, msgID); err != nil {
-			return fmt.Errorf("delivery %q: %w", key, mapErr(err))
-		}
-		sent = true
-		return nil
-	})
-	if err != nil {
+	until, delivered, err := db.deliveryClaim(ctx, key, clubID, chatID, db.clock.Now())
+	if err != nil || delivered {
 		return false, err
 	}
-	return sent, nil
+	sendCtx, cancel := context.WithTimeout(ctx, DeliveryLease/2)
+	msgID, err := send(sendCtx)
+	cancel()
+	// The outcome is recorded even when ctx ended meanwhile (shutdown): a
+	// sent message must be marked, an unsent one given back.
+	after := context.WithoutCancel(ctx)
+	if err != nil {
+		if rerr := db.deliveryRelease(after, key, until); rerr != nil {
+			return false, errors.Join(err, rerr)
+		}
+		return false, err
+	}
+	tag, err := db.pool.Exec(after, `
+UPDATE deliveries SET claimed_until = NULL, message_id = $3, sent_at = $4 WHERE key = $1 AND claimed_until = $2`,
+		key, until, msgID, db.clock.Now())
+	if err != nil {
+		return true, fmt.Errorf("delivery %q sent, but not recorded: %w", key, mapErr(err))
+	}
+	if tag.RowsAffected() == 0 {
+		// Our claim ran out and another attempt took it over: it may send
+		// again, which is the lease's documented gap.
+		db.log.WarnContext(ctx, "delivery claim ran out before the send was recorded", slog.String("key", key))
+	}
+	return true, nil
+}
+
+// deliveryClaim takes key for a sender until now+DeliveryLease and returns
+// that time, the claim's token. delivered is true when the key was
+// delivered already.
+func (db *DB) deliveryClaim(ctx context.Context, key string, clubID, chatID int64, now time.Time) (until time.Time, delivered bool, err error) {
+	for range 3 {
+		err := db.pool.QueryRow(ctx, `
+INSERT INTO deliveries (key, club_id, chat_id, sent_at, claimed_until) VALUES ($1, nullif($2, 0), $3, $4, $5)
+ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, sent_at = excluded.sent_at, claimed_until = excluded.claimed_until
+WHERE deliveries.claimed_until <= $4
+RETURNING claimed_until`, key, clubID, chatID, now, now.Add(DeliveryLease)).Scan(&until)
+		if err == nil {
+			return until, false, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return time.Time{}, false, fmt.Errorf("delivery %q: claim: %w", key, mapErr(err))
+		}
+		// The key is delivered, or another attempt holds it.
+		var held *time.Time
+		err = db.pool.QueryRow(ctx, `SELECT claimed_until FROM deliveries WHERE key = $1`, key).Scan(&held)
+		switch {
+		case err == nil && held == nil:
+			return time.Time{}, true, nil
+		case err == nil:
+			return time.Time{}, false, fmt.Errorf("delivery %q: %w until %s", key, ErrDeliveryInFlight, held.Format(time.RFC3339))
+		case !errors.Is(err, pgx.ErrNoRows):
+			return time.Time{}, false, fmt.Errorf("delivery %q: %w", key, mapErr(err))
+		}
+		// The other attempt gave the key back in between: claim again.
+	}
+	return time.Time{}, false, fmt.Errorf("delivery %q: %w", key, ErrDeliveryInFlight)
+}
+
+// deliveryRelease gives back a claim whose send failed, so a retry may
+// send at once. A claim that is no longer ours (it ran out and was taken
+// over) is left alone.
+func (db *DB) deliveryRelease(ctx context.Context, key string, until time.Time) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM deliveries WHERE key = $1 AND claimed_until = $2`, key, until); err != nil {
+		return fmt.Errorf("delivery %q: release: %w", key, mapErr(err))
+	}
+	return nil
 }
 
 // DeliveriesPrune deletes delivery records older than before; a retried job
-// is never that old, so the key has done its work.
+// is never that old, so the key has done its work. A claim left by a sender
+// that died goes too: it ran out long ago.
 func (db *DB) DeliveriesPrune(ctx context.Context, before time.Time) (int64, error) {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM deliveries WHERE sent_at < $1`, before)
 	if err != nil {

@@ -38,12 +38,17 @@ type Fanout struct {
 // lock and then continues from there. ON CONFLICT DO NOTHING on
 // tasks_parent_client_key keeps it exact whatever happens.
 //
-// Subtasks take the bulk call's title, assignee, author, due and reminder,
-// and the club's default personal-call template (the one keyed
-// "personal_call" first): the schema has no finer notion of template family,
-// and that template is the one every club has. A cancelled bulk call stops
-// fanning out. A bulk call, club or template that does not exist is
-// ErrNotFound.
+// Subtasks take the bulk call's title, assignee, author and due, and the
+// club's default personal-call template (the one keyed "personal_call"
+// first): the schema has no finer notion of template family, and that
+// template is the one every club has. They take no reminder: the bulk
+// call's own reminder tells its assignee once, where a copy on every
+// subtask would send N reminders to one chat at the same moment, at that
+// chat's one message a second, each holding a worker while it waits, so
+// every other club's reminders would queue behind them.
+//
+// A cancelled bulk call stops fanning out. A bulk call, club or template
+// that does not exist is ErrNotFound.
 func (db *DB) FanoutChunk(ctx context.Context, clubID, taskID int64, chunk int, now time.Time) (Fanout, error) {
 	f := Fanout{ClubID: clubID, TaskID: taskID}
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -51,12 +56,12 @@ func (db *DB) FanoutChunk(ctx context.Context, clubID, taskID int64, chunk int, 
 			fannedOut                 *time.Time
 			status, lang              string
 			author, assignee, depth   int64
-			due, remind               *time.Time
+			due                       *time.Time
 			progressChat, progressMsg *int64
 		)
 		err := tx.QueryRow(ctx, `
 SELECT b.total, b.created, b.fanned_out_at, b.progress_chat_id, b.progress_message_id, b.progress_edited_at,
-       p.title, p.status, coalesce(p.author_id, 0), coalesce(p.assignee_id, 0), p.chain_depth, p.due_at, p.remind_at,
+       p.title, p.status, coalesce(p.author_id, 0), coalesce(p.assignee_id, 0), p.chain_depth, p.due_at,
        coalesce(a.language, c.language), c.time_zone
 FROM bulk_calls b
 JOIN tasks p ON p.club_id = b.club_id AND p.id = b.task_id
@@ -64,7 +69,7 @@ JOIN clubs c ON c.id = b.club_id
 LEFT JOIN staff a ON a.club_id = p.club_id AND a.id = p.author_id
 WHERE b.club_id = $1 AND b.task_id = $2 AND p.deleted_at IS NULL AND c.deleted_at IS NULL
 FOR UPDATE OF b`, clubID, taskID).Scan(&f.Total, &f.Created, &fannedOut, &progressChat, &progressMsg, &f.ProgressEditedAt,
-			&f.Title, &status, &author, &assignee, &depth, &due, &remind, &lang, &f.TimeZone)
+			&f.Title, &status, &author, &assignee, &depth, &due, &lang, &f.TimeZone)
 		if err != nil {
 			return fmt.Errorf("fan out bulk call %d: %w", taskID, mapErr(err))
 		}
@@ -92,15 +97,15 @@ ORDER BY key = 'personal_call' DESC, position, id LIMIT 1`, clubID).Scan(&templa
 		}
 		tag, err := tx.Exec(ctx, `
 INSERT INTO tasks (club_id, task_type, template_id, title, client_id, parent_id, chain_depth,
-                   author_id, assignee_id, status, due_at, remind_at, created_at, updated_at)
-SELECT $1, 'personal_call', $3, $4, b.client_id, $2, $5, nullif($6, 0), nullif($7, 0), 'new', $8, $9, $10, $10
+                   author_id, assignee_id, status, due_at, created_at, updated_at)
+SELECT $1, 'personal_call', $3, $4, b.client_id, $2, $5, nullif($6, 0), nullif($7, 0), 'new', $8, $9, $9
 FROM bulk_call_clients b
 WHERE b.task_id = $2
   AND b.client_id > coalesce((SELECT max(s.client_id) FROM tasks s WHERE s.parent_id = $2), 0)
 ORDER BY b.client_id
-LIMIT $11
+LIMIT $10
 ON CONFLICT (parent_id, client_id) WHERE parent_id IS NOT NULL DO NOTHING`,
-			clubID, taskID, templateID, f.Title, depth, author, assignee, due, remind, now, chunk)
+			clubID, taskID, templateID, f.Title, depth, author, assignee, due, now, chunk)
 		if err != nil {
 			return fmt.Errorf("fan out bulk call %d: %w", taskID, mapErr(err))
 		}

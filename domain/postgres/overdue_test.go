@@ -156,3 +156,64 @@ VALUES ($1, 'personal_call', $2, 'Call back', $3, $4, $5) RETURNING id`,
 		t.Fatalf("a forged club id marked a task")
 	}
 }
+
+// A claimed notice is unsent (and listed for the sweep to enqueue again)
+// until OverdueSent; a late run of its slot after it went out adds nothing
+// to it, and the task it would have added goes into the next slot's notice.
+func TestOverdueNoticeUnsentUntilSent(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	slot := testNow
+	dueTask(t, db, f, f.Staff.ID, "first", testNow.Add(-time.Hour))
+	dueTask(t, db, f, 0, "nobody's", testNow.Add(-time.Hour))
+	gone := pgtest.NewClub(t, db, "gone")
+	dueTask(t, db, gone, gone.Staff.ID, "gone club's", testNow.Add(-time.Hour))
+
+	for _, c := range []struct {
+		f     pgtest.Fixture
+		staff int64
+	}{{f, f.Staff.ID}, {f, 0}, {gone, gone.Staff.ID}} {
+		if _, err := db.OverdueClaim(ctx, c.f.Club.ID, c.staff, slot, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pgtest.Exec(t, db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, gone.Club.ID)
+	unsent, err := db.OverdueListUnsent(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := postgres.OverdueNoticeKey{ClubID: f.Club.ID, StaffID: f.Staff.ID, Slot: slot}
+	if len(unsent) != 1 || unsent[0].ClubID != want.ClubID || unsent[0].StaffID != want.StaffID || !unsent[0].Slot.Equal(slot) {
+		t.Fatalf("unsent = %+v, want only %+v (no notice for nobody, none of a deleted club)", unsent, want)
+	}
+
+	if err := db.OverdueSent(ctx, f.Club.ID, f.Staff.ID, slot, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if unsent, err := db.OverdueListUnsent(ctx, 100); err != nil || len(unsent) != 0 {
+		t.Fatalf("unsent after sent: %+v, %v", unsent, err)
+	}
+	// A task handed to this person, overdue before the slot: a late run of
+	// the slot whose notice went out neither lists nor marks it...
+	handed := dueTask(t, db, f, f.Staff.ID, "handed over", testNow.Add(-30*time.Minute))
+	if late, err := db.OverdueClaim(ctx, f.Club.ID, f.Staff.ID, slot, 10); err != nil || late.Total != 0 {
+		t.Fatalf("late run of a sent slot: %+v, %v", late, err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND overdue_notified_at IS NULL`, handed); n != 1 {
+		t.Fatalf("a late run of a sent slot marked a task")
+	}
+	// ...the next slot tells about it.
+	next, err := db.OverdueClaim(ctx, f.Club.ID, f.Staff.ID, slot.Add(time.Minute), 10)
+	if err != nil || next.Total != 1 || next.Tasks[0].ID != handed {
+		t.Fatalf("next slot: %+v, %v", next, err)
+	}
+
+	// Sent notices are pruned by age; unsent ones never are.
+	if n, err := db.OverdueNoticesPrune(ctx, testNow.Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("prune: %d, %v; want 1", n, err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM overdue_notices`); n != 2 {
+		t.Fatalf("%d notices left, want the 2 unsent", n)
+	}
+}

@@ -55,7 +55,7 @@ func (db *DB) ReminderListDueExplain(ctx context.Context, until time.Time, limit
 // so the planner can use the partial index, and the query reads nothing
 // else: an index-only scan in index order that stops at LIMIT. (Joining
 // clubs to leave out deleted ones made the planner hash-join and sort; a
-// deleted club's reminder is instead claimed and dropped by ReminderClaim,
+// deleted club's reminder is instead marked and dropped by ReminderLoad,
 // once.)
 const reminderListDueSQL = `
 SELECT t.club_id, t.id, t.remind_at
@@ -66,74 +66,70 @@ WHERE t.remind_at <= $1
 ORDER BY t.remind_at, t.id
 LIMIT $4`
 
-// ClaimedReminder is a reminder a worker is about to send.
-type ClaimedReminder struct {
+// ReminderToSend is a pending reminder a worker is about to send.
+type ReminderToSend struct {
 	Task TaskView
 	// StaffID is who is reminded: the assignee, else the author (who set the
 	// reminder on a task nobody has taken); 0 when neither exists.
 	StaffID int64
-	// First is true when this call claimed the reminder; false when an
-	// earlier attempt did (a retry after a failed send), which sends again
-	// under the same delivery key, so the person gets it once.
-	First bool
 }
 
-// ReminderClaim claims the reminder of a task for remindAt: only if the
-// task is still open, not deleted, and its reminder is still remindAt. The
-// first claim stamps reminded_at, exactly once however many workers race
-// (the row is locked), and the stamp takes the task out of the sweep. A
-// reminder that was re-planned (remind_at changed), or whose task was closed
-// or deleted, is ErrNotFound: nothing to send. So is one of a deleted club,
-// which is claimed all the same, so the sweep stops finding it.
+// ReminderLoad returns the reminder of a task for remindAt if it is still
+// to be sent: the task is open, not deleted, its reminder is still remindAt
+// and not yet marked sent. Anything else (re-planned, closed, deleted, sent
+// already, another club's task) is ErrNotFound: nothing to send. A deleted
+// club's reminder is marked sent all the same, so the sweep stops finding
+// it, and is ErrNotFound.
 //
-// The stamp is max(now, remindAt): "reminded up to this moment". A reminder
-// time at or before it counts as served; one after it (the reminder was moved
-// later) does not, see ReminderReplan.
-func (db *DB) ReminderClaim(ctx context.Context, clubID, taskID int64, remindAt, now time.Time) (ClaimedReminder, error) {
-	var (
-		c           ClaimedReminder
-		clubDeleted bool
-	)
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var remindedAt *time.Time
-		err := tx.QueryRow(ctx, `
-SELECT t.reminded_at, c.deleted_at IS NOT NULL
+// It marks nothing: the reminder stays pending, and in the sweep, until
+// ReminderSent after the message went out. Marking it first would lose the
+// reminder whenever Redis lost its job between the mark and the send (the
+// sweep no longer sees a marked reminder). Two copies of the job running
+// at once send once: they send under one delivery key.
+func (db *DB) ReminderLoad(ctx context.Context, clubID, taskID int64, remindAt time.Time) (ReminderToSend, error) {
+	var clubDeleted bool
+	err := db.pool.QueryRow(ctx, `
+SELECT c.deleted_at IS NOT NULL
 FROM tasks t JOIN clubs c ON c.id = t.club_id
-WHERE t.club_id = $1 AND t.id = $2 AND t.remind_at = $3 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
-FOR UPDATE OF t`, clubID, taskID, remindAt).Scan(&remindedAt, &clubDeleted)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("reminder of task %d at %s: %w", taskID, remindAt.Format(time.RFC3339), domain.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("claim reminder of task %d: %w", taskID, mapErr(err))
-		}
-		if remindedAt == nil {
-			if _, err := tx.Exec(ctx, `UPDATE tasks SET reminded_at = greatest($3::timestamptz, remind_at) WHERE club_id = $1 AND id = $2`,
-				clubID, taskID, now); err != nil {
-				return fmt.Errorf("claim reminder of task %d: %w", taskID, mapErr(err))
-			}
-			c.First = true
-		}
-		if clubDeleted {
-			return nil // claimed, so the sweep forgets it; nobody is reminded
-		}
-		c.Task, err = scanTaskView(tx.QueryRow(ctx, taskViewSelect+` WHERE t.club_id = $1 AND t.id = $2`, clubID, taskID))
-		if err != nil {
-			return fmt.Errorf("claim reminder of task %d: %w", taskID, mapErr(err))
-		}
-		c.StaffID = c.Task.AssigneeID
-		if c.StaffID == 0 {
-			c.StaffID = c.Task.AuthorID
-		}
-		return nil
-	})
+WHERE t.club_id = $1 AND t.id = $2 AND t.remind_at = $3 AND t.reminded_at IS NULL
+  AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL`, clubID, taskID, remindAt).Scan(&clubDeleted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ReminderToSend{}, fmt.Errorf("reminder of task %d at %s: %w", taskID, remindAt.Format(time.RFC3339), domain.ErrNotFound)
+	}
 	if err != nil {
-		return ClaimedReminder{}, err
+		return ReminderToSend{}, fmt.Errorf("load reminder of task %d: %w", taskID, mapErr(err))
 	}
 	if clubDeleted {
-		return ClaimedReminder{}, fmt.Errorf("reminder of task %d: club %d deleted: %w", taskID, clubID, domain.ErrNotFound)
+		if err := db.ReminderSent(ctx, clubID, taskID, remindAt, db.clock.Now()); err != nil {
+			return ReminderToSend{}, err
+		}
+		return ReminderToSend{}, fmt.Errorf("reminder of task %d: club %d deleted: %w", taskID, clubID, domain.ErrNotFound)
 	}
-	return c, nil
+	var r ReminderToSend
+	r.Task, err = scanTaskView(db.pool.QueryRow(ctx, taskViewSelect+` WHERE t.club_id = $1 AND t.id = $2`, clubID, taskID))
+	if err != nil {
+		return ReminderToSend{}, fmt.Errorf("load reminder of task %d: %w", taskID, mapErr(err))
+	}
+	r.StaffID = r.Task.AssigneeID
+	if r.StaffID == 0 {
+		r.StaffID = r.Task.AuthorID
+	}
+	return r, nil
+}
+
+// ReminderSent marks the reminder of a task for remindAt sent (or never to
+// be sent: nobody to remind, a recipient gone), which takes it out of the
+// sweep. The mark is max(now, remindAt), "reminded up to this moment": a
+// reminder time at or before it counts as served; one after it (the
+// reminder was moved later) does not, see ReminderReplan. A reminder
+// re-planned meanwhile, or marked already, is left as it is.
+func (db *DB) ReminderSent(ctx context.Context, clubID, taskID int64, remindAt, now time.Time) error {
+	if _, err := db.pool.Exec(ctx, `
+UPDATE tasks SET reminded_at = greatest($4::timestamptz, remind_at)
+WHERE club_id = $1 AND id = $2 AND remind_at = $3 AND reminded_at IS NULL`, clubID, taskID, remindAt, now); err != nil {
+		return fmt.Errorf("mark reminder of task %d sent: %w", taskID, mapErr(err))
+	}
+	return nil
 }
 
 // ReminderPending is what re-planning a task's reminder needs to know.

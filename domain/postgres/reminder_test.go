@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -95,7 +94,7 @@ func TestReminderListDue(t *testing.T) {
 	}
 }
 
-func TestReminderClaim(t *testing.T) {
+func TestReminderLoadAndSent(t *testing.T) {
 	t.Parallel()
 	db, f := setupTasks(t)
 	other := pgtest.NewClub(t, db, "beta")
@@ -103,27 +102,43 @@ func TestReminderClaim(t *testing.T) {
 	at := testNow.Add(-10 * time.Second)
 	id := reminderTask(t, db, f, f.Staff.ID, at)
 
-	c, err := db.ReminderClaim(ctx, f.Club.ID, id, at, testNow)
+	c, err := db.ReminderLoad(ctx, f.Club.ID, id, at)
 	if err != nil {
-		t.Fatalf("claim: %v", err)
+		t.Fatalf("load: %v", err)
 	}
-	if !c.First || c.StaffID != f.Staff.ID || c.Task.ID != id || c.Task.Title != "Order water" {
-		t.Fatalf("claim = %+v", c)
+	if c.StaffID != f.Staff.ID || c.Task.ID != id || c.Task.Title != "Order water" {
+		t.Fatalf("load = %+v", c)
+	}
+	// Loading marks nothing: until it is sent, the reminder stays pending
+	// and in the sweep, so a job lost with Redis is planned again.
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NULL`, id); n != 1 {
+		t.Fatalf("loading marked the reminder")
+	}
+	if again, err := db.ReminderLoad(ctx, f.Club.ID, id, at); err != nil || again.StaffID != f.Staff.ID {
+		t.Fatalf("second load = %+v, %v", again, err)
+	}
+	if err := db.ReminderSent(ctx, f.Club.ID, id, at, testNow); err != nil {
+		t.Fatalf("sent: %v", err)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at = $2`, id, testNow); n != 1 {
 		t.Fatalf("reminded_at not stamped with now")
 	}
-	// A retry finds its claim: not first, same recipient.
-	again, err := db.ReminderClaim(ctx, f.Club.ID, id, at, testNow.Add(time.Minute))
-	if err != nil || again.First || again.StaffID != f.Staff.ID {
-		t.Fatalf("second claim = %+v, %v", again, err)
+	// Sent: nothing more to load, and marking it again keeps the first mark.
+	if _, err := db.ReminderLoad(ctx, f.Club.ID, id, at); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("load after sent: %v, want ErrNotFound", err)
+	}
+	if err := db.ReminderSent(ctx, f.Club.ID, id, at, testNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at = $2`, id, testNow); n != 1 {
+		t.Fatalf("second mark moved the first")
 	}
 
 	// The stamp is never before the reminder time (a worker clock running
 	// slightly behind): "reminded up to" covers the reminder.
 	ahead := reminderTask(t, db, f, f.Staff.ID, testNow.Add(time.Minute))
-	if _, err := db.ReminderClaim(ctx, f.Club.ID, ahead, testNow.Add(time.Minute), testNow); err != nil {
-		t.Fatalf("claim ahead: %v", err)
+	if err := db.ReminderSent(ctx, f.Club.ID, ahead, testNow.Add(time.Minute), testNow); err != nil {
+		t.Fatalf("sent ahead: %v", err)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at = remind_at`, ahead); n != 1 {
 		t.Fatalf("stamp before remind_at")
@@ -131,11 +146,11 @@ func TestReminderClaim(t *testing.T) {
 
 	// An unassigned task reminds its author.
 	unassigned := reminderTask(t, db, f, 0, at)
-	if c, err := db.ReminderClaim(ctx, f.Club.ID, unassigned, at, testNow); err != nil || c.StaffID != f.Manager.ID {
+	if c, err := db.ReminderLoad(ctx, f.Club.ID, unassigned, at); err != nil || c.StaffID != f.Manager.ID {
 		t.Fatalf("unassigned: %+v, %v", c, err)
 	}
 
-	// Nothing to claim: re-planned, closed, deleted, another club's.
+	// Nothing to send: re-planned, closed, deleted, another club's.
 	replanned := reminderTask(t, db, f, f.Staff.ID, at)
 	pgtest.Exec(t, db, `UPDATE tasks SET remind_at = remind_at + interval '15 minutes' WHERE id = $1`, replanned)
 	done := reminderTask(t, db, f, f.Staff.ID, at)
@@ -153,47 +168,21 @@ func TestReminderClaim(t *testing.T) {
 		"re-planned":   {f.Club.ID, replanned}, "done": {f.Club.ID, done}, "cancelled": {f.Club.ID, cancelled},
 		"deleted": {f.Club.ID, deleted}, "another club's task": {f.Club.ID, foreign}, "no such task": {f.Club.ID, 1 << 40},
 	} {
-		if _, err := db.ReminderClaim(ctx, c.club, c.task, at, testNow); !errors.Is(err, domain.ErrNotFound) {
+		if _, err := db.ReminderLoad(ctx, c.club, c.task, at); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("%s: error = %v, want ErrNotFound", name, err)
+		}
+		// Marking another club's task, or a re-planned time, changes nothing.
+		if err := db.ReminderSent(ctx, c.club, c.task, at, testNow); err != nil {
+			t.Errorf("%s: sent: %v", name, err)
 		}
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = ANY($1) AND reminded_at IS NOT NULL`,
-		[]int64{replanned, done, cancelled, deleted, foreign}); n != 0 {
-		t.Errorf("%d unclaimable tasks were stamped", n)
+		[]int64{replanned, foreign}); n != 0 {
+		t.Errorf("%d tasks marked for a reminder they do not have", n)
 	}
-	// A deleted club's reminder is claimed all the same: the sweep forgets it.
+	// A deleted club's reminder is marked on load: the sweep forgets it.
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at IS NOT NULL`, goneTask); n != 1 {
-		t.Errorf("a deleted club's reminder was not claimed")
-	}
-}
-
-// However many workers claim at once, exactly one is first.
-func TestReminderClaimConcurrent(t *testing.T) {
-	t.Parallel()
-	db, f := setupTasks(t)
-	id := reminderTask(t, db, f, f.Staff.ID, testNow)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first int
-	)
-	for range 8 {
-		wg.Go(func() {
-			c, err := db.ReminderClaim(context.Background(), f.Club.ID, id, testNow, testNow)
-			if err != nil {
-				t.Errorf("claim: %v", err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if c.First {
-				first++
-			}
-		})
-	}
-	wg.Wait()
-	if first != 1 {
-		t.Fatalf("%d claims were first, want 1", first)
+		t.Errorf("a deleted club's reminder was not marked")
 	}
 }
 

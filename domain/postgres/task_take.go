@@ -16,7 +16,8 @@ import (
 // actor's own, or the actor a manager; or in progress with nobody on it), so when two people tap "take" at
 // once exactly one wins; the other gets ErrConflict with code "task_taken"
 // and the winner's name in Args["name"]. Taking a task one already has in
-// progress just makes it current again.
+// progress just makes it current again. Taking a bulk call's subtask puts
+// the bulk call in progress, in the same transaction.
 //
 // Other outcomes: another club's or a deleted task is ErrNotFound; a closed
 // task ErrConflict "task_closed"; a new task assigned to someone else is
@@ -50,6 +51,11 @@ RETURNING id, club_id, task_type, template_id, title, description, coalesce(clie
 			return fmt.Errorf("take task %d: %w", taskID, mapErr(err))
 		} else {
 			t.Type, t.Status = domain.TaskType(typ), domain.Status(status)
+			// A subtask taken puts its bulk call in progress; nothing else
+			// (no outbox row) would tell it.
+			if err := bulkParentFollow(ctx, tx, t, now); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE staff SET current_task_id = $3 WHERE club_id = $1 AND id = $2`, clubID, actor.ID, t.ID); err != nil {
 			return fmt.Errorf("take task %d: set current: %w", taskID, mapErr(err))

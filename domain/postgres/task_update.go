@@ -106,8 +106,9 @@ WHERE club_id = $1 AND id = $2`, clubID, t.ID, now, actor.ID)
 // bulkParentFollow brings a subtask's bulk call in line with its subtasks
 // in the caller's transaction. Only a recorded result asks the workers to
 // do it (outbox "result.recorded"); without this a bulk call whose last
-// open subtask is cancelled or deleted would stay in progress for ever. A
-// bulk call that was deleted is left alone.
+// open subtask is cancelled or deleted would stay in progress for ever, and
+// one whose subtask is taken (TaskTake) or started would stay new. A bulk
+// call that was deleted is left alone.
 func bulkParentFollow(ctx context.Context, tx pgx.Tx, t domain.Task, now time.Time) error {
 	if t.ParentID == 0 {
 		return nil
