@@ -19,7 +19,7 @@ services: ## make sure PostgreSQL and Redis answer on localhost (local ones, els
 
 .PHONY: run
 run: services ## run the whole service: bot (if TELEGRAM_BOT_TOKEN is set), workers, scheduler, HTTP on :8080
-	$(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/clubcrm serve
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/clubcrm serve
 
 .PHONY: test
 test: services ## run every test with the race detector against real PostgreSQL and Redis
