@@ -121,6 +121,9 @@ func (b *Bot) taskDueText(r *request) error {
 		_, err := r.reply(r.t("bot.due.unreadable", nil), nil)
 		return err
 	}
+	if ended, err := b.taskFormStale(r, st.TaskID); ended || err != nil {
+		return err
+	}
 	if _, err := b.db.TaskReschedule(r.ctx, r.club.ID, st.TaskID, r.staff, v.Time); err != nil {
 		if domain.ErrorCode(err) == "due_in_past" {
 			_, err := r.reply(r.t("bot.err.due_in_past", nil), nil)

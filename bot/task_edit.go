@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -96,6 +97,9 @@ func (b *Bot) taskEditText(r *request) error {
 		_, err := r.reply(r.t("bot.edit.empty", nil), nil)
 		return err
 	}
+	if ended, err := b.taskFormStale(r, st.TaskID); ended || err != nil {
+		return err
+	}
 	in := postgres.TaskEditInput{Title: &text}
 	if st.Field == "d" {
 		in = postgres.TaskEditInput{Description: &text}
@@ -104,6 +108,31 @@ func (b *Bot) taskEditText(r *request) error {
 		return err
 	}
 	return b.finishTaskForm(r, st, "bot.edit.saved")
+}
+
+// taskFormStale re-reads the task a typed title, description or due time
+// is for. One deleted, closed or handed to someone else since the prompt
+// (the store's TaskEdit does not itself refuse a closed task) ends the form
+// with a line saying so, and the answer changes nothing: ended is true.
+func (b *Bot) taskFormStale(r *request, taskID int64) (ended bool, err error) {
+	_, err = b.loadTaskFor(r, taskID, domain.ActionEdit)
+	switch {
+	case err == nil:
+		return false, nil
+	case !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrForbidden) && !domainCode(err, "task_closed"):
+		return true, err
+	}
+	text := r.errorText(r.taskFormError(err, "forms"))
+	c, _, cerr := r.conversation()
+	if cerr != nil {
+		return true, cerr
+	}
+	if err := r.endConversation(); err != nil {
+		return true, err
+	}
+	r.dropButtons(c.MessageID)
+	_, err = r.reply(text, nil)
+	return true, err
 }
 
 // taskEditState reads the state of the task_edit or task_due flow, which

@@ -178,6 +178,11 @@ type TaskEditInput struct {
 // domain.Task.ValidateText (too long: code "too_long" with the limit).
 func (db *DB) TaskEdit(ctx context.Context, clubID, taskID int64, actor domain.Staff, in TaskEditInput) (domain.Task, error) {
 	return db.taskChange(ctx, clubID, taskID, actor, domain.ActionEdit, func(tx pgx.Tx, t *domain.Task, now time.Time) error {
+		// Checked under the row lock: a form opened before someone closed
+		// the task must not rewrite the closed task's history.
+		if !t.Status.Open() {
+			return taskClosed(*t)
+		}
 		if in.Title != nil {
 			t.Title = strings.TrimSpace(*in.Title)
 		}

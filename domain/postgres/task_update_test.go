@@ -282,3 +282,23 @@ func TestStaffIdentify(t *testing.T) {
 		t.Fatalf("deleted club: %v", err)
 	}
 }
+
+func TestTaskEditRefusesClosedTask(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	task, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["internal"], Title: "Order water", AuthorID: f.Manager.ID, AssigneeID: f.Staff.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TaskStatusSet(ctx, f.Club.ID, task.ID, f.Manager, domain.StatusCancelled); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	title := "Rewritten after the fact"
+	if _, err := db.TaskEdit(ctx, f.Club.ID, task.ID, f.Manager, postgres.TaskEditInput{Title: &title}); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("edit of a cancelled task: got %v, want a conflict", err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND title = 'Order water'`, task.ID); n != 1 {
+		t.Fatal("a closed task's title changed")
+	}
+}
