@@ -23,7 +23,7 @@ type Telegram struct {
 	b *tgbot.Bot
 }
 
-var _ jobs.Messenger = (*Telegram)(nil)
+var _ jobs.PacedMessenger = (*Telegram)(nil)
 
 // NewTelegram wraps a go-telegram client.
 func NewTelegram(b *tgbot.Bot) *Telegram {
@@ -41,21 +41,20 @@ func NewTelegram(b *tgbot.Bot) *Telegram {
 // domain.ErrInvalid. Once the first piece is out, a 429 on a later one is
 // waited out here rather than returned, so a retry of the whole message by
 // the caller does not repeat pieces the person already has.
+//
+// Send sends the pieces back to back; the notifier uses SendPaced.
 func (t *Telegram) Send(ctx context.Context, chatID int64, m jobs.Message) (int64, error) {
-	pieces := messengerPieces(m)
+	return t.SendPaced(ctx, chatID, m, nil)
+}
+
+// SendPaced is Send calling pace (when not nil) before every piece after
+// the first, so that each piece keeps to the caller's rate limits: Telegram
+// allows about one message a second per chat, and a chart followed by long
+// text is three. An error from pace ends the send; pieces already out stay.
+func (t *Telegram) SendPaced(ctx context.Context, chatID int64, m jobs.Message, pace jobs.Pacer) (int64, error) {
+	caption, pieces, attachments := messengerPlan(m)
 	markup := messengerKeyboard(m.Buttons)
 	parseMode := messengerParseMode(m.HTML)
-	attachments := 0
-	if len(m.PNG) > 0 {
-		attachments++
-	}
-	if len(m.Document) > 0 {
-		attachments++
-	}
-	caption := ""
-	if attachments == 1 && len(pieces) == 1 && utf16Len(pieces[0]) <= MaxCaptionLen {
-		caption, pieces = pieces[0], nil
-	}
 	if attachments+len(pieces) == 0 {
 		return 0, fmt.Errorf("send: empty message: %w", domain.ErrInvalid)
 	}
@@ -99,6 +98,11 @@ func (t *Telegram) Send(ctx context.Context, chatID int64, m jobs.Message) (int6
 
 	var last int64
 	for i, send := range steps {
+		if i > 0 && pace != nil {
+			if err := pace(ctx); err != nil {
+				return 0, fmt.Errorf("send part %d of %d: wait for its turn: %w", i+1, len(steps), err)
+			}
+		}
 		var mk models.ReplyMarkup // an untyped nil, so no reply_markup is sent
 		if i == len(steps)-1 {
 			mk = markup
@@ -119,6 +123,29 @@ func (t *Telegram) Send(ctx context.Context, chatID int64, m jobs.Message) (int6
 		last = int64(msg.ID)
 	}
 	return last, nil
+}
+
+// Pieces is how many Telegram messages Send makes of m: the attachments and
+// the text messages (none for text that fits a single attachment's caption).
+func (t *Telegram) Pieces(m jobs.Message) int {
+	_, pieces, attachments := messengerPlan(m)
+	return attachments + len(pieces)
+}
+
+// messengerPlan is how m goes out: the caption of a single attachment, the
+// text messages, and how many attachments.
+func messengerPlan(m jobs.Message) (caption string, pieces []string, attachments int) {
+	pieces = messengerPieces(m)
+	if len(m.PNG) > 0 {
+		attachments++
+	}
+	if len(m.Document) > 0 {
+		attachments++
+	}
+	if attachments == 1 && len(pieces) == 1 && utf16Len(pieces[0]) <= MaxCaptionLen {
+		caption, pieces = pieces[0], nil
+	}
+	return caption, pieces, attachments
 }
 
 // Edit replaces the text and buttons of a text message sent earlier (no

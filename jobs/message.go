@@ -44,6 +44,23 @@ type Messenger interface {
 	Edit(ctx context.Context, chatID, messageID int64, m Message) error
 }
 
+// Pacer waits until the next piece of a message may leave: it keeps the
+// pieces of one Message to the same rate limits as whole messages.
+type Pacer func(ctx context.Context) error
+
+// PacedMessenger is a Messenger that may send one Message as several
+// transport messages (an image, then text; text over the transport's
+// length limit in parts). Pieces says how many m will be; SendPaced calls
+// pace before every piece after the first, so each piece takes its own
+// place under the rate limits. The notifier uses SendPaced whenever its
+// messenger offers it; a messenger that does not is counted as one send per
+// Message.
+type PacedMessenger interface {
+	Messenger
+	Pieces(m Message) int
+	SendPaced(ctx context.Context, chatID int64, m Message, pace Pacer) (messageID int64, err error)
+}
+
 // ErrUnreachable: the recipient blocked the bot or the account is gone (403).
 // The notifier marks the staff member unreachable and stops messaging them
 // until they write to the bot again.

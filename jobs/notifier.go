@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -57,8 +58,13 @@ const maxRetryAfter = 5
 // flight. Jobs that would each message one busy chat many times in a row
 // should batch their text instead (the digest does).
 //
-// Splitting text longer than the transport takes is the Messenger's job; a
-// message split in several pieces is counted by the limiter as one.
+// Splitting text longer than the transport takes is the Messenger's job. A
+// message it sends in several pieces (a chart, then text; text in parts)
+// takes one limiter slot per piece: the notifier books as many consecutive
+// sending times for the chat as a PacedMessenger says the message has
+// pieces, and the messenger calls back before each piece after the first
+// (pacer), so the pieces reach the chat a chat interval apart, never in a
+// burst, and no other message to the chat lands between them.
 type Notifier struct {
 	db      *postgres.DB
 	msgr    Messenger
@@ -118,8 +124,14 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 	} else if done {
 		return nil
 	}
+	pieces := 1
+	pm, paced := n.msgr.(PacedMessenger)
+	if paced {
+		pieces = max(1, pm.Pieces(o.Msg))
+	}
 	for attempt := 1; ; {
-		if err := n.lim.wait(ctx, chatID); err != nil {
+		later, err := n.lim.waitN(ctx, chatID, pieces)
+		if err != nil {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
 		// The send commits to the limiter after the delivery key is claimed,
@@ -127,6 +139,9 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, chatID, func(ctx context.Context) (int64, error) {
 			if err := n.lim.commit(ctx, chatID); err != nil {
 				return 0, err
+			}
+			if paced {
+				return pm.SendPaced(ctx, chatID, o.Msg, n.pacer(chatID, later))
 			}
 			return n.msgr.Send(ctx, chatID, o.Msg)
 		})
@@ -167,6 +182,36 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		default:
 			n.metrics.messageFailed()
 			return fmt.Errorf("notify %s: %w", o.Key, err)
+		}
+	}
+}
+
+// pacer gives a message's second and later pieces their turns: the sending
+// times booked with the first (later), each committed right before the piece
+// goes. A pause (a 429 elsewhere) met on the way voids the rest of the
+// booking: the remaining pieces book new times after it, together. A piece
+// beyond those booked (the messenger miscounted) books its own.
+func (n *Notifier) pacer(chatID int64, later []time.Time) Pacer {
+	return func(ctx context.Context) error {
+		if len(later) == 0 {
+			if err := n.lim.wait(ctx, chatID); err != nil {
+				return err
+			}
+		} else {
+			at := later[0]
+			later = later[1:]
+			if err := sleep(ctx, time.Until(at)); err != nil {
+				return err
+			}
+		}
+		for {
+			err := n.lim.commit(ctx, chatID)
+			if !errors.Is(err, errPaused) {
+				return err
+			}
+			if later, err = n.lim.waitN(ctx, chatID, len(later)+1); err != nil {
+				return err
+			}
 		}
 	}
 }

@@ -96,8 +96,10 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 }
 
 // reserveScript: KEYS = slots zset, chat key, pause key; ARGV = slot width,
-// chat interval (both µs), how long state outlives its last use (ms).
-// Returns {µs to wait before sending, the sending time in µs since the epoch}.
+// chat interval (both µs), how long state outlives its last use (ms), how
+// many sending times to book (the pieces of one message, one chat interval
+// apart). Returns {µs to wait before sending, the sending time in µs since
+// the epoch} for each, in order.
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -108,14 +110,19 @@ if pause > at then at = pause end
 local chat = tonumber(redis.call('GET', KEYS[2]) or '0')
 if chat > at then at = chat end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / w) - 1)
-local slot = math.ceil(at / w)
-while redis.call('ZSCORE', KEYS[1], slot) do slot = slot + 1 end
-redis.call('ZADD', KEYS[1], slot, slot)
+local out = {}
+for i = 1, tonumber(ARGV[4]) do
+  local slot = math.ceil(at / w)
+  while redis.call('ZSCORE', KEYS[1], slot) do slot = slot + 1 end
+  redis.call('ZADD', KEYS[1], slot, slot)
+  local send = slot * w
+  out[#out + 1] = math.max(0, send - now)
+  out[#out + 1] = send
+  at = send + tonumber(ARGV[2])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local send = slot * w
-local nextChat = send + tonumber(ARGV[2])
-redis.call('SET', KEYS[2], string.format('%.0f', nextChat), 'PX', math.floor((nextChat - now) / 1000) + tonumber(ARGV[3]))
-return {math.max(0, send - now), send}
+redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', math.floor((at - now) / 1000) + tonumber(ARGV[3]))
+return out
 `)
 
 // pauseScript: KEYS = pause key; ARGV = pause length (µs), expiry (ms).
@@ -134,17 +141,33 @@ return 0
 // reserve books the next sending time for chatID and returns how long to
 // wait for it, and the time itself by Redis's clock.
 func (l *limiter) reserve(ctx context.Context, chatID int64) (wait time.Duration, at time.Time, err error) {
+	waits, ats, err := l.reserveN(ctx, chatID, 1)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return waits[0], ats[0], nil
+}
+
+// reserveN books n sending times for chatID in one step, a chat interval
+// apart, so that no other message to the chat is booked between them (the
+// pieces of one message stay together), and returns how long to wait for
+// each and the times themselves by Redis's clock.
+func (l *limiter) reserveN(ctx context.Context, chatID int64, n int) (waits []time.Duration, ats []time.Time, err error) {
 	every := l.chatEvery
 	if chatID < 0 { // Telegram group and channel ids are negative
 		every = l.groupEvery
 	}
 	keys := []string{l.globalKey, l.chatPrefix + strconv.FormatInt(chatID, 10), l.pauseKey}
 	res, err := reserveScript.Run(ctx, l.rdb, keys,
-		l.slot.Microseconds(), every.Microseconds(), l.stateExpiry.Milliseconds()).Int64Slice()
-	if err != nil || len(res) != 2 {
-		return 0, time.Time{}, fmt.Errorf("rate limit: reserve: %v, %w", res, err)
+		l.slot.Microseconds(), every.Microseconds(), l.stateExpiry.Milliseconds(), n).Int64Slice()
+	if err != nil || n < 1 || len(res) != 2*n {
+		return nil, nil, fmt.Errorf("rate limit: reserve %d: %v, %w", n, res, err)
 	}
-	return time.Duration(res[0]) * time.Microsecond, time.UnixMicro(res[1]), nil
+	for i := 0; i < len(res); i += 2 {
+		waits = append(waits, time.Duration(res[i])*time.Microsecond)
+		ats = append(ats, time.UnixMicro(res[i+1]))
+	}
+	return waits, ats, nil
 }
 
 // commitScript: KEYS = pause key, sent zset, the chat's last-send key, seq
@@ -184,6 +207,21 @@ func (l *limiter) wait(ctx context.Context, chatID int64) error {
 		return err
 	}
 	return sleep(ctx, d)
+}
+
+// waitN reserves n sending times for chatID (reserveN), sleeps until the
+// first and returns when the others are due, by the local clock. Each piece
+// commits right before it goes.
+func (l *limiter) waitN(ctx context.Context, chatID int64, n int) (later []time.Time, err error) {
+	start := time.Now()
+	waits, _, err := l.reserveN(ctx, chatID, n)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range waits[1:] {
+		later = append(later, start.Add(d))
+	}
+	return later, sleep(ctx, waits[0])
 }
 
 // commit records that a message to chatID leaves now. If the actual sends

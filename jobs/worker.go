@@ -48,6 +48,8 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeReminderSend, d.handleReminderSend)
 	mux.HandleFunc(TypeOverdueNotify, d.handleOverdueNotify)
 	mux.HandleFunc(TypeDigestSend, d.handleDigestSend)
+	mux.HandleFunc(TypeMorningSend, d.handleMorningSend) // jobs/morning.go
+	mux.HandleFunc(TypeMiddaySend, d.handleMiddaySend)   // jobs/midday.go
 	return mux
 }
 

@@ -9,20 +9,21 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/scheduler"
 )
 
-// countingStore counts digest sweeps (each reads the club list once).
+// countingStore counts overdue sweeps (each reads the pending overdue
+// tasks once; several other sweeps read the club list).
 type countingStore struct {
 	scheduler.Store
 	sweeps atomic.Int64
 }
 
-func (c *countingStore) ClubList(ctx context.Context) ([]domain.Club, error) {
+func (c *countingStore) OverdueListPending(ctx context.Context, now time.Time) ([]postgres.OverdueGroup, error) {
 	c.sweeps.Add(1)
-	return c.Store.ClubList(ctx)
+	return c.Store.OverdueListPending(ctx, now)
 }
 
 // lockHolder returns the server pid holding the scheduler's leader lock in

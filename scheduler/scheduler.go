@@ -1,5 +1,6 @@
 // Package scheduler is the cron side of clubcrm: once a minute it decides
-// what is due (reminders, overdue notices, each club's daily digest) and
+// what is due (reminders, overdue notices, each club's daily digest, staff
+// morning lists, the managers' mid-day overdue summary) and
 // enqueues it as asynq jobs with deterministic TaskIDs; the workers do the
 // work. Any number of schedulers may run; one leads (a PostgreSQL advisory
 // lock, see leader.go) and only the leader sweeps. Even two leaders at once
@@ -34,6 +35,7 @@ type Store interface {
 	OverdueListUnsent(ctx context.Context, limit int) ([]postgres.OverdueNoticeKey, error)
 	ClubList(ctx context.Context) ([]domain.Club, error)
 	DigestRunsStart(ctx context.Context, runs []postgres.DigestRun, now time.Time) ([]postgres.DigestRun, error)
+	DailyRunsStart(ctx context.Context, kind postgres.DailyKind, runs []postgres.DigestRun, now time.Time) ([]postgres.DigestRun, error)
 }
 
 var _ Store = (*postgres.DB)(nil)
@@ -128,6 +130,8 @@ func (s *Scheduler) sweeps() []sweep {
 		{"reminders", s.SweepReminders},
 		{"overdue", s.SweepOverdue},
 		{"digests", s.SweepDigests},
+		{"morning", s.SweepMorning},
+		{"midday", s.SweepMidday},
 	}
 }
 
