@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -47,9 +48,20 @@ func TestLeaderLock(t *testing.T) {
 	if err := a.Alive(ctx); err == nil {
 		t.Fatalf("alive after its connection died")
 	}
-	b, err := db.LeaderLockTry(ctx, key)
-	if err != nil {
-		t.Fatalf("take over: %v", err)
+	// pg_terminate_backend only signals the backend; the lock is freed when
+	// that process has exited, a moment later. A new leader retries the same
+	// way (every few seconds), so the test does too, with a bound.
+	var b *postgres.LeaderLock
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err = db.LeaderLockTry(ctx, key)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, postgres.ErrLockHeld) || time.Now().After(deadline) {
+			t.Fatalf("take over: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	// A released lock is free at once.
 	if err := b.Release(ctx); err != nil {
