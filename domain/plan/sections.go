@@ -14,6 +14,15 @@ import (
 // The readers of the list sections. Each reads what it can of every item and
 // records an error for the rest; cross-references are checked in validate.go.
 
+// identity reads the key, name and renamed_from that every listed item has;
+// what names the item in errors: "dictionary" gives "dictionary key".
+func (r *reader) identity(m map[string]entry, what string, at Pos) (key, name, renamedFrom string) {
+	key, _ = r.key(m["key"], what+" key", at, true)
+	name, _ = r.name(m["name"], what+" name", at)
+	renamedFrom, _ = r.key(m["renamed_from"], what+" renamed_from", at, false)
+	return key, name, renamedFrom
+}
+
 func (r *reader) dictionaries(e entry) []Dictionary {
 	items, _ := r.list(e.value, "dictionaries")
 	var out []Dictionary
@@ -23,9 +32,7 @@ func (r *reader) dictionaries(e entry) []Dictionary {
 		if !ok {
 			continue
 		}
-		d.Key, _ = r.key(m["key"], "dictionary key", d.Pos, true)
-		d.Name, _ = r.name(m["name"], "dictionary name", d.Pos)
-		d.RenamedFrom, _ = r.key(m["renamed_from"], "dictionary renamed_from", d.Pos, false)
+		d.Key, d.Name, d.RenamedFrom = r.identity(m, "dictionary", d.Pos)
 		values, _ := r.list(m["values"].value, "dictionary values")
 		for _, vn := range values {
 			v := Value{Pos: posOf(vn)}
@@ -33,9 +40,7 @@ func (r *reader) dictionaries(e entry) []Dictionary {
 			if !ok {
 				continue
 			}
-			v.Key, _ = r.key(vm["key"], "value key", v.Pos, true)
-			v.Name, _ = r.name(vm["name"], "value name", v.Pos)
-			v.RenamedFrom, _ = r.key(vm["renamed_from"], "value renamed_from", v.Pos, false)
+			v.Key, v.Name, v.RenamedFrom = r.identity(vm, "value", v.Pos)
 			d.Values = append(d.Values, v)
 		}
 		out = append(out, d)
@@ -52,9 +57,7 @@ func (r *reader) results(e entry) []Result {
 		if !ok {
 			continue
 		}
-		res.Key, _ = r.key(m["key"], "result key", res.Pos, true)
-		res.Name, _ = r.name(m["name"], "result name", res.Pos)
-		res.RenamedFrom, _ = r.key(m["renamed_from"], "result renamed_from", res.Pos, false)
+		res.Key, res.Name, res.RenamedFrom = r.identity(m, "result", res.Pos)
 		fields, _ := r.list(m["fields"].value, "result fields")
 		for _, fn := range fields {
 			if f, ok := r.field(fn); ok {
@@ -72,9 +75,7 @@ func (r *reader) field(n *yaml.Node) (Field, bool) {
 	if !ok {
 		return f, false
 	}
-	f.Key, _ = r.key(m["key"], "field key", f.Pos, true)
-	f.Name, _ = r.name(m["name"], "field name", f.Pos)
-	f.RenamedFrom, _ = r.key(m["renamed_from"], "field renamed_from", f.Pos, false)
+	f.Key, f.Name, f.RenamedFrom = r.identity(m, "field", f.Pos)
 	if t, ok := r.text(m["type"], "field type"); ok {
 		if t == "" {
 			r.errorf(f.Pos, "field type is required (text, number, date, datetime, bool, choice, multichoice)")
@@ -106,9 +107,7 @@ func (r *reader) templates(e entry) []Template {
 		if !ok {
 			continue
 		}
-		t.Key, _ = r.key(m["key"], "template key", t.Pos, true)
-		t.Name, _ = r.name(m["name"], "template name", t.Pos)
-		t.RenamedFrom, _ = r.key(m["renamed_from"], "template renamed_from", t.Pos, false)
+		t.Key, t.Name, t.RenamedFrom = r.identity(m, "template", t.Pos)
 		if s, ok := r.text(m["type"], "template type"); ok {
 			if s == "" {
 				r.errorf(t.Pos, "template type is required (personal_call, bulk_call, client_task, internal)")
@@ -241,9 +240,7 @@ func (r *reader) funnel(e entry) []Stage {
 		if !ok {
 			continue
 		}
-		s.Key, _ = r.key(m["key"], "funnel stage key", s.Pos, true)
-		s.Name, _ = r.name(m["name"], "funnel stage name", s.Pos)
-		s.RenamedFrom, _ = r.key(m["renamed_from"], "funnel stage renamed_from", s.Pos, false)
+		s.Key, s.Name, s.RenamedFrom = r.identity(m, "funnel stage", s.Pos)
 		s.Results, s.ResultsPos, _ = r.keyList(m["results"], "funnel stage results")
 		out = append(out, s)
 	}

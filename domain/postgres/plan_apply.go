@@ -224,9 +224,9 @@ func sortedRows[T storedRow](rows map[string]T) []T {
 	return out
 }
 
-// collectKeyed runs a query over one club's rows (sql takes the club id as
-// $1) and returns them by key.
-func collectKeyed[T storedRow](ctx context.Context, tx pgx.Tx, sql string, clubID int64, scan func(pgx.CollectableRow) (T, error)) (map[string]T, error) {
+// collectClub runs a query over one club's rows (sql takes the club id as
+// $1) and scans every row.
+func collectClub[T any](ctx context.Context, tx pgx.Tx, sql string, clubID int64, scan func(pgx.CollectableRow) (T, error)) ([]T, error) {
 	rows, err := tx.Query(ctx, sql, clubID)
 	if err != nil {
 		return nil, mapErr(err)
@@ -235,11 +235,106 @@ func collectKeyed[T storedRow](ctx context.Context, tx pgx.Tx, sql string, clubI
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	return list, nil
+}
+
+// collectKeyed runs a query over one club's rows (sql takes the club id as
+// $1) and returns them by key.
+func collectKeyed[T storedRow](ctx context.Context, tx pgx.Tx, sql string, clubID int64, scan func(pgx.CollectableRow) (T, error)) (map[string]T, error) {
+	list, err := collectClub(ctx, tx, sql, clubID, scan)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]T, len(list))
 	for _, r := range list {
 		out[r.base().key] = r
 	}
 	return out, nil
+}
+
+// collectGrouped is collectKeyed for rows that belong to a parent row (a
+// dictionary's values, a result's fields): it returns them by parent id,
+// then by key.
+func collectGrouped[T storedRow](ctx context.Context, tx pgx.Tx, sql string, clubID int64, scan func(pgx.CollectableRow) (T, error), parent func(T) int64) (map[int64]map[string]T, error) {
+	list, err := collectClub(ctx, tx, sql, clubID, scan)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]map[string]T{}
+	for _, r := range list {
+		if out[parent(r)] == nil {
+			out[parent(r)] = map[string]T{}
+		}
+		out[parent(r)][r.base().key] = r
+	}
+	return out, nil
+}
+
+// parentID finds the parent a removal names (remove.values names a
+// dictionary, remove.fields a result): an item of the plan, perhaps just
+// renamed, else a stored row, perhaps one the plan removes.
+func parentID[T storedRow](planned map[string]int64, rows map[string]T, key string) (int64, bool) {
+	if id, ok := planned[key]; ok {
+		return id, true
+	}
+	if r, ok := rows[key]; ok {
+		return r.base().id, true
+	}
+	return 0, false
+}
+
+// namedRow is a stored row whose plan item has only a name and a place in
+// its list besides its key: a result, a funnel stage, a dictionary value.
+type namedRow struct {
+	stored
+	name     string
+	position int
+}
+
+func (n *namedRow) named() *namedRow { return n }
+
+// storedNamed is a row type built on namedRow (valueRow adds its dictionary).
+type storedNamed interface {
+	storedRow
+	named() *namedRow
+}
+
+// namedItem is the plan's side of a namedRow.
+type namedItem struct {
+	what     string // the item in change lines and errors: "result thinking"
+	name     string
+	position int
+}
+
+// putNamed writes one plan item that match has paired with row. A new item
+// is created by insert, which returns its id. A stored one is updated by
+// update when its key (a rename), name, position or archived state differs.
+// Each section keeps its own SQL in insert and update; putNamed decides
+// whether to write and records the change line. It returns the row's id and
+// whether its position changed.
+func putNamed[T storedNamed](a *planApplier, item namedItem, row T, found, renamed bool, insert func() (int64, error), update func(id int64) error) (int64, bool, error) {
+	if !found {
+		id, err := insert()
+		if err != nil {
+			return 0, false, fmt.Errorf("%s: create: %w", item.what, mapErr(err))
+		}
+		a.change(item.what, []string{"created"})
+		return id, false, nil
+	}
+	cur := row.named()
+	var ds diffs
+	ds.add(renamed, "renamed from "+cur.key)
+	ds.add(cur.name != item.name, "name changed")
+	ds.add(cur.archived, "restored")
+	moved := cur.position != item.position
+	if len(ds) == 0 && !moved {
+		return cur.id, false, nil
+	}
+	if err := update(cur.id); err != nil {
+		return 0, false, fmt.Errorf("%s: update: %w", item.what, mapErr(err))
+	}
+	a.change(item.what, ds)
+	return cur.id, moved, nil
 }
 
 // archiveRow archives the live row with key, if there is one: a row already

@@ -15,10 +15,8 @@ type dictRow struct {
 }
 
 type valueRow struct {
-	stored
-	dictID   int64
-	name     string
-	position int
+	namedRow
+	dictID int64
 }
 
 // dictionaries applies the dictionaries and their values.
@@ -73,11 +71,7 @@ func (a *planApplier) dictionaries(ctx context.Context) error {
 		}
 	}
 	for _, rm := range a.p.Remove.Values {
-		// The dictionary is in the plan (perhaps just renamed) or removed by it.
-		dictID, ok := a.dictIDs[rm.Parent]
-		if d, stored := rows[rm.Parent]; !ok && stored {
-			dictID, ok = d.id, true
-		}
+		dictID, ok := parentID(a.dictIDs, rows, rm.Parent)
 		if !ok {
 			continue
 		}
@@ -94,23 +88,13 @@ func (a *planApplier) dictionaries(ctx context.Context) error {
 
 // loadValues reads every value of the club's dictionaries, by dictionary id and key.
 func (a *planApplier) loadValues(ctx context.Context) (map[int64]map[string]*valueRow, error) {
-	rows, err := a.tx.Query(ctx, `SELECT id, key, archived_at IS NOT NULL, dictionary_id, name, position FROM dictionary_values WHERE club_id = $1`, a.clubID)
+	out, err := collectGrouped(ctx, a.tx, `SELECT id, key, archived_at IS NOT NULL, dictionary_id, name, position FROM dictionary_values WHERE club_id = $1`,
+		a.clubID, func(row pgx.CollectableRow) (*valueRow, error) {
+			v := &valueRow{}
+			return v, row.Scan(&v.id, &v.key, &v.archived, &v.dictID, &v.name, &v.position)
+		}, func(v *valueRow) int64 { return v.dictID })
 	if err != nil {
-		return nil, fmt.Errorf("load dictionary values: %w", mapErr(err))
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*valueRow, error) {
-		v := &valueRow{}
-		return v, row.Scan(&v.id, &v.key, &v.archived, &v.dictID, &v.name, &v.position)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load dictionary values: %w", mapErr(err))
-	}
-	out := map[int64]map[string]*valueRow{}
-	for _, v := range list {
-		if out[v.dictID] == nil {
-			out[v.dictID] = map[string]*valueRow{}
-		}
-		out[v.dictID][v.key] = v
+		return nil, fmt.Errorf("load dictionary values: %w", err)
 	}
 	return out, nil
 }
@@ -123,28 +107,21 @@ func (a *planApplier) dictValues(ctx context.Context, d plan.Dictionary, dictID 
 		if !ok {
 			continue
 		}
-		what := "value " + d.Key + "." + v.Key
-		if !found {
-			if _, err := a.tx.Exec(ctx, `INSERT INTO dictionary_values (club_id, dictionary_id, key, name, position) VALUES ($1, $2, $3, $4, $5)`,
-				a.clubID, dictID, v.Key, v.Name, i); err != nil {
-				return fmt.Errorf("%s: create: %w", what, mapErr(err))
-			}
-			a.change(what, []string{"created"})
-			continue
+		_, moves, err := putNamed(a, namedItem{what: "value " + d.Key + "." + v.Key, name: v.Name, position: i}, row, found, renamed,
+			func() (int64, error) {
+				_, err := a.tx.Exec(ctx, `INSERT INTO dictionary_values (club_id, dictionary_id, key, name, position) VALUES ($1, $2, $3, $4, $5)`,
+					a.clubID, dictID, v.Key, v.Name, i)
+				return 0, err // nothing refers to a value's id here
+			},
+			func(id int64) error {
+				_, err := a.tx.Exec(ctx, `UPDATE dictionary_values SET key = $3, name = $4, position = $5, archived_at = NULL WHERE club_id = $1 AND id = $2`,
+					a.clubID, id, v.Key, v.Name, i)
+				return err
+			})
+		if err != nil {
+			return err
 		}
-		var ds diffs
-		ds.add(renamed, "renamed from "+row.key)
-		ds.add(row.name != v.Name, "name changed")
-		ds.add(row.archived, "restored")
-		moved = moved || row.position != i
-		if len(ds) == 0 && row.position == i {
-			continue
-		}
-		if _, err := a.tx.Exec(ctx, `UPDATE dictionary_values SET key = $3, name = $4, position = $5, archived_at = NULL WHERE club_id = $1 AND id = $2`,
-			a.clubID, row.id, v.Key, v.Name, i); err != nil {
-			return fmt.Errorf("%s: update: %w", what, mapErr(err))
-		}
-		a.change(what, ds)
+		moved = moved || moves
 	}
 	if moved {
 		a.change("dictionary "+d.Key, []string{"values reordered"})

@@ -10,18 +10,12 @@ import (
 	"github.com/clubcrm/clubcrm/domain/plan"
 )
 
-type stageRow struct {
-	stored
-	name     string
-	position int
-}
-
 // funnel applies the sales funnel's stages, in the plan's order, and the
 // results that mark each.
 func (a *planApplier) funnel(ctx context.Context) error {
 	rows, err := collectKeyed(ctx, a.tx, `SELECT id, key, archived_at IS NOT NULL, name, position FROM funnel_stages WHERE club_id = $1`,
-		a.clubID, func(row pgx.CollectableRow) (*stageRow, error) {
-			s := &stageRow{}
+		a.clubID, func(row pgx.CollectableRow) (*namedRow, error) {
+			s := &namedRow{}
 			return s, row.Scan(&s.id, &s.key, &s.archived, &s.name, &s.position)
 		})
 	if err != nil {
@@ -37,29 +31,22 @@ func (a *planApplier) funnel(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		what := "funnel stage " + s.Key
-		var id int64
-		if !found {
-			if err := a.tx.QueryRow(ctx, `INSERT INTO funnel_stages (club_id, key, name, position) VALUES ($1, $2, $3, $4) RETURNING id`,
-				a.clubID, s.Key, s.Name, i).Scan(&id); err != nil {
-				return fmt.Errorf("%s: create: %w", what, mapErr(err))
-			}
-			a.change(what, []string{"created"})
-		} else {
-			id = row.id
-			var ds diffs
-			ds.add(renamed, "renamed from "+row.key)
-			ds.add(row.name != s.Name, "name changed")
-			ds.add(row.archived, "restored")
-			moved = moved || row.position != i
-			if len(ds) > 0 || row.position != i {
-				if _, err := a.tx.Exec(ctx, `UPDATE funnel_stages SET key = $3, name = $4, position = $5, archived_at = NULL WHERE club_id = $1 AND id = $2`,
-					a.clubID, id, s.Key, s.Name, i); err != nil {
-					return fmt.Errorf("%s: update: %w", what, mapErr(err))
-				}
-				a.change(what, ds)
-			}
+		id, moves, err := putNamed(a, namedItem{what: "funnel stage " + s.Key, name: s.Name, position: i}, row, found, renamed,
+			func() (int64, error) {
+				var id int64
+				err := a.tx.QueryRow(ctx, `INSERT INTO funnel_stages (club_id, key, name, position) VALUES ($1, $2, $3, $4) RETURNING id`,
+					a.clubID, s.Key, s.Name, i).Scan(&id)
+				return id, err
+			},
+			func(id int64) error {
+				_, err := a.tx.Exec(ctx, `UPDATE funnel_stages SET key = $3, name = $4, position = $5, archived_at = NULL WHERE club_id = $1 AND id = $2`,
+					a.clubID, id, s.Key, s.Name, i)
+				return err
+			})
+		if err != nil {
+			return err
 		}
+		moved = moved || moves
 		if err := a.stageResults(ctx, s, id, links[id], !found); err != nil {
 			return err
 		}

@@ -9,12 +9,6 @@ import (
 	"github.com/clubcrm/clubcrm/domain/plan"
 )
 
-type resultRow struct {
-	stored
-	name     string
-	position int
-}
-
 type fieldRow struct {
 	stored
 	resultID  int64
@@ -29,8 +23,8 @@ type fieldRow struct {
 // results applies the results and their additional fields.
 func (a *planApplier) results(ctx context.Context) error {
 	rows, err := collectKeyed(ctx, a.tx, `SELECT id, key, archived_at IS NOT NULL, name, position FROM results WHERE club_id = $1`,
-		a.clubID, func(row pgx.CollectableRow) (*resultRow, error) {
-			r := &resultRow{}
+		a.clubID, func(row pgx.CollectableRow) (*namedRow, error) {
+			r := &namedRow{}
 			return r, row.Scan(&r.id, &r.key, &r.archived, &r.name, &r.position)
 		})
 	if err != nil {
@@ -46,29 +40,22 @@ func (a *planApplier) results(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		what := "result " + res.Key
-		var id int64
-		if !found {
-			if err := a.tx.QueryRow(ctx, `INSERT INTO results (club_id, key, name, position) VALUES ($1, $2, $3, $4) RETURNING id`,
-				a.clubID, res.Key, res.Name, i).Scan(&id); err != nil {
-				return fmt.Errorf("%s: create: %w", what, mapErr(err))
-			}
-			a.change(what, []string{"created"})
-		} else {
-			id = row.id
-			var ds diffs
-			ds.add(renamed, "renamed from "+row.key)
-			ds.add(row.name != res.Name, "name changed")
-			ds.add(row.archived, "restored")
-			moved = moved || row.position != i
-			if len(ds) > 0 || row.position != i {
-				if _, err := a.tx.Exec(ctx, `UPDATE results SET key = $3, name = $4, position = $5, archived_at = NULL WHERE club_id = $1 AND id = $2`,
-					a.clubID, id, res.Key, res.Name, i); err != nil {
-					return fmt.Errorf("%s: update: %w", what, mapErr(err))
-				}
-				a.change(what, ds)
-			}
+		id, moves, err := putNamed(a, namedItem{what: "result " + res.Key, name: res.Name, position: i}, row, found, renamed,
+			func() (int64, error) {
+				var id int64
+				err := a.tx.QueryRow(ctx, `INSERT INTO results (club_id, key, name, position) VALUES ($1, $2, $3, $4) RETURNING id`,
+					a.clubID, res.Key, res.Name, i).Scan(&id)
+				return id, err
+			},
+			func(id int64) error {
+				_, err := a.tx.Exec(ctx, `UPDATE results SET key = $3, name = $4, position = $5, archived_at = NULL WHERE club_id = $1 AND id = $2`,
+					a.clubID, id, res.Key, res.Name, i)
+				return err
+			})
+		if err != nil {
+			return err
 		}
+		moved = moved || moves
 		a.resultIDs[res.Key] = id
 		a.resultKeys[id] = res.Key
 		if err := a.resultFields(ctx, res, id, fields[id]); err != nil {
@@ -84,11 +71,7 @@ func (a *planApplier) results(ctx context.Context) error {
 		}
 	}
 	for _, rm := range a.p.Remove.Fields {
-		// The result is in the plan (perhaps just renamed) or removed by it.
-		resultID, ok := a.resultIDs[rm.Parent]
-		if r, stored := rows[rm.Parent]; !ok && stored {
-			resultID, ok = r.id, true
-		}
+		resultID, ok := parentID(a.resultIDs, rows, rm.Parent)
 		if !ok {
 			continue
 		}
@@ -110,26 +93,16 @@ func (a *planApplier) results(ctx context.Context) error {
 	return nil
 }
 
+// loadFields reads every field of the club's results, by result id and key.
 func (a *planApplier) loadFields(ctx context.Context) (map[int64]map[string]*fieldRow, error) {
-	rows, err := a.tx.Query(ctx, `
+	out, err := collectGrouped(ctx, a.tx, `
 SELECT id, key, archived_at IS NOT NULL, result_id, name, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
-FROM result_fields WHERE club_id = $1`, a.clubID)
-	if err != nil {
-		return nil, fmt.Errorf("load fields: %w", mapErr(err))
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*fieldRow, error) {
+FROM result_fields WHERE club_id = $1`, a.clubID, func(row pgx.CollectableRow) (*fieldRow, error) {
 		f := &fieldRow{}
 		return f, row.Scan(&f.id, &f.key, &f.archived, &f.resultID, &f.name, &f.fieldType, &f.required, &f.dictID, &f.maxLength, &f.position)
-	})
+	}, func(f *fieldRow) int64 { return f.resultID })
 	if err != nil {
-		return nil, fmt.Errorf("load fields: %w", mapErr(err))
-	}
-	out := map[int64]map[string]*fieldRow{}
-	for _, f := range list {
-		if out[f.resultID] == nil {
-			out[f.resultID] = map[string]*fieldRow{}
-		}
-		out[f.resultID][f.key] = f
+		return nil, fmt.Errorf("load fields: %w", err)
 	}
 	return out, nil
 }
