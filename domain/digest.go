@@ -7,7 +7,7 @@ import "time"
 // of now's local date at which the clock shows hour:00 (see LocalTime: a
 // skipped hour fires when the clocks jump, a repeated one on its first
 // pass) until the local day ends. at is that instant. Firing at most once a
-// date is the caller's job (digest_runs); this rule only makes sure every
+// date is the caller's job (daily_runs); this rule only makes sure every
 // local date has exactly one moment, so a DST day neither skips nor doubles
 // a digest, and a digest missed at its hour is still due later that day.
 func DigestDue(now time.Time, loc *time.Location, hour int) (due bool, at time.Time) {

@@ -15,8 +15,8 @@ import (
 	"github.com/clubcrm/clubcrm/domain/report"
 )
 
-// DailyPayload names one of a club's once-a-day notices besides the digest
-// (the morning lists, the mid-day summary): a club and its local date
+// DailyPayload names one of a club's once-a-day notices (the digest, the
+// morning lists, the mid-day summary): a club and its local date
 // (YYYY-MM-DD). The job type says which notice.
 type DailyPayload struct {
 	ClubID int64  `json:"club_id"`
@@ -28,8 +28,8 @@ func dailyTaskID(kind postgres.DailyKind, p DailyPayload) string {
 	return string(kind) + ":" + strconv.FormatInt(p.ClubID, 10) + ":" + p.Date
 }
 
-// newDailyTask builds a daily notice's job, on the low queue with the
-// digest: a minute late matters less than a reminder or a follow-up.
+// newDailyTask builds a daily notice's job, on the low queue: a minute late
+// matters less than a reminder or a follow-up.
 func newDailyTask(q Queues, typ string, kind postgres.DailyKind, p DailyPayload) (*asynq.Task, []asynq.Option, error) {
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -51,7 +51,8 @@ type dailyRun struct {
 
 // dailyBegin reads a daily notice job's payload and club and says whether
 // it should send: not when it was sent already, and not when its local date
-// is over (a morning list is useful that morning, not the next day). A bad
+// is over (a digest or a morning list is useful that morning, not the next
+// day). A bad
 // payload or a club that is gone wraps asynq.SkipRetry.
 func (d Deps) dailyBegin(ctx context.Context, kind postgres.DailyKind, t *asynq.Task) (r dailyRun, send bool, err error) {
 	if err := json.Unmarshal(t.Payload(), &r.p); err != nil {

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,25 +21,12 @@ import (
 // TypeDigestSend sends a club's daily digest to its owners and managers.
 const TypeDigestSend = "digest:send"
 
-// DigestPayload names one digest: a club and its local date (YYYY-MM-DD).
-type DigestPayload struct {
-	ClubID int64  `json:"club_id"`
-	Date   string `json:"date"`
-}
-
 // DigestTaskID is the digest's job id: "digest:<club>:<date>".
-func DigestTaskID(p DigestPayload) string {
-	return "digest:" + strconv.FormatInt(p.ClubID, 10) + ":" + p.Date
-}
+func DigestTaskID(p DailyPayload) string { return dailyTaskID(postgres.DailyDigest, p) }
 
-// NewDigestTask builds a digest's job, on the low queue: a digest a minute
-// late matters less than a reminder or a follow-up.
-func NewDigestTask(q Queues, p DigestPayload) (*asynq.Task, []asynq.Option, error) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, nil, fmt.Errorf("digest payload: %w", err)
-	}
-	return asynq.NewTask(TypeDigestSend, b), []asynq.Option{asynq.TaskID(DigestTaskID(p)), asynq.Queue(q.Low())}, nil
+// NewDigestTask builds the job sending a club's digest for a date.
+func NewDigestTask(q Queues, p DailyPayload) (*asynq.Task, []asynq.Option, error) {
+	return newDailyTask(q, TypeDigestSend, postgres.DailyDigest, p)
 }
 
 // digestReport is everything a digest says, gathered once for all its
@@ -61,36 +47,15 @@ type digestReport struct {
 // over is not sent (a late digest is useful the same morning, not the next
 // day); one already sent is not sent again.
 func (d Deps) handleDigestSend(ctx context.Context, t *asynq.Task) error {
-	var p DigestPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("digest: %w: payload: %v", asynq.SkipRetry, err)
-	}
-	date, err := report.ParseDate(p.Date)
-	if err != nil || p.ClubID <= 0 {
-		return fmt.Errorf("digest: %w: bad payload %+v", asynq.SkipRetry, p)
-	}
-	log := d.Log.With(slog.Int64("club_id", p.ClubID), slog.String("date", p.Date))
-	club, err := d.DB.ClubGet(ctx, p.ClubID)
+	dr, send, err := d.dailyBegin(ctx, postgres.DailyDigest, t)
 	if err != nil {
-		return fmt.Errorf("digest: %w", gone(err))
+		return fmt.Errorf("digest: %w", err)
 	}
-	loc, err := club.Location()
-	if err != nil {
-		return fmt.Errorf("digest: %w: %w", asynq.SkipRetry, err)
-	}
-	now := d.Clock.Now()
-	if today := report.DateOf(now.In(loc)); today != date {
-		log.WarnContext(ctx, "digest not sent: its local day is over (or has not begun)", slog.String("today", today.String()))
+	if !send {
 		return nil
 	}
-	sent, err := d.DB.DigestRunSentAt(ctx, p.ClubID, date)
-	if err != nil {
-		return fmt.Errorf("digest: %w", gone(err))
-	}
-	if sent != nil {
-		return nil
-	}
-	r, err := d.digestGather(ctx, club, loc, date, now)
+	p, date := dr.p, dr.date
+	r, err := d.digestGather(ctx, dr.club, dr.loc, date, dr.now)
 	if err != nil {
 		return fmt.Errorf("digest: %w", err)
 	}
@@ -118,10 +83,10 @@ func (d Deps) handleDigestSend(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("digest: %w", err)
 		}
 	}
-	if err := d.DB.DigestRunSent(ctx, p.ClubID, date, d.Clock.Now()); err != nil {
+	if err := d.DB.DailyRunSent(ctx, postgres.DailyDigest, p.ClubID, date, d.Clock.Now()); err != nil {
 		return fmt.Errorf("digest: %w", err)
 	}
-	log.InfoContext(ctx, "digest sent", slog.Int("recipients", len(r.Today.Recipients)))
+	dr.log.InfoContext(ctx, "digest sent", slog.Int("recipients", len(r.Today.Recipients)))
 	return nil
 }
 

@@ -6,21 +6,18 @@ import (
 	"errors"
 	"image"
 	_ "image/png"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report/chart"
 	"github.com/clubcrm/clubcrm/jobs"
-	"github.com/clubcrm/clubcrm/jobs/redistest"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 )
 
 // stoppedClock stands still at t.
@@ -58,14 +55,8 @@ func newDigestWorld(t *testing.T, now time.Time) *digestWorld {
 	t.Helper()
 	w := &digestWorld{t: t, ctx: context.Background()}
 	clock := stoppedClock{now}
-	w.db = pgtest.New(t, postgres.WithClock(clock))
-	rdb, prefix := redistest.New(t)
-	q := jobs.Queues{Prefix: prefix}
-	w.tg = telegramtest.New(t)
-	log := slog.New(slog.DiscardHandler)
-	limits := jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000}
-	w.deps = jobs.Deps{DB: w.db, Redis: rdb, Enqueuer: jobs.NewEnqueuer(rdb, q), Catalog: i18n.MustNew(), Queues: q, Clock: clock, Log: log,
-		Notifier: jobs.NewNotifier(w.db, rdb, bot.NewTelegram(w.tg.NewBot(t)), limits, q, log, clock)}
+	jw := jobstest.New(t, jobstest.Config{Limits: jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000}, Clock: clock})
+	w.db, w.tg, w.deps = jw.DB, jw.TG, jw.Deps
 
 	id := func(sql string, args ...any) int64 {
 		t.Helper()
@@ -144,13 +135,13 @@ VALUES ($1, $2, $3, $4, $5, $6)`, w.club, tid, result, clientID, assignee, done)
 	}{{"out", w.alice, local(25, 11, 0)}, {"out", w.alice, local(25, 12, 0)}, {"in", w.bob, local(25, 16, 0)}, {"out", w.alice, local(24, 16, 0)}} {
 		pgtest.Exec(t, w.db, `INSERT INTO calls (club_id, direction, client_id, staff_id, called_at) VALUES ($1, $2, $3, $4, $5)`, w.club, c.dir, c1, c.staff, c.at)
 	}
-	pgtest.Exec(t, w.db, `INSERT INTO digest_runs (club_id, local_date, enqueued_at) VALUES ($1, $2::date, $3)`, w.club, kyivDigestDay, now)
+	pgtest.Exec(t, w.db, `INSERT INTO daily_runs (club_id, kind, local_date, enqueued_at) VALUES ($1, 'digest', $2::date, $3)`, w.club, kyivDigestDay, now)
 	return w
 }
 
 // process runs the digest job of date the way a worker would.
 func (w *digestWorld) process(date string) error {
-	task, _, err := jobs.NewDigestTask(w.deps.Queues, jobs.DigestPayload{ClubID: w.club, Date: date})
+	task, _, err := jobs.NewDigestTask(w.deps.Queues, jobs.DailyPayload{ClubID: w.club, Date: date})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -246,7 +237,7 @@ func TestDigestFiguresMatchHandCount(t *testing.T) {
 			t.Errorf("chat %d got %d messages", chat, n)
 		}
 	}
-	if n := pgtest.Count(t, w.db, `SELECT count(*) FROM digest_runs WHERE sent_at IS NOT NULL`); n != 1 {
+	if n := pgtest.Count(t, w.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest' AND sent_at IS NOT NULL`); n != 1 {
 		t.Fatalf("digest not marked sent")
 	}
 	// Run again (a duplicate job): nothing more.
@@ -268,7 +259,7 @@ func TestDigestRetryAfterPartialFailure(t *testing.T) {
 	if err := w.process(kyivDigestDay); err == nil {
 		t.Fatal("digest with a failed send succeeded")
 	}
-	if n := pgtest.Count(t, w.db, `SELECT count(*) FROM digest_runs WHERE sent_at IS NOT NULL`); n != 0 {
+	if n := pgtest.Count(t, w.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest' AND sent_at IS NOT NULL`); n != 0 {
 		t.Fatalf("a partly sent digest was marked sent")
 	}
 	if err := w.process(kyivDigestDay); err != nil {
@@ -286,17 +277,17 @@ func TestDigestNotSent(t *testing.T) {
 	cases := []struct {
 		name    string
 		now     time.Time
-		payload jobs.DigestPayload // ClubID 0: the world's club
-		skip    bool               // the job gives up for good (SkipRetry)
+		payload jobs.DailyPayload // ClubID 0: the world's club
+		skip    bool              // the job gives up for good (SkipRetry)
 	}{
 		// The worker was down all day: the job runs the next morning.
-		{"local day over", digestNow.Add(24 * time.Hour), jobs.DigestPayload{Date: kyivDigestDay}, false},
+		{"local day over", digestNow.Add(24 * time.Hour), jobs.DailyPayload{Date: kyivDigestDay}, false},
 		// A job for the 27th (a forged or mistaken date) run on the 26th.
-		{"local day not begun", digestNow, jobs.DigestPayload{Date: "2026-11-27"}, false},
-		{"never started", digestNow.Add(-24 * time.Hour), jobs.DigestPayload{Date: "2026-11-25"}, true},
-		{"unknown club", digestNow, jobs.DigestPayload{ClubID: 1 << 40, Date: kyivDigestDay}, true},
-		{"bad date", digestNow, jobs.DigestPayload{Date: "26.11.2026"}, true},
-		{"no date", digestNow, jobs.DigestPayload{}, true},
+		{"local day not begun", digestNow, jobs.DailyPayload{Date: "2026-11-27"}, false},
+		{"never started", digestNow.Add(-24 * time.Hour), jobs.DailyPayload{Date: "2026-11-25"}, true},
+		{"unknown club", digestNow, jobs.DailyPayload{ClubID: 1 << 40, Date: kyivDigestDay}, true},
+		{"bad date", digestNow, jobs.DailyPayload{Date: "26.11.2026"}, true},
+		{"no date", digestNow, jobs.DailyPayload{}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -316,7 +307,7 @@ func TestDigestNotSent(t *testing.T) {
 			if n := len(w.tg.CallsTo("sendPhoto")) + len(w.tg.CallsTo("sendMessage")); n != 0 {
 				t.Fatalf("%d messages sent", n)
 			}
-			if n := pgtest.Count(t, w.db, `SELECT count(*) FROM digest_runs WHERE sent_at IS NOT NULL`); n != 0 {
+			if n := pgtest.Count(t, w.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest' AND sent_at IS NOT NULL`); n != 0 {
 				t.Fatalf("digest marked sent")
 			}
 		})

@@ -15,13 +15,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/clubcrm/clubcrm/bot"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
-	"github.com/clubcrm/clubcrm/jobs/redistest"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 )
 
 // Telegram user ids (and private chat ids) of the fixture's staff.
@@ -69,18 +68,11 @@ func newEnvWith(t testing.TB, lim jobs.Limits) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, tmpl: map[string]int64{}, res: map[string]int64{}}
-	e.db = pgtest.New(t)
-	e.rdb, e.prefix = redistest.New(t)
-	e.q = jobs.Queues{Prefix: e.prefix}
-	e.tg = telegramtest.New(t)
 	e.logs = &logBuffer{}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.msgr = bot.NewTelegram(e.tg.NewBot(t))
-	notifier := jobs.NewNotifier(e.db, e.rdb, e.msgr, lim, e.q, log, domain.SystemClock{})
-	e.deps = jobs.Deps{
-		DB: e.db, Redis: e.rdb, Enqueuer: jobs.NewEnqueuer(e.rdb, e.q), Notifier: notifier,
-		Catalog: i18n.MustNew(), Queues: e.q, Clock: domain.SystemClock{}, Log: log,
-	}
+	w := jobstest.New(t, jobstest.Config{Limits: lim, Log: log})
+	e.db, e.rdb, e.q, e.tg, e.msgr, e.deps = w.DB, w.Redis, w.Queues, w.TG, w.Messenger, w.Deps
+	e.prefix = w.Queues.Prefix
 	e.mux = jobs.NewMux(e.deps)
 
 	var err error

@@ -22,12 +22,7 @@ import (
 func TestDigestOncePerLocalDateAcrossDST(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	type club struct {
-		zone string
-		hour int
-		id   int64
-	}
-	clubs := map[string]*club{
+	clubs := map[string]*dstClub{
 		"kyiv-03": {zone: "Europe/Kyiv", hour: 3}, // skipped on 29 March, repeated on 25 October
 		"kyiv-09": {zone: "Europe/Kyiv", hour: 9},
 		"ny-02":   {zone: "America/New_York", hour: 2}, // skipped on 8 March
@@ -35,21 +30,9 @@ func TestDigestOncePerLocalDateAcrossDST(t *testing.T) {
 		"ny-09":   {zone: "America/New_York", hour: 9},
 		"msk-03":  {zone: "Europe/Moscow", hour: 3}, // no DST
 	}
-	pgtest.Exec(t, e.db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, e.f.Club.ID) // the fixture's club
-	for name, c := range clubs {
-		if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO clubs (slug, name, time_zone, digest_hour) VALUES ($1, $1, $2, $3) RETURNING id`,
-			name, c.zone, c.hour).Scan(&c.id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	windows := [][2]string{
-		{"2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z"}, // New York springs forward on the 8th
-		{"2026-03-28T12:00:00Z", "2026-03-30T12:00:00Z"}, // Kyiv on the 29th
-		{"2026-10-24T12:00:00Z", "2026-10-26T12:00:00Z"}, // Kyiv falls back on the 25th
-		{"2026-10-31T12:00:00Z", "2026-11-02T12:00:00Z"}, // New York on 1 November
-	}
+	e.dstClubs(clubs)
 	second := e.newScheduler()
-	for _, w := range windows {
+	for _, w := range dstWindows {
 		from, to := utc(t, w[0]), utc(t, w[1])
 		for now := from; now.Before(to); now = now.Add(5 * time.Minute) {
 			if _, err := e.sched.SweepDigests(e.ctx, now); err != nil {
@@ -84,14 +67,14 @@ func TestDigestOncePerLocalDateAcrossDST(t *testing.T) {
 	for _, w := range want {
 		c := clubs[w.club]
 		var at time.Time
-		if err := e.db.Pool().QueryRow(e.ctx, `SELECT enqueued_at FROM digest_runs WHERE club_id = $1 AND local_date = $2::date`, c.id, w.date).Scan(&at); err != nil {
+		if err := e.db.Pool().QueryRow(e.ctx, `SELECT enqueued_at FROM daily_runs WHERE kind = 'digest' AND club_id = $1 AND local_date = $2::date`, c.id, w.date).Scan(&at); err != nil {
 			t.Errorf("%s %s: no digest: %v", w.club, w.date, err)
 			continue
 		}
 		if !at.Equal(utc(t, w.at)) {
 			t.Errorf("%s %s: started at %s, want %s", w.club, w.date, at.UTC().Format(time.RFC3339), w.at)
 		}
-		id := jobs.DigestTaskID(jobs.DigestPayload{ClubID: c.id, Date: w.date})
+		id := jobs.DigestTaskID(jobs.DailyPayload{ClubID: c.id, Date: w.date})
 		if e.taskInfo(e.queues.Low(), id) == nil {
 			t.Errorf("%s %s: job %s not queued", w.club, w.date, id)
 		}
@@ -103,7 +86,7 @@ func TestDigestOncePerLocalDateAcrossDST(t *testing.T) {
 	// same day); with the two days after, that is three per window. New
 	// York's 09:00 is still ahead at 12:00 UTC and after its end two days
 	// later: two.
-	runs := pgtest.Count(t, e.db, `SELECT count(*) FROM digest_runs`)
+	runs := pgtest.Count(t, e.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest'`)
 	if jobsQueued := e.queued(e.queues.Low()); jobsQueued != runs {
 		t.Errorf("%d digest jobs for %d digest runs", jobsQueued, runs)
 	}
@@ -112,8 +95,8 @@ func TestDigestOncePerLocalDateAcrossDST(t *testing.T) {
 		if name == "ny-09" {
 			perWindow = 2
 		}
-		if n := pgtest.Count(t, e.db, `SELECT count(*) FROM digest_runs WHERE club_id = $1`, c.id); n != perWindow*len(windows) {
-			t.Errorf("%s: %d digests over %d windows, want %d", name, n, len(windows), perWindow*len(windows))
+		if n := pgtest.Count(t, e.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest' AND club_id = $1`, c.id); n != perWindow*len(dstWindows) {
+			t.Errorf("%s: %d digests over %d windows, want %d", name, n, len(dstWindows), perWindow*len(dstWindows))
 		}
 	}
 }
@@ -125,13 +108,13 @@ func TestDigestMissedIsSentLateSameDayOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t) // the club is in Kyiv (UTC+3 in May), digest at 09:00
 	started := func(date string) int {
-		return pgtest.Count(t, e.db, `SELECT count(*) FROM digest_runs WHERE club_id = $1 AND local_date = $2::date`, e.f.Club.ID, date)
+		return pgtest.Count(t, e.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest' AND club_id = $1 AND local_date = $2::date`, e.f.Club.ID, date)
 	}
 	// Down at 09:00 on the 4th, back at 15:00: sent late, once.
 	if n, err := e.sched.SweepDigests(e.ctx, time.Date(2030, 5, 4, 12, 0, 0, 0, time.UTC)); err != nil || n != 1 {
 		t.Fatalf("late sweep: %d, %v; want 1", n, err)
 	}
-	if e.taskInfo(e.queues.Low(), jobs.DigestTaskID(jobs.DigestPayload{ClubID: e.f.Club.ID, Date: "2030-05-04"})) == nil {
+	if e.taskInfo(e.queues.Low(), jobs.DigestTaskID(jobs.DailyPayload{ClubID: e.f.Club.ID, Date: "2030-05-04"})) == nil {
 		t.Fatal("late digest not queued")
 	}
 	// Down all of the 5th; back at 08:00 on the 6th: no digest for the 5th,
@@ -202,7 +185,7 @@ VALUES ($1, 'internal', $2, 'Yesterday''s work', $3, 'done', $4, $4, $4)`, e.f.C
 	if n := len(e.sent(e.f.Staff.TelegramID)); n != 0 {
 		t.Fatalf("staff got the managers' digest")
 	}
-	if n := pgtest.Count(t, e.db, `SELECT count(*) FROM digest_runs WHERE club_id = $1 AND sent_at IS NOT NULL`, e.f.Club.ID); n != 1 {
+	if n := pgtest.Count(t, e.db, `SELECT count(*) FROM daily_runs WHERE kind = 'digest' AND club_id = $1 AND sent_at IS NOT NULL`, e.f.Club.ID); n != 1 {
 		t.Fatalf("digest not marked sent")
 	}
 }

@@ -18,8 +18,8 @@ import (
 const MiddayHour = 13
 
 // SweepMorning enqueues the staff morning lists of every club whose digest
-// hour has come today, once per club and local date, exactly as
-// SweepDigests does for the digest (daily_runs, "morning:<club>:<date>").
+// hour has come today, once per club and local date, as SweepDigests does
+// for the digest ("morning:<club>:<date>").
 func (s *Scheduler) SweepMorning(ctx context.Context, now time.Time) (int, error) {
 	n, err := s.sweepDaily(ctx, now, postgres.DailyMorning,
 		func(c domain.Club) int { return c.DigestHour }, jobs.NewMorningTask)
@@ -53,7 +53,7 @@ func (s *Scheduler) sweepDaily(ctx context.Context, now time.Time, kind postgres
 	if err != nil {
 		return 0, err
 	}
-	var due []postgres.DigestRun
+	var due []postgres.DailyRun
 	for _, c := range clubs {
 		loc, err := c.Location()
 		if err != nil {
@@ -62,7 +62,7 @@ func (s *Scheduler) sweepDaily(ctx context.Context, now time.Time, kind postgres
 			continue
 		}
 		if ok, _ := domain.DigestDue(now, loc, hour(c)); ok {
-			due = append(due, postgres.DigestRun{ClubID: c.ID, Date: report.DateOf(now.In(loc))})
+			due = append(due, postgres.DailyRun{ClubID: c.ID, Date: report.DateOf(now.In(loc))})
 		}
 	}
 	if len(due) == 0 {

@@ -142,31 +142,14 @@ func TestMorningListsAndMiddaySummaryOnce(t *testing.T) {
 func TestDailyNoticesOncePerLocalDateAcrossDST(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	type club struct {
-		zone string
-		hour int
-		id   int64
-	}
-	clubs := map[string]*club{
+	clubs := map[string]*dstClub{
 		"kyiv-03": {zone: "Europe/Kyiv", hour: 3}, // skipped on 29 March, repeated on 25 October
 		"kyiv-09": {zone: "Europe/Kyiv", hour: 9},
 		"ny-09":   {zone: "America/New_York", hour: 9},
 	}
-	pgtest.Exec(t, e.db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, e.f.Club.ID)
-	for name, c := range clubs {
-		if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO clubs (slug, name, time_zone, digest_hour) VALUES ($1, $1, $2, $3) RETURNING id`,
-			name, c.zone, c.hour).Scan(&c.id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	windows := [][2]string{
-		{"2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z"}, // New York springs forward on the 8th
-		{"2026-03-28T12:00:00Z", "2026-03-30T12:00:00Z"}, // Kyiv on the 29th
-		{"2026-10-24T12:00:00Z", "2026-10-26T12:00:00Z"}, // Kyiv falls back on the 25th
-		{"2026-10-31T12:00:00Z", "2026-11-02T12:00:00Z"}, // New York on 1 November
-	}
+	e.dstClubs(clubs)
 	second := e.newScheduler()
-	for _, w := range windows {
+	for _, w := range dstWindows {
 		for now := utc(t, w[0]); now.Before(utc(t, w[1])); now = now.Add(5 * time.Minute) {
 			for _, s := range []*scheduler.Scheduler{e.sched, second} {
 				if _, err := s.SweepMorning(e.ctx, now); err != nil {
@@ -224,8 +207,8 @@ func TestDailyNoticesOncePerLocalDateAcrossDST(t *testing.T) {
 			perWindow = 2
 		}
 		for _, kind := range []string{"morning", "midday"} {
-			if n := pgtest.Count(t, e.db, `SELECT count(*) FROM daily_runs WHERE club_id = $1 AND kind = $2`, c.id, kind); n != perWindow*len(windows) {
-				t.Errorf("%s %s: %d over %d windows, want %d", name, kind, n, len(windows), perWindow*len(windows))
+			if n := pgtest.Count(t, e.db, `SELECT count(*) FROM daily_runs WHERE club_id = $1 AND kind = $2`, c.id, kind); n != perWindow*len(dstWindows) {
+				t.Errorf("%s %s: %d over %d windows, want %d", name, kind, n, len(dstWindows), perWindow*len(dstWindows))
 			}
 		}
 	}

@@ -34,8 +34,7 @@ type Store interface {
 	OverdueListPending(ctx context.Context, now time.Time) ([]postgres.OverdueGroup, error)
 	OverdueListUnsent(ctx context.Context, limit int) ([]postgres.OverdueNoticeKey, error)
 	ClubList(ctx context.Context) ([]domain.Club, error)
-	DigestRunsStart(ctx context.Context, runs []postgres.DigestRun, now time.Time) ([]postgres.DigestRun, error)
-	DailyRunsStart(ctx context.Context, kind postgres.DailyKind, runs []postgres.DigestRun, now time.Time) ([]postgres.DigestRun, error)
+	DailyRunsStart(ctx context.Context, kind postgres.DailyKind, runs []postgres.DailyRun, now time.Time) ([]postgres.DailyRun, error)
 }
 
 var _ Store = (*postgres.DB)(nil)

@@ -12,14 +12,12 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/clubcrm/clubcrm/bot"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
-	"github.com/clubcrm/clubcrm/jobs/redistest"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 	"github.com/clubcrm/clubcrm/scheduler"
 )
 
@@ -68,17 +66,11 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), clock: &clock{}}
 	e.log = testLogger(t)
-	e.db = pgtest.New(t, postgres.WithClock(e.clock))
-	e.rdb, e.queues.Prefix = redistest.New(t)
-	e.enq = jobs.NewEnqueuer(e.rdb, e.queues)
+	w := jobstest.New(t, jobstest.Config{
+		Limits: jobs.Limits{PerSecond: 1000, PerChatPerSecond: 100, PerGroupPerMinute: 1000}, Clock: e.clock, Log: e.log,
+	})
+	e.db, e.rdb, e.queues, e.enq, e.tg, e.deps = w.DB, w.Redis, w.Queues, w.Enqueuer, w.TG, w.Deps
 	e.insp = asynq.NewInspectorFromRedisClient(e.rdb)
-	e.tg = telegramtest.New(t)
-	msgr := bot.NewTelegram(e.tg.NewBot(t))
-	limits := jobs.Limits{PerSecond: 1000, PerChatPerSecond: 100, PerGroupPerMinute: 1000}
-	e.deps = jobs.Deps{
-		DB: e.db, Redis: e.rdb, Enqueuer: e.enq, Catalog: i18n.MustNew(), Queues: e.queues, Clock: e.clock, Log: e.log,
-		Notifier: jobs.NewNotifier(e.db, e.rdb, msgr, limits, e.queues, e.log, e.clock),
-	}
 	e.sched = e.newScheduler()
 	e.f = pgtest.NewClub(t, e.db, "alpha")
 	return e
@@ -195,6 +187,36 @@ func (e *env) queued(queue string) int {
 		return 0
 	}
 	return info.Pending + info.Scheduled + info.Active + info.Retry + info.Archived
+}
+
+// dstClub is a club of a walk over DST changes: its zone and digest hour,
+// and its id once dstClubs has created it.
+type dstClub struct {
+	zone string
+	hour int
+	id   int64
+}
+
+// dstClubs deletes the fixture's club, so that only the walk's clubs are
+// swept, and creates clubs, slug and name their keys, setting their ids.
+func (e *env) dstClubs(clubs map[string]*dstClub) {
+	e.t.Helper()
+	pgtest.Exec(e.t, e.db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, e.f.Club.ID)
+	for name, c := range clubs {
+		if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO clubs (slug, name, time_zone, digest_hour) VALUES ($1, $1, $2, $3) RETURNING id`,
+			name, c.zone, c.hour).Scan(&c.id); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// dstWindows are the two-day walks over the DST changes of 2026, from and
+// to in UTC; each starts at 12:00 UTC, as if the scheduler came up then.
+var dstWindows = [][2]string{
+	{"2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z"}, // New York springs forward on the 8th
+	{"2026-03-28T12:00:00Z", "2026-03-30T12:00:00Z"}, // Kyiv on the 29th
+	{"2026-10-24T12:00:00Z", "2026-10-26T12:00:00Z"}, // Kyiv falls back on the 25th
+	{"2026-10-31T12:00:00Z", "2026-11-02T12:00:00Z"}, // New York on 1 November
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -2,68 +2,12 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
-	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
-
-func TestDigestRuns(t *testing.T) {
-	t.Parallel()
-	db, f := setupTasks(t)
-	other := pgtest.NewClub(t, db, "beta")
-	ctx := context.Background()
-	day := report.Date{Year: 2026, Month: 11, Day: 26}
-	runs := []postgres.DigestRun{{ClubID: f.Club.ID, Date: day}, {ClubID: other.Club.ID, Date: day}}
-
-	got, err := db.DigestRunsStart(ctx, runs, testNow)
-	if err != nil || len(got) != 2 || got[0] != runs[0] || got[1] != runs[1] {
-		t.Fatalf("start: %+v, %v", got, err)
-	}
-	// Started but not sent (the job was lost): returned again, still one row each.
-	again, err := db.DigestRunsStart(ctx, runs, testNow.Add(time.Minute))
-	if err != nil || len(again) != 2 {
-		t.Fatalf("start again: %+v, %v", again, err)
-	}
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM digest_runs`); n != 2 {
-		t.Fatalf("%d digest runs, want 2", n)
-	}
-	if sent, err := db.DigestRunSentAt(ctx, f.Club.ID, day); err != nil || sent != nil {
-		t.Fatalf("sent at before sending: %v, %v", sent, err)
-	}
-	if err := db.DigestRunSent(ctx, f.Club.ID, day, testNow); err != nil {
-		t.Fatalf("sent: %v", err)
-	}
-	if err := db.DigestRunSent(ctx, f.Club.ID, day, testNow.Add(time.Hour)); err != nil {
-		t.Fatalf("sent twice: %v", err)
-	}
-	if sent, err := db.DigestRunSentAt(ctx, f.Club.ID, day); err != nil || sent == nil || !sent.Equal(testNow) {
-		t.Fatalf("sent at: %v, %v; want the first time", sent, err)
-	}
-	// A sent digest is not returned; the other club's still is.
-	left, err := db.DigestRunsStart(ctx, runs, testNow.Add(2*time.Minute))
-	if err != nil || len(left) != 1 || left[0].ClubID != other.Club.ID {
-		t.Fatalf("after sending: %+v, %v", left, err)
-	}
-	if empty, err := db.DigestRunsStart(ctx, nil, testNow); err != nil || len(empty) != 0 {
-		t.Fatalf("no runs: %+v, %v", empty, err)
-	}
-
-	next := day.AddDays(1)
-	if _, err := db.DigestRunSentAt(ctx, f.Club.ID, next); !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("sent at of a digest never started: %v, want ErrNotFound", err)
-	}
-	if err := db.DigestRunSent(ctx, f.Club.ID, next, testNow); !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("marking a digest never started: %v, want ErrNotFound", err)
-	}
-	if _, err := db.DigestRunsStart(ctx, []postgres.DigestRun{{ClubID: 1 << 40, Date: day}}, testNow); !errors.Is(err, domain.ErrInvalid) {
-		t.Errorf("unknown club: %v, want ErrInvalid", err)
-	}
-}
 
 func TestDigestTodayGet(t *testing.T) {
 	t.Parallel()

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -11,54 +10,6 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
-
-// The two daily kinds are separate runs of one table, each once per club
-// and local date; marking sent keeps the first time.
-func TestDailyRuns(t *testing.T) {
-	t.Parallel()
-	db := pgtest.New(t)
-	a, b := pgtest.NewClub(t, db, "alpha"), pgtest.NewClub(t, db, "beta")
-	ctx := context.Background()
-	day := report.Date{Year: 2026, Month: 3, Day: 29}
-	now := time.Date(2026, 3, 29, 10, 0, 0, 0, time.UTC)
-	runs := []postgres.DigestRun{{ClubID: a.Club.ID, Date: day}, {ClubID: b.Club.ID, Date: day}}
-	for _, kind := range []postgres.DailyKind{postgres.DailyMorning, postgres.DailyMidday} {
-		for range 2 { // started twice (two schedulers): one row, returned while unsent
-			got, err := db.DailyRunsStart(ctx, kind, runs, now)
-			if err != nil || len(got) != 2 || got[0] != runs[0] || got[1] != runs[1] {
-				t.Fatalf("%s start: %+v, %v", kind, got, err)
-			}
-		}
-	}
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM daily_runs`); n != 4 {
-		t.Fatalf("%d daily runs, want 4 (2 clubs × 2 kinds)", n)
-	}
-	if err := db.DailyRunSent(ctx, postgres.DailyMorning, a.Club.ID, day, now); err != nil {
-		t.Fatalf("sent: %v", err)
-	}
-	if err := db.DailyRunSent(ctx, postgres.DailyMorning, a.Club.ID, day, now.Add(time.Hour)); err != nil {
-		t.Fatalf("sent again: %v", err)
-	}
-	if sent, err := db.DailyRunSentAt(ctx, postgres.DailyMorning, a.Club.ID, day); err != nil || sent == nil || !sent.Equal(now) {
-		t.Fatalf("morning sent at %v, %v; want %s", sent, err, now)
-	}
-	if sent, err := db.DailyRunSentAt(ctx, postgres.DailyMidday, a.Club.ID, day); err != nil || sent != nil {
-		t.Fatalf("midday of the same club and day: sent at %v, %v; want unsent", sent, err)
-	}
-	got, err := db.DailyRunsStart(ctx, postgres.DailyMorning, runs, now)
-	if err != nil || len(got) != 1 || got[0] != runs[1] {
-		t.Fatalf("start after one was sent: %+v, %v; want only beta's", got, err)
-	}
-	if _, err := db.DailyRunSentAt(ctx, postgres.DailyMorning, a.Club.ID, day.AddDays(1)); !errors.Is(err, domain.ErrNotFound) {
-		t.Fatalf("never started: %v, want ErrNotFound", err)
-	}
-	if err := db.DailyRunSent(ctx, postgres.DailyMidday, a.Club.ID, day.AddDays(1), now); !errors.Is(err, domain.ErrNotFound) {
-		t.Fatalf("mark never started: %v, want ErrNotFound", err)
-	}
-	if _, err := db.DailyRunsStart(ctx, "weekly", runs, now); !errors.Is(err, domain.ErrInvalid) {
-		t.Fatalf("unknown kind: %v, want ErrInvalid", err)
-	}
-}
 
 // Morning lists on Kyiv's spring-forward day (29 March 2026, a 23-hour
 // day): today runs to 21:00 UTC. Tasks past due and due before then are

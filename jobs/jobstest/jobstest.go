@@ -1,0 +1,69 @@
+// Package jobstest gives tests of the workers (jobs) and of what feeds them
+// (scheduler) one place to build the workers' dependencies: the test's own
+// database and Redis prefix, a fake Bot API, the real Telegram messenger
+// pointed at it, and a notifier sending through it. Each package adds its
+// own club and data on top.
+package jobstest
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/clubcrm/clubcrm/bot"
+	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/redistest"
+)
+
+// Config is what a test chooses about its workers.
+type Config struct {
+	// Limits are the notifier's rate limits; tests set them high so that
+	// pacing does not slow them down, or low to test the pacing.
+	Limits jobs.Limits
+	// Clock is the time of the database, the notifier and the jobs; nil
+	// is the wall clock.
+	Clock domain.Clock
+	// Log receives the jobs' and the notifier's logs; nil discards them.
+	Log *slog.Logger
+}
+
+// World is one test's workers and what they talk to.
+type World struct {
+	DB        *postgres.DB
+	Redis     *redis.Client
+	Queues    jobs.Queues // on the test's own Redis prefix
+	Enqueuer  *jobs.Enqueuer
+	TG        *telegramtest.Server // the fake Bot API
+	Messenger *bot.Telegram        // the real messenger, talking to TG
+	Deps      jobs.Deps            // the workers' dependencies, notifier included
+}
+
+// New builds a World for t: a migrated database of its own (pgtest), a
+// Redis prefix of its own (redistest), a fake Bot API dropped when t ends,
+// and the workers' dependencies wired to them as production wires them.
+func New(t testing.TB, c Config) *World {
+	t.Helper()
+	if c.Clock == nil {
+		c.Clock = domain.SystemClock{}
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	w := &World{}
+	w.DB = pgtest.New(t, postgres.WithClock(c.Clock))
+	w.Redis, w.Queues.Prefix = redistest.New(t)
+	w.Enqueuer = jobs.NewEnqueuer(w.Redis, w.Queues)
+	w.TG = telegramtest.New(t)
+	w.Messenger = bot.NewTelegram(w.TG.NewBot(t))
+	w.Deps = jobs.Deps{
+		DB: w.DB, Redis: w.Redis, Enqueuer: w.Enqueuer, Catalog: i18n.MustNew(), Queues: w.Queues, Clock: c.Clock, Log: c.Log,
+		Notifier: jobs.NewNotifier(w.DB, w.Redis, w.Messenger, c.Limits, w.Queues, c.Log, c.Clock),
+	}
+	return w
+}
