@@ -10,20 +10,24 @@ import (
 )
 
 // CallTemplate returns the template a call logged on the spot is filed
-// under: the club's default personal-call template, or failing that its
-// first live personal-call template. A club with none is ErrNotFound.
+// under (see personalCallTemplate).
 func (db *DB) CallTemplate(ctx context.Context, clubID int64) (domain.Template, error) {
-	return callTemplate(ctx, db.pool, clubID)
+	return personalCallTemplate(ctx, db.pool, clubID)
 }
 
-func callTemplate(ctx context.Context, q querier, clubID int64) (domain.Template, error) {
+// personalCallTemplate is the one answer to "which personal-call template",
+// for calls logged on the spot and for bulk-call subtasks alike: the club's
+// default personal-call template (keyed "personal_call" first), or failing
+// that its first live personal-call template. A club with none is
+// ErrNotFound.
+func personalCallTemplate(ctx context.Context, q querier, clubID int64) (domain.Template, error) {
 	var t domain.Template
 	var typ string
 	err := q.QueryRow(ctx, `
 SELECT id, club_id, key, name, task_type, default_title, is_default, position
 FROM templates
 WHERE club_id = $1 AND task_type = 'personal_call' AND archived_at IS NULL
-ORDER BY is_default DESC, position, id LIMIT 1`, clubID).Scan(
+ORDER BY is_default DESC, key = 'personal_call' DESC, position, id LIMIT 1`, clubID).Scan(
 		&t.ID, &t.ClubID, &t.Key, &t.Name, &typ, &t.DefaultTitle, &t.IsDefault, &t.Position)
 	if err != nil {
 		return domain.Template{}, fmt.Errorf("call template of club %d: %w", clubID, mapErr(err))
@@ -67,7 +71,7 @@ func (db *DB) CallLog(ctx context.Context, in CallLogInput) (CallLogged, error) 
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		tplID := in.TemplateID
 		if tplID == 0 {
-			tpl, err := callTemplate(ctx, tx, in.ClubID)
+			tpl, err := personalCallTemplate(ctx, tx, in.ClubID)
 			if err != nil {
 				return err
 			}

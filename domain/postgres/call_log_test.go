@@ -98,3 +98,23 @@ func TestCallLogIsAllOrNothing(t *testing.T) {
 		}
 	}
 }
+
+// A bulk call in a club whose default personal-call template was retired
+// still fans out, into the club's other live personal-call template: the
+// same choice a call logged on the spot makes.
+func TestFanoutUsesTheClubsPersonalCallTemplate(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	bulk, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["bulk_call"], ClientIDs: f.Clients, AuthorID: f.Manager.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgtest.Exec(t, db, `UPDATE templates SET archived_at = now() WHERE id = $1`, f.Templates["personal_call"])
+	if _, err := db.FanoutChunk(ctx, f.Club.ID, bulk.ID, 100, testNow); err != nil {
+		t.Fatalf("fan out: %v", err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE parent_id = $1 AND template_id = $2`, bulk.ID, f.Templates["call"]); n != 2 {
+		t.Fatalf("subtasks on the club's other personal-call template = %d, want 2", n)
+	}
+}

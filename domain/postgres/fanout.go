@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,9 +38,9 @@ type Fanout struct {
 // tasks_parent_client_key keeps it exact whatever happens.
 //
 // Subtasks take the bulk call's title, assignee, author and due, and the
-// club's default personal-call template (the one keyed "personal_call"
-// first): the schema has no finer notion of template family, and that
-// template is the one every club has. They take no reminder: the bulk
+// club's personal-call template as personalCallTemplate chooses it (the
+// default one, or another live one if it was retired): the schema has no
+// finer notion of template family. They take no reminder: the bulk
 // call's own reminder tells its assignee once, where a copy on every
 // subtask would send N reminders to one chat at the same moment, at that
 // chat's one message a second, each holding a worker while it waits, so
@@ -84,17 +83,11 @@ FOR UPDATE OF b`, clubID, taskID).Scan(&f.Total, &f.Created, &fannedOut, &progre
 		if domain.Status(status) == domain.StatusCancelled {
 			return fanoutFinish(ctx, tx, &f, now)
 		}
-		var templateID int64
-		err = tx.QueryRow(ctx, `
-SELECT id FROM templates
-WHERE club_id = $1 AND task_type = 'personal_call' AND is_default AND archived_at IS NULL
-ORDER BY key = 'personal_call' DESC, position, id LIMIT 1`, clubID).Scan(&templateID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("fan out bulk call %d: %w: the club has no default personal-call template", taskID, domain.ErrNotFound)
-		}
+		tpl, err := personalCallTemplate(ctx, tx, clubID)
 		if err != nil {
-			return fmt.Errorf("fan out bulk call %d: template: %w", taskID, mapErr(err))
+			return fmt.Errorf("fan out bulk call %d: %w", taskID, err)
 		}
+		templateID := tpl.ID
 		tag, err := tx.Exec(ctx, `
 INSERT INTO tasks (club_id, task_type, template_id, title, client_id, parent_id, chain_depth,
                    author_id, assignee_id, status, due_at, created_at, updated_at)
