@@ -53,7 +53,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		tg.SendText(user, "/start "+code[1])
 		tg.WaitFor(t, func(c telegramtest.Call) bool { return c.Method == "sendMessage" && c.ChatID() == user.ID }, 20*time.Second)
-		s, err := db.StaffByTelegram(ctx, user.ID)
+		s, _, err := db.StaffIdentify(ctx, user.ID)
 		if err != nil {
 			t.Fatalf("%s did not join: %v", user.FirstName, err)
 		}

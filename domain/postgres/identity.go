@@ -9,8 +9,9 @@ import (
 
 // StaffIdentify is the bot's per-update identity lookup in one round trip:
 // the active staff member linked to a Telegram account and their live club.
-// Like StaffByTelegram, someone unknown, deactivated or in a deleted club is
-// ErrNotFound, and every right comes from these rows, never from the update.
+// Someone unknown, deactivated or in a deleted club is ErrNotFound, so the
+// bot treats them all as a stranger, and every right comes from these rows,
+// never from the update.
 func (db *DB) StaffIdentify(ctx context.Context, tgUserID int64) (domain.Staff, domain.Club, error) {
 	var s domain.Staff
 	var c domain.Club

@@ -60,7 +60,7 @@ func TestInviteCreateAndRedeem(t *testing.T) {
 		s.TelegramID != tg.ID || s.Language != domain.LangUK || !s.Active {
 		t.Fatalf("staff %+v", s)
 	}
-	byTG, err := db.StaffByTelegram(ctx, tg.ID)
+	byTG, _, err := db.StaffIdentify(ctx, tg.ID)
 	if err != nil || byTG.ID != s.ID || byTG.Language != domain.LangUK {
 		t.Fatalf("identity after redeem: %+v %v", byTG, err)
 	}

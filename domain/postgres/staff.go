@@ -55,20 +55,6 @@ func (db *DB) StaffGet(ctx context.Context, clubID, id int64) (domain.Staff, err
 	return s, nil
 }
 
-// StaffByTelegram is the bot's identity lookup: the active staff member
-// linked to a Telegram account, with their club. Someone unknown, deactivated
-// or in a deleted club is ErrNotFound, so the bot treats them all as a
-// stranger and every right comes from this row, never from the update.
-func (db *DB) StaffByTelegram(ctx context.Context, tgUserID int64) (domain.Staff, error) {
-	s, err := scanStaff(db.pool.QueryRow(ctx, staffSelect+`
-JOIN clubs c ON c.id = s.club_id
-WHERE s.tg_user_id = $1 AND s.active AND c.deleted_at IS NULL`, tgUserID))
-	if err != nil {
-		return domain.Staff{}, fmt.Errorf("staff by telegram: %w", mapErr(err))
-	}
-	return s, nil
-}
-
 // StaffList returns the club's active staff by name.
 func (db *DB) StaffList(ctx context.Context, clubID int64) ([]domain.Staff, error) {
 	return db.staffList(ctx, "staff list", staffSelect+`

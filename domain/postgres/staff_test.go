@@ -18,11 +18,11 @@ func TestStaffLookups(t *testing.T) {
 	other := pgtest.NewClub(t, db, "beta")
 	ctx := context.Background()
 
-	s, err := db.StaffByTelegram(ctx, f.Staff.TelegramID)
+	s, _, err := db.StaffIdentify(ctx, f.Staff.TelegramID)
 	if err != nil || s.ID != f.Staff.ID || s.ClubID != f.Club.ID || s.Role != domain.RoleStaff || !s.Active || s.Language != domain.LangRU {
 		t.Fatalf("by telegram: %+v %v", s, err)
 	}
-	if _, err := db.StaffByTelegram(ctx, 999_999_999); !errors.Is(err, domain.ErrNotFound) {
+	if _, _, err := db.StaffIdentify(ctx, 999_999_999); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown account: %v", err)
 	}
 	if got, err := db.StaffGet(ctx, f.Club.ID, f.Manager.ID); err != nil || got.Name != f.Manager.Name {
@@ -34,7 +34,7 @@ func TestStaffLookups(t *testing.T) {
 
 	// A deactivated person is a stranger to the bot and off the lists.
 	pgtest.Exec(t, db, `UPDATE staff SET active = false WHERE id = $1`, f.Colleague.ID)
-	if _, err := db.StaffByTelegram(ctx, f.Colleague.TelegramID); !errors.Is(err, domain.ErrNotFound) {
+	if _, _, err := db.StaffIdentify(ctx, f.Colleague.TelegramID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("inactive by telegram: %v", err)
 	}
 	list, err := db.StaffList(ctx, f.Club.ID)
@@ -50,7 +50,7 @@ func TestStaffLookups(t *testing.T) {
 
 	// A deleted club's staff are strangers too.
 	pgtest.Exec(t, db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, other.Club.ID)
-	if _, err := db.StaffByTelegram(ctx, other.Staff.TelegramID); !errors.Is(err, domain.ErrNotFound) {
+	if _, _, err := db.StaffIdentify(ctx, other.Staff.TelegramID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("deleted club: %v", err)
 	}
 }
