@@ -24,6 +24,13 @@ type WorkerConfig struct {
 // and jobs still running then go back to their queue (their work is
 // idempotent and resumable, so another worker redoes or continues it) and
 // have their contexts cancelled.
+//
+// asynq alone decides when a job's time is up: at ShutdownTimeout it puts
+// the job back on its queue and only then cancels the job's context. A
+// timer of our own cancelling handlers at the same moment would race it,
+// and when it won, asynq would see the job fail with "context canceled"
+// and schedule a retry 15–45 s later instead of handing it straight back.
+// The base context is cancelled only after asynq's shutdown has returned.
 func RunWorker(ctx context.Context, d Deps, cfg WorkerConfig) error {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 10
@@ -45,10 +52,8 @@ func RunWorker(ctx context.Context, d Deps, cfg WorkerConfig) error {
 
 	<-ctx.Done()
 	d.Log.Info("worker shutting down", "shutdown_timeout", cfg.ShutdownTimeout)
-	cancelLate := time.AfterFunc(cfg.ShutdownTimeout, cancelBase)
-	srv.Shutdown()
-	cancelLate.Stop()
-	cancelBase()
+	srv.Shutdown() // requeues what is still running at ShutdownTimeout, then cancels it
+	cancelBase()   // strictly after: stops anything a handler left behind
 	if err := <-relayDone; err != nil {
 		return fmt.Errorf("outbox relay: %w", err)
 	}

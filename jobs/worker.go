@@ -62,8 +62,8 @@ func NewServer(rdb redis.UniversalClient, q Queues, concurrency int, shutdownTim
 }
 
 // serverConfig is NewServer's configuration; base, when set, is the context
-// every handler runs under, so RunWorker can stop handlers that outlive the
-// shutdown timeout (asynq hands their tasks back but does not cancel them).
+// every handler runs under, so RunWorker can stop, once asynq's shutdown has
+// returned, anything a handler left running.
 func serverConfig(q Queues, concurrency int, shutdownTimeout time.Duration, log *slog.Logger, base func() context.Context) asynq.Config {
 	return asynq.Config{
 		Concurrency: concurrency,

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -124,6 +125,46 @@ func TestMonitoringHandler(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || !strings.Contains(b.String(), want) {
 			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+		}
+	}
+}
+
+// SIGTERM hands a job still running at the end of the shutdown timeout back
+// to its queue, as pending and not as a failure to retry later: another
+// worker continues it at once. The fan-out here is stuck on a slow Telegram
+// (its progress edit does not answer), so it is in flight when the worker
+// stops. Repeated, because the defect was a race between two timers.
+func TestShutdownHandsInFlightJobBackToItsQueue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.tg.Delay("editMessageText", time.Hour)
+	e.bulk(10)
+	ins := asynq.NewInspectorFromRedisClient(e.rdb)
+	for i := range 8 {
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() {
+			done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 2, ShutdownTimeout: 200 * time.Millisecond})
+		}()
+		eventually(t, "the fan-out to be in flight", func() bool {
+			tasks, err := ins.ListActiveTasks(e.q.Bulk())
+			return err == nil && len(tasks) == 1
+		})
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run %d: worker: %v", i, err)
+		}
+		retry, err := ins.ListRetryTasks(e.q.Bulk())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending, err := ins.ListPendingTasks(e.q.Bulk())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(retry) != 0 || len(pending) != 1 || pending[0].Retried != 0 {
+			t.Fatalf("run %d: after shutdown %d fan-out jobs wait to retry and %d are pending (%+v), want the one back in its queue",
+				i, len(retry), len(pending), pending)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package telegramtest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -184,5 +185,48 @@ func failure(code, retryAfter int) *apiError {
 		return &apiError{Code: code, Description: "Unauthorized"}
 	default:
 		return &apiError{Code: code, Description: "Internal Server Error"}
+	}
+}
+
+// Delay makes every call of method answer d late, as a slow or congested
+// Telegram does; Delay(method, 0) lifts it, and calls already waiting then
+// answer at once. A client that gives up first (its context ends) gets no
+// answer and the call is not recorded, as a request Telegram never saw.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.delays, strings.ToLower(method))
+	} else {
+		s.delays[strings.ToLower(method)] = d
+	}
+	close(s.delayed)
+	s.delayed = make(chan struct{})
+}
+
+// wait holds a call for its method's Delay; false when the client or the
+// server gave up first.
+func (s *Server) wait(ctx context.Context, method string) bool {
+	start := time.Now()
+	for {
+		s.mu.Lock()
+		d, changed := s.delays[strings.ToLower(method)], s.delayed
+		s.mu.Unlock()
+		left := d - time.Since(start)
+		if left <= 0 {
+			return true
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-t.C:
+		case <-changed:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-s.closed:
+			t.Stop()
+			return false
+		}
+		t.Stop()
 	}
 }

@@ -73,8 +73,10 @@ type Server struct {
 	throttled map[int64]time.Time // chat id (0: every chat) → 429 until
 	blocked   map[int64]bool
 	limits    Limits
-	recentAll []time.Time           // accepted output within the last second
-	recent    map[int64][]time.Time // the same per chat
+	delays    map[string]time.Duration // method (lower case) → answer delay; see Delay
+	delayed   chan struct{}            // closed and replaced when delays change
+	recentAll []time.Time              // accepted output within the last second
+	recent    map[int64][]time.Time    // the same per chat
 	violation int
 }
 
@@ -91,6 +93,8 @@ func New(t testing.TB) *Server {
 		commands:  map[string][]models.BotCommand{},
 		throttled: map[int64]time.Time{},
 		blocked:   map[int64]bool{},
+		delays:    map[string]time.Duration{},
+		delayed:   make(chan struct{}),
 		recent:    map[int64][]time.Time{},
 	}
 	s.srv = httptest.NewServer(s)
@@ -186,6 +190,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		writeResult(w, nil, &apiError{Code: http.StatusNotFound, Description: "Not Found: method not found"})
 		return
+	}
+	if !s.wait(r.Context(), method) {
+		return // the client gave up waiting, or the server is closing
 	}
 	c := Call{Method: method, Time: now}
 	var err error
