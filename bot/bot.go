@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -68,6 +69,7 @@ type Bot struct {
 	router *router
 	handle step            // the middleware chain ending in the router
 	msgIDs map[string]bool // catalog ids, to tell a rule code with its own text from one without
+	ready  atomic.Bool     // getMe has answered; see Ready
 
 	// handled, when set (by tests), is called with each update's id once it
 	// is fully handled, so a scripted conversation waits for the bot
@@ -122,19 +124,21 @@ func New(cfg Config, d Deps) (*Bot, error) {
 	return b, nil
 }
 
-// Run serves until ctx is done. It checks the token (getMe), registers the
-// localised command menus, then either long-polls (the default; any webhook
-// left from webhook mode is removed first, or getUpdates would be refused)
-// or, with a WebhookURL, registers the webhook and waits: updates then
-// arrive through WebhookHandler, mounted on the process's HTTP server.
+// Run serves until ctx is done. It checks the token (getMe, retried while
+// Telegram cannot be reached), registers the localised command menus, then
+// either long-polls (the default; any webhook left from webhook mode is
+// removed first, or getUpdates would be refused) or, with a WebhookURL,
+// registers the webhook and waits: updates then arrive through
+// WebhookHandler, mounted on the process's HTTP server.
 func (b *Bot) Run(ctx context.Context) error {
-	me, err := b.tg.GetMe(ctx)
+	me, err := b.connect(ctx)
 	if ctx.Err() != nil {
 		return nil // stopped while starting
 	}
 	if err != nil {
-		return fmt.Errorf("bot: check token: %w", err)
+		return err
 	}
+	b.ready.Store(true)
 	b.log.Info("bot connected", "bot_username", me.Username, "webhook", b.cfg.WebhookURL != "")
 	if err := b.setCommands(ctx); err != nil {
 		// The menu is a convenience; commands work without it.
@@ -157,6 +161,55 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.tg.Start(ctx) // returns when ctx is done
 	return nil
+}
+
+// Ready reports whether the bot has reached Telegram (getMe answered), for
+// the process's readiness check.
+func (b *Bot) Ready() bool { return b.ready.Load() }
+
+// getMeTimeout bounds one getMe attempt; maxConnectBackoff caps the wait
+// between attempts.
+const (
+	getMeTimeout      = 10 * time.Second
+	maxConnectBackoff = 30 * time.Second
+)
+
+// connect asks Telegram who the bot is until it answers. Telegram being
+// briefly unreachable must not stop the process (the workers and the
+// scheduler run beside the bot in serve), so a failure is retried with
+// backoff and logged once, when it starts; a token Telegram refuses is a
+// configuration mistake retrying cannot fix, and ends Run.
+func (b *Bot) connect(ctx context.Context) (*models.User, error) {
+	backoff := time.Second
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, getMeTimeout)
+		me, err := b.tg.GetMe(actx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err == nil:
+			if attempt > 1 {
+				b.log.Info("telegram reachable again", "attempts", attempt)
+			}
+			return me, nil
+		case errors.Is(err, tgbot.ErrorUnauthorized):
+			return nil, fmt.Errorf("bot: check token: Telegram refused TELEGRAM_BOT_TOKEN: %w", err)
+		case attempt == 1:
+			b.log.Warn("telegram unreachable: the bot retries getMe with backoff and reports not ready; everything else runs",
+				"err", err)
+		default:
+			b.log.Debug("getMe failed again", "attempt", attempt, "err", err, "retry_in", backoff)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxConnectBackoff)
+	}
 }
 
 // WebhookHandler serves Telegram's webhook requests. A request without the

@@ -14,8 +14,9 @@ import (
 )
 
 // routes is the HTTP side every role serves on one listener: liveness,
-// readiness (database and Redis answer), Prometheus metrics, and whatever
-// the role adds (asynqmon at /monitoring, the Telegram webhook).
+// readiness (database and Redis answer, and the bot has reached Telegram
+// when it runs here), Prometheus metrics, and whatever the role adds
+// (asynqmon at /monitoring, the Telegram webhook).
 func (a *app) routes(extra map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -42,6 +43,14 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := a.rdb.Ping(ctx).Err(); err != nil {
 		status["redis"], code = "unavailable", http.StatusServiceUnavailable
 		a.log.Warn("readiness: redis", slog.Any("error", err))
+	}
+	if a.botReady != nil {
+		status["bot"] = "ok"
+		if !a.botReady() {
+			// Still reaching Telegram (bot.Run retries getMe); the workers
+			// and the scheduler run meanwhile.
+			status["bot"], code = "unavailable", http.StatusServiceUnavailable
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -73,8 +82,8 @@ func (a *app) protectMonitoring(h http.Handler) http.Handler {
 	})
 }
 
-// serveHTTP serves h on the configured address until ctx ends, then shuts
-// down gracefully.
+// serveHTTP serves h on the listener newApp bound until ctx ends, then
+// shuts down gracefully.
 func (a *app) serveHTTP(ctx context.Context, h http.Handler) error {
 	srv := &http.Server{
 		Addr:              a.cfg.HTTPAddr,
@@ -83,10 +92,7 @@ func (a *app) serveHTTP(ctx context.Context, h http.Handler) error {
 		// Requests outlive the signal: Shutdown drains them, then returns.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
+	ln := a.ln
 	a.log.Info("http listening", slog.String("addr", ln.Addr().String()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

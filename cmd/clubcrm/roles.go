@@ -106,6 +106,7 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 			if err != nil {
 				return err
 			}
+			a.botReady = b.Ready
 			if a.cfg.WebhookURL != "" {
 				u, _ := url.Parse(a.cfg.WebhookURL) // validated in config
 				path := u.Path
