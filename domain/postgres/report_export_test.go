@@ -47,3 +47,22 @@ func (db *DB) ReportExplain(ctx context.Context, clubID int64, r report.Range, f
 	})
 	return b.String(), err
 }
+
+// FanoutChunkPlan is the plan of a bulk call's next fan-out chunk, as
+// FanoutChunk's transaction gets it (EXPLAIN, not run).
+func (db *DB) FanoutChunkPlan(ctx context.Context, clubID, taskID int64, chunk int) (string, error) {
+	var plan strings.Builder
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := fanoutPlanning(ctx, tx); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "EXPLAIN "+fanoutInsertSQL, clubID, taskID, int64(1), "t", 0, int64(0), int64(0), nil, db.clock.Now(), chunk)
+		if err != nil {
+			return err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		plan.WriteString(strings.Join(lines, "\n"))
+		return err
+	})
+	return plan.String(), err
+}
