@@ -33,7 +33,7 @@ func (d Deps) handleTaskAssigned(ctx context.Context, p OutboxTask) error {
 			headline, data = "jobs.assigned.headline_by", map[string]any{"Actor": actor.Name}
 		}
 	}
-	if err := d.notifyTask(ctx, p.ClubID, p.TaskID, p.StaffID, OutboxTaskID(p.OutboxID), headline, data); err != nil {
+	if err := d.notifyTask(ctx, p.ClubID, p.TaskID, p.StaffID, outboxKey(p.OutboxID), headline, data); err != nil {
 		return fmt.Errorf("task assigned: %w", err)
 	}
 	return nil

@@ -47,10 +47,21 @@ func outboxQueue(q Queues, kind string) (string, bool) {
 	return "", false
 }
 
-// OutboxTaskID is the asynq TaskID of an outbox row's job. While asynq holds
-// a task with this id (queued, running, retrying, or retained after
-// completion) a second hand-over of the row is a no-op.
-func OutboxTaskID(rowID int64) string { return "outbox:" + strconv.FormatInt(rowID, 10) }
+// outboxTaskID is the TaskID of an outbox row's job (the Enqueuer adds the
+// deployment id). While asynq holds a task with this id (queued, running,
+// retrying, or retained after completion) a second hand-over of the row is
+// a no-op. The row's creation time is part of it: a database restored from
+// a backup (same deployment id) hands out the ids created after the backup
+// again, and those new rows must not be taken for the finished jobs of the
+// lost ones.
+func outboxTaskID(row postgres.OutboxRow) string {
+	return "outbox:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.FormatInt(row.CreatedAt.UnixMicro(), 10)
+}
+
+// outboxKey is the delivery key of a message an outbox row's job sends
+// (see Outgoing.Key): kept in the same database as the row, so a restore
+// rolls both back together.
+func outboxKey(rowID int64) string { return "outbox:" + strconv.FormatInt(rowID, 10) }
 
 // errUnknownKind: an outbox row of a kind this release does not handle.
 var errUnknownKind = errors.New("unknown outbox kind")
@@ -66,7 +77,7 @@ func newOutboxTask(q Queues, row postgres.OutboxRow) (*asynq.Task, []asynq.Optio
 	if err != nil {
 		return nil, nil, fmt.Errorf("outbox row %d: %w", row.ID, err)
 	}
-	return asynq.NewTask("outbox:"+row.Kind, b), []asynq.Option{asynq.TaskID(OutboxTaskID(row.ID)), asynq.Queue(queue)}, nil
+	return asynq.NewTask("outbox:"+row.Kind, b), []asynq.Option{asynq.TaskID(outboxTaskID(row)), asynq.Queue(queue)}, nil
 }
 
 // outboxFunc handles one outbox row's effect. It must be idempotent: it may

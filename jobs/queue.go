@@ -6,6 +6,19 @@ package jobs
 // starts with it.
 type Queues struct {
 	Prefix string
+	// Deployment is the database's deployment id
+	// (postgres.DB.DeploymentID); the Enqueuer puts every TaskID under it.
+	// Empty only in tests that enqueue nothing with a TaskID.
+	Deployment string
+}
+
+// TaskID is the asynq TaskID of a job's deterministic id: under the
+// deployment id, so two databases never share one.
+func (q Queues) TaskID(id string) string {
+	if q.Deployment == "" {
+		return id
+	}
+	return q.Deployment + ":" + id
 }
 
 // Critical is for what a person is waiting for: workflow follow-ups,

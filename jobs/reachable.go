@@ -30,5 +30,5 @@ func (d Deps) handleStaffReachable(ctx context.Context, p OutboxTask) error {
 	if overdue > 0 {
 		text += " " + d.Catalog.N(rcp.Language, "jobs.reachable.overdue", overdue, nil)
 	}
-	return d.Notifier.Notify(ctx, Outgoing{Key: OutboxTaskID(p.OutboxID), ClubID: p.ClubID, StaffID: p.StaffID, Msg: Message{Text: text}})
+	return d.Notifier.Notify(ctx, Outgoing{Key: outboxKey(p.OutboxID), ClubID: p.ClubID, StaffID: p.StaffID, Msg: Message{Text: text}})
 }

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -259,4 +260,72 @@ func TestFollowupSurvivesRedisLoss(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM outbox WHERE kind = $1 AND attempts >= 2`, domain.OutboxResultRecorded); n != 1 {
 		t.Errorf("the lost row was not handed over again")
 	}
+}
+
+// runWorker runs the worker role on e's dependencies until the test ends.
+func (e *env) runWorker() {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 2, ShutdownTimeout: time.Second,
+			Relay: jobs.RelayConfig{PollInterval: 50 * time.Millisecond}})
+	}()
+	e.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("worker: %v", err)
+		}
+	})
+}
+
+// asynq keeps finished TaskIDs in Redis for a day. A database restored from
+// a backup, or re-created, while Redis keeps its data hands out outbox ids
+// again; their jobs must run, not be taken for the finished ones.
+func TestOutboxIDsReusedAfterRestoreStillRun(t *testing.T) {
+	t.Parallel()
+	t.Run("restored from a backup", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		e.runWorker()
+		e.call(e.alice.ID)
+		eventually(t, "Alice's first notice", func() bool { return len(e.sent(aliceChat)) == 1 })
+		eventually(t, "the outbox to drain", func() bool { return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0 })
+		// The backup predates that call: its outbox row and delivery key
+		// are gone and the row's id is handed out again.
+		id := e.count(`SELECT max(id) FROM outbox`)
+		pgtest.Exec(t, e.db, `DELETE FROM outbox WHERE id = $1`, id)
+		pgtest.Exec(t, e.db, `DELETE FROM deliveries WHERE key LIKE 'outbox:%'`)
+		pgtest.Exec(t, e.db, fmt.Sprintf(`ALTER TABLE outbox ALTER COLUMN id RESTART WITH %d`, id))
+		e.call(e.bob.ID)
+		if got := e.count(`SELECT max(id) FROM outbox`); got != id {
+			t.Fatalf("outbox id after the restore = %d, want %d again", got, id)
+		}
+		eventually(t, "Bob's notice from the reused outbox id", func() bool { return len(e.sent(bobChat)) == 1 })
+	})
+	t.Run("re-created", func(t *testing.T) {
+		t.Parallel()
+		old := newEnv(t)
+		old.runWorker()
+		old.call(old.alice.ID)
+		eventually(t, "the old database's notice", func() bool { return len(old.sent(aliceChat)) == 1 })
+		eventually(t, "the old outbox to drain", func() bool {
+			return old.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
+		})
+		// A new database, migrated afresh, on the same Redis and prefix.
+		e := newEnv(t)
+		q := e.q
+		q.Prefix = old.q.Prefix
+		e.q, e.rdb = q, old.rdb
+		e.deps.Queues, e.deps.Redis = q, old.rdb
+		e.deps.Enqueuer = jobs.NewEnqueuer(old.rdb, q)
+		e.deps.Notifier = jobs.NewNotifier(e.db, old.rdb, e.msgr, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+			q, e.deps.Log, e.deps.Clock)
+		e.runWorker()
+		e.call(e.alice.ID)
+		if a, b := e.count(`SELECT max(id) FROM outbox`), old.count(`SELECT max(id) FROM outbox`); a != b {
+			t.Fatalf("the new database's outbox id %d differs from the old one's %d; the test needs them equal", a, b)
+		}
+		eventually(t, "the new database's notice", func() bool { return len(e.sent(aliceChat)) == 1 })
+	})
 }

@@ -220,7 +220,7 @@ func TestReplanReminderPlansExactTimeJob(t *testing.T) {
 	e.mustProcess(rows[0])
 	e.mustProcess(rows[0]) // a duplicate: no second job
 	insp := asynq.NewInspectorFromRedisClient(e.rdb)
-	info, err := insp.GetTaskInfo(e.q.Critical(), jobs.ReminderTaskID(id, at))
+	info, err := insp.GetTaskInfo(e.q.Critical(), e.q.TaskID(jobs.ReminderTaskID(id, at)))
 	if err != nil {
 		t.Fatalf("reminder job: %v", err)
 	}

@@ -170,10 +170,12 @@ VALUES ($1, 'internal', $2, $3, $4, nullif($5, 0), $6, $7) RETURNING id`,
 	return id
 }
 
-// taskInfo returns the asynq job with id in queue, or nil when there is none.
+// taskInfo returns the asynq job with the deterministic id in queue (filed
+// under the deployment id, as the Enqueuer files it), or nil when there is
+// none.
 func (e *env) taskInfo(queue, id string) *asynq.TaskInfo {
 	e.t.Helper()
-	info, err := e.insp.GetTaskInfo(queue, id)
+	info, err := e.insp.GetTaskInfo(queue, e.queues.TaskID(id))
 	if err != nil {
 		return nil
 	}

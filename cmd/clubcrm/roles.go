@@ -71,7 +71,11 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 		if err := jobs.RegisterQueueMetrics(a.reg, a.rdb); err != nil {
 			return fmt.Errorf("queue metrics: %w", err)
 		}
-		queues := jobs.Queues{Prefix: a.cfg.QueuePrefix}
+		dep, err := a.db.DeploymentID(ctx)
+		if err != nil {
+			return err
+		}
+		queues := jobs.Queues{Prefix: a.cfg.QueuePrefix, Deployment: dep}
 		enq := jobs.NewEnqueuer(a.rdb, queues)
 		extra["/monitoring/"] = a.protectMonitoring(jobs.MonitoringHandler(a.rdb, "/monitoring"))
 

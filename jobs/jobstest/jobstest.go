@@ -6,6 +6,7 @@
 package jobstest
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 
@@ -58,6 +59,11 @@ func New(t testing.TB, c Config) *World {
 	w := &World{}
 	w.DB = pgtest.New(t, postgres.WithClock(c.Clock))
 	w.Redis, w.Queues.Prefix = redistest.New(t)
+	dep, err := w.DB.DeploymentID(context.Background())
+	if err != nil {
+		t.Fatalf("jobstest: %v", err)
+	}
+	w.Queues.Deployment = dep
 	w.Enqueuer = jobs.NewEnqueuer(w.Redis, w.Queues)
 	w.TG = telegramtest.New(t)
 	w.Messenger = bot.NewTelegram(w.TG.NewBot(t))

@@ -79,7 +79,24 @@ func NewURL(t testing.TB) string {
 			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
-	return withDatabase(t, URL(), name)
+	u := withDatabase(t, URL(), name)
+	newDeployment(ctx, t, u)
+	return u
+}
+
+// newDeployment gives a cloned database a deployment id of its own, as if
+// it had been migrated on its own: clones of one template would otherwise
+// share the template's.
+func newDeployment(ctx context.Context, t testing.TB, url string) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `UPDATE deployment SET id = substr(md5(random()::text || clock_timestamp()::text), 1, 16)`); err != nil {
+		t.Fatalf("pgtest: deployment id: %v", err)
+	}
 }
 
 func adminConn(ctx context.Context, t testing.TB) *pgx.Conn {

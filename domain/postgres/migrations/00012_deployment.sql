@@ -1,0 +1,16 @@
+-- +goose Up
+-- This database's deployment id: random, made once when the schema is
+-- created (or upgraded to this version), and part of every asynq TaskID.
+-- asynq keeps finished TaskIDs in Redis for a day and refuses them meanwhile,
+-- so without it a database re-created (or a second one) next to a Redis that
+-- kept its data would reuse ids such as "outbox:42" and see its new jobs
+-- taken for finished ones. One row, enforced by the key on a constant.
+CREATE TABLE deployment (
+    one        bool PRIMARY KEY DEFAULT true CHECK (one),
+    id         text NOT NULL CHECK (id ~ '^[0-9a-f]{16}$'),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO deployment (id) VALUES (substr(md5(random()::text || clock_timestamp()::text), 1, 16));
+
+-- +goose Down
+DROP TABLE deployment;
