@@ -40,7 +40,10 @@ type BulkProgressPayload struct {
 // postgres.DB.FanoutChunk), editing the creator's progress message at most
 // once a second. Stopped at any point (shutdown, lost lease, kill -9), the
 // next run continues after the last committed chunk and ends with exactly
-// one subtask per client.
+// one subtask per client; a run that continues one says so, in the log and
+// in the progress message. Each chunk is also the fan-out's heartbeat: the
+// relay hands a fan-out whose heartbeat stopped over again (Relay), so a
+// killed worker's fan-out resumes within seconds.
 func (d Deps) handleBulkCreated(ctx context.Context, p OutboxTask) error {
 	if p.TaskID <= 0 {
 		return fmt.Errorf("fan out: %w: no task id", asynq.SkipRetry)
@@ -49,16 +52,21 @@ func (d Deps) handleBulkCreated(ctx context.Context, p OutboxTask) error {
 	if chunk <= 0 {
 		chunk = DefaultFanoutChunk
 	}
-	for {
+	log := d.Log.With(slog.Int64("club_id", p.ClubID), slog.Int64("task_id", p.TaskID))
+	for first := true; ; first = false {
 		f, err := d.DB.FanoutChunk(ctx, p.ClubID, p.TaskID, chunk, d.Clock.Now())
 		if err != nil {
 			return fmt.Errorf("fan out: %w", gone(err))
 		}
 		d.Metrics.subtasksCreated(f.Inserted)
-		d.fanoutProgress(ctx, f)
+		resuming := first && f.Created-f.Inserted > 0
+		if resuming {
+			log.InfoContext(ctx, "resuming fan-out", slog.Int("created_before", f.Created-f.Inserted),
+				slog.Int("created", f.Created), slog.Int("total", f.Total))
+		}
+		d.fanoutProgress(ctx, f, resuming)
 		if f.Done {
-			d.Log.InfoContext(ctx, "bulk call fanned out", slog.Int64("club_id", p.ClubID),
-				slog.Int64("task_id", p.TaskID), slog.Int("subtasks", f.Created))
+			log.InfoContext(ctx, "bulk call fanned out", slog.Int("subtasks", f.Created))
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -68,23 +76,27 @@ func (d Deps) handleBulkCreated(ctx context.Context, p OutboxTask) error {
 }
 
 // fanoutProgress edits the creator's progress message if a second has passed
-// since the last edit, and always at the end. A failed edit is logged, never
-// fatal: the subtasks matter, the message is cosmetic.
-func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout) {
+// since the last edit, and always at the end and when a run resumes an
+// interrupted fan-out (the message then says so). A failed edit is logged,
+// never fatal: the subtasks matter, the message is cosmetic.
+func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout, resuming bool) {
 	if f.ProgressMessageID == 0 {
 		return
 	}
 	now := d.Clock.Now()
-	if !f.Done && f.ProgressEditedAt != nil && now.Sub(*f.ProgressEditedAt) < progressEvery {
+	if !f.Done && !resuming && f.ProgressEditedAt != nil && now.Sub(*f.ProgressEditedAt) < progressEvery {
 		return
 	}
 	lang := f.Language
 	var m Message
 	data := map[string]any{"Title": f.Title, "Created": f.Created, "Total": f.Total}
-	if f.Done {
+	switch {
+	case f.Done:
 		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.done", data),
 			Buttons: [][]Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(actionCard, f.TaskID)}}}}
-	} else {
+	case resuming:
+		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.resuming", data)}
+	default:
 		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.progress", data)}
 	}
 	d.editProgress(ctx, f.ClubID, f.TaskID, f.ProgressChatID, f.ProgressMessageID, now, m)

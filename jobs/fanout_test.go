@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
@@ -247,4 +251,144 @@ func (e *env) subtasks(bulkID int64) []domain.Task {
 		out = append(out, domain.Task{ID: id})
 	}
 	return out
+}
+
+// A worker killed mid fan-out (kill -9: no shutdown, no requeue, its asynq
+// task left active under a lease nobody extends) is resumed by the next
+// worker's relay as soon as the fan-out's heartbeat is stale, not after
+// asynq's lease, recoverer tick and retry delay; the resumed run says so in
+// the log and the progress message, and the fan-out ends exactly once.
+func TestFanoutResumesAfterWorkerKilled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deps.FanoutChunk = 50
+	const n = 3000
+	bulk, msgID := e.bulk(n)
+
+	// The doomed worker: an asynq server with its own database pool and its
+	// own Redis client, through a proxy, so that cutting both off stops it
+	// as a kill would.
+	proxy := newTCPProxy(t, e.rdb.Options().Addr)
+	optA := *e.rdb.Options()
+	optA.Addr = proxy.addr()
+	rdbA := redis.NewClient(&optA)
+	t.Cleanup(func() { rdbA.Close() })
+	dbA, err := postgres.Open(e.ctx, e.db.Pool().Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	depsA := e.deps
+	depsA.DB, depsA.Redis = dbA, rdbA
+	depsA.Enqueuer = jobs.NewEnqueuer(rdbA, e.q)
+	depsA.Notifier = jobs.NewNotifier(dbA, rdbA, e.msgr, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+		e.q, e.deps.Log, e.deps.Clock)
+	srvA := jobs.NewServer(rdbA, e.q, 1, time.Second, slog.New(slog.DiscardHandler))
+	if err := srvA.Start(jobs.NewMux(depsA)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.NewRelay(e.deps, jobs.RelayConfig{}).RunOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "some chunks to commit", func() bool {
+		return e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID) >= 500
+	})
+	proxy.kill()
+	dbA.Close()
+	t.Cleanup(srvA.Shutdown)
+	created := e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID)
+	if created >= n {
+		t.Fatalf("the fan-out finished (%d subtasks) before the kill", created)
+	}
+	ins := asynq.NewInspectorFromRedisClient(e.rdb)
+	if active, err := ins.ListActiveTasks(e.q.Bulk()); err != nil || len(active) != 1 {
+		t.Fatalf("after the kill %d fan-out jobs are active (%v), want the dead worker's one", len(active), err)
+	}
+
+	// A new worker. Its relay looks for stalled fan-outs every 100ms and
+	// takes one for dead after 3 s without a chunk.
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 2, ShutdownTimeout: time.Second,
+			Relay: jobs.RelayConfig{PollInterval: 50 * time.Millisecond, FanoutStallAfter: 3 * time.Second, FanoutStallCheck: 100 * time.Millisecond}})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	})
+	eventually(t, "the fan-out to finish", func() bool {
+		return e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND fanned_out_at IS NOT NULL`, bulk.ID) == 1
+	})
+	e.checkFanout(bulk, n)
+	eventually(t, "the bulk call's outbox row to complete", func() bool {
+		return e.count(`SELECT count(*) FROM outbox WHERE kind = $1 AND completed_at IS NULL`, domain.OutboxBulkCreated) == 0
+	})
+	// One resume; a second is possible (and harmless) only if the first
+	// itself went 3 s without a chunk on a loaded machine.
+	if lines := e.logs.lines("resuming fan-out", "created_before="); len(lines) == 0 {
+		t.Errorf("no 'resuming fan-out' line with counts")
+	}
+	var said bool
+	for _, c := range e.tg.CallsTo("editMessageText") {
+		if c.ChatID() == managerChat && strings.Contains(c.Text(), "resuming") {
+			said = true
+		}
+	}
+	if !said {
+		t.Errorf("the progress message never said the fan-out was resuming")
+	}
+	if m, ok := e.tg.LastSent(managerChat); !ok || m.ID != msgID || !strings.Contains(m.Text, "3000 calls created") {
+		t.Errorf("progress message = %d %q, want %d saying 3000 calls created", m.ID, m.Text, msgID)
+	}
+}
+
+// tcpProxy forwards connections to a server until kill cuts them all.
+type tcpProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln}
+	t.Cleanup(p.kill)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(s, c); s.Close() }()
+			go func() { _, _ = io.Copy(c, s); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
+
+// kill stops accepting and cuts every connection.
+func (p *tcpProxy) kill() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
 }

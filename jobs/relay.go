@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
@@ -30,6 +33,12 @@ type RelayConfig struct {
 	// PruneEvery is how often completed rows and old delivery keys are
 	// pruned. 1 hour.
 	PruneEvery time.Duration
+	// FanoutStallAfter is how long a started fan-out may go without
+	// committing a chunk (a chunk takes well under a second) before the
+	// relay takes its worker for dead and hands it over again. 15s.
+	FanoutStallAfter time.Duration
+	// FanoutStallCheck is how often the relay looks for stalled fan-outs. 5s.
+	FanoutStallCheck time.Duration
 }
 
 func (c RelayConfig) withDefaults() RelayConfig {
@@ -51,6 +60,12 @@ func (c RelayConfig) withDefaults() RelayConfig {
 	if c.PruneEvery <= 0 {
 		c.PruneEvery = time.Hour
 	}
+	if c.FanoutStallAfter <= 0 {
+		c.FanoutStallAfter = 15 * time.Second
+	}
+	if c.FanoutStallCheck <= 0 {
+		c.FanoutStallCheck = 5 * time.Second
+	}
 	return c
 }
 
@@ -67,6 +82,17 @@ func (c RelayConfig) withDefaults() RelayConfig {
 // /monitoring, and its row stays pending, shown by the outbox lag gauge;
 // re-handing it is a no-op until someone runs it again from asynqmon (or
 // deletes it there, and the next re-hand queues it afresh).
+//
+// A fan-out whose worker was killed (kill -9, a lost node) would wait for
+// asynq to notice: its lease (30 s), the recoverer's minute tick and a first
+// retry delay add up to a minute and a half of nothing. The fan-out commits
+// a chunk (its heartbeat) every fraction of a second, so the relay hands a
+// fan-out whose heartbeat stopped FanoutStallAfter ago over again, under a
+// TaskID of its own (the stale heartbeat's time in it, so relays agree on
+// one copy); the new run continues after the last committed chunk and says
+// it is resuming. Should the old worker have been merely slow, the two runs
+// share the work exactly as two hand-overs do (postgres.DB.FanoutChunk),
+// and asynq's eventual retry of the lost job finds the row completed.
 //
 // Any number of relays may run, one in every worker process: claims use
 // FOR UPDATE SKIP LOCKED, so two relays never hand over the same row at the
@@ -95,7 +121,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	go r.listen(ctx, wake)
 	poll := time.NewTicker(r.cfg.PollInterval)
 	defer poll.Stop()
-	var lastPrune time.Time
+	var lastPrune, lastStallCheck time.Time
 	for {
 		if _, err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			r.log.WarnContext(ctx, "relay pass failed", slog.Any("err", err))
@@ -103,6 +129,10 @@ func (r *Relay) Run(ctx context.Context) error {
 		now := r.clock.Now()
 		if lag, err := r.db.OutboxLag(ctx, now); err == nil {
 			r.metrics.outboxLag(lag.Seconds())
+		}
+		if now.Sub(lastStallCheck) >= r.cfg.FanoutStallCheck {
+			lastStallCheck = now
+			r.resumeStalled(ctx, now)
 		}
 		if now.Sub(lastPrune) >= r.cfg.PruneEvery {
 			lastPrune = now
@@ -166,6 +196,33 @@ func (r *Relay) hand(ctx context.Context, row postgres.OutboxRow) error {
 			slog.String("kind", row.Kind), slog.Int("attempts", row.Attempts))
 	}
 	return r.enq.Enqueue(ctx, t, opts...)
+}
+
+// resumeStalled hands over again every fan-out whose heartbeat stopped
+// FanoutStallAfter before now (see Relay).
+func (r *Relay) resumeStalled(ctx context.Context, now time.Time) {
+	stalled, err := r.db.FanoutStalled(ctx, now.Add(-r.cfg.FanoutStallAfter), r.cfg.Batch)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.WarnContext(ctx, "look for stalled fan-outs", slog.Any("err", err))
+		}
+		return
+	}
+	for _, s := range stalled {
+		t, opts, err := newOutboxTask(r.q, s.Row)
+		if err != nil {
+			r.log.WarnContext(ctx, "stalled fan-out", slog.Int64("outbox_id", s.Row.ID), slog.Any("err", err))
+			continue
+		}
+		id := outboxTaskID(s.Row) + ":resume:" + strconv.FormatInt(s.BeatAt.UnixMicro(), 10)
+		if err := r.enq.Enqueue(ctx, t, append(opts, asynq.TaskID(id))...); err != nil {
+			r.log.WarnContext(ctx, "hand over stalled fan-out", slog.Int64("outbox_id", s.Row.ID), slog.Any("err", err))
+			return
+		}
+		r.log.WarnContext(ctx, "fan-out stalled, its worker is gone; handing it over to resume",
+			slog.Int64("club_id", s.Row.ClubID), slog.Int64("task_id", s.Row.Payload.TaskID),
+			slog.Int("created", s.Created), slog.Int("total", s.Total), slog.Duration("stalled_for", now.Sub(s.BeatAt)))
+	}
 }
 
 // listen turns NOTIFYs into wake-ups, reconnecting after failures. Polling

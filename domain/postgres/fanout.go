@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -107,8 +108,8 @@ SELECT EXISTS (SELECT 1 FROM bulk_call_clients b WHERE b.task_id = $1
 		if !more {
 			return fanoutFinish(ctx, tx, &f, now)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bulk_calls SET created = $3 WHERE club_id = $1 AND task_id = $2`,
-			clubID, taskID, f.Created); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE bulk_calls SET created = $3, fanout_beat_at = $4 WHERE club_id = $1 AND task_id = $2`,
+			clubID, taskID, f.Created, now); err != nil {
 			return fmt.Errorf("fan out bulk call %d: %w", taskID, mapErr(err))
 		}
 		return nil
@@ -153,7 +154,7 @@ func fanoutPlanning(ctx context.Context, tx pgx.Tx) error {
 // fanoutFinish records the end of a fan-out.
 func fanoutFinish(ctx context.Context, tx pgx.Tx, f *Fanout, now time.Time) error {
 	if _, err := tx.Exec(ctx, `
-UPDATE bulk_calls SET created = $3, fanned_out_at = $4 WHERE club_id = $1 AND task_id = $2`,
+UPDATE bulk_calls SET created = $3, fanned_out_at = $4, fanout_beat_at = $4 WHERE club_id = $1 AND task_id = $2`,
 		f.ClubID, f.TaskID, f.Created, now); err != nil {
 		return fmt.Errorf("fan out bulk call %d: %w", f.TaskID, mapErr(err))
 	}
@@ -169,4 +170,49 @@ UPDATE bulk_calls SET progress_edited_at = $3 WHERE club_id = $1 AND task_id = $
 		return fmt.Errorf("bulk call %d progress: %w", taskID, mapErr(err))
 	}
 	return nil
+}
+
+// StalledFanout is a bulk call whose fan-out started and stopped: its
+// outbox row is handed over and not completed, no chunk has committed
+// since BeatAt, and it is not finished.
+type StalledFanout struct {
+	Row     OutboxRow // the bulk call's bulk.created outbox row
+	BeatAt  time.Time // when its last chunk committed
+	Created int
+	Total   int
+}
+
+// FanoutStalled lists up to limit fan-outs whose last chunk committed
+// before stalledBefore. It reads the few pending outbox rows (their partial
+// index) and their bulk calls.
+func (db *DB) FanoutStalled(ctx context.Context, stalledBefore time.Time, limit int) ([]StalledFanout, error) {
+	rows, err := db.pool.Query(ctx, `
+SELECT o.id, o.club_id, o.kind, o.payload, o.attempts, o.created_at, b.fanout_beat_at, b.created, b.total
+FROM outbox o
+JOIN bulk_calls b ON b.club_id = o.club_id AND b.task_id = (o.payload->>'task_id')::bigint
+WHERE o.completed_at IS NULL AND o.kind = $1 AND o.handed_at IS NOT NULL
+  AND b.fanned_out_at IS NULL AND b.fanout_beat_at < $2
+ORDER BY b.fanout_beat_at
+LIMIT $3`, domain.OutboxBulkCreated, stalledBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stalled fan-outs: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []StalledFanout
+	for rows.Next() {
+		var s StalledFanout
+		var payload []byte
+		if err := rows.Scan(&s.Row.ID, &s.Row.ClubID, &s.Row.Kind, &payload, &s.Row.Attempts, &s.Row.CreatedAt,
+			&s.BeatAt, &s.Created, &s.Total); err != nil {
+			return nil, fmt.Errorf("stalled fan-outs: %w", mapErr(err))
+		}
+		if err := json.Unmarshal(payload, &s.Row.Payload); err != nil {
+			return nil, fmt.Errorf("stalled fan-outs: outbox row %d payload: %w", s.Row.ID, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stalled fan-outs: %w", mapErr(err))
+	}
+	return out, nil
 }

@@ -12,5 +12,12 @@ CREATE TABLE deployment (
 );
 INSERT INTO deployment (id) VALUES (substr(md5(random()::text || clock_timestamp()::text), 1, 16));
 
+-- A fan-out's heartbeat: every committed chunk sets it. A bulk call still
+-- fanning out whose heartbeat stopped has lost its worker (kill -9, a lost
+-- node), and the relay resumes it without waiting for asynq's lease and
+-- recoverer (jobs.Relay). Nullable, no default: instant on a live table.
+ALTER TABLE bulk_calls ADD COLUMN fanout_beat_at timestamptz;
+
 -- +goose Down
+ALTER TABLE bulk_calls DROP COLUMN fanout_beat_at;
 DROP TABLE deployment;
