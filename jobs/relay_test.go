@@ -262,8 +262,9 @@ func TestFollowupSurvivesRedisLoss(t *testing.T) {
 	}
 }
 
-// runWorker runs the worker role on e's dependencies until the test ends.
-func (e *env) runWorker() {
+// runWorker runs the worker role on e's dependencies until stop is called
+// or the test ends.
+func (e *env) runWorker() (stop func()) {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error, 1)
@@ -271,12 +272,17 @@ func (e *env) runWorker() {
 		done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 2, ShutdownTimeout: time.Second,
 			Relay: jobs.RelayConfig{PollInterval: 50 * time.Millisecond}})
 	}()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("worker: %v", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				e.t.Errorf("worker: %v", err)
+			}
+		})
+	}
+	e.t.Cleanup(stop)
+	return stop
 }
 
 // asynq keeps finished TaskIDs in Redis for a day. A database restored from
@@ -306,13 +312,15 @@ func TestOutboxIDsReusedAfterRestoreStillRun(t *testing.T) {
 	t.Run("re-created", func(t *testing.T) {
 		t.Parallel()
 		old := newEnv(t)
-		old.runWorker()
+		stopOld := old.runWorker()
 		old.call(old.alice.ID)
 		eventually(t, "the old database's notice", func() bool { return len(old.sent(aliceChat)) == 1 })
 		eventually(t, "the old outbox to drain", func() bool {
 			return old.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
 		})
-		// A new database, migrated afresh, on the same Redis and prefix.
+		// The old database is gone with its workers; a new one, migrated
+		// afresh, works on the same Redis and prefix.
+		stopOld()
 		e := newEnv(t)
 		q := e.q
 		q.Prefix = old.q.Prefix
