@@ -191,6 +191,17 @@ func (b *Bot) routeText(r *request) error {
 		return err
 	}
 	r.action = "flow:" + c.Flow
+	if r.msg.Text == "" && r.msg.Caption == "" {
+		// A sticker, a photo without caption, a voice message: every step
+		// that reads typed input reads text, so none is an answer.
+		_, err := r.reply(r.t("bot.err.not_text", nil), nil)
+		return err
+	}
+	if r.pasteTail(c) {
+		r.noteLongText() // a long part: another may follow it
+		_, err := r.reply(r.t("forms.err.paste_tail", nil), nil)
+		return err
+	}
 	h, found := b.router.flows[c.Flow]
 	if !found {
 		// A flow this build no longer has (a deploy between two messages).

@@ -72,11 +72,41 @@ func TestConversationLifecycle(t *testing.T) {
 		t.Fatalf("save of an expired conversation: got %v, want ErrConflict", err)
 	}
 
-	if err := db.ConversationDelete(ctx, f.Club.ID, f.Staff.ID); err != nil {
-		t.Fatalf("delete: %v", err)
+	// An ended form is gone for the bot, and the next form does not start
+	// its versions again: the ended form's buttons never match it.
+	v4, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new_task", Step: "template", ExpiresAt: now.Add(time.Hour)})
+	if err != nil || v4 <= v3 {
+		t.Fatalf("start after expiry: version %d (after %d), %v", v4, v3, err)
 	}
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM conversations`); n != 0 {
-		t.Fatalf("%d conversations left after delete", n)
+	if err := db.ConversationEnd(ctx, f.Club.ID, f.Staff.ID); err != nil {
+		t.Fatalf("end: %v", err)
+	}
+	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("ended: got %v, want ErrNotFound", err)
+	}
+	v5, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new_task", Step: "template", ExpiresAt: now.Add(time.Hour)})
+	if err != nil || v5 <= v4 {
+		t.Fatalf("start after end: version %d (after %d), %v", v5, v4, err)
+	}
+}
+
+// Versions are unique across every form of every staff member, and survive
+// a row's deletion: no two states ever share a version.
+func TestConversationVersionsNeverRepeat(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	seen := map[int]bool{}
+	for _, staffID := range []int64{f.Staff.ID, f.Colleague.ID, f.Staff.ID} {
+		v, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: staffID, ClubID: f.Club.ID, Flow: "new", Step: "template", ExpiresAt: testNow.Add(time.Hour)})
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+		if seen[v] {
+			t.Fatalf("version %d given twice", v)
+		}
+		seen[v] = true
+		pgtest.Exec(t, db, `DELETE FROM conversations WHERE staff_id = $1`, staffID)
 	}
 }
 
@@ -97,7 +127,7 @@ func TestConversationIsolatedByClub(t *testing.T) {
 	if _, err := db.ConversationSave(ctx, forged); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("save into another club: got %v, want ErrNotFound", err)
 	}
-	if err := db.ConversationDelete(ctx, other.Club.ID, f.Staff.ID); err != nil {
+	if err := db.ConversationEnd(ctx, other.Club.ID, f.Staff.ID); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
 	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); err != nil {
