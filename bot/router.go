@@ -64,10 +64,14 @@ import (
 // changed meanwhile". End it with r.endConversation(). Buttons inside a form
 // are ordinary actions; put the conversation's version in their data
 // (btn(label, "rf", c.Version, ...)) and refuse a button whose version is
-// not the stored one, so a tap on an old form's button changes nothing. An
+// not the stored one, so a tap on an old form's button changes nothing:
+// versions are never reused, by any form. Store a screen's state before
+// sending the screen (form.go does), or a quick tap finds it out of date. An
 // expired conversation is absent: r.conversation() reports ok == false.
 // Commands do not end a conversation: a person may look at /tasks in the
-// middle of a form and carry on typing; starting another form replaces it.
+// middle of a form and carry on typing; starting another form replaces it
+// (and takes the buttons off its message). Input that is not text (a
+// sticker, a voice message) never reaches a flow: routeText refuses it.
 
 // handlerFunc handles one update of an identified staff member. A non-nil
 // error is shown to the person through r.fail.
