@@ -225,6 +225,24 @@ func TestLongPasteTailIsNotTheAnswer(t *testing.T) {
 	h.expectRows("tasks", 1, `SELECT count(*) FROM tasks WHERE club_id = $1 AND description = 'Order water'`, h.f.Club.ID)
 }
 
+// The same paste into a task's description (the edit prompt).
+func TestLongPasteTailIsNotTheNewDescription(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.tg.SetClock(h.clock.Now)
+	task := h.task(postgresInput(h))
+	h.openCard(h.staff, "1. Олена Петренко")
+	h.taps(h.staff, "✏️ Edit", "Description")
+	h.say(h.staff, strings.Repeat("x", 4096))
+	expect(t, "first part", h.lastText(h.staff), "at most 2000")
+	h.say(h.staff, strings.Repeat("y", 904))
+	expect(t, "tail", h.lastText(h.staff), h.text("forms.err.paste_tail", nil))
+	h.expectRows("description from the tail", 0, `SELECT count(*) FROM tasks WHERE id = $1 AND description LIKE 'yyy%'`, task.ID)
+	h.clock.Advance(30 * time.Second)
+	h.say(h.staff, "Bring the contract")
+	h.expectRows("description typed after", 1, `SELECT count(*) FROM tasks WHERE id = $1 AND description = 'Bring the contract'`, task.ID)
+}
+
 // A second tap on Confirm, at once or later, is told the form is already
 // recorded, never that it changed.
 func TestDoubleTapConfirmSaysAlreadyRecorded(t *testing.T) {
