@@ -213,14 +213,14 @@ func (r *request) formShow(prev postgres.Conversation, c *postgres.Conversation,
 // formSend puts the screen in the form's message (for a tap on it) or in a
 // new message, recording its id.
 func (r *request) formSend(c *postgres.Conversation, text string, kb [][]jobs.Button) error {
+	old := c.MessageID
 	if r.cb != nil && r.cbMsg != 0 && r.cbMsg == c.MessageID {
 		err := r.edit(c.MessageID, text, kb)
 		if !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
-		// The message is gone or too old to edit: a new one below.
+		old = 0 // gone or too old to edit: a new message below, nothing to strip
 	}
-	old := c.MessageID
 	id, err := r.reply(text, kb)
 	if err != nil {
 		return err
