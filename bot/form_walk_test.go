@@ -225,6 +225,23 @@ func TestLongPasteTailIsNotTheAnswer(t *testing.T) {
 	h.expectRows("tasks", 1, `SELECT count(*) FROM tasks WHERE club_id = $1 AND description = 'Order water'`, h.f.Club.ID)
 }
 
+// The parts of a paste arrive together and are handled by several workers
+// at once: the tail still waits for the first part's refusal.
+func TestLongPasteSentTogether(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.tg.SetClock(h.clock.Now)
+	h.say(h.staff, "/new")
+	h.taps(h.staff, "Внутренняя задача", "Me", "No due date")
+	first, tail := h.sayNoWait(h.staff, strings.Repeat("x", 4096)), h.sayNoWait(h.staff, strings.Repeat("y", 904))
+	h.handled.wait(t, first)
+	h.handled.wait(t, tail)
+	if step := h.formStep(h.staff); step != newStepDesc {
+		t.Fatalf("the tail moved the form to %q", step)
+	}
+	expect(t, "tail", h.lastText(h.staff), h.text("forms.err.paste_tail", nil))
+}
+
 // The same paste into a task's description (the edit prompt).
 func TestLongPasteTailIsNotTheNewDescription(t *testing.T) {
 	t.Parallel()

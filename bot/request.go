@@ -50,6 +50,8 @@ type request struct {
 
 	conv       *postgres.Conversation // loaded conversation, if any
 	convLoaded bool
+
+	handled func() // marks the message handled for the chat's textOrder; nil for a callback
 }
 
 func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
@@ -57,6 +59,10 @@ func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
 	switch {
 	case upd.Message != nil:
 		r.msg = upd.Message
+		if b.router != nil {
+			// Before anything else, so a later message of the chat waits for it.
+			r.handled = b.router.texts.begin(upd.Message.Chat.ID, upd.Message.ID)
+		}
 		r.from = upd.Message.From
 		r.chatID = upd.Message.Chat.ID
 		r.text = strings.TrimSpace(upd.Message.Text)
@@ -81,6 +87,14 @@ func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
 		}
 	}
 	return r
+}
+
+// done marks the update handled: a later message of the chat waiting for
+// it goes on.
+func (r *request) done() {
+	if r.handled != nil {
+		r.handled()
+	}
 }
 
 // private reports whether the update comes from a private chat with the bot.

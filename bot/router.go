@@ -88,10 +88,11 @@ type router struct {
 	commands map[string]command
 	actions  map[string]handlerFunc
 	flows    map[string]handlerFunc
+	texts    *textOrder // typed messages of a chat, read in the order sent
 }
 
 func newRouter() *router {
-	return &router{commands: map[string]command{}, actions: map[string]handlerFunc{}, flows: map[string]handlerFunc{}}
+	return &router{commands: map[string]command{}, actions: map[string]handlerFunc{}, flows: map[string]handlerFunc{}, texts: newTextOrder()}
 }
 
 // command registers "/name" for every staff member.
@@ -185,6 +186,8 @@ func (b *Bot) routeCommand(r *request) error {
 }
 
 func (b *Bot) routeText(r *request) error {
+	// Messages sent together (the parts of a long paste) are read in order.
+	b.router.texts.waitEarlier(r.ctx, r.chatID, r.msg.ID)
 	c, ok, err := r.conversation()
 	if err != nil {
 		return err
