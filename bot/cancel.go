@@ -1,8 +1,9 @@
 package bot
 
-// cancelCommand abandons the form the person is filling in, if any.
+// cancelCommand abandons the form the person is filling in, if any, and
+// takes the buttons off its screen.
 func (b *Bot) cancelCommand(r *request) error {
-	_, ok, err := r.conversation()
+	c, ok, err := r.conversation()
 	if err != nil {
 		return err
 	}
@@ -14,5 +15,7 @@ func (b *Bot) cancelCommand(r *request) error {
 		return err
 	}
 	_, err = r.reply(r.t("bot.cancel.done", nil), nil)
+	// The form's screen offers nothing to tap any more.
+	r.dropButtons(c.MessageID)
 	return err
 }

@@ -12,7 +12,9 @@
 //   - a command ("/tasks") to its handler,
 //   - a callback query to the handler of its action (the Action of the
 //     bot/callback data, "tk" for take, "tc" for the task card, ...),
-//   - plain text, while a conversation is active, to that flow's handler.
+//   - plain text, while a conversation is active, to that flow's handler
+//     (anything else, a sticker or a voice message, gets one line saying
+//     only text is read).
 //
 // Every handler receives a *request: the identified staff member, their club,
 // the club's time zone, the language, the chat, and helpers to reply, edit,
@@ -31,7 +33,9 @@
 //   - Bad input (a stale or forged button, another club's id, a wrong type,
 //     over-long text) changes nothing and gets one clear, localised line.
 //   - Conversation state lives in PostgreSQL (postgres.Conversation), so a
-//     restart or another replica continues the same dialogue.
+//     restart or another replica continues the same dialogue. A screen's
+//     state is stored before the screen is sent, and a form's buttons carry
+//     a version that no form ever reuses (form.go).
 //   - Texts are HTML (parse mode HTML); everything that came from people or
 //     the database is escaped with esc.
 //

@@ -23,13 +23,20 @@ import (
 //   - A form's buttons are callback data "<action>|<version>|<op>|<args>":
 //     the flow's own action ("rf" result form, "nf" new task, "cf" new call,
 //     "mf" a task's due or reminder moment), the conversation version the
-//     screen was drawn for, and an operation. A tap whose version is not the
-//     stored one (an older screen, a second tap that lost the race, another
-//     form since) changes nothing; a tap with no live conversation is an
-//     expired form.
+//     screen was drawn for, and an operation. Versions come from a sequence
+//     that never restarts (postgres.ConversationSave), so a version names one
+//     state of one form for ever. A tap whose version is not the stored one
+//     (an older screen, a second tap that lost the race, a form abandoned
+//     since) changes nothing; a tap with no live conversation is an expired
+//     form; a repeated tap on a Confirm already acted on is told so.
+//   - A screen's state is stored before the screen is sent, so a button
+//     tapped the moment it appears finds its version stored, however slowly
+//     Telegram answers the bot. A screen that fails to go out puts the
+//     previous state back: the screen the person still sees keeps working.
 //   - A tap edits the form's message; typed text gets a new message below it
 //     (where a person looks after typing) and the old one loses its buttons,
-//     so no stale keyboard is left to tap.
+//     so no stale keyboard is left to tap. A form that ends, is cancelled or
+//     is replaced by another loses its buttons the same way.
 
 // formError is an input a form refuses, with the message the person sees
 // (a catalog id and its data). The form's state does not change.
@@ -85,16 +92,40 @@ func (r *request) formTap(flow string, state any) (postgres.Conversation, formIn
 	if err != nil {
 		return postgres.Conversation{}, formInput{}, err
 	}
-	if !ok {
-		return postgres.Conversation{}, in, errFormExpired
-	}
-	if c.Flow != flow || int64(c.Version) != version {
+	if !ok || c.Flow != flow || int64(c.Version) != version {
+		if in.Op == opOK {
+			// A second tap on Confirm (a double tap, or a later one).
+			claimed, err := r.b.db.ConversationClaimed(r.ctx, r.club.ID, r.staff.ID, flow, int(version))
+			if err != nil {
+				return postgres.Conversation{}, in, err
+			}
+			if claimed {
+				return postgres.Conversation{}, in, recordedError(flow)
+			}
+		}
+		if !ok {
+			return postgres.Conversation{}, in, errFormExpired
+		}
 		return postgres.Conversation{}, in, errBadButton
 	}
 	if err := json.Unmarshal(c.Data, state); err != nil {
 		return postgres.Conversation{}, in, fmt.Errorf("%s form state: %w", flow, err)
 	}
+	if r.cbMsg != 0 {
+		// The version matched: the tapped message is the form's screen, even
+		// when its id is not stored yet (the tap beat the send's answer).
+		c.MessageID = r.cbMsg
+	}
 	return c, in, nil
+}
+
+// recordedError answers a repeated tap on the Confirm of a form whose first
+// tap is saving or saved it.
+func recordedError(flow string) *formError {
+	if flow == flowResult {
+		return &formError{ID: "forms.result.already"}
+	}
+	return &formError{ID: "forms.already_recorded"}
 }
 
 // formText reads typed text for flow's conversation (routed here by the
@@ -116,58 +147,104 @@ func (r *request) formText(flow string, state any) (postgres.Conversation, formI
 // formScreen draws a form's screen for the buttons of the given version.
 type formScreen func(data buttonData) (text string, kb [][]jobs.Button)
 
-// formSave stores the form's new state and shows its next screen. The
-// screen's buttons carry the version this save creates (one more than the
-// stored one: ConversationSave bumps it by exactly one or fails).
+// formSave stores the form's new state and shows its next screen, under
+// buttons carrying the version the save creates.
 //
-// For a tap on the form's message the state is saved first and the message
-// edited after, so a lost race changes no screen. For typed text the screen
-// goes out as a new message first (its id must be stored), then the state is
-// saved; if that save loses a race the new message's buttons are removed.
+// The state is stored first and the screen sent after, so a tap on the
+// screen the moment it appears finds its version stored. A tap edits the
+// tapped message; typed text gets the screen as a new message, whose id is
+// recorded once Telegram answers, and the previous message loses its
+// buttons. A save that loses a race (a second tap, another replica) sends
+// nothing.
 func (r *request) formSave(c *postgres.Conversation, action, step string, state any, screen formScreen) error {
 	raw, err := json.Marshal(state)
 	if err != nil {
 		return fmt.Errorf("%s form state: %w", c.Flow, err)
 	}
-	c.Data, c.Step = raw, step
-	text, kb := screen(formButtons(action, c.Version+1))
-	if r.cb != nil && r.cbMsg != 0 && r.cbMsg == c.MessageID {
-		if err := r.saveConversation(c); err != nil {
-			return err
-		}
-		return r.edit(c.MessageID, text, kb)
-	}
-	old := c.MessageID
-	id, err := r.reply(text, kb)
-	if err != nil {
-		return err
-	}
-	c.MessageID = id
+	prev := *c
+	c.Data, c.Step, c.Claimed = raw, step, 0
 	if err := r.saveConversation(c); err != nil {
-		r.dropButtons(id)
 		return err
 	}
-	r.dropButtons(old)
-	return nil
+	text, kb := screen(formButtons(action, c.Version))
+	return r.formShow(prev, c, text, kb)
 }
 
 // formStart starts flow with state and shows its first screen: in the tapped
 // message when it starts from a button (a task card's "Enter result"),
-// otherwise in a new message.
+// otherwise in a new message. A form it replaces loses its buttons.
 func (r *request) formStart(flow, action, step string, state any, screen formScreen) error {
 	msgID := int64(0)
 	if r.cb != nil {
 		msgID = r.cbMsg
 	}
-	c, err := r.startConversation(flow, step, state, msgID)
+	c, replaced, err := r.replaceConversation(flow, step, state, msgID)
 	if err != nil {
 		return err
 	}
-	if msgID != 0 {
-		text, kb := screen(formButtons(action, c.Version))
-		return r.edit(msgID, text, kb)
+	prev := postgres.Conversation{StaffID: r.staff.ID, ClubID: r.club.ID} // version 0: no form before
+	if replaced != nil {
+		prev = *replaced
 	}
-	return r.formSave(&c, action, step, state, screen)
+	text, kb := screen(formButtons(action, c.Version))
+	if err := r.formShow(prev, &c, text, kb); err != nil {
+		return err
+	}
+	r.dropReplaced(replaced, c)
+	return nil
+}
+
+// formShow sends the screen of c's stored state. When it does not reach the
+// person (Telegram down, a timeout), the state before (prev) is put back
+// under its own version, so the screen the person still sees works, and
+// the error goes on to the usual handling.
+func (r *request) formShow(prev postgres.Conversation, c *postgres.Conversation, text string, kb [][]jobs.Button) error {
+	err := r.formSend(c, text, kb)
+	if err == nil {
+		return nil
+	}
+	if rerr := r.b.db.ConversationRestore(r.ctx, prev, c.Version); rerr != nil {
+		r.b.log.Warn("restore form after a failed send", "err", rerr, "staff_id", r.staff.ID, "flow", c.Flow)
+	}
+	r.conv, r.convLoaded = nil, false // reload if asked again
+	return err
+}
+
+// formSend puts the screen in the form's message (for a tap on it) or in a
+// new message, recording its id.
+func (r *request) formSend(c *postgres.Conversation, text string, kb [][]jobs.Button) error {
+	old := c.MessageID
+	if r.cb != nil && r.cbMsg != 0 && r.cbMsg == c.MessageID {
+		err := r.edit(c.MessageID, text, kb)
+		if !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		old = 0 // gone or too old to edit: a new message below, nothing to strip
+	}
+	id, err := r.reply(text, kb)
+	if err != nil {
+		return err
+	}
+	c.MessageID = id
+	if err := r.b.db.ConversationSetMessage(r.ctx, r.club.ID, r.staff.ID, c.Version, id); err != nil {
+		// The screen is out and its buttons carry the stored version, so the
+		// form goes on; only the old message's buttons may linger.
+		r.b.log.Warn("record form message", "err", err, "staff_id", r.staff.ID, "message_id", id)
+	}
+	if r.conv != nil && r.conv.Version == c.Version {
+		r.conv.MessageID = id
+	}
+	if old != id {
+		r.dropButtons(old)
+	}
+	return nil
+}
+
+// dropReplaced takes the buttons off the screen of a form that c replaced.
+func (r *request) dropReplaced(replaced *postgres.Conversation, c postgres.Conversation) {
+	if replaced != nil && replaced.MessageID != c.MessageID {
+		r.dropButtons(replaced.MessageID)
+	}
 }
 
 // formEnd closes the form and leaves text (and kb) in its message: edited for
@@ -214,6 +291,9 @@ func (r *request) formFail(err error) error {
 	if r.cb != nil {
 		r.answer(r.t(fe.ID, fe.Data))
 		return nil
+	}
+	if fe.ID == "forms.err.too_long" {
+		r.noteLongText() // before the reply: the rest of a paste may be next
 	}
 	_, sendErr := r.reply(r.t(fe.ID, escData(fe.Data)), nil)
 	return sendErr
@@ -293,9 +373,24 @@ func (b *Bot) formEndWithCard(r *request, c postgres.Conversation, taskID int64,
 // anything. The save is versioned, so of two taps on Confirm (a nervous
 // double tap, two replicas) only one gets past here; the other meets
 // ErrConflict and writes nothing.
+//
+// The claim stores which version's Confirm was tapped, and it outlives the
+// form, so the losing tap (and any later one) is told the form is already
+// recorded, not that it changed.
 func (r *request) formClaim(c *postgres.Conversation) error {
-	c.Step = "saving"
-	return r.saveConversation(c)
+	from := c.Version
+	c.Step, c.Claimed = "saving", from
+	err := r.saveConversation(c)
+	if errors.Is(err, domain.ErrConflict) {
+		claimed, cerr := r.b.db.ConversationClaimed(r.ctx, r.club.ID, r.staff.ID, c.Flow, from)
+		if cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		if claimed {
+			return recordedError(c.Flow)
+		}
+	}
+	return err
 }
 
 // formRefused answers a last step the store refused (the club's set-up or

@@ -81,10 +81,11 @@ func (h *harness) openCard(u models.User, label string) {
 	h.tap(u, label)
 }
 
-// conversationCount is how many forms are open in the club.
+// conversationCount is how many forms are open in the club (an ended form's
+// row stays, closed).
 func (h *harness) conversationCount() int {
 	h.t.Helper()
-	return pgtest.Count(h.t, h.db, `SELECT count(*) FROM conversations WHERE club_id = $1`, h.f.Club.ID)
+	return pgtest.Count(h.t, h.db, `SELECT count(*) FROM conversations WHERE club_id = $1 AND expires_at > $2`, h.f.Club.ID, h.clock.Now())
 }
 
 // formData is the callback data of a form button with the form's current
@@ -92,7 +93,8 @@ func (h *harness) conversationCount() int {
 func (h *harness) formData(action string, args ...any) string {
 	h.t.Helper()
 	var v int
-	if err := h.db.Pool().QueryRow(context.Background(), `SELECT version FROM conversations WHERE club_id = $1`, h.f.Club.ID).Scan(&v); err != nil {
+	if err := h.db.Pool().QueryRow(context.Background(), `
+SELECT version FROM conversations WHERE club_id = $1 AND expires_at > $2 ORDER BY updated_at DESC LIMIT 1`, h.f.Club.ID, h.clock.Now()).Scan(&v); err != nil {
 		h.t.Fatalf("no open form: %v", err)
 	}
 	return data(action, append([]any{v}, args...)...)

@@ -16,6 +16,7 @@ type step func(r *request)
 // logging writes one structured line per update once it is handled.
 func (b *Bot) logging(next step) step {
 	return func(r *request) {
+		defer r.done() // the outermost stage: the update is handled when it returns
 		start := time.Now()
 		next(r)
 		var tgUser int64

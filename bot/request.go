@@ -50,6 +50,8 @@ type request struct {
 
 	conv       *postgres.Conversation // loaded conversation, if any
 	convLoaded bool
+
+	handled func() // marks the message handled for the chat's textOrder; nil for a callback
 }
 
 func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
@@ -57,6 +59,10 @@ func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
 	switch {
 	case upd.Message != nil:
 		r.msg = upd.Message
+		if b.router != nil {
+			// Before anything else, so a later message of the chat waits for it.
+			r.handled = b.router.texts.begin(upd.Message.Chat.ID, upd.Message.ID)
+		}
 		r.from = upd.Message.From
 		r.chatID = upd.Message.Chat.ID
 		r.text = strings.TrimSpace(upd.Message.Text)
@@ -81,6 +87,14 @@ func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
 		}
 	}
 	return r
+}
+
+// done marks the update handled: a later message of the chat waiting for
+// it goes on.
+func (r *request) done() {
+	if r.handled != nil {
+		r.handled()
+	}
 }
 
 // private reports whether the update comes from a private chat with the bot.
@@ -256,16 +270,35 @@ func (r *request) conversation() (c postgres.Conversation, ok bool, err error) {
 
 // startConversation starts a form, replacing any the person had. data is the
 // flow's state, stored as JSON; messageID the message the form edits.
+// The form replaced loses its buttons.
 func (r *request) startConversation(flow, step string, data any, messageID int64) (postgres.Conversation, error) {
+	c, replaced, err := r.replaceConversation(flow, step, data, messageID)
+	if err != nil {
+		return postgres.Conversation{}, err
+	}
+	r.dropReplaced(replaced, c)
+	return c, nil
+}
+
+// replaceConversation stores a new conversation in place of the person's
+// live one, which it returns (nil when there was none).
+func (r *request) replaceConversation(flow, step string, data any, messageID int64) (postgres.Conversation, *postgres.Conversation, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return postgres.Conversation{}, fmt.Errorf("start %s: %w", flow, err)
+		return postgres.Conversation{}, nil, fmt.Errorf("start %s: %w", flow, err)
+	}
+	old, ok, err := r.conversation()
+	if err != nil {
+		return postgres.Conversation{}, nil, err
 	}
 	c := postgres.Conversation{StaffID: r.staff.ID, ClubID: r.club.ID, Flow: flow, Step: step, Data: raw, MessageID: messageID}
 	if err := r.saveConversation(&c); err != nil {
-		return postgres.Conversation{}, err
+		return postgres.Conversation{}, nil, err
 	}
-	return c, nil
+	if !ok {
+		return c, nil, nil
+	}
+	return c, &old, nil
 }
 
 // saveConversation stores c (which the flow read with conversation() and
@@ -284,10 +317,47 @@ func (r *request) saveConversation(c *postgres.Conversation) error {
 	return nil
 }
 
+// noteLongText records that the person's text was refused as too long,
+// when it is long enough to be a part of a longer paste. A paste over
+// Telegram's 4096 characters arrives as several messages, every part but
+// the last cut near the limit; the messages dated within pasteWindow of a
+// refused part are the rest of it (routeText), not an answer. A shorter
+// refused text (a name over 200 characters) is not a part, and the person's
+// next message, however quick, is read as typed. Best effort: without the
+// note the tail is read as typed.
+func (r *request) noteLongText() {
+	if r.msg == nil || r.msg.Date == 0 || utf16Len(r.text) < minPastePart {
+		return
+	}
+	if err := r.b.db.ConversationNoteLongText(r.ctx, r.club.ID, r.staff.ID, time.Unix(int64(r.msg.Date), 0)); err != nil {
+		r.b.log.Warn("note long text", "err", err, "staff_id", r.staff.ID)
+	}
+}
+
+// minPastePart is the shortest text taken for a part of a split paste:
+// clients cut a long paste at a break in the last part of Telegram's limit.
+const minPastePart = MaxMessageLen / 2
+
+// pasteWindow is how close (by Telegram's dates, whole seconds) a message
+// must follow a text refused as too long to be taken as the rest of the
+// same paste: a client sends the parts at once, and nobody reads a refusal
+// and types an answer that fast.
+const pasteWindow = 2 * time.Second
+
+// pasteTail reports whether the message is the rest of a paste whose
+// earlier part c refused as too long.
+func (r *request) pasteTail(c postgres.Conversation) bool {
+	if c.LongTextAt.IsZero() || r.msg == nil || r.msg.Date == 0 {
+		return false
+	}
+	d := time.Unix(int64(r.msg.Date), 0).Sub(c.LongTextAt)
+	return d >= 0 && d <= pasteWindow
+}
+
 // endConversation ends the person's form, if any.
 func (r *request) endConversation() error {
 	r.conv, r.convLoaded = nil, true
-	return r.b.db.ConversationDelete(r.ctx, r.club.ID, r.staff.ID)
+	return r.b.db.ConversationEnd(r.ctx, r.club.ID, r.staff.ID)
 }
 
 // esc escapes text from people or the database for an HTML message.

@@ -64,10 +64,14 @@ import (
 // changed meanwhile". End it with r.endConversation(). Buttons inside a form
 // are ordinary actions; put the conversation's version in their data
 // (btn(label, "rf", c.Version, ...)) and refuse a button whose version is
-// not the stored one, so a tap on an old form's button changes nothing. An
+// not the stored one, so a tap on an old form's button changes nothing:
+// versions are never reused, by any form. Store a screen's state before
+// sending the screen (form.go does), or a quick tap finds it out of date. An
 // expired conversation is absent: r.conversation() reports ok == false.
 // Commands do not end a conversation: a person may look at /tasks in the
-// middle of a form and carry on typing; starting another form replaces it.
+// middle of a form and carry on typing; starting another form replaces it
+// (and takes the buttons off its message). Input that is not text (a
+// sticker, a voice message) never reaches a flow: routeText refuses it.
 
 // handlerFunc handles one update of an identified staff member. A non-nil
 // error is shown to the person through r.fail.
@@ -84,10 +88,11 @@ type router struct {
 	commands map[string]command
 	actions  map[string]handlerFunc
 	flows    map[string]handlerFunc
+	texts    *textOrder // typed messages of a chat, read in the order sent
 }
 
 func newRouter() *router {
-	return &router{commands: map[string]command{}, actions: map[string]handlerFunc{}, flows: map[string]handlerFunc{}}
+	return &router{commands: map[string]command{}, actions: map[string]handlerFunc{}, flows: map[string]handlerFunc{}, texts: newTextOrder()}
 }
 
 // command registers "/name" for every staff member.
@@ -181,6 +186,8 @@ func (b *Bot) routeCommand(r *request) error {
 }
 
 func (b *Bot) routeText(r *request) error {
+	// Messages sent together (the parts of a long paste) are read in order.
+	b.router.texts.waitEarlier(r.ctx, r.chatID, r.msg.ID)
 	c, ok, err := r.conversation()
 	if err != nil {
 		return err
@@ -191,6 +198,17 @@ func (b *Bot) routeText(r *request) error {
 		return err
 	}
 	r.action = "flow:" + c.Flow
+	if r.msg.Text == "" && r.msg.Caption == "" {
+		// A sticker, a photo without caption, a voice message: every step
+		// that reads typed input reads text, so none is an answer.
+		_, err := r.reply(r.t("bot.err.not_text", nil), nil)
+		return err
+	}
+	if r.pasteTail(c) {
+		r.noteLongText() // a long part: another may follow it
+		_, err := r.reply(r.t("forms.err.paste_tail", nil), nil)
+		return err
+	}
 	h, found := b.router.flows[c.Flow]
 	if !found {
 		// A flow this build no longer has (a deploy between two messages).

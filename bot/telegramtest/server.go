@@ -78,6 +78,7 @@ type Server struct {
 	recentAll []time.Time              // accepted output within the last second
 	recent    map[int64][]time.Time    // the same per chat
 	violation int
+	delays    map[string]time.Duration // lower-case method ("" every one but getUpdates) → answer delay
 }
 
 // New starts a fake Bot API server and closes it when the test ends.
@@ -175,7 +176,7 @@ var methods = map[string]handler{
 
 // ServeHTTP routes /bot<token>/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := s.clock()
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || method == "" {
@@ -205,6 +206,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		res, apiErr = h(s, r.Context(), &c)
 	}
 	s.record(c, apiErr)
+	if d := s.delay(method); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+		t.Stop()
+	}
 	writeResult(w, res, apiErr)
 }
 

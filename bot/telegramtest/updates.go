@@ -125,6 +125,35 @@ func (s *Server) SendText(from models.User, text string) int64 {
 	return s.Inject(models.Update{Message: msg})
 }
 
+// SendMessage injects a message from a person in their private chat, as
+// built by the caller (a sticker, a photo, a voice message: anything but
+// plain text, which SendText sends). The server fills in the id, chat,
+// sender and date. It returns the update id.
+func (s *Server) SendMessage(from models.User, m models.Message) int64 {
+	s.mu.Lock()
+	ch := s.chatLocked(from.ID, &from)
+	user := from
+	stored := ch.add(&Message{Text: m.Text + m.Caption, Source: m.Text + m.Caption, Date: s.now(), fromUser: &user})
+	s.mu.Unlock()
+	m.ID, m.Date, m.Chat, m.From = int(stored.ID), int(stored.Date.Unix()), ch.info, &user
+	return s.Inject(models.Update{Message: &m})
+}
+
+// Sticker is a sticker message for SendMessage.
+func Sticker() models.Message {
+	return models.Message{Sticker: &models.Sticker{FileID: "sticker-1", FileUniqueID: "sticker-1", Type: "regular", Width: 512, Height: 512, Emoji: "👍"}}
+}
+
+// Photo is a photo message for SendMessage, with caption (none when empty).
+func Photo(caption string) models.Message {
+	return models.Message{Caption: caption, Photo: []models.PhotoSize{{FileID: "photo-1", FileUniqueID: "photo-1", Width: 640, Height: 480}}}
+}
+
+// Voice is a voice message for SendMessage.
+func Voice() models.Message {
+	return models.Message{Voice: &models.Voice{FileID: "voice-1", FileUniqueID: "voice-1", Duration: 3, MimeType: "audio/ogg"}}
+}
+
 // Tap injects a press of an inline button with callback data under the
 // bot's message messageID in the person's private chat. The callback query
 // carries that message as it looks now; a deleted or unknown message comes as

@@ -72,11 +72,41 @@ func TestConversationLifecycle(t *testing.T) {
 		t.Fatalf("save of an expired conversation: got %v, want ErrConflict", err)
 	}
 
-	if err := db.ConversationDelete(ctx, f.Club.ID, f.Staff.ID); err != nil {
-		t.Fatalf("delete: %v", err)
+	// An ended form is gone for the bot, and the next form does not start
+	// its versions again: the ended form's buttons never match it.
+	v4, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new_task", Step: "template", ExpiresAt: now.Add(time.Hour)})
+	if err != nil || v4 <= v3 {
+		t.Fatalf("start after expiry: version %d (after %d), %v", v4, v3, err)
 	}
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM conversations`); n != 0 {
-		t.Fatalf("%d conversations left after delete", n)
+	if err := db.ConversationEnd(ctx, f.Club.ID, f.Staff.ID); err != nil {
+		t.Fatalf("end: %v", err)
+	}
+	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("ended: got %v, want ErrNotFound", err)
+	}
+	v5, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new_task", Step: "template", ExpiresAt: now.Add(time.Hour)})
+	if err != nil || v5 <= v4 {
+		t.Fatalf("start after end: version %d (after %d), %v", v5, v4, err)
+	}
+}
+
+// Versions are unique across every form of every staff member, and survive
+// a row's deletion: no two states ever share a version.
+func TestConversationVersionsNeverRepeat(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	seen := map[int]bool{}
+	for _, staffID := range []int64{f.Staff.ID, f.Colleague.ID, f.Staff.ID} {
+		v, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: staffID, ClubID: f.Club.ID, Flow: "new", Step: "template", ExpiresAt: testNow.Add(time.Hour)})
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+		if seen[v] {
+			t.Fatalf("version %d given twice", v)
+		}
+		seen[v] = true
+		pgtest.Exec(t, db, `DELETE FROM conversations WHERE staff_id = $1`, staffID)
 	}
 }
 
@@ -97,7 +127,7 @@ func TestConversationIsolatedByClub(t *testing.T) {
 	if _, err := db.ConversationSave(ctx, forged); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("save into another club: got %v, want ErrNotFound", err)
 	}
-	if err := db.ConversationDelete(ctx, other.Club.ID, f.Staff.ID); err != nil {
+	if err := db.ConversationEnd(ctx, other.Club.ID, f.Staff.ID); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
 	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); err != nil {
@@ -105,5 +135,83 @@ func TestConversationIsolatedByClub(t *testing.T) {
 	}
 	if _, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "x", Step: "y", Data: json.RawMessage(`{bad`), ExpiresAt: testNow.Add(time.Hour)}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("bad JSON: got %v, want ErrInvalid", err)
+	}
+}
+
+// The bot stores a screen's state, then sends it: recording the message
+// takes no new version, and a screen that never went out puts the state
+// before it back, under its own version.
+func TestConversationMessageRestoreClaim(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	get := func() postgres.Conversation {
+		t.Helper()
+		c, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID)
+		if err != nil {
+			t.Fatalf("get: %v", err)
+		}
+		return c
+	}
+	c := postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "new", Step: "template", ExpiresAt: testNow.Add(time.Hour)}
+	v1, err := db.ConversationSave(ctx, c)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if err := db.ConversationSetMessage(ctx, f.Club.ID, f.Staff.ID, v1, 10); err != nil {
+		t.Fatalf("set message: %v", err)
+	}
+	prev := get()
+	if prev.MessageID != 10 || prev.Version != v1 {
+		t.Fatalf("after set message: %+v", prev)
+	}
+	next := prev
+	next.Step, next.Data = "client", json.RawMessage(`{"q":"x"}`)
+	v2, err := db.ConversationSave(ctx, next)
+	if err != nil {
+		t.Fatalf("advance: %v", err)
+	}
+	// A message recorded for a version passed meanwhile changes nothing.
+	if err := db.ConversationSetMessage(ctx, f.Club.ID, f.Staff.ID, v1, 99); err != nil || get().MessageID != 10 {
+		t.Fatalf("set message of a passed version: %v, message %d", err, get().MessageID)
+	}
+	if err := db.ConversationRestore(ctx, prev, v2); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if got := get(); got.Version != v1 || got.Step != "template" || got.MessageID != 10 {
+		t.Fatalf("restored: %+v", got)
+	}
+
+	// A claim outlives the form; a form that had no predecessor and whose
+	// first screen failed ends.
+	claim := get()
+	claim.Step, claim.Claimed = "saving", v1
+	if _, err := db.ConversationSave(ctx, claim); err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	if err := db.ConversationEnd(ctx, f.Club.ID, f.Staff.ID); err != nil {
+		t.Fatalf("end: %v", err)
+	}
+	for _, c := range []struct {
+		flow    string
+		version int
+		want    bool
+	}{{"new", v1, true}, {"call", v1, false}, {"new", v2, false}} {
+		if got, err := db.ConversationClaimed(ctx, f.Club.ID, f.Staff.ID, c.flow, c.version); err != nil || got != c.want {
+			t.Fatalf("claimed %s %d: %v, %v; want %v", c.flow, c.version, got, err, c.want)
+		}
+	}
+	v3, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "call", Step: "client", ExpiresAt: testNow.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("start again: %v", err)
+	}
+	if err := db.ConversationNoteLongText(ctx, f.Club.ID, f.Staff.ID, testNow); err != nil || !get().LongTextAt.Equal(testNow) {
+		t.Fatalf("note long text: %v, %v", err, get().LongTextAt)
+	}
+	if err := db.ConversationRestore(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID}, v3); err != nil {
+		t.Fatalf("restore to none: %v", err)
+	}
+	if _, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("restore to none left a live form: %v", err)
 	}
 }
