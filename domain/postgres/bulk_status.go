@@ -139,7 +139,7 @@ GROUP BY r.id, r.name ORDER BY count(*) DESC, r.name`, clubID, bulkID)
 	if want == s.Status {
 		return s, nil
 	}
-	if err := domain.CheckTransition(domain.Transition{From: s.Status, To: want, Type: domain.TypeBulkCall}); err != nil {
+	if err := domain.CheckTransition(domain.Transition{From: s.Status, To: want, Type: domain.TypeBulkCall, FollowsSubtasks: true}); err != nil {
 		return s, fmt.Errorf("bulk call %d: %w", bulkID, err)
 	}
 	if _, err := tx.Exec(ctx, `
