@@ -33,7 +33,7 @@ import (
 // btn(label, action, args...), which encodes callback.New(action, args...)
 // (≤ 64 bytes: keep args to ids and short words), and register
 //
-//	rt.action("tk", b.taskTake)
+//	rt.action(callback.ActionTaskTake, b.taskTake)
 //
 // In the handler, r.data is the decoded callback data: r.data.Int(0) is the
 // first argument as an id (a malformed argument is callback.ErrMalformed,

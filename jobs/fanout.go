@@ -83,7 +83,7 @@ func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout) {
 	data := map[string]any{"Title": f.Title, "Created": f.Created, "Total": f.Total}
 	if f.Done {
 		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.done", data),
-			Buttons: [][]Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(actionCard, f.TaskID)}}}}
+			Buttons: [][]Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, f.TaskID)}}}}
 	} else {
 		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.progress", data)}
 	}
@@ -157,5 +157,5 @@ func bulkStatusMessage(cat *i18n.Catalog, s postgres.BulkStatus) Message {
 		lines = append(lines, cat.T(lang, "jobs.bulk.cancelled_line", map[string]any{"Count": s.Cancelled}))
 	}
 	return Message{Text: strings.Join(lines, "\n"),
-		Buttons: [][]Button{{{Text: cat.T(lang, "jobs.button.open", nil), Data: callback.New(actionCard, s.TaskID)}}}}
+		Buttons: [][]Button{{{Text: cat.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, s.TaskID)}}}}
 }
