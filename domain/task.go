@@ -159,8 +159,14 @@ type Transition struct {
 // "bulk_status_follows_calls"): marking it done would leave its open calls
 // behind, and nothing would ever bring it back in line.
 func CheckTransition(tr Transition) error {
-	if tr.Type == TypeBulkCall && !tr.FollowsSubtasks {
-		return Invalid("bulk_status_follows_calls", "a bulk call's status follows its calls; cancel its open calls instead", nil)
+	if tr.Type == TypeBulkCall {
+		if !tr.FollowsSubtasks {
+			return Invalid("bulk_status_follows_calls", "a bulk call's status follows its calls; cancel its open calls instead", nil)
+		}
+		if tr.From == tr.To {
+			return Conflict("status_unchanged", fmt.Sprintf("task is already %s", tr.To), map[string]any{"status": string(tr.To)})
+		}
+		return nil // wherever its calls take it, a reopened call included
 	}
 	notAllowed := func() error {
 		return Invalid("transition_not_allowed", fmt.Sprintf("cannot change a task from %s to %s", tr.From, tr.To), map[string]any{"from": string(tr.From), "to": string(tr.To)})

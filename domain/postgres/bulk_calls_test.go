@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -119,6 +121,18 @@ func TestBulkCancelOpen(t *testing.T) {
 	if err != nil || page.Total != 5 || len(page.Lines) != 2 {
 		t.Fatalf("calls list page: %+v %v", page, err)
 	}
+	// A manager reopens one of its calls: the bulk call follows, open again
+	// (it used to stay done for ever).
+	if _, err := db.TaskStatusSet(ctx, f.Club.ID, calls[2], f.Manager, domain.StatusInProgress); err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.TaskGet(ctx, f.Club.ID, bulk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != domain.StatusInProgress || v.DoneAt != nil {
+		t.Fatalf("bulk call after a call reopened: %s (done at %v), want in progress", v.Status, v.DoneAt)
+	}
 }
 
 // A bulk call still being fanned out cannot have its open calls cancelled:
@@ -134,5 +148,37 @@ func TestBulkCancelOpenWhileFanningOut(t *testing.T) {
 	}
 	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Manager); domain.ErrorCode(err) != "bulk_fanning_out" {
 		t.Fatalf("cancel while fanning out: %v, want bulk_fanning_out", err)
+	}
+}
+
+// Migration 00010 puts back in progress a bulk call closed by hand while
+// calls were open (what "Done" on its card used to do), and leaves the
+// others alone.
+func TestMigrationBulkFollowsCalls(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	stuck, _ := bulkWithCalls(t, db, f, 3)
+	finished, calls := bulkWithCalls(t, db, f, 2)
+	for _, id := range calls {
+		if _, err := db.TaskStatusSet(ctx, f.Club.ID, id, f.Manager, domain.StatusCancelled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pgtest.Exec(t, db, `UPDATE tasks SET status = 'done', done_at = now() WHERE id = $1`, stuck.ID)
+	src, err := fs.ReadFile(postgres.Migrations(), "00010_bulk_follows_calls.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, _ := strings.Cut(string(src), "-- +goose Down")
+	pgtest.Exec(t, db, up)
+	for id, want := range map[int64]domain.Status{stuck.ID: domain.StatusInProgress, finished.ID: domain.StatusDone} {
+		v, err := db.TaskGet(ctx, f.Club.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != want {
+			t.Errorf("bulk call %d after the migration: %s, want %s", id, v.Status, want)
+		}
 	}
 }
