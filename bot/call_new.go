@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -19,7 +20,7 @@ import (
 
 const (
 	flowCall   = "call"
-	actionCall = "cf" // cf|<version>|<op>|<arg>
+	actionCall = callback.ActionCallForm // cf|<version>|<op>|<arg>
 	opDir      = "dir"
 )
 

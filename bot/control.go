@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -49,15 +50,15 @@ func (b *Bot) controlScreen(r *request) (string, [][]jobs.Button, error) {
 		}
 		sb.WriteString(line)
 		if s.Open > 0 {
-			kb = append(kb, row(btn(clip(s.Name, 30)+" ("+strconv.Itoa(s.Open)+")", "cm", s.StaffID, 0)))
+			kb = append(kb, row(btn(clip(s.Name, 30)+" ("+strconv.Itoa(s.Open)+")", callback.ActionControlStaffList, s.StaffID, 0)))
 		}
 	}
 	sb.WriteString("\n\n" + r.t("bot.control.unassigned", map[string]any{"Count": sum.Unassigned, "Overdue": sum.UnassignedOverdue}))
 	kb = append(kb, row(
-		btn(r.t("bot.control.list.u", nil)+" ("+strconv.Itoa(sum.Unassigned)+")", "cl", "u", 0),
-		btn(r.t("bot.control.list.o", nil), "cl", "o", 0),
+		btn(r.t("bot.control.list.u", nil)+" ("+strconv.Itoa(sum.Unassigned)+")", callback.ActionControlList, "u", 0),
+		btn(r.t("bot.control.list.o", nil), callback.ActionControlList, "o", 0),
 	))
-	kb = append(kb, row(btn("🔄 "+r.t("bot.control.refresh", nil), "cs")))
+	kb = append(kb, row(btn("🔄 "+r.t("bot.control.refresh", nil), callback.ActionControl)))
 	return sb.String(), kb, nil
 }
 
@@ -89,7 +90,7 @@ func (b *Bot) controlList(r *request) error {
 		return err
 	}
 	title := r.t("bot.control.list."+code, nil)
-	text, kb := r.taskListScreen(title, res, shown, origin{list: "c" + code, page: shown}, "cl", []any{code})
+	text, kb := r.taskListScreen(title, res, shown, origin{list: "c" + code, page: shown}, callback.ActionControlList, []any{code})
 	_, err = r.show(text, kb)
 	return err
 }
@@ -115,14 +116,14 @@ func (b *Bot) controlStaffList(r *request) error {
 	}
 	res, shown, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
 		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
-			ClubID: r.club.ID, AssigneeID: who.ID, Filter: postgres.TaskFilterAll,
+			ClubID: r.club.ID, AssigneeID: who.ID, Filter: postgres.TaskFilterAll, WithBulk: true,
 			Now: b.clock.Now(), Loc: r.loc, Offset: page * pageSize, Limit: pageSize,
 		})
 	})
 	if err != nil {
 		return err
 	}
-	text, kb := r.taskListScreen(esc(who.Name), res, shown, origin{list: listStaff, page: shown, staff: who.ID}, "cm", []any{who.ID})
+	text, kb := r.taskListScreen(esc(who.Name), res, shown, origin{list: listStaff, page: shown, staff: who.ID}, callback.ActionControlStaffList, []any{who.ID})
 	_, err = r.show(text, kb)
 	return err
 }
@@ -144,9 +145,9 @@ func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, 
 			line += " · " + esc(l.AssigneeName)
 		}
 		sb.WriteString("\n" + line)
-		kb = append(kb, row(btn(taskButtonText(n, l), "tc", l.ID, from)))
+		kb = append(kb, row(btn(taskButtonText(n, l), callback.ActionTaskCard, l.ID, from)))
 	}
 	kb = append(kb, pagingRow(r, action, args, page, res.Total))
-	kb = append(kb, row(btn(r.t("common.back", nil), "cs")))
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionControl)))
 	return sb.String(), kb
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/jobs"
 )
@@ -29,6 +30,6 @@ func (b *Bot) currentCommand(r *request) error {
 			return err
 		}
 	}
-	_, err := r.reply(r.t("bot.current.none", nil), [][]jobs.Button{row(btn(r.t("bot.cmd.tasks", nil), "tl", "a", 0))})
+	_, err := r.reply(r.t("bot.current.none", nil), [][]jobs.Button{row(btn(r.t("bot.cmd.tasks", nil), callback.ActionTaskList, "a", 0))})
 	return err
 }

@@ -465,8 +465,8 @@ func addForm[S any](rt *router, action string, f formFlow[S]) {
 func (b *Bot) formRoutes(rt *router) {
 	rt.command("new", b.newTaskCommand)
 	rt.command("call", b.callCommand)
-	rt.action("rs", b.resultStart)            // rs|<task>[|<origin>]: enter a result
-	rt.action(actionReminder, b.reminderMenu) // rm|<task>|<origin>[|<choice>]
+	rt.action(callback.ActionResultStart, b.resultStart) // rs|<task>[|<origin>]: enter a result
+	rt.action(actionReminder, b.reminderMenu)            // rm|<task>|<origin>[|<choice>]
 
 	addForm(rt, actionResult, formFlow[resultForm]{
 		flow: flowResult, step: b.resultStep, cancel: b.resultCancel, expired: b.resultExpired,

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/jobs"
 )
@@ -17,7 +18,7 @@ func (b *Bot) langCommand(r *request) error {
 		if l == r.lang {
 			label = "✓ " + label
 		}
-		kb = append(kb, btn(label, "lg", string(l)))
+		kb = append(kb, btn(label, callback.ActionLanguage, string(l)))
 	}
 	_, err := r.reply(r.t("bot.lang.choose", nil), [][]jobs.Button{kb})
 	return err

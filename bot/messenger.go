@@ -216,19 +216,24 @@ func messengerPieces(m jobs.Message) []string {
 	return out
 }
 
-// messengerKeyboard converts buttons to an inline keyboard. It returns an
-// untyped nil for none: a typed nil pointer would be sent as "null".
+// messengerKeyboard converts buttons to an inline keyboard, leaving out
+// empty rows (a list's paging row when it fits one page, say): every
+// keyboard goes through here, so none is sent with an empty row. It returns
+// an untyped nil for none: a typed nil pointer would be sent as "null".
 func messengerKeyboard(rows [][]jobs.Button) models.ReplyMarkup {
-	if len(rows) == 0 {
-		return nil
-	}
 	kb := make([][]models.InlineKeyboardButton, 0, len(rows))
 	for _, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
 		r := make([]models.InlineKeyboardButton, 0, len(row))
 		for _, b := range row {
 			r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
 		}
 		kb = append(kb, r)
+	}
+	if len(kb) == 0 {
+		return nil
 	}
 	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
@@ -14,10 +15,14 @@ import (
 // keeps it in its state, so the card it ends on has Back too. A card opened
 // from a notification, a search or a new task has no origin: no Back
 // button.
+//
+// A card a reminder turned into (its Take, its Enter result) has the
+// reminder as its origin: no Back, and the reminder's snooze buttons stay.
 type origin struct {
 	list  string // one of the list codes below; "" for none
 	page  int
 	staff int64 // for listStaff: whose tasks
+	bulk  int64 // for listBulk: whose calls
 }
 
 // List codes.
@@ -26,6 +31,8 @@ const (
 	listUnassign = "cu" // task control: unassigned
 	listOverdue  = "co" // task control: overdue
 	listStaff    = "cs" // task control: one staff member's open tasks
+	listBulk     = "bk" // a bulk call's calls
+	listReminder = jobs.OriginReminder
 )
 
 // String encodes the origin as one callback argument.
@@ -34,8 +41,13 @@ func (o origin) String() string {
 		return "-"
 	}
 	s := o.list + "." + strconv.Itoa(o.page)
-	if o.list == listStaff {
+	switch o.list {
+	case listReminder:
+		return o.list
+	case listStaff:
 		s += "." + strconv.FormatInt(o.staff, 10)
+	case listBulk:
+		s += "." + strconv.FormatInt(o.bulk, 10)
 	}
 	return s
 }
@@ -43,6 +55,9 @@ func (o origin) String() string {
 // parseOrigin reads an origin argument; anything unreadable is no origin,
 // which only costs the Back button.
 func parseOrigin(s string) origin {
+	if s == listReminder {
+		return origin{list: listReminder}
+	}
 	parts := strings.Split(s, ".")
 	if len(parts) < 2 {
 		return origin{}
@@ -61,6 +76,12 @@ func parseOrigin(s string) origin {
 			return origin{}
 		}
 		o.staff = id
+	case o.list == listBulk && len(parts) == 3:
+		id, err := strconv.ParseInt(parts[2], 10, 64)
+		if err != nil || id <= 0 {
+			return origin{}
+		}
+		o.bulk = id
 	default:
 		return origin{}
 	}
@@ -82,11 +103,13 @@ func (r *request) backButton(o origin) (jobs.Button, bool) {
 	label := r.t("common.back", nil)
 	switch {
 	case o.list == listUnassign || o.list == listOverdue:
-		return btn(label, "cl", o.list[1:], o.page), true
+		return btn(label, callback.ActionControlList, o.list[1:], o.page), true
 	case o.list == listStaff:
-		return btn(label, "cm", o.staff, o.page), true
+		return btn(label, callback.ActionControlStaffList, o.staff, o.page), true
+	case o.list == listBulk:
+		return btn(label, callback.ActionBulkCalls, o.bulk, o.page), true
 	case len(o.list) == 2 && o.list[:1] == listMine:
-		return btn(label, "tl", o.list[1:], o.page), true
+		return btn(label, callback.ActionTaskList, o.list[1:], o.page), true
 	}
 	return jobs.Button{}, false
 }

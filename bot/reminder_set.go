@@ -3,6 +3,7 @@ package bot
 import (
 	"time"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -18,7 +19,7 @@ import (
 // transaction.
 
 const (
-	actionReminder = "rm" // rm|<taskID>|<origin> (the menu) or rm|<taskID>|<origin>|<choice>
+	actionReminder = callback.ActionReminderMenu // rm|<taskID>|<origin> (the menu) or rm|<taskID>|<origin>|<choice>
 
 	reminderNone   = "no" // remove the reminder
 	reminderCustom = "cu" // pick a date and time
@@ -95,7 +96,7 @@ func (b *Bot) reminderScreen(r *request, task postgres.TaskView, o origin) (stri
 	if task.RemindAt != nil {
 		kb = append(kb, row(btn(r.t("forms.reminder.none", nil), actionReminder, task.ID, o, reminderNone)))
 	}
-	kb = append(kb, row(btn(r.t("common.back", nil), "tc", task.ID, o)))
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, task.ID, o)))
 	current := r.t("forms.reminder.current_none", nil)
 	if task.RemindAt != nil {
 		current = r.t("forms.reminder.current", map[string]any{"At": r.when(*task.RemindAt)})

@@ -36,10 +36,10 @@ import (
 func (b *Bot) reportRoutes(rt *router) {
 	rt.managerCommand("report", b.reportCommand)
 	rt.managerCommand("funnel", b.funnelCommand)
-	rt.action("rv", b.reportShow)       // rv|<view>
-	rt.action("rl", b.reportFilterMenu) // rl|<view>|<s|t|y>|<page>
-	rt.action("rc", b.reportChart)      // rc|<view>
-	rt.action("rx", b.reportWorkbook)   // rx|<view>
+	rt.action(callback.ActionReportShow, b.reportShow)         // rv|<view>
+	rt.action(callback.ActionReportFilter, b.reportFilterMenu) // rl|<view>|<s|t|y>|<page>
+	rt.action(callback.ActionReportChart, b.reportChart)       // rc|<view>
+	rt.action(callback.ActionReportWorkbook, b.reportWorkbook) // rx|<view>
 }
 
 // Report kinds in callback data.
@@ -264,7 +264,7 @@ func (r *request) reportKeyboard(v reportView, names filterNames) [][]jobs.Butto
 		}
 		w := v
 		w.period = p.code
-		periods = append(periods, btn(label, "rv", w.args()...))
+		periods = append(periods, btn(label, callback.ActionReportShow, w.args()...))
 	}
 	kb = append(kb, periods[:3], periods[3:])
 	staff, tmpl, typ := r.t("report.filter.all_staff", nil), r.t("report.filter.all_templates", nil), r.t("report.filter.all_types", nil)
@@ -278,11 +278,11 @@ func (r *request) reportKeyboard(v reportView, names filterNames) [][]jobs.Butto
 		typ = r.t("type."+string(v.typ), nil)
 	}
 	kb = append(kb, row(
-		btn("👤 "+staff, "rl", v.args("s", 0)...),
-		btn("🗂 "+tmpl, "rl", v.args("t", 0)...),
-		btn("🏷 "+typ, "rl", v.args("y", 0)...),
+		btn("👤 "+staff, callback.ActionReportFilter, v.args("s", 0)...),
+		btn("🗂 "+tmpl, callback.ActionReportFilter, v.args("t", 0)...),
+		btn("🏷 "+typ, callback.ActionReportFilter, v.args("y", 0)...),
 	))
-	kb = append(kb, row(btn("📊 "+r.t("report.btn.chart", nil), "rc", v.args()...), btn("📄 "+r.t("report.btn.xlsx", nil), "rx", v.args()...)))
+	kb = append(kb, row(btn("📊 "+r.t("report.btn.chart", nil), callback.ActionReportChart, v.args()...), btn("📄 "+r.t("report.btn.xlsx", nil), callback.ActionReportWorkbook, v.args()...)))
 	return kb
 }
 
@@ -354,25 +354,25 @@ func (b *Bot) reportFilterMenu(r *request) error {
 		page = 0
 	}
 	end := min(start+reportFilterPage, len(choices))
-	kb := [][]jobs.Button{row(btn(r.t("report.filter.all", nil), "rv", all.args()...))}
+	kb := [][]jobs.Button{row(btn(r.t("report.filter.all", nil), callback.ActionReportShow, all.args()...))}
 	for i := start; i < end; i += 2 {
-		line := row(btn(clip(choices[i].label, 30), "rv", choices[i].view.args()...))
+		line := row(btn(clip(choices[i].label, 30), callback.ActionReportShow, choices[i].view.args()...))
 		if i+1 < end {
-			line = append(line, btn(clip(choices[i+1].label, 30), "rv", choices[i+1].view.args()...))
+			line = append(line, btn(clip(choices[i+1].label, 30), callback.ActionReportShow, choices[i+1].view.args()...))
 		}
 		kb = append(kb, line)
 	}
 	var nav []jobs.Button
 	if page > 0 {
-		nav = append(nav, btn("‹", "rl", v.args(what, page-1)...))
+		nav = append(nav, btn("‹", callback.ActionReportFilter, v.args(what, page-1)...))
 	}
 	if end < len(choices) {
-		nav = append(nav, btn("›", "rl", v.args(what, page+1)...))
+		nav = append(nav, btn("›", callback.ActionReportFilter, v.args(what, page+1)...))
 	}
 	if len(nav) > 0 {
 		kb = append(kb, nav)
 	}
-	kb = append(kb, row(btn(r.t("common.back", nil), "rv", v.args()...)))
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionReportShow, v.args()...)))
 	_, err = r.show("<b>"+esc(title)+"</b>", kb)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -23,7 +24,7 @@ import (
 
 const (
 	flowResult   = "result"
-	actionResult = "rf" // rf|<version>|<op>|<arg>
+	actionResult = callback.ActionResultForm // rf|<version>|<op>|<arg>
 )
 
 // resultForm is the result form's state.

@@ -29,11 +29,13 @@ import (
 // managerMenu in commands.go) and its description to the catalogs
 // (bot.cmd.<name>).
 //
-// A callback action (an inline button): build the button with
-// btn(label, action, args...), which encodes callback.New(action, args...)
-// (≤ 64 bytes: keep args to ids and short words), and register
+// A callback action (an inline button): name it with a constant in
+// bot/callback/actions.go (never a literal: TestCallbackActionsAreNamedConstants),
+// build the button with btn(label, action, args...), which encodes
+// callback.New(action, args...) (≤ 64 bytes: keep args to ids and short
+// words), and register
 //
-//	rt.action("tk", b.taskTake)
+//	rt.action(callback.ActionTaskTake, b.taskTake)
 //
 // In the handler, r.data is the decoded callback data: r.data.Int(0) is the
 // first argument as an id (a malformed argument is callback.ErrMalformed,

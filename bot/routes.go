@@ -1,5 +1,7 @@
 package bot
 
+import "github.com/clubcrm/clubcrm/bot/callback"
+
 // routes is the bot's route table: every command, callback action and
 // conversation flow, one line each (see router.go for how to add one).
 // Callback action names are short because they travel in the 64-byte
@@ -12,27 +14,30 @@ func (b *Bot) routes(rt *router) {
 	rt.command("help", b.helpCommand)
 	rt.command("cancel", b.cancelCommand)
 	rt.command("lang", b.langCommand)
-	rt.action("lg", b.langSet) // lg|<ru|uk|en>
+	rt.action(callback.ActionLanguage, b.langSet) // lg|<ru|uk|en>
 
 	// My tasks and the task card.
 	rt.command("tasks", b.tasksCommand)
-	rt.action("tl", b.tasksList)           // tl|<filter a|t|o>|<page>
-	rt.action("tc", b.taskCardOpen)        // tc|<task>[|<origin>]
-	rt.action("tk", b.taskTake)            // tk|<task>[|<origin>]
-	rt.action("st", b.taskStatusMenu)      // st|<task>|<origin>
-	rt.action("ss", b.taskStatusSet)       // ss|<task>|<status>|<origin>
-	rt.action("dl", b.taskDeleteAsk)       // dl|<task>|<origin>
-	rt.action("dy", b.taskDeleteConfirm)   // dy|<task>|<origin>
-	rt.action("ed", b.taskEditMenu)        // ed|<task>|<origin>
-	rt.action("et", b.taskEditStart)       // et|<task>|<t|d>|<origin>
-	rt.action("ex", b.taskEditCancel)      // ex|<task>|<origin>
-	rt.action("rd", b.taskRescheduleMenu)  // rd|<task>|<origin>
-	rt.action("rq", b.taskRescheduleQuick) // rq|<task>|<1h|1d|3d|1w>|<origin>
-	rt.action("rp", b.taskReschedulePick)  // rp|<task>|<origin>: calendar and time picker
-	rt.action("rt", b.taskRescheduleType)  // rt|<task>|<origin>
-	rt.action("ra", b.taskReassignMenu)    // ra|<task>|<origin>
-	rt.action("as", b.taskReassign)        // as|<task>|<staff or 0>|<origin>
-	rt.action("sz", b.taskSnooze)          // sz|<task>|<15|60|tm> (reminders)
+	rt.action(callback.ActionTaskList, b.tasksList)                // tl|<filter a|t|o>|<page>
+	rt.action(callback.ActionTaskCard, b.taskCardOpen)             // tc|<task>[|<origin>]
+	rt.action(callback.ActionTaskTake, b.taskTake)                 // tk|<task>[|<origin>]
+	rt.action(callback.ActionTaskStatusMenu, b.taskStatusMenu)     // st|<task>|<origin>
+	rt.action(callback.ActionTaskStatusSet, b.taskStatusSet)       // ss|<task>|<status>|<origin>
+	rt.action(callback.ActionTaskDeleteAsk, b.taskDeleteAsk)       // dl|<task>|<origin>
+	rt.action(callback.ActionTaskDelete, b.taskDeleteConfirm)      // dy|<task>|<origin>
+	rt.action(callback.ActionTaskEditMenu, b.taskEditMenu)         // ed|<task>|<origin>
+	rt.action(callback.ActionTaskEditStart, b.taskEditStart)       // et|<task>|<t|d>|<origin>
+	rt.action(callback.ActionTaskEditCancel, b.taskEditCancel)     // ex|<task>|<origin>
+	rt.action(callback.ActionTaskDueMenu, b.taskRescheduleMenu)    // rd|<task>|<origin>
+	rt.action(callback.ActionTaskDueQuick, b.taskRescheduleQuick)  // rq|<task>|<1h|1d|3d|1w>|<origin>
+	rt.action(callback.ActionTaskDuePick, b.taskReschedulePick)    // rp|<task>|<origin>: calendar and time picker
+	rt.action(callback.ActionTaskDueType, b.taskRescheduleType)    // rt|<task>|<origin>
+	rt.action(callback.ActionTaskReassignMenu, b.taskReassignMenu) // ra|<task>|<origin>
+	rt.action(callback.ActionTaskReassign, b.taskReassign)         // as|<task>|<staff or 0>|<origin>
+	rt.action(callback.ActionTaskSnooze, b.taskSnooze)             // sz|<task>|<15|60|tm> (reminders)
+	rt.action(callback.ActionBulkCalls, b.bulkCalls)               // bc|<bulk>|<page>
+	rt.action(callback.ActionBulkCancelAsk, b.bulkCancelAsk)       // bx|<bulk>|<origin>
+	rt.action(callback.ActionBulkCancel, b.bulkCancel)             // by|<bulk>|<origin>
 	rt.flow(flowTaskEdit, b.taskEditText)
 	rt.flow(flowTaskDue, b.taskDueText)
 
@@ -40,13 +45,13 @@ func (b *Bot) routes(rt *router) {
 	rt.command("current", b.currentCommand)
 	rt.command("search", b.searchCommand)
 	rt.flow(flowSearch, b.searchText)
-	rt.action("cc", b.clientCardOpen) // cc|<client>
+	rt.action(callback.ActionClientCard, b.clientCardOpen) // cc|<client>
 
 	// Task control (managers).
 	rt.managerCommand("control", b.controlCommand)
-	rt.action("cs", b.controlRefresh)   // cs
-	rt.action("cl", b.controlList)      // cl|<u|o>|<page>
-	rt.action("cm", b.controlStaffList) // cm|<staff>|<page>
+	rt.action(callback.ActionControl, b.controlRefresh)            // cs
+	rt.action(callback.ActionControlList, b.controlList)           // cl|<u|o>|<page>
+	rt.action(callback.ActionControlStaffList, b.controlStaffList) // cm|<staff>|<page>
 
 	// Forms: new task, new call, result entry, reminders, the due and
 	// reminder calendar (form.go).

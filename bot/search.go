@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
@@ -56,7 +57,7 @@ func (b *Bot) search(r *request, query string) error {
 		sb.WriteString("\n\n<b>" + r.n("tasks.count", len(tasks), nil) + "</b>")
 		for i, l := range tasks {
 			sb.WriteString("\n" + r.taskLineText(i+1, l) + " · " + r.statusLabel(l.Status))
-			kb = append(kb, row(btn("📋 "+taskButtonText(i+1, l), "tc", l.ID)))
+			kb = append(kb, row(btn("📋 "+taskButtonText(i+1, l), callback.ActionTaskCard, l.ID)))
 		}
 	}
 	if len(clients) > 0 {
@@ -67,7 +68,7 @@ func (b *Bot) search(r *request, query string) error {
 				line += " · " + esc(c.Phones[0])
 			}
 			sb.WriteString(line)
-			kb = append(kb, row(btn("👤 "+clip(c.Name, 40), "cc", c.ID)))
+			kb = append(kb, row(btn("👤 "+clip(c.Name, 40), callback.ActionClientCard, c.ID)))
 		}
 	}
 	_, err = r.reply(sb.String(), kb)

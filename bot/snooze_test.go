@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // The snooze buttons of a reminder (sent by the workers) move the reminder.
@@ -27,5 +30,51 @@ func TestSnoozeReminder(t *testing.T) {
 	pgtest.Exec(t, h.db, `UPDATE tasks SET status = 'cancelled' WHERE id = $1`, task.ID)
 	h.tapData(h.staff, 0, data("sz", task.ID, "15"))
 	h.expectAnswer("closed task snooze", h.text("bot.err.task_closed", nil))
+	h.noUnanswered()
+}
+
+// "Take" on a reminder turns it into the task's card, and the reminder's
+// snooze buttons stay on it while the task is open (issue 9, item 13: the
+// card replaced them).
+func TestReminderTakeKeepsSnooze(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	task := h.task(postgresInput(h))
+	v, err := h.db.TaskGet(context.Background(), h.f.Club.ID, task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := jobs.ReminderMessage(h.cat, domain.LangEN, time.UTC, v, h.f.Staff, testNow, false)
+	id, err := h.bot.Messenger().Send(context.Background(), h.staff.ID, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tap(h.staff, "▶️ Take")
+	card := h.last(h.staff)
+	if card.ID != id {
+		t.Fatalf("the card went to message %d, want the reminder %d", card.ID, id)
+	}
+	expect(t, "card", card.Text, "Status: In progress")
+	for _, want := range []string{"✅ Enter result", "In 15 min", "In 1 h", "Tomorrow 09:00"} {
+		if !h.hasButton(h.staff, want) {
+			t.Fatalf("the card a reminder became lacks %q: %v", want, card.Buttons())
+		}
+	}
+	if h.hasButton(h.staff, "« Back") {
+		t.Fatalf("no list behind a reminder, yet Back: %v", card.Buttons())
+	}
+	h.tap(h.staff, "In 1 h")
+	h.expectAnswer("snooze", "I'll remind you at Nov 26, 2026, 1:00 PM.")
+	// A menu of the card and back: still the reminder's card.
+	h.tap(h.staff, "Status")
+	h.tap(h.staff, "« Back")
+	if !h.hasButton(h.staff, "In 15 min") {
+		t.Fatalf("back from the status menu lost the snooze buttons: %v", h.last(h.staff).Buttons())
+	}
+	// Closed: nothing left to snooze.
+	h.taps(h.staff, "✅ Enter result", "Result thinking", "✅ Record result")
+	if h.hasButton(h.staff, "In 15 min") {
+		t.Fatalf("a closed task's card offers to snooze: %v", h.last(h.staff).Buttons())
+	}
 	h.noUnanswered()
 }

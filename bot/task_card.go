@@ -45,7 +45,15 @@ func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]jobs.But
 			return "", nil, err
 		}
 	}
-	return r.taskCardText(t, history), r.taskCardButtons(t.Task, o), nil
+	text := r.taskCardText(t, history)
+	if t.Type == domain.TypeBulkCall {
+		s, err := b.db.BulkStatusGet(r.ctx, r.club.ID, t.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		text += "\n\n" + r.bulkProgressText(s)
+	}
+	return text, r.taskCardButtons(t.Task, o), nil
 }
 
 // taskCardText is the card's text.
@@ -80,42 +88,15 @@ func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientRes
 	return sb.String()
 }
 
-// taskCardButtons offers what the person may do to the task now; the
-// handlers check again on the tap, since the task may change in between.
+// taskCardButtons offers what the person may do to the task now, as
+// domain.TaskButtonsFor decides for every message about a task; the
+// handlers check again on the tap, since the task may change in between. A
+// card a reminder turned into keeps the reminder's snooze buttons while the
+// task is open.
 func (r *request) taskCardButtons(t domain.Task, o origin) [][]jobs.Button {
-	can := func(a domain.TaskAction) bool { return domain.CanActOnTask(r.staff, t, a) == nil }
-	var kb [][]jobs.Button
-	if t.Status.Open() {
-		var first []jobs.Button
-		takeable := t.Status == domain.StatusNew || t.AssigneeID == 0
-		if takeable && can(domain.ActionTake) {
-			first = append(first, btn("▶️ "+r.t("bot.card.take", nil), "tk", t.ID, o))
-		}
-		if t.Type.NeedsResult() && can(domain.ActionResult) {
-			first = append(first, btn("✅ "+r.t("bot.card.result_enter", nil), "rs", t.ID, o))
-		} else if can(domain.ActionChangeStatus) {
-			first = append(first, btn("✅ "+r.t("bot.card.done", nil), "ss", t.ID, string(domain.StatusDone), o))
-		}
-		kb = append(kb, first)
-		var second []jobs.Button
-		if can(domain.ActionChangeStatus) {
-			second = append(second, btn(r.t("bot.card.status_change", nil), "st", t.ID, o))
-		}
-		if can(domain.ActionEdit) {
-			second = append(second, btn("📅 "+r.t("bot.card.reschedule", nil), "rd", t.ID, o))
-		}
-		kb = append(kb, second)
-		var third []jobs.Button
-		if can(domain.ActionEdit) {
-			third = append(third, btn("✏️ "+r.t("bot.card.edit", nil), "ed", t.ID, o))
-			third = append(third, btn("⏰ "+r.t("bot.card.reminder_set", nil), actionReminder, t.ID, o))
-		}
-		kb = append(kb, third)
-	} else if r.staff.IsManager() {
-		kb = append(kb, row(btn(r.t("bot.card.status_change", nil), "st", t.ID, o)))
-	}
-	if can(domain.ActionDelete) {
-		kb = append(kb, row(btn("🗑 "+r.t("bot.card.delete", nil), "dl", t.ID, o)))
+	kb := jobs.TaskButtonRows(r.b.cat, r.lang, t.ID, domain.TaskButtonsFor(t, r.staff).Rows(), o)
+	if o.list == listReminder && t.Status.Open() {
+		kb = append(kb, jobs.SnoozeButtons(r.b.cat, r.lang, t.ID))
 	}
 	if back, ok := r.backButton(o); ok {
 		kb = append(kb, row(back))

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -108,6 +109,42 @@ func TestTaskCardRefusesForgedAndStale(t *testing.T) {
 	h.expectRows("another club's task changed", 1, `SELECT count(*) FROM tasks WHERE id = $1 AND status = 'new' AND deleted_at IS NULL`, theirs.ID)
 	for _, m := range h.tg.Sent(h.staff.ID) {
 		expectNot(t, "chat", m.Text, "Secret of beta")
+	}
+	h.noUnanswered()
+}
+
+// A colleague's task card offers nothing to do, and is sent without empty
+// keyboard rows (issue 9, item 9: it went out as [[],[],[]]); nor is any
+// other keyboard (a list that fits one page has no paging row).
+func TestColleaguesCardSendsNoEmptyRows(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	theirs := h.task(postgresInputFor(h, h.f.Colleague.ID))
+	h.task(postgresInput(h))
+	h.say(h.staff, "/help")
+	h.tapData(h.staff, 0, data("tc", theirs.ID))
+	expect(t, "colleague's card", h.lastText(h.staff), "Colleague alpha")
+	if b := h.last(h.staff).Buttons(); len(b) != 0 {
+		t.Fatalf("a colleague's card offers %v", b)
+	}
+	h.say(h.staff, "/tasks")
+	h.tap(h.staff, "1. Олена Петренко")
+	for _, m := range []string{"sendMessage", "editMessageText"} {
+		for _, c := range h.tg.CallsTo(m) {
+			var kb struct {
+				Rows [][]json.RawMessage `json:"inline_keyboard"`
+			}
+			if raw, ok := c.Params["reply_markup"]; ok {
+				if err := json.Unmarshal([]byte(raw), &kb); err != nil {
+					t.Fatalf("%s reply_markup %s: %v", m, raw, err)
+				}
+			}
+			for _, r := range kb.Rows {
+				if len(r) == 0 {
+					t.Errorf("%s sent an empty keyboard row: %s", m, c.Params["reply_markup"])
+				}
+			}
+		}
 	}
 	h.noUnanswered()
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"time"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -37,12 +38,12 @@ func (b *Bot) rescheduleScreen(r *request, t postgres.TaskView, o origin) (strin
 	var choices []jobs.Button
 	for _, c := range rescheduleChoices {
 		due := rescheduleFrom(t.DueAt, b.clock.Now(), r.loc, c.hours, c.days)
-		choices = append(choices, btn(r.t("bot.due.choice."+c.key, map[string]any{"At": r.when(due)}), "rq", t.ID, c.key, o))
+		choices = append(choices, btn(r.t("bot.due.choice."+c.key, map[string]any{"At": r.when(due)}), callback.ActionTaskDueQuick, t.ID, c.key, o))
 	}
 	kb := [][]jobs.Button{choices[:2], choices[2:],
-		row(btn(r.t("bot.due.calendar", nil), "rp", t.ID, o)),
-		row(btn(r.t("bot.due.type", nil), "rt", t.ID, o)),
-		row(btn(r.t("common.back", nil), "tc", t.ID, o)),
+		row(btn(r.t("bot.due.calendar", nil), callback.ActionTaskDuePick, t.ID, o)),
+		row(btn(r.t("bot.due.type", nil), callback.ActionTaskDueType, t.ID, o)),
+		row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)),
 	}
 	return "<b>" + esc(t.Title) + "</b>\n" + r.t("bot.due.choose", map[string]any{"Due": r.dueText(t.DueAt, true)}), kb
 }
@@ -105,7 +106,7 @@ func (b *Bot) taskRescheduleType(r *request) error {
 		return err
 	}
 	example := b.clock.Now().In(r.loc).AddDate(0, 0, 1).Format("02.01.2006") + " 10:00"
-	_, err = r.show(r.t("bot.due.prompt", map[string]any{"Example": example}), [][]jobs.Button{row(btn(r.t("common.cancel", nil), "ex", t.ID, o))})
+	_, err = r.show(r.t("bot.due.prompt", map[string]any{"Example": example}), [][]jobs.Button{row(btn(r.t("common.cancel", nil), callback.ActionTaskEditCancel, t.ID, o))})
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -37,13 +38,13 @@ func (b *Bot) taskEditMenu(r *request) error {
 	}
 	o := r.originArg(1)
 	kb := [][]jobs.Button{
-		row(btn(r.t("bot.edit.title", nil), "et", t.ID, "t", o), btn(r.t("bot.edit.description", nil), "et", t.ID, "d", o)),
-		row(btn(r.t("bot.edit.due", nil), "rd", t.ID, o)),
+		row(btn(r.t("bot.edit.title", nil), callback.ActionTaskEditStart, t.ID, "t", o), btn(r.t("bot.edit.description", nil), callback.ActionTaskEditStart, t.ID, "d", o)),
+		row(btn(r.t("bot.edit.due", nil), callback.ActionTaskDueMenu, t.ID, o)),
 	}
 	if domain.CanActOnTask(r.staff, t.Task, domain.ActionReassign) == nil {
-		kb = append(kb, row(btn(r.t("bot.edit.assignee", nil), "ra", t.ID, o)))
+		kb = append(kb, row(btn(r.t("bot.edit.assignee", nil), callback.ActionTaskReassignMenu, t.ID, o)))
 	}
-	kb = append(kb, row(btn(r.t("common.back", nil), "tc", t.ID, o)))
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
 	_, err = r.show("<b>"+esc(t.Title)+"</b>\n"+r.t("bot.edit.choose", nil), kb)
 	return err
 }
@@ -72,7 +73,7 @@ func (b *Bot) taskEditStart(r *request) error {
 	} else {
 		text = r.t("bot.edit.description_prompt", map[string]any{"Limit": domain.MaxDescriptionLen})
 	}
-	_, err = r.show(text, [][]jobs.Button{row(btn(r.t("common.cancel", nil), "ex", t.ID, o))})
+	_, err = r.show(text, [][]jobs.Button{row(btn(r.t("common.cancel", nil), callback.ActionTaskEditCancel, t.ID, o))})
 	return err
 }
 
@@ -210,12 +211,12 @@ func (b *Bot) taskReassignMenu(r *request) error {
 		if s.ID == t.AssigneeID {
 			label = "• " + label
 		}
-		kb = append(kb, row(btn(clip(label, 40), "as", t.ID, s.ID, o)))
+		kb = append(kb, row(btn(clip(label, 40), callback.ActionTaskReassign, t.ID, s.ID, o)))
 	}
 	if t.AssigneeID != 0 {
-		kb = append(kb, row(btn(r.t("bot.assign.nobody", nil), "as", t.ID, 0, o)))
+		kb = append(kb, row(btn(r.t("bot.assign.nobody", nil), callback.ActionTaskReassign, t.ID, 0, o)))
 	}
-	kb = append(kb, row(btn(r.t("common.back", nil), "tc", t.ID, o)))
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
 	_, err = r.show("<b>"+esc(t.Title)+"</b>\n"+r.t("bot.assign.choose", nil), kb)
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -20,7 +21,7 @@ import (
 
 const (
 	flowMoment   = "moment"
-	actionMoment = "mf" // mf|<version>|<op>|<arg>
+	actionMoment = callback.ActionMomentForm // mf|<version>|<op>|<arg>
 )
 
 // What a moment form sets.

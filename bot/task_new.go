@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -23,7 +24,7 @@ import (
 
 const (
 	flowNewTask   = "new"
-	actionNewTask = "nf" // nf|<version>|<op>|<arg>
+	actionNewTask = callback.ActionNewTaskForm // nf|<version>|<op>|<arg>
 
 	opTemplate = "t"  // arg: template id
 	opStatus   = "s"  // arg: client status

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/jobs"
 )
@@ -24,13 +25,13 @@ func (b *Bot) taskStatusMenu(r *request) error {
 		if !t.Status.Open() && to == domain.StatusInProgress {
 			label = r.t("bot.status.reopen", nil)
 		}
-		kb = append(kb, row(btn(label, "ss", t.ID, string(to), o)))
+		kb = append(kb, row(btn(label, callback.ActionTaskStatusSet, t.ID, string(to), o)))
 	}
 	if len(kb) == 0 {
 		r.answer(r.t("bot.status.none", nil))
 		return nil
 	}
-	kb = append(kb, row(btn(r.t("common.back", nil), "tc", t.ID, o)))
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
 	text := "<b>" + esc(t.Title) + "</b>\n" + r.t("bot.status.choose", map[string]any{"Status": r.statusLabel(t.Status)})
 	_, err = r.show(text, kb)
 	return err
@@ -64,7 +65,7 @@ func (b *Bot) taskDeleteAsk(r *request) error {
 	}
 	o := r.originArg(1)
 	kb := [][]jobs.Button{
-		row(btn("🗑 "+r.t("bot.delete.yes", nil), "dy", t.ID, o), btn(r.t("bot.delete.no", nil), "tc", t.ID, o)),
+		row(btn("🗑 "+r.t("bot.delete.yes", nil), callback.ActionTaskDelete, t.ID, o), btn(r.t("bot.delete.no", nil), callback.ActionTaskCard, t.ID, o)),
 	}
 	_, err = r.show(r.t("bot.delete.ask", map[string]any{"Title": esc(t.Title)}), kb)
 	return err

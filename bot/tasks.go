@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 
+	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
 )
@@ -78,16 +79,16 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.B
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
 		sb.WriteString("\n" + r.taskLineText(n, l))
-		kb = append(kb, row(btn(taskButtonText(n, l), "tc", l.ID, from)))
+		kb = append(kb, row(btn(taskButtonText(n, l), callback.ActionTaskCard, l.ID, from)))
 	}
-	kb = append(kb, pagingRow(r, "tl", []any{code}, page, res.Total))
+	kb = append(kb, pagingRow(r, callback.ActionTaskList, []any{code}, page, res.Total))
 	var filters []jobs.Button
 	for _, c := range filterOrder {
 		label := r.t("bot.tasks.filter."+c, nil)
 		if c == code {
 			label = "• " + label + " •"
 		}
-		filters = append(filters, btn(label, "tl", c, 0))
+		filters = append(filters, btn(label, callback.ActionTaskList, c, 0))
 	}
 	kb = append(kb, filters)
 	return sb.String(), kb, nil

@@ -142,6 +142,9 @@ type Transition struct {
 	Type      TaskType
 	HasResult bool // a result is being recorded with this change (or already is)
 	ByManager bool // the actor is an owner or manager
+	// FollowsSubtasks marks a bulk call's status following its subtasks,
+	// the only way a bulk call's status changes.
+	FollowsSubtasks bool
 }
 
 // CheckTransition decides whether a status change is allowed:
@@ -152,7 +155,19 @@ type Transition struct {
 //	in progress → new: hand a task back.
 //
 // Closing a client task (personal call, other client task) requires a result.
+// A bulk call's status follows its subtasks and is never set by hand (code
+// "bulk_status_follows_calls"): marking it done would leave its open calls
+// behind, and nothing would ever bring it back in line.
 func CheckTransition(tr Transition) error {
+	if tr.Type == TypeBulkCall {
+		if !tr.FollowsSubtasks {
+			return Invalid("bulk_status_follows_calls", "a bulk call's status follows its calls; cancel its open calls instead", nil)
+		}
+		if tr.From == tr.To {
+			return Conflict("status_unchanged", fmt.Sprintf("task is already %s", tr.To), map[string]any{"status": string(tr.To)})
+		}
+		return nil // wherever its calls take it, a reopened call included
+	}
 	notAllowed := func() error {
 		return Invalid("transition_not_allowed", fmt.Sprintf("cannot change a task from %s to %s", tr.From, tr.To), map[string]any{"from": string(tr.From), "to": string(tr.To)})
 	}

@@ -22,7 +22,10 @@ func TestCheckTransition(t *testing.T) {
 		{StatusInProgress, StatusDone, TypePersonalCall, true, false, nil, ""},
 		{StatusNew, StatusDone, TypeClientTask, true, false, nil, ""},
 		{StatusNew, StatusDone, TypeInternal, false, false, nil, ""},
-		{StatusInProgress, StatusDone, TypeBulkCall, false, false, nil, ""},
+		// a bulk call's status follows its calls, never set by hand
+		{StatusInProgress, StatusDone, TypeBulkCall, false, true, ErrInvalid, "bulk_status_follows_calls"},
+		{StatusNew, StatusCancelled, TypeBulkCall, false, true, ErrInvalid, "bulk_status_follows_calls"},
+		{StatusNew, StatusInProgress, TypeBulkCall, false, true, ErrInvalid, "bulk_status_follows_calls"},
 		{StatusNew, StatusCancelled, TypePersonalCall, false, false, nil, ""},
 		{StatusInProgress, StatusCancelled, TypeInternal, false, false, nil, ""},
 		{StatusInProgress, StatusNew, TypeInternal, false, false, nil, ""},
@@ -55,6 +58,16 @@ func TestCheckTransition(t *testing.T) {
 		}
 		if !errors.Is(err, c.wantErr) || ErrorCode(err) != c.wantCode {
 			t.Errorf("%s→%s (%s, result=%v, manager=%v): got %v (code %q), want %v (%s)", c.from, c.to, c.typ, c.result, c.manager, err, ErrorCode(err), c.wantErr, c.wantCode)
+		}
+	}
+}
+
+// Following its calls is how a bulk call's status changes.
+func TestCheckTransitionBulkFollowsCalls(t *testing.T) {
+	t.Parallel()
+	for _, to := range []Status{StatusInProgress, StatusDone} {
+		if err := CheckTransition(Transition{From: StatusNew, To: to, Type: TypeBulkCall, FollowsSubtasks: true}); err != nil {
+			t.Errorf("bulk call following its calls to %s: %v", to, err)
 		}
 	}
 }

@@ -61,6 +61,6 @@ func (d Deps) notifyTask(ctx context.Context, clubID, taskID, staffID int64, key
 	if err != nil {
 		return fmt.Errorf("%w: club zone: %w", asynq.SkipRetry, err)
 	}
-	msg := taskCardMessage(d.Catalog, rcp.Language, loc, d.Catalog.T(rcp.Language, headlineID, data), v)
+	msg := taskCardMessage(d.Catalog, rcp.Language, loc, d.Catalog.T(rcp.Language, headlineID, data), v, rcp.Staff())
 	return d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: clubID, StaffID: staffID, Msg: msg})
 }

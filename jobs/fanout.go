@@ -93,7 +93,7 @@ func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout, resuming bo
 	switch {
 	case f.Done:
 		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.done", data),
-			Buttons: [][]Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(actionCard, f.TaskID)}}}}
+			Buttons: [][]Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, f.TaskID)}}}}
 	case resuming:
 		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.resuming", data)}
 	default:
@@ -169,5 +169,5 @@ func bulkStatusMessage(cat *i18n.Catalog, s postgres.BulkStatus) Message {
 		lines = append(lines, cat.T(lang, "jobs.bulk.cancelled_line", map[string]any{"Count": s.Cancelled}))
 	}
 	return Message{Text: strings.Join(lines, "\n"),
-		Buttons: [][]Button{{{Text: cat.T(lang, "jobs.button.open", nil), Data: callback.New(actionCard, s.TaskID)}}}}
+		Buttons: [][]Button{{{Text: cat.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, s.TaskID)}}}}
 }

@@ -91,7 +91,7 @@ func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 		lines = append(lines, cat.T(lang, id, data))
 		if i < morningButtons {
 			buttons = append(buttons, []Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(task.Title, 40)}),
-				Data: callback.New(actionCard, task.ID)}})
+				Data: callback.New(callback.ActionTaskCard, task.ID)}})
 		}
 	}
 	if more := l.DueToday + l.Overdue - len(l.Tasks); more > 0 {

@@ -116,7 +116,7 @@ func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 			text += "\n" + cat.T(lang, "overdue.line", line)
 		}
 		if i < overdueButtons {
-			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(o.Title, 40)}), Data: callback.New("tc", o.ID)}})
+			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(o.Title, 40)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
 		}
 	}
 	if more := n.Total - len(n.Tasks); more > 0 {

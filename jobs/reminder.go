@@ -11,7 +11,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
@@ -132,13 +131,15 @@ func (d Deps) sendReminder(ctx context.Context, log *slog.Logger, p ReminderPayl
 	if late {
 		log.InfoContext(ctx, "reminder sent late", slog.Time("remind_at", p.RemindAt), slog.Duration("late_by", now.Sub(p.RemindAt)))
 	}
-	msg := reminderMessage(d.Catalog, rcp.Language, loc, c.Task, p.RemindAt, late)
+	msg := ReminderMessage(d.Catalog, rcp.Language, loc, c.Task, rcp.Staff(), p.RemindAt, late)
 	return d.Notifier.Notify(ctx, Outgoing{Key: ReminderTaskID(p.TaskID, p.RemindAt), ClubID: p.ClubID, StaffID: c.StaffID, Msg: msg})
 }
 
-// reminderMessage is the reminder's text and buttons: open the card, take
-// the task (while it is new), enter a result, snooze.
-func reminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, t postgres.TaskView, remindAt time.Time, late bool) Message {
+// ReminderMessage is the reminder's text and buttons: open the card, the
+// next step the reminded person gets (taskNoticeButtons), snooze. Its task
+// buttons carry OriginReminder, so the card a tap turns the reminder into
+// keeps the snooze buttons.
+func ReminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, t postgres.TaskView, viewer domain.Staff, remindAt time.Time, late bool) Message {
 	var text string
 	if late {
 		text = cat.T(lang, "reminder.late", map[string]any{"Title": t.Title, "At": i18n.DateTime(lang, remindAt, loc)})
@@ -157,15 +158,6 @@ func reminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location
 	if t.Description != "" {
 		text += "\n\n" + t.Description
 	}
-	first := []Button{{Text: cat.T(lang, "reminder.button.open", nil), Data: callback.New("tc", t.ID)}}
-	if t.Status == domain.StatusNew {
-		first = append(first, Button{Text: cat.T(lang, "reminder.button.take", nil), Data: callback.New("tk", t.ID)})
-	}
-	first = append(first, Button{Text: cat.T(lang, "reminder.button.result", nil), Data: callback.New("rs", t.ID)})
-	snooze := []Button{
-		{Text: cat.T(lang, "reminder.button.snooze15", nil), Data: callback.New("sz", t.ID, domain.Snooze15Minutes)},
-		{Text: cat.T(lang, "reminder.button.snooze60", nil), Data: callback.New("sz", t.ID, domain.SnoozeHour)},
-		{Text: cat.T(lang, "reminder.button.tomorrow", nil), Data: callback.New("sz", t.ID, domain.SnoozeTomorrow)},
-	}
-	return Message{Text: text, Buttons: [][]Button{first, snooze}}
+	first := taskNoticeButtons(cat, lang, "reminder.button.open", t.Task, viewer, OriginReminder)
+	return Message{Text: text, Buttons: [][]Button{first, SnoozeButtons(cat, lang, t.ID)}}
 }

@@ -65,7 +65,7 @@ func TestReminderMessage(t *testing.T) {
 			data = append(data, b.Text+"="+b.CallbackData)
 		}
 	}
-	want := []string{"Open=" + callback.New("tc", id), "Take=" + callback.New("tk", id), "Enter result=" + callback.New("rs", id),
+	want := []string{"Open=" + callback.New("tc", id), "▶️ Take=" + callback.New("tk", id, "r"), "✅ Enter result=" + callback.New("rs", id, "r"),
 		"In 15 min=" + callback.New("sz", id, "15"), "In 1 h=" + callback.New("sz", id, "60"), "Tomorrow 09:00=" + callback.New("sz", id, "tm")}
 	if strings.Join(data, ", ") != strings.Join(want, ", ") {
 		t.Errorf("buttons:\n%v\nwant\n%v", data, want)
@@ -79,9 +79,55 @@ func TestReminderMessage(t *testing.T) {
 	}
 	for _, row := range e.sent(bobChat)[0].Keyboard() {
 		for _, b := range row {
-			if b.CallbackData == callback.New("tk", taken) {
+			if b.CallbackData == callback.New("tk", taken, "r") {
 				t.Errorf("an in-progress task offers to take it")
 			}
+		}
+	}
+}
+
+// A reminder offers what the task's card offers its person (issue 9, item
+// 5): an internal task has no results, so "Done", not "Enter result" (which
+// led to "no results are set up"); a bulk call, whose status follows its
+// calls, its list of calls and nothing to close by hand.
+func TestReminderButtonsAgreeWithTheCard(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	at := time.Now().Add(-2 * time.Second).Truncate(time.Second)
+	internal := e.id(`
+INSERT INTO tasks (club_id, task_type, template_id, title, author_id, assignee_id, due_at, remind_at)
+VALUES ($1, 'internal', $2, 'Order water', $3, $4, $5, $6) RETURNING id`,
+		e.club.ID, e.tmpl["internal"], e.manager.ID, e.alice.ID, at.Add(time.Hour), at)
+	bulk := e.id(`
+INSERT INTO tasks (club_id, task_type, template_id, title, author_id, assignee_id, due_at, remind_at)
+VALUES ($1, 'bulk_call', $2, 'Call the leads', $3, $4, $5, $6) RETURNING id`,
+		e.club.ID, e.tmpl["bulk_call"], e.manager.ID, e.bob.ID, at.Add(time.Hour), at)
+	for _, c := range []struct {
+		task int64
+		chat int64
+		want []string
+	}{
+		{internal, aliceChat, []string{"Open=" + callback.New("tc", internal), "▶️ Take=" + callback.New("tk", internal, "r"),
+			"✅ Done=" + callback.New("ss", internal, "done", "r")}},
+		{bulk, bobChat, []string{"Open=" + callback.New("tc", bulk), "📋 Its calls=" + callback.New("bc", bulk, 0)}},
+	} {
+		if err := e.remind(jobs.ReminderPayload{ClubID: e.club.ID, TaskID: c.task, RemindAt: at}); err != nil {
+			t.Fatalf("remind: %v", err)
+		}
+		sent := e.sent(c.chat)
+		if len(sent) != 1 {
+			t.Fatalf("%d messages, want 1", len(sent))
+		}
+		kb := sent[0].Keyboard()
+		var first []string
+		for _, b := range kb[0] {
+			first = append(first, b.Text+"="+b.CallbackData)
+		}
+		if strings.Join(first, ", ") != strings.Join(c.want, ", ") {
+			t.Errorf("task %d: buttons\n%v\nwant\n%v", c.task, first, c.want)
+		}
+		if len(kb) != 2 || len(kb[1]) != 3 {
+			t.Errorf("task %d: snooze row missing: %v", c.task, kb)
 		}
 	}
 }

@@ -137,7 +137,7 @@ func TestMonitoringHandler(t *testing.T) {
 func TestShutdownHandsInFlightJobBackToItsQueue(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.tg.Delay("editMessageText", time.Hour)
+	e.tg.Hold("editMessageText", time.Hour)
 	e.bulk(10)
 	ins := asynq.NewInspectorFromRedisClient(e.rdb)
 	for i := range 8 {

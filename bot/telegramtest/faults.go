@@ -188,29 +188,31 @@ func failure(code, retryAfter int) *apiError {
 	}
 }
 
-// Delay makes every call of method answer d late, as a slow or congested
-// Telegram does; Delay(method, 0) lifts it, and calls already waiting then
-// answer at once. A client that gives up first (its context ends) gets no
-// answer and the call is not recorded, as a request Telegram never saw.
-func (s *Server) Delay(method string, d time.Duration) {
+// Hold keeps every call of method unhandled for d, as a Telegram that does
+// not answer at all; Hold(method, 0) lifts it, and calls already held are
+// then handled at once. A client that gives up first (its context ends) gets
+// no answer and the call is not recorded, as a request Telegram never saw.
+// (SetDelay is the other kind of slowness: the call takes effect at once and
+// only its answer is late.)
+func (s *Server) Hold(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if d <= 0 {
-		delete(s.delays, strings.ToLower(method))
+		delete(s.holds, strings.ToLower(method))
 	} else {
-		s.delays[strings.ToLower(method)] = d
+		s.holds[strings.ToLower(method)] = d
 	}
-	close(s.delayed)
-	s.delayed = make(chan struct{})
+	close(s.holdsSet)
+	s.holdsSet = make(chan struct{})
 }
 
-// wait holds a call for its method's Delay; false when the client or the
+// hold keeps a call for its method's Hold; false when the client or the
 // server gave up first.
-func (s *Server) wait(ctx context.Context, method string) bool {
+func (s *Server) hold(ctx context.Context, method string) bool {
 	start := time.Now()
 	for {
 		s.mu.Lock()
-		d, changed := s.delays[strings.ToLower(method)], s.delayed
+		d, changed := s.holds[strings.ToLower(method)], s.holdsSet
 		s.mu.Unlock()
 		left := d - time.Since(start)
 		if left <= 0 {

@@ -73,8 +73,8 @@ type Server struct {
 	throttled map[int64]time.Time // chat id (0: every chat) → 429 until
 	blocked   map[int64]bool
 	limits    Limits
-	delays    map[string]time.Duration // method (lower case) → answer delay; see Delay
-	delayed   chan struct{}            // closed and replaced when delays change
+	holds     map[string]time.Duration // method (lower case) → how long a call is held unseen; see Hold
+	holdsSet  chan struct{}            // closed and replaced when holds change
 	recentAll []time.Time              // accepted output within the last second
 	recent    map[int64][]time.Time    // the same per chat
 	violation int
@@ -94,8 +94,9 @@ func New(t testing.TB) *Server {
 		commands:  map[string][]models.BotCommand{},
 		throttled: map[int64]time.Time{},
 		blocked:   map[int64]bool{},
+		holds:     map[string]time.Duration{},
+		holdsSet:  make(chan struct{}),
 		delays:    map[string]time.Duration{},
-		delayed:   make(chan struct{}),
 		recent:    map[int64][]time.Time{},
 	}
 	s.srv = httptest.NewServer(s)
@@ -192,7 +193,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResult(w, nil, &apiError{Code: http.StatusNotFound, Description: "Not Found: method not found"})
 		return
 	}
-	if !s.wait(r.Context(), method) {
+	if !s.hold(r.Context(), method) {
 		return // the client gave up waiting, or the server is closing
 	}
 	c := Call{Method: method, Time: now}

@@ -93,7 +93,7 @@ func TestWorkerRedisUnreachableWritesNothing(t *testing.T) {
 func TestServeOutlivesTelegramDownAtStart(t *testing.T) {
 	t.Parallel()
 	tg := telegramtest.New(t)
-	tg.Delay("getMe", time.Hour) // Telegram does not answer …
+	tg.Hold("getMe", time.Hour) // Telegram does not answer …
 	tg.FailNext("getMe", 0, http.StatusBadGateway, 0)
 	base, logs := startServe(t, map[string]string{
 		"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": tg.URL, "LOG_FORMAT": "json",
@@ -102,7 +102,7 @@ func TestServeOutlivesTelegramDownAtStart(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"bot":"unavailable"`) || !strings.Contains(body, `"database":"ok"`) {
 		t.Errorf("readyz while Telegram is down: %d %s", code, body)
 	}
-	tg.Delay("getMe", 0) // … then it answers 502 once, then it is back
+	tg.Hold("getMe", 0) // … then it answers 502 once, then it is back
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, body = get(t, base+"/readyz")

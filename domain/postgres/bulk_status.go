@@ -40,8 +40,9 @@ type ResultCount struct {
 // BulkParentSync brings a bulk call's status in line with its subtasks,
 // given one of them (taskID): in progress once any subtask is taken or
 // closed, done when the fan-out has finished and every subtask is done or
-// cancelled. A bulk call that is already done or was cancelled is left as
-// it is. ok is false when taskID is not a subtask. The parent row is locked,
+// cancelled, and in progress again when a subtask of a done bulk call is
+// reopened. A bulk call that was cancelled (before it was fanned out) is
+// left as it is. ok is false when taskID is not a subtask. The parent row is locked,
 // so subtasks closing at the same time are counted by whichever sync runs
 // last.
 func (db *DB) BulkParentSync(ctx context.Context, clubID, taskID int64, now time.Time) (s BulkStatus, ok bool, err error) {
@@ -126,20 +127,20 @@ GROUP BY r.id, r.name ORDER BY count(*) DESC, r.name`, clubID, bulkID)
 	if err != nil {
 		return s, fmt.Errorf("bulk call %d results: %w", bulkID, mapErr(err))
 	}
-	if !sync || !s.Status.Open() {
+	if !sync || s.Status == domain.StatusCancelled {
 		return s, nil
 	}
 	want := s.Status
 	switch {
 	case s.FannedOut && s.Open == 0:
 		want = domain.StatusDone
-	case inProgress+s.Done+s.Cancelled > 0:
+	case inProgress+s.Done+s.Cancelled > 0 || s.Status == domain.StatusDone:
 		want = domain.StatusInProgress
 	}
 	if want == s.Status {
 		return s, nil
 	}
-	if err := domain.CheckTransition(domain.Transition{From: s.Status, To: want, Type: domain.TypeBulkCall}); err != nil {
+	if err := domain.CheckTransition(domain.Transition{From: s.Status, To: want, Type: domain.TypeBulkCall, FollowsSubtasks: true}); err != nil {
 		return s, fmt.Errorf("bulk call %d: %w", bulkID, err)
 	}
 	if _, err := tx.Exec(ctx, `

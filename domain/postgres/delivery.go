@@ -22,6 +22,14 @@ type Recipient struct {
 	Language  domain.Language // the person's own, else the club's
 	TimeZone  string          // the club's IANA zone
 	Reachable bool            // active, has a chat, and Telegram has not answered 403
+	Role      domain.Role
+	Active    bool
+}
+
+// Staff is the recipient as the permission rules see them: enough to decide
+// which of a task's buttons their message carries (domain.TaskButtonsFor).
+func (r Recipient) Staff() domain.Staff {
+	return domain.Staff{ID: r.StaffID, ClubID: r.ClubID, Name: r.Name, Role: r.Role, Active: r.Active, Language: r.Language}
 }
 
 // RecipientGet returns a staff member of a live club. A member of another
@@ -31,16 +39,17 @@ func (db *DB) RecipientGet(ctx context.Context, clubID, staffID int64) (Recipien
 	var lang string
 	var unreachable *time.Time
 	var active bool
+	var role string
 	err := db.pool.QueryRow(ctx, `
 SELECT s.id, s.club_id, s.name, coalesce(s.tg_user_id, 0), coalesce(s.language, c.language), c.time_zone,
-       s.active, s.unreachable_at
+       s.active, s.unreachable_at, s.role
 FROM staff s JOIN clubs c ON c.id = s.club_id
 WHERE s.club_id = $1 AND s.id = $2 AND c.deleted_at IS NULL`, clubID, staffID).Scan(
-		&r.StaffID, &r.ClubID, &r.Name, &r.ChatID, &lang, &r.TimeZone, &active, &unreachable)
+		&r.StaffID, &r.ClubID, &r.Name, &r.ChatID, &lang, &r.TimeZone, &active, &unreachable, &role)
 	if err != nil {
 		return Recipient{}, fmt.Errorf("recipient %d: %w", staffID, mapErr(err))
 	}
-	r.Language = domain.Language(lang)
+	r.Language, r.Role, r.Active = domain.Language(lang), domain.Role(role), active
 	r.Reachable = active && r.ChatID != 0 && unreachable == nil
 	return r, nil
 }

@@ -53,6 +53,12 @@ type TaskListQuery struct {
 	Loc        *time.Location // the club's zone, for "today"
 	Offset     int
 	Limit      int
+	// WithBulk lists the bulk calls themselves too. "My tasks" leaves them
+	// out: a bulk call's calls are its assignee's, one line each, and the
+	// bulk call beside them would be one more line that is no call to make
+	// and that closes by itself. Its creator follows it on its progress
+	// message; managers see it in task control, which sets WithBulk.
+	WithBulk bool
 }
 
 // TaskPage is a page of a list and the size of the whole list.
@@ -113,8 +119,9 @@ func (db *DB) TaskListMine(ctx context.Context, q TaskListQuery) (TaskPage, erro
 WHERE t.club_id = $1 AND t.assignee_id = $2 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
   AND ($3::timestamptz IS NULL OR t.due_at >= $3)
   AND ($4::timestamptz IS NULL OR t.due_at < $4)
+  AND ($7 OR t.task_type <> 'bulk_call')
 ORDER BY t.due_at NULLS LAST, t.id
-OFFSET $5 LIMIT $6`, q.ClubID, q.AssigneeID, from, to, q.Offset, q.Limit)
+OFFSET $5 LIMIT $6`, q.ClubID, q.AssigneeID, from, to, q.Offset, q.Limit, q.WithBulk)
 	if err != nil {
 		return TaskPage{}, fmt.Errorf("my tasks: %w", mapErr(err))
 	}

@@ -19,7 +19,9 @@ import (
 // progress just makes it current again. Taking a bulk call's subtask puts
 // the bulk call in progress, in the same transaction.
 //
-// Other outcomes: another club's or a deleted task is ErrNotFound; a closed
+// Other outcomes: another club's or a deleted task is ErrNotFound; a bulk
+// call, whose status follows its calls, ErrInvalid
+// "bulk_status_follows_calls"; a closed
 // task ErrConflict "task_closed"; a new task assigned to someone else is
 // ErrForbidden "task_not_yours" for staff.
 func (db *DB) TaskTake(ctx context.Context, clubID, taskID int64, actor domain.Staff) (domain.Task, error) {
@@ -32,7 +34,7 @@ func (db *DB) TaskTake(ctx context.Context, clubID, taskID int64, actor domain.S
 		var typ, status string
 		err := tx.QueryRow(ctx, `
 UPDATE tasks SET status = 'in_progress', assignee_id = $3, taken_at = $4, updated_at = $4
-WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL
+WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL AND task_type <> 'bulk_call'
   AND (status = 'new' AND (assignee_id IS NULL OR assignee_id = $3 OR $5)
        OR status = 'in_progress' AND assignee_id IS NULL)
 RETURNING id, club_id, task_type, template_id, title, description, coalesce(client_id, 0), coalesce(parent_id, 0),
@@ -79,6 +81,9 @@ func takeRefusal(ctx context.Context, tx pgx.Tx, clubID, taskID int64, actor dom
 		return domain.Task{}, err
 	}
 	switch {
+	case t.Type == domain.TypeBulkCall:
+		// Its status follows its calls: they are what one takes.
+		return domain.Task{}, domain.CheckTransition(domain.Transition{From: t.Status, To: domain.StatusInProgress, Type: t.Type})
 	case !t.Status.Open():
 		return domain.Task{}, domain.Conflict("task_closed", fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
 	case t.Status == domain.StatusInProgress && t.AssigneeID == actor.ID:

@@ -223,9 +223,12 @@ func (db *DB) TaskReassign(ctx context.Context, clubID, taskID int64, actor doma
 				return fmt.Errorf("reassign task %d: staff %d left: %w", t.ID, assigneeID, domain.ErrNotFound)
 			}
 		}
-		// An in-progress task handed to someone else waits for them to take it.
+		// An in-progress task handed to someone else waits for them to take
+		// it; a bulk call's status stays as its calls make it.
 		if _, err := tx.Exec(ctx, `
-UPDATE tasks SET assignee_id = nullif($3, 0), status = 'new', taken_at = NULL, updated_at = $4
+UPDATE tasks SET assignee_id = nullif($3, 0), updated_at = $4,
+       status = CASE WHEN task_type = 'bulk_call' THEN status ELSE 'new' END,
+       taken_at = CASE WHEN task_type = 'bulk_call' THEN taken_at END
 WHERE club_id = $1 AND id = $2`, clubID, t.ID, assigneeID, now); err != nil {
 			return fmt.Errorf("reassign task %d: %w", t.ID, mapErr(err))
 		}
@@ -238,7 +241,10 @@ WHERE club_id = $1 AND id = $2`, clubID, t.ID, assigneeID, now); err != nil {
 				return err
 			}
 		}
-		t.AssigneeID, t.Status = assigneeID, domain.StatusNew
+		t.AssigneeID = assigneeID
+		if t.Type != domain.TypeBulkCall {
+			t.Status = domain.StatusNew
+		}
 		return nil
 	})
 }
