@@ -103,7 +103,7 @@ func (d Deps) digestGather(ctx context.Context, club domain.Club, loc *time.Loca
 	if r.Funnel, err = d.DB.ReportFunnel(ctx, club.ID, yesterday, report.Filter{}); err != nil {
 		return r, err
 	}
-	if r.Today, err = d.DB.DigestTodayGet(ctx, club.ID, report.DayRange(date, date, loc), now); err != nil {
+	if r.Today, err = d.DB.DigestTodayGet(ctx, club.ID, domain.DueDayAt(now, loc)); err != nil {
 		return r, err
 	}
 	return r, nil

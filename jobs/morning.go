@@ -47,7 +47,7 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	today := r.date.Start(r.loc)
-	lists, err := d.DB.MorningListsGet(ctx, r.p.ClubID, dayRange(r), r.now)
+	lists, err := d.DB.MorningListsGet(ctx, r.p.ClubID, domain.DueDayAt(r.now, r.loc))
 	if err != nil {
 		return fmt.Errorf("morning lists: %w", err)
 	}

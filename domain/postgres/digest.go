@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/clubcrm/clubcrm/domain/report"
+	"github.com/clubcrm/clubcrm/domain"
 )
 
 // DigestOverdueLimit is how many overdue tasks a digest lists by name; the
@@ -17,8 +17,8 @@ const DigestOverdueLimit = 10
 // DigestToday is the "today" half of a club's digest: the plan for the day,
 // what is overdue now and who the system cannot reach.
 type DigestToday struct {
-	DueToday   int // open tasks due within today's range
-	OverdueNow int // open tasks past due at now
+	DueToday   int // open tasks due later today (domain.DueToday)
+	OverdueNow int // open tasks past due now (domain.DueOverdue)
 	// OverdueByStaff counts the overdue tasks per assignee (StaffID 0:
 	// unassigned), most first, unassigned last among equals.
 	OverdueByStaff []StaffCount
@@ -45,18 +45,20 @@ type DigestOverdueTask struct {
 	DueAt        time.Time
 }
 
-// DigestTodayGet reads the "today" half of a club's digest: today is the
-// club's local day as a range, now the moment overdue is judged at.
-func (db *DB) DigestTodayGet(ctx context.Context, clubID int64, today report.Range, now time.Time) (DigestToday, error) {
+// DigestTodayGet reads the "today" half of a club's digest, with "due today"
+// and "overdue" as day defines them (domain.DueDay: overdue is due before
+// day.Now, due today from day.Now to day.End), the same as the morning lists.
+func (db *DB) DigestTodayGet(ctx context.Context, clubID int64, day domain.DueDay) (DigestToday, error) {
 	var d DigestToday
+	now := day.Now
 	// One snapshot, so the counts and the lists agree.
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
-SELECT count(*) FILTER (WHERE due_at >= $2 AND due_at < $3),
-       count(*) FILTER (WHERE due_at < $4)
+SELECT count(*) FILTER (WHERE due_at >= $2),
+       count(*) FILTER (WHERE due_at < $2)
 FROM tasks
-WHERE club_id = $1 AND status IN ('new', 'in_progress') AND deleted_at IS NULL AND due_at IS NOT NULL
-  AND (due_at < $4 OR (due_at >= $2 AND due_at < $3))`, clubID, today.From, today.To, now).Scan(&d.DueToday, &d.OverdueNow); err != nil {
+WHERE club_id = $1 AND status IN ('new', 'in_progress') AND deleted_at IS NULL AND due_at < $3`,
+			clubID, now, day.End).Scan(&d.DueToday, &d.OverdueNow); err != nil {
 			return fmt.Errorf("digest counts: %w", mapErr(err))
 		}
 		rows, err := tx.Query(ctx, `

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/clubcrm/clubcrm/domain/report"
+	"github.com/clubcrm/clubcrm/domain"
 )
 
 // MorningListLimit is how many tasks a morning list names; the rest are
@@ -15,8 +15,8 @@ const MorningListLimit = 10
 // MorningList is one staff member's open tasks for the day.
 type MorningList struct {
 	StaffID  int64
-	DueToday int // due later today (not yet overdue)
-	Overdue  int // past due
+	DueToday int // due later today (domain.DueToday)
+	Overdue  int // past due (domain.DueOverdue)
 	// Tasks are the first MorningListLimit of them, earliest due first, so
 	// the overdue ones lead.
 	Tasks []MorningTask
@@ -30,12 +30,12 @@ type MorningTask struct {
 }
 
 // MorningListsGet reads the morning list of every active staff member of
-// the club with open tasks due before the end of today (today: the club's
-// local day as a range) — those past due at now and those due later today —
-// in staff id order. Staff with nothing due are not in the result. One
+// the club with open tasks due before day.End — those overdue and those due
+// later today, as domain.DueDay defines them, the same as the digest — in
+// staff id order. Staff with nothing due are not in the result. One
 // statement: the counts are window aggregates over the same rows the lines
 // come from.
-func (db *DB) MorningListsGet(ctx context.Context, clubID int64, today report.Range, now time.Time) ([]MorningList, error) {
+func (db *DB) MorningListsGet(ctx context.Context, clubID int64, day domain.DueDay) ([]MorningList, error) {
 	rows, err := db.pool.Query(ctx, `
 SELECT assignee_id, due_today, overdue, id, title, due_at FROM (
     SELECT t.assignee_id, t.id, t.title, t.due_at,
@@ -47,7 +47,7 @@ SELECT assignee_id, due_today, overdue, id, title, due_at FROM (
       AND t.due_at < $2
 ) l
 WHERE n <= $4
-ORDER BY assignee_id, n`, clubID, today.To, now, MorningListLimit)
+ORDER BY assignee_id, n`, clubID, day.End, day.Now, MorningListLimit)
 	if err != nil {
 		return nil, fmt.Errorf("morning lists of club %d: %w", clubID, mapErr(err))
 	}
