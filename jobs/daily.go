@@ -79,4 +79,3 @@ func (d Deps) dailyBegin(ctx context.Context, kind postgres.DailyKind, t *asynq.
 	}
 	return r, sent == nil, nil
 }
-
