@@ -41,6 +41,8 @@ type StaffCount struct {
 type DigestOverdueTask struct {
 	ID           int64
 	Title        string
+	ClientName   string // empty for tasks without a client
+	Description  string // its start (NoticeDescriptionLen characters); empty when none
 	AssigneeName string // empty: unassigned
 	DueAt        time.Time
 }
@@ -73,11 +75,12 @@ GROUP BY 1, 2 ORDER BY 3 DESC, 1 = 0, 2`, clubID, now)
 			return fmt.Errorf("digest overdue by staff: %w", mapErr(err))
 		}
 		rows, err = tx.Query(ctx, `
-SELECT t.id, t.title, coalesce(s.name, ''), t.due_at
+SELECT t.id, t.title, coalesce(c.name, ''), left(t.description, $4), coalesce(s.name, ''), t.due_at
 FROM tasks t LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
+LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
 WHERE t.club_id = $1 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL AND t.due_at < $2
 ORDER BY t.due_at, t.id
-LIMIT $3`, clubID, now, DigestOverdueLimit)
+LIMIT $3`, clubID, now, DigestOverdueLimit, NoticeDescriptionLen)
 		if err != nil {
 			return fmt.Errorf("digest overdue list: %w", mapErr(err))
 		}
