@@ -277,3 +277,22 @@ func TestOutboxJobBadPayload(t *testing.T) {
 		t.Errorf("follow-ups = %d, want 0", n)
 	}
 }
+
+// A follow-up due soon after the result, whose template reminds 30 minutes
+// before due, gets no reminder: it would fall before the task exists and
+// arrive at once marked late.
+func TestFollowupDropsAPastReminder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pgtest.Exec(t, e.db, `UPDATE workflow_rules SET due_offset_min = 10 WHERE id = $1`, e.rule)
+	call := e.call(e.alice.ID)
+	rec := e.record(call, "buy", e.alice)
+	rows := e.claim(domain.OutboxResultRecorded)
+	if len(rows) != 1 {
+		t.Fatalf("result.recorded rows = %d, want 1", len(rows))
+	}
+	e.mustProcess(rows[0])
+	if n := e.count(`SELECT count(*) FROM tasks WHERE source_result_id = $1 AND due_at IS NOT NULL AND remind_at IS NULL`, rec.TaskResultID); n != 1 {
+		t.Fatalf("follow-ups due without a reminder = %d, want 1", n)
+	}
+}

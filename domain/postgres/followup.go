@@ -53,8 +53,8 @@ type Followup struct {
 // closed task's client when the template's type has one, due at
 // domain.NextDue from the result's time in the club's zone, assigned by
 // domain.ResolveAssignee (an inactive choice leaves it unassigned, visible in
-// task control), reminded at the template's reminder offset from due,
-// created by the system (no author), one link deeper in the chain. A result,
+// task control), reminded at the template's reminder offset from due
+// unless that time has passed (domain.DefaultReminder), created by the system (no author), one link deeper in the chain. A result,
 // task or club that no longer exists is ErrNotFound.
 func (db *DB) FollowupCreate(ctx context.Context, clubID, taskResultID int64, now time.Time) (Followup, error) {
 	var (
@@ -118,11 +118,9 @@ WHERE tr.club_id = $1 AND tr.id = $2 AND t.deleted_at IS NULL AND c.deleted_at I
 	// Due counts from when the result was recorded, not from when this job
 	// runs, so a job delayed by a backlog or a lost Redis plans the same.
 	due := domain.NextDue(recordedAt, rule.DueOffset, rule.WorkingDays, loc)
-	var remind *time.Time
-	if next.ReminderOffset != nil {
-		r := due.Add(*next.ReminderOffset)
-		remind = &r
-	}
+	// A reminder that would already have passed is dropped, as for a task
+	// created in the bot (domain.DefaultReminder).
+	remind := domain.DefaultReminder(&due, next.ReminderOffset, now)
 	title := next.DefaultTitle
 	if title == "" {
 		title = next.Name
