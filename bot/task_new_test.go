@@ -283,3 +283,42 @@ WHERE b.club_id = $1 AND c.groups = ARRAY['Group 23']`, h.f.Club.ID)
 	h.expectRows("bulk clients in all", 2, `SELECT count(*) FROM bulk_call_clients WHERE club_id = $1`, h.f.Club.ID)
 	h.noUnanswered()
 }
+
+// The template reminds 45 minutes before due. Due at 12:30 with the form
+// confirmed at 12:00, that reminder would have been at 11:45, before the
+// task existed: none is set, and the summary promises none. Due tomorrow at
+// 10:00, the summary shows the 09:15 reminder the task then gets.
+func TestNewTaskSummaryShowsTheReminderItSets(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	pgtest.Exec(t, h.db, `UPDATE templates SET reminder_offset_min = -45 WHERE id = $1`, h.f.Templates["call"])
+	for _, c := range []struct {
+		day, time string
+		due       time.Time
+		reminder  string // in the summary; "" for none
+		remind    *time.Time
+	}{
+		{"Today", "12:30", time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC), "", nil},
+		{"Tomorrow", "10:00", time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), "Reminder: Nov 27, 2026, 9:15 AM", ptr(time.Date(2026, 11, 27, 7, 15, 0, 0, time.UTC))},
+	} {
+		h.say(h.staff, "/new")
+		h.tap(h.staff, "Template call")
+		h.say(h.staff, "олена")
+		h.taps(h.staff, h.clientLabel(h.f.Clients[0]), "Me", c.day, c.time, "Skip")
+		summary := h.lastText(h.staff)
+		expect(t, c.day+" summary", summary, "Due: ")
+		if c.reminder == "" && strings.Contains(summary, "Reminder") {
+			t.Errorf("%s: the summary promises a reminder that will not be set:\n%s", c.day, summary)
+		}
+		if c.reminder != "" {
+			expect(t, c.day+" summary", summary, c.reminder)
+		}
+		h.tap(h.staff, "✅ Create")
+		expect(t, "created", h.lastText(h.staff), "Task created.")
+		if c.remind == nil {
+			h.expectRows(c.day+": task without a reminder", 1, `SELECT count(*) FROM tasks WHERE due_at = $1 AND remind_at IS NULL`, c.due)
+		} else {
+			h.expectRows(c.day+": task with the reminder shown", 1, `SELECT count(*) FROM tasks WHERE due_at = $1 AND remind_at = $2`, c.due, *c.remind)
+		}
+	}
+}

@@ -69,7 +69,7 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 	return header + "\n\n" + b.newTaskSummary(r, st, v) + "\n\n" + r.t("forms.new.confirm_q", nil), kb
 }
 
-// newTaskSummary lists what will be created.
+// newTaskSummary lists what will be created, the reminder included.
 func (b *Bot) newTaskSummary(r *request, st newTaskForm, v newTaskView) string {
 	lines := []string{r.t("forms.new.sum_type", map[string]any{"Type": r.t("type."+string(v.template.Type), nil)})}
 	switch {
@@ -88,6 +88,11 @@ func (b *Bot) newTaskSummary(r *request, st newTaskForm, v newTaskView) string {
 		due = i18n.DateTime(r.lang, *st.DueAt, r.loc)
 	}
 	lines = append(lines, r.t("forms.new.sum_due", map[string]any{"Due": due}))
+	// The template's reminder, as the store will set it (one already past
+	// is dropped), so the person knows one is coming.
+	if remind := domain.DefaultReminder(st.DueAt, v.template.ReminderOffset, r.b.clock.Now()); remind != nil {
+		lines = append(lines, r.t("forms.new.sum_reminder", map[string]any{"At": i18n.DateTime(r.lang, *remind, r.loc)}))
+	}
 	if st.Description != "" {
 		lines = append(lines, r.t("forms.new.sum_desc", map[string]any{"Text": esc(st.Description)}))
 	}

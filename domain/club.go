@@ -43,7 +43,18 @@ type Club struct {
 	Language   Language
 	DigestHour int    // local hour (0-23) of the managers' daily digest
 	PhoneCode  string // default country calling code for local numbers, digits only, e.g. "380"
-	CreatedAt  time.Time
+	// WorkingHours: when the club is open; the zero value means
+	// DefaultWorkingHours (see Hours).
+	WorkingHours WorkingHours
+	CreatedAt    time.Time
+}
+
+// Hours is the club's working hours, DefaultWorkingHours when unset.
+func (c Club) Hours() WorkingHours {
+	if c.WorkingHours == (WorkingHours{}) {
+		return DefaultWorkingHours
+	}
+	return c.WorkingHours
 }
 
 // Location loads the club's time zone.
@@ -77,6 +88,9 @@ func (c Club) Validate() error {
 	}
 	if c.DigestHour < 0 || c.DigestHour > 23 {
 		return Invalid("digest_hour_invalid", fmt.Sprintf("digest hour %d is outside 0..23", c.DigestHour), nil)
+	}
+	if err := c.Hours().Validate(); err != nil {
+		return err
 	}
 	if c.PhoneCode != "" && !isDigits(c.PhoneCode) {
 		return Invalid("phone_code_invalid", fmt.Sprintf("phone code %q must be digits", c.PhoneCode), nil)

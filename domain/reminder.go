@@ -84,3 +84,22 @@ const LateAfter = time.Minute
 
 // ReminderLate reports whether a reminder for remindAt sent at now is late.
 func ReminderLate(remindAt, now time.Time) bool { return now.Sub(remindAt) > LateAfter }
+
+// DefaultReminder is the reminder a task gets without anyone setting one:
+// its template's reminder offset from the due time, for a task created in
+// the bot and for a workflow follow-up alike. It is nil when there is no due
+// time or no offset, and nil when the computed time is not after now: a
+// reminder nobody asked for must not arrive at once marked late ("it was set
+// for 00:29") for a task created at 00:34. A reminder a person sets in the
+// past is refused instead (TaskReminderSet), and one a person set earlier is
+// moved to now when its task is rescheduled (TaskReschedule): they asked.
+func DefaultReminder(due *time.Time, offset *time.Duration, now time.Time) *time.Time {
+	if due == nil || offset == nil {
+		return nil
+	}
+	r := due.Add(*offset)
+	if !r.After(now) {
+		return nil
+	}
+	return &r
+}

@@ -122,3 +122,31 @@ func TestReminderLate(t *testing.T) {
 		}
 	}
 }
+
+// A template's reminder is dropped when it would fall before the task
+// exists, and kept when it is still ahead.
+func TestDefaultReminder(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 22, 34, 0, 0, time.UTC) // 00:34 in Kyiv
+	dur := func(d time.Duration) *time.Duration { return &d }
+	at := func(d time.Duration) *time.Time { v := now.Add(d); return &v }
+	cases := []struct {
+		name   string
+		due    *time.Time
+		offset *time.Duration
+		want   *time.Time
+	}{
+		{"due in 10 min, remind 15 min before: in the past, dropped", at(10 * time.Minute), dur(-15 * time.Minute), nil},
+		{"exactly now: dropped", at(15 * time.Minute), dur(-15 * time.Minute), nil},
+		{"still ahead: kept", at(20 * time.Minute), dur(-15 * time.Minute), at(5 * time.Minute)},
+		{"after due: kept", at(time.Hour), dur(30 * time.Minute), at(90 * time.Minute)},
+		{"no offset", at(time.Hour), nil, nil},
+		{"no due", nil, dur(-15 * time.Minute), nil},
+	}
+	for _, c := range cases {
+		got := DefaultReminder(c.due, c.offset, now)
+		if (got == nil) != (c.want == nil) || (got != nil && !got.Equal(*c.want)) {
+			t.Errorf("%s: DefaultReminder = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

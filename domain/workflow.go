@@ -50,25 +50,52 @@ const MaxChainDepth = 50
 // time zone so that "+1 day" keeps the local wall-clock time across a DST
 // change. With workingDays, each whole day of the offset skips Saturdays and
 // Sundays, and a result landing on a weekend moves to Monday.
-func NextDue(now time.Time, offset time.Duration, workingDays bool, loc *time.Location) time.Time {
+//
+// An offset of a day or more (1d, 3d, 1d12h; the plan stores minutes, so
+// 24h counts as a day too) plans a day, not a moment: the due time is then
+// moved into the club's working hours (WorkingHours.Place: before opening
+// to opening, at or after closing to the next day's opening, and with
+// workingDays on past a weekend again). A result recorded at 00:36 with
+// "+5 days" is due at 09:00 five days later, not at 00:36. Offsets under a
+// day (2h, 30m) stay exact: "call back in two hours" means two hours.
+func NextDue(now time.Time, offset time.Duration, workingDays bool, hours WorkingHours, loc *time.Location) time.Time {
 	local := now.In(loc)
 	days := int(offset / (24 * time.Hour))
 	rest := offset - time.Duration(days)*24*time.Hour
+	var t time.Time
 	if !workingDays {
-		return local.AddDate(0, 0, days).Add(rest)
-	}
-	t := local
-	for added := 0; added < days; {
-		t = t.AddDate(0, 0, 1)
-		if isWorkday(t) {
-			added++
+		t = addLocalDays(local, days, loc).Add(rest).In(loc)
+	} else {
+		t = local
+		for added := 0; added < days; {
+			t = addLocalDays(t, 1, loc)
+			if isWorkday(t) {
+				added++
+			}
+		}
+		t = t.Add(rest).In(loc)
+		for !isWorkday(t) {
+			t = addLocalDays(t, 1, loc)
 		}
 	}
-	t = t.Add(rest)
-	for !isWorkday(t) {
-		t = t.AddDate(0, 0, 1)
+	if days == 0 {
+		return t
+	}
+	t = hours.Place(t, loc).In(loc)
+	for workingDays && !isWorkday(t) {
+		y, m, d := t.Date()
+		t = LocalTime(y, m, d+1, hours.Open/60, hours.Open%60, loc).In(loc)
 	}
 	return t
+}
+
+// addLocalDays moves t by days calendar days at the same local wall-clock
+// time (LocalTime decides a time the clocks skip or repeat that day).
+func addLocalDays(t time.Time, days int, loc *time.Location) time.Time {
+	l := t.In(loc)
+	y, m, d := l.Date()
+	sub := time.Duration(l.Second())*time.Second + time.Duration(l.Nanosecond())
+	return LocalTime(y, m, d+days, l.Hour(), l.Minute(), loc).Add(sub).In(loc)
 }
 
 func isWorkday(t time.Time) bool {

@@ -31,7 +31,7 @@ func TestNextDue(t *testing.T) {
 		{"calendar days include weekends", at(kyiv, 2026, 11, 27, 15, 0), 24 * time.Hour, false, kyiv, at(kyiv, 2026, 11, 28, 15, 0)},
 	}
 	for _, c := range cases {
-		if got := NextDue(c.now.UTC(), c.offset, c.working, c.loc); !got.Equal(c.want) {
+		if got := NextDue(c.now.UTC(), c.offset, c.working, DefaultWorkingHours, c.loc); !got.Equal(c.want) {
 			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
 		}
 	}

@@ -79,6 +79,3 @@ func (d Deps) dailyBegin(ctx context.Context, kind postgres.DailyKind, t *asynq.
 	}
 	return r, sent == nil, nil
 }
-
-// dayRange is the run's local date as a range of instants.
-func dayRange(r dailyRun) report.Range { return report.DayRange(r.date, r.date, r.loc) }

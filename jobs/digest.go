@@ -103,7 +103,7 @@ func (d Deps) digestGather(ctx context.Context, club domain.Club, loc *time.Loca
 	if r.Funnel, err = d.DB.ReportFunnel(ctx, club.ID, yesterday, report.Filter{}); err != nil {
 		return r, err
 	}
-	if r.Today, err = d.DB.DigestTodayGet(ctx, club.ID, report.DayRange(date, date, loc), now); err != nil {
+	if r.Today, err = d.DB.DigestTodayGet(ctx, club.ID, domain.DueDayAt(now, loc)); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -182,7 +182,7 @@ func digestText(cat *i18n.Catalog, lang domain.Language, r digestReport) string 
 			if assignee == "" {
 				assignee = cat.T(lang, "digest.unassigned", nil)
 			}
-			line("digest.overdue_line", map[string]any{"Title": o.Title, "Assignee": assignee, "Due": i18n.DateTime(lang, o.DueAt, r.Loc)})
+			line("digest.overdue_line", map[string]any{"Title": noticeTaskLabel(o.Title, o.ClientName, o.Description), "Assignee": assignee, "Due": i18n.DateTime(lang, o.DueAt, r.Loc)})
 		}
 		if more := t.OverdueNow - len(t.Overdue); more > 0 {
 			line("digest.more", map[string]any{"Count": more})

@@ -191,7 +191,9 @@ func TestDigestFiguresMatchHandCount(t *testing.T) {
 		"• Subscription: 1 (50% of the previous stage)",
 		"Conversion: 33%",
 		"Today",
-		"Due today: 2",   // T4 at 12:00, T7 at 08:30
+		// One definition (domain.DueDay): T7, due 08:30 and open at 09:00,
+		// is overdue, not also due today.
+		"Due today: 1",   // T4 at 12:00
 		"Overdue now: 3", // T3, T6, T7
 		"• Alice: 1",
 		"• Bob: 1",

@@ -19,6 +19,10 @@ func TestFollowupCreatedOnceInSequence(t *testing.T) {
 	e := newEnv(t)
 	call := e.call(e.alice.ID)
 	rec := e.record(call, "buy", e.alice)
+	// Recorded within working hours (a fixed time, not the test's wall
+	// clock, which may be at night): "+1 day" keeps the time of day.
+	pgtest.Exec(t, e.db, `UPDATE task_results SET recorded_at = $2 WHERE id = $1`, rec.TaskResultID,
+		time.Date(2030, 1, 10, 14, 20, 0, 0, time.FixedZone("EET", 2*3600)))
 	rows := e.claim(domain.OutboxResultRecorded)
 	if len(rows) != 1 {
 		t.Fatalf("result.recorded rows = %d, want 1", len(rows))
@@ -275,5 +279,49 @@ func TestOutboxJobBadPayload(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM tasks WHERE source_result_id IS NOT NULL`); n != 0 {
 		t.Errorf("follow-ups = %d, want 0", n)
+	}
+}
+
+// A follow-up due soon after the result, whose template reminds 30 minutes
+// before due, gets no reminder: it would fall before the task exists and
+// arrive at once marked late.
+func TestFollowupDropsAPastReminder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pgtest.Exec(t, e.db, `UPDATE workflow_rules SET due_offset_min = 10 WHERE id = $1`, e.rule)
+	call := e.call(e.alice.ID)
+	rec := e.record(call, "buy", e.alice)
+	rows := e.claim(domain.OutboxResultRecorded)
+	if len(rows) != 1 {
+		t.Fatalf("result.recorded rows = %d, want 1", len(rows))
+	}
+	e.mustProcess(rows[0])
+	if n := e.count(`SELECT count(*) FROM tasks WHERE source_result_id = $1 AND due_at IS NOT NULL AND remind_at IS NULL`, rec.TaskResultID); n != 1 {
+		t.Fatalf("follow-ups due without a reminder = %d, want 1", n)
+	}
+}
+
+// A result recorded at 00:36 with a "+1 day" rule makes the follow-up due
+// at the club's opening the next day (its working hours are 10:00-20:00),
+// not at 00:36.
+func TestFollowupDueInsideWorkingHours(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pgtest.Exec(t, e.db, `UPDATE clubs SET work_open_min = 600, work_close_min = 1200 WHERE id = $1`, e.club.ID)
+	call := e.call(e.alice.ID)
+	rec := e.record(call, "buy", e.alice)
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	pgtest.Exec(t, e.db, `UPDATE task_results SET recorded_at = $2 WHERE id = $1`, rec.TaskResultID, time.Date(2030, 1, 10, 0, 36, 0, 0, kyiv))
+	rows := e.claim(domain.OutboxResultRecorded)
+	if len(rows) != 1 {
+		t.Fatalf("result.recorded rows = %d, want 1", len(rows))
+	}
+	e.mustProcess(rows[0])
+	var due time.Time
+	if err := e.db.Pool().QueryRow(e.ctx, `SELECT due_at FROM tasks WHERE source_result_id = $1`, rec.TaskResultID).Scan(&due); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2030, 1, 11, 10, 0, 0, 0, kyiv); !due.Equal(want) {
+		t.Errorf("follow-up due %s, want %s (the next day's opening)", due.In(kyiv), want)
 	}
 }

@@ -40,7 +40,7 @@ func (d Deps) handleMiddaySend(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	// The digest's "today" half holds the counts and the recipients.
-	today, err := d.DB.DigestTodayGet(ctx, r.p.ClubID, dayRange(r), r.now)
+	today, err := d.DB.DigestTodayGet(ctx, r.p.ClubID, domain.DueDayAt(r.now, r.loc))
 	if err != nil {
 		return fmt.Errorf("midday summary: %w", err)
 	}

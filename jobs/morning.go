@@ -47,7 +47,7 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	today := r.date.Start(r.loc)
-	lists, err := d.DB.MorningListsGet(ctx, r.p.ClubID, dayRange(r), r.now)
+	lists, err := d.DB.MorningListsGet(ctx, r.p.ClubID, domain.DueDayAt(r.now, r.loc))
 	if err != nil {
 		return fmt.Errorf("morning lists: %w", err)
 	}
@@ -76,16 +76,17 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 }
 
 // morningMessage is one staff member's list: a header with the counts, a
-// line per listed task (overdue ones marked), "and N more", and a button
-// per listed task opening its card.
+// line per listed task (overdue ones marked; named by noticeTaskLabel), "and
+// N more", and a button per listed task opening its card.
 func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, today, now time.Time, l postgres.MorningList) Message {
 	lines := []string{cat.T(lang, "morning.header", map[string]any{
 		"Date": i18n.Date(lang, today, loc), "DueToday": l.DueToday, "Overdue": l.Overdue})}
 	var buttons [][]Button
+	day := domain.DueDayAt(now, loc)
 	for i, task := range l.Tasks {
-		data := map[string]any{"Title": task.Title, "Due": i18n.DateTime(lang, task.DueAt, loc)}
+		data := map[string]any{"Title": noticeTaskLabel(task.Title, task.ClientName, task.Description), "Due": i18n.DateTime(lang, task.DueAt, loc)}
 		id := "morning.line"
-		if task.DueAt.Before(now) {
+		if day.Classify(task.DueAt) == domain.DueOverdue {
 			id = "morning.line_overdue"
 		}
 		lines = append(lines, cat.T(lang, id, data))

@@ -102,19 +102,14 @@ func (d Deps) sendOverdue(ctx context.Context, p OverduePayload, n postgres.Over
 	return d.Notifier.Notify(ctx, Outgoing{Key: OverdueTaskID(p), ClubID: p.ClubID, StaffID: p.StaffID, Msg: msg})
 }
 
-// overdueMessage lists a notice's tasks, earliest due first, with buttons to
-// open the first few.
+// overdueMessage lists a notice's tasks, earliest due first, each named so
+// it can be told apart (noticeTaskLabel), with buttons to open the first few.
 func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, n postgres.OverdueNotice) Message {
 	text := cat.N(lang, "overdue.title", n.Total, nil)
 	var buttons [][]Button
 	for i, o := range n.Tasks {
-		line := map[string]any{"Title": o.Title, "Due": i18n.DateTime(lang, o.DueAt, loc)}
-		if o.ClientName != "" {
-			line["Client"] = o.ClientName
-			text += "\n" + cat.T(lang, "overdue.line_client", line)
-		} else {
-			text += "\n" + cat.T(lang, "overdue.line", line)
-		}
+		text += "\n" + cat.T(lang, "overdue.line", map[string]any{
+			"Title": noticeTaskLabel(o.Title, o.ClientName, o.Description), "Due": i18n.DateTime(lang, o.DueAt, loc)})
 		if i < overdueButtons {
 			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(o.Title, 40)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
 		}

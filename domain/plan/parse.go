@@ -157,8 +157,8 @@ var (
 )
 
 func (r *reader) club(e entry) Club {
-	c := Club{Pos: posOf(e.key), Language: domain.LangRU, DigestHour: 9}
-	m, ok := r.mapping(e.value, "club", "slug", "name", "time_zone", "language", "digest_hour", "phone_code")
+	c := Club{Pos: posOf(e.key), Language: domain.LangRU, DigestHour: 9, WorkingHours: domain.DefaultWorkingHours}
+	m, ok := r.mapping(e.value, "club", "slug", "name", "time_zone", "language", "digest_hour", "phone_code", "working_hours")
 	if !ok {
 		return c
 	}
@@ -202,6 +202,13 @@ func (r *reader) club(e entry) Club {
 			r.errorf(posOf(m["phone_code"].value), "club phone_code %q must be 1-4 digits, e.g. \"380\"", pc)
 		} else {
 			c.PhoneCode = pc
+		}
+	}
+	if wh, ok := r.text(m["working_hours"], "club working_hours"); ok && wh != "" {
+		if h, err := domain.ParseWorkingHours(wh); err != nil {
+			r.errorf(posOf(m["working_hours"].value), "club working_hours %q must be opening-closing as HH:MM-HH:MM, e.g. \"09:00-21:00\" (closing after opening, at most 24:00)", wh)
+		} else {
+			c.WorkingHours = h
 		}
 	}
 	return c

@@ -92,8 +92,15 @@ func TestParseValues(t *testing.T) {
 	if w.DueOffset != 24*time.Hour || w.Assignee != domain.AssignSame || w.Pos.Line != 26 {
 		t.Errorf("workflow = %+v", w)
 	}
-	if p.Club.Language != domain.LangRU || p.Club.DigestHour != 9 {
+	if p.Club.Language != domain.LangRU || p.Club.DigestHour != 9 || p.Club.WorkingHours != domain.DefaultWorkingHours {
 		t.Errorf("club defaults = %+v", p.Club)
+	}
+	p, err = plan.Parse("p.yaml", []byte(club+"  working_hours: 08:30-22:00\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (domain.WorkingHours{Open: 510, Close: 1320}); p.Club.WorkingHours != want {
+		t.Errorf("working hours = %v, want %v", p.Club.WorkingHours, want)
 	}
 
 	p, err = plan.Parse("p.yaml", []byte(strings.Replace(small, "next: check, due_offset: 1d}",
@@ -142,6 +149,8 @@ func TestParseErrors(t *testing.T) {
 		{"digest hour type", club + "  digest_hour: nine\n", "5:16: club digest_hour must be a whole number, not the text \"nine\""},
 		{"digest hour range", club + "  digest_hour: 24\n", "5:16: club digest_hour 24 is outside 0..23"},
 		{"phone code", club + "  phone_code: \"+380\"\n", "5:15: club phone_code \"+380\" must be 1-4 digits"},
+		{"working hours reversed", club + "  working_hours: 21:00-09:00\n", "5:18: club working_hours \"21:00-09:00\" must be opening-closing as HH:MM-HH:MM"},
+		{"working hours shape", club + "  working_hours: 9-21\n", "5:18: club working_hours \"9-21\" must be"},
 		{"name is a list", club + "results:\n  - key: r\n    name: [a, b]\n", "7:11: result name must be text, not a list"},
 		{"name is a bool", club + "results:\n  - key: r\n    name: true\n", "7:11: result name must be text, not true/false"},
 		{"name missing", club + "results:\n  - key: r\n", "6:5: result name is required"},

@@ -50,7 +50,10 @@ type Club struct {
 	Language   domain.Language
 	DigestHour int
 	PhoneCode  string
-	Pos        Pos
+	// WorkingHours: when the club is open (working_hours: "09:00-21:00",
+	// the default); follow-ups a day or more ahead land inside them.
+	WorkingHours domain.WorkingHours
+	Pos          Pos
 }
 
 // Dictionary is a value list for choice fields.

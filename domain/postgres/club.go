@@ -16,12 +16,12 @@ import (
 // validation error rather than a constraint name.
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-const clubSelect = `SELECT id, slug, name, time_zone, language, digest_hour, phone_code, created_at FROM clubs`
+const clubSelect = `SELECT id, slug, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min, created_at FROM clubs`
 
 func scanClub(row pgx.Row) (domain.Club, error) {
 	var c domain.Club
 	var lang string
-	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.TimeZone, &lang, &c.DigestHour, &c.PhoneCode, &c.CreatedAt)
+	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.TimeZone, &lang, &c.DigestHour, &c.PhoneCode, &c.WorkingHours.Open, &c.WorkingHours.Close, &c.CreatedAt)
 	c.Language = domain.Language(lang)
 	return c, err
 }
@@ -65,12 +65,13 @@ func clubValidate(c domain.Club) error {
 // clubInsert writes the club row and its default templates.
 func clubInsert(ctx context.Context, tx pgx.Tx, c domain.Club) (domain.Club, error) {
 	err := tx.QueryRow(ctx, `
-INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
-		c.Slug, c.Name, c.TimeZone, string(c.Language), c.DigestHour, c.PhoneCode).Scan(&c.ID, &c.CreatedAt)
+INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at`,
+		c.Slug, c.Name, c.TimeZone, string(c.Language), c.DigestHour, c.PhoneCode, c.Hours().Open, c.Hours().Close).Scan(&c.ID, &c.CreatedAt)
 	if err != nil {
 		return domain.Club{}, fmt.Errorf("club create %q: %w", c.Slug, mapErr(err))
 	}
+	c.WorkingHours = c.Hours()
 	defs := domain.DefaultTemplates(c.Language)
 	keys, names, types, positions := make([]string, len(defs)), make([]string, len(defs)), make([]string, len(defs)), make([]int32, len(defs))
 	for i, t := range defs {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/clubcrm/clubcrm/domain/report"
+	"github.com/clubcrm/clubcrm/domain"
 )
 
 // DigestOverdueLimit is how many overdue tasks a digest lists by name; the
@@ -17,8 +17,8 @@ const DigestOverdueLimit = 10
 // DigestToday is the "today" half of a club's digest: the plan for the day,
 // what is overdue now and who the system cannot reach.
 type DigestToday struct {
-	DueToday   int // open tasks due within today's range
-	OverdueNow int // open tasks past due at now
+	DueToday   int // open tasks due later today (domain.DueToday)
+	OverdueNow int // open tasks past due now (domain.DueOverdue)
 	// OverdueByStaff counts the overdue tasks per assignee (StaffID 0:
 	// unassigned), most first, unassigned last among equals.
 	OverdueByStaff []StaffCount
@@ -41,22 +41,26 @@ type StaffCount struct {
 type DigestOverdueTask struct {
 	ID           int64
 	Title        string
+	ClientName   string // empty for tasks without a client
+	Description  string // its start (NoticeDescriptionLen characters); empty when none
 	AssigneeName string // empty: unassigned
 	DueAt        time.Time
 }
 
-// DigestTodayGet reads the "today" half of a club's digest: today is the
-// club's local day as a range, now the moment overdue is judged at.
-func (db *DB) DigestTodayGet(ctx context.Context, clubID int64, today report.Range, now time.Time) (DigestToday, error) {
+// DigestTodayGet reads the "today" half of a club's digest, with "due today"
+// and "overdue" as day defines them (domain.DueDay: overdue is due before
+// day.Now, due today from day.Now to day.End), the same as the morning lists.
+func (db *DB) DigestTodayGet(ctx context.Context, clubID int64, day domain.DueDay) (DigestToday, error) {
 	var d DigestToday
+	now := day.Now
 	// One snapshot, so the counts and the lists agree.
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
-SELECT count(*) FILTER (WHERE due_at >= $2 AND due_at < $3),
-       count(*) FILTER (WHERE due_at < $4)
+SELECT count(*) FILTER (WHERE due_at >= $2),
+       count(*) FILTER (WHERE due_at < $2)
 FROM tasks
-WHERE club_id = $1 AND status IN ('new', 'in_progress') AND deleted_at IS NULL AND due_at IS NOT NULL
-  AND (due_at < $4 OR (due_at >= $2 AND due_at < $3))`, clubID, today.From, today.To, now).Scan(&d.DueToday, &d.OverdueNow); err != nil {
+WHERE club_id = $1 AND status IN ('new', 'in_progress') AND deleted_at IS NULL AND due_at < $3`,
+			clubID, now, day.End).Scan(&d.DueToday, &d.OverdueNow); err != nil {
 			return fmt.Errorf("digest counts: %w", mapErr(err))
 		}
 		rows, err := tx.Query(ctx, `
@@ -71,11 +75,12 @@ GROUP BY 1, 2 ORDER BY 3 DESC, 1 = 0, 2`, clubID, now)
 			return fmt.Errorf("digest overdue by staff: %w", mapErr(err))
 		}
 		rows, err = tx.Query(ctx, `
-SELECT t.id, t.title, coalesce(s.name, ''), t.due_at
+SELECT t.id, t.title, coalesce(c.name, ''), left(t.description, $4), coalesce(s.name, ''), t.due_at
 FROM tasks t LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
+LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
 WHERE t.club_id = $1 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL AND t.due_at < $2
 ORDER BY t.due_at, t.id
-LIMIT $3`, clubID, now, DigestOverdueLimit)
+LIMIT $3`, clubID, now, DigestOverdueLimit, NoticeDescriptionLen)
 		if err != nil {
 			return fmt.Errorf("digest overdue list: %w", mapErr(err))
 		}

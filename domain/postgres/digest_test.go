@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
@@ -33,14 +34,15 @@ func TestDigestTodayGet(t *testing.T) {
 	}
 	pgtest.Exec(t, db, `INSERT INTO staff (club_id, name, role, active) VALUES ($1, 'Former manager', 'manager', false)`, f.Club.ID)
 
-	d, err := db.DigestTodayGet(ctx, f.Club.ID, today, testNow)
+	d, err := db.DigestTodayGet(ctx, f.Club.ID, domain.DueDayAt(testNow, kyiv))
 	if err != nil {
 		t.Fatalf("today: %v", err)
 	}
-	// Due today (open): this morning's, the unassigned one, tonight's = 3.
+	// Due today (open, due from 12:00 Kyiv to midnight): tonight's = 1; this
+	// morning's and the unassigned one are overdue, and counted only there.
 	// Overdue now (open, due before 12:00 Kyiv): yesterday's, this morning's, unassigned = 3.
-	if d.DueToday != 3 || d.OverdueNow != 3 {
-		t.Errorf("due today %d, overdue now %d; want 3, 3", d.DueToday, d.OverdueNow)
+	if d.DueToday != 1 || d.OverdueNow != 3 {
+		t.Errorf("due today %d, overdue now %d; want 1, 3", d.DueToday, d.OverdueNow)
 	}
 	if len(d.OverdueByStaff) != 2 || d.OverdueByStaff[0].StaffID != f.Staff.ID || d.OverdueByStaff[0].Count != 2 ||
 		d.OverdueByStaff[1].StaffID != 0 || d.OverdueByStaff[1].Count != 1 {

@@ -51,10 +51,11 @@ type Followup struct {
 //
 // The next task: the rule's template, its default title (else its name), the
 // closed task's client when the template's type has one, due at
-// domain.NextDue from the result's time in the club's zone, assigned by
+// domain.NextDue from the result's time in the club's zone (a day or more
+// ahead: inside the club's working hours), assigned by
 // domain.ResolveAssignee (an inactive choice leaves it unassigned, visible in
-// task control), reminded at the template's reminder offset from due,
-// created by the system (no author), one link deeper in the chain. A result,
+// task control), reminded at the template's reminder offset from due
+// unless that time has passed (domain.DefaultReminder), created by the system (no author), one link deeper in the chain. A result,
 // task or club that no longer exists is ErrNotFound.
 func (db *DB) FollowupCreate(ctx context.Context, clubID, taskResultID int64, now time.Time) (Followup, error) {
 	var (
@@ -63,16 +64,19 @@ func (db *DB) FollowupCreate(ctx context.Context, clubID, taskResultID int64, no
 		templateID                           int64
 		depth                                int
 		zone                                 string
+		hours                                domain.WorkingHours
 		recordedAt                           time.Time
 	)
 	err := db.pool.QueryRow(ctx, `
 SELECT t.id, coalesce(t.parent_id, 0), tr.result_id, coalesce(tr.staff_id, 0), coalesce(t.author_id, 0),
-       coalesce(t.assignee_id, 0), coalesce(t.client_id, 0), t.template_id, t.chain_depth, c.time_zone, tr.recorded_at
+       coalesce(t.assignee_id, 0), coalesce(t.client_id, 0), t.template_id, t.chain_depth, c.time_zone,
+       c.work_open_min, c.work_close_min, tr.recorded_at
 FROM task_results tr
 JOIN tasks t ON t.club_id = tr.club_id AND t.id = tr.task_id
 JOIN clubs c ON c.id = tr.club_id
 WHERE tr.club_id = $1 AND tr.id = $2 AND t.deleted_at IS NULL AND c.deleted_at IS NULL`, clubID, taskResultID).Scan(
-		&out.ClosedID, &out.ParentID, &out.ResultID, &closedBy, &author, &assignee, &clientID, &templateID, &depth, &zone, &recordedAt)
+		&out.ClosedID, &out.ParentID, &out.ResultID, &closedBy, &author, &assignee, &clientID, &templateID, &depth, &zone,
+		&hours.Open, &hours.Close, &recordedAt)
 	if err != nil {
 		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, mapErr(err))
 	}
@@ -117,12 +121,10 @@ WHERE tr.club_id = $1 AND tr.id = $2 AND t.deleted_at IS NULL AND c.deleted_at I
 	}
 	// Due counts from when the result was recorded, not from when this job
 	// runs, so a job delayed by a backlog or a lost Redis plans the same.
-	due := domain.NextDue(recordedAt, rule.DueOffset, rule.WorkingDays, loc)
-	var remind *time.Time
-	if next.ReminderOffset != nil {
-		r := due.Add(*next.ReminderOffset)
-		remind = &r
-	}
+	due := domain.NextDue(recordedAt, rule.DueOffset, rule.WorkingDays, hours, loc)
+	// A reminder that would already have passed is dropped, as for a task
+	// created in the bot (domain.DefaultReminder).
+	remind := domain.DefaultReminder(&due, next.ReminderOffset, now)
 	title := next.DefaultTitle
 	if title == "" {
 		title = next.Name

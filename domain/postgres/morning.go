@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/clubcrm/clubcrm/domain/report"
+	"github.com/clubcrm/clubcrm/domain"
 )
 
 // MorningListLimit is how many tasks a morning list names; the rest are
@@ -15,8 +15,8 @@ const MorningListLimit = 10
 // MorningList is one staff member's open tasks for the day.
 type MorningList struct {
 	StaffID  int64
-	DueToday int // due later today (not yet overdue)
-	Overdue  int // past due
+	DueToday int // due later today (domain.DueToday)
+	Overdue  int // past due (domain.DueOverdue)
 	// Tasks are the first MorningListLimit of them, earliest due first, so
 	// the overdue ones lead.
 	Tasks []MorningTask
@@ -24,30 +24,38 @@ type MorningList struct {
 
 // MorningTask is a line of a morning list.
 type MorningTask struct {
-	ID    int64
-	Title string
-	DueAt time.Time
+	ID          int64
+	Title       string
+	ClientName  string // empty for tasks without a client
+	Description string // its start (NoticeDescriptionLen characters); empty when none
+	DueAt       time.Time
 }
 
+// NoticeDescriptionLen is how much of a task's description the notices'
+// lists read: enough for the few words a line quotes to tell tasks apart,
+// never the whole 2000 characters.
+const NoticeDescriptionLen = 100
+
 // MorningListsGet reads the morning list of every active staff member of
-// the club with open tasks due before the end of today (today: the club's
-// local day as a range) — those past due at now and those due later today —
-// in staff id order. Staff with nothing due are not in the result. One
+// the club with open tasks due before day.End — those overdue and those due
+// later today, as domain.DueDay defines them, the same as the digest — in
+// staff id order. Staff with nothing due are not in the result. One
 // statement: the counts are window aggregates over the same rows the lines
 // come from.
-func (db *DB) MorningListsGet(ctx context.Context, clubID int64, today report.Range, now time.Time) ([]MorningList, error) {
+func (db *DB) MorningListsGet(ctx context.Context, clubID int64, day domain.DueDay) ([]MorningList, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT assignee_id, due_today, overdue, id, title, due_at FROM (
-    SELECT t.assignee_id, t.id, t.title, t.due_at,
+SELECT assignee_id, due_today, overdue, id, title, client_name, description, due_at FROM (
+    SELECT t.assignee_id, t.id, t.title, coalesce(c.name, '') AS client_name, left(t.description, $5) AS description, t.due_at,
            row_number() OVER (PARTITION BY t.assignee_id ORDER BY t.due_at, t.id) AS n,
            count(*) FILTER (WHERE t.due_at >= $3) OVER (PARTITION BY t.assignee_id) AS due_today,
            count(*) FILTER (WHERE t.due_at < $3) OVER (PARTITION BY t.assignee_id) AS overdue
     FROM tasks t JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
+    LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
     WHERE t.club_id = $1 AND s.active AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
       AND t.due_at < $2
 ) l
 WHERE n <= $4
-ORDER BY assignee_id, n`, clubID, today.To, now, MorningListLimit)
+ORDER BY assignee_id, n`, clubID, day.End, day.Now, MorningListLimit, NoticeDescriptionLen)
 	if err != nil {
 		return nil, fmt.Errorf("morning lists of club %d: %w", clubID, mapErr(err))
 	}
@@ -57,7 +65,7 @@ ORDER BY assignee_id, n`, clubID, today.To, now, MorningListLimit)
 		var staffID int64
 		var dueToday, overdue int
 		var task MorningTask
-		if err := rows.Scan(&staffID, &dueToday, &overdue, &task.ID, &task.Title, &task.DueAt); err != nil {
+		if err := rows.Scan(&staffID, &dueToday, &overdue, &task.ID, &task.Title, &task.ClientName, &task.Description, &task.DueAt); err != nil {
 			return nil, fmt.Errorf("morning lists of club %d: %w", clubID, mapErr(err))
 		}
 		if len(out) == 0 || out[len(out)-1].StaffID != staffID {

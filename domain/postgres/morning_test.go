@@ -63,7 +63,10 @@ VALUES ($1, 'internal', $2, $3, $4, nullif($5, 0), $6::timestamptz, $7::text, CA
 		many = append(many, task(f, f.Manager.ID, "m", time.Date(2026, 3, 29, 7, i, 0, 0, time.UTC).Format(time.RFC3339), "new"))
 	}
 
-	lists, err := db.MorningListsGet(ctx, f.Club.ID, today, now)
+	if got := domain.DueDayAt(now, kyiv).End; !got.Equal(today.To) {
+		t.Fatalf("due day ends %s, want %s", got, today.To)
+	}
+	lists, err := db.MorningListsGet(ctx, f.Club.ID, domain.DueDayAt(now, kyiv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +87,11 @@ VALUES ($1, 'internal', $2, $3, $4, nullif($5, 0), $6::timestamptz, $7::text, CA
 		t.Errorf("manager's list: %d due, %d overdue, %d lines; want 12, 0, the first %d", m.DueToday, m.Overdue, len(m.Tasks), postgres.MorningListLimit)
 	}
 
-	empty, err := db.MorningListsGet(ctx, other.Club.ID, today, today.To) // beta's one task is overdue by then
+	empty, err := db.MorningListsGet(ctx, other.Club.ID, domain.DueDay{Now: today.To, End: today.To}) // beta's one task is overdue by then
 	if err != nil || len(empty) != 1 || empty[0].StaffID != other.Staff.ID || empty[0].Overdue != 1 {
 		t.Errorf("beta's lists: %+v, %v", empty, err)
 	}
-	none, err := db.MorningListsGet(ctx, f.Club.ID+other.Club.ID+100, today, now) // a club that does not exist
+	none, err := db.MorningListsGet(ctx, f.Club.ID+other.Club.ID+100, domain.DueDayAt(now, kyiv)) // a club that does not exist
 	if err != nil || len(none) != 0 {
 		t.Errorf("unknown club: %+v, %v; want none", none, err)
 	}

@@ -58,10 +58,11 @@ ORDER BY 1, 2`
 
 // OverdueTask is a line of an overdue notice.
 type OverdueTask struct {
-	ID         int64
-	Title      string
-	ClientName string // empty for tasks without a client
-	DueAt      time.Time
+	ID          int64
+	Title       string
+	ClientName  string // empty for tasks without a client
+	Description string // its start (NoticeDescriptionLen characters); empty when none
+	DueAt       time.Time
 }
 
 // OverdueNotice is what an assignee is told at one sweep slot.
@@ -131,19 +132,19 @@ ON CONFLICT (club_id, staff_id, slot) DO NOTHING`, clubID, staffID, slot, db.clo
 		return n, nil
 	}
 	rows, err := db.pool.Query(ctx, `
-SELECT t.id, t.title, coalesce(c.name, ''), t.due_at, count(*) OVER ()
+SELECT t.id, t.title, coalesce(c.name, ''), left(t.description, $5), t.due_at, count(*) OVER ()
 FROM tasks t LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
 WHERE t.club_id = $1 AND t.assignee_id = $2 AND t.overdue_notified_at = $3
   AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
 ORDER BY t.due_at, t.id
-LIMIT $4`, clubID, staffID, slot, limit)
+LIMIT $4`, clubID, staffID, slot, limit, NoticeDescriptionLen)
 	if err != nil {
 		return n, fmt.Errorf("overdue notice of staff %d: %w", staffID, mapErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var o OverdueTask
-		if err := rows.Scan(&o.ID, &o.Title, &o.ClientName, &o.DueAt, &n.Total); err != nil {
+		if err := rows.Scan(&o.ID, &o.Title, &o.ClientName, &o.Description, &o.DueAt, &n.Total); err != nil {
 			return n, fmt.Errorf("overdue notice of staff %d: %w", staffID, mapErr(err))
 		}
 		n.Tasks = append(n.Tasks, o)

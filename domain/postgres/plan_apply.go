@@ -356,7 +356,8 @@ func archiveRow[T storedRow](ctx context.Context, a *planApplier, rows map[strin
 // club creates the club or brings its settings in line with the plan.
 func (a *planApplier) club(ctx context.Context) error {
 	pc := a.p.Club
-	want := domain.Club{Slug: pc.Slug, Name: pc.Name, TimeZone: pc.TimeZone, Language: pc.Language, DigestHour: pc.DigestHour, PhoneCode: pc.PhoneCode}
+	want := domain.Club{Slug: pc.Slug, Name: pc.Name, TimeZone: pc.TimeZone, Language: pc.Language, DigestHour: pc.DigestHour, PhoneCode: pc.PhoneCode,
+		WorkingHours: pc.WorkingHours}
 	if err := clubValidate(want); err != nil {
 		a.errorf(pc.Pos, "club: %v", err)
 		return nil
@@ -364,8 +365,9 @@ func (a *planApplier) club(ctx context.Context) error {
 	var deleted *time.Time
 	var lang string
 	var cur domain.Club
-	err := a.tx.QueryRow(ctx, `SELECT id, name, time_zone, language, digest_hour, phone_code, deleted_at FROM clubs WHERE slug = $1`, pc.Slug).Scan(
-		&cur.ID, &cur.Name, &cur.TimeZone, &lang, &cur.DigestHour, &cur.PhoneCode, &deleted)
+	err := a.tx.QueryRow(ctx, `SELECT id, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min, deleted_at
+FROM clubs WHERE slug = $1`, pc.Slug).Scan(
+		&cur.ID, &cur.Name, &cur.TimeZone, &lang, &cur.DigestHour, &cur.PhoneCode, &cur.WorkingHours.Open, &cur.WorkingHours.Close, &deleted)
 	if errors.Is(err, pgx.ErrNoRows) {
 		c, err := clubInsert(ctx, a.tx, want)
 		if err != nil {
@@ -389,11 +391,14 @@ func (a *planApplier) club(ctx context.Context) error {
 	d.add(lang != string(want.Language), "language changed")
 	d.add(cur.DigestHour != want.DigestHour, "digest_hour changed")
 	d.add(cur.PhoneCode != want.PhoneCode, "phone_code changed")
+	d.add(cur.WorkingHours != want.Hours(), "working_hours changed")
 	if len(d) == 0 {
 		return nil
 	}
-	if _, err := a.tx.Exec(ctx, `UPDATE clubs SET name = $2, time_zone = $3, language = $4, digest_hour = $5, phone_code = $6 WHERE id = $1`,
-		cur.ID, want.Name, want.TimeZone, string(want.Language), want.DigestHour, want.PhoneCode); err != nil {
+	if _, err := a.tx.Exec(ctx, `
+UPDATE clubs SET name = $2, time_zone = $3, language = $4, digest_hour = $5, phone_code = $6, work_open_min = $7, work_close_min = $8
+WHERE id = $1`,
+		cur.ID, want.Name, want.TimeZone, string(want.Language), want.DigestHour, want.PhoneCode, want.Hours().Open, want.Hours().Close); err != nil {
 		return fmt.Errorf("club %q: update: %w", pc.Slug, mapErr(err))
 	}
 	a.change("club "+pc.Slug, d)

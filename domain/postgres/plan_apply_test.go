@@ -664,3 +664,30 @@ func TestPlanApplyRenameAndRemoveChild(t *testing.T) {
 		}
 	}
 }
+
+// The club's working hours come from the plan (09:00-21:00 when it names
+// none), are stored on the club, and a change is reported once.
+func TestPlanApplyWorkingHours(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	first := planApply(t, db, planText(t, "wh"))
+	c, err := db.ClubGet(ctx, first.ClubID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WorkingHours != domain.DefaultWorkingHours {
+		t.Fatalf("default working hours %v, want %v", c.WorkingHours, domain.DefaultWorkingHours)
+	}
+	text := planText(t, "wh", "  time_zone: Europe/Kyiv\n", "  time_zone: Europe/Kyiv\n  working_hours: \"10:00-19:30\"\n")
+	changed := planApply(t, db, text)
+	if !hasLine(changed.Lines, "club wh: working_hours changed") {
+		t.Fatalf("apply with new hours: %v", changed.Lines)
+	}
+	if c, err = db.ClubGet(ctx, first.ClubID); err != nil || c.WorkingHours != (domain.WorkingHours{Open: 600, Close: 1170}) {
+		t.Fatalf("stored working hours %v, %v; want 10:00-19:30", c.WorkingHours, err)
+	}
+	if again := planApply(t, db, text); !again.Empty() {
+		t.Fatalf("second apply changed: %v", again.Lines)
+	}
+}

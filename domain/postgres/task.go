@@ -71,7 +71,7 @@ type TaskCreateInput struct {
 	AuthorID    int64   // 0: the system
 	AssigneeID  int64   // 0: unassigned
 	DueAt       *time.Time
-	RemindAt    *time.Time // nil: from the template's reminder offset, if any
+	RemindAt    *time.Time // nil: from the template's reminder offset, if any (domain.DefaultReminder)
 	// ProgressChatID, for a bulk call, is the creator's chat whose progress
 	// message the fan-out edits; ProgressMessageID that message.
 	ProgressChatID    int64
@@ -155,9 +155,9 @@ FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.Template
 	if err := t.Type.ValidateClients(n); err != nil {
 		return domain.Task{}, err
 	}
-	if t.RemindAt == nil && t.DueAt != nil && reminderMin != nil {
-		r := t.DueAt.Add(time.Duration(*reminderMin) * time.Minute)
-		t.RemindAt = &r
+	if t.RemindAt == nil && reminderMin != nil {
+		offset := time.Duration(*reminderMin) * time.Minute
+		t.RemindAt = domain.DefaultReminder(t.DueAt, &offset, now)
 	}
 	err = tx.QueryRow(ctx, `
 INSERT INTO tasks (club_id, task_type, template_id, title, description, client_id, author_id, assignee_id,

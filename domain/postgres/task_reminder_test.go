@@ -93,3 +93,37 @@ func TestTaskReminderSetRefusesBadInput(t *testing.T) {
 		t.Fatalf("refused input wrote %d outbox rows", n)
 	}
 }
+
+// A template's default reminder that would fall before now (due in 10
+// minutes, reminder 15 minutes before) is not stored; one still ahead is.
+func TestTaskCreateDropsAPastDefaultReminder(t *testing.T) {
+	t.Parallel()
+	db, f := setupTasks(t)
+	ctx := context.Background()
+	pgtest.Exec(t, db, `UPDATE templates SET reminder_offset_min = -15 WHERE id = $1`, f.Templates["call"])
+	for _, c := range []struct {
+		due  time.Duration
+		want *time.Time
+	}{
+		{10 * time.Minute, nil},
+		{time.Hour, ptrTime(testNow.Add(45 * time.Minute))},
+	} {
+		due := testNow.Add(c.due)
+		task, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["call"], ClientID: f.Clients[0],
+			AuthorID: f.Staff.ID, AssigneeID: f.Staff.ID, DueAt: &due})
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		var stored *time.Time
+		if err := db.Pool().QueryRow(ctx, `SELECT remind_at FROM tasks WHERE id = $1`, task.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		for what, got := range map[string]*time.Time{"returned": task.RemindAt, "stored": stored} {
+			if (got == nil) != (c.want == nil) || (got != nil && !got.Equal(*c.want)) {
+				t.Errorf("due in %s: %s reminder %v, want %v", c.due, what, got, c.want)
+			}
+		}
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
