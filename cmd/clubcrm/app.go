@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -67,21 +65,6 @@ func (a *app) close() {
 		a.log.Warn("close redis", slog.Any("error", err))
 	}
 	a.db.Close()
-}
-
-func openRedis(ctx context.Context, cfg config) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: malformed URL")
-	}
-	rdb := redis.NewClient(opt)
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("connect to redis at %s: %w", opt.Addr, err)
-	}
-	return rdb, nil
 }
 
 func newLogger(cfg config, w io.Writer) (*slog.Logger, error) {

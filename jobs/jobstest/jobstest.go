@@ -31,12 +31,15 @@ type Config struct {
 	Clock domain.Clock
 	// Log receives the jobs' and the notifier's logs; nil discards them.
 	Log *slog.Logger
+	// Topology is the Redis deployment the workers use; empty is
+	// redistest.Single.
+	Topology redistest.Topology
 }
 
 // World is one test's workers and what they talk to.
 type World struct {
 	DB        *postgres.DB
-	Redis     *redis.Client
+	Redis     redis.UniversalClient
 	Queues    jobs.Queues // on the test's own Redis prefix
 	Enqueuer  *jobs.Enqueuer
 	TG        *telegramtest.Server // the fake Bot API
@@ -57,7 +60,10 @@ func New(t testing.TB, c Config) *World {
 	}
 	w := &World{}
 	w.DB = pgtest.New(t, postgres.WithClock(c.Clock))
-	w.Redis, w.Queues.Prefix = redistest.New(t)
+	if c.Topology == "" {
+		c.Topology = redistest.Single
+	}
+	w.Redis, w.Queues.Prefix = redistest.NewOn(t, c.Topology)
 	w.Enqueuer = jobs.NewEnqueuer(w.Redis, w.Queues)
 	w.TG = telegramtest.New(t)
 	w.Messenger = bot.NewTelegram(w.TG.NewBot(t))
