@@ -34,6 +34,9 @@ type Config struct {
 	// Topology is the Redis deployment the workers use; empty is
 	// redistest.Single.
 	Topology redistest.Topology
+	// Redis, when set, is the client the workers use instead (a test's
+	// private setup, see redistest.StartSentinel); the World owns it.
+	Redis redis.UniversalClient
 }
 
 // World is one test's workers and what they talk to.
@@ -63,7 +66,11 @@ func New(t testing.TB, c Config) *World {
 	if c.Topology == "" {
 		c.Topology = redistest.Single
 	}
-	w.Redis, w.Queues.Prefix = redistest.NewOn(t, c.Topology)
+	if c.Redis != nil {
+		w.Redis, w.Queues.Prefix = c.Redis, redistest.Connect(t, c.Redis)
+	} else {
+		w.Redis, w.Queues.Prefix = redistest.NewOn(t, c.Topology)
+	}
 	w.Enqueuer = jobs.NewEnqueuer(w.Redis, w.Queues)
 	w.TG = telegramtest.New(t)
 	w.Messenger = bot.NewTelegram(w.TG.NewBot(t))

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -162,4 +163,113 @@ func Script(script string, extra []string, args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), extra...)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// Connect checks that c answers and gives the test a prefix of its own on
+// it, cleaned up (and c closed) when the test ends.
+func Connect(t testing.TB, c redis.UniversalClient) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		t.Fatalf("redistest: Redis is not reachable: %v", err)
+	}
+	prefix := newPrefix()
+	t.Cleanup(func() { cleanup(c, prefix); c.Close() })
+	return prefix
+}
+
+// Setup is a Redis deployment of one test's own, started by a .ci script on
+// ports nothing else uses, so the test may kill its nodes; it is stopped
+// when the test ends.
+type Setup struct {
+	t      testing.TB
+	script string
+	env    []string
+	vars   map[string]string
+}
+
+// StartSentinel starts a private Sentinel setup: data nodes on dataPort and
+// dataPort+1, sentinels on sentinelPort..+2.
+func StartSentinel(t testing.TB, dataPort, sentinelPort int) *Setup {
+	t.Helper()
+	return start(t, "redis-sentinel.sh", "DATA_PORT="+itoa(dataPort), "SENTINEL_PORT="+itoa(sentinelPort))
+}
+
+// StartCluster starts a private three-primary cluster on port..port+2.
+func StartCluster(t testing.TB, port int) *Setup {
+	t.Helper()
+	return start(t, "redis-cluster.sh", "CLUSTER_PORT="+itoa(port))
+}
+
+func start(t testing.TB, script string, env ...string) *Setup {
+	t.Helper()
+	s := &Setup{t: t, script: script, env: env}
+	_, _ = Script(script, env, "down") // leftovers of an interrupted run
+	out, err := Script(script, env, "up")
+	if err != nil {
+		t.Fatalf("redistest: .ci/%s up: %v\n%s", script, err, out)
+	}
+	t.Cleanup(func() { _, _ = Script(script, env, "down") })
+	s.vars = map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok {
+			s.vars[k] = v
+		}
+	}
+	return s
+}
+
+// Client returns a new client for the setup (the caller closes it, or hands
+// it to Connect).
+func (s *Setup) Client() redis.UniversalClient {
+	if a := s.vars["TEST_REDIS_CLUSTER_ADDRS"]; a != "" {
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(a, ",")})
+	}
+	return redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: s.vars["TEST_REDIS_SENTINEL_MASTER"], SentinelAddrs: strings.Split(s.vars["TEST_REDIS_SENTINEL_ADDRS"], ",")})
+}
+
+// Run runs the setup's script with args (e.g. "kill-primary") and returns
+// its output; a failure fails the test.
+func (s *Setup) Run(args ...string) string {
+	s.t.Helper()
+	out, err := Script(s.script, s.env, args...)
+	if err != nil {
+		s.t.Fatalf("redistest: .ci/%s %s: %v\n%s", s.script, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Slot is the cluster hash slot of key.
+func Slot(t testing.TB, c redis.UniversalClient, key string) int64 {
+	t.Helper()
+	s, err := c.ClusterKeySlot(context.Background(), key).Result()
+	if err != nil {
+		t.Fatalf("redistest: CLUSTER KEYSLOT %s: %v", key, err)
+	}
+	return s
+}
+
+// NodePortOfSlot is the port of the primary serving slot.
+func NodePortOfSlot(t testing.TB, c redis.UniversalClient, slot int64) int {
+	t.Helper()
+	slots, err := c.ClusterSlots(context.Background()).Result()
+	if err != nil {
+		t.Fatalf("redistest: CLUSTER SLOTS: %v", err)
+	}
+	for _, s := range slots {
+		if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
+			_, port, _ := strings.Cut(s.Nodes[0].Addr, ":")
+			p, err := strconv.Atoi(port)
+			if err == nil {
+				return p
+			}
+		}
+	}
+	t.Fatalf("redistest: no node serves slot %d", slot)
+	return 0
 }
