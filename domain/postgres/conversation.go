@@ -69,7 +69,7 @@ func (db *DB) ConversationSave(ctx context.Context, c Conversation) (int, error)
 		err = db.pool.QueryRow(ctx, `
 INSERT INTO conversations (staff_id, club_id, flow, step, data, message_id, version, updated_at, expires_at)
 SELECT s.id, s.club_id, $3, $4, $5, nullif($6, 0), 1, $7, $8 FROM staff s WHERE s.club_id = $1 AND s.id = $2
-ON CONFLICT (staff_id) DO UPDATE SET
+ON CONFLICT (club_id, staff_id) DO UPDATE SET
     club_id = excluded.club_id, flow = excluded.flow, step = excluded.step, data = excluded.data,
     message_id = excluded.message_id, version = conversations.version + 1,
     updated_at = excluded.updated_at, expires_at = excluded.expires_at

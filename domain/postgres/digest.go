@@ -50,7 +50,7 @@ type DigestOverdueTask struct {
 func (db *DB) DigestTodayGet(ctx context.Context, clubID int64, today report.Range, now time.Time) (DigestToday, error) {
 	var d DigestToday
 	// One snapshot, so the counts and the lists agree.
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.reads(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
 SELECT count(*) FILTER (WHERE due_at >= $2 AND due_at < $3),
        count(*) FILTER (WHERE due_at < $4)

@@ -36,7 +36,7 @@ type MorningTask struct {
 // statement: the counts are window aggregates over the same rows the lines
 // come from.
 func (db *DB) MorningListsGet(ctx context.Context, clubID int64, today report.Range, now time.Time) ([]MorningList, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.reads().Query(ctx, `
 SELECT assignee_id, due_today, overdue, id, title, due_at FROM (
     SELECT t.assignee_id, t.id, t.title, t.due_at,
            row_number() OVER (PARTITION BY t.assignee_id ORDER BY t.due_at, t.id) AS n,
