@@ -73,3 +73,18 @@ func TestRedisTopologyConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// DATABASE_REPLICA_URL is optional, checked, and kept out of logs' passwords.
+func TestDatabaseReplicaConfig(t *testing.T) {
+	t.Parallel()
+	if _, err := loadConfig(envFor(map[string]string{"DATABASE_REPLICA_URL": "mysql://x"})); err == nil {
+		t.Error("a non-postgres replica URL was accepted")
+	}
+	cfg, err := loadConfig(envFor(map[string]string{"DATABASE_REPLICA_URL": "postgres://u:secret@replica/db"}))
+	if err != nil || cfg.DatabaseReplicaURL == "" {
+		t.Fatalf("replica URL: %+v %v", cfg.DatabaseReplicaURL, err)
+	}
+	if v := cfg.LogValue().String(); strings.Contains(v, "secret") || !strings.Contains(v, "replica") {
+		t.Errorf("log value %s", v)
+	}
+}
