@@ -21,6 +21,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/jobstest"
+	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
 // Telegram user ids (and private chat ids) of the fixture's staff.
@@ -42,7 +43,7 @@ type env struct {
 	t      testing.TB
 	ctx    context.Context
 	db     *postgres.DB
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	q      jobs.Queues
 	tg     *telegramtest.Server
@@ -66,11 +67,24 @@ func newEnv(t testing.TB) *env {
 // newEnvWith builds an env whose notifier keeps to lim.
 func newEnvWith(t testing.TB, lim jobs.Limits) *env {
 	t.Helper()
+	return newEnvConfig(t, jobstest.Config{Limits: lim})
+}
+
+// newEnvOn builds an env whose Redis is the given topology.
+func newEnvOn(t testing.TB, topo redistest.Topology) *env {
+	t.Helper()
+	return newEnvConfig(t, jobstest.Config{Limits: jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+		Topology: topo})
+}
+
+// newEnvConfig builds an env from c; its logs go to e.logs.
+func newEnvConfig(t testing.TB, c jobstest.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, tmpl: map[string]int64{}, res: map[string]int64{}}
 	e.logs = &logBuffer{}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	w := jobstest.New(t, jobstest.Config{Limits: lim, Log: log})
+	c.Log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := jobstest.New(t, c)
 	e.db, e.rdb, e.q, e.tg, e.msgr, e.deps = w.DB, w.Redis, w.Queues, w.TG, w.Messenger, w.Deps
 	e.prefix = w.Queues.Prefix
 	e.mux = jobs.NewMux(e.deps)

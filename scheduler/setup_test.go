@@ -51,7 +51,7 @@ type env struct {
 	ctx    context.Context
 	clock  *clock
 	db     *postgres.DB
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	queues jobs.Queues
 	enq    *jobs.Enqueuer
 	insp   *asynq.Inspector

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -86,21 +85,6 @@ func (a *app) close() {
 		a.log.Warn("close redis", slog.Any("error", err))
 	}
 	a.db.Close()
-}
-
-func openRedis(ctx context.Context, cfg config) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: malformed URL")
-	}
-	rdb := redis.NewClient(opt)
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("connect to redis at %s: %w", opt.Addr, err)
-	}
-	return rdb, nil
 }
 
 func newLogger(cfg config, w io.Writer) (*slog.Logger, error) {

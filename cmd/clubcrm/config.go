@@ -14,7 +14,18 @@ import (
 // once and passed down explicitly.
 type config struct {
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/clubcrm?sslmode=disable"`
-	RedisURL    string `env:"REDIS_URL" envDefault:"redis://localhost:6379/0"`
+	// DatabaseReplicaURL, when set, is a read replica that reports, digests
+	// and the morning lists read from.
+	DatabaseReplicaURL string `env:"DATABASE_REPLICA_URL"`
+	RedisURL           string `env:"REDIS_URL" envDefault:"redis://localhost:6379/0"`
+	// Redis topology (redis.go): with REDIS_SENTINEL_ADDRS the primary is
+	// found through Sentinel, with REDIS_CLUSTER_ADDRS Redis is a Cluster;
+	// REDIS_URL then only supplies the data nodes' user, password, database
+	// (Sentinel) and TLS.
+	RedisSentinelAddrs    []string `env:"REDIS_SENTINEL_ADDRS" envSeparator:","`
+	RedisSentinelMaster   string   `env:"REDIS_SENTINEL_MASTER"`
+	RedisSentinelPassword string   `env:"REDIS_SENTINEL_PASSWORD"`
+	RedisClusterAddrs     []string `env:"REDIS_CLUSTER_ADDRS" envSeparator:","`
 	// DatabaseMaxConns sizes the pool; keep it above WORKER_CONCURRENCY plus
 	// the bot's update workers (8) plus a few for the scheduler and HTTP.
 	DatabaseMaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"25"`
@@ -57,7 +68,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // environ turns getenv into the map caarlos0/env reads, for the keys config uses.
 func environ(getenv func(string) string) map[string]string {
-	keys := []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
+	keys := []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "DATABASE_REPLICA_URL", "REDIS_URL",
+		"REDIS_SENTINEL_ADDRS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
 		"WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SHUTDOWN_TIMEOUT",
 		"WORKER_CONCURRENCY", "QUEUE_PREFIX", "NOTIFY_RATE_PER_SECOND", "NOTIFY_CHAT_RATE_PER_SECOND",
 		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB", "MONITORING_USER", "MONITORING_PASSWORD"}
@@ -74,8 +86,14 @@ func (c config) validate() error {
 	if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
 		return fmt.Errorf("configuration: DATABASE_URL must be a postgres:// URL")
 	}
+	if _, err := url.Parse(c.DatabaseReplicaURL); c.DatabaseReplicaURL != "" && (err != nil || !strings.HasPrefix(c.DatabaseReplicaURL, "postgres")) {
+		return fmt.Errorf("configuration: DATABASE_REPLICA_URL must be a postgres:// URL")
+	}
 	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 		return fmt.Errorf("configuration: REDIS_URL must be a redis:// or rediss:// URL")
+	}
+	if err := c.validateRedisTopology(); err != nil {
+		return err
 	}
 	if _, err := url.Parse(c.TelegramAPIURL); err != nil {
 		return fmt.Errorf("configuration: TELEGRAM_API_URL is not a URL")
@@ -114,7 +132,9 @@ func (c config) validate() error {
 func (c config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.String("database_replica_url", redactURL(c.DatabaseReplicaURL)),
 		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.String("redis_topology", c.redisTopology()),
 		slog.Bool("telegram_token_set", c.TelegramToken != ""),
 		slog.String("telegram_api_url", c.TelegramAPIURL),
 		slog.String("webhook_url", c.WebhookURL),

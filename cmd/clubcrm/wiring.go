@@ -9,7 +9,7 @@ import (
 
 // openDB connects to PostgreSQL with the service's options.
 func openDB(ctx context.Context, cfg config, log *slog.Logger) (*postgres.DB, error) {
-	opts := []postgres.Option{postgres.WithMaxConns(cfg.DatabaseMaxConns)}
+	opts := []postgres.Option{postgres.WithMaxConns(cfg.DatabaseMaxConns), postgres.WithReplicaURL(cfg.DatabaseReplicaURL)}
 	if log != nil {
 		opts = append(opts, postgres.WithLogger(log))
 	}

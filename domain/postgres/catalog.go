@@ -153,7 +153,7 @@ SELECT s.id, s.club_id, s.key, s.name, s.position,
        coalesce(array_agg(sr.result_id ORDER BY sr.result_id) FILTER (WHERE sr.result_id IS NOT NULL), '{}')
 FROM funnel_stages s LEFT JOIN funnel_stage_results sr ON sr.club_id = s.club_id AND sr.stage_id = s.id
 WHERE s.club_id = $1 AND s.archived_at IS NULL
-GROUP BY s.id ORDER BY s.position, s.id`, clubID)
+GROUP BY s.club_id, s.id ORDER BY s.position, s.id`, clubID)
 	if err != nil {
 		return nil, fmt.Errorf("funnel stage list: %w", mapErr(err))
 	}

@@ -46,7 +46,7 @@ FROM staff s
 LEFT JOIN tasks t ON t.club_id = s.club_id AND t.assignee_id = s.id AND t.deleted_at IS NULL
      AND (t.status IN ('new', 'in_progress') OR t.done_at >= $3)
 WHERE s.club_id = $1 AND s.active
-GROUP BY s.id
+GROUP BY s.club_id, s.id
 ORDER BY s.name, s.id`, clubID, now, dayStart, dayEnd)
 	if err != nil {
 		return ControlSummary{}, fmt.Errorf("task control: %w", mapErr(err))

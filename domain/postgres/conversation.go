@@ -86,7 +86,7 @@ func (db *DB) ConversationSave(ctx context.Context, c Conversation) (int, error)
 INSERT INTO conversations (staff_id, club_id, flow, step, data, message_id, version, claimed, long_text_at, updated_at, expires_at)
 SELECT s.id, s.club_id, $3, $4, $5, nullif($6, 0), nextval('conversation_versions'), 0, NULL, $7, $8
 FROM staff s WHERE s.club_id = $1 AND s.id = $2
-ON CONFLICT (staff_id) DO UPDATE SET
+ON CONFLICT (club_id, staff_id) DO UPDATE SET
     club_id = excluded.club_id, flow = excluded.flow, step = excluded.step, data = excluded.data,
     message_id = excluded.message_id, version = excluded.version, claimed = 0, long_text_at = NULL,
     updated_at = excluded.updated_at, expires_at = excluded.expires_at

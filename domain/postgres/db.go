@@ -17,10 +17,12 @@ import (
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	pool     *pgxpool.Pool
-	log      *slog.Logger
-	clock    domain.Clock
-	maxConns int32 // only read by Open
+	pool       *pgxpool.Pool
+	replica    *pgxpool.Pool // reports and digests read here when set
+	log        *slog.Logger
+	clock      domain.Clock
+	maxConns   int32  // only read by Open
+	replicaURL string // only read by Open
 }
 
 // Option configures a DB.
@@ -38,7 +40,16 @@ func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.log = l } }
 // service sets it explicitly from DATABASE_MAX_CONNS.
 func WithMaxConns(n int32) Option { return func(db *DB) { db.maxConns = n } }
 
-// Open connects to PostgreSQL and checks the connection.
+// WithReplicaURL names a read replica (a streaming standby) that Open
+// connects to as well: reports, digests and the morning lists read from it,
+// so a year of aggregates never competes with the bot's and the workers'
+// writes on the primary. Their figures may then lag the primary by the
+// replication delay, usually well under a second. Empty: everything reads
+// the primary.
+func WithReplicaURL(url string) Option { return func(db *DB) { db.replicaURL = url } }
+
+// Open connects to PostgreSQL (and to the replica, if one is named) and
+// checks the connections.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -61,7 +72,30 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database at %s: %w", cfg.ConnConfig.Host, oneLineError{err})
 	}
-	return New(pool, opts...), nil
+	db := New(pool, opts...)
+	if settings.replicaURL != "" {
+		rcfg, err := pgxpool.ParseConfig(settings.replicaURL)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("parse database replica url: %w", redactErr(err))
+		}
+		if settings.maxConns > 0 {
+			rcfg.MaxConns = settings.maxConns
+		}
+		replica, err := pgxpool.NewWithConfig(ctx, rcfg)
+		if err == nil {
+			err = replica.Ping(pingCtx)
+			if err != nil {
+				replica.Close()
+			}
+		}
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect to database replica at %s: %w", rcfg.ConnConfig.Host, oneLineError{err})
+		}
+		db.replica = replica
+	}
+	return db, nil
 }
 
 // New wraps an existing pool.
@@ -80,8 +114,21 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 // Clock returns the store's clock.
 func (db *DB) Clock() domain.Clock { return db.clock }
 
-// Close closes the pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close closes the pools.
+func (db *DB) Close() {
+	db.pool.Close()
+	if db.replica != nil {
+		db.replica.Close()
+	}
+}
+
+// reads is where reports and digests read: the replica when there is one.
+func (db *DB) reads() *pgxpool.Pool {
+	if db.replica != nil {
+		return db.replica
+	}
+	return db.pool
+}
 
 // Ping checks the database answers (readiness).
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }

@@ -54,7 +54,7 @@ func (db *DB) DigestTodayGet(ctx context.Context, clubID int64, day domain.DueDa
 	var d DigestToday
 	now := day.Now
 	// One snapshot, so the counts and the lists agree.
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.reads(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `
 SELECT count(*) FILTER (WHERE due_at >= $2),
        count(*) FILTER (WHERE due_at < $2)

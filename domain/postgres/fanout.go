@@ -36,7 +36,7 @@ type Fanout struct {
 // killed at any point resumes where its last committed chunk ended, and a
 // second worker fanning out the same bulk call waits on the bulk_calls row
 // lock and then continues from there. ON CONFLICT DO NOTHING on
-// tasks_parent_client_key keeps it exact whatever happens.
+// tasks_club_parent_client_key keeps it exact whatever happens.
 //
 // Subtasks take the bulk call's title, assignee, author and due, and the
 // club's personal-call template as personalCallTemplate chooses it (the
@@ -132,7 +132,7 @@ WHERE b.task_id = $2
   AND b.client_id > coalesce((SELECT max(s.client_id) FROM tasks s WHERE s.parent_id = $2), 0)
 ORDER BY b.client_id
 LIMIT $10
-ON CONFLICT (parent_id, client_id) WHERE parent_id IS NOT NULL DO NOTHING`
+ON CONFLICT (club_id, parent_id, client_id) WHERE parent_id IS NOT NULL DO NOTHING`
 
 // fanoutPlanning makes the chunk query's plan independent of statistics.
 // The right plan is a keyset walk: the primary key (task_id, client_id)

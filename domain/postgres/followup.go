@@ -136,7 +136,7 @@ WHERE tr.club_id = $1 AND tr.id = $2 AND t.deleted_at IS NULL AND c.deleted_at I
 INSERT INTO tasks (club_id, task_type, template_id, title, client_id, source_result_id, chain_depth,
                    assignee_id, status, due_at, remind_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, nullif($5, 0), $6, $7, nullif($8, 0), 'new', $9, $10, $11, $11)
-ON CONFLICT (source_result_id) WHERE source_result_id IS NOT NULL DO NOTHING
+ON CONFLICT (club_id, source_result_id) WHERE source_result_id IS NOT NULL DO NOTHING
 RETURNING id, created_at, updated_at`,
 			clubID, string(t.Type), t.TemplateID, t.Title, t.ClientID, taskResultID, depth+1,
 			t.AssigneeID, t.DueAt, t.RemindAt, now).Scan(&t.ID, &t.CreatedAt, &t.UpdatedAt)

@@ -179,14 +179,14 @@ FROM (VALUES ('gen_refusal_reasons', 'far', 'Далеко ездить', 0), ('g
              ('gen_directions', 'yoga', 'Йога', 0), ('gen_directions', 'dance', 'Танцы', 1), ('gen_directions', 'kids', 'Детские группы', 2),
              ('gen_directions', 'fitness', 'Фитнес', 3), ('gen_directions', 'swim', 'Плавание', 4)) v(dict, key, name, pos)
 JOIN dictionaries d ON d.club_id = $1 AND d.key = v.dict
-ON CONFLICT (dictionary_id, key) DO NOTHING`,
+ON CONFLICT (club_id, dictionary_id, key) DO NOTHING`,
 	`INSERT INTO result_fields (club_id, result_id, key, name, field_type, required, dictionary_id)
 SELECT $1, r.id, f.key, f.name, f.typ, f.req, d.id
 FROM (VALUES ('gen_refusal', 'reason', 'Причина', 'choice', true, 'gen_refusal_reasons'),
              ('gen_trial_booked', 'directions', 'Направления', 'multichoice', false, 'gen_directions')) f(result, key, name, typ, req, dict)
 JOIN results r ON r.club_id = $1 AND r.key = f.result
 JOIN dictionaries d ON d.club_id = $1 AND d.key = f.dict
-ON CONFLICT (result_id, key) DO NOTHING`,
+ON CONFLICT (club_id, result_id, key) DO NOTHING`,
 	`INSERT INTO funnel_stages (club_id, key, name, position)
 VALUES ($1, 'gen_contact', 'Первый контакт', 100), ($1, 'gen_booked', 'Записан на пробное', 101),
        ($1, 'gen_attended', 'Пришёл на пробное', 102), ($1, 'gen_bought', 'Купил абонемент', 103)

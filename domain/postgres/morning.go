@@ -43,7 +43,7 @@ const NoticeDescriptionLen = 100
 // statement: the counts are window aggregates over the same rows the lines
 // come from.
 func (db *DB) MorningListsGet(ctx context.Context, clubID int64, day domain.DueDay) ([]MorningList, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.reads().Query(ctx, `
 SELECT assignee_id, due_today, overdue, id, title, client_name, description, due_at FROM (
     SELECT t.assignee_id, t.id, t.title, coalesce(c.name, '') AS client_name, left(t.description, $5) AS description, t.due_at,
            row_number() OVER (PARTITION BY t.assignee_id ORDER BY t.due_at, t.id) AS n,

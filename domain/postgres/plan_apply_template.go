@@ -238,7 +238,7 @@ func (a *planApplier) templateResults(ctx context.Context, t plan.Template, temp
 	if _, err := a.tx.Exec(ctx, `
 INSERT INTO template_results (club_id, template_id, result_id, position)
 SELECT $1, $2, l.r, l.p FROM unnest($3::bigint[], $4::int[]) AS l(r, p)
-ON CONFLICT (template_id, result_id) DO UPDATE SET position = excluded.position`,
+ON CONFLICT (club_id, template_id, result_id) DO UPDATE SET position = excluded.position`,
 		a.clubID, templateID, want, positions); err != nil {
 		return nil, fmt.Errorf("template %s: results: %w", t.Key, mapErr(err))
 	}

@@ -32,12 +32,18 @@ type Config struct {
 	Clock domain.Clock
 	// Log receives the jobs' and the notifier's logs; nil discards them.
 	Log *slog.Logger
+	// Topology is the Redis deployment the workers use; empty is
+	// redistest.Single.
+	Topology redistest.Topology
+	// Redis, when set, is the client the workers use instead (a test's
+	// private setup, see redistest.StartSentinel); the World owns it.
+	Redis redis.UniversalClient
 }
 
 // World is one test's workers and what they talk to.
 type World struct {
 	DB        *postgres.DB
-	Redis     *redis.Client
+	Redis     redis.UniversalClient
 	Queues    jobs.Queues // on the test's own Redis prefix
 	Enqueuer  *jobs.Enqueuer
 	TG        *telegramtest.Server // the fake Bot API
@@ -58,7 +64,14 @@ func New(t testing.TB, c Config) *World {
 	}
 	w := &World{}
 	w.DB = pgtest.New(t, postgres.WithClock(c.Clock))
-	w.Redis, w.Queues.Prefix = redistest.New(t)
+	if c.Topology == "" {
+		c.Topology = redistest.Single
+	}
+	if c.Redis != nil {
+		w.Redis, w.Queues.Prefix = c.Redis, redistest.Connect(t, c.Redis)
+	} else {
+		w.Redis, w.Queues.Prefix = redistest.NewOn(t, c.Topology)
+	}
 	dep, err := w.DB.DeploymentID(context.Background())
 	if err != nil {
 		t.Fatalf("jobstest: %v", err)

@@ -7,10 +7,8 @@ package redistest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,42 +44,57 @@ func New(t testing.TB) (*redis.Client, string) {
 			"Start it (redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no, "+
 			"or `docker compose up -d redis`) or set TEST_REDIS_URL.", opt.Addr, err)
 	}
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	prefix := "t" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		DeleteMatching(ctx, c, "*"+prefix+"*")
-		// asynq registers every queue name in one global set; drop this
-		// test's, or asynqmon and the queue metrics list them forever.
-		if names, err := c.SMembers(ctx, "asynq:queues").Result(); err == nil {
-			for _, n := range names {
-				if strings.HasPrefix(n, prefix) {
-					c.SRem(ctx, "asynq:queues", n)
-				}
-			}
-		}
-		c.Close()
-	})
+	prefix := newPrefix()
+	t.Cleanup(func() { cleanup(c, prefix); c.Close() })
 	return c, prefix
 }
 
 // DeleteMatching deletes every key matching pattern (SCAN, not KEYS, so a
-// shared server is not blocked). Tests use it to simulate Redis losing a
-// test's data without flushing what other tests are using.
-func DeleteMatching(ctx context.Context, c *redis.Client, pattern string) int {
+// shared server is not blocked), on every primary of a cluster. Tests use it
+// to simulate Redis losing a test's data without flushing what other tests
+// are using.
+func DeleteMatching(ctx context.Context, c redis.UniversalClient, pattern string) int {
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		n := 0
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			k := deleteMatching(ctx, node, pattern)
+			mu.Lock()
+			n += k
+			mu.Unlock()
+			return nil
+		})
+		return n
+	}
+	return deleteMatching(ctx, c, pattern)
+}
+
+// deleteMatching deletes one by one: in a cluster the keys of one node
+// still spread over many slots, and DEL of several keys must stay in one.
+func deleteMatching(ctx context.Context, c redis.Cmdable, pattern string) int {
 	n := 0
 	iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
 	var batch []string
+	flush := func() {
+		cmds, _ := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range batch {
+				p.Del(ctx, k)
+			}
+			return nil
+		})
+		for _, cmd := range cmds {
+			n += int(cmd.(*redis.IntCmd).Val())
+		}
+		batch = batch[:0]
+	}
 	for iter.Next(ctx) {
 		batch = append(batch, iter.Val())
 		if len(batch) == 500 {
-			n += int(c.Del(ctx, batch...).Val())
-			batch = batch[:0]
+			flush()
 		}
 	}
 	if len(batch) > 0 {
-		n += int(c.Del(ctx, batch...).Val())
+		flush()
 	}
 	return n
 }

@@ -1,0 +1,276 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clubcrm/clubcrm/domain/clocktest"
+	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// recorder keeps every statement the store sends while on, with its
+// arguments, so the test can EXPLAIN exactly what the hot paths run.
+type recorder struct {
+	mu    sync.Mutex
+	on    bool
+	stmts []recorded
+}
+
+type recorded struct {
+	sql  string
+	args []any
+}
+
+func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.on {
+		r.stmts = append(r.stmts, recorded{sql: d.SQL, args: d.Args})
+	}
+	return ctx
+}
+
+func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Every primary and unique key of a tenant table includes club_id, but for
+// the global lookups that exist before a club is known.
+func TestTenantKeysIncludeClub(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	rows, err := db.Pool().Query(context.Background(), `
+SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+FROM pg_constraint c
+WHERE c.contype IN ('p', 'u') AND c.connamespace = 'public'::regnamespace
+  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'club_id')
+  AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attname = 'club_id' AND a.attnum = ANY (c.conkey))
+UNION ALL
+SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+WHERE i.indisunique AND t.relnamespace = 'public'::regnamespace
+  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attname = 'club_id')
+  AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attname = 'club_id' AND a.attnum = ANY (i.indkey))
+ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Looked up before the club is known (docs/scaling.md): a Telegram
+	// identity, an invite code, a delivery key (club_id may be NULL).
+	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true}
+	for rows.Next() {
+		var table, name, def string
+		if err := rows.Scan(&table, &name, &def); err != nil {
+			t.Fatal(err)
+		}
+		if !global[name] {
+			t.Errorf("%s: key %s without club_id: %s", table, name, def)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The hot queries (a staff member's lists, a task, recording a result, the
+// follow-up, the fan-out, conversations, the digest and the reports) are
+// each served by indexes that lead with club_id: EXPLAINed with sequential
+// scans discouraged, no tenant table is scanned whole and every index used
+// starts with club_id. The cross-club sweeps (outbox relay, due reminders,
+// overdue) are left out on purpose: they read every club by design and
+// would run on every partition or shard (docs/scaling.md).
+func TestHotQueriesUseClubIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	cfg.ConnConfig.Tracer = rec
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	db := postgres.New(pool, postgres.WithClock(clocktest.New(genNow)))
+
+	club := repNewClub(t, db, "hot")
+	other := repNewClub(t, db, "other")
+	for _, c := range []int64{club.id, other.id} {
+		if _, err := db.SyntheticFill(ctx, postgres.SyntheticInput{ClubID: c, Tasks: 2000, Clients: 300, Staff: 5, Years: 1, Seed: 3, Now: genNow}); err != nil {
+			t.Fatalf("fill: %v", err)
+		}
+	}
+	pgtest.Exec(t, db, `ANALYZE`)
+	var staffID, taskID, clientID, templateID, resultID, bulkTmpl int64
+	row := pool.QueryRow(ctx, `
+SELECT t.assignee_id, t.id, t.client_id, t.template_id,
+       (SELECT tr.result_id FROM template_results tr WHERE tr.club_id = t.club_id AND tr.template_id = t.template_id LIMIT 1),
+       (SELECT id FROM templates WHERE club_id = t.club_id AND task_type = 'bulk_call' LIMIT 1)
+FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT NULL AND t.client_id IS NOT NULL
+  AND t.task_type = 'personal_call' LIMIT 1`, club.id)
+	if err := row.Scan(&staffID, &taskID, &clientID, &templateID, &resultID, &bulkTmpl); err != nil {
+		t.Fatalf("pick ids: %v", err)
+	}
+	staff, err := db.StaffGet(ctx, club.id, staffID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Europe/Kyiv")
+
+	rec.mu.Lock()
+	rec.on = true
+	rec.mu.Unlock()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	_, err = db.StaffGet(ctx, club.id, staffID)
+	must("StaffGet", err)
+	_, err = db.TaskListMine(ctx, postgres.TaskListQuery{ClubID: club.id, AssigneeID: staffID, Filter: postgres.TaskFilterAll, Now: genNow, Loc: loc, Limit: 10})
+	must("TaskListMine", err)
+	_, err = db.TaskListMine(ctx, postgres.TaskListQuery{ClubID: club.id, AssigneeID: staffID, Filter: postgres.TaskFilterToday, Now: genNow, Loc: loc, Limit: 10})
+	must("TaskListMine today", err)
+	_, err = db.TaskGet(ctx, club.id, taskID)
+	must("TaskGet", err)
+	_, err = db.TaskListByClient(ctx, club.id, clientID, 10)
+	must("TaskListByClient", err)
+	_, err = db.ClientGet(ctx, club.id, clientID)
+	must("ClientGet", err)
+	_, err = db.ResultsForTemplate(ctx, club.id, templateID)
+	must("ResultsForTemplate", err)
+	_, err = db.ConversationSave(ctx, postgres.Conversation{ClubID: club.id, StaffID: staffID, Flow: "result", Step: "pick", ExpiresAt: genNow.Add(time.Hour)})
+	must("ConversationSave", err)
+	_, err = db.ConversationGet(ctx, club.id, staffID)
+	must("ConversationGet", err)
+	rr, err := db.ResultRecord(ctx, postgres.ResultRecordInput{ClubID: club.id, TaskID: taskID, ResultID: resultID, Actor: staff})
+	must("ResultRecord", err)
+	_, err = db.FollowupCreate(ctx, club.id, rr.TaskResultID, genNow)
+	must("FollowupCreate", err)
+	due := genNow.Add(24 * time.Hour)
+	ids, err := db.ClientFilterIDs(ctx, club.id, postgres.ClientFilter{})
+	must("ClientFilterIDs", err)
+	bulk, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: club.id, TemplateID: bulkTmpl, Title: "Bulk", ClientIDs: ids[:100],
+		AuthorID: staffID, AssigneeID: staffID, DueAt: &due})
+	must("TaskCreate bulk", err)
+	_, err = db.FanoutChunk(ctx, club.id, bulk.ID, 50, genNow)
+	must("FanoutChunk", err)
+	_, err = db.DigestTodayGet(ctx, club.id, report.DayRange(report.DateOf(genNow.In(loc)), report.DateOf(genNow.In(loc)), loc), genNow)
+	must("DigestTodayGet", err)
+	_, err = db.ControlSummaryGet(ctx, club.id, genNow, loc)
+	must("ControlSummaryGet", err)
+	r := report.PeriodRange(report.PeriodLastMonth, genNow, loc)
+	_, err = db.ReportGeneral(ctx, club.id, r, report.Filter{})
+	must("ReportGeneral", err)
+	_, err = db.ReportFunnel(ctx, club.id, r, report.Filter{})
+	must("ReportFunnel", err)
+	rec.mu.Lock()
+	rec.on = false
+	stmts := rec.stmts
+	rec.mu.Unlock()
+
+	// Index → its first column, for the indexes of tables with club_id
+	// (clubs itself is the tenant: its id is the club id).
+	first := map[string]string{}
+	tenant := map[string]bool{}
+	for _, q := range []string{
+		`SELECT i.indexrelid::regclass::text, a.attname FROM pg_index i
+		 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		 JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace
+		   AND EXISTS (SELECT 1 FROM pg_attribute k WHERE k.attrelid = c.oid AND k.attname = 'club_id')`,
+		`SELECT table_name, 'club_id' FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'club_id'`,
+	} {
+		rows, err := pool.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var a, b string
+			_ = rows.Scan(&a, &b)
+			if strings.HasPrefix(q, "SELECT table_name") {
+				tenant[a] = true
+			} else {
+				first[a] = b
+			}
+		}
+		rows.Close()
+	}
+
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	explained := 0
+	var problems []string
+	for _, s := range stmts {
+		sql := strings.TrimSpace(s.sql)
+		verb := strings.ToUpper(strings.Fields(sql)[0])
+		if seen[sql] || !map[string]bool{"SELECT": true, "WITH": true, "INSERT": true, "UPDATE": true, "DELETE": true}[verb] {
+			continue
+		}
+		seen[sql] = true
+		var plan string
+		if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, s.args...).Scan(&plan); err != nil {
+			t.Errorf("EXPLAIN %s: %v", firstLine(sql), err)
+			continue
+		}
+		explained++
+		var root []struct{ Plan map[string]any }
+		if err := json.Unmarshal([]byte(plan), &root); err != nil || len(root) != 1 {
+			t.Fatalf("plan: %v", err)
+		}
+		walk(root[0].Plan, func(n map[string]any) {
+			rel, _ := n["Relation Name"].(string)
+			idx, _ := n["Index Name"].(string)
+			switch {
+			case n["Node Type"] == "Seq Scan" && tenant[rel]:
+				problems = append(problems, fmt.Sprintf("sequential scan of %s in: %s", rel, firstLine(sql)))
+			case idx != "" && first[idx] != "" && first[idx] != "club_id":
+				problems = append(problems, fmt.Sprintf("index %s (leads with %s) in: %s", idx, first[idx], firstLine(sql)))
+			}
+		})
+	}
+	sort.Strings(problems)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if explained < 20 {
+		t.Errorf("explained only %d statements; the workload did not run", explained)
+	}
+	t.Logf("explained %d distinct statements", explained)
+}
+
+func walk(n map[string]any, f func(map[string]any)) {
+	f(n)
+	kids, _ := n["Plans"].([]any)
+	for _, k := range kids {
+		if m, ok := k.(map[string]any); ok {
+			walk(m, f)
+		}
+	}
+}
+
+func firstLine(sql string) string {
+	sql = strings.Join(strings.Fields(sql), " ")
+	if len(sql) > 160 {
+		sql = sql[:160] + "…"
+	}
+	return sql
+}
