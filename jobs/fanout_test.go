@@ -268,8 +268,12 @@ func TestFanoutResumesAfterWorkerKilled(t *testing.T) {
 	// The doomed worker: an asynq server with its own database pool and its
 	// own Redis client, through a proxy, so that cutting both off stops it
 	// as a kill would.
-	proxy := newTCPProxy(t, e.rdb.Options().Addr)
-	optA := *e.rdb.Options()
+	single, ok := e.rdb.(*redis.Client)
+	if !ok {
+		t.Fatalf("this test cuts one Redis node off; the world has %T", e.rdb)
+	}
+	proxy := newTCPProxy(t, single.Options().Addr)
+	optA := *single.Options()
 	optA.Addr = proxy.addr()
 	rdbA := redis.NewClient(&optA)
 	t.Cleanup(func() { rdbA.Close() })

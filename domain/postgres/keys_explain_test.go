@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/clubcrm/clubcrm/domain/clocktest"
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -167,7 +168,7 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	must("TaskCreate bulk", err)
 	_, err = db.FanoutChunk(ctx, club.id, bulk.ID, 50, genNow)
 	must("FanoutChunk", err)
-	_, err = db.DigestTodayGet(ctx, club.id, report.DayRange(report.DateOf(genNow.In(loc)), report.DateOf(genNow.In(loc)), loc), genNow)
+	_, err = db.DigestTodayGet(ctx, club.id, domain.DueDayAt(genNow, loc))
 	must("DigestTodayGet", err)
 	_, err = db.ControlSummaryGet(ctx, club.id, genNow, loc)
 	must("ControlSummaryGet", err)

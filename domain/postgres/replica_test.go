@@ -29,7 +29,7 @@ func TestReportsReadFromReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := report.PeriodRange(report.PeriodLastMonth, genNow, time.UTC)
-	today := report.DayRange(report.DateOf(genNow), report.DateOf(genNow), time.UTC)
+	today := domain.DueDayAt(genNow, time.UTC)
 
 	plain, err := postgres.Open(ctx, primaryURL)
 	if err != nil {
@@ -52,10 +52,10 @@ func TestReportsReadFromReplica(t *testing.T) {
 	if fn, err := db.ReportFunnel(ctx, club.id, r, report.Filter{}); err != nil || len(fn.Stages) == 0 {
 		t.Errorf("funnel report from the replica: %d stages, %v", len(fn.Stages), err)
 	}
-	if _, err := db.DigestTodayGet(ctx, club.id, today, genNow); err != nil {
+	if _, err := db.DigestTodayGet(ctx, club.id, today); err != nil {
 		t.Errorf("digest from the replica: %v", err)
 	}
-	if _, err := db.MorningListsGet(ctx, club.id, today, genNow); err != nil {
+	if _, err := db.MorningListsGet(ctx, club.id, today); err != nil {
 		t.Errorf("morning lists from the replica: %v", err)
 	}
 	// Writes still go to the primary.
