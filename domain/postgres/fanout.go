@@ -100,9 +100,9 @@ FOR UPDATE OF b`, clubID, taskID).Scan(&f.Total, &f.Created, &fannedOut, &progre
 		f.Created += f.Inserted
 		var more bool
 		if err := tx.QueryRow(ctx, `
-SELECT EXISTS (SELECT 1 FROM bulk_call_clients b WHERE b.task_id = $1
-               AND b.client_id > coalesce((SELECT max(s.client_id) FROM tasks s WHERE s.parent_id = $1), 0))`,
-			taskID).Scan(&more); err != nil {
+SELECT EXISTS (SELECT 1 FROM bulk_call_clients b WHERE b.club_id = $1 AND b.task_id = $2
+               AND b.client_id > coalesce((SELECT max(s.client_id) FROM tasks s WHERE s.club_id = $1 AND s.parent_id = $2), 0))`,
+			clubID, taskID).Scan(&more); err != nil {
 			return fmt.Errorf("fan out bulk call %d: %w", taskID, mapErr(err))
 		}
 		if !more {
@@ -128,14 +128,14 @@ INSERT INTO tasks (club_id, task_type, template_id, title, client_id, parent_id,
                    author_id, assignee_id, status, due_at, created_at, updated_at)
 SELECT $1, 'personal_call', $3, $4, b.client_id, $2, $5, nullif($6, 0), nullif($7, 0), 'new', $8, $9, $9
 FROM bulk_call_clients b
-WHERE b.task_id = $2
-  AND b.client_id > coalesce((SELECT max(s.client_id) FROM tasks s WHERE s.parent_id = $2), 0)
+WHERE b.club_id = $1 AND b.task_id = $2
+  AND b.client_id > coalesce((SELECT max(s.client_id) FROM tasks s WHERE s.club_id = $1 AND s.parent_id = $2), 0)
 ORDER BY b.client_id
 LIMIT $10
 ON CONFLICT (club_id, parent_id, client_id) WHERE parent_id IS NOT NULL DO NOTHING`
 
 // fanoutPlanning makes the chunk query's plan independent of statistics.
-// The right plan is a keyset walk: the primary key (task_id, client_id)
+// The right plan is a keyset walk: the primary key (club_id, task_id, client_id)
 // read in order from the last client done, stopping after one chunk. A bulk
 // call is fanned out a moment after it is created, before autovacuum has
 // analysed its rows, and without statistics PostgreSQL may guess a handful
