@@ -115,7 +115,9 @@ func TestReminderArrivesOnceAtItsTime(t *testing.T) {
 			data = append(data, b.CallbackData)
 		}
 	}
-	want := []string{callback.New("tc", id), callback.New("tk", id), callback.New("rs", id),
+	// An internal task: "Done", as on its card; no "Enter result" (it has
+	// no results). Take and Done carry the reminder as their origin.
+	want := []string{callback.New("tc", id), callback.New("tk", id, "r"), callback.New("ss", id, "done", "r"),
 		callback.New("sz", id, "15"), callback.New("sz", id, "60"), callback.New("sz", id, "tm")}
 	if strings.Join(data, " ") != strings.Join(want, " ") {
 		t.Errorf("buttons %v, want %v", data, want)
