@@ -388,13 +388,16 @@ func (b *Bot) reportChart(r *request) error {
 	if err != nil {
 		return err
 	}
-	var png []byte
-	title := r.reportTitle(v.kind, rng)
+	var (
+		png   []byte
+		title string
+	)
 	if v.kind == kindFunnel {
 		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {
 			return err
 		}
+		title = r.reportTitle(v.kind, rng, f.Filter, f.FilterNames)
 		png, err = funnelChart(title, f)
 		if err != nil {
 			return err
@@ -404,6 +407,7 @@ func (b *Bot) reportChart(r *request) error {
 		if err != nil {
 			return err
 		}
+		title = r.reportTitle(v.kind, rng, g.Filter, g.FilterNames)
 		if png, err = r.generalChart(title, g); err != nil {
 			return err
 		}
@@ -413,7 +417,7 @@ func (b *Bot) reportChart(r *request) error {
 		return nil
 	}
 	r.answer("")
-	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v.kind, rng, r.loc) + ".png"})
+	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
 	return err
 }
 
@@ -452,14 +456,17 @@ func (b *Bot) reportWorkbook(r *request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	var (
+		buf   bytes.Buffer
+		title string
+	)
 	if v.kind == kindFunnel {
 		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {
 			return err
 		}
-		err = xlsx.Funnel(&buf, f, string(r.lang))
-		if err != nil {
+		title = r.reportTitle(v.kind, rng, f.Filter, f.FilterNames)
+		if err := xlsx.Funnel(&buf, f, string(r.lang)); err != nil {
 			return err
 		}
 	} else {
@@ -467,25 +474,37 @@ func (b *Bot) reportWorkbook(r *request) error {
 		if err != nil {
 			return err
 		}
+		title = r.reportTitle(v.kind, rng, g.Filter, g.FilterNames)
 		if err := xlsx.General(&buf, g, string(r.lang)); err != nil {
 			return err
 		}
 	}
 	r.answer("")
 	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{
-		Text: esc(r.reportTitle(v.kind, rng)), HTML: true,
-		Document: buf.Bytes(), DocName: reportFileName(v.kind, rng, r.loc) + ".xlsx",
+		Text: esc(title), HTML: true,
+		Document: buf.Bytes(), DocName: reportFileName(v, rng, r.loc) + ".xlsx",
 	})
 	return err
 }
 
-// reportFileName names a chart or workbook by kind and local dates:
-// "report-2026-03-01-2026-03-31".
-func reportFileName(kind string, rng report.Range, loc *time.Location) string {
+// reportFileName names a chart or workbook by kind, local dates and the
+// filter in force, so a filtered file never passes for the whole club's:
+// "report-2026-03-01-2026-03-31", "report-2026-03-01-2026-03-31-staff12-template5-personal_call".
+func reportFileName(v reportView, rng report.Range, loc *time.Location) string {
 	first, last := rng.Dates(loc)
 	name := "report"
-	if kind == kindFunnel {
+	if v.kind == kindFunnel {
 		name = "funnel"
 	}
-	return name + "-" + first.String() + "-" + last.String()
+	name += "-" + first.String() + "-" + last.String()
+	if v.staff != 0 {
+		name += fmt.Sprintf("-staff%d", v.staff)
+	}
+	if v.template != 0 {
+		name += fmt.Sprintf("-template%d", v.template)
+	}
+	if v.typ != "" {
+		name += "-" + string(v.typ)
+	}
+	return name
 }

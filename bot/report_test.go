@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func TestReportInTheBot(t *testing.T) {
 	h.say(h.manager, "/report")
 	panel := h.last(h.manager)
 	expect(t, "this month", panel.Text, "📊 CRM report", "Nov 1, 2026 – Nov 30, 2026",
-		"Tasks: created 3 · done 2 · overdue 1 · cancelled 0", "Calls: incoming 0 · outgoing 0",
+		"Tasks: created 3 · done 2 · overdue 1 · cancelled 0", "Calls made: incoming 0 · outgoing 2 (personal calls closed with a result, /call)",
 		"Staff alpha — 2 / 2 / 0", "Colleague alpha — 1 / 0 / 1",
 		"Result thinking — 1 (50%)", "Result bought — 1 (50%)")
 	if !h.hasButton(h.manager, "• This month") {
@@ -84,14 +85,19 @@ func TestReportInTheBot(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != 1000 || img.Bounds().Dy() != 600 {
 		t.Fatalf("chart: %v %v", err, img)
 	}
-	expect(t, "chart caption", photo.Text, "CRM report · Nov 26, 2026")
+	// The staff filter is still on: the caption and the file name say so.
+	expect(t, "chart caption", photo.Text, "CRM report · Nov 26, 2026 · Staff alpha")
+	if want := fmt.Sprintf("report-2026-11-26-2026-11-26-staff%d.png", h.f.Staff.ID); photo.Photo.Name != want {
+		t.Errorf("chart file %q, want %q", photo.Photo.Name, want)
+	}
 
-	// The workbook, in the manager's language.
+	// The workbook, in the manager's language, named and headed by the filter.
 	h.tap(h.manager, "📄 Excel")
 	doc := h.last(h.manager).Document
-	if doc == nil || doc.Name != "report-2026-11-26-2026-11-26.xlsx" {
-		t.Fatalf("no workbook sent: %+v", h.last(h.manager))
+	if want := fmt.Sprintf("report-2026-11-26-2026-11-26-staff%d.xlsx", h.f.Staff.ID); doc == nil || doc.Name != want {
+		t.Fatalf("no workbook %s sent: %+v", want, h.last(h.manager))
 	}
+	expect(t, "workbook caption", h.last(h.manager).Text, "Staff alpha")
 	f, err := excelize.OpenReader(bytes.NewReader(doc.Bytes))
 	if err != nil {
 		t.Fatalf("workbook: %v", err)
@@ -100,7 +106,13 @@ func TestReportInTheBot(t *testing.T) {
 	if v, _ := f.GetCellValue("By staff", "A1"); v != "Staff member" {
 		t.Fatalf("workbook staff sheet A1 = %q", v)
 	}
-	if v, _ := f.GetCellValue("Summary", "B5"); v != "2" { // created, with the staff filter
+	if a, _ := f.GetCellValue("Summary", "A5"); a != "Staff member" {
+		t.Fatalf("workbook summary does not name the filter: A5 = %q", a)
+	}
+	if v, _ := f.GetCellValue("Summary", "B5"); v != "Staff alpha" {
+		t.Fatalf("workbook filter = %q, want Staff alpha", v)
+	}
+	if v, _ := f.GetCellValue("Summary", "B6"); v != "2" { // created, with the staff filter
 		t.Fatalf("workbook created = %q, want 2", v)
 	}
 	h.noUnanswered()

@@ -14,14 +14,36 @@ import (
 // short, and the workbook has every row.
 const reportTextRows = 10
 
-// reportTitle is "CRM report · Mar 1, 2026 – Mar 31, 2026", for captions
-// and chart titles (no emoji: the chart fonts have none).
-func (r *request) reportTitle(kind string, rng report.Range) string {
+// reportTitle is "CRM report · Mar 1, 2026 – Mar 31, 2026", followed by
+// the filter in force ("· Olga · Personal call"), for captions and chart
+// titles (no emoji: the chart fonts have none). A chart or workbook leaves
+// the message, so it must name its filter itself.
+func (r *request) reportTitle(kind string, rng report.Range, f report.Filter, names report.FilterNames) string {
 	id := "report.title.general"
 	if kind == kindFunnel {
 		id = "report.title.funnel"
 	}
-	return r.t(id, nil) + " · " + r.reportDates(rng)
+	title := r.t(id, nil) + " · " + r.reportDates(rng)
+	if parts := r.filterParts(f, names); len(parts) > 0 {
+		title += " · " + strings.Join(parts, " · ")
+	}
+	return title
+}
+
+// filterParts names the filters in force: the staff member, the template,
+// the task type; none for the whole club's report.
+func (r *request) filterParts(f report.Filter, names report.FilterNames) []string {
+	var parts []string
+	if f.StaffID != 0 {
+		parts = append(parts, names.Staff)
+	}
+	if f.TemplateID != 0 {
+		parts = append(parts, names.Template)
+	}
+	if f.Type != "" {
+		parts = append(parts, r.t("type."+string(f.Type), nil))
+	}
+	return parts
 }
 
 // reportDates writes the local dates a range covers: one date, or "from – to".
@@ -41,18 +63,8 @@ func (r *request) reportHeader(sb *strings.Builder, kind string, rng report.Rang
 		title = "🔻 " + r.t("report.title.funnel", nil)
 	}
 	sb.WriteString("<b>" + title + "</b>\n" + r.reportDates(rng))
-	var parts []string
-	if f.StaffID != 0 {
-		parts = append(parts, esc(names.staff))
-	}
-	if f.TemplateID != 0 {
-		parts = append(parts, esc(names.template))
-	}
-	if f.Type != "" {
-		parts = append(parts, r.t("type."+string(f.Type), nil))
-	}
-	if len(parts) > 0 {
-		sb.WriteString("\n" + r.t("report.filters", map[string]any{"List": strings.Join(parts, " · ")}))
+	if parts := r.filterParts(f, report.FilterNames{Staff: names.staff, Template: names.template}); len(parts) > 0 {
+		sb.WriteString("\n" + r.t("report.filters", map[string]any{"List": esc(strings.Join(parts, " · "))}))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/clubcrm/clubcrm/domain"
@@ -27,6 +28,40 @@ func periodLine(club domain.Club, r report.Range) string {
 	return fmt.Sprintf("club %d %q, %s to %s (%s)", club.ID, club.Name, first, last, club.TimeZone)
 }
 
+// filterLine names the filter in force, "" for the whole club's report: a
+// filtered report must say so wherever it goes.
+func filterLine(f report.Filter, names report.FilterNames) string {
+	var parts []string
+	if f.StaffID != 0 {
+		parts = append(parts, fmt.Sprintf("staff member %s (%d)", names.Staff, f.StaffID))
+	}
+	if f.TemplateID != 0 {
+		parts = append(parts, fmt.Sprintf("template %s (%d)", names.Template, f.TemplateID))
+	}
+	if f.Type != "" {
+		parts = append(parts, "type "+string(f.Type))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Filter: " + strings.Join(parts, ", ") + "\n"
+}
+
+// filter writes the filter in force as "filter" rows.
+func (c csvWriter) filter(f report.Filter, names report.FilterNames) {
+	if f.StaffID != 0 {
+		id := strconv.FormatInt(f.StaffID, 10)
+		c.row("filter", id, names.Staff, "staff", id)
+	}
+	if f.TemplateID != 0 {
+		id := strconv.FormatInt(f.TemplateID, 10)
+		c.row("filter", id, names.Template, "template", id)
+	}
+	if f.Type != "" {
+		c.row("filter", "", string(f.Type), "type", string(f.Type))
+	}
+}
+
 func staffLabel(id int64, name string) string {
 	if id == 0 {
 		return "(nobody)"
@@ -37,9 +72,9 @@ func staffLabel(id int64, name string) string {
 func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
 func generalText(w io.Writer, club domain.Club, g report.General) error {
-	fmt.Fprintf(w, "General report: %s\n", periodLine(club, g.Range))
+	fmt.Fprintf(w, "General report: %s\n%s", periodLine(club, g.Range), filterLine(g.Filter, g.FilterNames))
 	t := g.Totals
-	fmt.Fprintf(w, "Tasks: created %d, done %d, overdue %d, cancelled %d. Calls: in %d, out %d.\n",
+	fmt.Fprintf(w, "Tasks: created %d, done %d, overdue %d, cancelled %d. Calls made (personal calls closed with a result, /call): in %d, out %d.\n",
 		t.Created, t.Done, t.Overdue, t.Cancelled, g.CallsIn, g.CallsOut)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	counts := func(c report.Counts) string {
@@ -75,7 +110,7 @@ func generalText(w io.Writer, club domain.Club, g report.General) error {
 }
 
 func funnelText(w io.Writer, club domain.Club, f report.Funnel) error {
-	fmt.Fprintf(w, "Sales funnel: %s\n", periodLine(club, f.Range))
+	fmt.Fprintf(w, "Sales funnel: %s\n%s", periodLine(club, f.Range), filterLine(f.Filter, f.FilterNames))
 	if len(f.Stages) == 0 {
 		_, err := fmt.Fprintln(w, "The club's plan has no funnel stages.")
 		return err
@@ -153,6 +188,7 @@ func generalCSV(w io.Writer, g report.General) error {
 	first, last := g.Range.Dates(g.Range.From.Location())
 	c.row("period", "", "", "from", first.String())
 	c.row("period", "", "", "to", last.String())
+	c.filter(g.Filter, g.FilterNames)
 	c.counts("total", 0, "", g.Totals)
 	c.num("total", 0, "", "calls_in", g.CallsIn)
 	c.num("total", 0, "", "calls_out", g.CallsOut)
@@ -187,6 +223,7 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 	first, last := f.Range.Dates(f.Range.From.Location())
 	c.row("period", "", "", "from", first.String())
 	c.row("period", "", "", "to", last.String())
+	c.filter(f.Filter, f.FilterNames)
 	c.float("total", 0, "", "conversion", f.Conversion)
 	for i, s := range f.Stages {
 		c.num("stage", s.StageID, s.Name, "clients", s.Clients)

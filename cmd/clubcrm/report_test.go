@@ -124,6 +124,45 @@ func TestReportCommandFunnel(t *testing.T) {
 	}
 }
 
+// A filtered report names its filter in every format: the text heading,
+// the CSV and the workbook's summary sheet.
+func TestReportCommandNamesTheFilter(t *testing.T) {
+	t.Parallel()
+	env, db, club, from, to := reportCmdSetup(t)
+	var staffID int64
+	var staffName string
+	if err := db.Pool().QueryRow(context.Background(), `SELECT id, name FROM staff WHERE club_id = $1 ORDER BY id LIMIT 1`, club).Scan(&staffID, &staffName); err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"--club", club, "--from", from, "--to", to, "--staff", fmt.Sprint(staffID), "--type", "personal_call"}
+	out, _, err := runCmd(t, env, append([]string{"report", "general"}, flags...)...)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("Filter: staff member %s (%d), type personal_call", staffName, staffID)) {
+		t.Fatalf("text does not name the filter: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, env, append([]string{"report", "funnel", "--format", "csv"}, flags...)...)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("filter,%d,%s,staff,%d", staffID, staffName, staffID)) || !strings.Contains(out, "filter,,personal_call,type,personal_call") {
+		t.Fatalf("csv does not name the filter: %v\n%s", err, out)
+	}
+	path := filepath.Join(t.TempDir(), "general.xlsx")
+	if _, _, err := runCmd(t, env, append([]string{"report", "general", "--format", "xlsx", "--out", path}, flags...)...); err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+	defer f.Close()
+	if a, _ := f.GetCellValue("Підсумки", "A5"); a != "Співробітник" {
+		t.Errorf("xlsx summary A5 = %q, want the staff filter", a)
+	}
+	if b, _ := f.GetCellValue("Підсумки", "B5"); b != staffName {
+		t.Errorf("xlsx summary B5 = %q, want %q", b, staffName)
+	}
+	if b, _ := f.GetCellValue("Підсумки", "B6"); b != "Особистий дзвінок" {
+		t.Errorf("xlsx summary B6 = %q, want the type", b)
+	}
+}
+
 func TestReportCommandRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	env, db, club, from, to := reportCmdSetup(t)

@@ -21,13 +21,13 @@ import (
 func (db *DB) ReportFunnel(ctx context.Context, clubID int64, r report.Range, f report.Filter) (report.Funnel, error) {
 	fn := report.Funnel{Range: r, Filter: f}
 	err := db.reportSnapshot(ctx, func(tx pgx.Tx) error {
-		if err := reportCheck(ctx, tx, clubID, r, f); err != nil {
-			return err
-		}
 		var (
 			m   stageMap
 			err error
 		)
+		if fn.FilterNames, err = reportCheck(ctx, tx, clubID, r, f); err != nil {
+			return err
+		}
 		if fn.Stages, m, err = funnelStages(ctx, tx, clubID); err != nil {
 			return err
 		}

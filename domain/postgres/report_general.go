@@ -24,7 +24,8 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 	g := report.General{Range: r, Filter: f}
 	now := db.clock.Now()
 	err := db.reportSnapshot(ctx, func(tx pgx.Tx) error {
-		if err := reportCheck(ctx, tx, clubID, r, f); err != nil {
+		var err error
+		if g.FilterNames, err = reportCheck(ctx, tx, clubID, r, f); err != nil {
 			return err
 		}
 		tc, err := reportTaskCounts(ctx, tx, clubID, r, f, now)

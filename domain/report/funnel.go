@@ -18,9 +18,10 @@ package report
 //
 // A client counts once per stage however many times they reached it.
 type Funnel struct {
-	Range  Range   `json:"range"`
-	Filter Filter  `json:"filter"`
-	Stages []Stage `json:"stages"`
+	Range       Range       `json:"range"`
+	Filter      Filter      `json:"filter"`
+	FilterNames FilterNames `json:"filter_names"`
+	Stages      []Stage     `json:"stages"`
 	// Conversion is Clients of the last stage over Clients of the first, 0..1;
 	// 0 when nobody reached the first stage.
 	Conversion float64 `json:"conversion"`

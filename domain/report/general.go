@@ -34,6 +34,15 @@ func (f Filter) Validate() error {
 // IsZero reports whether the filter selects everything.
 func (f Filter) IsZero() bool { return f == Filter{} }
 
+// FilterNames are the names of the staff member and template a filter
+// selects ("" when it selects all), as the store found them, so every
+// rendering of a filtered report (message, chart, workbook, CLI) can say
+// what it is filtered by.
+type FilterNames struct {
+	Staff    string `json:"staff,omitempty"`
+	Template string `json:"template,omitempty"`
+}
+
 // Counts are the task figures of a period. Deleted tasks never count. A task
 // is counted by its current state (a task reopened and not closed again is
 // not done):
@@ -55,10 +64,15 @@ type Counts struct {
 
 // General is the general CRM report of a period.
 type General struct {
-	Range  Range  `json:"range"`
-	Filter Filter `json:"filter"`
-	Totals Counts `json:"totals"`
-	// CallsIn and CallsOut count logged calls by called_at in the period.
+	Range       Range       `json:"range"`
+	Filter      Filter      `json:"filter"`
+	FilterNames FilterNames `json:"filter_names"`
+	Totals      Counts      `json:"totals"`
+	// CallsIn and CallsOut count the calls made in the period (by called_at):
+	// every personal call closed with a result (from its card, as a
+	// bulk-call subtask or with /call; outgoing unless the form asked the
+	// direction) and nothing else: a result recorded twice on a reopened
+	// call is two calls.
 	CallsIn  int `json:"calls_in"`
 	CallsOut int `json:"calls_out"`
 	// ByStaff lists every active staff member of the club (zeros included),

@@ -13,7 +13,7 @@ func Funnel(w io.Writer, f report.Funnel, lang string) error {
 	l := labelsFor(lang)
 
 	period := sheet{name: l.summary, cols: []column{{l.figure, colText, 34}, {l.value, colPercent, 14}}}
-	period.rows = append(periodRows(l, f.Range), []any{l.conversion, f.Conversion})
+	period.rows = append(periodRows(l, f.Range, f.Filter, f.FilterNames), []any{l.conversion, f.Conversion})
 
 	stages := sheet{name: l.funnel, cols: []column{
 		{l.stage, colText, 32}, {l.clients, colCount, 12}, {l.direct, colCount, 14},

@@ -19,7 +19,7 @@ func General(w io.Writer, g report.General, lang string) error {
 	counts := func(c report.Counts) []any { return []any{c.Created, c.Done, c.Overdue, c.Cancelled} }
 
 	summary := sheet{name: l.summary, cols: []column{{l.figure, colText, 28}, {l.value, colCount, 14}}}
-	summary.rows = append(periodRows(l, g.Range),
+	summary.rows = append(periodRows(l, g.Range, g.Filter, g.FilterNames),
 		[]any{l.created, g.Totals.Created}, []any{l.done, g.Totals.Done},
 		[]any{l.overdue, g.Totals.Overdue}, []any{l.cancelled, g.Totals.Cancelled},
 		[]any{l.callsIn, g.CallsIn}, []any{l.callsOut, g.CallsOut})

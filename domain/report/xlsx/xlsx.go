@@ -155,13 +155,25 @@ func writeBook(w io.Writer, sheets []sheet) error {
 }
 
 // periodRows are the first rows of a summary sheet: the local dates the
-// range covers (in the zone the range was built in).
-func periodRows(l labels, r report.Range) [][]any {
+// range covers (in the zone the range was built in), then the filter in
+// force, one row per filter set (none when the report is the whole club's),
+// so a workbook passed on still says whose figures it holds.
+func periodRows(l labels, r report.Range, f report.Filter, names report.FilterNames) [][]any {
 	loc := r.From.Location()
 	first, last := r.Dates(loc)
-	return [][]any{
+	rows := [][]any{
 		{l.from, first.String()},
 		{l.to, last.String()},
 		{l.zone, loc.String()},
 	}
+	if f.StaffID != 0 {
+		rows = append(rows, []any{l.staff, names.Staff})
+	}
+	if f.TemplateID != 0 {
+		rows = append(rows, []any{l.template, names.Template})
+	}
+	if f.Type != "" {
+		rows = append(rows, []any{l.typ, l.typeName(f.Type)})
+	}
+	return rows
 }

@@ -209,3 +209,30 @@ func TestEmptyAndUnknownLanguage(t *testing.T) {
 	f = open(t, buf.Bytes())
 	wantText(t, f, "Воронка", "A1", "Етап")
 }
+
+// A filtered report says so on its summary sheet: a workbook that leaves
+// the message must not pass for the whole club's figures.
+func TestFilterNamedOnSummary(t *testing.T) {
+	t.Parallel()
+	filter := report.Filter{StaffID: 3, TemplateID: 7, Type: domain.TypePersonalCall}
+	names := report.FilterNames{Staff: "Olga", Template: "Call"}
+	var buf bytes.Buffer
+	if err := xlsx.General(&buf, report.General{Range: march(t), Filter: filter, FilterNames: names}, "en"); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	wantText(t, f, "Summary", "A5", "Staff member")
+	wantText(t, f, "Summary", "B5", "Olga")
+	wantText(t, f, "Summary", "A6", "Template")
+	wantText(t, f, "Summary", "B6", "Call")
+	wantText(t, f, "Summary", "A7", "Type")
+	wantText(t, f, "Summary", "B7", "Personal call")
+	wantText(t, f, "Summary", "A8", "Created")
+	buf.Reset()
+	if err := xlsx.Funnel(&buf, report.Funnel{Range: march(t), Filter: report.Filter{StaffID: 3}, FilterNames: report.FilterNames{Staff: "Olga"}}, "uk"); err != nil {
+		t.Fatal(err)
+	}
+	f = open(t, buf.Bytes())
+	wantText(t, f, "Підсумки", "A5", "Співробітник")
+	wantText(t, f, "Підсумки", "B5", "Olga")
+}
