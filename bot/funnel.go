@@ -47,7 +47,7 @@ func (r *request) funnelText(f report.Funnel, names filterNames) string {
 			data["Percent"] = pct(r.lang, prev.ConversionNext)
 			id = "report.funnel.stage"
 			if prev.MedianDaysNext != nil {
-				data["Days"] = days(r.lang, *prev.MedianDaysNext)
+				data["Days"], data["N"] = days(r.lang, *prev.MedianDaysNext), prev.MedianClients
 				id = "report.funnel.stage_median"
 			}
 		}

@@ -124,7 +124,7 @@ func funnelText(w io.Writer, club domain.Club, f report.Funnel) error {
 			conv = percent(s.ConversionNext)
 		}
 		if s.MedianDaysNext != nil {
-			median = strconv.FormatFloat(*s.MedianDaysNext, 'f', 1, 64)
+			median = fmt.Sprintf("%s (%d clients)", strconv.FormatFloat(*s.MedianDaysNext, 'f', 1, 64), s.MedianClients)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", s.Name, s.Clients, s.Direct, conv, median)
 	}
@@ -233,6 +233,7 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 		}
 		if s.MedianDaysNext != nil {
 			c.float("stage", s.StageID, s.Name, "median_days_next", *s.MedianDaysNext)
+			c.num("stage", s.StageID, s.Name, "median_clients", s.MedianClients)
 		}
 	}
 	for _, sp := range []struct {

@@ -46,11 +46,14 @@ type Stage struct {
 	// ConversionNext is Clients of the next stage over Clients of this one,
 	// 0..1; 0 for the last stage and when nobody reached this one.
 	ConversionNext float64 `json:"conversion_next"`
-	// MedianDaysNext is the median, over clients who reached the next stage,
-	// of the days from reaching this stage to reaching the next (both moments
-	// as defined above, so a client who skipped the next stage contributes 0
-	// days to it). nil when no client reached the next stage.
+	// MedianDaysNext is the median of the days from reaching this stage to
+	// reaching the next (both moments as defined above), over the clients
+	// who passed both on different local days: a stage passed over on the
+	// way to a later one, or two results on one day, would only add zeros.
+	// nil when there is no such client.
 	MedianDaysNext *float64 `json:"median_days_next"`
+	// MedianClients is how many clients MedianDaysNext is over.
+	MedianClients int `json:"median_clients"`
 }
 
 // Split is one slice of the funnel (a staff member, a template).

@@ -12,7 +12,8 @@ type labels struct {
 	created, done, overdue, cancelled, callsIn, callsOut string
 	staff, template, typ, retired, result, count, share  string
 	field, answersN, stage, clients, direct, convNext    string
-	medianDays, conversion, firstToLast, nobody, unknown string
+	medianDays, medianN, conversion, firstToLast, nobody string
+	unknown                                              string
 	yes                                                  string
 	types                                                map[domain.TaskType]string
 }
@@ -25,7 +26,7 @@ var catalog = map[string]labels{
 		created: "Created", done: "Done", overdue: "Overdue", cancelled: "Cancelled", callsIn: "Calls in", callsOut: "Calls out",
 		staff: "Staff member", template: "Template", typ: "Type", retired: "Retired", result: "Result", count: "Count", share: "Share",
 		field: "Field", answersN: "Answers", stage: "Stage", clients: "Clients", direct: "Reached directly",
-		convNext: "Conversion to next", medianDays: "Median days to next", conversion: "Conversion first → last",
+		convNext: "Conversion to next", medianDays: "Median days to next", medianN: "Median over clients", conversion: "Conversion first → last",
 		firstToLast: "First → last", nobody: "(nobody)", unknown: "(unknown)", yes: "yes",
 		types: map[domain.TaskType]string{
 			domain.TypePersonalCall: "Personal call", domain.TypeBulkCall: "Bulk call",
@@ -39,7 +40,7 @@ var catalog = map[string]labels{
 		created: "Создано", done: "Выполнено", overdue: "Просрочено", cancelled: "Отменено", callsIn: "Входящие звонки", callsOut: "Исходящие звонки",
 		staff: "Сотрудник", template: "Шаблон", typ: "Тип", retired: "В архиве", result: "Результат", count: "Количество", share: "Доля",
 		field: "Поле", answersN: "Ответов", stage: "Этап", clients: "Клиенты", direct: "Дошли напрямую",
-		convNext: "Конверсия в следующий", medianDays: "Медиана дней до следующего", conversion: "Конверсия первый → последний",
+		convNext: "Конверсия в следующий", medianDays: "Медиана дней до следующего", medianN: "Медиана по клиентам", conversion: "Конверсия первый → последний",
 		firstToLast: "Первый → последний", nobody: "(никто)", unknown: "(неизвестно)", yes: "да",
 		types: map[domain.TaskType]string{
 			domain.TypePersonalCall: "Личный звонок", domain.TypeBulkCall: "Обзвон",
@@ -53,7 +54,7 @@ var catalog = map[string]labels{
 		created: "Створено", done: "Виконано", overdue: "Прострочено", cancelled: "Скасовано", callsIn: "Вхідні дзвінки", callsOut: "Вихідні дзвінки",
 		staff: "Співробітник", template: "Шаблон", typ: "Тип", retired: "В архіві", result: "Результат", count: "Кількість", share: "Частка",
 		field: "Поле", answersN: "Відповідей", stage: "Етап", clients: "Клієнти", direct: "Дійшли напряму",
-		convNext: "Конверсія в наступний", medianDays: "Медіана днів до наступного", conversion: "Конверсія перший → останній",
+		convNext: "Конверсія в наступний", medianDays: "Медіана днів до наступного", medianN: "Медіана за клієнтами", conversion: "Конверсія перший → останній",
 		firstToLast: "Перший → останній", nobody: "(ніхто)", unknown: "(невідомо)", yes: "так",
 		types: map[domain.TaskType]string{
 			domain.TypePersonalCall: "Особистий дзвінок", domain.TypeBulkCall: "Обдзвін",
