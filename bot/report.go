@@ -216,7 +216,11 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]jobs.Button, e
 		if err != nil {
 			return "", nil, err
 		}
-		text = r.funnelText(f, names)
+		c, err := b.db.ReportCohort(r.ctx, r.club.ID, rng, v.filter(), cohortDays)
+		if err != nil {
+			return "", nil, err
+		}
+		text = r.funnelText(f, c, names)
 	} else {
 		g, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {

@@ -140,7 +140,11 @@ func TestFunnelInTheBot(t *testing.T) {
 	// Олена reached contact; Ivan bought without a contact result, so he
 	// passed contact on the way (2 clients there, 1 of them directly).
 	expect(t, "funnel", h.lastText(h.manager), "🔻 Sales funnel", "Stage contact — 2 · directly: 1",
-		"Stage bought — 1 (50% of the previous)", "From the first stage to the last: 50%")
+		"Stage bought — 1 (50% of the previous)", "From the first stage to the last: 50%",
+		// The cohort: both clients were first contacted this month; Олена
+		// stopped at contact.
+		"Clients first contacted in this period: 2", "Stage contact — 2 (within 30 d: 2) · stopped: 1",
+		"Stage bought — 1 (within 30 d: 1)")
 	h.tap(h.manager, "📊 Chart")
 	if p := h.last(h.manager).Photo; p == nil || !strings.HasPrefix(p.Name, "funnel-2026-11-01-2026-11-30") {
 		t.Fatalf("no funnel chart: %+v", h.last(h.manager))

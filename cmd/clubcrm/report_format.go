@@ -249,3 +249,42 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 	}
 	return c.flush()
 }
+
+func cohortText(w io.Writer, club domain.Club, c report.Cohort) error {
+	fmt.Fprintf(w, "Cohort: %s\n%s", periodLine(club, c.Range), filterLine(c.Filter, c.FilterNames))
+	fmt.Fprintf(w, "Clients first contacted in the period: %d\n", c.Clients)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nStage\tBy now\tWithin %d days\tTo next\tStopped here\tReasons\t\n", c.WithinDays)
+	for i, s := range c.Stages {
+		conv := ""
+		if i+1 < len(c.Stages) {
+			conv = percent(s.ConversionNext)
+		}
+		var reasons []string
+		for _, r := range s.Reasons {
+			reasons = append(reasons, fmt.Sprintf("%s %d", r.Name, r.Clients))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t\n", s.Name, s.Clients, s.Within, conv, s.Lost, strings.Join(reasons, ", "))
+	}
+	return tw.Flush()
+}
+
+func cohortCSV(w io.Writer, c report.Cohort) error {
+	cw := newCSV(w)
+	first, last := c.Range.Dates(c.Range.From.Location())
+	cw.row("period", "", "", "from", first.String())
+	cw.row("period", "", "", "to", last.String())
+	cw.filter(c.Filter, c.FilterNames)
+	cw.num("total", 0, "", "clients", c.Clients)
+	cw.num("total", 0, "", "within_days", c.WithinDays)
+	for _, s := range c.Stages {
+		cw.num("stage", s.StageID, s.Name, "clients", s.Clients)
+		cw.num("stage", s.StageID, s.Name, "within", s.Within)
+		cw.float("stage", s.StageID, s.Name, "conversion_next", s.ConversionNext)
+		cw.num("stage", s.StageID, s.Name, "lost", s.Lost)
+		for _, r := range s.Reasons {
+			cw.num("reason:"+s.Key, r.ValueID, r.Name, "clients", r.Clients)
+		}
+	}
+	return cw.flush()
+}

@@ -124,6 +124,26 @@ func TestReportCommandFunnel(t *testing.T) {
 	}
 }
 
+func TestReportCommandCohort(t *testing.T) {
+	t.Parallel()
+	env, _, club, from, to := reportCmdSetup(t)
+	out, _, err := runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to, "--days", "14", "--format", "json")
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	var c report.Cohort
+	if err := json.Unmarshal([]byte(out), &c); err != nil || len(c.Stages) != 4 || c.WithinDays != 14 || c.Clients != c.Stages[0].Clients {
+		t.Fatalf("cohort json: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to)
+	if err != nil || !strings.Contains(out, "Cohort: club "+club) || !strings.Contains(out, "Within 30 days") {
+		t.Fatalf("text: %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to, "--days", "0"); err == nil {
+		t.Fatal("--days 0 accepted")
+	}
+}
+
 // A filtered report names its filter in every format: the text heading,
 // the CSV and the workbook's summary sheet.
 func TestReportCommandNamesTheFilter(t *testing.T) {
@@ -179,8 +199,8 @@ INSERT INTO staff (club_id, name, role) SELECT id, 'Stranger', 'staff' FROM c RE
 		usage bool   // a usage error (exit 2) rather than a failure (exit 1)
 		want  string // in the message
 	}{
-		{"no kind", []string{"report"}, true, "general or funnel"},
-		{"unknown kind", []string{"report", "sales", "--club", club}, true, "general or funnel"},
+		{"no kind", []string{"report"}, true, "general, funnel or cohort"},
+		{"unknown kind", []string{"report", "sales", "--club", club}, true, "general, funnel or cohort"},
 		{"no club", []string{"report", "general", "--from", from, "--to", to}, true, "--club"},
 		{"no dates", []string{"report", "general", "--club", club}, true, "--from and --to"},
 		{"bad date", []string{"report", "general", "--club", club, "--from", "2026-02-30", "--to", to}, true, "2026-02-30"},

@@ -65,7 +65,7 @@ WITH hit AS MATERIALIZED (
     SELECT tr.client_id, tr.recorded_at, m.ord
     FROM task_results tr
     JOIN unnest($7::bigint[], $8::int[]) AS m(result_id, ord) ON m.result_id = tr.result_id
-    WHERE tr.club_id = $1 AND tr.recorded_at < $10 AND tr.client_id IS NOT NULL
+    WHERE tr.club_id = $1 AND tr.recorded_at <= $10 AND tr.client_id IS NOT NULL
       AND ($4::bigint = 0 OR tr.staff_id = $4) AND ` + resultTaskFilterSQL + `
 ),
 first AS (
@@ -99,7 +99,7 @@ reasons AS (
     SELECT l.top AS ord, fv.value_id, count(DISTINCT l.client_id) AS clients
     FROM lost l
     JOIN task_results tr ON tr.club_id = $1 AND tr.client_id = l.client_id
-      AND tr.recorded_at >= l.first_at AND tr.recorded_at < $10
+      AND tr.recorded_at >= l.first_at AND tr.recorded_at <= $10
       AND tr.result_id <> ALL ($7::bigint[])
     JOIN task_field_values fv ON fv.club_id = $1 AND fv.task_result_id = tr.id AND fv.value_id IS NOT NULL
     GROUP BY l.top, fv.value_id
