@@ -98,30 +98,28 @@ ORDER BY s.position, s.id`, clubID)
 
 // reportFunnelSQL counts the funnel. Besides the shared $1..$6 it takes the
 // stage map ($7 result ids, $8 their stage ordinals, from 1) and the club's
-// time zone ($9, for the local days of the medians). By the
-// cumulative rule a client reaches stage k at the first hit of k or of any
-// later stage, so each client's funnel is a few minima, not a walk through
-// their results in time order:
+// time zone ($9, for the local days of the medians). It walks each
+// client's funnel results once, in time order, so a year of a big club is
+// one sort of its funnel results, not a join per stage:
 //
 //   - hit: the funnel results recorded on clients in the period that pass
 //     the filter (task_results_club_recorded_idx), with their stage.
-//   - per: one row per client and stage hit directly, by hashing (no sort):
-//     the first moment, and the first hit as an array [microseconds, id,
-//     staff] whose minimum is the client's earliest hit (its staff member
-//     owns the client).
-//   - walk: each client's stages hit, from the furthest down, in one window
-//     pass (the rows are few: clients × stages hit): the moment the client
-//     reached that stage (the earliest hit at it or above), the moment they
-//     reached the one above (the earliest hit above; NULL if never), the
-//     stage below it that was hit (so the stages in between were passed over
-//     at the same moment), who owns the client and the stages hit directly.
-//   - reached: one row per client and stage reached, generated only for the
-//     stages each walk row covers (lower+1 .. ord), with the moment of
-//     reaching the next stage: the same moment for a stage passed over, the
-//     moment above for the top of the run. origin attaches the template of
-//     the client's first task ever, one index-only probe of
-//     tasks_client_first_idx (00004) per client of the funnel (not a scan
-//     of every client's tasks).
+//   - walk: each client's hits in time order with the furthest stage
+//     reached so far (running max: by the cumulative rule, stage k is
+//     reached by the first hit of k or of any later stage), who recorded the
+//     client's first hit (the owner) and the set of stages hit directly
+//     (a bit mask).
+//   - advance: the hits that take a client further, from the stage after
+//     the previous furthest (from_k) to the new one (to_k), and when the
+//     client next moved on.
+//   - reached: one row per client and stage reached (generate_series over
+//     just the stages an advance covers, not a join against all stages that
+//     discards most rows), with the moment of reaching it and of reaching
+//     the next stage: the same moment for a stage passed over on the way to
+//     a later one, the next advance for the furthest stage of an advance;
+//     apart says the step to the next stage took the client to another
+//     local day (only those count for the medians). origin attaches the template of the
+//     client's first task ever (tasks_client_first_idx, 00004).
 //
 // The totals per stage (with the medians) and the splits by owner and by
 // origin are then plain aggregates over reached.
@@ -133,37 +131,38 @@ WITH hit AS (
     WHERE tr.club_id = $1 AND tr.recorded_at >= $2 AND tr.recorded_at < $3 AND tr.client_id IS NOT NULL
       AND ($4::bigint = 0 OR tr.staff_id = $4) AND ` + resultTaskFilterSQL + `
 ),
-per AS (
-    SELECT client_id, ord, min(recorded_at) AS at,
-           min(ARRAY[(extract(epoch FROM recorded_at) * 1000000)::bigint, id, coalesce(staff_id, 0)]) AS first
-    FROM hit
-    GROUP BY client_id, ord
-),
 walk AS (
-    SELECT client_id, ord,
-           min(at) OVER w AS at,
-           min(at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS above_at,
-           lead(ord, 1, 0) OVER w AS lower,
-           (min(first) OVER c)[3] AS owner,
-           bit_or(1::bigint << ord) OVER c AS direct
-    FROM per
-    WINDOW c AS (PARTITION BY client_id), w AS (c ORDER BY ord DESC)
+    SELECT client_id, id, recorded_at AS at,
+           max(ord) OVER w AS top,
+           first_value(staff_id) OVER w AS owner,
+           bit_or(1::bigint << ord) OVER (PARTITION BY client_id) AS direct
+    FROM hit
+    WINDOW w AS (PARTITION BY client_id ORDER BY recorded_at, id ROWS UNBOUNDED PRECEDING)
+),
+moves AS (
+    SELECT client_id, id, at, top, owner, direct,
+           lag(top, 1, 0) OVER (PARTITION BY client_id ORDER BY at, id) AS prev_top
+    FROM walk
+),
+advance AS (
+    SELECT client_id, at, prev_top + 1 AS from_k, top AS to_k, owner, direct,
+           lead(at) OVER (PARTITION BY client_id ORDER BY at, id) AS next_at
+    FROM moves
+    WHERE top > prev_top
 ),
 origin AS (
-    SELECT cl.client_id, o.template_id
-    FROM (SELECT DISTINCT client_id FROM per) cl
-    LEFT JOIN LATERAL (
-        SELECT t.template_id FROM tasks t
-        WHERE t.club_id = $1 AND t.client_id = cl.client_id AND t.deleted_at IS NULL
-        ORDER BY t.created_at, t.id LIMIT 1) o ON true
+    SELECT DISTINCT ON (t.client_id) t.client_id, t.template_id
+    FROM tasks t
+    WHERE t.club_id = $1 AND t.client_id IS NOT NULL AND t.deleted_at IS NULL
+    ORDER BY t.client_id, t.created_at, t.id
 ),
 reached AS MATERIALIZED (
-    SELECT k AS ord, w.at, CASE WHEN k < w.ord THEN w.at ELSE w.above_at END AS next_at,
-           (w.direct >> k) & 1 = 1 AS direct, nullif(w.owner, 0) AS owner, g.template_id,
-           k = w.ord AND (w.above_at AT TIME ZONE $9)::date <> (w.at AT TIME ZONE $9)::date AS apart
-    FROM walk w
-    JOIN origin g ON g.client_id = w.client_id
-    CROSS JOIN LATERAL generate_series(w.lower + 1, w.ord) AS k
+    SELECT k AS ord, a.at, CASE WHEN k < a.to_k THEN a.at ELSE a.next_at END AS next_at,
+           (a.direct >> k) & 1 = 1 AS direct, a.owner, g.template_id,
+           k = a.to_k AND (a.next_at AT TIME ZONE $9)::date <> (a.at AT TIME ZONE $9)::date AS apart
+    FROM advance a
+    LEFT JOIN origin g ON g.client_id = a.client_id
+    CROSS JOIN LATERAL generate_series(a.from_k, a.to_k) AS k
 ),
 agg AS (
     SELECT 3 AS set, NULL::bigint AS staff_id, NULL::bigint AS template_id, ord,
