@@ -49,7 +49,8 @@ func TestReportInTheBot(t *testing.T) {
 	panel := h.last(h.manager)
 	expect(t, "this month", panel.Text, "📊 CRM report", "Nov 1, 2026 – Nov 30, 2026",
 		"Tasks: created 3 · done 2 · overdue 1 · cancelled 0", "Calls made: incoming 0 · outgoing 2 (personal calls closed with a result, /call)",
-		"Staff alpha — 2 / 2 / 0", "Colleague alpha — 1 / 0 / 1",
+		"Staff alpha — 2 / 2 / 0 / 0 / 2", "Colleague alpha — 1 / 0 / 1 / 0 / 0",
+		"By template (created / done / overdue / cancelled)", "By type (created / done / overdue / cancelled)", "Personal call — 3 / 2 / 1 / 0",
 		"Result thinking — 1 (50%)", "Result bought — 1 (50%)")
 	if !h.hasButton(h.manager, "• This month") {
 		t.Fatalf("the shown period is not marked: %v", panel.Buttons())

@@ -82,22 +82,27 @@ func (r *request) generalText(g report.General, names filterNames) string {
 	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{"Created": t.Created, "Done": t.Done, "Overdue": t.Overdue, "Cancelled": t.Cancelled}))
 	sb.WriteString("\n" + r.t("report.calls", map[string]any{"In": g.CallsIn, "Out": g.CallsOut}))
 
-	var staff []report.StaffRow
+	// Everyone with any activity in the period: tasks, cancellations, calls.
+	var staff []string
 	for _, s := range g.ByStaff {
-		if s.Counts.Created+s.Counts.Done+s.Counts.Overdue > 0 {
-			staff = append(staff, s)
+		if s.Counts != (report.Counts{}) || s.CallsIn+s.CallsOut > 0 {
+			staff = append(staff, esc(r.staffLabel(s.StaffID, s.Name))+" — "+countsText(s.Counts)+" / "+strconv.Itoa(s.CallsIn+s.CallsOut))
 		}
 	}
-	if len(staff) > 0 {
-		sb.WriteString("\n\n<b>" + r.t("report.by_staff", nil) + "</b>")
-		for i, s := range staff {
-			if i == reportTextRows {
-				sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(staff) - i}))
-				break
-			}
-			sb.WriteString("\n" + esc(r.staffLabel(s.StaffID, s.Name)) + " — " + strconv.Itoa(s.Counts.Created) + " / " + strconv.Itoa(s.Counts.Done) + " / " + strconv.Itoa(s.Counts.Overdue))
+	r.reportList(&sb, "report.by_staff", staff)
+	var templates, types []string
+	for _, t := range g.ByTemplate {
+		if t.Counts != (report.Counts{}) {
+			templates = append(templates, esc(t.Name)+" — "+countsText(t.Counts))
 		}
 	}
+	for _, t := range g.ByType {
+		if t.Counts != (report.Counts{}) {
+			types = append(types, r.t("type."+string(t.Type), nil)+" — "+countsText(t.Counts))
+		}
+	}
+	r.reportList(&sb, "report.by_template", templates)
+	r.reportList(&sb, "report.by_type", types)
 	if len(g.ByResult) > 0 {
 		sb.WriteString("\n\n<b>" + r.t("report.results", nil) + "</b>")
 		for i, res := range g.ByResult {
@@ -115,6 +120,27 @@ func (r *request) generalText(g report.General, names filterNames) string {
 		}
 	}
 	return sb.String()
+}
+
+// reportList writes a titled list of at most reportTextRows lines; nothing
+// for an empty one.
+func (r *request) reportList(sb *strings.Builder, title string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	sb.WriteString("\n\n<b>" + r.t(title, nil) + "</b>")
+	for i, l := range lines {
+		if i == reportTextRows {
+			sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(lines) - i}))
+			break
+		}
+		sb.WriteString("\n" + l)
+	}
+}
+
+// countsText writes task figures as "created / done / overdue / cancelled".
+func countsText(c report.Counts) string {
+	return strconv.Itoa(c.Created) + " / " + strconv.Itoa(c.Done) + " / " + strconv.Itoa(c.Overdue) + " / " + strconv.Itoa(c.Cancelled)
 }
 
 // staffLabel names a staff row; id 0 is the unassigned work.
