@@ -27,7 +27,7 @@ import (
 //	rc|<kind>|<period>|<staff>|<template>|<type>              send the chart
 //	rx|<kind>|<period>|<staff>|<template>|<type>              send the workbook
 //
-// period is td, yd, tw, lw, tm, lm (today … last month) or YYYYMMDD-YYYYMMDD;
+// period is td, yd, tw, lw, tm, lm, tq, lq, ty, ly (today … last year) or YYYYMMDD-YYYYMMDD;
 // staff and template are ids (0: all); type is p, b, c, i or - (all). Every
 // tap re-checks that the person manages the club, and the store refuses a
 // staff member or template of another club, so forged data shows nothing.
@@ -64,6 +64,7 @@ var reportPeriods = []struct {
 }{
 	{"td", report.PeriodToday}, {"yd", report.PeriodYesterday}, {"tw", report.PeriodThisWeek},
 	{"lw", report.PeriodLastWeek}, {"tm", report.PeriodThisMonth}, {"lm", report.PeriodLastMonth},
+	{"tq", report.PeriodThisQuarter}, {"lq", report.PeriodLastQuarter}, {"ty", report.PeriodThisYear}, {"ly", report.PeriodLastYear},
 }
 
 // reportTypeCodes are the type filter's callback codes.
@@ -270,7 +271,7 @@ func (r *request) reportKeyboard(v reportView, names filterNames) [][]jobs.Butto
 		w.period = p.code
 		periods = append(periods, btn(label, "rv", w.args()...))
 	}
-	kb = append(kb, periods[:3], periods[3:])
+	kb = append(kb, periods[:3], periods[3:6], periods[6:])
 	staff, tmpl, typ := r.t("report.filter.all_staff", nil), r.t("report.filter.all_templates", nil), r.t("report.filter.all_types", nil)
 	if names.staff != "" {
 		staff = clip(names.staff, 20)

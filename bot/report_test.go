@@ -58,6 +58,10 @@ func TestReportInTheBot(t *testing.T) {
 
 	h.tap(h.manager, "Yesterday")
 	expect(t, "yesterday", h.lastText(h.manager), "Nov 25, 2026", "Nothing happened in this period.")
+	h.tap(h.manager, "This year")
+	expect(t, "this year", h.lastText(h.manager), "Jan 1, 2026 – Dec 31, 2026", "Tasks: created 3 · done 2")
+	h.tap(h.manager, "Last quarter")
+	expect(t, "last quarter", h.lastText(h.manager), "Jul 1, 2026 – Sep 30, 2026", "Nothing happened in this period.")
 	h.tap(h.manager, "Today")
 	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 · done 2")
 

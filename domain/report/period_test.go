@@ -56,6 +56,11 @@ func TestPeriodRange(t *testing.T) {
 		{"last month across a year", report.PeriodLastMonth, "2026-01-10T12:00:00Z", kyiv, "2025-11-30T22:00:00Z", "2025-12-31T22:00:00Z"},
 		{"this month October (25h day inside)", report.PeriodThisMonth, "2026-10-31T21:59:00Z", kyiv, "2026-09-30T21:00:00Z", "2026-10-31T22:00:00Z"},
 		{"this month at 00:30 on the 1st", report.PeriodThisMonth, "2026-04-30T21:30:00Z", kyiv, "2026-04-30T21:00:00Z", "2026-05-31T21:00:00Z"},
+		// Quarters and years: calendar ones, local midnights (Kyiv is UTC+3 in summer).
+		{"this quarter in May", report.PeriodThisQuarter, "2026-05-15T12:00:00Z", kyiv, "2026-03-31T21:00:00Z", "2026-06-30T21:00:00Z"},
+		{"last quarter in January", report.PeriodLastQuarter, "2026-01-10T12:00:00Z", kyiv, "2025-09-30T21:00:00Z", "2025-12-31T22:00:00Z"},
+		{"this year", report.PeriodThisYear, "2026-05-15T12:00:00Z", kyiv, "2025-12-31T22:00:00Z", "2026-12-31T22:00:00Z"},
+		{"last year at 00:30 on 1 January", report.PeriodLastYear, "2025-12-31T22:30:00Z", kyiv, "2024-12-31T22:00:00Z", "2025-12-31T22:00:00Z"},
 		{"today UTC", report.PeriodToday, "2026-03-29T09:00:00Z", time.UTC, "2026-03-29T00:00:00Z", "2026-03-30T00:00:00Z"},
 	}
 	for _, tc := range tests {
