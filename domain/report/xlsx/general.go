@@ -59,5 +59,8 @@ func General(w io.Writer, g report.General, lang string) error {
 			answers.rows = append(answers.rows, []any{f.ResultName, f.Name, f.Answers, v.Name, v.Count, v.Share})
 		}
 	}
+	for _, sh := range []*sheet{&staff, &templates, &types} {
+		sh.total = sumCounts(l.total, sh.cols, sh.rows)
+	}
 	return writeBook(w, []sheet{summary, staff, templates, types, results, answers})
 }

@@ -14,7 +14,7 @@ type labels struct {
 	field, answersN, stage, clients, direct, convNext    string
 	medianDays, medianN, conversion, firstToLast, nobody string
 	unknown                                              string
-	yes                                                  string
+	yes, total                                           string
 	types                                                map[domain.TaskType]string
 }
 
@@ -27,7 +27,7 @@ var catalog = map[string]labels{
 		staff: "Staff member", template: "Template", typ: "Type", retired: "Retired", result: "Result", count: "Count", share: "Share",
 		field: "Field", answersN: "Answers", stage: "Stage", clients: "Clients", direct: "Reached directly",
 		convNext: "Conversion to next", medianDays: "Median days to next", medianN: "Median over clients", conversion: "Conversion first → last",
-		firstToLast: "First → last", nobody: "(nobody)", unknown: "(unknown)", yes: "yes",
+		firstToLast: "First → last", nobody: "(nobody)", unknown: "(unknown)", yes: "yes", total: "Total",
 		types: map[domain.TaskType]string{
 			domain.TypePersonalCall: "Personal call", domain.TypeBulkCall: "Bulk call",
 			domain.TypeClientTask: "Other client task", domain.TypeInternal: "Internal task",
@@ -41,7 +41,7 @@ var catalog = map[string]labels{
 		staff: "Сотрудник", template: "Шаблон", typ: "Тип", retired: "В архиве", result: "Результат", count: "Количество", share: "Доля",
 		field: "Поле", answersN: "Ответов", stage: "Этап", clients: "Клиенты", direct: "Дошли напрямую",
 		convNext: "Конверсия в следующий", medianDays: "Медиана дней до следующего", medianN: "Медиана по клиентам", conversion: "Конверсия первый → последний",
-		firstToLast: "Первый → последний", nobody: "(никто)", unknown: "(неизвестно)", yes: "да",
+		firstToLast: "Первый → последний", nobody: "(никто)", unknown: "(неизвестно)", yes: "да", total: "Итого",
 		types: map[domain.TaskType]string{
 			domain.TypePersonalCall: "Личный звонок", domain.TypeBulkCall: "Обзвон",
 			domain.TypeClientTask: "Другая задача по клиенту", domain.TypeInternal: "Внутренняя задача",
@@ -55,7 +55,7 @@ var catalog = map[string]labels{
 		staff: "Співробітник", template: "Шаблон", typ: "Тип", retired: "В архіві", result: "Результат", count: "Кількість", share: "Частка",
 		field: "Поле", answersN: "Відповідей", stage: "Етап", clients: "Клієнти", direct: "Дійшли напряму",
 		convNext: "Конверсія в наступний", medianDays: "Медіана днів до наступного", medianN: "Медіана за клієнтами", conversion: "Конверсія перший → останній",
-		firstToLast: "Перший → останній", nobody: "(ніхто)", unknown: "(невідомо)", yes: "так",
+		firstToLast: "Перший → останній", nobody: "(ніхто)", unknown: "(невідомо)", yes: "так", total: "Усього",
 		types: map[domain.TaskType]string{
 			domain.TypePersonalCall: "Особистий дзвінок", domain.TypeBulkCall: "Обдзвін",
 			domain.TypeClientTask: "Інше завдання по клієнту", domain.TypeInternal: "Внутрішнє завдання",

@@ -123,8 +123,12 @@ func TestGeneral(t *testing.T) {
 	if got := f.GetSheetList(); len(got) != len(want) || got[0] != want[0] || got[5] != want[5] {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
+	// The period's dates are date cells (numbers with a date format), so
+	// Excel can sort and compute with them.
 	wantText(t, f, "Итоги", "B2", "2026-03-01")
 	wantText(t, f, "Итоги", "B3", "2026-03-31")
+	wantNumber(t, f, "Итоги", "B2", 46082) // days since 1899-12-30
+	wantNumber(t, f, "Итоги", "B3", 46112)
 	wantText(t, f, "Итоги", "B4", "Europe/Kyiv")
 	wantText(t, f, "Итоги", "A5", "Создано")
 	wantNumber(t, f, "Итоги", "B5", 14)
@@ -143,6 +147,15 @@ func TestGeneral(t *testing.T) {
 	wantText(t, f, "По шаблонам", "C3", "да")
 	wantText(t, f, "По типам", "A3", "Внутренняя задача")
 	wantNumber(t, f, "По типам", "B3", 0)
+	// Totals rows under the breakdowns.
+	wantText(t, f, "По сотрудникам", "A4", "Итого")
+	wantNumber(t, f, "По сотрудникам", "B4", 7)
+	wantNumber(t, f, "По сотрудникам", "F4", 2)
+	wantBold(t, f, "По сотрудникам", "A4")
+	wantText(t, f, "По шаблонам", "A4", "Итого")
+	wantNumber(t, f, "По шаблонам", "D4", 9)
+	wantText(t, f, "По типам", "A4", "Итого")
+	wantNumber(t, f, "По типам", "B4", 9)
 
 	wantNumber(t, f, "По результатам", "B3", 7)
 	wantNumber(t, f, "По результатам", "C3", 0.7)
