@@ -100,6 +100,14 @@ func generalText(w io.Writer, club domain.Club, g report.General) error {
 	for _, r := range g.ByResult {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", r.Name, r.Count, percent(r.Share))
 	}
+	fmt.Fprintln(tw, "\nStaff member\tResult\tCount\t")
+	for _, x := range g.ResultsByStaff {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", staffLabel(x.ID, x.Name), x.Result, x.Count)
+	}
+	fmt.Fprintln(tw, "\nTemplate\tResult\tCount\t")
+	for _, x := range g.ResultsByTemplate {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", x.Name, x.Result, x.Count)
+	}
 	for _, f := range g.Fields {
 		fmt.Fprintf(tw, "\n%s: %s (%d answers)\tCount\tShare\t\n", f.ResultName, f.Name, f.Answers)
 		for _, v := range f.Values {
@@ -206,6 +214,12 @@ func generalCSV(w io.Writer, g report.General) error {
 	for _, r := range g.ByResult {
 		c.num("result", r.ResultID, r.Name, "count", r.Count)
 		c.float("result", r.ResultID, r.Name, "share", r.Share)
+	}
+	for _, x := range g.ResultsByStaff {
+		c.num("staff_result", x.ID, x.Name, "result:"+x.Result, x.Count)
+	}
+	for _, x := range g.ResultsByTemplate {
+		c.num("template_result", x.ID, x.Name, "result:"+x.Result, x.Count)
 	}
 	for _, f := range g.Fields {
 		section := "field:" + f.Name

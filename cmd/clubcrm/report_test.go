@@ -75,6 +75,15 @@ WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2:
 	if err != nil || len(rows) < 10 || strings.Join(rows[0], ",") != "section,id,name,metric,value" {
 		t.Fatalf("csv: %v\n%s", err, out)
 	}
+	resultsRecorded := pgtest.Count(t, db, `SELECT count(*) FROM task_results
+WHERE club_id = $1 AND (recorded_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2::date AND $3::date`, club, from, to)
+	cells := 0
+	for _, x := range g.ResultsByStaff {
+		cells += x.Count
+	}
+	if cells != resultsRecorded || len(g.ResultsByTemplate) == 0 {
+		t.Errorf("staff x result adds up to %d, want the %d results recorded", cells, resultsRecorded)
+	}
 	if !containsRow(rows, "total", "0", "", "created", fmt.Sprint(created)) {
 		t.Errorf("csv has no total created %d row:\n%s", created, out)
 	}
@@ -88,7 +97,7 @@ WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2:
 		t.Fatalf("xlsx does not open: %v", err)
 	}
 	defer f.Close()
-	if sheets := f.GetSheetList(); len(sheets) != 6 || sheets[0] != "Підсумки" { // the club's language
+	if sheets := f.GetSheetList(); len(sheets) != 8 || sheets[0] != "Підсумки" || sheets[5] != "Співробітники × результати" { // the club's language
 		t.Errorf("xlsx sheets = %q", sheets)
 	}
 	if v, _ := f.GetCellValue("Підсумки", "B5"); v != fmt.Sprint(created) {

@@ -91,6 +91,12 @@ type General struct {
 	// and calls this is history: it stays when the task is deleted later.
 	// Only results with at least one recording are listed.
 	ByResult []ResultRow `json:"by_result"`
+	// ResultsByStaff and ResultsByTemplate cross the results recorded in the
+	// period (as ByResult) with who recorded them and with their task's
+	// template: which calls were made, by whom, with what result. Only
+	// non-zero cells, ordered by staff or template, then result.
+	ResultsByStaff    []ResultCell `json:"results_by_staff"`
+	ResultsByTemplate []ResultCell `json:"results_by_template"`
 	// Fields tallies the answers to choice and multi-choice fields of the
 	// results recorded in the period; only fields answered in the period.
 	Fields []FieldTally `json:"fields"`
@@ -118,6 +124,16 @@ type TemplateRow struct {
 type TypeRow struct {
 	Type   domain.TaskType `json:"type"`
 	Counts Counts          `json:"counts"`
+}
+
+// ResultCell is how many times a result was recorded in the period by one
+// staff member (ID 0: nobody) or on tasks of one template.
+type ResultCell struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	ResultID int64  `json:"result_id"`
+	Result   string `json:"result"`
+	Count    int    `json:"count"`
 }
 
 // ResultRow is how many times a result was recorded in the period.

@@ -7,6 +7,7 @@ import "github.com/clubcrm/clubcrm/domain"
 type labels struct {
 	// sheets
 	summary, byStaff, byTemplate, byType, byResult, answers, funnel, funnelStaff, funnelTemplate string
+	staffResult, templateResult                                                                  string
 	// columns and rows
 	figure, value, from, to, zone                        string
 	created, done, overdue, cancelled, callsIn, callsOut string
@@ -20,6 +21,7 @@ type labels struct {
 
 var catalog = map[string]labels{
 	"en": {
+		staffResult: "Staff × result", templateResult: "Template × result",
 		summary: "Summary", byStaff: "By staff", byTemplate: "By template", byType: "By type", byResult: "By result",
 		answers: "Answers", funnel: "Funnel", funnelStaff: "Funnel by staff", funnelTemplate: "Funnel by template",
 		figure: "Figure", value: "Value", from: "From", to: "To (inclusive)", zone: "Time zone",
@@ -34,6 +36,7 @@ var catalog = map[string]labels{
 		},
 	},
 	"ru": {
+		staffResult: "Сотрудники × результаты", templateResult: "Шаблоны × результаты",
 		summary: "Итоги", byStaff: "По сотрудникам", byTemplate: "По шаблонам", byType: "По типам", byResult: "По результатам",
 		answers: "Ответы", funnel: "Воронка", funnelStaff: "Воронка по сотрудникам", funnelTemplate: "Воронка по шаблонам",
 		figure: "Показатель", value: "Значение", from: "С", to: "По (включительно)", zone: "Часовой пояс",
@@ -48,6 +51,7 @@ var catalog = map[string]labels{
 		},
 	},
 	"uk": {
+		staffResult: "Співробітники × результати", templateResult: "Шаблони × результати",
 		summary: "Підсумки", byStaff: "За співробітниками", byTemplate: "За шаблонами", byType: "За типами", byResult: "За результатами",
 		answers: "Відповіді", funnel: "Воронка", funnelStaff: "Воронка за співробітниками", funnelTemplate: "Воронка за шаблонами",
 		figure: "Показник", value: "Значення", from: "З", to: "По (включно)", zone: "Часовий пояс",

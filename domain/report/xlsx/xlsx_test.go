@@ -108,6 +108,8 @@ func TestGeneral(t *testing.T) {
 			{ResultID: 1, Name: "Думает", Count: 3, Share: 0.3},
 			{ResultID: 2, Name: "Купил", Count: 7, Share: 0.7},
 		},
+		ResultsByStaff:    []report.ResultCell{{ID: 7, Name: "Ольга", ResultID: 2, Result: "Купил", Count: 4}},
+		ResultsByTemplate: []report.ResultCell{{ID: 3, Name: "Звонок", ResultID: 2, Result: "Купил", Count: 7}},
 		Fields: []report.FieldTally{{FieldID: 5, Name: "Причина", ResultName: "Отказ", Answers: 3, Values: []report.ValueTally{
 			{ValueID: 1, Name: "Далеко", Count: 2, Share: 2.0 / 3},
 			{ValueID: 2, Name: "Другое", Count: 1, Share: 1.0 / 3},
@@ -119,8 +121,8 @@ func TestGeneral(t *testing.T) {
 	}
 	f := open(t, buf.Bytes())
 
-	want := []string{"Итоги", "По сотрудникам", "По шаблонам", "По типам", "По результатам", "Ответы"}
-	if got := f.GetSheetList(); len(got) != len(want) || got[0] != want[0] || got[5] != want[5] {
+	want := []string{"Итоги", "По сотрудникам", "По шаблонам", "По типам", "По результатам", "Сотрудники × результаты", "Шаблоны × результаты", "Ответы"}
+	if got := f.GetSheetList(); len(got) != len(want) || got[0] != want[0] || got[5] != want[5] || got[7] != want[7] {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
 	// The period's dates are date cells (numbers with a date format), so
@@ -147,6 +149,11 @@ func TestGeneral(t *testing.T) {
 	wantText(t, f, "По шаблонам", "C3", "да")
 	wantText(t, f, "По типам", "A3", "Внутренняя задача")
 	wantNumber(t, f, "По типам", "B3", 0)
+	wantText(t, f, "Сотрудники × результаты", "A2", "Ольга")
+	wantText(t, f, "Сотрудники × результаты", "B2", "Купил")
+	wantNumber(t, f, "Сотрудники × результаты", "C2", 4)
+	wantNumber(t, f, "Сотрудники × результаты", "C3", 4) // the totals row
+	wantText(t, f, "Шаблоны × результаты", "A2", "Звонок")
 	// Totals rows under the breakdowns.
 	wantText(t, f, "По сотрудникам", "A4", "Итого")
 	wantNumber(t, f, "По сотрудникам", "B4", 7)
