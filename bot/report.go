@@ -227,7 +227,11 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]jobs.Button, e
 		if err != nil {
 			return "", nil, err
 		}
-		text = r.generalText(g, names)
+		prev, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng.Previous(r.loc), v.filter())
+		if err != nil {
+			return "", nil, err
+		}
+		text = r.generalText(g, &prev, names)
 	}
 	return text, r.reportKeyboard(v, names), nil
 }

@@ -48,7 +48,9 @@ func TestReportInTheBot(t *testing.T) {
 	h.say(h.manager, "/report")
 	panel := h.last(h.manager)
 	expect(t, "this month", panel.Text, "📊 CRM report", "Nov 1, 2026 – Nov 30, 2026",
-		"Tasks: created 3 · done 2 · overdue 1 · cancelled 0", "Calls made: incoming 0 · outgoing 2 (personal calls closed with a result, /call)",
+		// Compared with October, which had nothing.
+		"Tasks: created 3 (↑) · done 2 (↑) · overdue 1 (↑) · cancelled 0 (=)", "Calls made: incoming 0 (=) · outgoing 2 (↑) (personal calls closed with a result, /call)",
+		"Arrows: change from Oct 1, 2026 – Oct 31, 2026",
 		"Staff alpha — 2 / 2 / 0 / 0 / 2", "Colleague alpha — 1 / 0 / 1 / 0 / 0",
 		"By template (created / done / overdue / cancelled)", "By type (created / done / overdue / cancelled)", "Personal call — 3 / 2 / 1 / 0",
 		"Result thinking — 1 (50%)", "Result bought — 1 (50%)")
@@ -59,17 +61,17 @@ func TestReportInTheBot(t *testing.T) {
 	h.tap(h.manager, "Yesterday")
 	expect(t, "yesterday", h.lastText(h.manager), "Nov 25, 2026", "Nothing happened in this period.")
 	h.tap(h.manager, "This year")
-	expect(t, "this year", h.lastText(h.manager), "Jan 1, 2026 – Dec 31, 2026", "Tasks: created 3 · done 2")
+	expect(t, "this year", h.lastText(h.manager), "Jan 1, 2026 – Dec 31, 2026", "Tasks: created 3 (↑) · done 2 (↑)")
 	h.tap(h.manager, "Last quarter")
 	expect(t, "last quarter", h.lastText(h.manager), "Jul 1, 2026 – Sep 30, 2026", "Nothing happened in this period.")
 	h.tap(h.manager, "Today")
-	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 · done 2")
+	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 (↑) · done 2 (↑)")
 
 	// Filters: a staff member, then a type on top.
 	h.tap(h.manager, "👤 All staff")
 	expect(t, "staff picker", h.lastText(h.manager), "Whose work to show?")
 	h.tap(h.manager, "Staff alpha")
-	expect(t, "staff filter", h.lastText(h.manager), "Filter: Staff alpha", "Tasks: created 2 · done 2 · overdue 0")
+	expect(t, "staff filter", h.lastText(h.manager), "Filter: Staff alpha", "Tasks: created 2 (↑) · done 2 (↑) · overdue 0 (=)")
 	expectNot(t, "staff filter", h.lastText(h.manager), "Colleague alpha")
 	h.tap(h.manager, "🏷 All types")
 	h.tap(h.manager, "Internal task")
@@ -212,4 +214,16 @@ func TestReportRefusals(t *testing.T) {
 		}
 	}
 	h.noUnanswered()
+}
+
+func TestReportChange(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		cur, prev int
+		want      string
+	}{{3, 2, "(↑50%)"}, {1, 4, "(↓75%)"}, {2, 2, "(=)"}, {5, 0, "(↑)"}, {0, 3, "(↓100%)"}} {
+		if got := change("en", c.cur, c.prev); got != c.want {
+			t.Errorf("change(%d, %d) = %q, want %q", c.cur, c.prev, got, c.want)
+		}
+	}
 }

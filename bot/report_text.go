@@ -71,7 +71,10 @@ func (r *request) reportHeader(sb *strings.Builder, kind string, rng report.Rang
 // generalText is the general report's compact summary: the totals, calls,
 // staff members with any tasks, the most frequent results and the answers
 // to dictionary fields.
-func (r *request) generalText(g report.General, names filterNames) string {
+//
+// With prev (the period before, see report.Range.Previous) every headline
+// figure carries an arrow and the change in percent.
+func (r *request) generalText(g report.General, prev *report.General, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindGeneral, g.Range, g.Filter, names)
 	t := g.Totals
@@ -79,8 +82,25 @@ func (r *request) generalText(g report.General, names filterNames) string {
 		sb.WriteString("\n\n" + r.t("report.empty", nil))
 		return sb.String()
 	}
-	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{"Created": t.Created, "Done": t.Done, "Overdue": t.Overdue, "Cancelled": t.Cancelled}))
-	sb.WriteString("\n" + r.t("report.calls", map[string]any{"In": g.CallsIn, "Out": g.CallsOut}))
+	fig := func(cur int, before func(report.General) int) string {
+		if prev == nil {
+			return strconv.Itoa(cur)
+		}
+		return strconv.Itoa(cur) + " " + change(r.lang, cur, before(*prev))
+	}
+	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{
+		"Created":   fig(t.Created, func(p report.General) int { return p.Totals.Created }),
+		"Done":      fig(t.Done, func(p report.General) int { return p.Totals.Done }),
+		"Overdue":   fig(t.Overdue, func(p report.General) int { return p.Totals.Overdue }),
+		"Cancelled": fig(t.Cancelled, func(p report.General) int { return p.Totals.Cancelled }),
+	}))
+	sb.WriteString("\n" + r.t("report.calls", map[string]any{
+		"In":  fig(g.CallsIn, func(p report.General) int { return p.CallsIn }),
+		"Out": fig(g.CallsOut, func(p report.General) int { return p.CallsOut }),
+	}))
+	if prev != nil {
+		sb.WriteString("\n" + r.t("report.compared", map[string]any{"Dates": r.reportDates(prev.Range)}))
+	}
 
 	// Everyone with any activity in the period: tasks, cancellations, calls.
 	var staff []string
@@ -149,6 +169,20 @@ func (r *request) staffLabel(id int64, name string) string {
 		return r.t("report.nobody", nil)
 	}
 	return name
+}
+
+// change writes how a figure moved since the previous period: "(↑50%)",
+// "(↓25%)", "(=)", or "(↑)" from nothing.
+func change(lang domain.Language, cur, prev int) string {
+	switch {
+	case cur == prev:
+		return "(=)"
+	case prev == 0:
+		return "(↑)"
+	case cur > prev:
+		return "(↑" + pct(lang, float64(cur-prev)/float64(prev)) + ")"
+	}
+	return "(↓" + pct(lang, float64(prev-cur)/float64(prev)) + ")"
 }
 
 // pct writes a 0..1 share as a percentage with at most one decimal.

@@ -188,3 +188,21 @@ func CustomRange(from, to Date, loc *time.Location) (Range, error) {
 func addMonths(d Date, n int) Date {
 	return DateOf(time.Date(d.Year, d.Month+time.Month(n), d.Day, 12, 0, 0, 0, time.UTC))
 }
+
+// Previous is the period just before r to compare it with: the same number
+// of calendar months when r runs from a first of the month to a first of
+// the month (last month for a month, the quarter before for a quarter),
+// otherwise the same number of local days.
+func (r Range) Previous(loc *time.Location) Range {
+	first, last := r.Dates(loc)
+	end := last.AddDays(1)
+	if first.Day == 1 && end.Day == 1 {
+		months := (end.Year-first.Year)*12 + int(end.Month-first.Month)
+		return Range{From: addMonths(first, -months).Start(loc), To: first.Start(loc)}
+	}
+	days := 0
+	for d := first; !last.Before(d); d = d.AddDays(1) {
+		days++
+	}
+	return DayRange(first.AddDays(-days), first.AddDays(-1), loc)
+}

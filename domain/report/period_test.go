@@ -77,6 +77,31 @@ func TestPeriodRange(t *testing.T) {
 	}
 }
 
+func TestRangePrevious(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	d := func(y int, m time.Month, day int) report.Date { return report.Date{Year: y, Month: m, Day: day} }
+	for _, tc := range []struct {
+		name               string
+		from, to           report.Date
+		wantFrom, wantLast report.Date
+	}{
+		{"March after February (28 days)", d(2026, 3, 1), d(2026, 3, 31), d(2026, 2, 1), d(2026, 2, 28)},
+		{"a quarter", d(2026, 4, 1), d(2026, 6, 30), d(2026, 1, 1), d(2026, 3, 31)},
+		{"a week", d(2026, 3, 23), d(2026, 3, 29), d(2026, 3, 16), d(2026, 3, 22)},
+		{"a day across the new year", d(2026, 1, 1), d(2026, 1, 1), d(2025, 12, 31), d(2025, 12, 31)},
+	} {
+		r, err := report.CustomRange(tc.from, tc.to, kyiv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := r.Previous(kyiv).Dates(kyiv)
+		if first != tc.wantFrom || last != tc.wantLast {
+			t.Errorf("%s: previous = %s..%s, want %s..%s", tc.name, first, last, tc.wantFrom, tc.wantLast)
+		}
+	}
+}
+
 func TestPeriodRangeDayLengths(t *testing.T) {
 	t.Parallel()
 	kyiv := mustLoc(t, "Europe/Kyiv")
