@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -31,7 +32,7 @@ func funnelChart(title string, f report.Funnel) ([]byte, error) {
 // the share of the previous stage that got there and the median days it
 // took, how many skipped into it; the conversion from first to last; and
 // the best slices by staff member and first template.
-func (r *request) funnelText(f report.Funnel, names filterNames) string {
+func (r *request) funnelText(f report.Funnel, c report.Cohort, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindFunnel, f.Range, f.Filter, names)
 	if len(f.Stages) == 0 {
@@ -47,7 +48,7 @@ func (r *request) funnelText(f report.Funnel, names filterNames) string {
 			data["Percent"] = pct(r.lang, prev.ConversionNext)
 			id = "report.funnel.stage"
 			if prev.MedianDaysNext != nil {
-				data["Days"] = days(r.lang, *prev.MedianDaysNext)
+				data["Days"], data["N"] = days(r.lang, *prev.MedianDaysNext), prev.MedianClients
 				id = "report.funnel.stage_median"
 			}
 		}
@@ -79,5 +80,36 @@ func (r *request) funnelText(f report.Funnel, names filterNames) string {
 		}
 		return s.Name
 	})
+	r.cohortText(&sb, c)
 	return sb.String()
+}
+
+// cohortDays is the "within N days" of the cohort in the bot.
+const cohortDays = 30
+
+// cohortText adds the cohort view: of the clients first contacted in the
+// period, how many reached each stage by now and within cohortDays, how
+// many stopped there and their three most given reasons.
+func (r *request) cohortText(sb *strings.Builder, c report.Cohort) {
+	if c.Clients == 0 {
+		return
+	}
+	sb.WriteString("\n\n<b>" + r.t("report.cohort.title", map[string]any{"Clients": c.Clients}) + "</b>")
+	for _, s := range c.Stages {
+		sb.WriteString("\n" + r.t("report.cohort.stage", map[string]any{"Name": esc(s.Name), "Clients": s.Clients, "Days": c.WithinDays, "Within": s.Within}))
+		if s.Lost == 0 {
+			continue
+		}
+		sb.WriteString(" · " + r.t("report.cohort.lost", map[string]any{"Count": s.Lost}))
+		var reasons []string
+		for i, rs := range s.Reasons {
+			if i == 3 {
+				break
+			}
+			reasons = append(reasons, esc(rs.Name)+" "+strconv.Itoa(rs.Clients))
+		}
+		if len(reasons) > 0 {
+			sb.WriteString(": " + strings.Join(reasons, ", "))
+		}
+	}
 }

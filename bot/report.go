@@ -27,7 +27,7 @@ import (
 //	rc|<kind>|<period>|<staff>|<template>|<type>              send the chart
 //	rx|<kind>|<period>|<staff>|<template>|<type>              send the workbook
 //
-// period is td, yd, tw, lw, tm, lm (today … last month) or YYYYMMDD-YYYYMMDD;
+// period is td, yd, tw, lw, tm, lm, tq, lq, ty, ly (today … last year) or YYYYMMDD-YYYYMMDD;
 // staff and template are ids (0: all); type is p, b, c, i or - (all). Every
 // tap re-checks that the person manages the club, and the store refuses a
 // staff member or template of another club, so forged data shows nothing.
@@ -64,6 +64,7 @@ var reportPeriods = []struct {
 }{
 	{"td", report.PeriodToday}, {"yd", report.PeriodYesterday}, {"tw", report.PeriodThisWeek},
 	{"lw", report.PeriodLastWeek}, {"tm", report.PeriodThisMonth}, {"lm", report.PeriodLastMonth},
+	{"tq", report.PeriodThisQuarter}, {"lq", report.PeriodLastQuarter}, {"ty", report.PeriodThisYear}, {"ly", report.PeriodLastYear},
 }
 
 // reportTypeCodes are the type filter's callback codes.
@@ -216,13 +217,21 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]jobs.Button, e
 		if err != nil {
 			return "", nil, err
 		}
-		text = r.funnelText(f, names)
+		c, err := b.db.ReportCohort(r.ctx, r.club.ID, rng, v.filter(), cohortDays)
+		if err != nil {
+			return "", nil, err
+		}
+		text = r.funnelText(f, c, names)
 	} else {
 		g, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {
 			return "", nil, err
 		}
-		text = r.generalText(g, names)
+		prev, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng.Previous(r.loc), v.filter())
+		if err != nil {
+			return "", nil, err
+		}
+		text = r.generalText(g, &prev, names)
 	}
 	return text, r.reportKeyboard(v, names), nil
 }
@@ -266,7 +275,7 @@ func (r *request) reportKeyboard(v reportView, names filterNames) [][]jobs.Butto
 		w.period = p.code
 		periods = append(periods, btn(label, callback.ActionReportShow, w.args()...))
 	}
-	kb = append(kb, periods[:3], periods[3:])
+	kb = append(kb, periods[:3], periods[3:6], periods[6:])
 	staff, tmpl, typ := r.t("report.filter.all_staff", nil), r.t("report.filter.all_templates", nil), r.t("report.filter.all_types", nil)
 	if names.staff != "" {
 		staff = clip(names.staff, 20)
@@ -388,13 +397,16 @@ func (b *Bot) reportChart(r *request) error {
 	if err != nil {
 		return err
 	}
-	var png []byte
-	title := r.reportTitle(v.kind, rng)
+	var (
+		png   []byte
+		title string
+	)
 	if v.kind == kindFunnel {
 		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {
 			return err
 		}
+		title = r.reportTitle(v.kind, rng, f.Filter, f.FilterNames)
 		png, err = funnelChart(title, f)
 		if err != nil {
 			return err
@@ -404,6 +416,7 @@ func (b *Bot) reportChart(r *request) error {
 		if err != nil {
 			return err
 		}
+		title = r.reportTitle(v.kind, rng, g.Filter, g.FilterNames)
 		if png, err = r.generalChart(title, g); err != nil {
 			return err
 		}
@@ -413,7 +426,7 @@ func (b *Bot) reportChart(r *request) error {
 		return nil
 	}
 	r.answer("")
-	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v.kind, rng, r.loc) + ".png"})
+	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
 	return err
 }
 
@@ -452,14 +465,17 @@ func (b *Bot) reportWorkbook(r *request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	var (
+		buf   bytes.Buffer
+		title string
+	)
 	if v.kind == kindFunnel {
 		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {
 			return err
 		}
-		err = xlsx.Funnel(&buf, f, string(r.lang))
-		if err != nil {
+		title = r.reportTitle(v.kind, rng, f.Filter, f.FilterNames)
+		if err := xlsx.Funnel(&buf, f, string(r.lang)); err != nil {
 			return err
 		}
 	} else {
@@ -467,25 +483,37 @@ func (b *Bot) reportWorkbook(r *request) error {
 		if err != nil {
 			return err
 		}
+		title = r.reportTitle(v.kind, rng, g.Filter, g.FilterNames)
 		if err := xlsx.General(&buf, g, string(r.lang)); err != nil {
 			return err
 		}
 	}
 	r.answer("")
 	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{
-		Text: esc(r.reportTitle(v.kind, rng)), HTML: true,
-		Document: buf.Bytes(), DocName: reportFileName(v.kind, rng, r.loc) + ".xlsx",
+		Text: esc(title), HTML: true,
+		Document: buf.Bytes(), DocName: reportFileName(v, rng, r.loc) + ".xlsx",
 	})
 	return err
 }
 
-// reportFileName names a chart or workbook by kind and local dates:
-// "report-2026-03-01-2026-03-31".
-func reportFileName(kind string, rng report.Range, loc *time.Location) string {
+// reportFileName names a chart or workbook by kind, local dates and the
+// filter in force, so a filtered file never passes for the whole club's:
+// "report-2026-03-01-2026-03-31", "report-2026-03-01-2026-03-31-staff12-template5-personal_call".
+func reportFileName(v reportView, rng report.Range, loc *time.Location) string {
 	first, last := rng.Dates(loc)
 	name := "report"
-	if kind == kindFunnel {
+	if v.kind == kindFunnel {
 		name = "funnel"
 	}
-	return name + "-" + first.String() + "-" + last.String()
+	name += "-" + first.String() + "-" + last.String()
+	if v.staff != 0 {
+		name += fmt.Sprintf("-staff%d", v.staff)
+	}
+	if v.template != 0 {
+		name += fmt.Sprintf("-template%d", v.template)
+	}
+	if v.typ != "" {
+		name += "-" + string(v.typ)
+	}
+	return name
 }

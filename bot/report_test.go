@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"strings"
 	"testing"
@@ -47,8 +48,11 @@ func TestReportInTheBot(t *testing.T) {
 	h.say(h.manager, "/report")
 	panel := h.last(h.manager)
 	expect(t, "this month", panel.Text, "📊 CRM report", "Nov 1, 2026 – Nov 30, 2026",
-		"Tasks: created 3 · done 2 · overdue 1 · cancelled 0", "Calls: incoming 0 · outgoing 0",
-		"Staff alpha — 2 / 2 / 0", "Colleague alpha — 1 / 0 / 1",
+		// Compared with October, which had nothing.
+		"Tasks: created 3 (↑) · done 2 (↑) · overdue 1 (↑) · cancelled 0 (=)", "Calls made: incoming 0 (=) · outgoing 2 (↑) (personal calls closed with a result, /call)",
+		"Arrows: change from Oct 1, 2026 – Oct 31, 2026",
+		"Staff alpha — 2 / 2 / 0 / 0 / 2", "Colleague alpha — 1 / 0 / 1 / 0 / 0",
+		"By template (created / done / overdue / cancelled)", "By type (created / done / overdue / cancelled)", "Personal call — 3 / 2 / 1 / 0",
 		"Result thinking — 1 (50%)", "Result bought — 1 (50%)")
 	if !h.hasButton(h.manager, "• This month") {
 		t.Fatalf("the shown period is not marked: %v", panel.Buttons())
@@ -56,14 +60,18 @@ func TestReportInTheBot(t *testing.T) {
 
 	h.tap(h.manager, "Yesterday")
 	expect(t, "yesterday", h.lastText(h.manager), "Nov 25, 2026", "Nothing happened in this period.")
+	h.tap(h.manager, "This year")
+	expect(t, "this year", h.lastText(h.manager), "Jan 1, 2026 – Dec 31, 2026", "Tasks: created 3 (↑) · done 2 (↑)")
+	h.tap(h.manager, "Last quarter")
+	expect(t, "last quarter", h.lastText(h.manager), "Jul 1, 2026 – Sep 30, 2026", "Nothing happened in this period.")
 	h.tap(h.manager, "Today")
-	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 · done 2")
+	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 (↑) · done 2 (↑)")
 
 	// Filters: a staff member, then a type on top.
 	h.tap(h.manager, "👤 All staff")
 	expect(t, "staff picker", h.lastText(h.manager), "Whose work to show?")
 	h.tap(h.manager, "Staff alpha")
-	expect(t, "staff filter", h.lastText(h.manager), "Filter: Staff alpha", "Tasks: created 2 · done 2 · overdue 0")
+	expect(t, "staff filter", h.lastText(h.manager), "Filter: Staff alpha", "Tasks: created 2 (↑) · done 2 (↑) · overdue 0 (=)")
 	expectNot(t, "staff filter", h.lastText(h.manager), "Colleague alpha")
 	h.tap(h.manager, "🏷 All types")
 	h.tap(h.manager, "Internal task")
@@ -84,14 +92,19 @@ func TestReportInTheBot(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != 1000 || img.Bounds().Dy() != 600 {
 		t.Fatalf("chart: %v %v", err, img)
 	}
-	expect(t, "chart caption", photo.Text, "CRM report · Nov 26, 2026")
+	// The staff filter is still on: the caption and the file name say so.
+	expect(t, "chart caption", photo.Text, "CRM report · Nov 26, 2026 · Staff alpha")
+	if want := fmt.Sprintf("report-2026-11-26-2026-11-26-staff%d.png", h.f.Staff.ID); photo.Photo.Name != want {
+		t.Errorf("chart file %q, want %q", photo.Photo.Name, want)
+	}
 
-	// The workbook, in the manager's language.
+	// The workbook, in the manager's language, named and headed by the filter.
 	h.tap(h.manager, "📄 Excel")
 	doc := h.last(h.manager).Document
-	if doc == nil || doc.Name != "report-2026-11-26-2026-11-26.xlsx" {
-		t.Fatalf("no workbook sent: %+v", h.last(h.manager))
+	if want := fmt.Sprintf("report-2026-11-26-2026-11-26-staff%d.xlsx", h.f.Staff.ID); doc == nil || doc.Name != want {
+		t.Fatalf("no workbook %s sent: %+v", want, h.last(h.manager))
 	}
+	expect(t, "workbook caption", h.last(h.manager).Text, "Staff alpha")
 	f, err := excelize.OpenReader(bytes.NewReader(doc.Bytes))
 	if err != nil {
 		t.Fatalf("workbook: %v", err)
@@ -100,7 +113,13 @@ func TestReportInTheBot(t *testing.T) {
 	if v, _ := f.GetCellValue("By staff", "A1"); v != "Staff member" {
 		t.Fatalf("workbook staff sheet A1 = %q", v)
 	}
-	if v, _ := f.GetCellValue("Summary", "B5"); v != "2" { // created, with the staff filter
+	if a, _ := f.GetCellValue("Summary", "A5"); a != "Staff member" {
+		t.Fatalf("workbook summary does not name the filter: A5 = %q", a)
+	}
+	if v, _ := f.GetCellValue("Summary", "B5"); v != "Staff alpha" {
+		t.Fatalf("workbook filter = %q, want Staff alpha", v)
+	}
+	if v, _ := f.GetCellValue("Summary", "B6"); v != "2" { // created, with the staff filter
 		t.Fatalf("workbook created = %q, want 2", v)
 	}
 	h.noUnanswered()
@@ -128,7 +147,11 @@ func TestFunnelInTheBot(t *testing.T) {
 	// Олена reached contact; Ivan bought without a contact result, so he
 	// passed contact on the way (2 clients there, 1 of them directly).
 	expect(t, "funnel", h.lastText(h.manager), "🔻 Sales funnel", "Stage contact — 2 · directly: 1",
-		"Stage bought — 1 (50% of the previous, median 0 d)", "From the first stage to the last: 50%")
+		"Stage bought — 1 (50% of the previous)", "From the first stage to the last: 50%",
+		// The cohort: both clients were first contacted this month; Олена
+		// stopped at contact.
+		"Clients first contacted in this period: 2", "Stage contact — 2 (within 30 d: 2) · stopped: 1",
+		"Stage bought — 1 (within 30 d: 1)")
 	h.tap(h.manager, "📊 Chart")
 	if p := h.last(h.manager).Photo; p == nil || !strings.HasPrefix(p.Name, "funnel-2026-11-01-2026-11-30") {
 		t.Fatalf("no funnel chart: %+v", h.last(h.manager))
@@ -191,4 +214,16 @@ func TestReportRefusals(t *testing.T) {
 		}
 	}
 	h.noUnanswered()
+}
+
+func TestReportChange(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		cur, prev int
+		want      string
+	}{{3, 2, "(↑50%)"}, {1, 4, "(↓75%)"}, {2, 2, "(=)"}, {5, 0, "(↑)"}, {0, 3, "(↓100%)"}} {
+		if got := change("en", c.cur, c.prev); got != c.want {
+			t.Errorf("change(%d, %d) = %q, want %q", c.cur, c.prev, got, c.want)
+		}
+	}
 }

@@ -14,14 +14,36 @@ import (
 // short, and the workbook has every row.
 const reportTextRows = 10
 
-// reportTitle is "CRM report · Mar 1, 2026 – Mar 31, 2026", for captions
-// and chart titles (no emoji: the chart fonts have none).
-func (r *request) reportTitle(kind string, rng report.Range) string {
+// reportTitle is "CRM report · Mar 1, 2026 – Mar 31, 2026", followed by
+// the filter in force ("· Olga · Personal call"), for captions and chart
+// titles (no emoji: the chart fonts have none). A chart or workbook leaves
+// the message, so it must name its filter itself.
+func (r *request) reportTitle(kind string, rng report.Range, f report.Filter, names report.FilterNames) string {
 	id := "report.title.general"
 	if kind == kindFunnel {
 		id = "report.title.funnel"
 	}
-	return r.t(id, nil) + " · " + r.reportDates(rng)
+	title := r.t(id, nil) + " · " + r.reportDates(rng)
+	if parts := r.filterParts(f, names); len(parts) > 0 {
+		title += " · " + strings.Join(parts, " · ")
+	}
+	return title
+}
+
+// filterParts names the filters in force: the staff member, the template,
+// the task type; none for the whole club's report.
+func (r *request) filterParts(f report.Filter, names report.FilterNames) []string {
+	var parts []string
+	if f.StaffID != 0 {
+		parts = append(parts, names.Staff)
+	}
+	if f.TemplateID != 0 {
+		parts = append(parts, names.Template)
+	}
+	if f.Type != "" {
+		parts = append(parts, r.t("type."+string(f.Type), nil))
+	}
+	return parts
 }
 
 // reportDates writes the local dates a range covers: one date, or "from – to".
@@ -41,25 +63,18 @@ func (r *request) reportHeader(sb *strings.Builder, kind string, rng report.Rang
 		title = "🔻 " + r.t("report.title.funnel", nil)
 	}
 	sb.WriteString("<b>" + title + "</b>\n" + r.reportDates(rng))
-	var parts []string
-	if f.StaffID != 0 {
-		parts = append(parts, esc(names.staff))
-	}
-	if f.TemplateID != 0 {
-		parts = append(parts, esc(names.template))
-	}
-	if f.Type != "" {
-		parts = append(parts, r.t("type."+string(f.Type), nil))
-	}
-	if len(parts) > 0 {
-		sb.WriteString("\n" + r.t("report.filters", map[string]any{"List": strings.Join(parts, " · ")}))
+	if parts := r.filterParts(f, report.FilterNames{Staff: names.staff, Template: names.template}); len(parts) > 0 {
+		sb.WriteString("\n" + r.t("report.filters", map[string]any{"List": esc(strings.Join(parts, " · "))}))
 	}
 }
 
 // generalText is the general report's compact summary: the totals, calls,
 // staff members with any tasks, the most frequent results and the answers
 // to dictionary fields.
-func (r *request) generalText(g report.General, names filterNames) string {
+//
+// With prev (the period before, see report.Range.Previous) every headline
+// figure carries an arrow and the change in percent.
+func (r *request) generalText(g report.General, prev *report.General, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindGeneral, g.Range, g.Filter, names)
 	t := g.Totals
@@ -67,25 +82,47 @@ func (r *request) generalText(g report.General, names filterNames) string {
 		sb.WriteString("\n\n" + r.t("report.empty", nil))
 		return sb.String()
 	}
-	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{"Created": t.Created, "Done": t.Done, "Overdue": t.Overdue, "Cancelled": t.Cancelled}))
-	sb.WriteString("\n" + r.t("report.calls", map[string]any{"In": g.CallsIn, "Out": g.CallsOut}))
+	fig := func(cur int, before func(report.General) int) string {
+		if prev == nil {
+			return strconv.Itoa(cur)
+		}
+		return strconv.Itoa(cur) + " " + change(r.lang, cur, before(*prev))
+	}
+	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{
+		"Created":   fig(t.Created, func(p report.General) int { return p.Totals.Created }),
+		"Done":      fig(t.Done, func(p report.General) int { return p.Totals.Done }),
+		"Overdue":   fig(t.Overdue, func(p report.General) int { return p.Totals.Overdue }),
+		"Cancelled": fig(t.Cancelled, func(p report.General) int { return p.Totals.Cancelled }),
+	}))
+	sb.WriteString("\n" + r.t("report.calls", map[string]any{
+		"In":  fig(g.CallsIn, func(p report.General) int { return p.CallsIn }),
+		"Out": fig(g.CallsOut, func(p report.General) int { return p.CallsOut }),
+	}))
+	if prev != nil {
+		sb.WriteString("\n" + r.t("report.compared", map[string]any{"Dates": r.reportDates(prev.Range)}))
+	}
 
-	var staff []report.StaffRow
+	// Everyone with any activity in the period: tasks, cancellations, calls.
+	var staff []string
 	for _, s := range g.ByStaff {
-		if s.Counts.Created+s.Counts.Done+s.Counts.Overdue > 0 {
-			staff = append(staff, s)
+		if s.Counts != (report.Counts{}) || s.CallsIn+s.CallsOut > 0 {
+			staff = append(staff, esc(r.staffLabel(s.StaffID, s.Name))+" — "+countsText(s.Counts)+" / "+strconv.Itoa(s.CallsIn+s.CallsOut))
 		}
 	}
-	if len(staff) > 0 {
-		sb.WriteString("\n\n<b>" + r.t("report.by_staff", nil) + "</b>")
-		for i, s := range staff {
-			if i == reportTextRows {
-				sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(staff) - i}))
-				break
-			}
-			sb.WriteString("\n" + esc(r.staffLabel(s.StaffID, s.Name)) + " — " + strconv.Itoa(s.Counts.Created) + " / " + strconv.Itoa(s.Counts.Done) + " / " + strconv.Itoa(s.Counts.Overdue))
+	r.reportList(&sb, "report.by_staff", staff)
+	var templates, types []string
+	for _, t := range g.ByTemplate {
+		if t.Counts != (report.Counts{}) {
+			templates = append(templates, esc(t.Name)+" — "+countsText(t.Counts))
 		}
 	}
+	for _, t := range g.ByType {
+		if t.Counts != (report.Counts{}) {
+			types = append(types, r.t("type."+string(t.Type), nil)+" — "+countsText(t.Counts))
+		}
+	}
+	r.reportList(&sb, "report.by_template", templates)
+	r.reportList(&sb, "report.by_type", types)
 	if len(g.ByResult) > 0 {
 		sb.WriteString("\n\n<b>" + r.t("report.results", nil) + "</b>")
 		for i, res := range g.ByResult {
@@ -105,12 +142,47 @@ func (r *request) generalText(g report.General, names filterNames) string {
 	return sb.String()
 }
 
+// reportList writes a titled list of at most reportTextRows lines; nothing
+// for an empty one.
+func (r *request) reportList(sb *strings.Builder, title string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	sb.WriteString("\n\n<b>" + r.t(title, nil) + "</b>")
+	for i, l := range lines {
+		if i == reportTextRows {
+			sb.WriteString("\n" + r.t("report.more", map[string]any{"Count": len(lines) - i}))
+			break
+		}
+		sb.WriteString("\n" + l)
+	}
+}
+
+// countsText writes task figures as "created / done / overdue / cancelled".
+func countsText(c report.Counts) string {
+	return strconv.Itoa(c.Created) + " / " + strconv.Itoa(c.Done) + " / " + strconv.Itoa(c.Overdue) + " / " + strconv.Itoa(c.Cancelled)
+}
+
 // staffLabel names a staff row; id 0 is the unassigned work.
 func (r *request) staffLabel(id int64, name string) string {
 	if id == 0 {
 		return r.t("report.nobody", nil)
 	}
 	return name
+}
+
+// change writes how a figure moved since the previous period: "(↑50%)",
+// "(↓25%)", "(=)", or "(↑)" from nothing.
+func change(lang domain.Language, cur, prev int) string {
+	switch {
+	case cur == prev:
+		return "(=)"
+	case prev == 0:
+		return "(↑)"
+	case cur > prev:
+		return "(↑" + pct(lang, float64(cur-prev)/float64(prev)) + ")"
+	}
+	return "(↓" + pct(lang, float64(prev-cur)/float64(prev)) + ")"
 }
 
 // pct writes a 0..1 share as a percentage with at most one decimal.

@@ -14,12 +14,13 @@ import (
 	"github.com/clubcrm/clubcrm/domain/report/xlsx"
 )
 
-const reportUsage = "usage: clubcrm report general|funnel --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
-	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--format text|csv|xlsx|json] [--out FILE]"
+const reportUsage = "usage: clubcrm report general|funnel|cohort --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
+	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--days N (cohort)] [--format text|csv|xlsx|json] [--out FILE]"
 
 // reportArgs is a parsed `clubcrm report` command line.
 type reportArgs struct {
-	kind     string // general or funnel
+	kind     string // general, funnel or cohort
+	days     int    // cohort: within how many days of first contact
 	clubID   int64
 	from, to report.Date
 	filter   report.Filter
@@ -77,6 +78,12 @@ func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 			return reportErr(err)
 		}
 		write = func(w io.Writer) error { return writeFunnel(w, a.format, club, f) }
+	case "cohort":
+		c, err := db.ReportCohort(ctx, club.ID, r, a.filter, a.days)
+		if err != nil {
+			return reportErr(err)
+		}
+		write = func(w io.Writer) error { return writeCohort(w, a.format, club, c) }
 	}
 	if a.out == "" {
 		return write(e.stdout)
@@ -86,8 +93,8 @@ func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 
 func parseReportArgs(args []string) (reportArgs, error) {
 	var a reportArgs
-	if len(args) == 0 || (args[0] != "general" && args[0] != "funnel") {
-		return a, usagef("report needs general or funnel (%s)", reportUsage)
+	if len(args) == 0 || (args[0] != "general" && args[0] != "funnel" && args[0] != "cohort") {
+		return a, usagef("report needs general, funnel or cohort (%s)", reportUsage)
 	}
 	a.kind = args[0]
 	fs := flag.NewFlagSet("report "+a.kind, flag.ContinueOnError)
@@ -98,6 +105,7 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	fs.Int64Var(&a.filter.StaffID, "staff", 0, "only this staff member")
 	fs.Int64Var(&a.filter.TemplateID, "template", 0, "only this template")
 	typ := fs.String("type", "", "only this task type")
+	fs.IntVar(&a.days, "days", 30, "cohort: within how many days of first contact")
 	fs.StringVar(&a.format, "format", "text", "text, csv, xlsx or json")
 	fs.StringVar(&a.out, "out", "", "write to this file instead of standard output")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -132,9 +140,15 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	if a.filter.StaffID < 0 || a.filter.TemplateID < 0 {
 		return a, usagef("report: --staff and --template must be ids")
 	}
+	if a.kind == "cohort" && (a.days < 1 || a.days > 3660) {
+		return a, usagef("report: --days must be 1..3660")
+	}
 	switch a.format {
 	case "text", "csv", "json":
 	case "xlsx":
+		if a.kind == "cohort" {
+			return a, usagef("report: the cohort has no xlsx format yet; use text, csv or json")
+		}
 		if a.out == "" {
 			return a, usagef("report: --format xlsx needs --out FILE")
 		}
@@ -175,6 +189,16 @@ func writeFunnel(w io.Writer, format string, club domain.Club, f report.Funnel) 
 		return xlsx.Funnel(w, f, string(club.Language))
 	}
 	return funnelText(w, club, f)
+}
+
+func writeCohort(w io.Writer, format string, club domain.Club, c report.Cohort) error {
+	switch format {
+	case "json":
+		return writeJSON(w, c)
+	case "csv":
+		return cohortCSV(w, c)
+	}
+	return cohortText(w, club, c)
 }
 
 // writeFileAtomic writes to a temporary file next to path and renames it

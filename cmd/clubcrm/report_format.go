@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/clubcrm/clubcrm/domain"
@@ -27,6 +28,40 @@ func periodLine(club domain.Club, r report.Range) string {
 	return fmt.Sprintf("club %d %q, %s to %s (%s)", club.ID, club.Name, first, last, club.TimeZone)
 }
 
+// filterLine names the filter in force, "" for the whole club's report: a
+// filtered report must say so wherever it goes.
+func filterLine(f report.Filter, names report.FilterNames) string {
+	var parts []string
+	if f.StaffID != 0 {
+		parts = append(parts, fmt.Sprintf("staff member %s (%d)", names.Staff, f.StaffID))
+	}
+	if f.TemplateID != 0 {
+		parts = append(parts, fmt.Sprintf("template %s (%d)", names.Template, f.TemplateID))
+	}
+	if f.Type != "" {
+		parts = append(parts, "type "+string(f.Type))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Filter: " + strings.Join(parts, ", ") + "\n"
+}
+
+// filter writes the filter in force as "filter" rows.
+func (c csvWriter) filter(f report.Filter, names report.FilterNames) {
+	if f.StaffID != 0 {
+		id := strconv.FormatInt(f.StaffID, 10)
+		c.row("filter", id, names.Staff, "staff", id)
+	}
+	if f.TemplateID != 0 {
+		id := strconv.FormatInt(f.TemplateID, 10)
+		c.row("filter", id, names.Template, "template", id)
+	}
+	if f.Type != "" {
+		c.row("filter", "", string(f.Type), "type", string(f.Type))
+	}
+}
+
 func staffLabel(id int64, name string) string {
 	if id == 0 {
 		return "(nobody)"
@@ -37,9 +72,9 @@ func staffLabel(id int64, name string) string {
 func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
 func generalText(w io.Writer, club domain.Club, g report.General) error {
-	fmt.Fprintf(w, "General report: %s\n", periodLine(club, g.Range))
+	fmt.Fprintf(w, "General report: %s\n%s", periodLine(club, g.Range), filterLine(g.Filter, g.FilterNames))
 	t := g.Totals
-	fmt.Fprintf(w, "Tasks: created %d, done %d, overdue %d, cancelled %d. Calls: in %d, out %d.\n",
+	fmt.Fprintf(w, "Tasks: created %d, done %d, overdue %d, cancelled %d. Calls made (personal calls closed with a result, /call): in %d, out %d.\n",
 		t.Created, t.Done, t.Overdue, t.Cancelled, g.CallsIn, g.CallsOut)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	counts := func(c report.Counts) string {
@@ -65,6 +100,14 @@ func generalText(w io.Writer, club domain.Club, g report.General) error {
 	for _, r := range g.ByResult {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", r.Name, r.Count, percent(r.Share))
 	}
+	fmt.Fprintln(tw, "\nStaff member\tResult\tCount\t")
+	for _, x := range g.ResultsByStaff {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", staffLabel(x.ID, x.Name), x.Result, x.Count)
+	}
+	fmt.Fprintln(tw, "\nTemplate\tResult\tCount\t")
+	for _, x := range g.ResultsByTemplate {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", x.Name, x.Result, x.Count)
+	}
 	for _, f := range g.Fields {
 		fmt.Fprintf(tw, "\n%s: %s (%d answers)\tCount\tShare\t\n", f.ResultName, f.Name, f.Answers)
 		for _, v := range f.Values {
@@ -75,7 +118,7 @@ func generalText(w io.Writer, club domain.Club, g report.General) error {
 }
 
 func funnelText(w io.Writer, club domain.Club, f report.Funnel) error {
-	fmt.Fprintf(w, "Sales funnel: %s\n", periodLine(club, f.Range))
+	fmt.Fprintf(w, "Sales funnel: %s\n%s", periodLine(club, f.Range), filterLine(f.Filter, f.FilterNames))
 	if len(f.Stages) == 0 {
 		_, err := fmt.Fprintln(w, "The club's plan has no funnel stages.")
 		return err
@@ -89,7 +132,7 @@ func funnelText(w io.Writer, club domain.Club, f report.Funnel) error {
 			conv = percent(s.ConversionNext)
 		}
 		if s.MedianDaysNext != nil {
-			median = strconv.FormatFloat(*s.MedianDaysNext, 'f', 1, 64)
+			median = fmt.Sprintf("%s (%d clients)", strconv.FormatFloat(*s.MedianDaysNext, 'f', 1, 64), s.MedianClients)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", s.Name, s.Clients, s.Direct, conv, median)
 	}
@@ -153,6 +196,7 @@ func generalCSV(w io.Writer, g report.General) error {
 	first, last := g.Range.Dates(g.Range.From.Location())
 	c.row("period", "", "", "from", first.String())
 	c.row("period", "", "", "to", last.String())
+	c.filter(g.Filter, g.FilterNames)
 	c.counts("total", 0, "", g.Totals)
 	c.num("total", 0, "", "calls_in", g.CallsIn)
 	c.num("total", 0, "", "calls_out", g.CallsOut)
@@ -171,6 +215,12 @@ func generalCSV(w io.Writer, g report.General) error {
 		c.num("result", r.ResultID, r.Name, "count", r.Count)
 		c.float("result", r.ResultID, r.Name, "share", r.Share)
 	}
+	for _, x := range g.ResultsByStaff {
+		c.num("staff_result", x.ID, x.Name, "result:"+x.Result, x.Count)
+	}
+	for _, x := range g.ResultsByTemplate {
+		c.num("template_result", x.ID, x.Name, "result:"+x.Result, x.Count)
+	}
 	for _, f := range g.Fields {
 		section := "field:" + f.Name
 		c.num(section, f.FieldID, f.ResultName, "answers", f.Answers)
@@ -187,6 +237,7 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 	first, last := f.Range.Dates(f.Range.From.Location())
 	c.row("period", "", "", "from", first.String())
 	c.row("period", "", "", "to", last.String())
+	c.filter(f.Filter, f.FilterNames)
 	c.float("total", 0, "", "conversion", f.Conversion)
 	for i, s := range f.Stages {
 		c.num("stage", s.StageID, s.Name, "clients", s.Clients)
@@ -196,6 +247,7 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 		}
 		if s.MedianDaysNext != nil {
 			c.float("stage", s.StageID, s.Name, "median_days_next", *s.MedianDaysNext)
+			c.num("stage", s.StageID, s.Name, "median_clients", s.MedianClients)
 		}
 	}
 	for _, sp := range []struct {
@@ -210,4 +262,43 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 		}
 	}
 	return c.flush()
+}
+
+func cohortText(w io.Writer, club domain.Club, c report.Cohort) error {
+	fmt.Fprintf(w, "Cohort: %s\n%s", periodLine(club, c.Range), filterLine(c.Filter, c.FilterNames))
+	fmt.Fprintf(w, "Clients first contacted in the period: %d\n", c.Clients)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nStage\tBy now\tWithin %d days\tTo next\tStopped here\tReasons\t\n", c.WithinDays)
+	for i, s := range c.Stages {
+		conv := ""
+		if i+1 < len(c.Stages) {
+			conv = percent(s.ConversionNext)
+		}
+		var reasons []string
+		for _, r := range s.Reasons {
+			reasons = append(reasons, fmt.Sprintf("%s %d", r.Name, r.Clients))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t\n", s.Name, s.Clients, s.Within, conv, s.Lost, strings.Join(reasons, ", "))
+	}
+	return tw.Flush()
+}
+
+func cohortCSV(w io.Writer, c report.Cohort) error {
+	cw := newCSV(w)
+	first, last := c.Range.Dates(c.Range.From.Location())
+	cw.row("period", "", "", "from", first.String())
+	cw.row("period", "", "", "to", last.String())
+	cw.filter(c.Filter, c.FilterNames)
+	cw.num("total", 0, "", "clients", c.Clients)
+	cw.num("total", 0, "", "within_days", c.WithinDays)
+	for _, s := range c.Stages {
+		cw.num("stage", s.StageID, s.Name, "clients", s.Clients)
+		cw.num("stage", s.StageID, s.Name, "within", s.Within)
+		cw.float("stage", s.StageID, s.Name, "conversion_next", s.ConversionNext)
+		cw.num("stage", s.StageID, s.Name, "lost", s.Lost)
+		for _, r := range s.Reasons {
+			cw.num("reason:"+s.Key, r.ValueID, r.Name, "clients", r.Clients)
+		}
+	}
+	return cw.flush()
 }

@@ -75,6 +75,15 @@ WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2:
 	if err != nil || len(rows) < 10 || strings.Join(rows[0], ",") != "section,id,name,metric,value" {
 		t.Fatalf("csv: %v\n%s", err, out)
 	}
+	resultsRecorded := pgtest.Count(t, db, `SELECT count(*) FROM task_results
+WHERE club_id = $1 AND (recorded_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2::date AND $3::date`, club, from, to)
+	cells := 0
+	for _, x := range g.ResultsByStaff {
+		cells += x.Count
+	}
+	if cells != resultsRecorded || len(g.ResultsByTemplate) == 0 {
+		t.Errorf("staff x result adds up to %d, want the %d results recorded", cells, resultsRecorded)
+	}
 	if !containsRow(rows, "total", "0", "", "created", fmt.Sprint(created)) {
 		t.Errorf("csv has no total created %d row:\n%s", created, out)
 	}
@@ -88,7 +97,7 @@ WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2:
 		t.Fatalf("xlsx does not open: %v", err)
 	}
 	defer f.Close()
-	if sheets := f.GetSheetList(); len(sheets) != 6 || sheets[0] != "Підсумки" { // the club's language
+	if sheets := f.GetSheetList(); len(sheets) != 8 || sheets[0] != "Підсумки" || sheets[5] != "Співробітники × результати" { // the club's language
 		t.Errorf("xlsx sheets = %q", sheets)
 	}
 	if v, _ := f.GetCellValue("Підсумки", "B5"); v != fmt.Sprint(created) {
@@ -124,6 +133,65 @@ func TestReportCommandFunnel(t *testing.T) {
 	}
 }
 
+func TestReportCommandCohort(t *testing.T) {
+	t.Parallel()
+	env, _, club, from, to := reportCmdSetup(t)
+	out, _, err := runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to, "--days", "14", "--format", "json")
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	var c report.Cohort
+	if err := json.Unmarshal([]byte(out), &c); err != nil || len(c.Stages) != 4 || c.WithinDays != 14 || c.Clients != c.Stages[0].Clients {
+		t.Fatalf("cohort json: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to)
+	if err != nil || !strings.Contains(out, "Cohort: club "+club) || !strings.Contains(out, "Within 30 days") {
+		t.Fatalf("text: %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to, "--days", "0"); err == nil {
+		t.Fatal("--days 0 accepted")
+	}
+}
+
+// A filtered report names its filter in every format: the text heading,
+// the CSV and the workbook's summary sheet.
+func TestReportCommandNamesTheFilter(t *testing.T) {
+	t.Parallel()
+	env, db, club, from, to := reportCmdSetup(t)
+	var staffID int64
+	var staffName string
+	if err := db.Pool().QueryRow(context.Background(), `SELECT id, name FROM staff WHERE club_id = $1 ORDER BY id LIMIT 1`, club).Scan(&staffID, &staffName); err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"--club", club, "--from", from, "--to", to, "--staff", fmt.Sprint(staffID), "--type", "personal_call"}
+	out, _, err := runCmd(t, env, append([]string{"report", "general"}, flags...)...)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("Filter: staff member %s (%d), type personal_call", staffName, staffID)) {
+		t.Fatalf("text does not name the filter: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, env, append([]string{"report", "funnel", "--format", "csv"}, flags...)...)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("filter,%d,%s,staff,%d", staffID, staffName, staffID)) || !strings.Contains(out, "filter,,personal_call,type,personal_call") {
+		t.Fatalf("csv does not name the filter: %v\n%s", err, out)
+	}
+	path := filepath.Join(t.TempDir(), "general.xlsx")
+	if _, _, err := runCmd(t, env, append([]string{"report", "general", "--format", "xlsx", "--out", path}, flags...)...); err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+	defer f.Close()
+	if a, _ := f.GetCellValue("Підсумки", "A5"); a != "Співробітник" {
+		t.Errorf("xlsx summary A5 = %q, want the staff filter", a)
+	}
+	if b, _ := f.GetCellValue("Підсумки", "B5"); b != staffName {
+		t.Errorf("xlsx summary B5 = %q, want %q", b, staffName)
+	}
+	if b, _ := f.GetCellValue("Підсумки", "B6"); b != "Особистий дзвінок" {
+		t.Errorf("xlsx summary B6 = %q, want the type", b)
+	}
+}
+
 func TestReportCommandRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	env, db, club, from, to := reportCmdSetup(t)
@@ -140,8 +208,8 @@ INSERT INTO staff (club_id, name, role) SELECT id, 'Stranger', 'staff' FROM c RE
 		usage bool   // a usage error (exit 2) rather than a failure (exit 1)
 		want  string // in the message
 	}{
-		{"no kind", []string{"report"}, true, "general or funnel"},
-		{"unknown kind", []string{"report", "sales", "--club", club}, true, "general or funnel"},
+		{"no kind", []string{"report"}, true, "general, funnel or cohort"},
+		{"unknown kind", []string{"report", "sales", "--club", club}, true, "general, funnel or cohort"},
 		{"no club", []string{"report", "general", "--from", from, "--to", to}, true, "--club"},
 		{"no dates", []string{"report", "general", "--club", club}, true, "--from and --to"},
 		{"bad date", []string{"report", "general", "--club", club, "--from", "2026-02-30", "--to", to}, true, "2026-02-30"},

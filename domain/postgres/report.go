@@ -71,30 +71,34 @@ func (db *DB) reportSnapshot(ctx context.Context, fn func(tx pgx.Tx) error) erro
 
 // reportCheck validates the range and filter and that the club, and the
 // staff member and template the filter names, exist in this club: a forged
-// or foreign id is ErrNotFound rather than an empty report.
-func reportCheck(ctx context.Context, q querier, clubID int64, r report.Range, f report.Filter) error {
+// or foreign id is ErrNotFound rather than an empty report. It returns their
+// names, which every rendering of the report shows.
+func reportCheck(ctx context.Context, q querier, clubID int64, r report.Range, f report.Filter) (report.FilterNames, error) {
+	var names report.FilterNames
 	if err := r.Validate(); err != nil {
-		return err
+		return names, err
 	}
 	if err := f.Validate(); err != nil {
-		return err
+		return names, err
 	}
-	var club, staff, tmpl bool
+	var club bool
+	var staff, tmpl *string
 	err := q.QueryRow(ctx, `
 SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
-       $2::bigint = 0 OR EXISTS (SELECT 1 FROM staff WHERE club_id = $1 AND id = $2),
-       $3::bigint = 0 OR EXISTS (SELECT 1 FROM templates WHERE club_id = $1 AND id = $3)`,
+       CASE WHEN $2::bigint = 0 THEN '' ELSE (SELECT name FROM staff WHERE club_id = $1 AND id = $2) END,
+       CASE WHEN $3::bigint = 0 THEN '' ELSE (SELECT name FROM templates WHERE club_id = $1 AND id = $3) END`,
 		clubID, f.StaffID, f.TemplateID).Scan(&club, &staff, &tmpl)
 	if err != nil {
-		return fmt.Errorf("check report filter: %w", mapErr(err))
+		return names, fmt.Errorf("check report filter: %w", mapErr(err))
 	}
 	switch {
 	case !club:
-		return &domain.Error{Kind: domain.ErrNotFound, Code: "club_not_found", Msg: fmt.Sprintf("club %d not found", clubID)}
-	case !staff:
-		return &domain.Error{Kind: domain.ErrNotFound, Code: "staff_not_found", Msg: fmt.Sprintf("staff member %d not found in club %d", f.StaffID, clubID)}
-	case !tmpl:
-		return &domain.Error{Kind: domain.ErrNotFound, Code: "template_not_found", Msg: fmt.Sprintf("template %d not found in club %d", f.TemplateID, clubID)}
+		return names, &domain.Error{Kind: domain.ErrNotFound, Code: "club_not_found", Msg: fmt.Sprintf("club %d not found", clubID)}
+	case staff == nil:
+		return names, &domain.Error{Kind: domain.ErrNotFound, Code: "staff_not_found", Msg: fmt.Sprintf("staff member %d not found in club %d", f.StaffID, clubID)}
+	case tmpl == nil:
+		return names, &domain.Error{Kind: domain.ErrNotFound, Code: "template_not_found", Msg: fmt.Sprintf("template %d not found in club %d", f.TemplateID, clubID)}
 	}
-	return nil
+	names.Staff, names.Template = *staff, *tmpl
+	return names, nil
 }

@@ -231,3 +231,22 @@ func BenchmarkReportFunnelMonth(b *testing.B) {
 func BenchmarkReportFunnelYear(b *testing.B) {
 	benchFunnel(b, func(s benchSet) report.Range { return s.year })
 }
+
+// BenchmarkReportBaselineScan is the yardstick the report timings are
+// judged by (issue 11): one plain aggregate over all the club's tasks, in the
+// same run and on the same data. Every report should take at most 1.5 times
+// as long.
+func BenchmarkReportBaselineScan(b *testing.B) {
+	s := benchSetup(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		var n, sum int64
+		if err := s.db.Pool().QueryRow(ctx, `SELECT count(*), coalesce(sum(coalesce(result_id, 0)), 0)::bigint FROM tasks WHERE club_id = $1`, s.club).Scan(&n, &sum); err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			b.Fatal("no tasks")
+		}
+	}
+}

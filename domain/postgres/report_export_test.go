@@ -19,11 +19,11 @@ func (db *DB) ReportExplain(ctx context.Context, clubID int64, r report.Range, f
 	case "tasks":
 		sql, args = reportTaskCountsSQL, append(args, db.clock.Now())
 	case "funnel":
-		stages, m, err := funnelStages(ctx, db.pool, clubID)
+		_, m, err := funnelStages(ctx, db.pool, clubID)
 		if err != nil {
 			return "", err
 		}
-		sql, args = reportFunnelSQL, funnelArgs(clubID, r, f, m, len(stages))
+		sql, args = reportFunnelSQL, funnelArgs(clubID, r, f, m)
 	default:
 		return "", fmt.Errorf("explain: unknown statement %q", which)
 	}

@@ -21,13 +21,13 @@ import (
 func (db *DB) ReportFunnel(ctx context.Context, clubID int64, r report.Range, f report.Filter) (report.Funnel, error) {
 	fn := report.Funnel{Range: r, Filter: f}
 	err := db.reportSnapshot(ctx, func(tx pgx.Tx) error {
-		if err := reportCheck(ctx, tx, clubID, r, f); err != nil {
-			return err
-		}
 		var (
 			m   stageMap
 			err error
 		)
+		if fn.FilterNames, err = reportCheck(ctx, tx, clubID, r, f); err != nil {
+			return err
+		}
 		if fn.Stages, m, err = funnelStages(ctx, tx, clubID); err != nil {
 			return err
 		}
@@ -97,8 +97,8 @@ ORDER BY s.position, s.id`, clubID)
 }
 
 // reportFunnelSQL counts the funnel. Besides the shared $1..$6 it takes the
-// stage map ($7 result ids, $8 their stage ordinals, from 1) and the number
-// of stages ($9, which also tells the planner how small the stage series is). It walks each
+// stage map ($7 result ids, $8 their stage ordinals, from 1) and the club's
+// time zone ($9, for the local days of the medians). It walks each
 // client's funnel results once, in time order, so a year of a big club is
 // one sort of its funnel results, not a join per stage:
 //
@@ -112,10 +112,13 @@ ORDER BY s.position, s.id`, clubID)
 //   - advance: the hits that take a client further, from the stage after
 //     the previous furthest (from_k) to the new one (to_k), and when the
 //     client next moved on.
-//   - reached: one row per client and stage reached, with the moment of
-//     reaching it and of reaching the next stage: the same moment for a
-//     stage passed over on the way to a later one, the next advance for the
-//     furthest stage of an advance. origin attaches the template of the
+//   - reached: one row per client and stage reached (generate_series over
+//     just the stages an advance covers, not a join against all stages that
+//     discards most rows), with the moment of reaching it and of reaching
+//     the next stage: the same moment for a stage passed over on the way to
+//     a later one, the next advance for the furthest stage of an advance;
+//     apart says the step to the next stage took the client to another
+//     local day (only those count for the medians). origin attaches the template of the
 //     client's first task ever (tasks_client_first_idx, 00004).
 //
 // The totals per stage (with the medians) and the splits by owner and by
@@ -155,23 +158,26 @@ origin AS (
 ),
 reached AS MATERIALIZED (
     SELECT k AS ord, a.at, CASE WHEN k < a.to_k THEN a.at ELSE a.next_at END AS next_at,
-           (a.direct >> k) & 1 = 1 AS direct, a.owner, g.template_id
+           (a.direct >> k) & 1 = 1 AS direct, a.owner, g.template_id,
+           k = a.to_k AND (a.next_at AT TIME ZONE $9)::date <> (a.at AT TIME ZONE $9)::date AS apart
     FROM advance a
     LEFT JOIN origin g ON g.client_id = a.client_id
-    JOIN generate_series(1, $9::int) AS k ON k BETWEEN a.from_k AND a.to_k
+    CROSS JOIN LATERAL generate_series(a.from_k, a.to_k) AS k
 ),
 agg AS (
     SELECT 3 AS set, NULL::bigint AS staff_id, NULL::bigint AS template_id, ord,
            count(*) AS clients, count(*) FILTER (WHERE direct) AS direct,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - at) / 86400) AS median_days
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - at) / 86400)
+             FILTER (WHERE apart) AS median_days,
+           count(*) FILTER (WHERE apart) AS median_clients
     FROM reached
     GROUP BY ord
   UNION ALL
-    SELECT GROUPING(owner, template_id), owner, template_id, ord, count(*), 0, NULL
+    SELECT GROUPING(owner, template_id), owner, template_id, ord, count(*), 0, NULL, 0
     FROM reached
     GROUP BY GROUPING SETS ((owner, ord), (template_id, ord))
 )
-SELECT a.set, coalesce(a.staff_id, 0), coalesce(a.template_id, 0), a.ord, a.clients, a.direct, a.median_days,
+SELECT a.set, coalesce(a.staff_id, 0), coalesce(a.template_id, 0), a.ord, a.clients, a.direct, a.median_days, a.median_clients,
        coalesce(sf.name, ''), coalesce(tp.name, '')
 FROM agg a
 LEFT JOIN staff sf ON sf.club_id = $1 AND sf.id = a.staff_id
@@ -185,7 +191,7 @@ const (
 )
 
 func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, f report.Filter, m stageMap, fn *report.Funnel) error {
-	rows, err := q.Query(ctx, reportFunnelSQL, funnelArgs(clubID, r, f, m, len(fn.Stages))...)
+	rows, err := q.Query(ctx, reportFunnelSQL, funnelArgs(clubID, r, f, m)...)
 	if err != nil {
 		return fmt.Errorf("funnel counts: %w", mapErr(err))
 	}
@@ -203,11 +209,12 @@ func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, 
 	for rows.Next() {
 		var (
 			set, ord, clients, direct int
+			medianClients             int
 			staffID, templateID       int64
 			median                    *float64
 			staffName, templateName   string
 		)
-		if err := rows.Scan(&set, &staffID, &templateID, &ord, &clients, &direct, &median, &staffName, &templateName); err != nil {
+		if err := rows.Scan(&set, &staffID, &templateID, &ord, &clients, &direct, &median, &medianClients, &staffName, &templateName); err != nil {
 			return fmt.Errorf("funnel counts: %w", err)
 		}
 		if ord < 1 || ord > n {
@@ -216,7 +223,7 @@ func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, 
 		switch set {
 		case funnelTotal:
 			st := &fn.Stages[ord-1]
-			st.Clients, st.Direct, st.MedianDaysNext = clients, direct, median
+			st.Clients, st.Direct, st.MedianDaysNext, st.MedianClients = clients, direct, median, medianClients
 		case funnelByStaff:
 			split(staff, staffID, staffName).Clients[ord-1] = clients
 		case funnelByTemplate:
@@ -230,7 +237,7 @@ func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, 
 		if i+1 < n {
 			fn.Stages[i].ConversionNext = ratio(fn.Stages[i+1].Clients, fn.Stages[i].Clients)
 		} else {
-			fn.Stages[i].MedianDaysNext = nil // there is no next stage
+			fn.Stages[i].MedianDaysNext, fn.Stages[i].MedianClients = nil, 0 // there is no next stage
 		}
 	}
 	fn.Conversion = ratio(fn.Stages[n-1].Clients, fn.Stages[0].Clients)
@@ -265,6 +272,15 @@ func ratio(num, den int) float64 {
 }
 
 // funnelArgs are reportFunnelSQL's parameters.
-func funnelArgs(clubID int64, r report.Range, f report.Filter, m stageMap, stages int) []any {
-	return append(reportArgs(clubID, r, f), m.resultIDs, m.ords, stages)
+func funnelArgs(clubID int64, r report.Range, f report.Filter, m stageMap) []any {
+	return append(reportArgs(clubID, r, f), m.resultIDs, m.ords, zoneName(r))
+}
+
+// zoneName is the IANA name of the zone a range was built in, for SQL that
+// needs local dates; UTC for a range built in UTC or the process's zone.
+func zoneName(r report.Range) string {
+	if name := r.From.Location().String(); name != "Local" {
+		return name
+	}
+	return "UTC"
 }

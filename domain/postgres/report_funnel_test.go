@@ -153,13 +153,14 @@ func TestReportFunnelMarch(t *testing.T) {
 	// contact: Anna, Boris, Dmytro directly; Clara and Eva passed it on the
 	// way to a later stage. booked: Anna, Clara directly; Boris, Eva passed.
 	// attended: Anna, Eva directly; Boris passed. bought: Anna, Boris.
-	// Medians: contact→booked over Anna 2, Boris 5, Clara 0, Eva 0 days = 1;
-	// booked→attended over Anna 2, Boris 0, Eva 0 = 0; attended→bought over
-	// Anna 4, Boris 0 = 2.
+	// Medians, only over clients who passed both stages on different local
+	// days (Clara and Eva passed contact and booked at the same moment, Boris
+	// booked, attended and bought): contact→booked over Anna 2, Boris 5 =
+	// 3.5; booked→attended over Anna 2; attended→bought over Anna 4.
 	checkStages(t, fn.Stages, []report.Stage{
-		{StageID: s.contact, Key: "contact", Name: "First contact", Clients: 5, Direct: 3, ConversionNext: 0.8, MedianDaysNext: fptr(1)},
-		{StageID: s.booked, Key: "booked", Name: "Trial booked", Clients: 4, Direct: 2, ConversionNext: 0.75, MedianDaysNext: fptr(0)},
-		{StageID: s.attended, Key: "attended", Name: "Trial attended", Clients: 3, Direct: 2, ConversionNext: 2.0 / 3, MedianDaysNext: fptr(2)},
+		{StageID: s.contact, Key: "contact", Name: "First contact", Clients: 5, Direct: 3, ConversionNext: 0.8, MedianDaysNext: fptr(3.5), MedianClients: 2},
+		{StageID: s.booked, Key: "booked", Name: "Trial booked", Clients: 4, Direct: 2, ConversionNext: 0.75, MedianDaysNext: fptr(2), MedianClients: 1},
+		{StageID: s.attended, Key: "attended", Name: "Trial attended", Clients: 3, Direct: 2, ConversionNext: 2.0 / 3, MedianDaysNext: fptr(4), MedianClients: 1},
 		{StageID: s.bought, Key: "bought", Name: "Bought", Clients: 2, Direct: 2},
 	})
 	if !repApprox(fn.Conversion, 0.4) {
@@ -187,16 +188,16 @@ func TestReportFunnelFilters(t *testing.T) {
 	t.Run("staff", func(t *testing.T) {
 		// Ivan's results only: Anna attended 03-06 and bought 03-10; Boris
 		// thinking 03-03 and bought 03-08; Dmytro thinking and callback.
-		// contact→booked: Anna 0, Boris 5 days; booked→attended: 0, 0;
-		// attended→bought: Anna 4, Boris 0.
+		// contact→booked: Anna 0 (left out), Boris 5 days; booked→attended:
+		// 0, 0 (no median); attended→bought: Anna 4, Boris 0 (left out).
 		fn, err := db.ReportFunnel(ctx, s.a.id, march, report.Filter{StaffID: s.ivan})
 		if err != nil {
 			t.Fatalf("ReportFunnel: %v", err)
 		}
 		checkStages(t, fn.Stages, []report.Stage{
-			{StageID: s.contact, Key: "contact", Name: "First contact", Clients: 3, Direct: 2, ConversionNext: 2.0 / 3, MedianDaysNext: fptr(2.5)},
-			{StageID: s.booked, Key: "booked", Name: "Trial booked", Clients: 2, Direct: 0, ConversionNext: 1, MedianDaysNext: fptr(0)},
-			{StageID: s.attended, Key: "attended", Name: "Trial attended", Clients: 2, Direct: 1, ConversionNext: 1, MedianDaysNext: fptr(2)},
+			{StageID: s.contact, Key: "contact", Name: "First contact", Clients: 3, Direct: 2, ConversionNext: 2.0 / 3, MedianDaysNext: fptr(5), MedianClients: 1},
+			{StageID: s.booked, Key: "booked", Name: "Trial booked", Clients: 2, Direct: 0, ConversionNext: 1},
+			{StageID: s.attended, Key: "attended", Name: "Trial attended", Clients: 2, Direct: 1, ConversionNext: 1, MedianDaysNext: fptr(4), MedianClients: 1},
 			{StageID: s.bought, Key: "bought", Name: "Bought", Clients: 2, Direct: 2},
 		})
 		checkSplits(t, "by staff", fn.ByStaff, []report.Split{{ID: s.ivan, Name: "Ivan", Clients: []int{3, 2, 2, 2}, Conversion: 2.0 / 3}})
@@ -209,9 +210,9 @@ func TestReportFunnelFilters(t *testing.T) {
 			t.Fatalf("ReportFunnel: %v", err)
 		}
 		checkStages(t, fn.Stages, []report.Stage{
-			{StageID: s.contact, Key: "contact", Name: "First contact", Clients: 2, Direct: 0, ConversionNext: 1, MedianDaysNext: fptr(0)},
-			{StageID: s.booked, Key: "booked", Name: "Trial booked", Clients: 2, Direct: 0, ConversionNext: 1, MedianDaysNext: fptr(0)},
-			{StageID: s.attended, Key: "attended", Name: "Trial attended", Clients: 2, Direct: 1, ConversionNext: 0.5, MedianDaysNext: fptr(0)},
+			{StageID: s.contact, Key: "contact", Name: "First contact", Clients: 2, Direct: 0, ConversionNext: 1},
+			{StageID: s.booked, Key: "booked", Name: "Trial booked", Clients: 2, Direct: 0, ConversionNext: 1},
+			{StageID: s.attended, Key: "attended", Name: "Trial attended", Clients: 2, Direct: 1, ConversionNext: 0.5},
 			{StageID: s.bought, Key: "bought", Name: "Bought", Clients: 1, Direct: 1},
 		})
 		checkSplits(t, "by staff", fn.ByStaff, []report.Split{
@@ -321,7 +322,7 @@ func checkStages(t *testing.T, got, want []report.Stage) {
 		g, w := got[i], want[i]
 		medianOK := (g.MedianDaysNext == nil) == (w.MedianDaysNext == nil) &&
 			(g.MedianDaysNext == nil || repApprox(*g.MedianDaysNext, *w.MedianDaysNext))
-		if g.StageID != w.StageID || g.Key != w.Key || g.Name != w.Name || g.Clients != w.Clients || g.Direct != w.Direct ||
+		if g.StageID != w.StageID || g.Key != w.Key || g.Name != w.Name || g.Clients != w.Clients || g.Direct != w.Direct || g.MedianClients != w.MedianClients ||
 			!repApprox(g.ConversionNext, w.ConversionNext) || !medianOK {
 			t.Errorf("stage %d:\n got %+v (median %v)\nwant %+v (median %v)", i, g, deref(g.MedianDaysNext), w, deref(w.MedianDaysNext))
 		}

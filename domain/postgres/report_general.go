@@ -24,7 +24,8 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 	g := report.General{Range: r, Filter: f}
 	now := db.clock.Now()
 	err := db.reportSnapshot(ctx, func(tx pgx.Tx) error {
-		if err := reportCheck(ctx, tx, clubID, r, f); err != nil {
+		var err error
+		if g.FilterNames, err = reportCheck(ctx, tx, clubID, r, f); err != nil {
 			return err
 		}
 		tc, err := reportTaskCounts(ctx, tx, clubID, r, f, now)
@@ -46,6 +47,9 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 		}
 		g.ByType = reportTypeRows(f, tmplType, tc.byType)
 		if g.ByResult, err = reportResultRows(ctx, tx, clubID, r, f); err != nil {
+			return err
+		}
+		if g.ResultsByStaff, g.ResultsByTemplate, err = reportResultCells(ctx, tx, clubID, r, f); err != nil {
 			return err
 		}
 		g.Fields, err = reportFieldTallies(ctx, tx, clubID, r, f)
@@ -343,4 +347,50 @@ ORDER BY rs.position, rs.id, fl.position, fl.id, dv.position, dv.id`, reportArgs
 		return nil, fmt.Errorf("field tallies: %w", mapErr(err))
 	}
 	return out, nil
+}
+
+// reportResultCells crosses the results recorded in the period with who
+// recorded them and with their task's template, in one pass over the
+// period's results (joined to their tasks for the template) grouped both
+// ways at once.
+func reportResultCells(ctx context.Context, q querier, clubID int64, r report.Range, f report.Filter) (byStaff, byTemplate []report.ResultCell, err error) {
+	rows, err := q.Query(ctx, `
+WITH n AS (
+    SELECT GROUPING(tr.staff_id, t.template_id) AS set, tr.staff_id, t.template_id, tr.result_id, count(*) AS n
+    FROM task_results tr
+    JOIN tasks t ON t.club_id = tr.club_id AND t.id = tr.task_id
+    WHERE tr.club_id = $1 AND tr.recorded_at >= $2 AND tr.recorded_at < $3
+      AND ($4::bigint = 0 OR tr.staff_id = $4)
+      AND ($5::bigint = 0 OR t.template_id = $5) AND ($6::text = '' OR t.task_type = $6)
+    GROUP BY GROUPING SETS ((tr.staff_id, tr.result_id), (t.template_id, tr.result_id))
+)
+SELECT n.set, coalesce(n.staff_id, n.template_id, 0), coalesce(sf.name, tp.name, ''), n.result_id, rs.name, n.n
+FROM n
+JOIN results rs ON rs.club_id = $1 AND rs.id = n.result_id
+LEFT JOIN staff sf ON n.set = 1 AND sf.club_id = $1 AND sf.id = n.staff_id
+LEFT JOIN templates tp ON n.set = 2 AND tp.club_id = $1 AND tp.id = n.template_id
+ORDER BY n.set, coalesce(sf.name, tp.name, ''), coalesce(n.staff_id, n.template_id, 0), rs.position, rs.id`, reportArgs(clubID, r, f)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("result cells: %w", mapErr(err))
+	}
+	defer rows.Close()
+	byStaff, byTemplate = []report.ResultCell{}, []report.ResultCell{}
+	for rows.Next() {
+		var (
+			set int
+			c   report.ResultCell
+		)
+		if err := rows.Scan(&set, &c.ID, &c.Name, &c.ResultID, &c.Result, &c.Count); err != nil {
+			return nil, nil, fmt.Errorf("result cells: %w", err)
+		}
+		if set == 1 { // grouped by staff (template_id not grouped)
+			byStaff = append(byStaff, c)
+		} else {
+			byTemplate = append(byTemplate, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("result cells: %w", mapErr(err))
+	}
+	return byStaff, byTemplate, nil
 }

@@ -544,3 +544,34 @@ func checkFields(t *testing.T, got, want []report.FieldTally) {
 		t.Errorf("fields:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// Results crossed with who recorded them and with their task's template,
+// counted by hand from generalSet's March: Olga thinking T1, trial_booked
+// T2, T9, T16, bought T9, refusal T14; Ivan thinking T8, T17, refusal T13,
+// T15. Templates: call thinking T1, T8, trial_booked T2, T9, bought T9,
+// refusal T13-T15; check trial_booked T16; old (retired) thinking T17.
+// Club B's result is not here.
+func TestReportGeneralResultCells(t *testing.T) {
+	t.Parallel()
+	db, s := setupGeneral(t)
+	g, err := db.ReportGeneral(context.Background(), s.a.id, days(t, s.a, "2026-03-01", "2026-03-31"), report.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := func(cs []report.ResultCell) string {
+		out := ""
+		for _, c := range cs {
+			out += fmt.Sprintf("%s/%d:%d ", c.Name, c.ResultID, c.Count)
+		}
+		return out
+	}
+	// Within a row, results in plan order: trial_booked, bought, thinking, refusal.
+	wantStaff := fmt.Sprintf("Ivan/%d:2 Ivan/%d:2 Olga/%d:3 Olga/%d:1 Olga/%d:1 Olga/%d:1 ", s.thinking, s.ref, s.booked, s.bought, s.thinking, s.ref)
+	if got := cells(g.ResultsByStaff); got != wantStaff {
+		t.Errorf("staff x result:\n got %s\nwant %s", got, wantStaff)
+	}
+	wantTemplates := fmt.Sprintf("Call/%d:2 Call/%d:1 Call/%d:2 Call/%d:3 Check purchase/%d:1 Old promo/%d:1 ", s.booked, s.bought, s.thinking, s.ref, s.booked, s.thinking)
+	if got := cells(g.ResultsByTemplate); got != wantTemplates {
+		t.Errorf("template x result:\n got %s\nwant %s", got, wantTemplates)
+	}
+}

@@ -18,7 +18,8 @@ type ResultRecordInput struct {
 	ResultID int64
 	Actor    domain.Staff // who records it; rights are re-checked here
 	Values   []domain.FieldValue
-	// Call, when set, also logs a call with the task's client (new call flow).
+	// Call, when set, is the direction of the call the result closes. A
+	// personal call without it is logged as outgoing (see resultCall).
 	Call *domain.CallDirection
 }
 
@@ -31,8 +32,9 @@ type ResultRecorded struct {
 // ResultRecord closes a task with a result: it re-reads and locks the task,
 // checks the actor's rights, that the result is allowed for the task's
 // template, the status transition and the field values, then writes the task,
-// the result history row, the field values and a "result.recorded" outbox row
-// in one transaction. A task already closed is ErrConflict (code
+// the result history row, the field values, the call record of a personal
+// call (see resultCall) and a "result.recorded" outbox row in one
+// transaction. A task already closed is ErrConflict (code
 // "task_closed"), so a double tap records once.
 func (db *DB) ResultRecord(ctx context.Context, in ResultRecordInput) (ResultRecorded, error) {
 	var out ResultRecorded
@@ -73,14 +75,14 @@ type resultWrite struct {
 	ResultID int64
 	ActorID  int64
 	Values   []domain.FieldValue
-	Call     *domain.CallDirection // also log a call with the task's client
+	Call     *domain.CallDirection // the call's direction if the form asked it (see resultCall)
 }
 
 // resultWriteTx checks that the result may close the task's template and
 // that the values fit its fields, then closes the task with it: the history
 // row, the field values, the task's status (assigning it to the actor if it
-// was unassigned), the actor's current task cleared, an optional call record
-// and the "result.recorded" outbox row. The caller has locked the task and
+// was unassigned), the actor's current task cleared, the call record (see
+// resultCall) and the "result.recorded" outbox row. The caller has locked the task and
 // checked rights and the transition.
 func resultWriteTx(ctx context.Context, tx pgx.Tx, w resultWrite, now time.Time) (taskResultID, callID int64, err error) {
 	t := w.Task
@@ -109,10 +111,11 @@ WHERE club_id = $1 AND id = $2`, t.ClubID, t.ID, w.ResultID, now, w.ActorID); er
 	if _, err := tx.Exec(ctx, `UPDATE staff SET current_task_id = NULL WHERE club_id = $1 AND current_task_id = $2`, t.ClubID, t.ID); err != nil {
 		return 0, 0, fmt.Errorf("record result: clear current task: %w", mapErr(err))
 	}
-	if w.Call != nil && t.ClientID != 0 {
+	if dir, ok := resultCall(t, w.Call); ok {
 		if err := tx.QueryRow(ctx, `
-INSERT INTO calls (club_id, direction, client_id, staff_id, task_id, called_at) VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id`, t.ClubID, string(*w.Call), t.ClientID, w.ActorID, t.ID, now).Scan(&callID); err != nil {
+INSERT INTO calls (club_id, direction, client_id, staff_id, task_id, task_result_id, called_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id`, t.ClubID, string(dir), t.ClientID, w.ActorID, t.ID, taskResultID, now).Scan(&callID); err != nil {
 			return 0, 0, fmt.Errorf("record result: log call: %w", mapErr(err))
 		}
 	}
@@ -121,6 +124,25 @@ RETURNING id`, t.ClubID, string(*w.Call), t.ClientID, w.ActorID, t.ID, now).Scan
 		return 0, 0, err
 	}
 	return taskResultID, callID, nil
+}
+
+// resultCall says whether closing t with a result logs a call, and which
+// way. A personal call closed with a result is a call made, whichever form
+// closed it (its card, a bulk-call subtask, /call): outgoing unless the form
+// says otherwise (asked carries the direction the form asked, nil when it
+// asked none). Any other task logs a call only when the form asked one. A
+// call needs a client. The record points at the result row, one per result,
+// so the reports count every call made exactly once.
+func resultCall(t domain.Task, asked *domain.CallDirection) (domain.CallDirection, bool) {
+	switch {
+	case t.ClientID == 0:
+		return "", false
+	case asked != nil:
+		return *asked, true
+	case t.Type == domain.TypePersonalCall:
+		return domain.CallOut, true
+	}
+	return "", false
 }
 
 // taskLock reads a live task of the club FOR UPDATE.

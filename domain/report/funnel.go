@@ -18,9 +18,10 @@ package report
 //
 // A client counts once per stage however many times they reached it.
 type Funnel struct {
-	Range  Range   `json:"range"`
-	Filter Filter  `json:"filter"`
-	Stages []Stage `json:"stages"`
+	Range       Range       `json:"range"`
+	Filter      Filter      `json:"filter"`
+	FilterNames FilterNames `json:"filter_names"`
+	Stages      []Stage     `json:"stages"`
 	// Conversion is Clients of the last stage over Clients of the first, 0..1;
 	// 0 when nobody reached the first stage.
 	Conversion float64 `json:"conversion"`
@@ -45,11 +46,14 @@ type Stage struct {
 	// ConversionNext is Clients of the next stage over Clients of this one,
 	// 0..1; 0 for the last stage and when nobody reached this one.
 	ConversionNext float64 `json:"conversion_next"`
-	// MedianDaysNext is the median, over clients who reached the next stage,
-	// of the days from reaching this stage to reaching the next (both moments
-	// as defined above, so a client who skipped the next stage contributes 0
-	// days to it). nil when no client reached the next stage.
+	// MedianDaysNext is the median of the days from reaching this stage to
+	// reaching the next (both moments as defined above), over the clients
+	// who passed both on different local days: a stage passed over on the
+	// way to a later one, or two results on one day, would only add zeros.
+	// nil when there is no such client.
 	MedianDaysNext *float64 `json:"median_days_next"`
+	// MedianClients is how many clients MedianDaysNext is over.
+	MedianClients int `json:"median_clients"`
 }
 
 // Split is one slice of the funnel (a staff member, a template).
@@ -59,4 +63,44 @@ type Split struct {
 	Clients []int  `json:"clients"` // per stage, in Stages order
 	// Conversion is last-stage clients over first-stage clients, 0..1.
 	Conversion float64 `json:"conversion"`
+}
+
+// Cohort is the funnel as owners read it: of the clients first contacted in
+// the period (their earliest funnel result that passes the filter, ever,
+// falls in it), how many reached each stage by now and within WithinDays
+// days of that first contact, and why the others stopped. Stages are
+// cumulative as in Funnel; results after the report time do not exist yet.
+type Cohort struct {
+	Range       Range         `json:"range"`
+	Filter      Filter        `json:"filter"`
+	FilterNames FilterNames   `json:"filter_names"`
+	WithinDays  int           `json:"within_days"`
+	Clients     int           `json:"clients"` // the cohort: first contacted in the period
+	Stages      []CohortStage `json:"stages"`
+}
+
+// CohortStage is one stage of a cohort.
+type CohortStage struct {
+	StageID int64  `json:"stage_id"`
+	Key     string `json:"key"`
+	Name    string `json:"name"`
+	Clients int    `json:"clients"` // of the cohort, reached this stage or a later one by now
+	Within  int    `json:"within"`  // of those, within WithinDays days of first contact
+	// ConversionNext is Clients of the next stage over Clients of this one.
+	ConversionNext float64 `json:"conversion_next"`
+	// Lost are the clients whose furthest stage is this one (so 0 for the
+	// last), and the dictionary answers on the results of no stage (a
+	// refusal's reason) recorded for them since first contact: each client
+	// counts once per value, so the counts may add up to more or less than
+	// Lost.
+	Lost    int          `json:"lost"`
+	Reasons []LossReason `json:"reasons"`
+}
+
+// LossReason is a dictionary value given as a reason by clients who stopped
+// at a stage.
+type LossReason struct {
+	ValueID int64  `json:"value_id"`
+	Name    string `json:"name"`
+	Clients int    `json:"clients"`
 }

@@ -34,6 +34,15 @@ func (f Filter) Validate() error {
 // IsZero reports whether the filter selects everything.
 func (f Filter) IsZero() bool { return f == Filter{} }
 
+// FilterNames are the names of the staff member and template a filter
+// selects ("" when it selects all), as the store found them, so every
+// rendering of a filtered report (message, chart, workbook, CLI) can say
+// what it is filtered by.
+type FilterNames struct {
+	Staff    string `json:"staff,omitempty"`
+	Template string `json:"template,omitempty"`
+}
+
 // Counts are the task figures of a period. Deleted tasks never count. A task
 // is counted by its current state (a task reopened and not closed again is
 // not done):
@@ -55,10 +64,15 @@ type Counts struct {
 
 // General is the general CRM report of a period.
 type General struct {
-	Range  Range  `json:"range"`
-	Filter Filter `json:"filter"`
-	Totals Counts `json:"totals"`
-	// CallsIn and CallsOut count logged calls by called_at in the period.
+	Range       Range       `json:"range"`
+	Filter      Filter      `json:"filter"`
+	FilterNames FilterNames `json:"filter_names"`
+	Totals      Counts      `json:"totals"`
+	// CallsIn and CallsOut count the calls made in the period (by called_at):
+	// every personal call closed with a result (from its card, as a
+	// bulk-call subtask or with /call; outgoing unless the form asked the
+	// direction) and nothing else: a result recorded twice on a reopened
+	// call is two calls.
 	CallsIn  int `json:"calls_in"`
 	CallsOut int `json:"calls_out"`
 	// ByStaff lists every active staff member of the club (zeros included),
@@ -77,6 +91,12 @@ type General struct {
 	// and calls this is history: it stays when the task is deleted later.
 	// Only results with at least one recording are listed.
 	ByResult []ResultRow `json:"by_result"`
+	// ResultsByStaff and ResultsByTemplate cross the results recorded in the
+	// period (as ByResult) with who recorded them and with their task's
+	// template: which calls were made, by whom, with what result. Only
+	// non-zero cells, ordered by staff or template, then result.
+	ResultsByStaff    []ResultCell `json:"results_by_staff"`
+	ResultsByTemplate []ResultCell `json:"results_by_template"`
 	// Fields tallies the answers to choice and multi-choice fields of the
 	// results recorded in the period; only fields answered in the period.
 	Fields []FieldTally `json:"fields"`
@@ -104,6 +124,16 @@ type TemplateRow struct {
 type TypeRow struct {
 	Type   domain.TaskType `json:"type"`
 	Counts Counts          `json:"counts"`
+}
+
+// ResultCell is how many times a result was recorded in the period by one
+// staff member (ID 0: nobody) or on tasks of one template.
+type ResultCell struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	ResultID int64  `json:"result_id"`
+	Result   string `json:"result"`
+	Count    int    `json:"count"`
 }
 
 // ResultRow is how many times a result was recorded in the period.

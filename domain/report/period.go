@@ -12,17 +12,22 @@ type Period string
 
 // The periods the bot offers. Weeks start on Monday.
 const (
-	PeriodToday     Period = "today"
-	PeriodYesterday Period = "yesterday"
-	PeriodThisWeek  Period = "this_week"
-	PeriodLastWeek  Period = "last_week"
-	PeriodThisMonth Period = "this_month"
-	PeriodLastMonth Period = "last_month"
-	PeriodCustom    Period = "custom" // explicit dates: use CustomRange
+	PeriodToday       Period = "today"
+	PeriodYesterday   Period = "yesterday"
+	PeriodThisWeek    Period = "this_week"
+	PeriodLastWeek    Period = "last_week"
+	PeriodThisMonth   Period = "this_month"
+	PeriodLastMonth   Period = "last_month"
+	PeriodThisQuarter Period = "this_quarter"
+	PeriodLastQuarter Period = "last_quarter"
+	PeriodThisYear    Period = "this_year"
+	PeriodLastYear    Period = "last_year"
+	PeriodCustom      Period = "custom" // explicit dates: use CustomRange
 )
 
 // Periods lists the periods in menu order.
-var Periods = []Period{PeriodToday, PeriodYesterday, PeriodThisWeek, PeriodLastWeek, PeriodThisMonth, PeriodLastMonth, PeriodCustom}
+var Periods = []Period{PeriodToday, PeriodYesterday, PeriodThisWeek, PeriodLastWeek, PeriodThisMonth, PeriodLastMonth,
+	PeriodThisQuarter, PeriodLastQuarter, PeriodThisYear, PeriodLastYear, PeriodCustom}
 
 // ParsePeriod validates a period name.
 func ParsePeriod(s string) (Period, error) {
@@ -31,7 +36,7 @@ func ParsePeriod(s string) (Period, error) {
 			return p, nil
 		}
 	}
-	return "", domain.Invalid("period_invalid", fmt.Sprintf("period %q is not one of today, yesterday, this_week, last_week, this_month, last_month, custom", s), nil)
+	return "", domain.Invalid("period_invalid", fmt.Sprintf("period %q is not one of today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, custom", s), nil)
 }
 
 // Range is a half-open interval of instants [From, To). Both ends are local
@@ -136,6 +141,8 @@ func PeriodRange(p Period, now time.Time, loc *time.Location) Range {
 	today := DateOf(now.In(loc))
 	monday := today.AddDays(-((int(today.weekday()) + 6) % 7))
 	firstOfMonth := Date{today.Year, today.Month, 1}
+	firstOfQuarter := Date{today.Year, today.Month - (today.Month-1)%3, 1}
+	firstOfYear := Date{today.Year, 1, 1}
 	switch p {
 	case PeriodToday:
 		return DayRange(today, today, loc)
@@ -150,6 +157,14 @@ func PeriodRange(p Period, now time.Time, loc *time.Location) Range {
 		return Range{From: firstOfMonth.Start(loc), To: addMonths(firstOfMonth, 1).Start(loc)}
 	case PeriodLastMonth:
 		return Range{From: addMonths(firstOfMonth, -1).Start(loc), To: firstOfMonth.Start(loc)}
+	case PeriodThisQuarter:
+		return Range{From: firstOfQuarter.Start(loc), To: addMonths(firstOfQuarter, 3).Start(loc)}
+	case PeriodLastQuarter:
+		return Range{From: addMonths(firstOfQuarter, -3).Start(loc), To: firstOfQuarter.Start(loc)}
+	case PeriodThisYear:
+		return Range{From: firstOfYear.Start(loc), To: addMonths(firstOfYear, 12).Start(loc)}
+	case PeriodLastYear:
+		return Range{From: addMonths(firstOfYear, -12).Start(loc), To: firstOfYear.Start(loc)}
 	}
 	return Range{}
 }
@@ -172,4 +187,22 @@ func CustomRange(from, to Date, loc *time.Location) (Range, error) {
 
 func addMonths(d Date, n int) Date {
 	return DateOf(time.Date(d.Year, d.Month+time.Month(n), d.Day, 12, 0, 0, 0, time.UTC))
+}
+
+// Previous is the period just before r to compare it with: the same number
+// of calendar months when r runs from a first of the month to a first of
+// the month (last month for a month, the quarter before for a quarter),
+// otherwise the same number of local days.
+func (r Range) Previous(loc *time.Location) Range {
+	first, last := r.Dates(loc)
+	end := last.AddDays(1)
+	if first.Day == 1 && end.Day == 1 {
+		months := (end.Year-first.Year)*12 + int(end.Month-first.Month)
+		return Range{From: addMonths(first, -months).Start(loc), To: first.Start(loc)}
+	}
+	days := 0
+	for d := first; !last.Before(d); d = d.AddDays(1) {
+		days++
+	}
+	return DayRange(first.AddDays(-days), first.AddDays(-1), loc)
 }

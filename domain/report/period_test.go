@@ -56,6 +56,11 @@ func TestPeriodRange(t *testing.T) {
 		{"last month across a year", report.PeriodLastMonth, "2026-01-10T12:00:00Z", kyiv, "2025-11-30T22:00:00Z", "2025-12-31T22:00:00Z"},
 		{"this month October (25h day inside)", report.PeriodThisMonth, "2026-10-31T21:59:00Z", kyiv, "2026-09-30T21:00:00Z", "2026-10-31T22:00:00Z"},
 		{"this month at 00:30 on the 1st", report.PeriodThisMonth, "2026-04-30T21:30:00Z", kyiv, "2026-04-30T21:00:00Z", "2026-05-31T21:00:00Z"},
+		// Quarters and years: calendar ones, local midnights (Kyiv is UTC+3 in summer).
+		{"this quarter in May", report.PeriodThisQuarter, "2026-05-15T12:00:00Z", kyiv, "2026-03-31T21:00:00Z", "2026-06-30T21:00:00Z"},
+		{"last quarter in January", report.PeriodLastQuarter, "2026-01-10T12:00:00Z", kyiv, "2025-09-30T21:00:00Z", "2025-12-31T22:00:00Z"},
+		{"this year", report.PeriodThisYear, "2026-05-15T12:00:00Z", kyiv, "2025-12-31T22:00:00Z", "2026-12-31T22:00:00Z"},
+		{"last year at 00:30 on 1 January", report.PeriodLastYear, "2025-12-31T22:30:00Z", kyiv, "2024-12-31T22:00:00Z", "2025-12-31T22:00:00Z"},
 		{"today UTC", report.PeriodToday, "2026-03-29T09:00:00Z", time.UTC, "2026-03-29T00:00:00Z", "2026-03-30T00:00:00Z"},
 	}
 	for _, tc := range tests {
@@ -69,6 +74,31 @@ func TestPeriodRange(t *testing.T) {
 				t.Fatalf("Validate: %v", err)
 			}
 		})
+	}
+}
+
+func TestRangePrevious(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	d := func(y int, m time.Month, day int) report.Date { return report.Date{Year: y, Month: m, Day: day} }
+	for _, tc := range []struct {
+		name               string
+		from, to           report.Date
+		wantFrom, wantLast report.Date
+	}{
+		{"March after February (28 days)", d(2026, 3, 1), d(2026, 3, 31), d(2026, 2, 1), d(2026, 2, 28)},
+		{"a quarter", d(2026, 4, 1), d(2026, 6, 30), d(2026, 1, 1), d(2026, 3, 31)},
+		{"a week", d(2026, 3, 23), d(2026, 3, 29), d(2026, 3, 16), d(2026, 3, 22)},
+		{"a day across the new year", d(2026, 1, 1), d(2026, 1, 1), d(2025, 12, 31), d(2025, 12, 31)},
+	} {
+		r, err := report.CustomRange(tc.from, tc.to, kyiv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := r.Previous(kyiv).Dates(kyiv)
+		if first != tc.wantFrom || last != tc.wantLast {
+			t.Errorf("%s: previous = %s..%s, want %s..%s", tc.name, first, last, tc.wantFrom, tc.wantLast)
+		}
 	}
 }
 

@@ -13,21 +13,21 @@ func Funnel(w io.Writer, f report.Funnel, lang string) error {
 	l := labelsFor(lang)
 
 	period := sheet{name: l.summary, cols: []column{{l.figure, colText, 34}, {l.value, colPercent, 14}}}
-	period.rows = append(periodRows(l, f.Range), []any{l.conversion, f.Conversion})
+	period.rows = append(periodRows(l, f.Range, f.Filter, f.FilterNames), []any{l.conversion, f.Conversion})
 
 	stages := sheet{name: l.funnel, cols: []column{
 		{l.stage, colText, 32}, {l.clients, colCount, 12}, {l.direct, colCount, 14},
-		{l.convNext, colPercent, 16}, {l.medianDays, colDays, 18},
+		{l.convNext, colPercent, 16}, {l.medianDays, colDays, 18}, {l.medianN, colCount, 14},
 	}}
 	for i, s := range f.Stages {
-		var conv, median any
+		var conv, median, medianN any
 		if i+1 < len(f.Stages) {
 			conv = s.ConversionNext
 		}
 		if s.MedianDaysNext != nil {
-			median = *s.MedianDaysNext
+			median, medianN = *s.MedianDaysNext, s.MedianClients
 		}
-		stages.rows = append(stages.rows, []any{s.Name, s.Clients, s.Direct, conv, median})
+		stages.rows = append(stages.rows, []any{s.Name, s.Clients, s.Direct, conv, median, medianN})
 	}
 
 	split := func(name, first string, rows []report.Split) sheet {

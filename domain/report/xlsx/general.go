@@ -7,8 +7,8 @@ import (
 )
 
 // General writes the general CRM report as a workbook: a summary sheet and
-// one sheet each by staff, template, type, result and the dictionary
-// answers, with headings in lang.
+// one sheet each by staff, template, type, result, staff × result,
+// template × result and the dictionary answers, with headings in lang.
 func General(w io.Writer, g report.General, lang string) error {
 	l := labelsFor(lang)
 	countCols := func(first ...column) []column {
@@ -19,7 +19,7 @@ func General(w io.Writer, g report.General, lang string) error {
 	counts := func(c report.Counts) []any { return []any{c.Created, c.Done, c.Overdue, c.Cancelled} }
 
 	summary := sheet{name: l.summary, cols: []column{{l.figure, colText, 28}, {l.value, colCount, 14}}}
-	summary.rows = append(periodRows(l, g.Range),
+	summary.rows = append(periodRows(l, g.Range, g.Filter, g.FilterNames),
 		[]any{l.created, g.Totals.Created}, []any{l.done, g.Totals.Done},
 		[]any{l.overdue, g.Totals.Overdue}, []any{l.cancelled, g.Totals.Cancelled},
 		[]any{l.callsIn, g.CallsIn}, []any{l.callsOut, g.CallsOut})
@@ -59,5 +59,18 @@ func General(w io.Writer, g report.General, lang string) error {
 			answers.rows = append(answers.rows, []any{f.ResultName, f.Name, f.Answers, v.Name, v.Count, v.Share})
 		}
 	}
-	return writeBook(w, []sheet{summary, staff, templates, types, results, answers})
+	cross := func(name, first string, cells []report.ResultCell, label func(report.ResultCell) string) sheet {
+		sh := sheet{name: name, cols: []column{{first, colText, 30}, {l.result, colText, 30}, {l.count, colCount, 12}}}
+		for _, c := range cells {
+			sh.rows = append(sh.rows, []any{label(c), c.Result, c.Count})
+		}
+		sh.total = sumCounts(l.total, sh.cols, sh.rows)
+		return sh
+	}
+	staffResults := cross(l.staffResult, l.staff, g.ResultsByStaff, func(c report.ResultCell) string { return l.staffName(c.ID, c.Name) })
+	templateResults := cross(l.templateResult, l.template, g.ResultsByTemplate, func(c report.ResultCell) string { return c.Name })
+	for _, sh := range []*sheet{&staff, &templates, &types} {
+		sh.total = sumCounts(l.total, sh.cols, sh.rows)
+	}
+	return writeBook(w, []sheet{summary, staff, templates, types, results, staffResults, templateResults, answers})
 }

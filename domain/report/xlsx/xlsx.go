@@ -11,6 +11,7 @@ package xlsx
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -34,23 +35,51 @@ type column struct {
 }
 
 // sheet is one table: a header row and data rows (one value per column; a
-// nil value is an empty cell).
+// nil value is an empty cell; a dateCell a date), and optionally a totals
+// row, written in bold under the data.
 type sheet struct {
-	name string
-	cols []column
-	rows [][]any
+	name  string
+	cols  []column
+	rows  [][]any
+	total []any
+}
+
+// dateCell is a calendar date written as an Excel date (a number with a date
+// format), so the reader can sort and compute with it.
+type dateCell report.Date
+
+// sumCounts adds up integer columns of rows: the totals row of a breakdown
+// sheet, label first, nil where a column is not a count.
+func sumCounts(label string, cols []column, rows [][]any) []any {
+	total := make([]any, len(cols))
+	total[0] = label
+	for i, c := range cols {
+		if c.kind != colCount || i == 0 {
+			continue
+		}
+		n := 0
+		for _, r := range rows {
+			if v, ok := r[i].(int); ok {
+				n += v
+			}
+		}
+		total[i] = n
+	}
+	return total
 }
 
 // book builds a workbook from sheets and writes it.
 type book struct {
 	f      *excelize.File
 	header int
+	date   int
 	styles map[colKind]int
+	totals map[colKind]int // the same in bold, for totals rows
 	first  bool
 }
 
 func newBook() (*book, error) {
-	b := &book{f: excelize.NewFile(), styles: map[colKind]int{}, first: true}
+	b := &book{f: excelize.NewFile(), styles: map[colKind]int{}, totals: map[colKind]int{}, first: true}
 	var err error
 	if b.header, err = b.f.NewStyle(&excelize.Style{
 		Font:      &excelize.Font{Bold: true},
@@ -60,18 +89,25 @@ func newBook() (*book, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("xlsx: header style: %w", err)
 	}
-	pct, days := "0.0%", "0.0"
-	for kind, s := range map[colKind]*excelize.Style{
+	pct, days, date := "0.0%", "0.0", "yyyy-mm-dd"
+	if b.date, err = b.f.NewStyle(&excelize.Style{CustomNumFmt: &date}); err != nil {
+		return nil, fmt.Errorf("xlsx: date style: %w", err)
+	}
+	for kind, s := range map[colKind]excelize.Style{
 		colText:    {},
 		colCount:   {NumFmt: 1}, // "0"
 		colPercent: {CustomNumFmt: &pct},
 		colDays:    {CustomNumFmt: &days},
 	} {
-		id, err := b.f.NewStyle(s)
+		id, err := b.f.NewStyle(&s)
 		if err != nil {
 			return nil, fmt.Errorf("xlsx: style: %w", err)
 		}
 		b.styles[kind] = id
+		s.Font = &excelize.Font{Bold: true}
+		if b.totals[kind], err = b.f.NewStyle(&s); err != nil {
+			return nil, fmt.Errorf("xlsx: style: %w", err)
+		}
 	}
 	return b, nil
 }
@@ -106,16 +142,26 @@ func (b *book) add(s sheet) error {
 	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: 30}); err != nil {
 		return fmt.Errorf("xlsx: sheet %q: %w", name, err)
 	}
-	for r, row := range s.rows {
+	rows, styles := s.rows, b.styles
+	if s.total != nil {
+		rows = append(rows[:len(rows):len(rows)], s.total)
+	}
+	for r, row := range rows {
 		if len(row) != len(s.cols) {
 			return fmt.Errorf("xlsx: sheet %q row %d has %d cells for %d columns", name, r+1, len(row), len(s.cols))
 		}
+		if s.total != nil && r == len(rows)-1 {
+			styles = b.totals
+		}
 		cells := make([]any, len(row))
 		for i, v := range row {
-			if v == nil {
-				continue
+			switch v := v.(type) {
+			case nil:
+			case dateCell:
+				cells[i] = excelize.Cell{StyleID: b.date, Value: time.Date(v.Year, v.Month, v.Day, 0, 0, 0, 0, time.UTC)}
+			default:
+				cells[i] = excelize.Cell{StyleID: styles[s.cols[i].kind], Value: v}
 			}
-			cells[i] = excelize.Cell{StyleID: b.styles[s.cols[i].kind], Value: v}
 		}
 		cell, err := excelize.CoordinatesToCellName(1, r+2)
 		if err != nil {
@@ -155,13 +201,25 @@ func writeBook(w io.Writer, sheets []sheet) error {
 }
 
 // periodRows are the first rows of a summary sheet: the local dates the
-// range covers (in the zone the range was built in).
-func periodRows(l labels, r report.Range) [][]any {
+// range covers (in the zone the range was built in), then the filter in
+// force, one row per filter set (none when the report is the whole club's),
+// so a workbook passed on still says whose figures it holds.
+func periodRows(l labels, r report.Range, f report.Filter, names report.FilterNames) [][]any {
 	loc := r.From.Location()
 	first, last := r.Dates(loc)
-	return [][]any{
-		{l.from, first.String()},
-		{l.to, last.String()},
+	rows := [][]any{
+		{l.from, dateCell(first)},
+		{l.to, dateCell(last)},
 		{l.zone, loc.String()},
 	}
+	if f.StaffID != 0 {
+		rows = append(rows, []any{l.staff, names.Staff})
+	}
+	if f.TemplateID != 0 {
+		rows = append(rows, []any{l.template, names.Template})
+	}
+	if f.Type != "" {
+		rows = append(rows, []any{l.typ, l.typeName(f.Type)})
+	}
+	return rows
 }

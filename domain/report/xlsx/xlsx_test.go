@@ -108,6 +108,8 @@ func TestGeneral(t *testing.T) {
 			{ResultID: 1, Name: "Думает", Count: 3, Share: 0.3},
 			{ResultID: 2, Name: "Купил", Count: 7, Share: 0.7},
 		},
+		ResultsByStaff:    []report.ResultCell{{ID: 7, Name: "Ольга", ResultID: 2, Result: "Купил", Count: 4}},
+		ResultsByTemplate: []report.ResultCell{{ID: 3, Name: "Звонок", ResultID: 2, Result: "Купил", Count: 7}},
 		Fields: []report.FieldTally{{FieldID: 5, Name: "Причина", ResultName: "Отказ", Answers: 3, Values: []report.ValueTally{
 			{ValueID: 1, Name: "Далеко", Count: 2, Share: 2.0 / 3},
 			{ValueID: 2, Name: "Другое", Count: 1, Share: 1.0 / 3},
@@ -119,12 +121,16 @@ func TestGeneral(t *testing.T) {
 	}
 	f := open(t, buf.Bytes())
 
-	want := []string{"Итоги", "По сотрудникам", "По шаблонам", "По типам", "По результатам", "Ответы"}
-	if got := f.GetSheetList(); len(got) != len(want) || got[0] != want[0] || got[5] != want[5] {
+	want := []string{"Итоги", "По сотрудникам", "По шаблонам", "По типам", "По результатам", "Сотрудники × результаты", "Шаблоны × результаты", "Ответы"}
+	if got := f.GetSheetList(); len(got) != len(want) || got[0] != want[0] || got[5] != want[5] || got[7] != want[7] {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
+	// The period's dates are date cells (numbers with a date format), so
+	// Excel can sort and compute with them.
 	wantText(t, f, "Итоги", "B2", "2026-03-01")
 	wantText(t, f, "Итоги", "B3", "2026-03-31")
+	wantNumber(t, f, "Итоги", "B2", 46082) // days since 1899-12-30
+	wantNumber(t, f, "Итоги", "B3", 46112)
 	wantText(t, f, "Итоги", "B4", "Europe/Kyiv")
 	wantText(t, f, "Итоги", "A5", "Создано")
 	wantNumber(t, f, "Итоги", "B5", 14)
@@ -143,6 +149,20 @@ func TestGeneral(t *testing.T) {
 	wantText(t, f, "По шаблонам", "C3", "да")
 	wantText(t, f, "По типам", "A3", "Внутренняя задача")
 	wantNumber(t, f, "По типам", "B3", 0)
+	wantText(t, f, "Сотрудники × результаты", "A2", "Ольга")
+	wantText(t, f, "Сотрудники × результаты", "B2", "Купил")
+	wantNumber(t, f, "Сотрудники × результаты", "C2", 4)
+	wantNumber(t, f, "Сотрудники × результаты", "C3", 4) // the totals row
+	wantText(t, f, "Шаблоны × результаты", "A2", "Звонок")
+	// Totals rows under the breakdowns.
+	wantText(t, f, "По сотрудникам", "A4", "Итого")
+	wantNumber(t, f, "По сотрудникам", "B4", 7)
+	wantNumber(t, f, "По сотрудникам", "F4", 2)
+	wantBold(t, f, "По сотрудникам", "A4")
+	wantText(t, f, "По шаблонам", "A4", "Итого")
+	wantNumber(t, f, "По шаблонам", "D4", 9)
+	wantText(t, f, "По типам", "A4", "Итого")
+	wantNumber(t, f, "По типам", "B4", 9)
 
 	wantNumber(t, f, "По результатам", "B3", 7)
 	wantNumber(t, f, "По результатам", "C3", 0.7)
@@ -208,4 +228,31 @@ func TestEmptyAndUnknownLanguage(t *testing.T) {
 	}
 	f = open(t, buf.Bytes())
 	wantText(t, f, "Воронка", "A1", "Етап")
+}
+
+// A filtered report says so on its summary sheet: a workbook that leaves
+// the message must not pass for the whole club's figures.
+func TestFilterNamedOnSummary(t *testing.T) {
+	t.Parallel()
+	filter := report.Filter{StaffID: 3, TemplateID: 7, Type: domain.TypePersonalCall}
+	names := report.FilterNames{Staff: "Olga", Template: "Call"}
+	var buf bytes.Buffer
+	if err := xlsx.General(&buf, report.General{Range: march(t), Filter: filter, FilterNames: names}, "en"); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	wantText(t, f, "Summary", "A5", "Staff member")
+	wantText(t, f, "Summary", "B5", "Olga")
+	wantText(t, f, "Summary", "A6", "Template")
+	wantText(t, f, "Summary", "B6", "Call")
+	wantText(t, f, "Summary", "A7", "Type")
+	wantText(t, f, "Summary", "B7", "Personal call")
+	wantText(t, f, "Summary", "A8", "Created")
+	buf.Reset()
+	if err := xlsx.Funnel(&buf, report.Funnel{Range: march(t), Filter: report.Filter{StaffID: 3}, FilterNames: report.FilterNames{Staff: "Olga"}}, "uk"); err != nil {
+		t.Fatal(err)
+	}
+	f = open(t, buf.Bytes())
+	wantText(t, f, "Підсумки", "A5", "Співробітник")
+	wantText(t, f, "Підсумки", "B5", "Olga")
 }
