@@ -1,0 +1,71 @@
+-- +goose Up
+-- Inbound: events from outside (site lead forms, phone systems, the club's
+-- management system) come through the HTTP API with per-club keys. Each is
+-- stored first (inbox) together with an outbox row in one transaction, so a
+-- crash after the API answered 200 loses nothing; the workers process it.
+
+-- API keys: only a SHA-256 of the key is stored; the key is shown once.
+CREATE TABLE api_keys (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    club_id      bigint NOT NULL REFERENCES clubs (id),
+    name         text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    prefix       text NOT NULL,             -- the key's first characters, to tell keys apart in lists
+    key_hash     bytea NOT NULL UNIQUE CHECK (length(key_hash) = 32),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    revoked_at   timestamptz,
+    UNIQUE (club_id, id)
+);
+
+-- Every accepted inbound event, once per (club, kind, idempotency key): a
+-- retried delivery finds its row and changes nothing.
+CREATE TABLE inbox (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    club_id      bigint NOT NULL REFERENCES clubs (id),
+    api_key_id   bigint,
+    kind         text NOT NULL CHECK (kind ~ '^[a-z_.]{1,32}$'),
+    idem_key     text NOT NULL CHECK (length(idem_key) BETWEEN 1 AND 200),
+    payload      jsonb NOT NULL,
+    received_at  timestamptz NOT NULL,
+    processed_at timestamptz,
+    outcome      text,                      -- what processing did, or why it refused
+    client_id    bigint,
+    task_id      bigint,
+    UNIQUE (club_id, id),
+    UNIQUE (club_id, kind, idem_key),
+    FOREIGN KEY (club_id, api_key_id) REFERENCES api_keys (club_id, id),
+    FOREIGN KEY (club_id, client_id) REFERENCES clients (club_id, id),
+    FOREIGN KEY (club_id, task_id) REFERENCES tasks (club_id, id)
+);
+CREATE INDEX inbox_club_received_idx ON inbox (club_id, received_at);
+
+-- The club plan's leads: section: which template a new lead's call task
+-- takes, who gets it, and how soon someone must respond.
+CREATE TABLE lead_settings (
+    club_id             bigint PRIMARY KEY REFERENCES clubs (id),
+    template_id         bigint NOT NULL,
+    assignee_role       text NOT NULL DEFAULT 'staff' CHECK (assignee_role IN ('owner', 'manager', 'staff')),
+    response_target_min int NOT NULL CHECK (response_target_min BETWEEN 1 AND 10080),
+    unknown_phone       text NOT NULL DEFAULT 'create' CHECK (unknown_phone IN ('create', 'refuse')),
+    FOREIGN KEY (club_id, template_id) REFERENCES templates (club_id, id)
+);
+
+-- One row per lead that arrived: its call task, its source and its response
+-- deadline. The first response is the first result recorded on the task.
+CREATE TABLE leads (
+    task_id      bigint PRIMARY KEY,
+    club_id      bigint NOT NULL,
+    inbox_id     bigint NOT NULL UNIQUE,
+    client_id    bigint NOT NULL,
+    source       text NOT NULL DEFAULT '' CHECK (length(source) <= 100),
+    utm          jsonb NOT NULL DEFAULT '{}',
+    created_at   timestamptz NOT NULL,
+    target_at    timestamptz NOT NULL,
+    escalated_at timestamptz,
+    FOREIGN KEY (club_id, task_id) REFERENCES tasks (club_id, id),
+    FOREIGN KEY (club_id, inbox_id) REFERENCES inbox (club_id, id),
+    FOREIGN KEY (club_id, client_id) REFERENCES clients (club_id, id)
+);
+CREATE INDEX leads_club_created_idx ON leads (club_id, created_at);
+
+-- +goose Down
+DROP TABLE leads, lead_settings, inbox, api_keys;
