@@ -165,8 +165,10 @@ func TestInboundLeadOverHTTP(t *testing.T) {
 		t.Errorf("clients with the lead's phone: %d, want 1", n)
 	}
 	taskID := int64(pgtest.Count(t, db, `SELECT task_id FROM leads`))
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND assignee_id = $2 AND task_type = 'personal_call' AND due_at = created_at + interval '15 minutes'`, taskID, admin.ID); n != 1 {
-		t.Errorf("the lead's task is not a personal call of the staff member due in 15 minutes")
+	// The demo plan's leads: section: call_new_lead, role staff, 15 minutes.
+	newLead := templateByKey(t, db, club.ID, "call_new_lead")
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND template_id = $2 AND assignee_id = $3 AND due_at = created_at + interval '15 minutes'`, taskID, newLead.ID, admin.ID); n != 1 {
+		t.Errorf("the lead's task is not a %q of the staff member due in 15 minutes", newLead.Key)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM inbox WHERE processed_at IS NOT NULL AND outcome = 'task_created' AND task_id = $1`, taskID); n != 1 {
 		t.Errorf("inbox row not marked processed with its task")

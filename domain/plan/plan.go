@@ -34,6 +34,7 @@ type Plan struct {
 	Templates    []Template // in menu order; may configure the four default templates by their keys
 	Workflows    []Workflow
 	Funnel       []Stage // in funnel order
+	Leads        *Leads  // nil: the defaults (leads.go)
 	Remove       Removals
 
 	// Sections holds where each top-level section starts ("templates",
