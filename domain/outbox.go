@@ -27,6 +27,9 @@ const (
 	// available_at; if nobody has recorded a result by then, tell the
 	// managers. Payload: TaskID.
 	OutboxLeadEscalate = "lead.escalate"
+	// OutboxCallAnswered: the phone system reported an answered call; ask
+	// the staff member who took it for its result. Payload: TaskID, StaffID.
+	OutboxCallAnswered = "call.answered"
 )
 
 // OutboxPayload is the JSON payload of an outbox row: ids only, so a job always

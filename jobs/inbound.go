@@ -16,6 +16,7 @@ import (
 const (
 	TypeInboundReceived = "outbox:" + domain.OutboxInboundReceived
 	TypeLeadEscalate    = "outbox:" + domain.OutboxLeadEscalate
+	TypeCallAnswered    = "outbox:" + domain.OutboxCallAnswered
 )
 
 // handleInboundReceived processes an event the inbound API stored: the
@@ -41,6 +42,16 @@ func (d Deps) handleInboundReceived(ctx context.Context, p OutboxTask) error {
 		if !res.Again {
 			log.InfoContext(ctx, "lead processed", slog.String("outcome", res.Outcome),
 				slog.Int64("client_id", res.ClientID), slog.Int64("task_id", res.TaskID))
+		}
+		return nil
+	case inbound.KindCall:
+		res, err := d.DB.CallProcess(ctx, p.ClubID, p.InboxID)
+		if err != nil {
+			return fmt.Errorf("inbound call: %w", gone(err))
+		}
+		if !res.Again {
+			log.InfoContext(ctx, "call processed", slog.String("outcome", res.Outcome), slog.Int64("client_id", res.ClientID),
+				slog.Int64("task_id", res.TaskID), slog.Int64("staff_id", res.StaffID))
 		}
 		return nil
 	}
@@ -90,5 +101,28 @@ func (d Deps) handleLeadEscalate(ctx context.Context, p OutboxTask) error {
 	}
 	d.Log.InfoContext(ctx, "lead escalated: response target passed", slog.Int64("club_id", p.ClubID),
 		slog.Int64("task_id", p.TaskID), slog.Int("managers", len(esc.Managers)))
+	return nil
+}
+
+// handleCallAnswered asks the staff member who took a call for its result
+// at once: "Call with Olena Kovalenko, 2:14 — result?" over the card of the
+// personal-call task the call created, whose buttons open the result form.
+// The delivery key is the outbox row's, so a retried job asks once.
+func (d Deps) handleCallAnswered(ctx context.Context, p OutboxTask) error {
+	if p.TaskID <= 0 || p.StaffID <= 0 {
+		return fmt.Errorf("call answered: %w: no task or staff id", asynq.SkipRetry)
+	}
+	c, err := d.DB.CallOfTask(ctx, p.ClubID, p.TaskID)
+	if err != nil {
+		return fmt.Errorf("call answered: %w", gone(err))
+	}
+	v, err := d.DB.TaskGet(ctx, p.ClubID, p.TaskID)
+	if err != nil {
+		return fmt.Errorf("call answered: %w", gone(err))
+	}
+	data := map[string]any{"Client": v.ClientName, "Duration": inbound.Duration(c.Seconds)}
+	if err := d.notifyTask(ctx, p.ClubID, p.TaskID, p.StaffID, OutboxTaskID(p.OutboxID), "jobs.call.result_prompt", data); err != nil {
+		return fmt.Errorf("call answered: %w", err)
+	}
 	return nil
 }

@@ -45,6 +45,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeStaffReachable, d.outbox(d.handleStaffReachable))
 	mux.HandleFunc(TypeInboundReceived, d.outbox(d.handleInboundReceived)) // jobs/inbound.go
 	mux.HandleFunc(TypeLeadEscalate, d.outbox(d.handleLeadEscalate))
+	mux.HandleFunc(TypeCallAnswered, d.outbox(d.handleCallAnswered))
 	mux.HandleFunc(TypeBulkProgress, d.handleBulkProgress)
 	// The scheduler's jobs (jobs/reminder.go, overdue.go, digest.go).
 	mux.HandleFunc(TypeReminderSend, d.handleReminderSend)

@@ -42,6 +42,8 @@ func (a *app) api() http.Handler {
 	mux.Handle("POST /api/v1/leads", h.auth(h.leadJSON))
 	mux.Handle("POST /api/v1/leads/form", h.auth(h.leadForm))
 	mux.Handle("GET /api/v1/inbox/{id}", h.auth(h.inboxGet))
+	mux.Handle("POST /api/v1/calls/{provider}", h.auth(h.call)) // api_call.go
+	mux.Handle("GET /api/v1/calls/{provider}", h.auth(h.callCheck))
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -74,9 +76,9 @@ func (h *api) auth(next func(http.ResponseWriter, *http.Request, postgres.APICal
 		if key == "" {
 			key = strings.TrimSpace(r.Header.Get("X-Api-Key"))
 		}
-		if key == "" && r.URL.Path == "/api/v1/leads/form" {
-			// Site builders' form webhooks often can only add a field or a
-			// query parameter (Tilda's "API key" setting adds a field).
+		if key == "" && (r.URL.Path == "/api/v1/leads/form" || strings.HasPrefix(r.URL.Path, "/api/v1/calls/")) {
+			// Site builders' forms and phone systems' webhooks often can
+			// only be given a URL, not a header.
 			key = r.URL.Query().Get("api_key")
 		}
 		if key == "" {

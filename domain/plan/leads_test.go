@@ -35,3 +35,28 @@ func TestParseLeads(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePhone(t *testing.T) {
+	t.Parallel()
+	p, err := plan.Parse("p.yaml", []byte(small+"phone:\n  provider: binotel\n  allow_ips: [194.88.218.116, 194.88.219.0/24]\n  callback_template: call\n  callback_target: 30m\n  lines:\n    - {line: \"901\", staff: 2}\n    - {line: olena_sip, staff: 3}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ph := p.Phone; ph == nil || ph.Provider != "binotel" || len(ph.AllowIPs) != 2 || ph.CallbackTarget != 30*time.Minute || len(ph.Lines) != 2 || ph.Lines[1].Line != "olena_sip" || ph.Lines[1].StaffID != 3 {
+		t.Fatalf("phone: %+v", p.Phone)
+	}
+	for _, c := range []struct{ section, want string }{
+		{"phone:\n  provider: skype\n", `phone provider "skype"`},
+		{"phone:\n  callback_target: 5m\n", "phone needs a provider"},
+		{"phone:\n  provider: zadarma\n", "give its API secret as secret"},
+		{"phone:\n  provider: generic\n  allow_ips: [nope]\n", `allow_ips entry "nope"`},
+		{"phone:\n  provider: generic\n  callback_template: check\n", "must be a personal call"},
+		{"phone:\n  provider: generic\n  lines:\n    - {line: \"1\", staff: 2}\n    - {line: \"1\", staff: 3}\n", `phone line "1" is listed twice`},
+		{"phone:\n  provider: generic\n  lines:\n    - {line: \"1\", staff: x}\n", "needs staff"},
+	} {
+		_, err := plan.Parse("p.yaml", []byte(small+c.section))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.section, err, c.want)
+		}
+	}
+}

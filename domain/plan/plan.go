@@ -35,6 +35,7 @@ type Plan struct {
 	Workflows    []Workflow
 	Funnel       []Stage // in funnel order
 	Leads        *Leads  // nil: the defaults (leads.go)
+	Phone        *Phone  // nil: no phone system (phone.go)
 	Remove       Removals
 
 	// Sections holds where each top-level section starts ("templates",

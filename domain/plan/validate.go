@@ -96,6 +96,7 @@ func validate(r *reader, p *Plan) {
 	validateWorkflows(r, p, results, templates, types)
 	validateFunnel(r, p, results)
 	validateLeads(r, p, templates, types)
+	validatePhone(r, p, templates, types)
 }
 
 func validateDictionaries(r *reader, p *Plan) keySet {

@@ -85,6 +85,7 @@ type APICaller struct {
 	KeyID     int64
 	ClubID    int64
 	PhoneCode string // the club's country code, for normalising phones
+	TimeZone  string // the club's IANA zone, for local times in payloads
 }
 
 // APIKeyAuth finds the live key and its club. An unknown or revoked key, or
@@ -95,8 +96,8 @@ func (db *DB) APIKeyAuth(ctx context.Context, key string) (APICaller, error) {
 	}
 	var c APICaller
 	err := db.pool.QueryRow(ctx, `
-SELECT k.id, k.club_id, c.phone_code FROM api_keys k JOIN clubs c ON c.id = k.club_id
-WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND c.deleted_at IS NULL`, inbound.HashAPIKey(key)).Scan(&c.KeyID, &c.ClubID, &c.PhoneCode)
+SELECT k.id, k.club_id, c.phone_code, c.time_zone FROM api_keys k JOIN clubs c ON c.id = k.club_id
+WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND c.deleted_at IS NULL`, inbound.HashAPIKey(key)).Scan(&c.KeyID, &c.ClubID, &c.PhoneCode, &c.TimeZone)
 	if err != nil {
 		return APICaller{}, fmt.Errorf("api key auth: %w", mapErr(err))
 	}

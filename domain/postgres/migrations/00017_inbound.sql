@@ -67,5 +67,37 @@ CREATE TABLE leads (
 );
 CREATE INDEX leads_club_created_idx ON leads (club_id, created_at);
 
+-- The plan's phone: section: the club's phone system, how its webhooks are
+-- verified (a shared secret for signatures, an IP allowlist), and who calls
+-- back a missed call, how soon.
+CREATE TABLE phone_settings (
+    club_id              bigint PRIMARY KEY REFERENCES clubs (id),
+    provider             text NOT NULL CHECK (provider IN ('generic', 'binotel', 'ringostat', 'zadarma')),
+    secret               text NOT NULL DEFAULT '',
+    allow_ips            text[] NOT NULL DEFAULT '{}',
+    callback_template_id bigint NOT NULL,
+    callback_role        text NOT NULL DEFAULT 'staff' CHECK (callback_role IN ('owner', 'manager', 'staff')),
+    callback_target_min  int NOT NULL CHECK (callback_target_min BETWEEN 1 AND 10080),
+    FOREIGN KEY (club_id, callback_template_id) REFERENCES templates (club_id, id)
+);
+
+-- The club's phone lines (extensions, SIP logins) and who answers each.
+CREATE TABLE phone_lines (
+    club_id  bigint NOT NULL,
+    line     text NOT NULL CHECK (length(line) BETWEEN 1 AND 100),
+    staff_id bigint NOT NULL,
+    PRIMARY KEY (club_id, line),
+    FOREIGN KEY (club_id, staff_id) REFERENCES staff (club_id, id)
+);
+
+-- A call reported by the phone system carries its length, recording and the
+-- provider's id: one provider call is one row, however often it is reported.
+ALTER TABLE calls ADD COLUMN duration_sec int CHECK (duration_sec >= 0),
+    ADD COLUMN recording_url text CHECK (length(recording_url) <= 1000),
+    ADD COLUMN external_id text CHECK (length(external_id) <= 200);
+CREATE UNIQUE INDEX calls_external_key ON calls (club_id, external_id) WHERE external_id IS NOT NULL;
+
 -- +goose Down
-DROP TABLE leads, lead_settings, inbox, api_keys;
+DROP INDEX calls_external_key;
+ALTER TABLE calls DROP COLUMN duration_sec, DROP COLUMN recording_url, DROP COLUMN external_id;
+DROP TABLE phone_lines, phone_settings, leads, lead_settings, inbox, api_keys;
