@@ -44,6 +44,16 @@ func (d Deps) handleInboundReceived(ctx context.Context, p OutboxTask) error {
 				slog.Int64("client_id", res.ClientID), slog.Int64("task_id", res.TaskID))
 		}
 		return nil
+	case inbound.KindEvent:
+		res, err := d.DB.EventProcess(ctx, p.ClubID, p.InboxID)
+		if err != nil {
+			return fmt.Errorf("inbound event: %w", gone(err))
+		}
+		if !res.Again {
+			log.InfoContext(ctx, "event processed", slog.String("outcome", res.Outcome),
+				slog.Int64("client_id", res.ClientID), slog.Int64("task_id", res.TaskID))
+		}
+		return nil
 	case inbound.KindCall:
 		res, err := d.DB.CallProcess(ctx, p.ClubID, p.InboxID)
 		if err != nil {

@@ -42,6 +42,7 @@ func (a *app) api() http.Handler {
 	mux.Handle("POST /api/v1/leads", h.auth(h.leadJSON))
 	mux.Handle("POST /api/v1/leads/form", h.auth(h.leadForm))
 	mux.Handle("GET /api/v1/inbox/{id}", h.auth(h.inboxGet))
+	mux.Handle("POST /api/v1/events", h.auth(h.event))
 	mux.Handle("POST /api/v1/calls/{provider}", h.auth(h.call)) // api_call.go
 	mux.Handle("GET /api/v1/calls/{provider}", h.auth(h.callCheck))
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
@@ -268,6 +269,56 @@ func (h *api) store(w http.ResponseWriter, r *http.Request, in postgres.InboxAdd
 	}
 	h.log.InfoContext(r.Context(), "inbound event "+status, slog.Int64("club_id", in.ClubID), slog.Int64("inbox_id", it.ID), slog.String("kind", in.Kind))
 	apiJSON(w, http.StatusOK, map[string]any{"id": it.ID, "kind": it.Kind, "status": status})
+}
+
+// eventRequest is the JSON body of POST /api/v1/events.
+type eventRequest struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Client struct {
+		Phone string `json:"phone"`
+		Name  string `json:"name"`
+	} `json:"client"`
+	Days int    `json:"days"`
+	Date string `json:"date"`
+}
+
+// event takes an event of the club-management system. Its own id (or an
+// Idempotency-Key, or the body's hash) makes a repeated delivery one event.
+func (h *api) event(w http.ResponseWriter, r *http.Request, c postgres.APICaller) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		apiError(w, http.StatusUnsupportedMediaType, "json_required", "send the event as application/json")
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var q eventRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		apiError(w, http.StatusBadRequest, "json_invalid", "the body is not an event object: "+err.Error())
+		return
+	}
+	e, err := inbound.Event{ID: q.ID, Type: q.Type, Phone: q.Client.Phone, Name: q.Client.Name, Days: q.Days, Date: q.Date}.Normalize(c.PhoneCode)
+	if err != nil {
+		invalid(w, err)
+		return
+	}
+	idem := r.Header.Get("Idempotency-Key")
+	switch {
+	case idem != "":
+		if err := inbound.ValidIdemKey(idem); err != nil {
+			invalid(w, err)
+			return
+		}
+	case e.ID != "":
+		idem = "event:" + e.ID
+	default:
+		idem = inbound.BodyKey(body)
+	}
+	h.store(w, r, postgres.InboxAddInput{ClubID: c.ClubID, APIKeyID: c.KeyID, Kind: inbound.KindEvent, IdemKey: idem, Payload: e})
 }
 
 // inboxGet shows what became of an event: GET /api/v1/inbox/{id}. Another

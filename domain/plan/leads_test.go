@@ -60,3 +60,27 @@ func TestParsePhone(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTriggers(t *testing.T) {
+	t.Parallel()
+	p, err := plan.Parse("p.yaml", []byte(small+"triggers:\n  - {event: not_visited, template: check, due_offset: 1d, min_days: 14, unknown_client: create, assignee: {role: manager}}\n  - {event: trial_no_show, template: call}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := p.Triggers; len(tr) != 2 || tr[0].MinDays == nil || *tr[0].MinDays != 14 || tr[0].Role != domain.RoleManager || tr[0].UnknownClient != "create" ||
+		tr[0].DueOffset != 24*time.Hour || tr[1].UnknownClient != "refuse" || tr[1].Role != domain.RoleStaff {
+		t.Fatalf("triggers: %+v", p.Triggers)
+	}
+	for _, c := range []struct{ section, want string }{
+		{"triggers:\n  - {event: lunch, template: call}\n", `trigger event "lunch"`},
+		{"triggers:\n  - {event: birthday, template: call}\n  - {event: birthday, template: check}\n", "listed twice"},
+		{"triggers:\n  - {event: birthday, template: internal}\n", "an event is about one client"},
+		{"triggers:\n  - {event: birthday, template: call, unknown_client: maybe}\n", `unknown_client "maybe"`},
+		{"triggers:\n  - {event: birthday, template: call, min_days: -1}\n", "min_days must be"},
+	} {
+		_, err := plan.Parse("p.yaml", []byte(small+c.section))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.section, err, c.want)
+		}
+	}
+}

@@ -125,7 +125,7 @@ func (r *reader) noAliases(n *yaml.Node) bool {
 }
 
 // Top-level sections, in the order the documentation presents them.
-var sections = []string{"club", "dictionaries", "results", "templates", "workflows", "funnel", "leads", "phone", "remove"}
+var sections = []string{"club", "dictionaries", "results", "templates", "workflows", "funnel", "leads", "phone", "triggers", "remove"}
 
 func (r *reader) plan(root *yaml.Node) *Plan {
 	p := &Plan{File: r.file, Sections: map[string]Pos{}}
@@ -149,6 +149,7 @@ func (r *reader) plan(root *yaml.Node) *Plan {
 	p.Funnel = r.funnel(m["funnel"])
 	p.Leads = r.leads(m["leads"])
 	p.Phone = r.phone(m["phone"])
+	p.Triggers = r.triggers(m["triggers"])
 	p.Remove = r.removals(m["remove"])
 	return p
 }

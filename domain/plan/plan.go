@@ -33,9 +33,10 @@ type Plan struct {
 	Results      []Result
 	Templates    []Template // in menu order; may configure the four default templates by their keys
 	Workflows    []Workflow
-	Funnel       []Stage // in funnel order
-	Leads        *Leads  // nil: the defaults (leads.go)
-	Phone        *Phone  // nil: no phone system (phone.go)
+	Funnel       []Stage   // in funnel order
+	Leads        *Leads    // nil: the defaults (leads.go)
+	Phone        *Phone    // nil: no phone system (phone.go)
+	Triggers     []Trigger // events of the club-management system → tasks (triggers.go)
 	Remove       Removals
 
 	// Sections holds where each top-level section starts ("templates",

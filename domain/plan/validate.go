@@ -97,6 +97,7 @@ func validate(r *reader, p *Plan) {
 	validateFunnel(r, p, results)
 	validateLeads(r, p, templates, types)
 	validatePhone(r, p, templates, types)
+	validateTriggers(r, p, templates, types)
 }
 
 func validateDictionaries(r *reader, p *Plan) keySet {

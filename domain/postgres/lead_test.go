@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,30 @@ WHERE t.key = 'call' AND l.assignee_role = 'manager' AND l.response_target_min =
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM lead_settings`); n != 0 {
 		t.Errorf("lead settings left: %d", n)
+	}
+}
+
+func TestPlanApplyPhoneAndTriggers(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	text := planText(t, "pt") + "phone:\n  provider: generic\n  callback_target: 45m\ntriggers:\n  - {event: birthday, template: check, due_offset: 1d}\n"
+	ch := planApply(t, db, text)
+	if !hasLine(ch.Lines, "phone: set") || !hasLine(ch.Lines, "trigger birthday: created") {
+		t.Fatalf("changes: %v", ch.Lines)
+	}
+	if ch := planApply(t, db, text); !ch.Empty() {
+		t.Errorf("second apply changed %v", ch.Lines)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM phone_settings WHERE callback_target_min = 45 AND provider = 'generic'`); n != 1 {
+		t.Errorf("phone settings not stored")
+	}
+	// A line naming someone who is not staff of the club is refused, naming the line.
+	staffless := strings.Replace(text, "  callback_target: 45m\n", "  callback_target: 45m\n  lines:\n    - {line: \"901\", staff: 999}\n", 1)
+	if _, err := planTry(db, staffless); err == nil || !strings.Contains(err.Error(), `phone line "901": staff 999`) {
+		t.Errorf("line of a stranger: %v", err)
+	}
+	ch = planApply(t, db, planText(t, "pt"))
+	if !hasLine(ch.Lines, "phone: removed") || !hasLine(ch.Lines, "trigger birthday: removed") {
+		t.Errorf("apply without the sections: %v", ch.Lines)
 	}
 }

@@ -97,7 +97,35 @@ ALTER TABLE calls ADD COLUMN duration_sec int CHECK (duration_sec >= 0),
     ADD COLUMN external_id text CHECK (length(external_id) <= 200);
 CREATE UNIQUE INDEX calls_external_key ON calls (club_id, external_id) WHERE external_id IS NOT NULL;
 
+-- The plan's triggers: section: an event type of the club-management system
+-- (a trial no-show, a subscription ending, ...) and the task it makes.
+CREATE TABLE trigger_rules (
+    club_id        bigint NOT NULL REFERENCES clubs (id),
+    event_type     text NOT NULL CHECK (event_type IN ('trial_no_show', 'not_visited', 'subscription_ending',
+                                                       'subscription_expired', 'payment_overdue', 'birthday')),
+    template_id    bigint NOT NULL,
+    due_offset_min int NOT NULL DEFAULT 0 CHECK (due_offset_min >= 0),
+    assignee_role  text NOT NULL DEFAULT 'staff' CHECK (assignee_role IN ('owner', 'manager', 'staff')),
+    unknown_client text NOT NULL DEFAULT 'refuse' CHECK (unknown_client IN ('create', 'refuse')),
+    min_days       int CHECK (min_days >= 0),
+    PRIMARY KEY (club_id, event_type),
+    FOREIGN KEY (club_id, template_id) REFERENCES templates (club_id, id)
+);
+
+-- Tasks an event created: one open task per client and event type.
+CREATE TABLE event_tasks (
+    task_id    bigint PRIMARY KEY,
+    club_id    bigint NOT NULL,
+    client_id  bigint NOT NULL,
+    event_type text NOT NULL,
+    inbox_id   bigint NOT NULL UNIQUE,
+    FOREIGN KEY (club_id, task_id) REFERENCES tasks (club_id, id),
+    FOREIGN KEY (club_id, client_id) REFERENCES clients (club_id, id),
+    FOREIGN KEY (club_id, inbox_id) REFERENCES inbox (club_id, id)
+);
+CREATE INDEX event_tasks_client_idx ON event_tasks (club_id, client_id, event_type);
+
 -- +goose Down
 DROP INDEX calls_external_key;
 ALTER TABLE calls DROP COLUMN duration_sec, DROP COLUMN recording_url, DROP COLUMN external_id;
-DROP TABLE phone_lines, phone_settings, leads, lead_settings, inbox, api_keys;
+DROP TABLE event_tasks, trigger_rules, phone_lines, phone_settings, leads, lead_settings, inbox, api_keys;
