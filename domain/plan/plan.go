@@ -105,6 +105,7 @@ type Template struct {
 	DueOffset      time.Duration
 	ReminderOffset *time.Duration // relative to due, negative = before; nil = none
 	Results        []string       // result keys that can close it, in menu order
+	Repeat         *domain.Repeat // its tasks come back when closed (repeat.go); nil: no
 	Pos            Pos
 	ResultsPos     []Pos // where each entry of Results is written
 }

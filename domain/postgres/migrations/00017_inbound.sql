@@ -125,7 +125,27 @@ CREATE TABLE event_tasks (
 );
 CREATE INDEX event_tasks_client_idx ON event_tasks (club_id, client_id, event_type);
 
+-- Recurring tasks: a template's repeat rule (the plan's templates[].repeat)
+-- and, on each task of such a template, its series (the first occurrence's
+-- id; NULL on the first itself) and occurrence number. The next occurrence is
+-- created when one is closed; the unique key makes that happen once.
+CREATE TABLE template_repeats (
+    template_id bigint PRIMARY KEY,
+    club_id     bigint NOT NULL,
+    every_days  int CHECK (every_days BETWEEN 1 AND 366),
+    weekdays    smallint CHECK (weekdays BETWEEN 1 AND 127), -- bit d = time.Weekday d (Sunday = 0)
+    until_date  date,
+    times       int CHECK (times >= 1),
+    CHECK ((every_days IS NULL) <> (weekdays IS NULL)),
+    FOREIGN KEY (club_id, template_id) REFERENCES templates (club_id, id)
+);
+ALTER TABLE tasks ADD COLUMN series_id bigint, ADD COLUMN occurrence int CHECK (occurrence >= 1);
+CREATE UNIQUE INDEX tasks_series_occurrence_key ON tasks (coalesce(series_id, id), occurrence) WHERE occurrence IS NOT NULL;
+
 -- +goose Down
+DROP INDEX tasks_series_occurrence_key;
+ALTER TABLE tasks DROP COLUMN series_id, DROP COLUMN occurrence;
+DROP TABLE template_repeats;
 DROP INDEX calls_external_key;
 ALTER TABLE calls DROP COLUMN duration_sec, DROP COLUMN recording_url, DROP COLUMN external_id;
 DROP TABLE event_tasks, trigger_rules, phone_lines, phone_settings, leads, lead_settings, inbox, api_keys;
