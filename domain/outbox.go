@@ -20,6 +20,16 @@ const (
 	// OutboxStaffReachable: a staff member marked unreachable wrote to the bot
 	// again. Payload: StaffID.
 	OutboxStaffReachable = "staff.reachable"
+	// OutboxInboundReceived: an inbound event (a lead, a call, a club-system
+	// event) was stored in the inbox; process it. Payload: InboxID.
+	OutboxInboundReceived = "inbound.received"
+	// OutboxLeadEscalate: a lead's response target passes at the row's
+	// available_at; if nobody has recorded a result by then, tell the
+	// managers. Payload: TaskID.
+	OutboxLeadEscalate = "lead.escalate"
+	// OutboxCallAnswered: the phone system reported an answered call; ask
+	// the staff member who took it for its result. Payload: TaskID, StaffID.
+	OutboxCallAnswered = "call.answered"
 )
 
 // OutboxPayload is the JSON payload of an outbox row: ids only, so a job always
@@ -29,4 +39,5 @@ type OutboxPayload struct {
 	TaskResultID int64 `json:"task_result_id,omitempty"`
 	StaffID      int64 `json:"staff_id,omitempty"`
 	ActorID      int64 `json:"actor_id,omitempty"`
+	InboxID      int64 `json:"inbox_id,omitempty"`
 }

@@ -37,7 +37,7 @@ type OutboxTask struct {
 // its workers will take it.
 func outboxQueue(q Queues, kind string) (string, bool) {
 	switch kind {
-	case domain.OutboxResultRecorded, domain.OutboxTaskAssigned:
+	case domain.OutboxResultRecorded, domain.OutboxTaskAssigned, domain.OutboxInboundReceived, domain.OutboxLeadEscalate, domain.OutboxCallAnswered:
 		return q.Critical(), true
 	case domain.OutboxBulkCreated:
 		return q.Bulk(), true

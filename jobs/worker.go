@@ -43,6 +43,9 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeTaskAssigned, d.outbox(d.handleTaskAssigned))
 	mux.HandleFunc(TypeTaskRescheduled, d.outbox(d.replanReminder)) // jobs/reminder.go
 	mux.HandleFunc(TypeStaffReachable, d.outbox(d.handleStaffReachable))
+	mux.HandleFunc(TypeInboundReceived, d.outbox(d.handleInboundReceived)) // jobs/inbound.go
+	mux.HandleFunc(TypeLeadEscalate, d.outbox(d.handleLeadEscalate))
+	mux.HandleFunc(TypeCallAnswered, d.outbox(d.handleCallAnswered))
 	mux.HandleFunc(TypeBulkProgress, d.handleBulkProgress)
 	// The scheduler's jobs (jobs/reminder.go, overdue.go, digest.go).
 	mux.HandleFunc(TypeReminderSend, d.handleReminderSend)

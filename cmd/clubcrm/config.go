@@ -48,6 +48,9 @@ type config struct {
 	RateChatPerSec   float64 `env:"NOTIFY_CHAT_RATE_PER_SECOND" envDefault:"1"`
 	RateGroupPerMin  float64 `env:"NOTIFY_GROUP_RATE_PER_MINUTE" envDefault:"20"`
 
+	// APIRatePerMin is how many requests one inbound API key may make a minute.
+	APIRatePerMin int `env:"API_RATE_PER_MINUTE" envDefault:"120"`
+
 	DemoClub bool `env:"DEMO_CLUB" envDefault:"true"` // serve: create a demo club from the embedded plan on an empty database
 
 	// MonitoringUser and MonitoringPassword protect /monitoring (asynqmon can
@@ -72,7 +75,7 @@ func environ(getenv func(string) string) map[string]string {
 		"REDIS_SENTINEL_ADDRS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
 		"WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SHUTDOWN_TIMEOUT",
 		"WORKER_CONCURRENCY", "QUEUE_PREFIX", "NOTIFY_RATE_PER_SECOND", "NOTIFY_CHAT_RATE_PER_SECOND",
-		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB", "MONITORING_USER", "MONITORING_PASSWORD"}
+		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB", "MONITORING_USER", "MONITORING_PASSWORD", "API_RATE_PER_MINUTE"}
 	m := make(map[string]string, len(keys))
 	for _, k := range keys {
 		if v := getenv(k); v != "" {
@@ -120,6 +123,9 @@ func (c config) validate() error {
 	}
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
 		return fmt.Errorf("configuration: WORKER_CONCURRENCY must be 1..1000")
+	}
+	if c.APIRatePerMin < 1 {
+		return fmt.Errorf("configuration: API_RATE_PER_MINUTE must be positive")
 	}
 	if c.RateGlobalPerSec <= 0 || c.RateChatPerSec <= 0 || c.RateGroupPerMin <= 0 {
 		return fmt.Errorf("configuration: NOTIFY_* rates must be positive")

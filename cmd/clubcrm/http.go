@@ -25,6 +25,7 @@ func (a *app) routes(extra map[string]http.Handler) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	mux.Handle("/api/v1/", a.api()) // the inbound API (api.go)
 	for pattern, h := range extra {
 		mux.Handle(pattern, h)
 	}

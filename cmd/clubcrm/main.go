@@ -66,6 +66,9 @@ func commands() map[string]command {
 		"report":         {"print the general CRM report or the sales funnel for a period", runReport},
 		"gen":            {"fill a club with synthetic data for benchmarks", runGen},
 		"version":        {"print the version", runVersion},
+		"apikey create":  {"print a new key for a club's inbound API (shown once)", runAPIKeyCreate},
+		"apikey list":    {"list a club's inbound API keys", runAPIKeyList},
+		"apikey revoke":  {"revoke an inbound API key", runAPIKeyRevoke},
 	}
 }
 

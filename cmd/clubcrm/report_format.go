@@ -114,7 +114,36 @@ func generalText(w io.Writer, club domain.Club, g report.General) error {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t\n", v.Name, v.Count, percent(v.Share))
 		}
 	}
+	leadsText(tw, g.Leads)
 	return tw.Flush()
+}
+
+// leadsText prints the first-response figures of the period's leads.
+func leadsText(tw io.Writer, l report.Leads) {
+	if l.Totals.Leads == 0 {
+		return
+	}
+	mins := func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*p, 'f', 1, 64)
+	}
+	row := func(label string, c report.LeadCounts) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", label, c.Leads, c.Answered, c.InTarget, c.Escalated, mins(c.MedianMinutes), mins(c.AvgMinutes))
+	}
+	fmt.Fprintln(tw, "\nLeads (first response)\tLeads\tAnswered\tIn target\tEscalated\tMedian min\tAvg min\t")
+	row("all", l.Totals)
+	for _, s := range l.BySource {
+		src := s.Key
+		if src == "" {
+			src = "(no source)"
+		}
+		row("source: "+src, s.Counts)
+	}
+	for _, s := range l.ByStaff {
+		row("staff: "+staffLabel(s.ID, s.Name), s.Counts)
+	}
 }
 
 func funnelText(w io.Writer, club domain.Club, f report.Funnel) error {

@@ -51,11 +51,23 @@ func freeAddr(t *testing.T) string {
 // returns the HTTP base URL and the log buffer.
 func startServe(t *testing.T, env map[string]string) (string, *syncBuffer) {
 	t.Helper()
+	base, logs, _ := startRole(t, env, "serve")
+	return base, logs
+}
+
+// startRole runs one role (serve, worker, scheduler, bot) in-process until
+// the test ends or stop is called, and returns the HTTP base URL and the
+// log buffer. A QUEUE_PREFIX already in env is kept, so two processes of a
+// test can share queues.
+func startRole(t *testing.T, env map[string]string, role string) (string, *syncBuffer, func()) {
+	t.Helper()
 	addr := freeAddr(t)
-	_, prefix := redistest.New(t)
+	if env["QUEUE_PREFIX"] == "" {
+		_, prefix := redistest.New(t)
+		env["QUEUE_PREFIX"] = prefix
+	}
 	env["HTTP_ADDR"] = addr
 	env["REDIS_URL"] = redistest.URL()
-	env["QUEUE_PREFIX"] = prefix
 	env["SHUTDOWN_TIMEOUT"] = "5s"
 	if env["DATABASE_URL"] == "" {
 		env["DATABASE_URL"] = pgtest.NewURL(t)
@@ -63,34 +75,38 @@ func startServe(t *testing.T, env map[string]string) (string, *syncBuffer) {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envFor(env), io.Discard, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v\n%s", err, logs.String())
+	go func() { done <- run(ctx, []string{role}, envFor(env), io.Discard, logs) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s returned %v\n%s", role, err, logs.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Errorf("%s did not shut down\n%s", role, logs.String())
 			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("serve did not shut down\n%s", logs.String())
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
 		case err := <-done:
-			t.Fatalf("serve exited early: %v\n%s", err, logs.String())
+			t.Fatalf("%s exited early: %v\n%s", role, err, logs.String())
 		default:
 		}
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base, logs
+				return base, logs, stop
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer /healthz\n%s", logs.String())
+			t.Fatalf("%s did not answer /healthz\n%s", role, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

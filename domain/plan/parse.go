@@ -125,7 +125,7 @@ func (r *reader) noAliases(n *yaml.Node) bool {
 }
 
 // Top-level sections, in the order the documentation presents them.
-var sections = []string{"club", "dictionaries", "results", "templates", "workflows", "funnel", "remove"}
+var sections = []string{"club", "dictionaries", "results", "templates", "workflows", "funnel", "leads", "phone", "triggers", "remove"}
 
 func (r *reader) plan(root *yaml.Node) *Plan {
 	p := &Plan{File: r.file, Sections: map[string]Pos{}}
@@ -147,6 +147,9 @@ func (r *reader) plan(root *yaml.Node) *Plan {
 	p.Templates = r.templates(m["templates"])
 	p.Workflows = r.workflows(m["workflows"])
 	p.Funnel = r.funnel(m["funnel"])
+	p.Leads = r.leads(m["leads"])
+	p.Phone = r.phone(m["phone"])
+	p.Triggers = r.triggers(m["triggers"])
 	p.Remove = r.removals(m["remove"])
 	return p
 }

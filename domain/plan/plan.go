@@ -33,7 +33,10 @@ type Plan struct {
 	Results      []Result
 	Templates    []Template // in menu order; may configure the four default templates by their keys
 	Workflows    []Workflow
-	Funnel       []Stage // in funnel order
+	Funnel       []Stage   // in funnel order
+	Leads        *Leads    // nil: the defaults (leads.go)
+	Phone        *Phone    // nil: no phone system (phone.go)
+	Triggers     []Trigger // events of the club-management system → tasks (triggers.go)
 	Remove       Removals
 
 	// Sections holds where each top-level section starts ("templates",
@@ -105,6 +108,7 @@ type Template struct {
 	DueOffset      time.Duration
 	ReminderOffset *time.Duration // relative to due, negative = before; nil = none
 	Results        []string       // result keys that can close it, in menu order
+	Repeat         *domain.Repeat // its tasks come back when closed (repeat.go); nil: no
 	Pos            Pos
 	ResultsPos     []Pos // where each entry of Results is written
 }

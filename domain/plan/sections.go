@@ -103,7 +103,7 @@ func (r *reader) templates(e entry) []Template {
 	var out []Template
 	for _, n := range items {
 		t := Template{Pos: posOf(n)}
-		m, ok := r.mapping(n, "template", "key", "name", "renamed_from", "type", "default_title", "due_offset", "reminder_offset", "results")
+		m, ok := r.mapping(n, "template", "key", "name", "renamed_from", "type", "default_title", "due_offset", "reminder_offset", "results", "repeat")
 		if !ok {
 			continue
 		}
@@ -129,6 +129,7 @@ func (r *reader) templates(e entry) []Template {
 		}
 		t.ReminderOffset, _ = r.offset(m["reminder_offset"], "template reminder_offset", true)
 		t.Results, t.ResultsPos, _ = r.keyList(m["results"], "template results")
+		t.Repeat = r.repeat(m["repeat"]) // repeat.go
 		out = append(out, t)
 	}
 	return out

@@ -95,6 +95,9 @@ func validate(r *reader, p *Plan) {
 	templates, types := validateTemplates(r, p, results)
 	validateWorkflows(r, p, results, templates, types)
 	validateFunnel(r, p, results)
+	validateLeads(r, p, templates, types)
+	validatePhone(r, p, templates, types)
+	validateTriggers(r, p, templates, types)
 }
 
 func validateDictionaries(r *reader, p *Plan) keySet {

@@ -52,7 +52,10 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 		if g.ResultsByStaff, g.ResultsByTemplate, err = reportResultCells(ctx, tx, clubID, r, f); err != nil {
 			return err
 		}
-		g.Fields, err = reportFieldTallies(ctx, tx, clubID, r, f)
+		if g.Fields, err = reportFieldTallies(ctx, tx, clubID, r, f); err != nil {
+			return err
+		}
+		g.Leads, err = reportLeads(ctx, tx, clubID, r, f) // report_leads.go
 		return err
 	})
 	if err != nil {

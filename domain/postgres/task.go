@@ -76,6 +76,12 @@ type TaskCreateInput struct {
 	// message the fan-out edits; ProgressMessageID that message.
 	ProgressChatID    int64
 	ProgressMessageID int64
+
+	// seriesID and occurrence place a recurring task in its series
+	// (task_repeat.go); zero for a new task, which starts a series when its
+	// template repeats.
+	seriesID   int64
+	occurrence int
 }
 
 // TaskCreate validates and stores a new task in one transaction, together
@@ -105,9 +111,11 @@ func taskCreateTx(ctx context.Context, tx pgx.Tx, in TaskCreateInput, now time.T
 		typ, name, defTitle string
 		reminderMin         *int
 		archived            *time.Time
+		repeats             bool
 	)
-	err := tx.QueryRow(ctx, `SELECT task_type, name, default_title, reminder_offset_min, archived_at
-FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.TemplateID).Scan(&typ, &name, &defTitle, &reminderMin, &archived)
+	err := tx.QueryRow(ctx, `SELECT task_type, name, default_title, reminder_offset_min, archived_at,
+       EXISTS (SELECT 1 FROM template_repeats r WHERE r.template_id = templates.id)
+FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.TemplateID).Scan(&typ, &name, &defTitle, &reminderMin, &archived, &repeats)
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task create: template %d: %w", in.TemplateID, mapErr(err))
 	}
@@ -159,13 +167,16 @@ FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.Template
 		offset := time.Duration(*reminderMin) * time.Minute
 		t.RemindAt = domain.DefaultReminder(t.DueAt, &offset, now)
 	}
+	if repeats && in.occurrence == 0 {
+		in.occurrence = 1 // the first of a series (task_repeat.go)
+	}
 	err = tx.QueryRow(ctx, `
 INSERT INTO tasks (club_id, task_type, template_id, title, description, client_id, author_id, assignee_id,
-                   status, due_at, remind_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, nullif($6, 0), nullif($7, 0), nullif($8, 0), 'new', $9, $10, $11, $11)
+                   status, due_at, remind_at, created_at, updated_at, series_id, occurrence)
+VALUES ($1, $2, $3, $4, $5, nullif($6, 0), nullif($7, 0), nullif($8, 0), 'new', $9, $10, $11, $11, nullif($12, 0), nullif($13, 0))
 RETURNING id, created_at, updated_at`,
 		t.ClubID, string(t.Type), t.TemplateID, t.Title, t.Description, t.ClientID, t.AuthorID, t.AssigneeID,
-		t.DueAt, t.RemindAt, now).Scan(&t.ID, &t.CreatedAt, &t.UpdatedAt)
+		t.DueAt, t.RemindAt, now, in.seriesID, in.occurrence).Scan(&t.ID, &t.CreatedAt, &t.UpdatedAt)
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task create: %w", mapErr(err))
 	}

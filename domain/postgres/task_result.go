@@ -123,6 +123,9 @@ RETURNING id`, t.ClubID, string(dir), t.ClientID, w.ActorID, t.ID, taskResultID,
 		domain.OutboxPayload{TaskID: t.ID, TaskResultID: taskResultID, ActorID: w.ActorID}, now); err != nil {
 		return 0, 0, err
 	}
+	if err := repeatNextTx(ctx, tx, t.ClubID, t.ID, now); err != nil { // task_repeat.go
+		return 0, 0, err
+	}
 	return taskResultID, callID, nil
 }
 

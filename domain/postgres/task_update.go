@@ -99,6 +99,11 @@ WHERE club_id = $1 AND id = $2`, clubID, t.ID, now, actor.ID)
 			}
 		}
 		t.Status = to
+		if to == domain.StatusDone {
+			if err := repeatNextTx(ctx, tx, clubID, t.ID, now); err != nil { // task_repeat.go
+				return err
+			}
+		}
 		return bulkParentFollow(ctx, tx, *t, now)
 	})
 }

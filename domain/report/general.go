@@ -100,6 +100,8 @@ type General struct {
 	// Fields tallies the answers to choice and multi-choice fields of the
 	// results recorded in the period; only fields answered in the period.
 	Fields []FieldTally `json:"fields"`
+	// Leads are the figures of leads that arrived in the period (leads.go).
+	Leads Leads `json:"leads"`
 }
 
 // StaffRow is one staff member's figures.

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/examples"
+)
+
+// sample reads a provider's recorded webhook body (domain/inbound/testdata,
+// whose README names the documentation each comes from).
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "domain", "inbound", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// postRaw posts a provider's body as the provider would: no Authorization
+// header (the key is in the URL), its own content type and headers.
+func postRaw(t *testing.T, url, ctype string, body []byte, hdr map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("POST %s: %d, not JSON: %q", url, resp.StatusCode, b)
+	}
+	return resp.StatusCode, out
+}
+
+// applyPhone applies the demo plan with its phone: section replaced.
+func applyPhone(t *testing.T, env map[string]string, section string) {
+	t.Helper()
+	plan := string(examples.ClubPlan)
+	i := strings.Index(plan, "\nphone:\n")
+	if i < 0 {
+		t.Fatal("the demo plan has no phone: section")
+	}
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(plan[:i+1]+section), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, err := runCmd(t, env, "club", "apply", path); err != nil {
+		t.Fatalf("club apply: %v\n%s%s", err, out, errOut)
+	}
+}
+
+// TestInboundCallsOverHTTP replays the providers' sample webhooks against
+// the running service: an answered Binotel call becomes a call row and an
+// open call task of the person on the line, who is asked for the result in
+// the messenger at once; the same report again is one call; a missed call
+// becomes a call-back task; Zadarma's signature and the IP allowlist are
+// enforced; an unknown line is refused.
+func TestInboundCallsOverHTTP(t *testing.T) {
+	t.Parallel()
+	tg := telegramtest.New(t)
+	dbURL := pgtest.NewURL(t)
+	resetSchema(t, dbURL)
+	env := map[string]string{
+		"DATABASE_URL": dbURL, "TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": tg.URL,
+		"TELEGRAM_BOT_USERNAME": telegramtest.BotUsername, "LOG_FORMAT": "text",
+	}
+	base, _ := startServe(t, env)
+	db := openTestDB(t, dbURL)
+	ctx := context.Background()
+	club, err := db.ClubBySlug(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := joinStaff(t, tg, db, env, club.ID, "staff", models.User{ID: 7002, FirstName: "Ірина", LanguageCode: "uk"})
+	key := createKey(t, env, club.ID, "pbx")
+	applyPhone(t, env, fmt.Sprintf("phone:\n  provider: binotel\n  allow_ips: [127.0.0.1]\n  callback_template: call_again\n  callback_target: 30m\n  lines:\n    - {line: \"901\", staff: %d}\n", admin.ID))
+	binotel := base + "/api/v1/calls/binotel?api_key=" + key
+	form := "application/x-www-form-urlencoded"
+
+	// An answered call, reported twice (Binotel retries).
+	for i := 0; i < 2; i++ {
+		code, body := postRaw(t, binotel, form, sample(t, "binotel_answered.form"), nil)
+		if code != 200 || (i == 0) != (body["status"] == "accepted") {
+			t.Fatalf("report %d: %d %v", i+1, code, body)
+		}
+	}
+	prompt := tg.WaitFor(t, func(c telegramtest.Call) bool {
+		return c.Method == "sendMessage" && c.ChatID() == admin.TelegramID && strings.Contains(c.Text(), "2:14")
+	}, 30*time.Second)
+	if !strings.Contains(prompt.Text(), "+380671234567") || !strings.Contains(prompt.Text(), "результат") || len(prompt.Keyboard()) == 0 {
+		t.Errorf("prompt: %q, %d button rows", prompt.Text(), len(prompt.Keyboard()))
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM calls c JOIN tasks t ON t.id = c.task_id
+WHERE c.direction = 'in' AND c.staff_id = $1 AND c.duration_sec = 134 AND c.recording_url LIKE 'https://my.binotel.ua/%' AND c.external_id = 'binotel:3407293871'
+  AND t.assignee_id = $1 AND t.status = 'new' AND t.task_type = 'personal_call'`, admin.ID); n != 1 {
+		t.Errorf("answered call rows: %d, want one call with its open task", n)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM clients c JOIN client_phones p ON p.client_id = c.id WHERE p.phone = '+380671234567' AND c.status = 'lead'`); n != 1 {
+		t.Errorf("the unknown caller was not created as a lead")
+	}
+
+	// A missed call: a call-back task for the staff role, due in 30 minutes.
+	if code, body := postRaw(t, binotel, form, sample(t, "binotel_missed.form"), nil); code != 200 {
+		t.Fatalf("missed: %d %v", code, body)
+	}
+	callAgain := templateByKey(t, db, club.ID, "call_again")
+	waitUntil(t, 30*time.Second, func() bool {
+		return pgtest.Count(t, db, `SELECT count(*) FROM tasks t JOIN client_phones p ON p.client_id = t.client_id
+WHERE p.phone = '+380507654321' AND t.template_id = $1 AND t.assignee_id = $2 AND t.due_at = t.created_at + interval '30 minutes'`, callAgain.ID, admin.ID) == 1
+	})
+	tg.WaitFor(t, func(c telegramtest.Call) bool {
+		return c.Method == "sendMessage" && c.ChatID() == admin.TelegramID && strings.Contains(c.Text(), "+380507654321")
+	}, 30*time.Second)
+
+	// Refusals, each storing nothing.
+	stored := pgtest.Count(t, db, `SELECT count(*) FROM inbox`)
+	unknownLine := bytes.Replace(sample(t, "binotel_answered.form"), []byte("internalNumber%5D=901"), []byte("internalNumber%5D=999"), 1)
+	unknownLine = bytes.Replace(unknownLine, []byte("3407293871"), []byte("3407293999"), -1)
+	badPhone := bytes.Replace(sample(t, "binotel_answered.form"), []byte("0671234567"), []byte("abc"), 1)
+	for _, r := range []struct {
+		name, url string
+		body      []byte
+		hdr       map[string]string
+		status    int
+		code      string
+	}{
+		{"no key", base + "/api/v1/calls/binotel", sample(t, "binotel_answered.form"), nil, 401, "api_key_required"},
+		{"unknown line", binotel, unknownLine, nil, 422, "line_unknown"},
+		{"bad phone", binotel, badPhone, nil, 422, "phone_invalid"},
+		{"another provider", base + "/api/v1/calls/zadarma?api_key=" + key, sample(t, "zadarma_notify_end.form"), nil, 422, "provider_mismatch"},
+	} {
+		if code, body := postRaw(t, r.url, form, r.body, r.hdr); code != r.status || errCode(body) != r.code {
+			t.Errorf("%s: %d %v, want %d %s", r.name, code, body, r.status, r.code)
+		}
+	}
+
+	// Zadarma: signed notifications only; and an allowlist that excludes us.
+	applyPhone(t, env, fmt.Sprintf("phone:\n  provider: zadarma\n  secret: s3cret\n  lines:\n    - {line: \"100\", staff: %d}\n", admin.ID))
+	zadarma := base + "/api/v1/calls/zadarma?api_key=" + key
+	m := hmac.New(sha1.New, []byte("s3cret"))
+	m.Write([]byte("380631112233" + "380443334455" + "2026-03-02 12:10:00"))
+	sig := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("%x", m.Sum(nil))))
+	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": "forged"}); code != 401 || errCode(body) != "signature_invalid" {
+		t.Errorf("forged signature: %d %v", code, body)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM inbox`); n != stored {
+		t.Errorf("refused requests stored %d rows", n-stored)
+	}
+	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": sig}); code != 200 || body["status"] != "accepted" {
+		t.Errorf("signed notification: %d %v", code, body)
+	}
+	tg.WaitFor(t, func(c telegramtest.Call) bool {
+		return c.Method == "sendMessage" && c.ChatID() == admin.TelegramID && strings.Contains(c.Text(), "1:15")
+	}, 30*time.Second)
+	applyPhone(t, env, "phone:\n  provider: zadarma\n  secret: s3cret\n  allow_ips: [10.1.2.0/24]\n")
+	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": sig}); code != 403 || errCode(body) != "ip_not_allowed" {
+		t.Errorf("outside the allowlist: %d %v", code, body)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM calls`); n != 2 {
+		t.Errorf("calls: %d, want 2 (Binotel's, reported twice, and Zadarma's)", n)
+	}
+}
