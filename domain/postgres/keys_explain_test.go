@@ -66,8 +66,9 @@ ORDER BY 1, 2`)
 		t.Fatal(err)
 	}
 	// Looked up before the club is known (docs/scaling.md): a Telegram
-	// identity, an invite code, a delivery key (club_id may be NULL).
-	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true}
+	// identity, an invite code, an API key, a delivery key (club_id may be NULL).
+	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true,
+		"api_keys_key_hash_key": true}
 	for rows.Next() {
 		var table, name, def string
 		if err := rows.Scan(&table, &name, &def); err != nil {

@@ -46,7 +46,7 @@ func (a *planApplier) repeats(ctx context.Context) error {
 		}
 		if _, err := a.tx.Exec(ctx, `
 INSERT INTO template_repeats (template_id, club_id, every_days, weekdays, until_date, times) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (template_id) DO UPDATE SET every_days = $3, weekdays = $4, until_date = $5, times = $6`,
+ON CONFLICT (club_id, template_id) DO UPDATE SET every_days = $3, weekdays = $4, until_date = $5, times = $6`,
 			tpl.id, a.clubID, every, days, until, times); err != nil {
 			return fmt.Errorf("template %s repeat: %w", t.Key, mapErr(err))
 		}

@@ -114,7 +114,7 @@ func taskCreateTx(ctx context.Context, tx pgx.Tx, in TaskCreateInput, now time.T
 		repeats             bool
 	)
 	err := tx.QueryRow(ctx, `SELECT task_type, name, default_title, reminder_offset_min, archived_at,
-       EXISTS (SELECT 1 FROM template_repeats r WHERE r.template_id = templates.id)
+       EXISTS (SELECT 1 FROM template_repeats r WHERE r.club_id = templates.club_id AND r.template_id = templates.id)
 FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.TemplateID).Scan(&typ, &name, &defTitle, &reminderMin, &archived, &repeats)
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task create: template %d: %w", in.TemplateID, mapErr(err))

@@ -6,20 +6,20 @@
 
 -- API keys: only a SHA-256 of the key is stored; the key is shown once.
 CREATE TABLE api_keys (
-    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           bigint GENERATED ALWAYS AS IDENTITY,
     club_id      bigint NOT NULL REFERENCES clubs (id),
     name         text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     prefix       text NOT NULL,             -- the key's first characters, to tell keys apart in lists
     key_hash     bytea NOT NULL UNIQUE CHECK (length(key_hash) = 32),
     created_at   timestamptz NOT NULL DEFAULT now(),
     revoked_at   timestamptz,
-    UNIQUE (club_id, id)
+    PRIMARY KEY (club_id, id)
 );
 
 -- Every accepted inbound event, once per (club, kind, idempotency key): a
 -- retried delivery finds its row and changes nothing.
 CREATE TABLE inbox (
-    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           bigint GENERATED ALWAYS AS IDENTITY,
     club_id      bigint NOT NULL REFERENCES clubs (id),
     api_key_id   bigint,
     kind         text NOT NULL CHECK (kind ~ '^[a-z_.]{1,32}$'),
@@ -30,7 +30,7 @@ CREATE TABLE inbox (
     outcome      text,                      -- what processing did, or why it refused
     client_id    bigint,
     task_id      bigint,
-    UNIQUE (club_id, id),
+    PRIMARY KEY (club_id, id),
     UNIQUE (club_id, kind, idem_key),
     FOREIGN KEY (club_id, api_key_id) REFERENCES api_keys (club_id, id),
     FOREIGN KEY (club_id, client_id) REFERENCES clients (club_id, id),
@@ -52,15 +52,17 @@ CREATE TABLE lead_settings (
 -- One row per lead that arrived: its call task, its source and its response
 -- deadline. The first response is the first result recorded on the task.
 CREATE TABLE leads (
-    task_id      bigint PRIMARY KEY,
+    task_id      bigint NOT NULL,
     club_id      bigint NOT NULL,
-    inbox_id     bigint NOT NULL UNIQUE,
+    inbox_id     bigint NOT NULL,
     client_id    bigint NOT NULL,
     source       text NOT NULL DEFAULT '' CHECK (length(source) <= 100),
     utm          jsonb NOT NULL DEFAULT '{}',
     created_at   timestamptz NOT NULL,
     target_at    timestamptz NOT NULL,
     escalated_at timestamptz,
+    PRIMARY KEY (club_id, task_id),
+    UNIQUE (club_id, inbox_id),
     FOREIGN KEY (club_id, task_id) REFERENCES tasks (club_id, id),
     FOREIGN KEY (club_id, inbox_id) REFERENCES inbox (club_id, id),
     FOREIGN KEY (club_id, client_id) REFERENCES clients (club_id, id)
@@ -114,11 +116,13 @@ CREATE TABLE trigger_rules (
 
 -- Tasks an event created: one open task per client and event type.
 CREATE TABLE event_tasks (
-    task_id    bigint PRIMARY KEY,
+    task_id    bigint NOT NULL,
     club_id    bigint NOT NULL,
     client_id  bigint NOT NULL,
     event_type text NOT NULL,
-    inbox_id   bigint NOT NULL UNIQUE,
+    inbox_id   bigint NOT NULL,
+    PRIMARY KEY (club_id, task_id),
+    UNIQUE (club_id, inbox_id),
     FOREIGN KEY (club_id, task_id) REFERENCES tasks (club_id, id),
     FOREIGN KEY (club_id, client_id) REFERENCES clients (club_id, id),
     FOREIGN KEY (club_id, inbox_id) REFERENCES inbox (club_id, id)
@@ -130,17 +134,18 @@ CREATE INDEX event_tasks_client_idx ON event_tasks (club_id, client_id, event_ty
 -- id; NULL on the first itself) and occurrence number. The next occurrence is
 -- created when one is closed; the unique key makes that happen once.
 CREATE TABLE template_repeats (
-    template_id bigint PRIMARY KEY,
+    template_id bigint NOT NULL,
     club_id     bigint NOT NULL,
     every_days  int CHECK (every_days BETWEEN 1 AND 366),
     weekdays    smallint CHECK (weekdays BETWEEN 1 AND 127), -- bit d = time.Weekday d (Sunday = 0)
     until_date  date,
     times       int CHECK (times >= 1),
     CHECK ((every_days IS NULL) <> (weekdays IS NULL)),
+    PRIMARY KEY (club_id, template_id),
     FOREIGN KEY (club_id, template_id) REFERENCES templates (club_id, id)
 );
 ALTER TABLE tasks ADD COLUMN series_id bigint, ADD COLUMN occurrence int CHECK (occurrence >= 1);
-CREATE UNIQUE INDEX tasks_series_occurrence_key ON tasks (coalesce(series_id, id), occurrence) WHERE occurrence IS NOT NULL;
+CREATE UNIQUE INDEX tasks_series_occurrence_key ON tasks (club_id, coalesce(series_id, id), occurrence) WHERE occurrence IS NOT NULL;
 
 -- +goose Down
 DROP INDEX tasks_series_occurrence_key;
