@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 
@@ -14,7 +13,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
-const clientsImportUsage = "usage: clubcrm clients import [--club ID] FILE.csv"
+const clientsImportUsage = "clients import [--club ID] FILE.csv"
 
 // runClientsImport is `clubcrm clients import [--club ID] FILE.csv`. Good rows
 // are imported (a client already present by phone is updated, never
@@ -26,24 +25,23 @@ const clientsImportUsage = "usage: clubcrm clients import [--club ID] FILE.csv"
 // successful import.
 func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("clients import", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	clubID := fs.Int64("club", 0, "the club's id; may be left out when the database has one club")
 	// Flags may come before or after the file, as people type them.
-	if err := fs.Parse(args); err != nil {
-		return usagef("clients import: %v (%s)", err, clientsImportUsage)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("clients import needs a CSV file (%s)", clientsImportUsage)
+		return usagef("clients import needs a CSV file (usage: clubcrm %s)", clientsImportUsage)
 	}
 	path := fs.Arg(0)
-	if err := fs.Parse(fs.Args()[1:]); err != nil {
-		return usagef("clients import: %v (%s)", err, clientsImportUsage)
+	if err := e.parseFlags(fs, fs.Args()[1:]); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("clients import takes one CSV file (%s)", clientsImportUsage)
+		return usagef("clients import takes one CSV file (usage: clubcrm %s)", clientsImportUsage)
 	}
 	if *clubID < 0 {
-		return usagef("clients import: --club must be a club id (%s)", clientsImportUsage)
+		return usagef("clients import: --club must be a club id (usage: clubcrm %s)", clientsImportUsage)
 	}
 
 	f, err := openRegularFile(path)
@@ -52,11 +50,7 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	}
 	defer f.Close()
 
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, "clients import")
 	if err != nil {
 		return err
 	}
@@ -116,7 +110,7 @@ func importClub(ctx context.Context, db *postgres.DB, id int64) (domain.Club, er
 	case 0:
 		return domain.Club{}, errors.New("clients import: the database has no club yet; create one with `clubcrm club apply PLAN.yaml`")
 	default:
-		return domain.Club{}, usagef("clients import: the database has %d clubs; choose one with --club ID (%s)", len(clubs), clientsImportUsage)
+		return domain.Club{}, usagef("clients import: the database has %d clubs; choose one with --club ID (usage: clubcrm %s)", len(clubs), clientsImportUsage)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/report/xlsx"
 )
 
-const reportUsage = "usage: clubcrm report general|funnel --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
+const reportUsage = "report general|funnel --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
 	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--format text|csv|xlsx|json] [--out FILE]"
 
 // reportArgs is a parsed `clubcrm report` command line.
@@ -33,15 +33,11 @@ type reportArgs struct {
 // needs --out). Mistakes in the command line are usage errors; an unknown
 // club, staff member or template is one line and exit status 1.
 func runReport(ctx context.Context, e *cmdEnv, args []string) error {
-	a, err := parseReportArgs(args)
+	a, err := parseReportArgs(e, args)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, "report")
 	if err != nil {
 		return err
 	}
@@ -84,14 +80,16 @@ func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 	return writeFileAtomic(a.out, write)
 }
 
-func parseReportArgs(args []string) (reportArgs, error) {
+func parseReportArgs(e *cmdEnv, args []string) (reportArgs, error) {
 	var a reportArgs
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		args = []string{"general", args[0]} // both kinds take the same flags
+	}
 	if len(args) == 0 || (args[0] != "general" && args[0] != "funnel") {
-		return a, usagef("report needs general or funnel (%s)", reportUsage)
+		return a, usagef("report needs general or funnel (usage: clubcrm %s)", reportUsage)
 	}
 	a.kind = args[0]
 	fs := flag.NewFlagSet("report "+a.kind, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	fs.Int64Var(&a.clubID, "club", 0, "club id")
 	from := fs.String("from", "", "first local date, YYYY-MM-DD")
 	to := fs.String("to", "", "last local date, YYYY-MM-DD (inclusive)")
@@ -100,17 +98,17 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	typ := fs.String("type", "", "only this task type")
 	fs.StringVar(&a.format, "format", "text", "text, csv, xlsx or json")
 	fs.StringVar(&a.out, "out", "", "write to this file instead of standard output")
-	if err := fs.Parse(args[1:]); err != nil {
-		return a, usagef("report: %v (%s)", err, reportUsage)
+	if err := e.parseFlags(fs, args[1:]); err != nil {
+		return a, err
 	}
 	if fs.NArg() > 0 {
-		return a, usagef("report: unexpected argument %q (%s)", fs.Arg(0), reportUsage)
+		return a, usagef("report: unexpected argument %q (usage: clubcrm %s)", fs.Arg(0), reportUsage)
 	}
 	if a.clubID <= 0 {
-		return a, usagef("report: --club ID is required (%s)", reportUsage)
+		return a, usagef("report: --club ID is required (usage: clubcrm %s)", reportUsage)
 	}
 	if *from == "" || *to == "" {
-		return a, usagef("report: --from and --to are required (%s)", reportUsage)
+		return a, usagef("report: --from and --to are required (usage: clubcrm %s)", reportUsage)
 	}
 	var err error
 	if a.from, err = report.ParseDate(*from); err != nil {
