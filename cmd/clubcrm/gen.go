@@ -19,11 +19,11 @@ const genUsage = "gen --club ID [--tasks 1000000] [--clients 200000] [--staff 50
 func runGen(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	in := postgres.SyntheticInput{}
-	fs.Int64Var(&in.ClubID, "club", 0, "club id")
-	fs.IntVar(&in.Tasks, "tasks", 1_000_000, "tasks")
-	fs.IntVar(&in.Clients, "clients", 200_000, "clients")
-	fs.IntVar(&in.Staff, "staff", 50, "staff members")
-	fs.IntVar(&in.Years, "years", 2, "years of history")
+	fs.Int64Var(&in.ClubID, "club", 0, "the club's `ID` to fill (see clubcrm club list)")
+	fs.IntVar(&in.Tasks, "tasks", 1_000_000, "how many tasks to generate")
+	fs.IntVar(&in.Clients, "clients", 200_000, "how many clients to generate")
+	fs.IntVar(&in.Staff, "staff", 50, "how many staff members to generate")
+	fs.IntVar(&in.Years, "years", 2, "how many years of history the tasks spread over")
 	fs.Int64Var(&in.Seed, "seed", 1, "random seed; the same seed gives the same data")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err

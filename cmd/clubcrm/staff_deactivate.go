@@ -17,9 +17,9 @@ const staffDeactivateUsage = "staff deactivate --club ID --staff ID [--reassign-
 // a stranger from then on; their name stays on old tasks and in reports.
 func runStaffDeactivate(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("staff deactivate", flag.ContinueOnError)
-	clubID := fs.Int64("club", 0, "the club's id (see `clubcrm club list`)")
-	staffID := fs.Int64("staff", 0, "the id of the person who left (see `clubcrm staff list`)")
-	to := fs.Int64("reassign-to", 0, "an active staff member who gets their open tasks; left out, the tasks stay unassigned")
+	clubID := fs.Int64("club", 0, "the club's `ID` (see clubcrm club list)")
+	staffID := fs.Int64("staff", 0, "the `ID` of the person who left (see clubcrm staff list)")
+	to := fs.Int64("reassign-to", 0, "the `ID` of an active staff member who gets their open tasks; left out, the tasks stay unassigned")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ const staffListUsage = "staff list --club ID"
 // their role, whether their Telegram account is linked and their open tasks.
 func runStaffList(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("staff list", flag.ContinueOnError)
-	clubID := fs.Int64("club", 0, "the club's id (see `clubcrm club list`)")
+	clubID := fs.Int64("club", 0, "the club's `ID` (see clubcrm club list)")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
