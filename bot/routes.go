@@ -47,6 +47,9 @@ func (b *Bot) routes(rt *router) {
 	rt.action("cs", b.controlRefresh)   // cs
 	rt.action("cl", b.controlList)      // cl|<u|o>|<page>
 	rt.action("cm", b.controlStaffList) // cm|<staff>|<page>
+	rt.action("sd", b.staffOffboardAsk)     // sd|<staff>: who takes their open tasks
+	rt.action("sc", b.staffOffboardConfirm) // sc|<staff>|<to or 0>
+	rt.action("sy", b.staffOffboard)        // sy|<staff>|<to or 0>: confirmed
 
 	// Forms: new task, new call, result entry, reminders, the due and
 	// reminder calendar (form.go).
