@@ -44,9 +44,9 @@ func (b *Bot) routes(rt *router) {
 
 	// Task control (managers).
 	rt.managerCommand("control", b.controlCommand)
-	rt.action("cs", b.controlRefresh)   // cs
-	rt.action("cl", b.controlList)      // cl|<u|o>|<page>
-	rt.action("cm", b.controlStaffList) // cm|<staff>|<page>
+	rt.action("cs", b.controlRefresh)       // cs
+	rt.action("cl", b.controlList)          // cl|<u|o>|<page>
+	rt.action("cm", b.controlStaffList)     // cm|<staff>|<page>
 	rt.action("sd", b.staffOffboardAsk)     // sd|<staff>: who takes their open tasks
 	rt.action("sc", b.staffOffboardConfirm) // sc|<staff>|<to or 0>
 	rt.action("sy", b.staffOffboard)        // sy|<staff>|<to or 0>: confirmed

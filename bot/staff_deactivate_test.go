@@ -79,7 +79,7 @@ func TestStaffOffboardingRules(t *testing.T) {
 	h.expectAnswer("staff", h.text("bot.err.managers_only", nil))
 	h.say(h.manager, "/control")
 	for d, code := range map[string]string{
-		data("sd", h.f.Manager.ID): "deactivate_self",
+		data("sd", h.f.Manager.ID):    "deactivate_self",
 		data("sy", h.f.Manager.ID, 0): "deactivate_self",
 		data("sy", ownerID, 0):        "owners_only",
 	} {
