@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -178,20 +179,40 @@ func writeFunnel(w io.Writer, format string, club domain.Club, f report.Funnel) 
 // writeFileAtomic writes to a temporary file next to path and renames it
 // into place, so a failed report never leaves half a file behind.
 func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("report: --out %s is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".clubcrm-report-*")
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	return nil
+}
+
+// outFileError names the path the operator gave with --out, not the
+// temporary file beside it that the report is written to first (which is
+// gone by the time they read the message).
+func outFileError(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	default:
+		return fmt.Errorf("report: %w", err)
+	}
+	return fmt.Errorf("report: --out %s: %w", path, err)
 }
