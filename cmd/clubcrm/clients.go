@@ -49,6 +49,11 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 		return fmt.Errorf("clients import: %w", err)
 	}
 	defer f.Close()
+	// Refused before anything is read; clientcsv enforces the same bound
+	// while reading, for a file that grows meanwhile.
+	if st, err := f.Stat(); err == nil && st.Size() > clientcsv.MaxFileBytes {
+		return fmt.Errorf("clients import: %s: the file is larger than %d MB; split it into smaller files; nothing was imported", path, clientcsv.MaxFileBytes>>20)
+	}
 
 	db, err := openAdminDB(ctx, e, "clients import")
 	if err != nil {
@@ -64,6 +69,13 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	var re *clientcsv.RowError
 	if errors.As(err, &re) {
 		return fmt.Errorf("clients import: %s:%d: %s; nothing was imported", path, re.Line, re.Message)
+	}
+	var le *clientcsv.LimitError
+	if errors.As(err, &le) && le.Line > 0 {
+		return fmt.Errorf("clients import: %s:%d: %s; nothing was imported", path, le.Line, le.Message)
+	}
+	if errors.As(err, &le) {
+		return fmt.Errorf("clients import: %s: %s; nothing was imported", path, le.Message)
 	}
 	if err != nil {
 		return fmt.Errorf("clients import: %s: %w", path, err)
@@ -84,15 +96,24 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 		bad = append(bad, clientcsv.RowError{Line: res.Rows[s.Index].Line, Message: s.Message})
 	}
 	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
-	for _, b := range bad {
+	for i, b := range bad {
+		if i == maxBadRowLines {
+			fmt.Fprintf(e.stderr, "%s: and %d more rows with errors\n", path, len(bad)-maxBadRowLines)
+			break
+		}
 		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.Line, b.Message)
 	}
-	if data := len(res.Rows) + len(res.Errors); data > 0 && st.Inserted+st.Updated == 0 {
+	if data := len(res.Rows) + len(res.Errors); data > 0 && st.Inserted+st.Updated+st.Unchanged == 0 {
 		return fmt.Errorf("clients import: %s: none of the %d data rows could be imported; nothing was written", path, data)
 	}
-	fmt.Fprintf(e.stdout, "imported %d new, updated %d, %d rows with errors\n", st.Inserted, st.Updated, len(bad))
+	fmt.Fprintf(e.stdout, "imported %d new, updated %d, unchanged %d, %d rows with errors\n", st.Inserted, st.Updated, st.Unchanged, len(bad))
 	return nil
 }
+
+// maxBadRowLines is how many bad rows are printed one per line; the rest
+// are counted. A file of a hundred thousand bad rows (the wrong column
+// order, say) needs the first few to be understood, not all of them.
+const maxBadRowLines = 20
 
 // importClub finds the club to import into: the one named by --club, or the
 // only club of the database.
