@@ -11,7 +11,7 @@ import (
 // line before it is held in memory: encoding/csv keeps a whole record, and
 // the import keeps every row until it is stored in one transaction.
 const (
-	MaxFileBytes = 5 << 20 // about 70,000 rows; the rows are held until stored in one transaction
+	MaxFileBytes = 5 << 20  // about 70,000 rows; the rows are held until stored in one transaction
 	MaxLineBytes = 64 << 10 // a row of the longest name, email, notes and phones fits many times
 )
 
