@@ -49,9 +49,9 @@ func (b *Bot) controlScreen(r *request) (string, [][]jobs.Button, error) {
 			line += " · 🚫 " + r.t("bot.control.unreachable", nil)
 		}
 		sb.WriteString(line)
-		if s.Open > 0 {
-			kb = append(kb, row(btn(clip(s.Name, 30)+" ("+strconv.Itoa(s.Open)+")", callback.ActionControlStaffList, s.StaffID, 0)))
-		}
+		// Everyone has a button, with open tasks or not: their screen is
+		// also where a manager offboards them.
+		kb = append(kb, row(btn(clip(s.Name, 30)+" ("+strconv.Itoa(s.Open)+")", callback.ActionControlStaffList, s.StaffID, 0)))
 	}
 	sb.WriteString("\n\n" + r.t("bot.control.unassigned", map[string]any{"Count": sum.Unassigned, "Overdue": sum.UnassignedOverdue}))
 	kb = append(kb, row(
@@ -124,6 +124,10 @@ func (b *Bot) controlStaffList(r *request) error {
 		return err
 	}
 	text, kb := r.taskListScreen(esc(who.Name), res, shown, origin{list: listStaff, page: shown, staff: who.ID}, callback.ActionControlStaffList, []any{who.ID})
+	if who.Active && domain.CanDeactivateStaff(r.staff, who) == nil {
+		back := kb[len(kb)-1]
+		kb = append(kb[:len(kb)-1], row(btn("🚪 "+r.t("bot.offboard.button", nil), callback.ActionStaffOffboardAsk, who.ID)), back)
+	}
 	_, err = r.show(text, kb)
 	return err
 }

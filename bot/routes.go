@@ -49,9 +49,12 @@ func (b *Bot) routes(rt *router) {
 
 	// Task control (managers).
 	rt.managerCommand("control", b.controlCommand)
-	rt.action(callback.ActionControl, b.controlRefresh)            // cs
-	rt.action(callback.ActionControlList, b.controlList)           // cl|<u|o>|<page>
-	rt.action(callback.ActionControlStaffList, b.controlStaffList) // cm|<staff>|<page>
+	rt.action(callback.ActionControl, b.controlRefresh)                    // cs
+	rt.action(callback.ActionControlList, b.controlList)                   // cl|<u|o>|<page>
+	rt.action(callback.ActionControlStaffList, b.controlStaffList)         // cm|<staff>|<page>
+	rt.action(callback.ActionStaffOffboardAsk, b.staffOffboardAsk)         // sd|<staff>: who takes their open tasks
+	rt.action(callback.ActionStaffOffboardConfirm, b.staffOffboardConfirm) // sc|<staff>|<to or 0>
+	rt.action(callback.ActionStaffOffboard, b.staffOffboard)               // sy|<staff>|<to or 0>: confirmed
 
 	// Forms: new task, new call, result entry, reminders, the due and
 	// reminder calendar (form.go).

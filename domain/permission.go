@@ -56,3 +56,23 @@ func CanManageClub(actor Staff) error {
 	}
 	return Forbidden("managers_only", "only managers and owners can do this")
 }
+
+// CanDeactivateStaff decides whether actor may offboard target from the bot.
+// Managers and owners offboard the staff of their club; only an owner
+// offboards an owner; nobody offboards themselves (they would lose the bot
+// mid-screen: an operator does that with `clubcrm staff deactivate`).
+func CanDeactivateStaff(actor, target Staff) error {
+	if err := CanManageClub(actor); err != nil {
+		return err
+	}
+	if actor.ClubID != target.ClubID {
+		return ErrNotFound
+	}
+	if actor.ID == target.ID {
+		return Forbidden("deactivate_self", "you cannot deactivate yourself")
+	}
+	if target.Role == RoleOwner && actor.Role != RoleOwner {
+		return Forbidden("owners_only", "only an owner can deactivate an owner")
+	}
+	return nil
+}

@@ -44,6 +44,11 @@ const (
 	ActionControlList      = "cl" // cl|<u|o>|<page>
 	ActionControlStaffList = "cm" // cm|<staff>|<page>
 
+	// Offboarding from /control (managers).
+	ActionStaffOffboardAsk     = "sd" // sd|<staff>: who takes their open tasks
+	ActionStaffOffboardConfirm = "sc" // sc|<staff>|<to or 0>
+	ActionStaffOffboard        = "sy" // sy|<staff>|<to or 0>: confirmed
+
 	// Forms: "<action>|<version>|<op>|<arg>" (bot/form.go).
 	ActionResultForm  = "rf"
 	ActionNewTaskForm = "nf"

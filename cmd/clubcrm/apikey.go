@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"text/tabwriter"
 
 	"github.com/clubcrm/clubcrm/domain"
@@ -13,21 +12,27 @@ import (
 )
 
 const (
-	apikeyCreateUsage = "usage: clubcrm apikey create --club ID --name NAME"
-	apikeyListUsage   = "usage: clubcrm apikey list --club ID"
-	apikeyRevokeUsage = "usage: clubcrm apikey revoke --club ID --id KEY_ID"
+	apikeyCreateUsage = "apikey create --club ID --name NAME"
+	apikeyListUsage   = "apikey list --club ID"
+	apikeyRevokeUsage = "apikey revoke --club ID --id KEY_ID"
 )
 
 // apikeyFlags parses the flags the apikey commands share.
-func apikeyFlags(name, usage string, args []string, withName, withID bool) (clubID int64, keyName string, keyID int64, err error) {
+func apikeyFlags(e *cmdEnv, name, usage string, args []string, withName, withID bool) (clubID int64, keyName string, keyID int64, err error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	club := fs.Int64("club", 0, "the club's id")
-	n := fs.String("name", "", "what the key is for")
-	id := fs.Int64("id", 0, "the key's id")
-	if err := fs.Parse(args); err != nil {
-		return 0, "", 0, usagef("%s: %v (%s)", name, err, usage)
+	var n *string
+	if withName {
+		n = fs.String("name", "", "what the key is for (e.g. \"site form\", \"Binotel\")")
 	}
+	var id *int64
+	if withID {
+		id = fs.Int64("id", 0, "the key's id, from apikey list")
+	}
+	if err := e.parseFlags(fs, args); err != nil {
+		return 0, "", 0, err
+	}
+	usage = "usage: clubcrm " + usage
 	switch {
 	case fs.NArg() > 0:
 		return 0, "", 0, usagef("%s takes no arguments (%s)", name, usage)
@@ -38,16 +43,18 @@ func apikeyFlags(name, usage string, args []string, withName, withID bool) (club
 	case withID && *id <= 0:
 		return 0, "", 0, usagef("%s: --id KEY_ID is required (%s)", name, usage)
 	}
-	return *club, *n, *id, nil
+	if withName {
+		keyName = *n
+	}
+	if withID {
+		keyID = *id
+	}
+	return *club, keyName, keyID, nil
 }
 
 // withClubDB opens the database and checks the club exists, for an admin command.
 func withClubDB(ctx context.Context, e *cmdEnv, cmd string, clubID int64, fn func(*postgres.DB) error) error {
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, cmd)
 	if err != nil {
 		return err
 	}
@@ -62,7 +69,7 @@ func withClubDB(ctx context.Context, e *cmdEnv, cmd string, clubID int64, fn fun
 // club's inbound API once; only its hash is stored, so it cannot be shown
 // again (revoke it and create another if it is lost).
 func runAPIKeyCreate(ctx context.Context, e *cmdEnv, args []string) error {
-	clubID, name, _, err := apikeyFlags("apikey create", apikeyCreateUsage, args, true, false)
+	clubID, name, _, err := apikeyFlags(e, "apikey create", apikeyCreateUsage, args, true, false)
 	if err != nil {
 		return err
 	}
@@ -80,7 +87,7 @@ func runAPIKeyCreate(ctx context.Context, e *cmdEnv, args []string) error {
 // runAPIKeyList is `clubcrm apikey list`: the club's keys, revoked ones
 // marked, by id, name and the key's first characters.
 func runAPIKeyList(ctx context.Context, e *cmdEnv, args []string) error {
-	clubID, _, _, err := apikeyFlags("apikey list", apikeyListUsage, args, false, false)
+	clubID, _, _, err := apikeyFlags(e, "apikey list", apikeyListUsage, args, false, false)
 	if err != nil {
 		return err
 	}
@@ -104,7 +111,7 @@ func runAPIKeyList(ctx context.Context, e *cmdEnv, args []string) error {
 
 // runAPIKeyRevoke is `clubcrm apikey revoke`: from now on the key is refused.
 func runAPIKeyRevoke(ctx context.Context, e *cmdEnv, args []string) error {
-	clubID, _, keyID, err := apikeyFlags("apikey revoke", apikeyRevokeUsage, args, false, true)
+	clubID, _, keyID, err := apikeyFlags(e, "apikey revoke", apikeyRevokeUsage, args, false, true)
 	if err != nil {
 		return err
 	}

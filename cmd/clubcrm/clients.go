@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 
@@ -14,7 +13,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
-const clientsImportUsage = "usage: clubcrm clients import [--club ID] FILE.csv"
+const clientsImportUsage = "clients import [--club ID] FILE.csv"
 
 // runClientsImport is `clubcrm clients import [--club ID] FILE.csv`. Good rows
 // are imported (a client already present by phone is updated, never
@@ -26,24 +25,23 @@ const clientsImportUsage = "usage: clubcrm clients import [--club ID] FILE.csv"
 // successful import.
 func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("clients import", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	clubID := fs.Int64("club", 0, "the club's id; may be left out when the database has one club")
 	// Flags may come before or after the file, as people type them.
-	if err := fs.Parse(args); err != nil {
-		return usagef("clients import: %v (%s)", err, clientsImportUsage)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("clients import needs a CSV file (%s)", clientsImportUsage)
+		return usagef("clients import needs a CSV file (usage: clubcrm %s)", clientsImportUsage)
 	}
 	path := fs.Arg(0)
-	if err := fs.Parse(fs.Args()[1:]); err != nil {
-		return usagef("clients import: %v (%s)", err, clientsImportUsage)
+	if err := e.parseFlags(fs, fs.Args()[1:]); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("clients import takes one CSV file (%s)", clientsImportUsage)
+		return usagef("clients import takes one CSV file (usage: clubcrm %s)", clientsImportUsage)
 	}
 	if *clubID < 0 {
-		return usagef("clients import: --club must be a club id (%s)", clientsImportUsage)
+		return usagef("clients import: --club must be a club id (usage: clubcrm %s)", clientsImportUsage)
 	}
 
 	f, err := openRegularFile(path)
@@ -51,12 +49,13 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 		return fmt.Errorf("clients import: %w", err)
 	}
 	defer f.Close()
-
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
+	// Refused before anything is read; clientcsv enforces the same bound
+	// while reading, for a file that grows meanwhile.
+	if st, err := f.Stat(); err == nil && st.Size() > clientcsv.MaxFileBytes {
+		return fmt.Errorf("clients import: %s: the file is larger than %d MB; split it into smaller files; nothing was imported", path, clientcsv.MaxFileBytes>>20)
 	}
-	db, err := openDB(ctx, cfg, nil)
+
+	db, err := openAdminDB(ctx, e, "clients import")
 	if err != nil {
 		return err
 	}
@@ -70,6 +69,13 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	var re *clientcsv.RowError
 	if errors.As(err, &re) {
 		return fmt.Errorf("clients import: %s:%d: %s; nothing was imported", path, re.Line, re.Message)
+	}
+	var le *clientcsv.LimitError
+	if errors.As(err, &le) && le.Line > 0 {
+		return fmt.Errorf("clients import: %s:%d: %s; nothing was imported", path, le.Line, le.Message)
+	}
+	if errors.As(err, &le) {
+		return fmt.Errorf("clients import: %s: %s; nothing was imported", path, le.Message)
 	}
 	if err != nil {
 		return fmt.Errorf("clients import: %s: %w", path, err)
@@ -90,15 +96,24 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 		bad = append(bad, clientcsv.RowError{Line: res.Rows[s.Index].Line, Message: s.Message})
 	}
 	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
-	for _, b := range bad {
+	for i, b := range bad {
+		if i == maxBadRowLines {
+			fmt.Fprintf(e.stderr, "%s: and %d more rows with errors\n", path, len(bad)-maxBadRowLines)
+			break
+		}
 		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.Line, b.Message)
 	}
-	if data := len(res.Rows) + len(res.Errors); data > 0 && st.Inserted+st.Updated == 0 {
+	if data := len(res.Rows) + len(res.Errors); data > 0 && st.Inserted+st.Updated+st.Unchanged == 0 {
 		return fmt.Errorf("clients import: %s: none of the %d data rows could be imported; nothing was written", path, data)
 	}
-	fmt.Fprintf(e.stdout, "imported %d new, updated %d, %d rows with errors\n", st.Inserted, st.Updated, len(bad))
+	fmt.Fprintf(e.stdout, "imported %d new, updated %d, unchanged %d, %d rows with errors\n", st.Inserted, st.Updated, st.Unchanged, len(bad))
 	return nil
 }
+
+// maxBadRowLines is how many bad rows are printed one per line; the rest
+// are counted. A file of a hundred thousand bad rows (the wrong column
+// order, say) needs the first few to be understood, not all of them.
+const maxBadRowLines = 20
 
 // importClub finds the club to import into: the one named by --club, or the
 // only club of the database.
@@ -116,7 +131,7 @@ func importClub(ctx context.Context, db *postgres.DB, id int64) (domain.Club, er
 	case 0:
 		return domain.Club{}, errors.New("clients import: the database has no club yet; create one with `clubcrm club apply PLAN.yaml`")
 	default:
-		return domain.Club{}, usagef("clients import: the database has %d clubs; choose one with --club ID (%s)", len(clubs), clientsImportUsage)
+		return domain.Club{}, usagef("clients import: the database has %d clubs; choose one with --club ID (usage: clubcrm %s)", len(clubs), clientsImportUsage)
 	}
 }
 

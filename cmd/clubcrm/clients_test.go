@@ -43,12 +43,13 @@ func TestClientsImportExample(t *testing.T) {
 	before := pgtest.Count(t, db, `SELECT count(*) FROM clients`)
 
 	out, errOut, err := runCmd(t, env, "clients", "import", "--club", club, "../../examples/clients.csv")
-	if err != nil || out != "imported 12 new, updated 0, 0 rows with errors\n" || errOut != "" {
+	if err != nil || out != "imported 12 new, updated 0, unchanged 0, 0 rows with errors\n" || errOut != "" {
 		t.Fatalf("first import: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
-	// Again, with the flag after the file: every row updates, nothing is duplicated.
+	// Again, with the flag after the file: every row finds its client and
+	// changes nothing, nothing is duplicated.
 	out, errOut, err = runCmd(t, env, "clients", "import", "../../examples/clients.csv", "--club", club)
-	if err != nil || out != "imported 0 new, updated 12, 0 rows with errors\n" || errOut != "" {
+	if err != nil || out != "imported 0 new, updated 0, unchanged 12, 0 rows with errors\n" || errOut != "" {
 		t.Fatalf("re-import: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM clients`); n != before+12 {
@@ -71,7 +72,7 @@ func TestClientsImportBadRows(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bad rows must not fail the command: %v\n%s", err, errOut)
 	}
-	if out != "imported 3 new, updated 0, 6 rows with errors\n" {
+	if out != "imported 3 new, updated 0, unchanged 0, 6 rows with errors\n" {
 		t.Fatalf("stdout %q", out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
@@ -90,7 +91,7 @@ func TestClientsImportBadRows(t *testing.T) {
 	}
 	// Re-import: the good rows update, the bad ones are reported again.
 	out, _, err = runCmd(t, env, "clients", "import", path)
-	if err != nil || out != "imported 0 new, updated 3, 6 rows with errors\n" {
+	if err != nil || out != "imported 0 new, updated 0, unchanged 3, 6 rows with errors\n" {
 		t.Fatalf("re-import: %v %q", err, out)
 	}
 }
@@ -107,7 +108,7 @@ func TestClientsImportRowMatchingTwoClients(t *testing.T) {
 	}
 	path := writeTemp(t, "merge.csv", fmt.Sprintf("name,phone\nBoth,\"%s, %s\"\nNew,+380501234567\n", phones[0], phones[1]))
 	out, errOut, err := runCmd(t, env, "clients", "import", path)
-	if err != nil || out != "imported 1 new, updated 0, 1 rows with errors\n" || !strings.HasPrefix(errOut, path+":2: the phones belong to different clients") {
+	if err != nil || out != "imported 1 new, updated 0, unchanged 0, 1 rows with errors\n" || !strings.HasPrefix(errOut, path+":2: the phones belong to different clients") {
 		t.Fatalf("%v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
 }
@@ -226,7 +227,7 @@ func TestClientsImportNothingImportedFails(t *testing.T) {
 
 	// A header without data rows is not a failure: there was nothing to import.
 	out, errOut, err := runCmd(t, env, "clients", "import", writeTemp(t, "header.csv", "name,phone\n"))
-	if err != nil || out != "imported 0 new, updated 0, 0 rows with errors\n" || errOut != "" {
+	if err != nil || out != "imported 0 new, updated 0, unchanged 0, 0 rows with errors\n" || errOut != "" {
 		t.Fatalf("header only: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
 }

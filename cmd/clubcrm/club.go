@@ -12,19 +12,21 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
+const clubApplyUsage = "club apply [--dry-run] PLAN.yaml"
+
 // runClubApply is `clubcrm club apply [--dry-run] PLAN.yaml`: it makes one
-// club match a plan file, printing each change, or "no changes". Every
-// problem in the file (or between the file and the stored club) is printed
-// as FILE:LINE:COL: message, and then nothing is written.
+// club match a plan file, printing each change, or "no changes", and then
+// the club's id, which every other admin command takes. Every problem in
+// the file (or between the file and the stored club) is printed as
+// FILE:LINE:COL: message, and then nothing is written.
 func runClubApply(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("club apply", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	dryRun := fs.Bool("dry-run", false, "show what would change and write nothing")
-	if err := fs.Parse(args); err != nil {
-		return usagef("club apply: %v (usage: clubcrm club apply [--dry-run] PLAN.yaml)", err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		return usagef("club apply takes one plan file (usage: clubcrm club apply [--dry-run] PLAN.yaml)")
+		return usagef("club apply takes one plan file (usage: clubcrm %s)", clubApplyUsage)
 	}
 	path := fs.Arg(0)
 	data, err := readPlanFile(path)
@@ -35,11 +37,7 @@ func runClubApply(ctx context.Context, e *cmdEnv, args []string) error {
 	if err != nil {
 		return planErrors(e, path, err)
 	}
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, "club apply")
 	if err != nil {
 		return err
 	}
@@ -50,13 +48,15 @@ func runClubApply(ctx context.Context, e *cmdEnv, args []string) error {
 	}
 	if changes.Empty() {
 		fmt.Fprintln(e.stdout, "no changes")
-		return nil
 	}
 	for _, l := range changes.Lines {
 		fmt.Fprintln(e.stdout, l)
 	}
-	if *dryRun {
+	if *dryRun && !changes.Empty() {
 		fmt.Fprintf(e.stdout, "dry run: %d change(s) not written\n", len(changes.Lines))
+	}
+	if changes.ClubID != 0 {
+		fmt.Fprintf(e.stdout, "club %s has id %d (use --club %d)\n", p.Club.Slug, changes.ClubID, changes.ClubID)
 	}
 	return nil
 }

@@ -68,8 +68,14 @@ func TestClubApplyTwiceSaysNoChanges(t *testing.T) {
 			t.Errorf("first apply output lacks %q:\n%s", want, out)
 		}
 	}
+	// The club's id, which every other admin command takes, ends the output.
+	id := pgtest.Count(t, db, `SELECT id FROM clubs WHERE slug = 'demo'`)
+	idLine := fmt.Sprintf("club demo has id %d (use --club %d)\n", id, id)
+	if !strings.HasSuffix(out, idLine) {
+		t.Errorf("first apply does not end with %q:\n%s", idLine, out)
+	}
 	out, errOut, err = runCmd(t, env, "club", "apply", path)
-	if err != nil || out != "no changes\n" || errOut != "" {
+	if err != nil || out != "no changes\n"+idLine || errOut != "" {
 		t.Fatalf("second apply: %v, stdout %q, stderr %q", err, out, errOut)
 	}
 }

@@ -5,46 +5,40 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
-const genUsage = "usage: clubcrm gen --club ID [--tasks 1000000] [--clients 200000] [--staff 50] [--years 2] [--seed N]"
+const genUsage = "gen --club ID [--tasks 1000000] [--clients 200000] [--staff 50] [--years 2] [--seed N]"
 
 // runGen is `clubcrm gen`, a development and benchmark command: it fills an
 // empty club with synthetic staff, clients, tasks, results, answers and
 // calls (postgres.SyntheticFill), ending now.
 func runGen(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	in := postgres.SyntheticInput{}
-	fs.Int64Var(&in.ClubID, "club", 0, "club id")
-	fs.IntVar(&in.Tasks, "tasks", 1_000_000, "tasks")
-	fs.IntVar(&in.Clients, "clients", 200_000, "clients")
-	fs.IntVar(&in.Staff, "staff", 50, "staff members")
-	fs.IntVar(&in.Years, "years", 2, "years of history")
+	fs.Int64Var(&in.ClubID, "club", 0, "the club's `ID` to fill (see clubcrm club list)")
+	fs.IntVar(&in.Tasks, "tasks", 1_000_000, "how many tasks to generate")
+	fs.IntVar(&in.Clients, "clients", 200_000, "how many clients to generate")
+	fs.IntVar(&in.Staff, "staff", 50, "how many staff members to generate")
+	fs.IntVar(&in.Years, "years", 2, "how many years of history the tasks spread over")
 	fs.Int64Var(&in.Seed, "seed", 1, "random seed; the same seed gives the same data")
-	if err := fs.Parse(args); err != nil {
-		return usagef("gen: %v (%s)", err, genUsage)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("gen: unexpected argument %q (%s)", fs.Arg(0), genUsage)
+		return usagef("gen: unexpected argument %q (usage: clubcrm %s)", fs.Arg(0), genUsage)
 	}
 	if in.ClubID <= 0 {
-		return usagef("gen: --club ID is required (%s)", genUsage)
+		return usagef("gen: --club ID is required (usage: clubcrm %s)", genUsage)
 	}
 	in.Now = time.Now()
 	if err := in.Validate(); err != nil {
 		return usagef("gen: %v", err)
 	}
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, "gen")
 	if err != nil {
 		return err
 	}

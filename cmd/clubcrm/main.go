@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 )
 
@@ -36,6 +35,13 @@ func main() {
 // command is one subcommand.
 type command struct {
 	summary string
+	// usage is the command's synopsis after "clubcrm ", printed by its help
+	// and with every mistake in how it was called.
+	usage string
+	// noFlags marks a command that takes neither flags nor arguments: run
+	// answers its --help and refuses anything else for it. The others parse
+	// their flags with cmdEnv.parseFlags, which answers --help.
+	noFlags bool
 	run     func(ctx context.Context, e *cmdEnv, args []string) error
 }
 
@@ -55,20 +61,24 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":          {"run every role in one process: bot, workers, scheduler, HTTP", runServe},
-		"bot":            {"run the Telegram bot (long polling, or webhook with WEBHOOK_URL) and HTTP", runBotRole},
-		"worker":         {"run the asynq workers and the outbox relay, and HTTP", runWorkerRole},
-		"scheduler":      {"run the cron scheduler (one of many leads) and HTTP", runSchedulerRole},
-		"migrate":        {"apply database migrations", runMigrate},
-		"club apply":     {"create or update a club from a plan file", runClubApply},
-		"staff invite":   {"print a single-use Telegram invite link for a new staff member", runStaffInvite},
-		"clients import": {"import clients from a CSV file (update by phone, never duplicate)", runClientsImport},
-		"report":         {"print the general CRM report or the sales funnel for a period", runReport},
-		"gen":            {"fill a club with synthetic data for benchmarks", runGen},
-		"version":        {"print the version", runVersion},
-		"apikey create":  {"print a new key for a club's inbound API (shown once)", runAPIKeyCreate},
-		"apikey list":    {"list a club's inbound API keys", runAPIKeyList},
-		"apikey revoke":  {"revoke an inbound API key", runAPIKeyRevoke},
+		"serve":            {"run every role in one process: bot, workers, scheduler, HTTP", "serve", true, runServe},
+		"bot":              {"run the Telegram bot (long polling, or webhook with WEBHOOK_URL) and HTTP", "bot", true, runBotRole},
+		"worker":           {"run the asynq workers and the outbox relay, and HTTP", "worker", true, runWorkerRole},
+		"scheduler":        {"run the cron scheduler (one of many leads) and HTTP", "scheduler", true, runSchedulerRole},
+		"migrate":          {"apply database migrations", "migrate", true, runMigrate},
+		"club apply":       {"create or update a club from a plan file; prints the club's id", clubApplyUsage, false, runClubApply},
+		"club list":        {"list the clubs: id, slug, name, time zone, staff and clients", clubListUsage, false, runClubList},
+		"staff invite":     {"print a single-use Telegram invite link for a new staff member", staffInviteUsage, false, runStaffInvite},
+		"staff list":       {"list a club's staff, active and deactivated, with their open tasks", staffListUsage, false, runStaffList},
+		"staff deactivate": {"offboard someone who left: their open tasks reassigned or left unassigned", staffDeactivateUsage, false, runStaffDeactivate},
+		"clients import":   {"import clients from a CSV file (update by phone, never duplicate)", clientsImportUsage, false, runClientsImport},
+		"report":           {"print the general CRM report or the sales funnel for a period", reportUsage, false, runReport},
+		"gen":              {"fill a club with synthetic data for benchmarks", genUsage, false, runGen},
+		"healthcheck":      {"ask this instance's /healthz; exit 0 when healthy (the container's health check)", healthcheckUsage, false, runHealthcheck},
+		"version":          {"print the version", "version", true, runVersion},
+		"apikey create":    {"print a new key for a club's inbound API (shown once)", apikeyCreateUsage, false, runAPIKeyCreate},
+		"apikey list":      {"list a club's inbound API keys", apikeyListUsage, false, runAPIKeyList},
+		"apikey revoke":    {"revoke an inbound API key", apikeyRevokeUsage, false, runAPIKeyRevoke},
 	}
 }
 
@@ -77,9 +87,14 @@ func commands() map[string]command {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := &cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr}
 	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || isHelpFlag(args[0]) || args[0] == "help" && len(args) == 1 {
 		printUsage(stdout, cmds)
 		return nil
+	}
+	// "clubcrm help CMD" is "clubcrm CMD --help".
+	help := args[0] == "help"
+	if help {
+		args = args[1:]
 	}
 	name, rest := args[0], args[1:]
 	// Two-word commands: "club apply", "staff invite", "clients import".
@@ -90,9 +105,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	c, ok := cmds[name]
 	if !ok {
-		return usagef("unknown command %q (try `clubcrm help`)", strings.Join(args[:1], " "))
+		if subs := subcommands(cmds, name); len(subs) > 0 {
+			return groupUsage(e, name, subs, help || len(rest) > 0 && isHelpFlag(rest[0]), rest)
+		}
+		return usagef("unknown command %q (try `clubcrm help`)", name)
 	}
-	return c.run(ctx, e, rest)
+	if help {
+		rest = []string{"--help"}
+	}
+	if c.noFlags {
+		if len(rest) > 0 && isHelpFlag(rest[0]) {
+			printCommandHelp(stdout, name, c, nil)
+			return nil
+		}
+		if len(rest) > 0 {
+			return usagef("%s takes no arguments, got %q (usage: clubcrm %s)", name, rest[0], c.usage)
+		}
+	}
+	err := c.run(ctx, e, rest)
+	if errors.Is(err, errHelpShown) {
+		return nil
+	}
+	return err
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {
@@ -104,9 +138,10 @@ func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "clubcrm: the CRM of sports, dance and children's clubs, worked from Telegram.")
 	fmt.Fprintln(w, "\nUsage: clubcrm COMMAND [flags]\n\nCommands:")
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-18s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nConfiguration comes from the environment; see README.md.")
+	fmt.Fprintln(w, "\n`clubcrm help COMMAND` or `clubcrm COMMAND --help` prints a command's flags.")
+	fmt.Fprintln(w, "Configuration comes from the environment; see README.md.")
 }
 
 func runVersion(_ context.Context, e *cmdEnv, _ []string) error {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -14,7 +15,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/report/xlsx"
 )
 
-const reportUsage = "usage: clubcrm report general|funnel|cohort --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
+const reportUsage = "report general|funnel|cohort --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
 	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--days N (cohort)] [--format text|csv|xlsx|json] [--out FILE]"
 
 // reportArgs is a parsed `clubcrm report` command line.
@@ -34,15 +35,11 @@ type reportArgs struct {
 // needs --out). Mistakes in the command line are usage errors; an unknown
 // club, staff member or template is one line and exit status 1.
 func runReport(ctx context.Context, e *cmdEnv, args []string) error {
-	a, err := parseReportArgs(args)
+	a, err := parseReportArgs(e, args)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, "report")
 	if err != nil {
 		return err
 	}
@@ -91,14 +88,16 @@ func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 	return writeFileAtomic(a.out, write)
 }
 
-func parseReportArgs(args []string) (reportArgs, error) {
+func parseReportArgs(e *cmdEnv, args []string) (reportArgs, error) {
 	var a reportArgs
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		args = []string{"general", args[0]} // every kind takes the same flags
+	}
 	if len(args) == 0 || (args[0] != "general" && args[0] != "funnel" && args[0] != "cohort") {
-		return a, usagef("report needs general, funnel or cohort (%s)", reportUsage)
+		return a, usagef("report needs general, funnel or cohort (usage: clubcrm %s)", reportUsage)
 	}
 	a.kind = args[0]
 	fs := flag.NewFlagSet("report "+a.kind, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	fs.Int64Var(&a.clubID, "club", 0, "club id")
 	from := fs.String("from", "", "first local date, YYYY-MM-DD")
 	to := fs.String("to", "", "last local date, YYYY-MM-DD (inclusive)")
@@ -108,17 +107,17 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	fs.IntVar(&a.days, "days", 30, "cohort: within how many days of first contact")
 	fs.StringVar(&a.format, "format", "text", "text, csv, xlsx or json")
 	fs.StringVar(&a.out, "out", "", "write to this file instead of standard output")
-	if err := fs.Parse(args[1:]); err != nil {
-		return a, usagef("report: %v (%s)", err, reportUsage)
+	if err := e.parseFlags(fs, args[1:]); err != nil {
+		return a, err
 	}
 	if fs.NArg() > 0 {
-		return a, usagef("report: unexpected argument %q (%s)", fs.Arg(0), reportUsage)
+		return a, usagef("report: unexpected argument %q (usage: clubcrm %s)", fs.Arg(0), reportUsage)
 	}
 	if a.clubID <= 0 {
-		return a, usagef("report: --club ID is required (%s)", reportUsage)
+		return a, usagef("report: --club ID is required (usage: clubcrm %s)", reportUsage)
 	}
 	if *from == "" || *to == "" {
-		return a, usagef("report: --from and --to are required (%s)", reportUsage)
+		return a, usagef("report: --from and --to are required (usage: clubcrm %s)", reportUsage)
 	}
 	var err error
 	if a.from, err = report.ParseDate(*from); err != nil {
@@ -204,20 +203,40 @@ func writeCohort(w io.Writer, format string, club domain.Club, c report.Cohort) 
 // writeFileAtomic writes to a temporary file next to path and renames it
 // into place, so a failed report never leaves half a file behind.
 func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("report: --out %s is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".clubcrm-report-*")
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return outFileError(path, err)
 	}
 	return nil
+}
+
+// outFileError names the path the operator gave with --out, not the
+// temporary file beside it that the report is written to first (which is
+// gone by the time they read the message).
+func outFileError(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	default:
+		return fmt.Errorf("report: %w", err)
+	}
+	return fmt.Errorf("report: --out %s: %w", path, err)
 }

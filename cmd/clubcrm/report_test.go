@@ -278,3 +278,25 @@ func containsRow(rows [][]string, want ...string) bool {
 	}
 	return false
 }
+
+// A bad --out names the path the operator gave, never the temporary file
+// the report is first written to, and leaves nothing behind.
+func TestReportOutErrorsNameThePathGiven(t *testing.T) {
+	t.Parallel()
+	env, db := cmdDB(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	dir := t.TempDir()
+	for _, c := range []struct{ out, want string }{
+		{filepath.Join(dir, "missing", "r.csv"), "report: --out " + filepath.Join(dir, "missing", "r.csv") + ": no such file or directory"},
+		{dir, "report: --out " + dir + " is a directory"},
+	} {
+		_, _, err := runCmd(t, env, "report", "general", "--club", fmt.Sprint(f.Club.ID), "--from", "2026-01-01", "--to", "2026-01-31",
+			"--format", "csv", "--out", c.out)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("--out %s: %v, want %q", c.out, err, c.want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".clubcrm-report-*")); len(left) > 0 {
+		t.Fatalf("left behind %v", left)
+	}
+}

@@ -16,30 +16,29 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-const staffInviteUsage = "usage: clubcrm staff invite --club ID --role manager|staff|owner [--name NAME] [--ttl 168h]"
+const staffInviteUsage = "staff invite --club ID --role manager|staff|owner [--name NAME] [--ttl 168h]"
 
 // runStaffInvite is `clubcrm staff invite`: it prints a single-use Telegram
 // deep link that makes whoever opens it a staff member of the club with the
 // given role, and when the link expires. Only the code's hash is stored.
 func runStaffInvite(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("staff invite", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	clubID := fs.Int64("club", 0, "the club's id")
 	roleName := fs.String("role", "", "manager, staff or owner")
 	name := fs.String("name", "", "the person's name; their Telegram name when empty")
 	ttl := fs.Duration("ttl", domain.InviteTTL, "how long the link stays valid")
-	if err := fs.Parse(args); err != nil {
-		return usagef("staff invite: %v (%s)", err, staffInviteUsage)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("staff invite takes no arguments (%s)", staffInviteUsage)
+		return usagef("staff invite takes no arguments (usage: clubcrm %s)", staffInviteUsage)
 	}
 	if *clubID <= 0 {
-		return usagef("staff invite: --club ID is required (%s)", staffInviteUsage)
+		return usagef("staff invite: --club ID is required (usage: clubcrm %s)", staffInviteUsage)
 	}
 	role, err := domain.ParseRole(*roleName)
 	if err != nil {
-		return usagef("staff invite: --role must be manager, staff or owner (%s)", staffInviteUsage)
+		return usagef("staff invite: --role must be manager, staff or owner (usage: clubcrm %s)", staffInviteUsage)
 	}
 
 	cfg, err := loadConfig(e.getenv)
@@ -50,7 +49,7 @@ func runStaffInvite(ctx context.Context, e *cmdEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("staff invite: %w", err)
 	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openAdminDB(ctx, e, "staff invite")
 	if err != nil {
 		return err
 	}

@@ -66,12 +66,16 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // that is empty, not UTF-8 or has a bad header is a *RowError for its header
 // line; an error from r is returned wrapped.
 func NewReader(r io.Reader, phoneCode string) (*Reader, error) {
-	br := bufio.NewReaderSize(r, headerPeek)
+	br := bufio.NewReaderSize(newLimitReader(r), headerPeek)
 	if b, _ := br.Peek(len(bom)); bytes.Equal(b, bom) {
 		_, _ = br.Discard(len(bom)) // the bytes are buffered: Discard cannot fail
 	}
 	head, err := br.Peek(headerPeek)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	var le *LimitError
+	if errors.As(err, &le) && len(head) == 0 {
+		return nil, le
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && !errors.As(err, &le) {
 		return nil, fmt.Errorf("read csv: %w", err)
 	}
 	cr := csv.NewReader(br)
@@ -84,6 +88,8 @@ func NewReader(r io.Reader, phoneCode string) (*Reader, error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil, &RowError{Line: 1, Message: "the file is empty; it needs a header row: name, phone, email, status, groups"}
+	case errors.As(err, &le):
+		return nil, le
 	case errors.As(err, &pe):
 		return nil, &RowError{Line: pe.StartLine, Message: "the header is not valid CSV: " + pe.Err.Error()}
 	case err != nil:
@@ -131,8 +137,9 @@ func detectComma(head []byte) rune {
 }
 
 // Read returns the next data row. A row that cannot be imported is a
-// *RowError: report it and call Read again. io.EOF ends the file; any other
-// error is a read failure. Rows whose cells are all empty are skipped.
+// *RowError: report it and call Read again. io.EOF ends the file; a
+// *LimitError is a file too large or a line too long, which cannot be read
+// on; any other error is a read failure. Rows whose cells are all empty are skipped.
 func (r *Reader) Read() (Row, error) {
 	for {
 		rec, err := r.csv.Read()
@@ -140,6 +147,10 @@ func (r *Reader) Read() (Row, error) {
 			return Row{}, io.EOF
 		}
 		var pe *csv.ParseError
+		var le *LimitError
+		if errors.As(err, &le) {
+			return Row{}, le // the file cannot be read on: see Parse
+		}
 		if errors.As(err, &pe) {
 			return Row{}, &RowError{Line: pe.StartLine, Message: "not valid CSV: " + pe.Err.Error()}
 		}
@@ -285,7 +296,8 @@ type Result struct {
 // Parse reads a whole file. When a phone appears on two rows the later row is
 // kept and the earlier one is reported, so the file reads as "last word
 // wins", like the re-import of an updated list. The error is non-nil only
-// when the file cannot be read as client CSV at all (see NewReader).
+// when the file cannot be read as client CSV at all (see NewReader) or
+// breaks a limit (*LimitError).
 func Parse(r io.Reader, phoneCode string) (Result, error) {
 	rd, err := NewReader(r, phoneCode)
 	if err != nil {

@@ -298,3 +298,20 @@ func TestReaderStreams(t *testing.T) {
 		t.Fatalf("good lines %v, bad lines %v", lines, bad)
 	}
 }
+
+// The limits hold while reading, whatever the reader: a line too long or a
+// file too large stops Parse with a *LimitError naming the line.
+func TestParseLimits(t *testing.T) {
+	t.Parallel()
+	long := "name,phone\nA,+380501111111\n\"" + strings.Repeat("x", clientcsv.MaxLineBytes+1) + "\",+380502222222\n"
+	_, err := clientcsv.Parse(strings.NewReader(long), "380")
+	var le *clientcsv.LimitError
+	if !errors.As(err, &le) || le.Line != 3 {
+		t.Fatalf("long line: %v", err)
+	}
+	big := io.MultiReader(strings.NewReader("name,phone\n"), strings.NewReader(strings.Repeat(",\n", clientcsv.MaxFileBytes/2+1))) // blank rows: cheap to read
+	_, err = clientcsv.Parse(big, "380")
+	if !errors.As(err, &le) || le.Line != 0 {
+		t.Fatalf("big file: %v", err)
+	}
+}

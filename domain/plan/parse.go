@@ -61,13 +61,13 @@ func (r *reader) document(data []byte) (root *yaml.Node, ok bool) {
 			r.errorf(Pos{1, 1}, "the plan is empty")
 			return nil, false
 		}
-		r.yamlError(err)
+		r.yamlError(data, err)
 		return nil, false
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			r.yamlError(err)
+			r.yamlError(data, err)
 		} else {
 			r.errorf(posOf(&extra), "a plan is one YAML document; remove the second \"---\" and what follows")
 		}
@@ -83,7 +83,7 @@ func (r *reader) document(data []byte) (root *yaml.Node, ok bool) {
 	return doc.Content[0], true
 }
 
-func (r *reader) yamlError(err error) {
+func (r *reader) yamlError(data []byte, err error) {
 	msg := err.Error()
 	line := 1
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -93,9 +93,107 @@ func (r *reader) yamlError(err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	// yaml.v3 reports only the line of a syntax error; column 1 keeps the
-	// FILE:LINE:COL shape that editors understand.
-	r.errorf(Pos{line, 1}, "YAML syntax: %s", msg)
+	// yaml.v3 reports one line, and for many mistakes not the mistake's
+	// own: for an unclosed bracket it is the line before the bracket's,
+	// counted from 0. The two mistakes people make most are found here
+	// exactly; for the rest the column is where the reported line's text
+	// starts, so FILE:LINE:COL keeps the shape editors understand.
+	switch {
+	case strings.Contains(msg, "did not find expected ',' or") || strings.Contains(msg, "did not find expected node content"):
+		if pos, open, ok := unclosedFlow(data); ok {
+			r.errorf(pos, "YAML syntax: this %q is never closed (%s)", open, msg)
+			return
+		}
+	case strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token"):
+		if pos, ok := tabIndent(data); ok && (pos.Line == line || strings.Contains(msg, "tab character")) {
+			r.errorf(pos, "YAML syntax: a tab in the indentation; indent with spaces (%s)", msg)
+			return
+		}
+	}
+	r.errorf(Pos{line, textColumn(data, line)}, "YAML syntax: %s", msg)
+}
+
+// unclosedFlow finds the first "[" or "{" of a flow collection that is
+// never closed, skipping quoted text and comments. In block context a
+// bracket opens a collection only where a value or list item begins (a
+// plain value like "Yoga [kids]" may hold brackets); inside one, every
+// bracket counts.
+func unclosedFlow(data []byte) (Pos, string, bool) {
+	type open struct {
+		pos Pos
+		ch  byte
+	}
+	var stack []open
+	line, col := 1, 0
+	var quote byte
+	lastSig := byte('\n') // the last non-blank character of the line so far
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		col++
+		if c == '\n' {
+			line, col, lastSig = line+1, 0, '\n'
+			if quote == '\'' && len(stack) == 0 {
+				quote = 0
+			}
+			continue
+		}
+		if quote != 0 {
+			switch {
+			case quote == '"' && c == '\\':
+				i++
+				col++
+			case c == quote:
+				quote = 0
+			}
+			continue
+		}
+		switch {
+		case c == '#' && (col == 1 || data[i-1] == ' ' || data[i-1] == '\t'):
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+			continue
+		case (c == '"' || c == '\'') && (len(stack) > 0 || lastSig == ':' || lastSig == '-' || lastSig == '\n'):
+			quote = c
+		case (c == '[' || c == '{') && (len(stack) > 0 || lastSig == ':' || lastSig == '-' || lastSig == '\n'):
+			stack = append(stack, open{Pos{line, col}, c})
+		case (c == ']' || c == '}') && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+		if c != ' ' && c != '\t' {
+			lastSig = c
+		}
+	}
+	if len(stack) == 0 {
+		return Pos{}, "", false
+	}
+	return stack[0].pos, string(stack[0].ch), true
+}
+
+// tabIndent finds the first tab in a line's indentation.
+func tabIndent(data []byte) (Pos, bool) {
+	for n, l := range strings.Split(string(data), "\n") {
+		for col, c := range l {
+			if c == '\t' {
+				return Pos{n + 1, col + 1}, true
+			}
+			if c != ' ' {
+				break
+			}
+		}
+	}
+	return Pos{}, false
+}
+
+// textColumn is the column where the line's text starts (1 for a blank or
+// missing line).
+func textColumn(data []byte, line int) int {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	l := lines[line-1]
+	return len(l) - len(strings.TrimLeft(l, " ")) + 1
 }
 
 // noAliases refuses anchors and aliases. They are not needed in a plan, and

@@ -132,8 +132,12 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty file", ``, "1:1: the plan is empty"},
 		{"only a comment", "# nothing\n", "1:1: the plan is empty"},
-		{"syntax error", club + "templates: [\n", "5:1: YAML syntax"},
-		{"tab indentation", club + "results:\n\t- key: x\n", "6:1: YAML syntax"},
+		{"syntax error", club + "templates: [\n", "5:12: YAML syntax: this \"[\" is never closed"},
+		// The mistake's own line and column, not the line before it.
+		{"unclosed [ on line 3", "club:\n  slug: x\n  groups: [a, \"b]\", c\n  name: X\n", "3:11: YAML syntax: this \"[\" is never closed"},
+		{"unclosed { in a list", club + "results:\n  - {key: r, name: \"R [x\"\n  - {key: s, name: S}\n", "6:5: YAML syntax: this \"{\" is never closed"},
+		{"tab indentation", club + "results:\n\t- key: x\n", "6:1: YAML syntax: a tab in the indentation"},
+		{"tab deeper", club + "results:\n  - key: x\n  \tname: y\n", "7:3: YAML syntax: a tab in the indentation"},
 		{"two documents", small + "---\nclub: {}\n", "second \"---\""},
 		{"alias", club + "dictionaries:\n  - &d {key: a, name: A, values: [{key: v, name: V}]}\n  - *d\n", "6:5: anchors and aliases"},
 		{"not a mapping", "- a\n- b\n", "1:1: the plan must be a mapping, not a list"},

@@ -14,8 +14,9 @@ import (
 
 // ImportStats says what ClientImport did.
 type ImportStats struct {
-	Inserted int // new clients
-	Updated  int // clients found by one of their phones and updated
+	Inserted  int // new clients
+	Updated   int // clients found by one of their phones whose data or phones changed
+	Unchanged int // clients found whose row changed nothing
 	// Skipped are rows that were not imported because they cannot be matched
 	// to one client; each names the row by its index in the input.
 	Skipped []ImportSkip
@@ -32,8 +33,9 @@ type ImportSkip struct {
 // clients by any of their phones; then one UPDATE, one INSERT … SELECT (new
 // clients with their phones) and one upsert of the found clients' phones
 // apply them. A client already present by any phone is updated, never
-// duplicated, so importing the same file twice only updates. Updated counts
-// every client found; one whose data would not change is not rewritten. On
+// duplicated, so importing the same file twice changes nothing. Updated
+// counts the clients found whose data or phones change; the others are
+// Unchanged and not rewritten. On
 // update an empty email, status or groups keeps the stored value, and phones
 // are added to the client's (none is taken away).
 //
@@ -110,7 +112,8 @@ func clientImportTx(ctx context.Context, tx pgx.Tx, clubID int64, rows []domain.
     groups    text[] NOT NULL,
     notes     text NOT NULL,
     client_id bigint,                -- the existing client the phones point at
-    matches   int NOT NULL DEFAULT 0 -- how many existing clients own the row's phones
+    matches   int NOT NULL DEFAULT 0, -- how many existing clients own the row's phones
+    changed   boolean NOT NULL DEFAULT false -- the found client's data or phones change
 ) ON COMMIT DROP`,
 		`CREATE TEMP TABLE import_phones (
     ord      int NOT NULL,
@@ -163,27 +166,43 @@ WHERE r.ord = m.ord`, clubID); err != nil {
 	}
 	st.Skipped = skipped
 
-	// Updated counts every client found by phone, but a row that would
-	// change nothing is not rewritten: re-importing a list costs reads.
+	// A row that would change nothing is not rewritten (re-importing a list
+	// costs reads), and only the clients whose data or phones change count
+	// as updated.
 	if _, err := tx.Exec(ctx, `
-UPDATE clients c SET
-    name       = r.name,
-    email      = CASE WHEN r.email <> '' THEN r.email ELSE c.email END,
-    status     = CASE WHEN r.status <> '' THEN r.status ELSE c.status END,
-    groups     = CASE WHEN cardinality(r.groups) > 0 THEN r.groups ELSE c.groups END,
-    notes      = CASE WHEN r.notes <> '' THEN r.notes ELSE c.notes END,
-    updated_at = $2
-FROM import_rows r
-WHERE c.club_id = $1 AND c.id = r.client_id AND r.matches = 1
-  AND (c.name <> r.name
-       OR (r.email <> '' AND c.email <> r.email)
-       OR (r.status <> '' AND c.status <> r.status)
-       OR (cardinality(r.groups) > 0 AND c.groups <> r.groups)
-       OR (r.notes <> '' AND c.notes <> r.notes))`, clubID, now); err != nil {
+WITH upd AS (
+    UPDATE clients c SET
+        name       = r.name,
+        email      = CASE WHEN r.email <> '' THEN r.email ELSE c.email END,
+        status     = CASE WHEN r.status <> '' THEN r.status ELSE c.status END,
+        groups     = CASE WHEN cardinality(r.groups) > 0 THEN r.groups ELSE c.groups END,
+        notes      = CASE WHEN r.notes <> '' THEN r.notes ELSE c.notes END,
+        updated_at = $2
+    FROM import_rows r
+    WHERE c.club_id = $1 AND c.id = r.client_id AND r.matches = 1
+      AND (c.name <> r.name
+           OR (r.email <> '' AND c.email <> r.email)
+           OR (r.status <> '' AND c.status <> r.status)
+           OR (cardinality(r.groups) > 0 AND c.groups <> r.groups)
+           OR (r.notes <> '' AND c.notes <> r.notes))
+    RETURNING r.ord
+)
+UPDATE import_rows r SET changed = true FROM upd WHERE r.ord = upd.ord`, clubID, now); err != nil {
 		return st, fmt.Errorf("update clients: %w", mapErr(err))
 	}
+	if _, err := tx.Exec(ctx, `
+UPDATE import_rows r SET changed = true
+WHERE r.matches = 1 AND NOT r.changed AND EXISTS (
+    SELECT 1 FROM import_phones ip
+    WHERE ip.ord = r.ord AND NOT EXISTS (
+        SELECT 1 FROM client_phones cp
+        WHERE cp.club_id = $1 AND cp.phone = ip.phone AND cp.client_id = r.client_id AND cp.position = ip.position))`, clubID); err != nil {
+		return st, fmt.Errorf("compare phones: %w", mapErr(err))
+	}
 	if err := tx.QueryRow(ctx, `
-SELECT count(*) FILTER (WHERE matches = 1), count(*) FILTER (WHERE matches = 0) FROM import_rows`).Scan(&st.Updated, &st.Inserted); err != nil {
+SELECT count(*) FILTER (WHERE matches = 1 AND changed), count(*) FILTER (WHERE matches = 1 AND NOT changed),
+       count(*) FILTER (WHERE matches = 0)
+FROM import_rows`).Scan(&st.Updated, &st.Unchanged, &st.Inserted); err != nil {
 		return st, fmt.Errorf("count rows: %w", mapErr(err))
 	}
 

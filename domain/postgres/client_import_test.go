@@ -86,13 +86,14 @@ func TestClientImportGoodAndBadRows(t *testing.T) {
 	}
 
 	// The same file again: nothing new, every good row finds its client,
-	// and clients whose data is unchanged are not rewritten.
+	// and clients whose data is unchanged are not rewritten nor counted as
+	// updated.
 	var stamp time.Time
 	if err := db.Pool().QueryRow(context.Background(), `SELECT max(updated_at) FROM clients WHERE club_id = $1`, f.Club.ID).Scan(&stamp); err != nil {
 		t.Fatal(err)
 	}
 	_, st = importCSV(t, db, f.Club, importFile)
-	if st.Inserted != 0 || st.Updated != 3 || len(st.Skipped) != 0 {
+	if st.Inserted != 0 || st.Updated != 0 || st.Unchanged != 3 || len(st.Skipped) != 0 {
 		t.Fatalf("re-import: %+v", st)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM clients WHERE club_id = $1 AND updated_at > $2`, f.Club.ID, stamp); n != 0 {
@@ -204,7 +205,7 @@ func TestClientImportClubsStaySeparate(t *testing.T) {
 	if n := pgtest.Count(t, db, `SELECT count(DISTINCT client_id) FROM client_phones WHERE phone = '+380507777777'`); n != 2 {
 		t.Fatalf("%d clients own the phone, want one per club", n)
 	}
-	if _, st := importCSV(t, db, b.Club, file); st.Inserted != 0 || st.Updated != 1 {
+	if _, st := importCSV(t, db, b.Club, file); st.Inserted != 0 || st.Updated != 0 || st.Unchanged != 1 {
 		t.Fatalf("club b re-import: %+v", st)
 	}
 }

@@ -127,3 +127,39 @@ func (db *DB) ClubCount(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ClubOverviewLine is one club as `clubcrm club list` shows it.
+type ClubOverviewLine struct {
+	domain.Club
+	Staff   int // active staff members
+	Clients int
+}
+
+// ClubOverview lists every live club, oldest first, with its active staff
+// and client counts: the operator's map of the database.
+func (db *DB) ClubOverview(ctx context.Context) ([]ClubOverviewLine, error) {
+	rows, err := db.pool.Query(ctx, `
+SELECT c.id, c.slug, c.name, c.time_zone, c.language, c.digest_hour, c.phone_code, c.created_at,
+       (SELECT count(*) FROM staff s WHERE s.club_id = c.id AND s.active),
+       (SELECT count(*) FROM clients k WHERE k.club_id = c.id)
+FROM clubs c WHERE c.deleted_at IS NULL ORDER BY c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("club overview: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []ClubOverviewLine{}
+	for rows.Next() {
+		var l ClubOverviewLine
+		var lang string
+		if err := rows.Scan(&l.ID, &l.Slug, &l.Name, &l.TimeZone, &lang, &l.DigestHour, &l.PhoneCode, &l.CreatedAt,
+			&l.Staff, &l.Clients); err != nil {
+			return nil, fmt.Errorf("club overview: %w", mapErr(err))
+		}
+		l.Language = domain.Language(lang)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("club overview: %w", mapErr(err))
+	}
+	return out, nil
+}

@@ -65,7 +65,8 @@ type SyntheticResult struct {
 // Everything is set-based (INSERT … SELECT over generate_series; a million
 // tasks take a few minutes on two cores) and happens in one transaction:
 // a failure leaves the club as it was. A club that already has clients or
-// tasks is refused with ErrConflict, so a second run cannot mix data.
+// tasks, or a plan of its own, is refused with ErrConflict, so a run cannot
+// mix its data or its plan with the club's.
 func (db *DB) SyntheticFill(ctx context.Context, in SyntheticInput) (SyntheticResult, error) {
 	if err := in.Validate(); err != nil {
 		return SyntheticResult{}, err
@@ -112,11 +113,19 @@ func (db *DB) SyntheticFill(ctx context.Context, in SyntheticInput) (SyntheticRe
 }
 
 func syntheticCheck(ctx context.Context, tx pgx.Tx, clubID int64) error {
-	var exists, busy bool
+	var exists, busy, planned bool
+	// A plan of its own is anything but the default templates (and what an
+	// earlier gen made, keyed gen_): generating next to it would add a
+	// second set of results and funnel stages, after which the club's own
+	// plan no longer describes it.
 	err := tx.QueryRow(ctx, `
 SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
-       EXISTS (SELECT 1 FROM tasks WHERE club_id = $1) OR EXISTS (SELECT 1 FROM clients WHERE club_id = $1)`,
-		clubID).Scan(&exists, &busy)
+       EXISTS (SELECT 1 FROM tasks WHERE club_id = $1) OR EXISTS (SELECT 1 FROM clients WHERE club_id = $1),
+       EXISTS (SELECT 1 FROM templates WHERE club_id = $1 AND NOT is_default AND key NOT LIKE 'gen\_%')
+    OR EXISTS (SELECT 1 FROM results WHERE club_id = $1 AND key NOT LIKE 'gen\_%')
+    OR EXISTS (SELECT 1 FROM dictionaries WHERE club_id = $1 AND key NOT LIKE 'gen\_%')
+    OR EXISTS (SELECT 1 FROM funnel_stages WHERE club_id = $1 AND key NOT LIKE 'gen\_%')`,
+		clubID).Scan(&exists, &busy, &planned)
 	switch {
 	case err != nil:
 		return fmt.Errorf("check club: %w", mapErr(err))
@@ -124,6 +133,9 @@ SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
 		return &domain.Error{Kind: domain.ErrNotFound, Code: "club_not_found", Msg: fmt.Sprintf("club %d not found", clubID)}
 	case busy:
 		return domain.Conflict("club_not_empty", fmt.Sprintf("club %d already has clients or tasks; synthetic data goes into an empty club", clubID), nil)
+	case planned:
+		return domain.Conflict("club_has_plan", fmt.Sprintf("club %d has a plan of its own (templates, results, dictionaries or funnel stages); "+
+			"synthetic data, which brings its own, goes into a club made from a plan with only a club section", clubID), nil)
 	}
 	return nil
 }

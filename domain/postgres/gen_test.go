@@ -146,3 +146,25 @@ func TestSyntheticFillRefusesBadInput(t *testing.T) {
 		t.Errorf("refused fills left %d templates", n)
 	}
 }
+
+// A club with a plan of its own is refused: generating next to it added a
+// second set of results and four more funnel stages, after which the club's
+// own plan no longer applied. Nothing is written.
+func TestSyntheticFillRefusesAClubWithItsOwnPlan(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(genNow)))
+	ctx := context.Background()
+	f := pgtest.NewClub(t, db, "planned")
+	pgtest.Exec(t, db, `DELETE FROM client_phones WHERE club_id = $1`, f.Club.ID)
+	pgtest.Exec(t, db, `DELETE FROM clients WHERE club_id = $1`, f.Club.ID)
+	stages := pgtest.Count(t, db, `SELECT count(*) FROM funnel_stages WHERE club_id = $1`, f.Club.ID)
+	results := pgtest.Count(t, db, `SELECT count(*) FROM results WHERE club_id = $1`, f.Club.ID)
+	_, err := db.SyntheticFill(ctx, genSmall(f.Club.ID))
+	if !errors.Is(err, domain.ErrConflict) || domain.ErrorCode(err) != "club_has_plan" {
+		t.Fatalf("club with a plan: %v", err)
+	}
+	if pgtest.Count(t, db, `SELECT count(*) FROM funnel_stages WHERE club_id = $1`, f.Club.ID) != stages ||
+		pgtest.Count(t, db, `SELECT count(*) FROM results WHERE club_id = $1`, f.Club.ID) != results {
+		t.Fatal("a refused fill changed the plan")
+	}
+}

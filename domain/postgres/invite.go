@@ -78,7 +78,9 @@ func errAlreadyLinked() error {
 // wins. An unknown, used or expired code is code "invite_invalid"; an account
 // already linked to an active staff member is code "already_linked" and
 // leaves the invite unused. An account linked to a deactivated staff member
-// is unlinked from that row and joins afresh.
+// is unlinked from that row and joins afresh, but only with an invite
+// created after they were deactivated: the ones from before died with their
+// job (StaffDeactivate).
 func (db *DB) InviteRedeem(ctx context.Context, code string, tg TelegramUser) (domain.Staff, error) {
 	if !domain.ValidInviteCodeSyntax(code) {
 		return domain.Staff{}, errInviteInvalid()
@@ -90,7 +92,8 @@ func (db *DB) InviteRedeem(ctx context.Context, code string, tg TelegramUser) (d
 	var s domain.Staff
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var active bool
-		err := tx.QueryRow(ctx, `SELECT active FROM staff WHERE tg_user_id = $1 FOR UPDATE`, tg.ID).Scan(&active)
+		var leftAt *time.Time
+		err := tx.QueryRow(ctx, `SELECT active, deactivated_at FROM staff WHERE tg_user_id = $1 FOR UPDATE`, tg.ID).Scan(&active, &leftAt)
 		switch {
 		case err == nil && active:
 			return errAlreadyLinked()
@@ -109,9 +112,10 @@ func (db *DB) InviteRedeem(ctx context.Context, code string, tg TelegramUser) (d
 		err = tx.QueryRow(ctx, `
 UPDATE staff_invites i SET used_at = $2
 WHERE i.code_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2
+  AND ($3::timestamptz IS NULL OR i.created_at > $3)
   AND EXISTS (SELECT 1 FROM clubs c WHERE c.id = i.club_id AND c.deleted_at IS NULL)
 RETURNING i.id, i.club_id, i.role, coalesce(i.name, '')`,
-			domain.HashInviteCode(code), now).Scan(&inviteID, &s.ClubID, &role, &name)
+			domain.HashInviteCode(code), now, leftAt).Scan(&inviteID, &s.ClubID, &role, &name)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errInviteInvalid()
 		}

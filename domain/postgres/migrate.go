@@ -6,6 +6,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -61,4 +63,50 @@ func migrateSQL(ctx context.Context, sqlDB *sql.DB) (MigrationResult, error) {
 		return res, fmt.Errorf("read schema version: %w", err)
 	}
 	return res, nil
+}
+
+// SchemaPending returns the embedded migrations the database has not
+// applied, without applying or locking anything. Admin commands ask it
+// first, so that a database never migrated gets "run clubcrm migrate"
+// instead of `relation "clubs" does not exist` halfway through.
+func (db *DB) SchemaPending(ctx context.Context) ([]int64, error) {
+	applied := map[int64]bool{}
+	var exists bool
+	if err := db.pool.QueryRow(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("schema version: %w", mapErr(err))
+	}
+	if exists {
+		rows, err := db.pool.Query(ctx, `SELECT version_id FROM goose_db_version WHERE is_applied`)
+		if err != nil {
+			return nil, fmt.Errorf("schema version: %w", mapErr(err))
+		}
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("schema version: %w", mapErr(err))
+			}
+			applied[v] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("schema version: %w", mapErr(err))
+		}
+	}
+	entries, err := fs.ReadDir(Migrations(), ".")
+	if err != nil {
+		return nil, fmt.Errorf("schema version: %w", err)
+	}
+	var pending []int64
+	for _, e := range entries {
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			continue // not a migration file
+		}
+		if !applied[v] {
+			pending = append(pending, v)
+		}
+	}
+	return pending, nil
 }
