@@ -134,6 +134,6 @@ func (b *Bot) staffOffboard(r *request) error {
 	if res.Tasks > 0 {
 		text += "\n" + r.t("bot.offboard.moved", map[string]any{"Count": res.Tasks})
 	}
-	_, err = r.show(text, [][]jobs.Button{row(btn(r.t("common.back", nil), "cs"))})
+	_, err = r.show(text, [][]jobs.Button{row(btn(r.t("common.back", nil), callback.ActionControl))})
 	return err
 }
