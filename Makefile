@@ -3,6 +3,8 @@
 GO        ?= go
 PKG       := ./...
 BIN       := bin/clubcrm
+STATICCHECK := v0.8.2
+DEADCODE    := v0.51.0
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: help
@@ -39,9 +41,11 @@ fuzz: ## fuzz the plan and CSV parsers for a minute each
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./domain/clientcsv
 
 .PHONY: lint
-lint: ## go vet and gofmt check
+lint: ## go vet, gofmt, staticcheck and a dead-code check (pinned versions)
 	$(GO) vet $(PKG)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) $(PKG)
+	@out=$$($(GO) run golang.org/x/tools/cmd/deadcode@$(DEADCODE) -test $(PKG)); if [ -n "$$out" ]; then echo "dead code:"; echo "$$out"; exit 1; fi
 
 .PHONY: ci
 ci: ## what CI runs: services up, vet, race tests

@@ -64,9 +64,6 @@ func apiJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// callerKey is the context key of the authenticated caller.
-type callerKey struct{}
-
 // auth accepts a request that carries a live key of some club (in
 // "Authorization: Bearer KEY" or "X-Api-Key: KEY") and is within the key's
 // rate; the handler then sees only that club's data. Nothing is read or

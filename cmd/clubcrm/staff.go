@@ -127,9 +127,11 @@ func telegramGetMe(ctx context.Context, apiURL, token string) (string, error) {
 		return "", fmt.Errorf("unreadable answer (%s)", resp.Status)
 	}
 	if !body.OK {
+		//lint:ignore ST1005 the sentence starts with the name Telegram
 		return "", fmt.Errorf("Telegram answered %s: %s", resp.Status, body.Description)
 	}
 	if !botUsernamePattern.MatchString(body.Result.Username) {
+		//lint:ignore ST1005 the sentence starts with the name Telegram
 		return "", fmt.Errorf("Telegram returned the username %q", body.Result.Username)
 	}
 	return body.Result.Username, nil

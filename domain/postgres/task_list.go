@@ -35,15 +35,6 @@ const (
 	TaskFilterOverdue TaskFilter = "overdue" // due before now
 )
 
-// ParseTaskFilter validates a filter name.
-func ParseTaskFilter(s string) (TaskFilter, error) {
-	switch f := TaskFilter(s); f {
-	case TaskFilterAll, TaskFilterToday, TaskFilterOverdue:
-		return f, nil
-	}
-	return "", domain.Invalid("task_filter_invalid", fmt.Sprintf("task filter %q is not one of all, today, overdue", s), nil)
-}
-
 // TaskListQuery selects a page of a staff member's open tasks.
 type TaskListQuery struct {
 	ClubID     int64
