@@ -91,7 +91,7 @@ func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 		}
 		lines = append(lines, cat.T(lang, id, data))
 		if i < morningButtons {
-			buttons = append(buttons, []Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(task.Title, 40)}),
+			buttons = append(buttons, []Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(noticeTaskLabel(task.Title, task.ClientName, task.Description), noticeButtonLen)}),
 				Data: callback.New(callback.ActionTaskCard, task.ID)}})
 		}
 	}

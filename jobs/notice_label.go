@@ -5,6 +5,10 @@ import "strings"
 // noticeDescLen is how many characters of a description a notice quotes.
 const noticeDescLen = 30
 
+// noticeButtonLen is how much of a task's label an "Open" button carries:
+// enough of it to tell two tasks of one template apart on a phone.
+const noticeButtonLen = 48
+
 // noticeTaskLabel names a task in a notice's line (the overdue notice, the
 // morning list, the digest's overdue list) so that tasks can be told apart:
 // a title is the template's name unless someone typed one, so two tasks of

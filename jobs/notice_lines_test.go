@@ -60,6 +60,19 @@ VALUES ($1, 'personal_call', $2, 'Call', (SELECT id FROM clients WHERE club_id =
 	}
 	digest, _ := w.chat(6001)
 	expectLines(t, "digest", digest, want)
+
+	// The notices' "Open" buttons tell the tasks apart too.
+	for _, m := range w.tg.Sent(6002) {
+		seen := map[string]bool{}
+		for _, row := range m.Keyboard {
+			for _, b := range row {
+				if seen[b.Text] {
+					t.Errorf("two buttons read %q in %q", b.Text, m.Text)
+				}
+				seen[b.Text] = true
+			}
+		}
+	}
 }
 
 // expectLines checks that text has a line containing each of want, and no

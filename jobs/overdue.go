@@ -111,7 +111,7 @@ func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 		text += "\n" + cat.T(lang, "overdue.line", map[string]any{
 			"Title": noticeTaskLabel(o.Title, o.ClientName, o.Description), "Due": i18n.DateTime(lang, o.DueAt, loc)})
 		if i < overdueButtons {
-			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(o.Title, 40)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
+			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(noticeTaskLabel(o.Title, o.ClientName, o.Description), noticeButtonLen)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
 		}
 	}
 	if more := n.Total - len(n.Tasks); more > 0 {
