@@ -19,6 +19,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/examples"
 )
@@ -180,7 +181,96 @@ WHERE p.phone = '+380507654321' AND t.template_id = $1 AND t.assignee_id = $2 AN
 	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": sig}); code != 403 || errCode(body) != "ip_not_allowed" {
 		t.Errorf("outside the allowlist: %d %v", code, body)
 	}
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM calls`); n != 2 {
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM calls WHERE NOT missed`); n != 2 {
 		t.Errorf("calls: %d, want 2 (Binotel's, reported twice, and Zadarma's)", n)
 	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM calls WHERE missed`); n != 1 {
+		t.Errorf("missed calls: %d, want Binotel's missed one", n)
+	}
+}
+
+// TestInboundMissedCallIsACall replays Binotel's missed call: it is
+// recorded as one incoming call marked missed (linked to its call-back
+// task), even when the provider reports it again under another key, and
+// the general report does not count it among the calls made.
+func TestInboundMissedCallIsACall(t *testing.T) {
+	t.Parallel()
+	tg := telegramtest.New(t)
+	dbURL := pgtest.NewURL(t)
+	resetSchema(t, dbURL)
+	env := map[string]string{
+		"DATABASE_URL": dbURL, "TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": tg.URL,
+		"TELEGRAM_BOT_USERNAME": telegramtest.BotUsername, "LOG_FORMAT": "text",
+	}
+	base, _ := startServe(t, env)
+	db := openTestDB(t, dbURL)
+	ctx := context.Background()
+	club, err := db.ClubBySlug(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := joinStaff(t, tg, db, env, club.ID, "staff", models.User{ID: 7012, FirstName: "Ірина", LanguageCode: "uk"})
+	key := createKey(t, env, club.ID, "pbx")
+	applyPhone(t, env, fmt.Sprintf("phone:\n  provider: binotel\n  callback_template: call_again\n  callback_target: 30m\n  lines:\n    - {line: \"901\", staff: %d}\n", admin.ID))
+	binotel := base + "/api/v1/calls/binotel?api_key=" + key
+	form := "application/x-www-form-urlencoded"
+
+	for i := 0; i < 2; i++ { // Binotel retries
+		if code, body := postRaw(t, binotel, form, sample(t, "binotel_missed.form"), nil); code != 200 {
+			t.Fatalf("missed, report %d: %d %v", i+1, code, body)
+		}
+	}
+	callAgain := templateByKey(t, db, club.ID, "call_again")
+	missedCall := `SELECT count(*) FROM calls c JOIN tasks t ON t.id = c.task_id JOIN client_phones p ON p.client_id = c.client_id
+WHERE p.phone = '+380507654321' AND c.direction = 'in' AND c.missed AND c.external_id = 'binotel:3407299001'
+  AND c.called_at = to_timestamp(1772446200) AND t.template_id = $1`
+	waitUntil(t, 30*time.Second, func() bool { return pgtest.Count(t, db, missedCall, callAgain.ID) == 1 })
+
+	// The same call stored again under another key (a second event of the
+	// provider for the same call): still one call, no second task.
+	var call map[string]any
+	if err := json.Unmarshal(pgtestPayload(t, db, "binotel:3407299001"), &call); err != nil {
+		t.Fatal(err)
+	}
+	item, dup, err := db.InboxAdd(ctx, postgres.InboxAddInput{ClubID: club.ID, Kind: "call", IdemKey: "binotel:3407299001:again", Payload: call})
+	if err != nil || dup {
+		t.Fatalf("second inbox row: %v, duplicate %v", err, dup)
+	}
+	waitUntil(t, 30*time.Second, func() bool {
+		return pgtest.Count(t, db, `SELECT count(*) FROM inbox WHERE id = $1 AND processed_at IS NOT NULL`, item.ID) == 1
+	})
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM calls`); n != 1 {
+		t.Errorf("calls: %d, want the missed call once", n)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE template_id = $1`, callAgain.ID); n != 1 {
+		t.Errorf("call-back tasks: %d, want 1", n)
+	}
+
+	// A missed call is not a call made.
+	day := time.Unix(1772446200, 0).UTC()
+	out, errOut, err := runCmd(t, env, "report", "general", "--club", itoa(club.ID),
+		"--from", day.AddDate(0, 0, -1).Format("2006-01-02"), "--to", day.AddDate(0, 0, 1).Format("2006-01-02"), "--format", "json")
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, errOut)
+	}
+	var g struct {
+		CallsIn  int `json:"calls_in"`
+		CallsOut int `json:"calls_out"`
+	}
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	if g.CallsIn != 0 || g.CallsOut != 0 {
+		t.Errorf("report counts the missed call as made: in %d, out %d", g.CallsIn, g.CallsOut)
+	}
+}
+
+// pgtestPayload returns the stored payload of the inbox row with idemKey.
+func pgtestPayload(t *testing.T, db *postgres.DB, idemKey string) []byte {
+	t.Helper()
+	var b []byte
+	if err := db.Pool().QueryRow(context.Background(), `SELECT payload FROM inbox WHERE idem_key = $1`, idemKey).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -83,10 +83,11 @@ type CallProcessed struct {
 //     member of its line, duration, recording) with an open personal-call
 //     task of that staff member, and a "call.answered" outbox row asks them
 //     for the result at once;
-//   - a missed incoming call creates a "call back" task due within the
-//     plan's target for the staff member of the callback role with the
-//     fewest open tasks (told through "task.assigned"), unless the client
-//     already has an open one;
+//   - a missed incoming call is recorded as a call marked missed (not a
+//     call made: the reports skip it) and creates a "call back" task due
+//     within the plan's target for the staff member of the callback role
+//     with the fewest open tasks (told through "task.assigned"), unless the
+//     client already has an open one, which the call is then linked to;
 //   - the client is matched by phone, or created as a lead named by the phone.
 //
 // The provider's call id is unique per club in calls, so the same call
@@ -143,38 +144,51 @@ func callProcessTx(ctx context.Context, tx pgx.Tx, clubID int64, c inbound.Call,
 		return out, nil
 	}
 	extID := c.Provider + ":" + c.ID
-	if c.Answered {
-		// Reported before under another key (a provider's second event for
-		// the same call): one call.
-		err := tx.QueryRow(ctx, `SELECT id, coalesce(task_id, 0), client_id FROM calls WHERE club_id = $1 AND external_id = $2`,
-			clubID, extID).Scan(&out.CallID, &out.TaskID, &out.ClientID)
-		if err == nil {
-			out.Outcome = CallRecorded
-			return out, nil
+	// Reported before under another key (a provider's second event for the
+	// same call): one call, answered or missed.
+	var missed bool
+	err := tx.QueryRow(ctx, `SELECT id, coalesce(task_id, 0), client_id, missed FROM calls WHERE club_id = $1 AND external_id = $2`,
+		clubID, extID).Scan(&out.CallID, &out.TaskID, &out.ClientID, &missed)
+	if err == nil {
+		out.Outcome = CallRecorded
+		if missed {
+			out.Outcome = CallbackOpen
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return CallProcessed{}, fmt.Errorf("call %s: %w", extID, mapErr(err))
-		}
+		return out, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return CallProcessed{}, fmt.Errorf("call %s: %w", extID, mapErr(err))
 	}
 	if err := clientPhonesLock(ctx, tx, clubID, false); err != nil {
 		return CallProcessed{}, err
 	}
-	err := tx.QueryRow(ctx, `SELECT client_id FROM client_phones WHERE club_id = $1 AND phone = $2`, clubID, c.Phone).Scan(&out.ClientID)
+	err = tx.QueryRow(ctx, `SELECT client_id FROM client_phones WHERE club_id = $1 AND phone = $2`, clubID, c.Phone).Scan(&out.ClientID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		out.ClientID, err = leadClientCreate(ctx, tx, clubID, inbound.Lead{Name: c.Phone, Phone: c.Phone}, now)
 	}
 	if err != nil {
 		return CallProcessed{}, fmt.Errorf("call client: %w", mapErr(err))
 	}
+	lineStaff, err := phoneLineStaffTx(ctx, tx, clubID, c.Line)
+	if err != nil {
+		return CallProcessed{}, err
+	}
 	if !c.Answered {
-		return callbackCreate(ctx, tx, clubID, c, set, out, now)
-	}
-	if c.Line != "" {
-		err := tx.QueryRow(ctx, `SELECT staff_id FROM phone_lines WHERE club_id = $1 AND line = $2`, clubID, c.Line).Scan(&out.StaffID)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return CallProcessed{}, fmt.Errorf("call line: %w", mapErr(err))
+		if out, err = callbackCreate(ctx, tx, clubID, c, set, out, now); err != nil {
+			return CallProcessed{}, err
 		}
+		// The missed call itself, by the line it rang on, linked to the
+		// call-back task: history, not a call made (the reports skip missed).
+		err = tx.QueryRow(ctx, `
+INSERT INTO calls (club_id, direction, client_id, staff_id, task_id, called_at, duration_sec, external_id, missed)
+VALUES ($1, 'in', $2, nullif($3, 0), $4, $5, 0, $6, true) RETURNING id`,
+			clubID, out.ClientID, lineStaff, out.TaskID, c.StartedAt, extID).Scan(&out.CallID)
+		if err != nil {
+			return CallProcessed{}, fmt.Errorf("missed call: %w", mapErr(err))
+		}
+		return out, nil
 	}
+	out.StaffID = lineStaff
 	tpl, err := personalCallTemplate(ctx, tx, clubID)
 	if err != nil {
 		return CallProcessed{}, err
@@ -211,6 +225,20 @@ VALUES ($1, $2, $3, nullif($4, 0), $5, $6, $7, nullif($8, ''), $9) RETURNING id`
 	}
 	out.Outcome = CallRecorded
 	return out, nil
+}
+
+// phoneLineStaffTx returns the staff member of a line, 0 for no line or an
+// unknown one.
+func phoneLineStaffTx(ctx context.Context, tx pgx.Tx, clubID int64, line string) (int64, error) {
+	if line == "" {
+		return 0, nil
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT staff_id FROM phone_lines WHERE club_id = $1 AND line = $2`, clubID, line).Scan(&id)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("call line: %w", mapErr(err))
+	}
+	return id, nil
 }
 
 // callbackCreate makes the "call back" task of a missed call, or finds the
@@ -260,7 +288,8 @@ type CallFacts struct {
 func (db *DB) CallOfTask(ctx context.Context, clubID, taskID int64) (CallFacts, error) {
 	var c CallFacts
 	err := db.pool.QueryRow(ctx, `
-SELECT id, direction, coalesce(duration_sec, 0), coalesce(recording_url, '') FROM calls WHERE club_id = $1 AND task_id = $2 ORDER BY id LIMIT 1`,
+SELECT id, direction, coalesce(duration_sec, 0), coalesce(recording_url, '') FROM calls
+WHERE club_id = $1 AND task_id = $2 AND NOT missed ORDER BY id LIMIT 1`,
 		clubID, taskID).Scan(&c.ID, &c.Direction, &c.Seconds, &c.Recording)
 	if err != nil {
 		return CallFacts{}, fmt.Errorf("call of task %d: %w", taskID, mapErr(err))

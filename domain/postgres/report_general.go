@@ -158,7 +158,7 @@ func reportCallCounts(ctx context.Context, q querier, clubID int64, r report.Ran
 SELECT GROUPING(cl.staff_id), coalesce(cl.staff_id, 0),
        count(*) FILTER (WHERE cl.direction = 'in'), count(*) FILTER (WHERE cl.direction = 'out')
 FROM calls cl
-WHERE cl.club_id = $1 AND cl.called_at >= $2 AND cl.called_at < $3
+WHERE cl.club_id = $1 AND cl.called_at >= $2 AND cl.called_at < $3 AND NOT cl.missed
   AND ($4::bigint = 0 OR cl.staff_id = $4) AND `+callTaskFilterSQL+`
 GROUP BY GROUPING SETS ((), (cl.staff_id))`, reportArgs(clubID, r, f)...)
 	if err != nil {
