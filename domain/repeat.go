@@ -32,18 +32,23 @@ func (r Repeat) Validate() error {
 	return nil
 }
 
-// Next returns when the occurrence after one due at prevDue falls due, at
-// the same local clock time in the club's zone (DST-correct), never at or
-// before now (a late close skips the missed slots), and whether there is
-// one: false once the rule's end date or number of occurrences is reached.
+// Next returns when the occurrence after one due at prevDue falls due: on
+// the rule's next day after prevDue in the club's zone, at the same local
+// clock time when that is inside the club's working hours, else at that
+// day's opening (hours.PlaceOnDay: the rule plans a day, so a slot at 22:00
+// on "Mondays" is due Monday at opening, not Tuesday), DST-correct; never
+// at or before now (a late close skips the missed slots). The bool is
+// false once the rule's end date or number of occurrences is reached.
 // occurrence is the number of the occurrence just closed (the first is 1).
-func (r Repeat) Next(prevDue, now time.Time, occurrence int, loc *time.Location) (time.Time, bool) {
+func (r Repeat) Next(prevDue, now time.Time, occurrence int, hours WorkingHours, loc *time.Location) (time.Time, bool) {
 	if r.Times > 0 && occurrence >= r.Times {
 		return time.Time{}, false
 	}
-	next := prevDue.In(loc)
+	slot := prevDue.In(loc)
+	var next time.Time
 	for i := 0; i < 10000; i++ {
-		next = r.step(next)
+		slot = r.step(slot)
+		next = hours.PlaceOnDay(slot, loc)
 		if next.After(now) {
 			break
 		}

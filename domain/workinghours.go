@@ -64,3 +64,17 @@ func (w WorkingHours) Place(t time.Time, loc *time.Location) time.Time {
 	}
 	return t
 }
+
+// PlaceOnDay moves t into working hours without leaving its local date in
+// loc: a time before opening or at or after closing becomes that day's
+// opening (found by LocalTime, so an opening in a skipped hour is the
+// moment the clocks jump). Recurring tasks use it: their rule names the
+// day ("on Mondays"), so unlike Place it never moves to the next day.
+func (w WorkingHours) PlaceOnDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	open := LocalTime(y, m, d, w.Open/60, w.Open%60, loc)
+	if t.Before(open) || !t.Before(LocalTime(y, m, d, w.Close/60, w.Close%60, loc)) {
+		return open
+	}
+	return t
+}

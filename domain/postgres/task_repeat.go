@@ -15,7 +15,7 @@ import (
 // just done, in the transaction that closes it (so a close without its
 // next occurrence never commits): same template, title, description,
 // client, author and assignee, due by the template's repeat rule in the
-// club's zone. Nothing happens when the task is not recurring, the rule
+// club's zone and working hours (domain.Repeat.Next). Nothing happens when the task is not recurring, the rule
 // has ended (until, times) or was removed, or another occurrence of the
 // series is open (never more than one). A cancelled task does not come
 // back: cancelling is how a person stops a series early.
@@ -27,17 +27,18 @@ func repeatNextTx(ctx context.Context, tx pgx.Tx, clubID, taskID int64, now time
 		title, description, zone                             string
 		every, days, times                                   *int
 		until                                                *time.Time
+		hours                                                domain.WorkingHours
 	)
 	err := tx.QueryRow(ctx, `
 SELECT coalesce(t.series_id, t.id), t.occurrence, t.template_id, coalesce(t.client_id, 0), coalesce(t.author_id, 0),
        coalesce(t.assignee_id, 0), t.due_at, t.title, t.description, c.time_zone,
-       r.every_days, r.weekdays, r.times, r.until_date
+       c.work_open_min, c.work_close_min, r.every_days, r.weekdays, r.times, r.until_date
 FROM tasks t
 JOIN clubs c ON c.id = t.club_id
 JOIN template_repeats r ON r.club_id = t.club_id AND r.template_id = t.template_id
 WHERE t.club_id = $1 AND t.id = $2 AND t.occurrence IS NOT NULL`, clubID, taskID).Scan(
 		&seriesID, &occurrence, &templateID, &clientID, &authorID, &assigneeID, &due, &title, &description, &zone,
-		&every, &days, &times, &until)
+		&hours.Open, &hours.Close, &every, &days, &times, &until)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // not recurring
 	}
@@ -76,7 +77,7 @@ SELECT EXISTS (SELECT 1 FROM tasks WHERE club_id = $1 AND coalesce(series_id, id
 	if due != nil {
 		base = *due
 	}
-	next, ok := rule.Next(base, now, *occurrence, loc)
+	next, ok := rule.Next(base, now, *occurrence, domain.Club{WorkingHours: hours}.Hours(), loc)
 	if !ok {
 		return nil
 	}

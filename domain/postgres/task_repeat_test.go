@@ -96,3 +96,32 @@ func TestRecurringTask(t *testing.T) {
 		t.Errorf("a plain task came back")
 	}
 }
+
+// TestRecurringTaskWorkingHours: the next occurrence of a task due outside
+// the club's working hours lands inside them, on the rule's day (a Monday
+// task due at 07:00 comes back next Monday at opening, 10:00).
+func TestRecurringTaskWorkingHours(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	due := time.Date(2026, 3, 23, 7, 0, 0, 0, kyiv) // a Monday
+	clk := clocktest.New(due.Add(-time.Hour))
+	db := pgtest.New(t, postgres.WithClock(clk))
+	ctx := context.Background()
+	f := pgtest.NewClub(t, db, "rephours")
+	pgtest.Exec(t, db, `UPDATE clubs SET time_zone = 'Europe/Kyiv', work_open_min = 600, work_close_min = 1080 WHERE id = $1`, f.Club.ID)
+	pgtest.Exec(t, db, `INSERT INTO template_repeats (template_id, club_id, weekdays) VALUES ($1, $2, $3)`, f.Templates["internal"], f.Club.ID, 1<<int(time.Monday))
+	task, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["internal"], Title: "Order water",
+		AuthorID: f.Manager.ID, AssigneeID: f.Staff.ID, DueAt: &due})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TaskStatusSet(ctx, f.Club.ID, task.ID, f.Staff, domain.StatusDone); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2026, 3, 30, 10, 0, 0, 0, kyiv)
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE series_id = $1 AND due_at = $2 AND status = 'new'`, task.ID, want); n != 1 {
+		var got time.Time
+		_ = db.Pool().QueryRow(ctx, `SELECT due_at FROM tasks WHERE series_id = $1`, task.ID).Scan(&got)
+		t.Errorf("next occurrence due %v, want %v (Monday at opening)", got.In(kyiv), want)
+	}
+}
