@@ -15,6 +15,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -104,7 +105,8 @@ func TestInboundLeadOverHTTP(t *testing.T) {
 		"DATABASE_URL": dbURL, "TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": tg.URL,
 		"TELEGRAM_BOT_USERNAME": telegramtest.BotUsername, "LOG_FORMAT": "text",
 	}
-	base, logs := startServe(t, env)
+	clk := clocktest.New(time.Now())
+	base, logs := startServeClock(t, env, clk)
 	db := openTestDB(t, dbURL)
 	ctx := context.Background()
 	club, err := db.ClubBySlug(ctx, "demo")
@@ -200,14 +202,14 @@ func TestInboundLeadOverHTTP(t *testing.T) {
 		t.Errorf("another club's key: %d %v, want 404", code, st)
 	}
 
-	// The target passes with no result: the deadline row falls due (moved
-	// to now, as time passing would), and the manager is told once, even
-	// when the row is handed over again.
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lead.escalate' AND available_at = created_at + interval '15 minutes'`); n != 1 {
+	// The target passes with no result: the service's clock moves past it,
+	// the deadline row falls due by itself (nothing is written to the
+	// database), and the manager is told once, even when the row is handed
+	// over again.
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lead.escalate' AND available_at = created_at + interval '15 minutes' AND completed_at IS NULL`); n != 1 {
 		t.Fatalf("escalation rows due at the target: %d, want 1", n)
 	}
-	pgtest.Exec(t, db, `UPDATE leads SET target_at = now() - interval '1 second'`)
-	pgtest.Exec(t, db, `UPDATE outbox SET available_at = now() WHERE kind = 'lead.escalate'`)
+	clk.Advance(16 * time.Minute)
 	esc := tg.WaitFor(t, func(c telegramtest.Call) bool {
 		return c.Method == "sendMessage" && c.ChatID() == manager.TelegramID && strings.Contains(c.Text(), "Марина Коваленко")
 	}, 30*time.Second)

@@ -53,7 +53,11 @@ func newApp(ctx context.Context, e *cmdEnv, role string) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	db, err := openDB(ctx, cfg, log)
+	clock := e.clock
+	if clock == nil {
+		clock = domain.SystemClock{}
+	}
+	db, err := openDB(ctx, cfg, log, postgres.WithClock(clock))
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -76,7 +80,7 @@ func newApp(ctx context.Context, e *cmdEnv, role string) (*app, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &app{cfg: cfg, log: log, db: db, rdb: rdb, reg: reg, clock: domain.SystemClock{}, ln: ln}, nil
+	return &app{cfg: cfg, log: log, db: db, rdb: rdb, reg: reg, clock: clock, ln: ln}, nil
 }
 
 func (a *app) close() {

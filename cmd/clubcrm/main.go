@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/clubcrm/clubcrm/domain"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -50,6 +52,10 @@ type cmdEnv struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	// clock is the time of the long-running roles (their database, workers,
+	// scheduler, bot); nil is the system clock. Tests inject a clocktest
+	// clock to move deadlines by moving time, not rows.
+	clock domain.Clock
 }
 
 // usageError is a mistake in how the command was called (exit status 2).
@@ -85,7 +91,12 @@ func commands() map[string]command {
 // run is main without the process: tests call it with their own arguments,
 // environment and buffers.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	e := &cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr}
+	return runClock(ctx, args, getenv, stdout, stderr, nil)
+}
+
+// runClock is run with the roles' clock (nil: the system clock).
+func runClock(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clock domain.Clock) error {
+	e := &cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr, clock: clock}
 	cmds := commands()
 	if len(args) == 0 || isHelpFlag(args[0]) || args[0] == "help" && len(args) == 1 {
 		printUsage(stdout, cmds)

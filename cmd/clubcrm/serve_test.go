@@ -14,6 +14,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
@@ -61,6 +62,20 @@ func startServe(t *testing.T, env map[string]string) (string, *syncBuffer) {
 // test can share queues.
 func startRole(t *testing.T, env map[string]string, role string) (string, *syncBuffer, func()) {
 	t.Helper()
+	return startRoleClock(t, env, role, nil)
+}
+
+// startServeClock is startServe on an injected clock (domain/clocktest):
+// the test moves time and the service's deadlines fall due by it.
+func startServeClock(t *testing.T, env map[string]string, clock domain.Clock) (string, *syncBuffer) {
+	t.Helper()
+	base, logs, _ := startRoleClock(t, env, "serve", clock)
+	return base, logs
+}
+
+// startRoleClock is startRole with the role's clock (nil: the system clock).
+func startRoleClock(t *testing.T, env map[string]string, role string, clock domain.Clock) (string, *syncBuffer, func()) {
+	t.Helper()
 	addr := freeAddr(t)
 	if env["QUEUE_PREFIX"] == "" {
 		_, prefix := redistest.New(t)
@@ -75,7 +90,7 @@ func startRole(t *testing.T, env map[string]string, role string) (string, *syncB
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{role}, envFor(env), io.Discard, logs) }()
+	go func() { done <- runClock(ctx, []string{role}, envFor(env), io.Discard, logs, clock) }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
