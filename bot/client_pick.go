@@ -122,7 +122,7 @@ func (b *Bot) clientStep(r *request, st clientPick, in formInput) (next clientPi
 		}
 		c, cerr := b.db.ClientCreate(r.ctx, domain.Client{ClubID: r.club.ID, Name: st.Name, Phones: []string{phone}})
 		var de *domain.Error
-		if errors.As(cerr, &de) && de.Code == "phone_taken" {
+		if errors.As(cerr, &de) && de.Code == domain.CodePhoneTaken {
 			id, _ := de.Args["client_id"].(int64)
 			name, _ := de.Args["client"].(string)
 			st.Mode, st.Taken = pickTaken, clientBrief{ID: id, Name: name, Phone: phone}
@@ -163,11 +163,11 @@ func (st clientPick) back() (next clientPick, out bool) {
 // searchError turns a refused search into what the person is told.
 func searchError(err error) error {
 	switch domain.ErrorCode(err) {
-	case "too_long":
+	case domain.CodeTooLong:
 		var de *domain.Error
 		errors.As(err, &de)
 		return &formError{ID: "forms.err.too_long", Data: map[string]any{"Limit": de.Args["limit"]}}
-	case "search_query_empty":
+	case domain.CodeSearchQueryEmpty:
 		return &formError{ID: "forms.err.empty"}
 	}
 	return err

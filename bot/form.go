@@ -322,9 +322,9 @@ func storeRefusal(err error) *formError {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		switch de.Code {
-		case "field_required":
+		case domain.CodeFieldRequired:
 			return &formError{ID: "forms.err.required", Data: map[string]any{"Field": de.Args["field"]}}
-		case "too_long":
+		case domain.CodeTooLong:
 			return &formError{ID: "forms.err.too_long", Data: map[string]any{"Limit": de.Args["limit"]}}
 		}
 	}
@@ -332,7 +332,7 @@ func storeRefusal(err error) *formError {
 }
 
 // domainCode reports whether err is a domain rule violation with one of codes.
-func domainCode(err error, codes ...string) bool {
+func domainCode(err error, codes ...domain.Code) bool {
 	c := domain.ErrorCode(err)
 	for _, want := range codes {
 		if c == want {

@@ -311,17 +311,17 @@ func textError(err error) error {
 		return err
 	}
 	switch de.Code {
-	case "too_long":
+	case domain.CodeTooLong:
 		return &formError{ID: "forms.err.too_long", Data: map[string]any{"Limit": de.Args["limit"]}}
-	case "number_invalid":
+	case domain.CodeNumberInvalid:
 		return &formError{ID: "forms.err.number"}
-	case "date_invalid":
+	case domain.CodeDateInvalid:
 		return &formError{ID: "forms.err.date"}
-	case "bool_invalid":
+	case domain.CodeBoolInvalid:
 		return &formError{ID: "forms.err.bool"}
-	case "field_required":
+	case domain.CodeFieldRequired:
 		return &formError{ID: "forms.err.empty"}
-	case "choice_unknown", "choice_one", "choice_repeated", "field_unknown", "field_wrong_type":
+	case domain.CodeChoiceUnknown, domain.CodeChoiceOne, domain.CodeChoiceRepeated, domain.CodeFieldUnknown, domain.CodeFieldWrongType:
 		return errBadButton
 	}
 	return &formError{ID: "forms.err.invalid"}

@@ -64,7 +64,7 @@ func (b *Bot) reminderMenu(r *request) error {
 // when it will come.
 func (b *Bot) reminderSet(r *request, taskID int64, at *time.Time) error {
 	_, err := b.db.TaskReminderSet(r.ctx, r.club.ID, taskID, r.staff, at)
-	if domainCode(err, "reminder_in_past") {
+	if domainCode(err, domain.CodeReminderInPast) {
 		return &formError{ID: "forms.err.past"}
 	}
 	if err := r.taskFormError(err, "forms"); err != nil {

@@ -221,7 +221,7 @@ func (r *request) errorText(err error) string {
 	case errors.Is(err, callback.ErrStale), errors.Is(err, callback.ErrMalformed):
 		return r.t("bot.err.stale", nil)
 	case errors.As(err, &de):
-		if id := "bot.err." + de.Code; r.b.hasMessage(id) {
+		if id := "bot.err." + string(de.Code); r.b.hasMessage(id) {
 			return r.t(id, de.Args)
 		}
 		switch {

@@ -159,7 +159,7 @@ func (b *Bot) resultConfirm(r *request, c postgres.Conversation, task postgres.T
 		ClubID: r.club.ID, TaskID: task.ID, ResultID: st.ResultID, Actor: r.staff, Values: st.Fields.answers(v.res),
 	})
 	switch {
-	case domainCode(err, "task_closed"):
+	case domainCode(err, domain.CodeTaskClosed):
 		return r.formEnd(c, r.t("forms.result.already", nil), nil)
 	case errors.Is(err, domain.ErrNotFound):
 		return r.formEnd(c, r.t("forms.result.task_gone", nil), nil)

@@ -54,7 +54,7 @@ func (b *Bot) resultChosen(r *request, tplID int64, in formInput) (resultPick, r
 		return resultPick{}, resultView{}, errBadButton
 	}
 	res, dicts, err := b.db.ResultGet(r.ctx, r.club.ID, tplID, id)
-	if domainCode(err, "result_not_allowed") {
+	if domainCode(err, domain.CodeResultNotAllowed) {
 		return resultPick{}, resultView{}, errBadButton
 	}
 	if err != nil {
@@ -67,7 +67,7 @@ func (b *Bot) resultChosen(r *request, tplID int64, in formInput) (resultPick, r
 // are now (errResultRetired when it can no longer be chosen).
 func (b *Bot) resultLoad(r *request, tplID int64, p resultPick) (resultView, error) {
 	res, dicts, err := b.db.ResultGet(r.ctx, r.club.ID, tplID, p.ResultID)
-	if domainCode(err, "result_not_allowed") {
+	if domainCode(err, domain.CodeResultNotAllowed) {
 		return resultView{}, errResultRetired
 	}
 	if err != nil {

@@ -37,7 +37,7 @@ func (b *Bot) staffOffboardTarget(r *request) (domain.Staff, int, error) {
 			return domain.Staff{}, 0, err
 		}
 		if !l.Active {
-			return domain.Staff{}, 0, domain.Conflict("staff_inactive", l.Name+" is already deactivated", map[string]any{"Name": l.Name})
+			return domain.Staff{}, 0, domain.Conflict(domain.CodeStaffInactive, l.Name+" is already deactivated", map[string]any{"Name": l.Name})
 		}
 		return l.Staff, l.OpenTasks, nil
 	}

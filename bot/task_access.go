@@ -36,7 +36,7 @@ func (b *Bot) loadTaskFor(r *request, id int64, action domain.TaskAction) (postg
 		return postgres.TaskView{}, err
 	}
 	if !t.Status.Open() && !closedTaskActions[action] {
-		return postgres.TaskView{}, domain.Conflict("task_closed", "task is closed", map[string]any{"status": string(t.Status)})
+		return postgres.TaskView{}, domain.Conflict(domain.CodeTaskClosed, "task is closed", map[string]any{"status": string(t.Status)})
 	}
 	return t, nil
 }
@@ -75,7 +75,7 @@ func (r *request) taskFormError(err error, prefix string) error {
 		return nil
 	case errors.Is(err, domain.ErrNotFound):
 		return &formError{ID: prefix + ".task_gone"}
-	case domain.ErrorCode(err) == "task_closed":
+	case domain.ErrorCode(err) == domain.CodeTaskClosed:
 		var de *domain.Error
 		errors.As(err, &de)
 		status, _ := de.Args["status"].(string)

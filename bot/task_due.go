@@ -126,7 +126,7 @@ func (b *Bot) taskDueText(r *request) error {
 		return err
 	}
 	if _, err := b.db.TaskReschedule(r.ctx, r.club.ID, st.TaskID, r.staff, v.Time); err != nil {
-		if domain.ErrorCode(err) == "due_in_past" {
+		if domain.ErrorCode(err) == domain.CodeDueInPast {
 			_, err := r.reply(r.t("bot.err.due_in_past", nil), nil)
 			return err // the form stays for another try
 		}

@@ -121,7 +121,7 @@ func (b *Bot) taskFormStale(r *request, taskID int64) (ended bool, err error) {
 	switch {
 	case err == nil:
 		return false, nil
-	case !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrForbidden) && !domainCode(err, "task_closed"):
+	case !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrForbidden) && !domainCode(err, domain.CodeTaskClosed):
 		return true, err
 	}
 	text := r.errorText(r.taskFormError(err, "forms"))

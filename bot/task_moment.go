@@ -102,7 +102,7 @@ func (b *Bot) momentSet(r *request, taskID int64, what string, at time.Time) (st
 		return r.t("forms.reminder.set", map[string]any{"At": r.when(at)}), nil
 	}
 	_, err := b.db.TaskReschedule(r.ctx, r.club.ID, taskID, r.staff, &at)
-	if domainCode(err, "due_in_past") {
+	if domainCode(err, domain.CodeDueInPast) {
 		return "", &formError{ID: "forms.err.past"}
 	}
 	if err := r.taskFormError(err, "forms"); err != nil {

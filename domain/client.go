@@ -32,7 +32,7 @@ func ParseClientStatus(s string) (ClientStatus, error) {
 			return st, nil
 		}
 	}
-	return "", Invalid("client_status_invalid", fmt.Sprintf("client status %q is not one of lead, trial, active, lapsed", s), nil)
+	return "", Invalid(CodeClientStatusInvalid, fmt.Sprintf("client status %q is not one of lead, trial, active, lapsed", s), nil)
 }
 
 // Client is a customer or lead of the club (often a child's parent). Clients
@@ -62,34 +62,34 @@ const (
 func (c Client) Validate() error {
 	name := strings.TrimSpace(c.Name)
 	if name == "" {
-		return Invalid("client_name_required", "client name is required", nil)
+		return Invalid(CodeClientNameRequired, "client name is required", nil)
 	}
 	if utf8.RuneCountInString(name) > MaxNameLen {
-		return Invalid("too_long", fmt.Sprintf("client name is longer than %d characters", MaxNameLen), map[string]any{"limit": MaxNameLen})
+		return Invalid(CodeTooLong, fmt.Sprintf("client name is longer than %d characters", MaxNameLen), map[string]any{"limit": MaxNameLen})
 	}
 	// PostgreSQL text cannot hold a NUL byte; refused here, a row of an
 	// import is reported as bad instead of failing the whole COPY.
 	if hasNUL(c.Name, c.Email, c.Notes) || hasNUL(c.Groups...) {
-		return Invalid("text_invalid", "client data must not contain NUL characters", nil)
+		return Invalid(CodeTextInvalid, "client data must not contain NUL characters", nil)
 	}
 	if c.Email != "" && !validEmail(c.Email) {
-		return Invalid("email_invalid", fmt.Sprintf("e-mail %q is not valid", c.Email), nil)
+		return Invalid(CodeEmailInvalid, fmt.Sprintf("e-mail %q is not valid", c.Email), nil)
 	}
 	if _, err := ParseClientStatus(string(c.Status)); err != nil {
 		return err
 	}
 	for _, p := range c.Phones {
 		if !IsE164(p) {
-			return Invalid("phone_invalid", fmt.Sprintf("phone %q is not in E.164 form", p), nil)
+			return Invalid(CodePhoneInvalid, fmt.Sprintf("phone %q is not in E.164 form", p), nil)
 		}
 	}
 	for _, g := range c.Groups {
 		if utf8.RuneCountInString(g) > MaxGroupLen {
-			return Invalid("too_long", fmt.Sprintf("group %q is longer than %d characters", g, MaxGroupLen), map[string]any{"limit": MaxGroupLen})
+			return Invalid(CodeTooLong, fmt.Sprintf("group %q is longer than %d characters", g, MaxGroupLen), map[string]any{"limit": MaxGroupLen})
 		}
 	}
 	if utf8.RuneCountInString(c.Notes) > MaxNotesLen {
-		return Invalid("too_long", fmt.Sprintf("notes are longer than %d characters", MaxNotesLen), map[string]any{"limit": MaxNotesLen})
+		return Invalid(CodeTooLong, fmt.Sprintf("notes are longer than %d characters", MaxNotesLen), map[string]any{"limit": MaxNotesLen})
 	}
 	return nil
 }
@@ -132,7 +132,7 @@ func IsE164(p string) bool {
 // Kazakhstan's 8 for code 7.
 func NormalizePhone(raw, defaultCode string) (string, error) {
 	invalid := func(why string) error {
-		return Invalid("phone_invalid", fmt.Sprintf("phone %q %s", raw, why), map[string]any{"phone": raw})
+		return Invalid(CodePhoneInvalid, fmt.Sprintf("phone %q %s", raw, why), map[string]any{"phone": raw})
 	}
 	s := strings.TrimSpace(raw)
 	if s == "" {

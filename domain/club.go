@@ -66,11 +66,11 @@ func (c Club) Location() (*time.Location, error) {
 // (which would silently mean the server's zone).
 func LoadLocation(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
-		return nil, Invalid("time_zone_invalid", fmt.Sprintf("time zone %q is not an IANA zone name", name), map[string]any{"zone": name})
+		return nil, Invalid(CodeTimeZoneInvalid, fmt.Sprintf("time zone %q is not an IANA zone name", name), map[string]any{"zone": name})
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, Invalid("time_zone_invalid", fmt.Sprintf("unknown time zone %q", name), map[string]any{"zone": name})
+		return nil, Invalid(CodeTimeZoneInvalid, fmt.Sprintf("unknown time zone %q", name), map[string]any{"zone": name})
 	}
 	return loc, nil
 }
@@ -78,22 +78,22 @@ func LoadLocation(name string) (*time.Location, error) {
 // Validate checks the club's settings.
 func (c Club) Validate() error {
 	if strings.TrimSpace(c.Name) == "" {
-		return Invalid("club_name_required", "club name is required", nil)
+		return Invalid(CodeClubNameRequired, "club name is required", nil)
 	}
 	if _, err := c.Location(); err != nil {
 		return err
 	}
 	if _, ok := ParseLanguage(string(c.Language)); !ok || string(c.Language) != strings.ToLower(string(c.Language)) {
-		return Invalid("language_invalid", fmt.Sprintf("language %q is not one of ru, uk, en", c.Language), nil)
+		return Invalid(CodeLanguageInvalid, fmt.Sprintf("language %q is not one of ru, uk, en", c.Language), nil)
 	}
 	if c.DigestHour < 0 || c.DigestHour > 23 {
-		return Invalid("digest_hour_invalid", fmt.Sprintf("digest hour %d is outside 0..23", c.DigestHour), nil)
+		return Invalid(CodeDigestHourInvalid, fmt.Sprintf("digest hour %d is outside 0..23", c.DigestHour), nil)
 	}
 	if err := c.Hours().Validate(); err != nil {
 		return err
 	}
 	if c.PhoneCode != "" && !isDigits(c.PhoneCode) {
-		return Invalid("phone_code_invalid", fmt.Sprintf("phone code %q must be digits", c.PhoneCode), nil)
+		return Invalid(CodePhoneCodeInvalid, fmt.Sprintf("phone code %q must be digits", c.PhoneCode), nil)
 	}
 	return nil
 }

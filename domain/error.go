@@ -19,7 +19,7 @@ var (
 // errors.Is(err, ErrInvalid) holds for every validation error.
 type Error struct {
 	Kind error          // one of the sentinels above
-	Code string         // stable, machine-readable: "field_required", "transition_not_allowed", ...
+	Code Code           // stable, machine-readable: CodeFieldRequired, CodeTransitionNotAllowed, ... (codes.go)
 	Msg  string         // English detail for logs and CLI output
 	Args map[string]any // values for the localised message (field name, limit, ...)
 }
@@ -34,22 +34,22 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Kind }
 
 // Invalid builds an *Error of kind ErrInvalid.
-func Invalid(code, msg string, args map[string]any) *Error {
+func Invalid(code Code, msg string, args map[string]any) *Error {
 	return &Error{Kind: ErrInvalid, Code: code, Msg: msg, Args: args}
 }
 
 // Forbidden builds an *Error of kind ErrForbidden.
-func Forbidden(code, msg string) *Error {
+func Forbidden(code Code, msg string) *Error {
 	return &Error{Kind: ErrForbidden, Code: code, Msg: msg}
 }
 
 // Conflict builds an *Error of kind ErrConflict.
-func Conflict(code, msg string, args map[string]any) *Error {
+func Conflict(code Code, msg string, args map[string]any) *Error {
 	return &Error{Kind: ErrConflict, Code: code, Msg: msg, Args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, or "" if none.
-func ErrorCode(err error) string {
+func ErrorCode(err error) Code {
 	var de *Error
 	if errors.As(err, &de) {
 		return de.Code

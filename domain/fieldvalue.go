@@ -62,10 +62,10 @@ func ValidateResultValues(r Result, dicts map[int64]Dictionary, values []FieldVa
 	for _, v := range values {
 		f, ok := fields[v.FieldID]
 		if !ok {
-			return Invalid("field_unknown", fmt.Sprintf("field %d does not belong to result %q", v.FieldID, r.Name), map[string]any{"field_id": v.FieldID})
+			return Invalid(CodeFieldUnknown, fmt.Sprintf("field %d does not belong to result %q", v.FieldID, r.Name), map[string]any{"field_id": v.FieldID})
 		}
 		if seen[v.FieldID] {
-			return Invalid("field_repeated", fmt.Sprintf("field %q is answered twice", f.Name), map[string]any{"field": f.Name})
+			return Invalid(CodeFieldRepeated, fmt.Sprintf("field %q is answered twice", f.Name), map[string]any{"field": f.Name})
 		}
 		seen[v.FieldID] = true
 		if v.empty() {
@@ -86,14 +86,14 @@ func ValidateResultValues(r Result, dicts map[int64]Dictionary, values []FieldVa
 			}
 		}
 		if !answered {
-			return Invalid("field_required", fmt.Sprintf("field %q is required", f.Name), map[string]any{"field": f.Name})
+			return Invalid(CodeFieldRequired, fmt.Sprintf("field %q is required", f.Name), map[string]any{"field": f.Name})
 		}
 	}
 	return nil
 }
 
 func validateValue(f Field, dicts map[int64]Dictionary, v FieldValue) error {
-	wrongType := Invalid("field_wrong_type", fmt.Sprintf("field %q expects a %s value", f.Name, f.Type), map[string]any{"field": f.Name, "type": string(f.Type)})
+	wrongType := Invalid(CodeFieldWrongType, fmt.Sprintf("field %q expects a %s value", f.Name, f.Type), map[string]any{"field": f.Name, "type": string(f.Type)})
 	if v.setCount() != 1 {
 		return wrongType
 	}
@@ -103,31 +103,31 @@ func validateValue(f Field, dicts map[int64]Dictionary, v FieldValue) error {
 			return wrongType
 		}
 		if strings.TrimSpace(*v.Text) == "" {
-			return Invalid("field_required", fmt.Sprintf("field %q is empty", f.Name), map[string]any{"field": f.Name})
+			return Invalid(CodeFieldRequired, fmt.Sprintf("field %q is empty", f.Name), map[string]any{"field": f.Name})
 		}
 		if n := utf8.RuneCountInString(*v.Text); n > f.TextLimit() {
-			return Invalid("too_long", fmt.Sprintf("field %q is %d characters, the limit is %d", f.Name, n, f.TextLimit()), map[string]any{"field": f.Name, "limit": f.TextLimit()})
+			return Invalid(CodeTooLong, fmt.Sprintf("field %q is %d characters, the limit is %d", f.Name, n, f.TextLimit()), map[string]any{"field": f.Name, "limit": f.TextLimit()})
 		}
 	case FieldNumber:
 		if v.Number == nil {
 			return wrongType
 		}
 		if math.IsNaN(*v.Number) || math.IsInf(*v.Number, 0) || math.Abs(*v.Number) > 1e12 {
-			return Invalid("number_invalid", fmt.Sprintf("field %q: %v is not a usable number", f.Name, *v.Number), map[string]any{"field": f.Name})
+			return Invalid(CodeNumberInvalid, fmt.Sprintf("field %q: %v is not a usable number", f.Name, *v.Number), map[string]any{"field": f.Name})
 		}
 	case FieldDate:
 		if v.Date == nil {
 			return wrongType
 		}
 		if y := v.Date.Year(); y < minYear || y > maxYear {
-			return Invalid("date_invalid", fmt.Sprintf("field %q: year %d is out of range", f.Name, y), map[string]any{"field": f.Name})
+			return Invalid(CodeDateInvalid, fmt.Sprintf("field %q: year %d is out of range", f.Name, y), map[string]any{"field": f.Name})
 		}
 	case FieldDateTime:
 		if v.Time == nil {
 			return wrongType
 		}
 		if y := v.Time.Year(); y < minYear || y > maxYear {
-			return Invalid("date_invalid", fmt.Sprintf("field %q: year %d is out of range", f.Name, y), map[string]any{"field": f.Name})
+			return Invalid(CodeDateInvalid, fmt.Sprintf("field %q: year %d is out of range", f.Name, y), map[string]any{"field": f.Name})
 		}
 	case FieldBool:
 		if v.Bool == nil {
@@ -138,11 +138,11 @@ func validateValue(f Field, dicts map[int64]Dictionary, v FieldValue) error {
 			return wrongType
 		}
 		if f.Type == FieldChoice && len(v.ValueIDs) != 1 {
-			return Invalid("choice_one", fmt.Sprintf("field %q takes exactly one value", f.Name), map[string]any{"field": f.Name})
+			return Invalid(CodeChoiceOne, fmt.Sprintf("field %q takes exactly one value", f.Name), map[string]any{"field": f.Name})
 		}
 		d, ok := dicts[f.DictionaryID]
 		if !ok {
-			return Invalid("dictionary_missing", fmt.Sprintf("field %q has no dictionary", f.Name), map[string]any{"field": f.Name})
+			return Invalid(CodeDictionaryMissing, fmt.Sprintf("field %q has no dictionary", f.Name), map[string]any{"field": f.Name})
 		}
 		valid := make(map[int64]bool, len(d.Values))
 		for _, dv := range d.Values {
@@ -153,15 +153,15 @@ func validateValue(f Field, dicts map[int64]Dictionary, v FieldValue) error {
 		picked := make(map[int64]bool, len(v.ValueIDs))
 		for _, id := range v.ValueIDs {
 			if !valid[id] {
-				return Invalid("choice_unknown", fmt.Sprintf("field %q: value %d is not in dictionary %q", f.Name, id, d.Name), map[string]any{"field": f.Name})
+				return Invalid(CodeChoiceUnknown, fmt.Sprintf("field %q: value %d is not in dictionary %q", f.Name, id, d.Name), map[string]any{"field": f.Name})
 			}
 			if picked[id] {
-				return Invalid("choice_repeated", fmt.Sprintf("field %q: value %d is chosen twice", f.Name, id), map[string]any{"field": f.Name})
+				return Invalid(CodeChoiceRepeated, fmt.Sprintf("field %q: value %d is chosen twice", f.Name, id), map[string]any{"field": f.Name})
 			}
 			picked[id] = true
 		}
 	default:
-		return Invalid("field_type_invalid", fmt.Sprintf("field %q has unknown type %q", f.Name, f.Type), nil)
+		return Invalid(CodeFieldTypeInvalid, fmt.Sprintf("field %q has unknown type %q", f.Name, f.Type), nil)
 	}
 	return nil
 }
@@ -174,7 +174,7 @@ func validateValue(f Field, dicts map[int64]Dictionary, v FieldValue) error {
 func ParseFieldText(f Field, input string, loc *time.Location) (FieldValue, error) {
 	in := strings.TrimSpace(input)
 	v := FieldValue{FieldID: f.ID}
-	bad := func(code string) (FieldValue, error) {
+	bad := func(code Code) (FieldValue, error) {
 		return FieldValue{}, Invalid(code, fmt.Sprintf("field %q: %q is not a valid %s", f.Name, input, f.Type), map[string]any{"field": f.Name})
 	}
 	switch f.Type {
@@ -183,27 +183,27 @@ func ParseFieldText(f Field, input string, loc *time.Location) (FieldValue, erro
 	case FieldNumber:
 		n, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(in, " ", ""), ",", "."), 64)
 		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return bad("number_invalid")
+			return bad(CodeNumberInvalid)
 		}
 		v.Number = &n
 	case FieldDate:
 		d, ok := parseDate(in)
 		if !ok {
-			return bad("date_invalid")
+			return bad(CodeDateInvalid)
 		}
 		v.Date = &d
 	case FieldDateTime:
 		parts := strings.Fields(in)
 		if len(parts) != 2 {
-			return bad("date_invalid")
+			return bad(CodeDateInvalid)
 		}
 		d, ok := parseDate(parts[0])
 		if !ok {
-			return bad("date_invalid")
+			return bad(CodeDateInvalid)
 		}
 		hm, err := time.Parse("15:04", parts[1])
 		if err != nil {
-			return bad("date_invalid")
+			return bad(CodeDateInvalid)
 		}
 		t := time.Date(d.Year(), d.Month(), d.Day(), hm.Hour(), hm.Minute(), 0, 0, loc)
 		v.Time = &t
@@ -216,10 +216,10 @@ func ParseFieldText(f Field, input string, loc *time.Location) (FieldValue, erro
 			b := false
 			v.Bool = &b
 		default:
-			return bad("bool_invalid")
+			return bad(CodeBoolInvalid)
 		}
 	default:
-		return bad("field_wrong_type")
+		return bad(CodeFieldWrongType)
 	}
 	return v, nil
 }

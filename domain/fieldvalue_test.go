@@ -34,7 +34,7 @@ func TestValidateResultValues(t *testing.T) {
 	cases := []struct {
 		name   string
 		values []FieldValue
-		code   string // "" = valid
+		code   Code // "" = valid
 	}{
 		{"only the required field", []FieldValue{ok}, ""},
 		{"every type valid", []FieldValue{ok,
@@ -88,7 +88,7 @@ func TestParseFieldText(t *testing.T) {
 		typ   FieldType
 		in    string
 		check func(FieldValue) bool
-		code  string
+		code  Code
 	}{
 		{FieldNumber, " 12,5 ", func(v FieldValue) bool { return *v.Number == 12.5 }, ""},
 		{FieldNumber, "1 000", func(v FieldValue) bool { return *v.Number == 1000 }, ""},

@@ -46,7 +46,7 @@ func CanActOnTask(actor Staff, t Task, action TaskAction) error {
 	case ActionReassign:
 		// only managers hand tasks out
 	}
-	return Forbidden("task_not_yours", "staff can act only on their own and unassigned tasks")
+	return Forbidden(CodeTaskNotYours, "staff can act only on their own and unassigned tasks")
 }
 
 // CanManageClub reports whether actor may see reports and task control.
@@ -54,7 +54,7 @@ func CanManageClub(actor Staff) error {
 	if actor.Active && actor.IsManager() {
 		return nil
 	}
-	return Forbidden("managers_only", "only managers and owners can do this")
+	return Forbidden(CodeManagersOnly, "only managers and owners can do this")
 }
 
 // CanDeactivateStaff decides whether actor may offboard target from the bot.
@@ -69,10 +69,10 @@ func CanDeactivateStaff(actor, target Staff) error {
 		return ErrNotFound
 	}
 	if actor.ID == target.ID {
-		return Forbidden("deactivate_self", "you cannot deactivate yourself")
+		return Forbidden(CodeDeactivateSelf, "you cannot deactivate yourself")
 	}
 	if target.Role == RoleOwner && actor.Role != RoleOwner {
-		return Forbidden("owners_only", "only an owner can deactivate an owner")
+		return Forbidden(CodeOwnersOnly, "only an owner can deactivate an owner")
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ var ReminderPresets = []ReminderPreset{
 // is still reminded at 10:00 the day before: pass due in the club's zone.
 func ReminderAt(due time.Time, preset string) (time.Time, error) {
 	if due.IsZero() {
-		return time.Time{}, Invalid("reminder_needs_due", "a reminder preset needs a due time", nil)
+		return time.Time{}, Invalid(CodeReminderNeedsDue, "a reminder preset needs a due time", nil)
 	}
 	if preset == ReminderDay {
 		return due.AddDate(0, 0, -1), nil
@@ -45,7 +45,7 @@ func ReminderAt(due time.Time, preset string) (time.Time, error) {
 			return due.Add(-p.Before), nil
 		}
 	}
-	return time.Time{}, Invalid("reminder_preset_invalid", fmt.Sprintf("reminder preset %q is not one of due, 15m, 1h, 1d", preset), map[string]any{"preset": preset})
+	return time.Time{}, Invalid(CodeReminderPresetInvalid, fmt.Sprintf("reminder preset %q is not one of due, 15m, 1h, 1d", preset), map[string]any{"preset": preset})
 }
 
 // Snooze kinds carried by the reminder's buttons ("sz|<task>|<kind>").
@@ -69,12 +69,12 @@ func SnoozeUntil(kind string, now time.Time, loc *time.Location) (time.Time, err
 		return now.Add(time.Hour), nil
 	case SnoozeTomorrow:
 		if loc == nil {
-			return time.Time{}, Invalid("time_zone_invalid", "snooze until tomorrow needs the club's time zone", nil)
+			return time.Time{}, Invalid(CodeTimeZoneInvalid, "snooze until tomorrow needs the club's time zone", nil)
 		}
 		y, m, d := now.In(loc).Date()
 		return LocalTime(y, m, d+1, SnoozeMorningHour, 0, loc), nil
 	}
-	return time.Time{}, Invalid("snooze_invalid", fmt.Sprintf("snooze %q is not one of 15, 60, tm", kind), map[string]any{"kind": kind})
+	return time.Time{}, Invalid(CodeSnoozeInvalid, fmt.Sprintf("snooze %q is not one of 15, 60, tm", kind), map[string]any{"kind": kind})
 }
 
 // LateAfter is how long after its time a reminder counts as late: it is then

@@ -21,13 +21,13 @@ type Repeat struct {
 func (r Repeat) Validate() error {
 	switch {
 	case r.EveryDays < 0 || r.EveryDays > 366:
-		return Invalid("repeat_invalid", "repeat every must be 1..366 days", nil)
+		return Invalid(CodeRepeatInvalid, "repeat every must be 1..366 days", nil)
 	case r.EveryDays == 0 && len(r.Weekdays) == 0:
-		return Invalid("repeat_invalid", "a repeat needs every (days) or weekdays", nil)
+		return Invalid(CodeRepeatInvalid, "a repeat needs every (days) or weekdays", nil)
 	case r.EveryDays > 0 && len(r.Weekdays) > 0:
-		return Invalid("repeat_invalid", "a repeat has either every or weekdays, not both", nil)
+		return Invalid(CodeRepeatInvalid, "a repeat has either every or weekdays, not both", nil)
 	case r.Times < 0:
-		return Invalid("repeat_invalid", "repeat times must not be negative", nil)
+		return Invalid(CodeRepeatInvalid, "repeat times must not be negative", nil)
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func ParseWeekday(s string) (time.Weekday, error) {
 			return d, nil
 		}
 	}
-	return 0, Invalid("weekday_invalid", fmt.Sprintf("%q is not a weekday (mon, tue, wed, thu, fri, sat, sun)", s), nil)
+	return 0, Invalid(CodeWeekdayInvalid, fmt.Sprintf("%q is not a weekday (mon, tue, wed, thu, fri, sat, sun)", s), nil)
 }
 
 func lower(s string) string {

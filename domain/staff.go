@@ -21,7 +21,7 @@ func ParseRole(s string) (Role, error) {
 	case RoleOwner, RoleManager, RoleStaff:
 		return r, nil
 	}
-	return "", Invalid("role_invalid", fmt.Sprintf("role %q is not one of owner, manager, staff", s), nil)
+	return "", Invalid(CodeRoleInvalid, fmt.Sprintf("role %q is not one of owner, manager, staff", s), nil)
 }
 
 // Staff is a person who works in a club and uses the bot.

@@ -29,7 +29,7 @@ func ParseTaskType(s string) (TaskType, error) {
 			return t, nil
 		}
 	}
-	return "", Invalid("task_type_invalid", fmt.Sprintf("task type %q is not one of personal_call, bulk_call, client_task, internal", s), nil)
+	return "", Invalid(CodeTaskTypeInvalid, fmt.Sprintf("task type %q is not one of personal_call, bulk_call, client_task, internal", s), nil)
 }
 
 // HasClient reports whether tasks of this type are about exactly one client.
@@ -53,10 +53,10 @@ func (t TaskType) ValidateClients(n int) error {
 	case TypeInternal:
 		ok = n == 0
 	default:
-		return Invalid("task_type_invalid", fmt.Sprintf("unknown task type %q", t), nil)
+		return Invalid(CodeTaskTypeInvalid, fmt.Sprintf("unknown task type %q", t), nil)
 	}
 	if !ok {
-		return Invalid("client_count_invalid", fmt.Sprintf("a %s task cannot have %d clients", t, n), map[string]any{"type": string(t), "count": n})
+		return Invalid(CodeClientCountInvalid, fmt.Sprintf("a %s task cannot have %d clients", t, n), map[string]any{"type": string(t), "count": n})
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ func ParseStatus(s string) (Status, error) {
 			return st, nil
 		}
 	}
-	return "", Invalid("status_invalid", fmt.Sprintf("task status %q is not one of new, in_progress, done, cancelled", s), nil)
+	return "", Invalid(CodeStatusInvalid, fmt.Sprintf("task status %q is not one of new, in_progress, done, cancelled", s), nil)
 }
 
 // Open reports whether the task still needs doing.
@@ -124,13 +124,13 @@ func (t Task) Overdue(now time.Time) bool {
 // ValidateText checks a task's title and description.
 func (t Task) ValidateText() error {
 	if strings.TrimSpace(t.Title) == "" {
-		return Invalid("title_required", "task title is required", nil)
+		return Invalid(CodeTitleRequired, "task title is required", nil)
 	}
 	if n := utf8.RuneCountInString(t.Title); n > MaxTitleLen {
-		return Invalid("too_long", fmt.Sprintf("title is %d characters, the limit is %d", n, MaxTitleLen), map[string]any{"limit": MaxTitleLen})
+		return Invalid(CodeTooLong, fmt.Sprintf("title is %d characters, the limit is %d", n, MaxTitleLen), map[string]any{"limit": MaxTitleLen})
 	}
 	if n := utf8.RuneCountInString(t.Description); n > MaxDescriptionLen {
-		return Invalid("too_long", fmt.Sprintf("description is %d characters, the limit is %d", n, MaxDescriptionLen), map[string]any{"limit": MaxDescriptionLen})
+		return Invalid(CodeTooLong, fmt.Sprintf("description is %d characters, the limit is %d", n, MaxDescriptionLen), map[string]any{"limit": MaxDescriptionLen})
 	}
 	return nil
 }
@@ -161,18 +161,18 @@ type Transition struct {
 func CheckTransition(tr Transition) error {
 	if tr.Type == TypeBulkCall {
 		if !tr.FollowsSubtasks {
-			return Invalid("bulk_status_follows_calls", "a bulk call's status follows its calls; cancel its open calls instead", nil)
+			return Invalid(CodeBulkStatusFollowsCalls, "a bulk call's status follows its calls; cancel its open calls instead", nil)
 		}
 		if tr.From == tr.To {
-			return Conflict("status_unchanged", fmt.Sprintf("task is already %s", tr.To), map[string]any{"status": string(tr.To)})
+			return Conflict(CodeStatusUnchanged, fmt.Sprintf("task is already %s", tr.To), map[string]any{"status": string(tr.To)})
 		}
 		return nil // wherever its calls take it, a reopened call included
 	}
 	notAllowed := func() error {
-		return Invalid("transition_not_allowed", fmt.Sprintf("cannot change a task from %s to %s", tr.From, tr.To), map[string]any{"from": string(tr.From), "to": string(tr.To)})
+		return Invalid(CodeTransitionNotAllowed, fmt.Sprintf("cannot change a task from %s to %s", tr.From, tr.To), map[string]any{"from": string(tr.From), "to": string(tr.To)})
 	}
 	if tr.From == tr.To {
-		return Conflict("status_unchanged", fmt.Sprintf("task is already %s", tr.To), map[string]any{"status": string(tr.To)})
+		return Conflict(CodeStatusUnchanged, fmt.Sprintf("task is already %s", tr.To), map[string]any{"status": string(tr.To)})
 	}
 	switch tr.To {
 	case StatusInProgress:
@@ -181,7 +181,7 @@ func CheckTransition(tr Transition) error {
 			return nil
 		case StatusDone, StatusCancelled:
 			if !tr.ByManager {
-				return Forbidden("reopen_managers_only", "only managers and owners can reopen a task")
+				return Forbidden(CodeReopenManagersOnly, "only managers and owners can reopen a task")
 			}
 			return nil
 		}
@@ -192,7 +192,7 @@ func CheckTransition(tr Transition) error {
 	case StatusDone:
 		if tr.From.Open() {
 			if tr.Type.NeedsResult() && !tr.HasResult {
-				return Invalid("result_required", "a client task can only be closed with a result", nil)
+				return Invalid(CodeResultRequired, "a client task can only be closed with a result", nil)
 			}
 			return nil
 		}

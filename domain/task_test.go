@@ -14,7 +14,7 @@ func TestCheckTransition(t *testing.T) {
 		result   bool
 		manager  bool
 		wantErr  error
-		wantCode string
+		wantCode Code
 	}
 	cases := []tc{
 		// allowed

@@ -74,7 +74,7 @@ func ParseFieldType(s string) (FieldType, error) {
 			return t, nil
 		}
 	}
-	return "", Invalid("field_type_invalid", "field type \""+s+"\" is not one of text, number, date, datetime, bool, choice, multichoice", nil)
+	return "", Invalid(CodeFieldTypeInvalid, "field type \""+s+"\" is not one of text, number, date, datetime, bool, choice, multichoice", nil)
 }
 
 // UsesDictionary reports whether the field's values come from a dictionary.
@@ -152,7 +152,7 @@ func ParseCallDirection(s string) (CallDirection, error) {
 	case CallIn, CallOut:
 		return d, nil
 	}
-	return "", Invalid("call_direction_invalid", "call direction \""+s+"\" is not in or out", nil)
+	return "", Invalid(CodeCallDirectionInvalid, "call direction \""+s+"\" is not in or out", nil)
 }
 
 // Call is a logged phone call with a client.

@@ -22,7 +22,7 @@ func ParseAssigneeRule(s string) (AssigneeRule, error) {
 	case AssignSame, AssignAuthor, AssignStaff, AssignRole:
 		return r, nil
 	}
-	return "", Invalid("assignee_rule_invalid", fmt.Sprintf("assignee rule %q is not one of same, author, staff, role", s), nil)
+	return "", Invalid(CodeAssigneeRuleInvalid, fmt.Sprintf("assignee rule %q is not one of same, author, staff, role", s), nil)
 }
 
 // WorkflowRule: when a task of TemplateID is closed with ResultID, create a

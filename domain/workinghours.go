@@ -26,7 +26,7 @@ func ParseWorkingHours(s string) (WorkingHours, error) {
 	n, _ := fmt.Sscanf(s, "%d:%d-%d:%d%s", &oh, &om, &ch, &cm, &rest)
 	w := WorkingHours{Open: oh*60 + om, Close: ch*60 + cm}
 	if n != 4 || len(s) != len("09:00-21:00") || om < 0 || om > 59 || cm < 0 || cm > 59 || oh < 0 || ch < 0 || w.Validate() != nil {
-		return WorkingHours{}, Invalid("working_hours_invalid",
+		return WorkingHours{}, Invalid(CodeWorkingHoursInvalid,
 			fmt.Sprintf("working hours %q must be opening-closing as HH:MM-HH:MM, e.g. \"09:00-21:00\", closing after opening and at most 24:00", s),
 			map[string]any{"hours": s})
 	}
@@ -36,7 +36,7 @@ func ParseWorkingHours(s string) (WorkingHours, error) {
 // Validate checks 0 <= Open < Close <= 24:00.
 func (w WorkingHours) Validate() error {
 	if w.Open < 0 || w.Open >= w.Close || w.Close > 24*60 {
-		return Invalid("working_hours_invalid", fmt.Sprintf("working hours %s: opening must come before closing, within 00:00-24:00", w), nil)
+		return Invalid(CodeWorkingHoursInvalid, fmt.Sprintf("working hours %s: opening must come before closing, within 00:00-24:00", w), nil)
 	}
 	return nil
 }

@@ -46,15 +46,15 @@ func (a *app) api() http.Handler {
 	mux.Handle("POST /api/v1/calls/{provider}", h.auth(h.call)) // api_call.go
 	mux.Handle("GET /api/v1/calls/{provider}", h.auth(h.callCheck))
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		apiError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+		apiError(w, http.StatusNotFound, codeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	return mux
 }
 
 // apiError writes the one shape every refusal has:
 // {"error": {"code": "...", "message": "..."}}.
-func apiError(w http.ResponseWriter, status int, code, msg string) {
-	apiJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+func apiError(w http.ResponseWriter, status int, code domain.Code, msg string) {
+	apiJSON(w, status, map[string]any{"error": map[string]string{"code": string(code), "message": msg}})
 }
 
 func apiJSON(w http.ResponseWriter, status int, v any) {
@@ -80,12 +80,12 @@ func (h *api) auth(next func(http.ResponseWriter, *http.Request, postgres.APICal
 			key = r.URL.Query().Get("api_key")
 		}
 		if key == "" {
-			apiError(w, http.StatusUnauthorized, "api_key_required", "send the club's API key as \"Authorization: Bearer KEY\"")
+			apiError(w, http.StatusUnauthorized, codeAPIKeyRequired, "send the club's API key as \"Authorization: Bearer KEY\"")
 			return
 		}
 		c, err := h.db.APIKeyAuth(r.Context(), key)
 		if errors.Is(err, domain.ErrNotFound) {
-			apiError(w, http.StatusUnauthorized, "api_key_invalid", "the API key is unknown or revoked")
+			apiError(w, http.StatusUnauthorized, codeAPIKeyInvalid, "the API key is unknown or revoked")
 			return
 		}
 		if err != nil {
@@ -99,7 +99,7 @@ func (h *api) auth(next func(http.ResponseWriter, *http.Request, postgres.APICal
 		}
 		if retry > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-			apiError(w, http.StatusTooManyRequests, "rate_limited", "too many requests with this key; retry after the time in Retry-After")
+			apiError(w, http.StatusTooManyRequests, codeRateLimited, "too many requests with this key; retry after the time in Retry-After")
 			return
 		}
 		next(w, r, c)
@@ -108,7 +108,7 @@ func (h *api) auth(next func(http.ResponseWriter, *http.Request, postgres.APICal
 
 func (h *api) internal(w http.ResponseWriter, r *http.Request, what string, err error) {
 	h.log.ErrorContext(r.Context(), "api: "+what, slog.String("path", r.URL.Path), slog.Any("err", err))
-	apiError(w, http.StatusInternalServerError, "internal", "the request could not be handled; retry later")
+	apiError(w, http.StatusInternalServerError, codeInternal, "the request could not be handled; retry later")
 }
 
 // readBody reads at most maxAPIBody bytes; a larger body is refused whole.
@@ -116,11 +116,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		apiError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body may be at most %d bytes", maxAPIBody))
+		apiError(w, http.StatusRequestEntityTooLarge, codeBodyTooLarge, fmt.Sprintf("the body may be at most %d bytes", maxAPIBody))
 		return nil, false
 	}
 	if err != nil {
-		apiError(w, http.StatusBadRequest, "body_unreadable", "the body could not be read")
+		apiError(w, http.StatusBadRequest, codeBodyUnreadable, "the body could not be read")
 		return nil, false
 	}
 	return b, true
@@ -130,7 +130,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 func invalid(w http.ResponseWriter, err error) {
 	code := domain.ErrorCode(err)
 	if code == "" {
-		code = "invalid"
+		code = codeInvalid
 	}
 	apiError(w, http.StatusUnprocessableEntity, code, err.Error())
 }
@@ -165,7 +165,7 @@ func (q leadRequest) lead() inbound.Lead {
 
 func (h *api) leadJSON(w http.ResponseWriter, r *http.Request, c postgres.APICaller) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		apiError(w, http.StatusUnsupportedMediaType, "json_required", "send the lead as application/json")
+		apiError(w, http.StatusUnsupportedMediaType, codeJSONRequired, "send the lead as application/json")
 		return
 	}
 	body, ok := readBody(w, r)
@@ -176,11 +176,11 @@ func (h *api) leadJSON(w http.ResponseWriter, r *http.Request, c postgres.APICal
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		apiError(w, http.StatusBadRequest, "json_invalid", "the body is not a lead object: "+err.Error())
+		apiError(w, http.StatusBadRequest, domain.CodeJSONInvalid, "the body is not a lead object: "+err.Error())
 		return
 	}
 	if dec.More() {
-		apiError(w, http.StatusBadRequest, "json_invalid", "the body must hold one JSON object")
+		apiError(w, http.StatusBadRequest, domain.CodeJSONInvalid, "the body must hold one JSON object")
 		return
 	}
 	h.acceptLead(w, r, c, q.lead(), r.Header.Get("Idempotency-Key"), body)
@@ -199,7 +199,7 @@ func (h *api) leadForm(w http.ResponseWriter, r *http.Request, c postgres.APICal
 	case "application/x-www-form-urlencoded":
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			apiError(w, http.StatusBadRequest, "form_invalid", "the form body could not be parsed")
+			apiError(w, http.StatusBadRequest, domain.CodeFormInvalid, "the form body could not be parsed")
 			return
 		}
 		vals = v
@@ -208,12 +208,12 @@ func (h *api) leadForm(w http.ResponseWriter, r *http.Request, c postgres.APICal
 		r2.Body = io.NopCloser(bytes.NewReader(body))
 		r2.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
 		if err := r2.ParseMultipartForm(maxAPIBody); err != nil {
-			apiError(w, http.StatusBadRequest, "form_invalid", "the form body could not be parsed")
+			apiError(w, http.StatusBadRequest, domain.CodeFormInvalid, "the form body could not be parsed")
 			return
 		}
 		vals = r2.MultipartForm.Value
 	default:
-		apiError(w, http.StatusUnsupportedMediaType, "form_required", "send the form as application/x-www-form-urlencoded or multipart/form-data")
+		apiError(w, http.StatusUnsupportedMediaType, codeFormRequired, "send the form as application/x-www-form-urlencoded or multipart/form-data")
 		return
 	}
 	if inbound.IsTildaTest(vals) {
@@ -284,7 +284,7 @@ type eventRequest struct {
 // Idempotency-Key, or the body's hash) makes a repeated delivery one event.
 func (h *api) event(w http.ResponseWriter, r *http.Request, c postgres.APICaller) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		apiError(w, http.StatusUnsupportedMediaType, "json_required", "send the event as application/json")
+		apiError(w, http.StatusUnsupportedMediaType, codeJSONRequired, "send the event as application/json")
 		return
 	}
 	body, ok := readBody(w, r)
@@ -295,7 +295,7 @@ func (h *api) event(w http.ResponseWriter, r *http.Request, c postgres.APICaller
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		apiError(w, http.StatusBadRequest, "json_invalid", "the body is not an event object: "+err.Error())
+		apiError(w, http.StatusBadRequest, domain.CodeJSONInvalid, "the body is not an event object: "+err.Error())
 		return
 	}
 	e, err := inbound.Event{ID: q.ID, Type: q.Type, Phone: q.Client.Phone, Name: q.Client.Name, Days: q.Days, Date: q.Date}.Normalize(c.PhoneCode)
@@ -323,12 +323,12 @@ func (h *api) event(w http.ResponseWriter, r *http.Request, c postgres.APICaller
 func (h *api) inboxGet(w http.ResponseWriter, r *http.Request, c postgres.APICaller) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		apiError(w, http.StatusNotFound, "not_found", "no such event")
+		apiError(w, http.StatusNotFound, codeNotFound, "no such event")
 		return
 	}
 	it, err := h.db.InboxGet(r.Context(), c.ClubID, id)
 	if errors.Is(err, domain.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "not_found", "no such event")
+		apiError(w, http.StatusNotFound, codeNotFound, "no such event")
 		return
 	}
 	if err != nil {

@@ -28,7 +28,7 @@ func (h *api) call(w http.ResponseWriter, r *http.Request, c postgres.APICaller)
 		return
 	}
 	if provider == inbound.ProviderZadarma && !inbound.ZadarmaSignatureOK(body, r.Header.Get("Signature"), set.Secret) {
-		apiError(w, http.StatusUnauthorized, "signature_invalid", "the Signature header does not match the notification")
+		apiError(w, http.StatusUnauthorized, codeSignatureInvalid, "the Signature header does not match the notification")
 		return
 	}
 	loc, err := domain.LoadLocation(c.TimeZone)
@@ -47,7 +47,7 @@ func (h *api) call(w http.ResponseWriter, r *http.Request, c postgres.APICaller)
 	}
 	if call.Answered && call.Line != "" {
 		if _, err := h.db.PhoneLineStaff(r.Context(), c.ClubID, call.Line); errors.Is(err, domain.ErrNotFound) {
-			apiError(w, http.StatusUnprocessableEntity, "line_unknown", "line "+call.Line+" is not among the phone lines of the club's plan")
+			apiError(w, http.StatusUnprocessableEntity, codeLineUnknown, "line "+call.Line+" is not among the phone lines of the club's plan")
 			return
 		} else if err != nil {
 			h.internal(w, r, "phone line", err)
@@ -78,7 +78,7 @@ func (h *api) callCheck(w http.ResponseWriter, r *http.Request, c postgres.APICa
 func (h *api) phoneCheck(w http.ResponseWriter, r *http.Request, c postgres.APICaller, provider string) (postgres.PhoneSettings, bool) {
 	set, err := h.db.PhoneSettingsGet(r.Context(), c.ClubID)
 	if errors.Is(err, domain.ErrNotFound) {
-		apiError(w, http.StatusUnprocessableEntity, "phone_not_configured", "the club's plan has no phone: section")
+		apiError(w, http.StatusUnprocessableEntity, codePhoneNotConfigured, "the club's plan has no phone: section")
 		return set, false
 	}
 	if err != nil {
@@ -86,12 +86,12 @@ func (h *api) phoneCheck(w http.ResponseWriter, r *http.Request, c postgres.APIC
 		return set, false
 	}
 	if provider != inbound.ProviderGeneric && provider != set.Provider {
-		apiError(w, http.StatusUnprocessableEntity, "provider_mismatch", "the club's phone system is "+set.Provider+", not "+provider)
+		apiError(w, http.StatusUnprocessableEntity, codeProviderMismatch, "the club's phone system is "+set.Provider+", not "+provider)
 		return set, false
 	}
 	if len(set.AllowIPs) > 0 && !ipAllowed(r.RemoteAddr, set.AllowIPs) {
 		h.log.WarnContext(r.Context(), "phone webhook from an address outside the allowlist", slog.Int64("club_id", c.ClubID), slog.String("remote", r.RemoteAddr))
-		apiError(w, http.StatusForbidden, "ip_not_allowed", "requests for this club's phone system must come from its provider's addresses")
+		apiError(w, http.StatusForbidden, codeIPNotAllowed, "requests for this club's phone system must come from its provider's addresses")
 		return set, false
 	}
 	return set, true

@@ -64,7 +64,7 @@ func ParseCall(provider, contentType string, body []byte, phoneCode string, loc 
 	case ProviderZadarma:
 		c, err = parseZadarma(body, loc)
 	default:
-		return Call{}, domain.Invalid("provider_unknown", fmt.Sprintf("unknown phone system %q; known: %s", provider, strings.Join(Providers, ", ")), nil)
+		return Call{}, domain.Invalid(domain.CodeProviderUnknown, fmt.Sprintf("unknown phone system %q; known: %s", provider, strings.Join(Providers, ", ")), nil)
 	}
 	if err != nil {
 		return Call{}, err
@@ -76,10 +76,10 @@ func ParseCall(provider, contentType string, body []byte, phoneCode string, loc 
 func (c Call) normalize(phoneCode string) (Call, error) {
 	c.ID = strings.TrimSpace(c.ID)
 	if c.ID == "" || len(c.ID) > 150 {
-		return Call{}, domain.Invalid("call_id_invalid", "the call has no id (1-150 characters)", nil)
+		return Call{}, domain.Invalid(domain.CodeCallIDInvalid, "the call has no id (1-150 characters)", nil)
 	}
 	if c.Direction != "in" && c.Direction != "out" {
-		return Call{}, domain.Invalid("direction_invalid", fmt.Sprintf("call direction %q is not in or out", c.Direction), nil)
+		return Call{}, domain.Invalid(domain.CodeDirectionInvalid, fmt.Sprintf("call direction %q is not in or out", c.Direction), nil)
 	}
 	p, err := domain.NormalizePhone(c.Phone, phoneCode)
 	if err != nil {
@@ -88,16 +88,16 @@ func (c Call) normalize(phoneCode string) (Call, error) {
 	c.Phone = p
 	c.Line = strings.TrimSpace(c.Line)
 	if c.Seconds < 0 || c.Seconds > 24*3600 {
-		return Call{}, domain.Invalid("duration_invalid", "call duration must be 0..86400 seconds", nil)
+		return Call{}, domain.Invalid(domain.CodeDurationInvalid, "call duration must be 0..86400 seconds", nil)
 	}
 	if c.Recording != "" {
 		u, err := url.Parse(c.Recording)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || len(c.Recording) > 1000 {
-			return Call{}, domain.Invalid("recording_invalid", "the recording link must be an http(s) URL", nil)
+			return Call{}, domain.Invalid(domain.CodeRecordingInvalid, "the recording link must be an http(s) URL", nil)
 		}
 	}
 	if c.StartedAt.IsZero() {
-		return Call{}, domain.Invalid("start_invalid", "the call has no start time", nil)
+		return Call{}, domain.Invalid(domain.CodeStartInvalid, "the call has no start time", nil)
 	}
 	return c, nil
 }
@@ -116,7 +116,7 @@ func parseGeneric(body []byte) (Call, error) {
 		StartedAt time.Time `json:"started_at"`
 	}
 	if err := json.Unmarshal(body, &g); err != nil {
-		return Call{}, domain.Invalid("json_invalid", "the body is not a call object: "+err.Error(), nil)
+		return Call{}, domain.Invalid(domain.CodeJSONInvalid, "the body is not a call object: "+err.Error(), nil)
 	}
 	return Call{ID: g.ID, Direction: g.Direction, Phone: g.Phone, Line: g.Line, Answered: g.Answered,
 		Seconds: g.Seconds, Recording: g.Recording, StartedAt: g.StartedAt}, nil
@@ -131,7 +131,7 @@ func parseGeneric(body []byte) (Call, error) {
 func parseBinotel(body []byte, _ *time.Location) (Call, error) {
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
-		return Call{}, domain.Invalid("form_invalid", "the form body could not be parsed", nil)
+		return Call{}, domain.Invalid(domain.CodeFormInvalid, "the form body could not be parsed", nil)
 	}
 	if v.Get("requestType") != "apiCallCompleted" {
 		return Call{}, ErrSkip
@@ -161,7 +161,7 @@ func parseBinotel(body []byte, _ *time.Location) (Call, error) {
 func parseRingostat(body []byte, loc *time.Location) (Call, error) {
 	var r map[string]any
 	if err := json.Unmarshal(body, &r); err != nil {
-		return Call{}, domain.Invalid("json_invalid", "the body is not a JSON object: "+err.Error(), nil)
+		return Call{}, domain.Invalid(domain.CodeJSONInvalid, "the body is not a JSON object: "+err.Error(), nil)
 	}
 	s := func(k string) string {
 		switch x := r[k].(type) {
@@ -197,7 +197,7 @@ func parseRingostat(body []byte, loc *time.Location) (Call, error) {
 func parseZadarma(body []byte, loc *time.Location) (Call, error) {
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
-		return Call{}, domain.Invalid("form_invalid", "the form body could not be parsed", nil)
+		return Call{}, domain.Invalid(domain.CodeFormInvalid, "the form body could not be parsed", nil)
 	}
 	g := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	c := Call{ID: g("pbx_call_id"), Line: g("internal"), Answered: g("disposition") == "answered"}

@@ -64,7 +64,8 @@ func TestParseCallSamples(t *testing.T) {
 func TestParseCallRefusals(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		provider, body, code string
+		provider, body string
+		code           domain.Code
 	}{
 		{"skype", `{}`, "provider_unknown"},
 		{ProviderGeneric, `{"id":"1","direction":"in","phone":"not a phone","answered":true,"started_at":"2026-03-02T12:30:00Z"}`, "phone_invalid"},

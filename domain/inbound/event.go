@@ -40,13 +40,13 @@ func (e Event) Normalize(phoneCode string) (Event, error) {
 	e.ID = strings.TrimSpace(e.ID)
 	e.Name = strings.TrimSpace(e.Name)
 	if !ValidEventType(e.Type) {
-		return Event{}, domain.Invalid("event_type_unknown", fmt.Sprintf("event type %q is not one of %s", e.Type, strings.Join(EventTypes, ", ")), nil)
+		return Event{}, domain.Invalid(domain.CodeEventTypeUnknown, fmt.Sprintf("event type %q is not one of %s", e.Type, strings.Join(EventTypes, ", ")), nil)
 	}
 	if len(e.ID) > MaxIdemKeyLen {
-		return Event{}, domain.Invalid("event_id_invalid", fmt.Sprintf("event id is longer than %d characters", MaxIdemKeyLen), nil)
+		return Event{}, domain.Invalid(domain.CodeEventIDInvalid, fmt.Sprintf("event id is longer than %d characters", MaxIdemKeyLen), nil)
 	}
 	if strings.TrimSpace(e.Phone) == "" {
-		return Event{}, domain.Invalid("phone_required", "an event names its client by phone", nil)
+		return Event{}, domain.Invalid(domain.CodePhoneRequired, "an event names its client by phone", nil)
 	}
 	p, err := domain.NormalizePhone(e.Phone, phoneCode)
 	if err != nil {
@@ -57,18 +57,18 @@ func (e Event) Normalize(phoneCode string) (Event, error) {
 		return Event{}, err
 	}
 	if e.Days < 0 || e.Days > 36500 {
-		return Event{}, domain.Invalid("days_invalid", "days must be 0..36500", nil)
+		return Event{}, domain.Invalid(domain.CodeDaysInvalid, "days must be 0..36500", nil)
 	}
 	if e.Type == "not_visited" && e.Days == 0 {
-		return Event{}, domain.Invalid("days_required", "not_visited needs days: how long the client has not come", nil)
+		return Event{}, domain.Invalid(domain.CodeDaysRequired, "not_visited needs days: how long the client has not come", nil)
 	}
 	if e.Date != "" {
 		if _, err := time.Parse("2006-01-02", e.Date); err != nil {
-			return Event{}, domain.Invalid("date_invalid", fmt.Sprintf("date %q is not YYYY-MM-DD", e.Date), nil)
+			return Event{}, domain.Invalid(domain.CodeDateInvalid, fmt.Sprintf("date %q is not YYYY-MM-DD", e.Date), nil)
 		}
 	}
 	if e.Type == "subscription_ending" && e.Date == "" {
-		return Event{}, domain.Invalid("date_required", "subscription_ending needs date: when the subscription ends", nil)
+		return Event{}, domain.Invalid(domain.CodeDateRequired, "subscription_ending needs date: when the subscription ends", nil)
 	}
 	return e, nil
 }

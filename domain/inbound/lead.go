@@ -48,7 +48,7 @@ func (l Lead) Normalize(phoneCode string) (Lead, error) {
 	l.Source = strings.TrimSpace(l.Source)
 	l.Comment = strings.TrimSpace(l.Comment)
 	if strings.TrimSpace(l.Phone) == "" {
-		return Lead{}, domain.Invalid("phone_required", "a lead needs a phone", nil)
+		return Lead{}, domain.Invalid(domain.CodePhoneRequired, "a lead needs a phone", nil)
 	}
 	p, err := domain.NormalizePhone(l.Phone, phoneCode)
 	if err != nil {
@@ -66,7 +66,7 @@ func (l Lead) Normalize(phoneCode string) (Lead, error) {
 	}
 	for k, v := range l.UTM {
 		if !isUTM(k) {
-			return Lead{}, domain.Invalid("utm_unknown", fmt.Sprintf("unknown UTM field %q; known: %s", k, strings.Join(UTMFields, ", ")), nil)
+			return Lead{}, domain.Invalid(domain.CodeUTMUnknown, fmt.Sprintf("unknown UTM field %q; known: %s", k, strings.Join(UTMFields, ", ")), nil)
 		}
 		if err := tooLong(k, v, MaxUTMLen); err != nil {
 			return Lead{}, err
@@ -90,10 +90,10 @@ func isUTM(k string) bool {
 
 func tooLong(what, s string, limit int) error {
 	if utf8.RuneCountInString(s) > limit {
-		return domain.Invalid("too_long", fmt.Sprintf("%s is longer than %d characters", what, limit), map[string]any{"limit": limit})
+		return domain.Invalid(domain.CodeTooLong, fmt.Sprintf("%s is longer than %d characters", what, limit), map[string]any{"limit": limit})
 	}
 	if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
-		return domain.Invalid("text_invalid", what+" must be valid UTF-8 text without NUL characters", nil)
+		return domain.Invalid(domain.CodeTextInvalid, what+" must be valid UTF-8 text without NUL characters", nil)
 	}
 	return nil
 }
@@ -159,7 +159,7 @@ func BodyKey(body []byte) string {
 // ValidIdemKey checks a client-supplied Idempotency-Key.
 func ValidIdemKey(k string) error {
 	if k == "" || len(k) > MaxIdemKeyLen || !utf8.ValidString(k) || strings.ContainsAny(k, "\x00\r\n") {
-		return domain.Invalid("idempotency_key_invalid", fmt.Sprintf("Idempotency-Key must be 1-%d characters of text", MaxIdemKeyLen), nil)
+		return domain.Invalid(domain.CodeIdempotencyKeyInvalid, fmt.Sprintf("Idempotency-Key must be 1-%d characters of text", MaxIdemKeyLen), nil)
 	}
 	return nil
 }

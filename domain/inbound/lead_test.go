@@ -19,7 +19,7 @@ func TestLeadNormalize(t *testing.T) {
 	}
 	for _, c := range []struct {
 		lead Lead
-		code string
+		code domain.Code
 	}{
 		{Lead{Name: "X"}, "phone_required"},
 		{Lead{Phone: "call me"}, "phone_invalid"},

@@ -30,7 +30,7 @@ type APIKey struct {
 func (db *DB) APIKeyCreate(ctx context.Context, clubID int64, name string) (string, APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return "", APIKey{}, domain.Invalid("api_key_name_invalid", "an API key needs a name of 1-100 characters (what it is for, e.g. \"site form\")", nil)
+		return "", APIKey{}, domain.Invalid(domain.CodeAPIKeyNameInvalid, "an API key needs a name of 1-100 characters (what it is for, e.g. \"site form\")", nil)
 	}
 	key, hash, prefix := inbound.NewAPIKey()
 	k := APIKey{ClubID: clubID, Name: name, Prefix: prefix}

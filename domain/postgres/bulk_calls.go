@@ -80,7 +80,7 @@ func (db *DB) BulkCancelOpen(ctx context.Context, clubID, bulkID int64, actor do
 			return fmt.Errorf("cancel calls of bulk call %d: %w", bulkID, mapErr(err))
 		}
 		if !fannedOut {
-			return domain.Conflict("bulk_fanning_out", fmt.Sprintf("bulk call %d is still creating its calls", bulkID), nil)
+			return domain.Conflict(domain.CodeBulkFanningOut, fmt.Sprintf("bulk call %d is still creating its calls", bulkID), nil)
 		}
 		if err := tx.QueryRow(ctx, `
 WITH cancelled AS (

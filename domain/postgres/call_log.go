@@ -85,7 +85,7 @@ func (db *DB) CallLog(ctx context.Context, in CallLogInput) (CallLogged, error) 
 			return fmt.Errorf("call log: %w", err)
 		}
 		if t.Type != domain.TypePersonalCall {
-			return domain.Invalid("template_not_call", fmt.Sprintf("template %d is not a personal call", tplID), nil)
+			return domain.Invalid(domain.CodeTemplateNotCall, fmt.Sprintf("template %d is not a personal call", tplID), nil)
 		}
 		dir := in.Direction
 		trID, callID, err := resultWriteTx(ctx, tx, resultWrite{

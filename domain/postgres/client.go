@@ -56,10 +56,10 @@ func clientClean(c domain.Client) (domain.Client, error) {
 		return domain.Client{}, err
 	}
 	if len(c.Phones) == 0 {
-		return domain.Client{}, domain.Invalid("client_phone_required", fmt.Sprintf("client %q has no phone; a phone is required", c.Name), nil)
+		return domain.Client{}, domain.Invalid(domain.CodeClientPhoneRequired, fmt.Sprintf("client %q has no phone; a phone is required", c.Name), nil)
 	}
 	if len(c.Phones) > maxClientPhones {
-		return domain.Client{}, domain.Invalid("client_phones_too_many",
+		return domain.Client{}, domain.Invalid(domain.CodeClientPhonesTooMany,
 			fmt.Sprintf("client %q has %d phones; at most %d are allowed", c.Name, len(c.Phones), maxClientPhones),
 			map[string]any{"limit": maxClientPhones})
 	}
@@ -173,7 +173,7 @@ ORDER BY array_position($2, p.phone) LIMIT 1`, clubID, phones, exceptID).Scan(&i
 	if err != nil {
 		return fmt.Errorf("phone owner: %w", mapErr(err))
 	}
-	return domain.Conflict("phone_taken", fmt.Sprintf("phone %s already belongs to client %q", phone, name),
+	return domain.Conflict(domain.CodePhoneTaken, fmt.Sprintf("phone %s already belongs to client %q", phone, name),
 		map[string]any{"client": name, "client_id": id, "phone": phone})
 }
 
@@ -203,10 +203,10 @@ const (
 func (db *DB) ClientSearch(ctx context.Context, clubID int64, query string, limit int) ([]domain.Client, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
-		return nil, domain.Invalid("search_query_empty", "type part of a name or a phone number", nil)
+		return nil, domain.Invalid(domain.CodeSearchQueryEmpty, "type part of a name or a phone number", nil)
 	}
 	if utf8.RuneCountInString(q) > clientSearchMaxQuery {
-		return nil, domain.Invalid("too_long", fmt.Sprintf("the search is longer than %d characters", clientSearchMaxQuery),
+		return nil, domain.Invalid(domain.CodeTooLong, fmt.Sprintf("the search is longer than %d characters", clientSearchMaxQuery),
 			map[string]any{"limit": clientSearchMaxQuery})
 	}
 	if limit <= 0 {
@@ -279,7 +279,7 @@ func (f ClientFilter) args() ([]string, []string, error) {
 	for _, s := range f.Statuses {
 		st, err := domain.ParseClientStatus(string(s))
 		if err != nil || s == "" {
-			return nil, nil, domain.Invalid("client_status_invalid", fmt.Sprintf("client status %q is not one of lead, trial, active, lapsed", s), nil)
+			return nil, nil, domain.Invalid(domain.CodeClientStatusInvalid, fmt.Sprintf("client status %q is not one of lead, trial, active, lapsed", s), nil)
 		}
 		statuses = append(statuses, string(st))
 	}

@@ -76,11 +76,11 @@ func importCheck(rows []domain.Client) ([]domain.Client, error) {
 	for i, c := range rows {
 		c, err := clientClean(c)
 		if err != nil {
-			return nil, domain.Invalid("import_row_invalid", fmt.Sprintf("row %d: %v", i, err), map[string]any{"index": i})
+			return nil, domain.Invalid(domain.CodeImportRowInvalid, fmt.Sprintf("row %d: %v", i, err), map[string]any{"index": i})
 		}
 		for _, p := range c.Phones {
 			if j, ok := owner[p]; ok {
-				return nil, domain.Invalid("import_phone_repeated",
+				return nil, domain.Invalid(domain.CodeImportPhoneRepeated,
 					fmt.Sprintf("phone %s is on rows %d and %d", p, j, i), map[string]any{"index": i, "phone": p})
 			}
 			owner[p] = i

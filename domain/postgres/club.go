@@ -48,16 +48,16 @@ func (db *DB) ClubCreate(ctx context.Context, c domain.Club) (domain.Club, error
 // what the schema would otherwise refuse with a bare constraint name.
 func clubValidate(c domain.Club) error {
 	if !slugPattern.MatchString(c.Slug) {
-		return domain.Invalid("club_slug_invalid", fmt.Sprintf("club slug %q must be 1-63 lowercase latin letters, digits, \"_\" or \"-\"", c.Slug), nil)
+		return domain.Invalid(domain.CodeClubSlugInvalid, fmt.Sprintf("club slug %q must be 1-63 lowercase latin letters, digits, \"_\" or \"-\"", c.Slug), nil)
 	}
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	if n := utf8.RuneCountInString(c.Name); n > 200 || !utf8.ValidString(c.Name) || strings.ContainsRune(c.Name, 0) {
-		return domain.Invalid("club_name_invalid", "club name must be valid text of at most 200 characters", nil)
+		return domain.Invalid(domain.CodeClubNameInvalid, "club name must be valid text of at most 200 characters", nil)
 	}
 	if len(c.PhoneCode) > 4 {
-		return domain.Invalid("phone_code_invalid", fmt.Sprintf("phone code %q has more than 4 digits", c.PhoneCode), nil)
+		return domain.Invalid(domain.CodePhoneCodeInvalid, fmt.Sprintf("phone code %q has more than 4 digits", c.PhoneCode), nil)
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func TestClubCreateRefusesBadInput(t *testing.T) {
 		name string
 		edit func(*domain.Club)
 		want error
-		code string
+		code domain.Code
 	}{
 		{"taken slug", func(c *domain.Club) {}, domain.ErrConflict, ""},
 		{"slug with spaces", func(c *domain.Club) { c.Slug = "my club" }, domain.ErrInvalid, "club_slug_invalid"},

@@ -110,7 +110,7 @@ func (db *DB) ControlListGet(ctx context.Context, clubID int64, list ControlList
 	case ControlOverdue:
 		rows, err = db.pool.Query(ctx, controlOverdueSQL, clubID, now, offset, limit)
 	default:
-		return TaskPage{}, domain.Invalid("control_list_invalid", fmt.Sprintf("unknown control list %q", list), nil)
+		return TaskPage{}, domain.Invalid(domain.CodeControlListInvalid, fmt.Sprintf("unknown control list %q", list), nil)
 	}
 	if err != nil {
 		return TaskPage{}, fmt.Errorf("control list %s: %w", list, mapErr(err))

@@ -100,7 +100,7 @@ WHERE club_id = $1 AND staff_id = $2 AND version = $9 AND expires_at > $7
 RETURNING version`,
 			c.ClubID, c.StaffID, c.Flow, c.Step, data, c.MessageID, now, c.ExpiresAt, c.Version, c.Claimed).Scan(&version)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, domain.Conflict("conversation_stale", fmt.Sprintf("conversation of staff %d changed or expired", c.StaffID), nil)
+			return 0, domain.Conflict(domain.CodeConversationStale, fmt.Sprintf("conversation of staff %d changed or expired", c.StaffID), nil)
 		}
 	}
 	if err != nil {

@@ -184,7 +184,7 @@ func mapErr(err error) error {
 // a chat message or a form's answer may carry), under the code domain.Client
 // uses for the same thing.
 func errTextInvalid() *domain.Error {
-	return domain.Invalid("text_invalid", "the text contains a NUL character, which cannot be stored", nil)
+	return domain.Invalid(domain.CodeTextInvalid, "the text contains a NUL character, which cannot be stored", nil)
 }
 
 // oneLineError shows a multi-line error on one line. pgx reports a failed

@@ -32,7 +32,7 @@ const (
 // Validate checks the sizes.
 func (in SyntheticInput) Validate() error {
 	bad := func(what string, v, lo, hi int) error {
-		return domain.Invalid("synthetic_invalid", fmt.Sprintf("%s must be %d..%d, not %d", what, lo, hi, v), nil)
+		return domain.Invalid(domain.CodeSyntheticInvalid, fmt.Sprintf("%s must be %d..%d, not %d", what, lo, hi, v), nil)
 	}
 	switch {
 	case in.Tasks < 1 || in.Tasks > SyntheticMaxTasks:
@@ -44,7 +44,7 @@ func (in SyntheticInput) Validate() error {
 	case in.Years < 1 || in.Years > SyntheticMaxYears:
 		return bad("years", in.Years, 1, SyntheticMaxYears)
 	case in.Now.IsZero():
-		return domain.Invalid("synthetic_invalid", "now is required", nil)
+		return domain.Invalid(domain.CodeSyntheticInvalid, "now is required", nil)
 	}
 	return nil
 }
@@ -130,11 +130,11 @@ SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
 	case err != nil:
 		return fmt.Errorf("check club: %w", mapErr(err))
 	case !exists:
-		return &domain.Error{Kind: domain.ErrNotFound, Code: "club_not_found", Msg: fmt.Sprintf("club %d not found", clubID)}
+		return &domain.Error{Kind: domain.ErrNotFound, Code: domain.CodeClubNotFound, Msg: fmt.Sprintf("club %d not found", clubID)}
 	case busy:
-		return domain.Conflict("club_not_empty", fmt.Sprintf("club %d already has clients or tasks; synthetic data goes into an empty club", clubID), nil)
+		return domain.Conflict(domain.CodeClubNotEmpty, fmt.Sprintf("club %d already has clients or tasks; synthetic data goes into an empty club", clubID), nil)
 	case planned:
-		return domain.Conflict("club_has_plan", fmt.Sprintf("club %d has a plan of its own (templates, results, dictionaries or funnel stages); "+
+		return domain.Conflict(domain.CodeClubHasPlan, fmt.Sprintf("club %d has a plan of its own (templates, results, dictionaries or funnel stages); "+
 			"synthetic data, which brings its own, goes into a club made from a plan with only a club section", clubID), nil)
 	}
 	return nil

@@ -30,11 +30,11 @@ func (db *DB) InviteCreate(ctx context.Context, clubID int64, role domain.Role, 
 	}
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > domain.MaxNameLen {
-		return "", time.Time{}, domain.Invalid("too_long", fmt.Sprintf("the name is longer than %d characters", domain.MaxNameLen),
+		return "", time.Time{}, domain.Invalid(domain.CodeTooLong, fmt.Sprintf("the name is longer than %d characters", domain.MaxNameLen),
 			map[string]any{"limit": domain.MaxNameLen})
 	}
 	if ttl < inviteMinTTL || ttl > inviteMaxTTL {
-		return "", time.Time{}, domain.Invalid("invite_ttl_invalid",
+		return "", time.Time{}, domain.Invalid(domain.CodeInviteTTLInvalid,
 			fmt.Sprintf("an invite must live between %s and %s, not %s", inviteMinTTL, inviteMaxTTL, ttl), nil)
 	}
 	code, hash := domain.NewInviteCode()
@@ -65,11 +65,11 @@ type TelegramUser struct {
 // errInviteInvalid is the one answer for an unknown, used or expired code, so
 // that a guesser learns nothing about which codes exist.
 func errInviteInvalid() error {
-	return domain.Invalid("invite_invalid", "the invite link is not valid: it is unknown, already used or expired", nil)
+	return domain.Invalid(domain.CodeInviteInvalid, "the invite link is not valid: it is unknown, already used or expired", nil)
 }
 
 func errAlreadyLinked() error {
-	return domain.Conflict("already_linked", "this Telegram account already belongs to a staff member", nil)
+	return domain.Conflict(domain.CodeAlreadyLinked, "this Telegram account already belongs to a staff member", nil)
 }
 
 // InviteRedeem turns an invite into a staff member linked to the Telegram
@@ -86,7 +86,7 @@ func (db *DB) InviteRedeem(ctx context.Context, code string, tg TelegramUser) (d
 		return domain.Staff{}, errInviteInvalid()
 	}
 	if tg.ID <= 0 {
-		return domain.Staff{}, domain.Invalid("telegram_user_invalid", fmt.Sprintf("telegram user id %d is not valid", tg.ID), nil)
+		return domain.Staff{}, domain.Invalid(domain.CodeTelegramUserInvalid, fmt.Sprintf("telegram user id %d is not valid", tg.ID), nil)
 	}
 	now := db.clock.Now()
 	var s domain.Staff

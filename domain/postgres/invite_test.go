@@ -22,7 +22,7 @@ func setupInvites(t *testing.T) (*postgres.DB, pgtest.Fixture, *clocktest.Clock)
 	return db, pgtest.NewClub(t, db, "alpha"), clock
 }
 
-func wantCode(t *testing.T, err error, code string) {
+func wantCode(t *testing.T, err error, code domain.Code) {
 	t.Helper()
 	if domain.ErrorCode(err) != code {
 		t.Fatalf("got %v (code %q), want code %q", err, domain.ErrorCode(err), code)

@@ -92,7 +92,7 @@ type OverdueNotice struct {
 func (db *DB) OverdueClaim(ctx context.Context, clubID, staffID int64, slot time.Time, limit int) (OverdueNotice, error) {
 	n := OverdueNotice{ClubID: clubID, StaffID: staffID}
 	if limit <= 0 {
-		return n, domain.Invalid("limit_invalid", fmt.Sprintf("limit %d is not positive", limit), nil)
+		return n, domain.Invalid(domain.CodeLimitInvalid, fmt.Sprintf("limit %d is not positive", limit), nil)
 	}
 	const mark = `
 UPDATE tasks SET overdue_notified_at = $3

@@ -28,7 +28,7 @@ type ReminderDue struct {
 // follows the number of reminders due, not the size of the table.
 func (db *DB) ReminderListDue(ctx context.Context, until time.Time, after ReminderDue, limit int) ([]ReminderDue, error) {
 	if limit <= 0 {
-		return nil, domain.Invalid("limit_invalid", fmt.Sprintf("limit %d is not positive", limit), nil)
+		return nil, domain.Invalid(domain.CodeLimitInvalid, fmt.Sprintf("limit %d is not positive", limit), nil)
 	}
 	rows, err := db.pool.Query(ctx, reminderListDueSQL, until, after.RemindAt, after.TaskID, limit)
 	if err != nil {

@@ -93,11 +93,11 @@ SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
 	}
 	switch {
 	case !club:
-		return names, &domain.Error{Kind: domain.ErrNotFound, Code: "club_not_found", Msg: fmt.Sprintf("club %d not found", clubID)}
+		return names, &domain.Error{Kind: domain.ErrNotFound, Code: domain.CodeClubNotFound, Msg: fmt.Sprintf("club %d not found", clubID)}
 	case staff == nil:
-		return names, &domain.Error{Kind: domain.ErrNotFound, Code: "staff_not_found", Msg: fmt.Sprintf("staff member %d not found in club %d", f.StaffID, clubID)}
+		return names, &domain.Error{Kind: domain.ErrNotFound, Code: domain.CodeStaffNotFound, Msg: fmt.Sprintf("staff member %d not found in club %d", f.StaffID, clubID)}
 	case tmpl == nil:
-		return names, &domain.Error{Kind: domain.ErrNotFound, Code: "template_not_found", Msg: fmt.Sprintf("template %d not found in club %d", f.TemplateID, clubID)}
+		return names, &domain.Error{Kind: domain.ErrNotFound, Code: domain.CodeTemplateNotFound, Msg: fmt.Sprintf("template %d not found in club %d", f.TemplateID, clubID)}
 	}
 	names.Staff, names.Template = *staff, *tmpl
 	return names, nil

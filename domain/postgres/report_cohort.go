@@ -21,7 +21,7 @@ const MaxCohortDays = 3660
 func (db *DB) ReportCohort(ctx context.Context, clubID int64, r report.Range, f report.Filter, withinDays int) (report.Cohort, error) {
 	c := report.Cohort{Range: r, Filter: f, WithinDays: withinDays, Stages: []report.CohortStage{}}
 	if withinDays < 1 || withinDays > MaxCohortDays {
-		return c, domain.Invalid("cohort_days_invalid", fmt.Sprintf("within days must be 1..%d, not %d", MaxCohortDays, withinDays), nil)
+		return c, domain.Invalid(domain.CodeCohortDaysInvalid, fmt.Sprintf("within days must be 1..%d, not %d", MaxCohortDays, withinDays), nil)
 	}
 	now := db.clock.Now()
 	err := db.reportSnapshot(ctx, func(tx pgx.Tx) error {

@@ -91,7 +91,7 @@ ORDER BY s.position, s.id`, clubID)
 		return nil, m, fmt.Errorf("funnel stages: %w", mapErr(err))
 	}
 	if len(out) > MaxFunnelStages {
-		return nil, m, domain.Invalid("funnel_too_long", fmt.Sprintf("the funnel has %d stages; reports handle at most %d", len(out), MaxFunnelStages), map[string]any{"limit": MaxFunnelStages})
+		return nil, m, domain.Invalid(domain.CodeFunnelTooLong, fmt.Sprintf("the funnel has %d stages; reports handle at most %d", len(out), MaxFunnelStages), map[string]any{"limit": MaxFunnelStages})
 	}
 	return out, m, nil
 }

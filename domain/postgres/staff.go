@@ -84,7 +84,7 @@ func (db *DB) staffUpdate(ctx context.Context, what string, staffID int64, sql s
 // StaffSetLanguage sets the language the bot speaks to a staff member.
 func (db *DB) StaffSetLanguage(ctx context.Context, clubID, staffID int64, lang domain.Language) error {
 	if l, ok := domain.ParseLanguage(string(lang)); !ok || l != lang {
-		return domain.Invalid("language_invalid", fmt.Sprintf("language %q is not one of ru, uk, en", lang), nil)
+		return domain.Invalid(domain.CodeLanguageInvalid, fmt.Sprintf("language %q is not one of ru, uk, en", lang), nil)
 	}
 	return db.staffUpdate(ctx, "staff set language", staffID,
 		`UPDATE staff SET language = $3 WHERE club_id = $1 AND id = $2`, clubID, staffID, string(lang))

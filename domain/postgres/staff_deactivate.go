@@ -30,7 +30,7 @@ type StaffDeactivation struct {
 func (db *DB) StaffDeactivate(ctx context.Context, clubID, staffID, reassignTo int64, actor domain.Staff) (StaffDeactivation, error) {
 	var out StaffDeactivation
 	if reassignTo == staffID {
-		return out, domain.Invalid("reassign_to_self", "open tasks cannot be reassigned to the person who leaves", nil)
+		return out, domain.Invalid(domain.CodeReassignToSelf, "open tasks cannot be reassigned to the person who leaves", nil)
 	}
 	now := db.clock.Now()
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -44,7 +44,7 @@ func (db *DB) StaffDeactivate(ctx context.Context, clubID, staffID, reassignTo i
 			}
 		}
 		if !s.Active {
-			return domain.Conflict("staff_inactive", fmt.Sprintf("%s is already deactivated", s.Name), map[string]any{"Name": s.Name})
+			return domain.Conflict(domain.CodeStaffInactive, fmt.Sprintf("%s is already deactivated", s.Name), map[string]any{"Name": s.Name})
 		}
 		if reassignTo != 0 {
 			var active bool

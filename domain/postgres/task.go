@@ -120,7 +120,7 @@ FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.Template
 		return domain.Task{}, fmt.Errorf("task create: template %d: %w", in.TemplateID, mapErr(err))
 	}
 	if archived != nil {
-		return domain.Task{}, domain.Invalid("template_archived", fmt.Sprintf("template %q is retired", name), map[string]any{"template": name})
+		return domain.Task{}, domain.Invalid(domain.CodeTemplateArchived, fmt.Sprintf("template %q is retired", name), map[string]any{"template": name})
 	}
 	if in.AssigneeID != 0 {
 		var active bool
@@ -155,7 +155,7 @@ FROM templates WHERE club_id = $1 AND id = $2 FOR SHARE`, in.ClubID, in.Template
 	case t.Type == domain.TypeBulkCall:
 		n = len(uniqueIDs(in.ClientIDs))
 		if in.ClientID != 0 {
-			return domain.Task{}, domain.Invalid("client_count_invalid", "a bulk call lists its clients in ClientIDs", nil)
+			return domain.Task{}, domain.Invalid(domain.CodeClientCountInvalid, "a bulk call lists its clients in ClientIDs", nil)
 		}
 	case in.ClientID != 0:
 		n = 1

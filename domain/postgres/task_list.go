@@ -104,7 +104,7 @@ func (db *DB) TaskListMine(ctx context.Context, q TaskListQuery) (TaskPage, erro
 		to = &q.Now
 	case TaskFilterAll, "":
 	default:
-		return TaskPage{}, domain.Invalid("task_filter_invalid", fmt.Sprintf("unknown task filter %q", q.Filter), nil)
+		return TaskPage{}, domain.Invalid(domain.CodeTaskFilterInvalid, fmt.Sprintf("unknown task filter %q", q.Filter), nil)
 	}
 	rows, err := db.pool.Query(ctx, taskLineSelect+`
 WHERE t.club_id = $1 AND t.assignee_id = $2 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
@@ -135,10 +135,10 @@ const (
 func (db *DB) TaskSearch(ctx context.Context, clubID int64, query string, limit int) ([]TaskLine, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
-		return nil, domain.Invalid("search_query_empty", "type part of a title, a name or a phone number", nil)
+		return nil, domain.Invalid(domain.CodeSearchQueryEmpty, "type part of a title, a name or a phone number", nil)
 	}
 	if utf8.RuneCountInString(q) > taskSearchMaxQuery {
-		return nil, domain.Invalid("too_long", fmt.Sprintf("the search is longer than %d characters", taskSearchMaxQuery),
+		return nil, domain.Invalid(domain.CodeTooLong, fmt.Sprintf("the search is longer than %d characters", taskSearchMaxQuery),
 			map[string]any{"limit": taskSearchMaxQuery})
 	}
 	if limit <= 0 || limit > taskSearchMaxLimit {

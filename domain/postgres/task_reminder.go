@@ -21,7 +21,7 @@ import (
 func (db *DB) TaskReminderSet(ctx context.Context, clubID, taskID int64, actor domain.Staff, remindAt *time.Time) (domain.Task, error) {
 	now := db.clock.Now()
 	if remindAt != nil && !remindAt.After(now) {
-		return domain.Task{}, domain.Invalid("reminder_in_past", "the reminder time has already passed", nil)
+		return domain.Task{}, domain.Invalid(domain.CodeReminderInPast, "the reminder time has already passed", nil)
 	}
 	var t domain.Task
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -34,7 +34,7 @@ func (db *DB) TaskReminderSet(ctx context.Context, clubID, taskID int64, actor d
 			return err
 		}
 		if !t.Status.Open() {
-			return domain.Conflict("task_closed", fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
+			return domain.Conflict(domain.CodeTaskClosed, fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
 		}
 		if _, err := tx.Exec(ctx, `
 UPDATE tasks SET remind_at = $3, reminded_at = NULL, updated_at = $4

@@ -96,7 +96,7 @@ SELECT EXISTS (SELECT 1 FROM tasks WHERE club_id = $1 AND coalesce(series_id, id
 		AuthorID: authorID, AssigneeID: assigneeID, DueAt: &next, seriesID: seriesID, occurrence: *occurrence + 1,
 	}, now); err != nil {
 		var de *domain.Error
-		if errors.As(err, &de) && de.Code == "template_archived" {
+		if errors.As(err, &de) && de.Code == domain.CodeTemplateArchived {
 			return nil // a retired template ends its series
 		}
 		return fmt.Errorf("repeat task %d: %w", taskID, err)

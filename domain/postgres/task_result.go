@@ -48,7 +48,7 @@ func (db *DB) ResultRecord(ctx context.Context, in ResultRecordInput) (ResultRec
 			return err
 		}
 		if !t.Status.Open() {
-			return domain.Conflict("task_closed", fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
+			return domain.Conflict(domain.CodeTaskClosed, fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
 		}
 		if err := domain.CheckTransition(domain.Transition{From: t.Status, To: domain.StatusDone, Type: t.Type, HasResult: true, ByManager: in.Actor.IsManager()}); err != nil {
 			return err
@@ -176,7 +176,7 @@ FROM results r JOIN template_results tr ON tr.result_id = r.id AND tr.club_id = 
 WHERE r.club_id = $1 AND tr.template_id = $2 AND r.id = $3 AND r.archived_at IS NULL`, clubID, templateID, resultID).Scan(
 		&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Position)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, nil, domain.Invalid("result_not_allowed", fmt.Sprintf("result %d cannot close this task", resultID), nil)
+		return r, nil, domain.Invalid(domain.CodeResultNotAllowed, fmt.Sprintf("result %d cannot close this task", resultID), nil)
 	}
 	if err != nil {
 		return r, nil, fmt.Errorf("load result %d: %w", resultID, mapErr(err))

@@ -85,7 +85,7 @@ func takeRefusal(ctx context.Context, tx pgx.Tx, clubID, taskID int64, actor dom
 		// Its status follows its calls: they are what one takes.
 		return domain.Task{}, domain.CheckTransition(domain.Transition{From: t.Status, To: domain.StatusInProgress, Type: t.Type})
 	case !t.Status.Open():
-		return domain.Task{}, domain.Conflict("task_closed", fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
+		return domain.Task{}, domain.Conflict(domain.CodeTaskClosed, fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
 	case t.Status == domain.StatusInProgress && t.AssigneeID == actor.ID:
 		return t, nil
 	case t.Status == domain.StatusInProgress:
@@ -93,7 +93,7 @@ func takeRefusal(ctx context.Context, tx pgx.Tx, clubID, taskID int64, actor dom
 		if err := tx.QueryRow(ctx, `SELECT name FROM staff WHERE club_id = $1 AND id = $2`, clubID, t.AssigneeID).Scan(&name); err != nil {
 			return domain.Task{}, fmt.Errorf("take task %d: who took it: %w", taskID, mapErr(err))
 		}
-		return domain.Task{}, domain.Conflict("task_taken", fmt.Sprintf("task %d is already taken by %s", t.ID, name), map[string]any{"name": name})
+		return domain.Task{}, domain.Conflict(domain.CodeTaskTaken, fmt.Sprintf("task %d is already taken by %s", t.ID, name), map[string]any{"name": name})
 	}
 	// New, assigned to someone else, and the actor is not a manager.
 	if err := domain.CanActOnTask(actor, t, domain.ActionTake); err != nil {

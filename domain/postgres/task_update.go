@@ -43,7 +43,7 @@ func (db *DB) taskChange(ctx context.Context, clubID, taskID int64, actor domain
 }
 
 func taskClosed(t domain.Task) error {
-	return domain.Conflict("task_closed", fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
+	return domain.Conflict(domain.CodeTaskClosed, fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
 }
 
 // clearCurrent drops the task from whoever has it as their current task.
@@ -150,7 +150,7 @@ func (db *DB) TaskReschedule(ctx context.Context, clubID, taskID int64, actor do
 			return taskClosed(*t)
 		}
 		if due != nil && due.Before(now) {
-			return domain.Invalid("due_in_past", "the new due time has already passed", nil)
+			return domain.Invalid(domain.CodeDueInPast, "the new due time has already passed", nil)
 		}
 		remind := t.RemindAt
 		if remind != nil && t.DueAt != nil && due != nil {
@@ -216,7 +216,7 @@ func (db *DB) TaskReassign(ctx context.Context, clubID, taskID int64, actor doma
 			return taskClosed(*t)
 		}
 		if assigneeID == t.AssigneeID {
-			return domain.Conflict("assignee_unchanged", "the task already has this assignee", nil)
+			return domain.Conflict(domain.CodeAssigneeUnchanged, "the task already has this assignee", nil)
 		}
 		if assigneeID != 0 {
 			var active bool

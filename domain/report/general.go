@@ -21,7 +21,7 @@ type Filter struct {
 // Validate checks the filter's values (not that the ids exist: the store does).
 func (f Filter) Validate() error {
 	if f.StaffID < 0 || f.TemplateID < 0 {
-		return domain.Invalid("filter_invalid", fmt.Sprintf("filter ids must not be negative (staff %d, template %d)", f.StaffID, f.TemplateID), nil)
+		return domain.Invalid(domain.CodeFilterInvalid, fmt.Sprintf("filter ids must not be negative (staff %d, template %d)", f.StaffID, f.TemplateID), nil)
 	}
 	if f.Type != "" {
 		if _, err := domain.ParseTaskType(string(f.Type)); err != nil {

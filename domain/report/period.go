@@ -36,7 +36,7 @@ func ParsePeriod(s string) (Period, error) {
 			return p, nil
 		}
 	}
-	return "", domain.Invalid("period_invalid", fmt.Sprintf("period %q is not one of today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, custom", s), nil)
+	return "", domain.Invalid(domain.CodePeriodInvalid, fmt.Sprintf("period %q is not one of today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, custom", s), nil)
 }
 
 // Range is a half-open interval of instants [From, To). Both ends are local
@@ -50,7 +50,7 @@ type Range struct {
 // Validate checks that the range is not empty or inverted.
 func (r Range) Validate() error {
 	if r.From.IsZero() || r.To.IsZero() || !r.From.Before(r.To) {
-		return domain.Invalid("range_invalid", fmt.Sprintf("report range [%s, %s) is empty", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339)), nil)
+		return domain.Invalid(domain.CodeRangeInvalid, fmt.Sprintf("report range [%s, %s) is empty", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339)), nil)
 	}
 	return nil
 }
@@ -75,7 +75,7 @@ const DateLayout = "2006-01-02"
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
-		return Date{}, domain.Invalid("date_invalid", fmt.Sprintf("date %q is not YYYY-MM-DD", s), map[string]any{"date": s})
+		return Date{}, domain.Invalid(domain.CodeDateInvalid, fmt.Sprintf("date %q is not YYYY-MM-DD", s), map[string]any{"date": s})
 	}
 	return DateOf(t), nil
 }
@@ -177,10 +177,10 @@ const MaxCustomDays = 3 * 366
 // from after to, or a span over MaxCustomDays, is ErrInvalid.
 func CustomRange(from, to Date, loc *time.Location) (Range, error) {
 	if to.Before(from) {
-		return Range{}, domain.Invalid("range_inverted", fmt.Sprintf("start date %s is after end date %s", from, to), map[string]any{"from": from.String(), "to": to.String()})
+		return Range{}, domain.Invalid(domain.CodeRangeInverted, fmt.Sprintf("start date %s is after end date %s", from, to), map[string]any{"from": from.String(), "to": to.String()})
 	}
 	if !to.Before(from.AddDays(MaxCustomDays)) {
-		return Range{}, domain.Invalid("range_too_long", fmt.Sprintf("range %s..%s is longer than %d days", from, to, MaxCustomDays), map[string]any{"limit": MaxCustomDays})
+		return Range{}, domain.Invalid(domain.CodeRangeTooLong, fmt.Sprintf("range %s..%s is longer than %d days", from, to, MaxCustomDays), map[string]any{"limit": MaxCustomDays})
 	}
 	return DayRange(from, to, loc), nil
 }
