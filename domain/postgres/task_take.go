@@ -13,8 +13,8 @@ import (
 // TaskTake puts a task into work for actor: status in progress, assigned to
 // actor, taken now, and the actor's current task. The take is one
 // conditional UPDATE re-checking domain.MayTake in SQL (takeCondition), so
-// when two people tap "take" at once exactly one wins; the other gets ErrConflict with code "task_taken"
-// and the winner's name in Args["name"]. Taking a task one already has in
+// when two people tap "take" at once exactly one wins; the other gets
+// ErrConflict with code "task_taken" and the winner's name in Args["name"]. Taking a task one already has in
 // progress just makes it current again. Taking a bulk call's subtask puts
 // the bulk call in progress, in the same transaction.
 //
@@ -99,8 +99,9 @@ func takeRefusal(ctx context.Context, tx pgx.Tx, clubID, taskID int64, actor dom
 		}
 		return domain.Task{}, domain.Conflict("task_taken", fmt.Sprintf("task %d is already taken by %s", t.ID, name), map[string]any{"name": name})
 	case domain.TakeNow:
-		// The row allows the take the UPDATE just refused: it cannot, as
-		// both read the row under the same lock.
+		// A change committed between the UPDATE and the lock made the task
+		// takable again (say, its assignee removed): refuse this once, the
+		// next tap takes it.
 		return domain.Task{}, fmt.Errorf("take task %d: %w: refused for no known reason", taskID, domain.ErrConflict)
 	}
 	return domain.Task{}, err
