@@ -32,6 +32,7 @@ func CanActOnTask(actor Staff, t Task, action TaskAction) error {
 	case ActionView:
 		return nil // staff see every task of their club (search, client history)
 	case ActionTake:
+		// Who may take; whether the task's state allows it is MayTake.
 		if own || unassigned {
 			return nil
 		}

@@ -72,8 +72,7 @@ func TaskButtonsFor(t Task, viewer Staff) TaskButtons {
 				manage = append(manage, TaskButtonBulkCancel)
 			}
 		default:
-			takeable := t.Status == StatusNew || t.AssigneeID == 0
-			if takeable && can(ActionTake) {
+			if can(ActionTake) && MayTake(viewer, t) {
 				b.Next = append(b.Next, TaskButtonTake)
 			}
 			if t.Type.NeedsResult() {

@@ -62,27 +62,52 @@ type config struct {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	var c config
-	opts := env.Options{Environment: environ(getenv)}
-	if err := env.ParseWithOptions(&c, opts); err != nil {
-		return c, fmt.Errorf("configuration: %w", err)
+	vars, err := environ(getenv)
+	if err != nil {
+		return c, err
+	}
+	if err := parseEnv(&c, vars); err != nil {
+		return c, err
 	}
 	return c, c.validate()
 }
 
-// environ turns getenv into the map caarlos0/env reads, for the keys config uses.
-func environ(getenv func(string) string) map[string]string {
-	keys := []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "DATABASE_REPLICA_URL", "REDIS_URL",
-		"REDIS_SENTINEL_ADDRS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_BOT_USERNAME",
-		"WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT", "SHUTDOWN_TIMEOUT",
-		"WORKER_CONCURRENCY", "QUEUE_PREFIX", "NOTIFY_RATE_PER_SECOND", "NOTIFY_CHAT_RATE_PER_SECOND",
-		"NOTIFY_GROUP_RATE_PER_MINUTE", "DEMO_CLUB", "MONITORING_USER", "MONITORING_PASSWORD", "API_RATE_PER_MINUTE"}
+// parseEnv fills c from vars, applying the struct tags' defaults.
+func parseEnv(c *config, vars map[string]string) error {
+	if err := env.ParseWithOptions(c, env.Options{Environment: vars}); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	return nil
+}
+
+// configKeys lists the variables config reads, taken from its struct tags so
+// that a field added to the struct is read without being listed again.
+func configKeys() ([]string, error) {
+	params, err := env.GetFieldParams(&config{})
+	if err != nil {
+		return nil, fmt.Errorf("configuration: reading the config struct's tags: %w", err)
+	}
+	keys := make([]string, 0, len(params))
+	for _, p := range params {
+		keys = append(keys, p.Key)
+	}
+	return keys, nil
+}
+
+// environ turns getenv into the map caarlos0/env reads, for the keys config
+// uses: getenv cannot list the environment, so the keys come from the struct.
+func environ(getenv func(string) string) (map[string]string, error) {
+	keys, err := configKeys()
+	if err != nil {
+		return nil, err
+	}
 	m := make(map[string]string, len(keys))
 	for _, k := range keys {
 		if v := getenv(k); v != "" {
 			m[k] = v
 		}
 	}
-	return m
+	return m, nil
 }
 
 func (c config) validate() error {

@@ -13,9 +13,6 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-// maxClientPhones is how many phones one client may have.
-const maxClientPhones = 10
-
 // clientSelect reads a client with its phones, primary first.
 const clientSelect = `
 SELECT c.id, c.club_id, c.name, c.email, c.status, c.groups, c.notes, c.created_at, c.updated_at,
@@ -42,50 +39,6 @@ func scanClients(rows pgx.Rows) ([]domain.Client, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// clientClean trims a client's text, drops repeated phones and groups and
-// validates it, so the store keeps the same rules whichever edge wrote it.
-func clientClean(c domain.Client) (domain.Client, error) {
-	c.Name = strings.TrimSpace(c.Name)
-	c.Email = strings.TrimSpace(c.Email)
-	c.Notes = strings.TrimSpace(c.Notes)
-	c.Phones = uniqueStrings(c.Phones)
-	c.Groups = uniqueStrings(c.Groups)
-	if err := c.Validate(); err != nil {
-		return domain.Client{}, err
-	}
-	if len(c.Phones) == 0 {
-		return domain.Client{}, domain.Invalid(domain.CodeClientPhoneRequired, fmt.Sprintf("client %q has no phone; a phone is required", c.Name), nil)
-	}
-	if len(c.Phones) > maxClientPhones {
-		return domain.Client{}, domain.Invalid(domain.CodeClientPhonesTooMany,
-			fmt.Sprintf("client %q has %d phones; at most %d are allowed", c.Name, len(c.Phones), maxClientPhones),
-			map[string]any{"limit": maxClientPhones})
-	}
-	return c, nil
-}
-
-// uniqueStrings trims and drops empty and repeated strings, keeping order.
-// It never returns nil, because pgx writes a nil slice as NULL.
-func uniqueStrings(list []string) []string {
-	out := make([]string, 0, len(list))
-	for _, s := range list {
-		s = strings.TrimSpace(s)
-		if s != "" && !containsString(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // clientPhonesLock takes the club's client-phones advisory lock for the rest
@@ -115,7 +68,7 @@ func clientPhonesLock(ctx context.Context, tx pgx.Tx, clubID int64, exclusive bo
 // can offer the existing card instead of a duplicate. It waits while a
 // ClientImport of the club runs (see clientPhonesLock).
 func (db *DB) ClientCreate(ctx context.Context, c domain.Client) (domain.Client, error) {
-	c, err := clientClean(c)
+	c, err := domain.CleanClient(c)
 	if err != nil {
 		return domain.Client{}, err
 	}
@@ -283,7 +236,7 @@ func (f ClientFilter) args() ([]string, []string, error) {
 		}
 		statuses = append(statuses, string(st))
 	}
-	return statuses, uniqueStrings(f.Groups), nil
+	return statuses, domain.UniqueStrings(f.Groups), nil
 }
 
 const clientFilterWhere = `

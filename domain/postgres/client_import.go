@@ -74,7 +74,7 @@ func importCheck(rows []domain.Client) ([]domain.Client, error) {
 	out := make([]domain.Client, len(rows))
 	owner := make(map[string]int, len(rows))
 	for i, c := range rows {
-		c, err := clientClean(c)
+		c, err := domain.CleanClient(c)
 		if err != nil {
 			return nil, domain.Invalid(domain.CodeImportRowInvalid, fmt.Sprintf("row %d: %v", i, err), map[string]any{"index": i})
 		}

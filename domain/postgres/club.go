@@ -3,18 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clubcrm/clubcrm/domain"
 )
-
-// slugPattern mirrors the CHECK on clubs.slug, so a bad slug is a clear
-// validation error rather than a constraint name.
-var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 const clubSelect = `SELECT id, slug, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min, created_at FROM clubs`
 
@@ -30,7 +23,7 @@ func scanClub(row pgx.Row) (domain.Club, error) {
 // (one per task type, named in the club's language), in one transaction, so
 // no club ever exists without them. A taken slug is ErrConflict.
 func (db *DB) ClubCreate(ctx context.Context, c domain.Club) (domain.Club, error) {
-	if err := clubValidate(c); err != nil {
+	if err := c.ValidateRecord(); err != nil {
 		return domain.Club{}, err
 	}
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -42,24 +35,6 @@ func (db *DB) ClubCreate(ctx context.Context, c domain.Club) (domain.Club, error
 		return domain.Club{}, err
 	}
 	return c, nil
-}
-
-// clubValidate checks a club before it is written: the domain rules, plus
-// what the schema would otherwise refuse with a bare constraint name.
-func clubValidate(c domain.Club) error {
-	if !slugPattern.MatchString(c.Slug) {
-		return domain.Invalid(domain.CodeClubSlugInvalid, fmt.Sprintf("club slug %q must be 1-63 lowercase latin letters, digits, \"_\" or \"-\"", c.Slug), nil)
-	}
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	if n := utf8.RuneCountInString(c.Name); n > 200 || !utf8.ValidString(c.Name) || strings.ContainsRune(c.Name, 0) {
-		return domain.Invalid(domain.CodeClubNameInvalid, "club name must be valid text of at most 200 characters", nil)
-	}
-	if len(c.PhoneCode) > 4 {
-		return domain.Invalid(domain.CodePhoneCodeInvalid, fmt.Sprintf("phone code %q has more than 4 digits", c.PhoneCode), nil)
-	}
-	return nil
 }
 
 // clubInsert writes the club row and its default templates.

@@ -49,14 +49,11 @@ type Followup struct {
 // assignment, so it survives a lost Redis, and the workflow never waits for
 // Telegram's rate limits.
 //
-// The next task: the rule's template, its default title (else its name), the
-// closed task's client when the template's type has one, due at
-// domain.NextDue from the result's time in the club's zone (a day or more
-// ahead: inside the club's working hours), assigned by
-// domain.ResolveAssignee (an inactive choice leaves it unassigned, visible in
-// task control), reminded at the template's reminder offset from due
-// unless that time has passed (domain.DefaultReminder), created by the system (no author), one link deeper in the chain. A result,
-// task or club that no longer exists is ErrNotFound.
+// What the next task is, and whether there is one, is domain.NextTask's
+// decision; this loads what it needs, calls it, resolves the assignee
+// (domain.ResolveAssignee; an inactive choice leaves it unassigned, visible
+// in task control) and writes. A result, task or club that no longer exists
+// is ErrNotFound.
 func (db *DB) FollowupCreate(ctx context.Context, clubID, taskResultID int64, now time.Time) (Followup, error) {
 	var (
 		out                                  Followup
@@ -92,45 +89,28 @@ WHERE tr.club_id = $1 AND tr.id = $2 AND t.deleted_at IS NULL AND c.deleted_at I
 	if err != nil {
 		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, err)
 	}
-	if next.ArchivedAt != nil { // the club retired the next step
-		out.Outcome = FollowupNoRule
-		return out, nil
-	}
-	if depth+1 > domain.MaxChainDepth {
-		out.Outcome = FollowupTooDeep
-		return out, nil
-	}
-	if !next.Type.HasClient() {
-		clientID = 0
-	}
-	n := 0
-	if clientID != 0 {
-		n = 1
-	}
-	if next.Type.ValidateClients(n) != nil {
-		out.Outcome = FollowupUnfit
-		return out, nil
-	}
 	loc, err := domain.LoadLocation(zone)
 	if err != nil {
 		return Followup{}, fmt.Errorf("follow-up of result %d: club zone: %w", taskResultID, err)
 	}
-	assignTo, err := db.followupAssignee(ctx, clubID, rule, domain.AssigneeInput{ClosedBy: closedBy, Author: author, Assignee: assignee})
+	plan := domain.NextTask(rule, next, domain.ClosedTask{ClubID: clubID, ClientID: clientID, ChainDepth: depth},
+		recordedAt, hours, loc, now)
+	switch plan.Verdict {
+	case domain.FollowupRetired:
+		out.Outcome = FollowupNoRule
+		return out, nil
+	case domain.FollowupTooDeep:
+		out.Outcome = FollowupTooDeep
+		return out, nil
+	case domain.FollowupUnfit:
+		out.Outcome = FollowupUnfit
+		return out, nil
+	}
+	t := plan.Task
+	t.AssigneeID, err = db.followupAssignee(ctx, clubID, rule, domain.AssigneeInput{ClosedBy: closedBy, Author: author, Assignee: assignee})
 	if err != nil {
 		return Followup{}, fmt.Errorf("follow-up of result %d: %w", taskResultID, err)
 	}
-	// Due counts from when the result was recorded, not from when this job
-	// runs, so a job delayed by a backlog or a lost Redis plans the same.
-	due := domain.NextDue(recordedAt, rule.DueOffset, rule.WorkingDays, hours, loc)
-	// A reminder that would already have passed is dropped, as for a task
-	// created in the bot (domain.DefaultReminder).
-	remind := domain.DefaultReminder(&due, next.ReminderOffset, now)
-	title := next.DefaultTitle
-	if title == "" {
-		title = next.Name
-	}
-	t := domain.Task{ClubID: clubID, Type: next.Type, TemplateID: next.ID, Title: title, ClientID: clientID,
-		AssigneeID: assignTo, Status: domain.StatusNew, DueAt: &due, RemindAt: remind}
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 INSERT INTO tasks (club_id, task_type, template_id, title, client_id, source_result_id, chain_depth,
@@ -138,7 +118,7 @@ INSERT INTO tasks (club_id, task_type, template_id, title, client_id, source_res
 VALUES ($1, $2, $3, $4, nullif($5, 0), $6, $7, nullif($8, 0), 'new', $9, $10, $11, $11)
 ON CONFLICT (club_id, source_result_id) WHERE source_result_id IS NOT NULL DO NOTHING
 RETURNING id, created_at, updated_at`,
-			clubID, string(t.Type), t.TemplateID, t.Title, t.ClientID, taskResultID, depth+1,
+			clubID, string(t.Type), t.TemplateID, t.Title, t.ClientID, taskResultID, plan.ChainDepth,
 			t.AssigneeID, t.DueAt, t.RemindAt, now).Scan(&t.ID, &t.CreatedAt, &t.UpdatedAt)
 		if err != nil {
 			return err

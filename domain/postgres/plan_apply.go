@@ -358,7 +358,7 @@ func (a *planApplier) club(ctx context.Context) error {
 	pc := a.p.Club
 	want := domain.Club{Slug: pc.Slug, Name: pc.Name, TimeZone: pc.TimeZone, Language: pc.Language, DigestHour: pc.DigestHour, PhoneCode: pc.PhoneCode,
 		WorkingHours: pc.WorkingHours}
-	if err := clubValidate(want); err != nil {
+	if err := want.ValidateRecord(); err != nil {
 		a.errorf(pc.Pos, "club: %v", err)
 		return nil
 	}

@@ -12,10 +12,9 @@ import (
 
 // TaskTake puts a task into work for actor: status in progress, assigned to
 // actor, taken now, and the actor's current task. The take is one
-// conditional UPDATE (the task must still be new, and unassigned or the
-// actor's own, or the actor a manager; or in progress with nobody on it), so when two people tap "take" at
-// once exactly one wins; the other gets ErrConflict with code "task_taken"
-// and the winner's name in Args["name"]. Taking a task one already has in
+// conditional UPDATE re-checking domain.MayTake in SQL (takeCondition), so
+// when two people tap "take" at once exactly one wins; the other gets
+// ErrConflict with code "task_taken" and the winner's name in Args["name"]. Taking a task one already has in
 // progress just makes it current again. Taking a bulk call's subtask puts
 // the bulk call in progress, in the same transaction.
 //
@@ -34,9 +33,7 @@ func (db *DB) TaskTake(ctx context.Context, clubID, taskID int64, actor domain.S
 		var typ, status string
 		err := tx.QueryRow(ctx, `
 UPDATE tasks SET status = 'in_progress', assignee_id = $3, taken_at = $4, updated_at = $4
-WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL AND task_type <> 'bulk_call'
-  AND (status = 'new' AND (assignee_id IS NULL OR assignee_id = $3 OR $5)
-       OR status = 'in_progress' AND assignee_id IS NULL)
+WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL AND `+takeCondition("$3", "$5")+`
 RETURNING id, club_id, task_type, template_id, title, description, coalesce(client_id, 0), coalesce(parent_id, 0),
           coalesce(author_id, 0), coalesce(assignee_id, 0), status, due_at, remind_at, coalesce(result_id, 0),
           created_at, updated_at, done_at`,
@@ -70,34 +67,42 @@ RETURNING id, club_id, task_type, template_id, title, description, coalesce(clie
 	return t, nil
 }
 
-// takeRefusal explains why the conditional take changed nothing. It returns
-// the task (and no error) only when the actor already has it in progress.
+// takeCondition is domain.MayTake written as SQL over a tasks row, for the
+// conditional UPDATE that settles a race between two takes: actor is the
+// placeholder of the actor's staff id, manager that of actor.IsManager().
+// It follows MayTake case by case (not a bulk call; new and unassigned, own
+// or a manager; in progress and unassigned), and
+// TestTakeConditionMatchesMayTake checks that the two agree on every
+// combination of type, status, assignee and role.
+func takeCondition(actor, manager string) string {
+	return `(task_type <> 'bulk_call'
+  AND (status = 'new' AND (assignee_id IS NULL OR assignee_id = ` + actor + ` OR ` + manager + `)
+       OR status = 'in_progress' AND assignee_id IS NULL))`
+}
+
+// takeRefusal explains why the conditional take changed nothing, from the
+// row as it is now (domain.DecideTake). It returns the task (and no error)
+// only when the actor already has it in progress.
 func takeRefusal(ctx context.Context, tx pgx.Tx, clubID, taskID int64, actor domain.Staff) (domain.Task, error) {
 	t, err := taskLock(ctx, tx, clubID, taskID)
 	if err != nil {
 		return domain.Task{}, err
 	}
-	if err := domain.CanActOnTask(actor, t, domain.ActionView); err != nil {
-		return domain.Task{}, err
-	}
-	switch {
-	case t.Type == domain.TypeBulkCall:
-		// Its status follows its calls: they are what one takes.
-		return domain.Task{}, domain.CheckTransition(domain.Transition{From: t.Status, To: domain.StatusInProgress, Type: t.Type})
-	case !t.Status.Open():
-		return domain.Task{}, domain.Conflict(domain.CodeTaskClosed, fmt.Sprintf("task %d is already %s", t.ID, t.Status), map[string]any{"status": string(t.Status)})
-	case t.Status == domain.StatusInProgress && t.AssigneeID == actor.ID:
+	verdict, err := domain.DecideTake(actor, t)
+	switch verdict {
+	case domain.TakeAlreadyYours:
 		return t, nil
-	case t.Status == domain.StatusInProgress:
+	case domain.TakeTakenByOther:
 		var name string
 		if err := tx.QueryRow(ctx, `SELECT name FROM staff WHERE club_id = $1 AND id = $2`, clubID, t.AssigneeID).Scan(&name); err != nil {
 			return domain.Task{}, fmt.Errorf("take task %d: who took it: %w", taskID, mapErr(err))
 		}
 		return domain.Task{}, domain.Conflict(domain.CodeTaskTaken, fmt.Sprintf("task %d is already taken by %s", t.ID, name), map[string]any{"name": name})
+	case domain.TakeNow:
+		// A change committed between the UPDATE and the lock made the task
+		// takable again (say, its assignee removed): refuse this once, the
+		// next tap takes it.
+		return domain.Task{}, fmt.Errorf("take task %d: %w: refused for no known reason", taskID, domain.ErrConflict)
 	}
-	// New, assigned to someone else, and the actor is not a manager.
-	if err := domain.CanActOnTask(actor, t, domain.ActionTake); err != nil {
-		return domain.Task{}, err
-	}
-	return domain.Task{}, fmt.Errorf("take task %d: %w: refused for no known reason", taskID, domain.ErrConflict)
+	return domain.Task{}, err
 }
