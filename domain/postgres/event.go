@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -33,27 +32,14 @@ func (db *DB) EventProcess(ctx context.Context, clubID, inboxID int64) (LeadProc
 	now := db.clock.Now()
 	var out LeadProcessed
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var (
-			kind      string
-			payload   []byte
-			processed *time.Time
-		)
-		err := tx.QueryRow(ctx, `SELECT kind, payload, processed_at FROM inbox WHERE club_id = $1 AND id = $2 FOR UPDATE`,
-			clubID, inboxID).Scan(&kind, &payload, &processed)
-		if err != nil {
-			return fmt.Errorf("inbox %d: %w", inboxID, mapErr(err))
-		}
-		if processed != nil {
-			out.Again = true
-			return tx.QueryRow(ctx, `SELECT coalesce(outcome, ''), coalesce(client_id, 0), coalesce(task_id, 0) FROM inbox WHERE id = $1`,
-				inboxID).Scan(&out.Outcome, &out.ClientID, &out.TaskID)
-		}
-		if kind != inbound.KindEvent {
-			return fmt.Errorf("inbox %d is a %q, not an event: %w", inboxID, kind, domain.ErrInvalid)
-		}
 		var e inbound.Event
-		if err := json.Unmarshal(payload, &e); err != nil {
-			return fmt.Errorf("inbox %d: payload: %v: %w", inboxID, err, domain.ErrInvalid)
+		row, err := inboxLock(ctx, tx, clubID, inboxID, inbound.KindEvent, &e)
+		if err != nil {
+			return err
+		}
+		if row.Done {
+			out = LeadProcessed{Outcome: row.Outcome, ClientID: row.ClientID, TaskID: row.TaskID, Again: true}
+			return nil
 		}
 		out, err = eventProcessTx(ctx, tx, clubID, inboxID, e, now)
 		if err != nil {

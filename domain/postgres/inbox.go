@@ -101,3 +101,43 @@ FROM inbox WHERE club_id = $1 AND `+where, append([]any{clubID}, args...)...).Sc
 	}
 	return it, nil
 }
+
+// inboxLocked is an inbox row locked for processing by inboxLock.
+type inboxLocked struct {
+	// Done: the row was already processed; Outcome, ClientID and TaskID are
+	// what that did, and nothing is to be done now.
+	Done     bool
+	Outcome  string
+	ClientID int64
+	TaskID   int64
+}
+
+// inboxLock locks the club's inbox row inboxID for processing in tx (FOR
+// UPDATE: a second worker waits, then finds it done) and, unless it was
+// already processed, checks that it is of kind and decodes its payload into
+// v. Every kind of inbound event starts its processing here.
+func inboxLock(ctx context.Context, tx pgx.Tx, clubID, inboxID int64, kind string, v any) (inboxLocked, error) {
+	var (
+		r         inboxLocked
+		got       string
+		payload   []byte
+		processed *time.Time
+	)
+	err := tx.QueryRow(ctx, `
+SELECT kind, payload, processed_at, coalesce(outcome, ''), coalesce(client_id, 0), coalesce(task_id, 0)
+FROM inbox WHERE club_id = $1 AND id = $2 FOR UPDATE`, clubID, inboxID).Scan(&got, &payload, &processed, &r.Outcome, &r.ClientID, &r.TaskID)
+	if err != nil {
+		return r, fmt.Errorf("inbox %d: %w", inboxID, mapErr(err))
+	}
+	if processed != nil {
+		r.Done = true
+		return r, nil
+	}
+	if got != kind {
+		return r, fmt.Errorf("inbox %d is of kind %q, not %q: %w", inboxID, got, kind, domain.ErrInvalid)
+	}
+	if err := json.Unmarshal(payload, v); err != nil {
+		return r, fmt.Errorf("inbox %d: payload: %v: %w", inboxID, err, domain.ErrInvalid)
+	}
+	return r, nil
+}

@@ -48,30 +48,14 @@ func (db *DB) LeadProcess(ctx context.Context, clubID, inboxID int64) (LeadProce
 	now := db.clock.Now()
 	var out LeadProcessed
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var (
-			kind      string
-			payload   []byte
-			processed *time.Time
-			outcome   string
-			clientID  int64
-			taskID    int64
-		)
-		err := tx.QueryRow(ctx, `
-SELECT kind, payload, processed_at, coalesce(outcome, ''), coalesce(client_id, 0), coalesce(task_id, 0)
-FROM inbox WHERE club_id = $1 AND id = $2 FOR UPDATE`, clubID, inboxID).Scan(&kind, &payload, &processed, &outcome, &clientID, &taskID)
-		if err != nil {
-			return fmt.Errorf("inbox %d: %w", inboxID, mapErr(err))
-		}
-		if processed != nil {
-			out = LeadProcessed{Outcome: outcome, ClientID: clientID, TaskID: taskID, Again: true}
-			return nil
-		}
-		if kind != inbound.KindLead {
-			return fmt.Errorf("inbox %d is a %q, not a lead: %w", inboxID, kind, domain.ErrInvalid)
-		}
 		var l inbound.Lead
-		if err := json.Unmarshal(payload, &l); err != nil {
-			return fmt.Errorf("inbox %d: payload: %v: %w", inboxID, err, domain.ErrInvalid)
+		row, err := inboxLock(ctx, tx, clubID, inboxID, inbound.KindLead, &l)
+		if err != nil {
+			return err
+		}
+		if row.Done {
+			out = LeadProcessed{Outcome: row.Outcome, ClientID: row.ClientID, TaskID: row.TaskID, Again: true}
+			return nil
 		}
 		set, err := leadSettingsGet(ctx, tx, clubID)
 		if err != nil {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,27 +95,14 @@ func (db *DB) CallProcess(ctx context.Context, clubID, inboxID int64) (CallProce
 	now := db.clock.Now()
 	var out CallProcessed
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var (
-			kind      string
-			payload   []byte
-			processed *time.Time
-		)
-		err := tx.QueryRow(ctx, `SELECT kind, payload, processed_at FROM inbox WHERE club_id = $1 AND id = $2 FOR UPDATE`,
-			clubID, inboxID).Scan(&kind, &payload, &processed)
-		if err != nil {
-			return fmt.Errorf("inbox %d: %w", inboxID, mapErr(err))
-		}
-		if processed != nil {
-			out.Again = true
-			return tx.QueryRow(ctx, `SELECT coalesce(outcome, ''), coalesce(client_id, 0), coalesce(task_id, 0) FROM inbox WHERE id = $1`,
-				inboxID).Scan(&out.Outcome, &out.ClientID, &out.TaskID)
-		}
-		if kind != inbound.KindCall {
-			return fmt.Errorf("inbox %d is a %q, not a call: %w", inboxID, kind, domain.ErrInvalid)
-		}
 		var c inbound.Call
-		if err := json.Unmarshal(payload, &c); err != nil {
-			return fmt.Errorf("inbox %d: payload: %v: %w", inboxID, err, domain.ErrInvalid)
+		row, err := inboxLock(ctx, tx, clubID, inboxID, inbound.KindCall, &c)
+		if err != nil {
+			return err
+		}
+		if row.Done {
+			out = CallProcessed{Outcome: row.Outcome, ClientID: row.ClientID, TaskID: row.TaskID, Again: true}
+			return nil
 		}
 		set, err := phoneSettingsGet(ctx, tx, clubID)
 		if err != nil {
