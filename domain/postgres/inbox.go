@@ -141,3 +141,12 @@ FROM inbox WHERE club_id = $1 AND id = $2 FOR UPDATE`, clubID, inboxID).Scan(&go
 	}
 	return r, nil
 }
+
+// inboxMarkProcessed records in tx what processing an inbox row did, in the
+// transaction that did it, so a retried job finds it done (inboxLock).
+func inboxMarkProcessed(ctx context.Context, tx pgx.Tx, clubID, inboxID int64, now time.Time, outcome string, clientID, taskID int64) error {
+	_, err := tx.Exec(ctx, `
+UPDATE inbox SET processed_at = $3, outcome = $4, client_id = nullif($5, 0), task_id = nullif($6, 0)
+WHERE club_id = $1 AND id = $2`, clubID, inboxID, now, outcome, clientID, taskID)
+	return mapErr(err)
+}

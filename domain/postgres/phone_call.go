@@ -112,10 +112,7 @@ func (db *DB) CallProcess(ctx context.Context, clubID, inboxID int64) (CallProce
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `
-UPDATE inbox SET processed_at = $3, outcome = $4, client_id = nullif($5, 0), task_id = nullif($6, 0)
-WHERE club_id = $1 AND id = $2`, clubID, inboxID, now, out.Outcome, out.ClientID, out.TaskID)
-		return mapErr(err)
+		return inboxMarkProcessed(ctx, tx, clubID, inboxID, now, out.Outcome, out.ClientID, out.TaskID)
 	})
 	if err != nil {
 		return CallProcessed{}, fmt.Errorf("call process: %w", err)
