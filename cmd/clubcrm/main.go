@@ -78,7 +78,7 @@ func commands() map[string]command {
 		"staff list":       {"list a club's staff, active and deactivated, with their open tasks", staffListUsage, false, runStaffList},
 		"staff deactivate": {"offboard someone who left: their open tasks reassigned or left unassigned", staffDeactivateUsage, false, runStaffDeactivate},
 		"clients import":   {"import clients from a CSV file (update by phone, never duplicate)", clientsImportUsage, false, runClientsImport},
-		"report":           {"print the general CRM report or the sales funnel for a period", reportUsage, false, runReport},
+		"report":           {"print the general CRM report, the sales funnel or its cohort view for a period", reportUsage, false, runReport},
 		"gen":              {"fill a club with synthetic data for benchmarks", genUsage, false, runGen},
 		"healthcheck":      {"ask this instance's /healthz; exit 0 when healthy (the container's health check)", healthcheckUsage, false, runHealthcheck},
 		"version":          {"print the version", "version", true, runVersion},
