@@ -15,8 +15,9 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -65,7 +66,7 @@ type Bot struct {
 	clock  domain.Clock
 	log    *slog.Logger
 	tg     *tgbot.Bot
-	msgr   *Telegram // replies and edits go through the same transport code as notifications
+	msgr   *telegram.Channel // replies and edits go through the same transport code as notifications
 	router *router
 	handle step            // the middleware chain ending in the router
 	msgIDs map[string]bool // catalog ids, to tell a rule code with its own text from one without
@@ -120,7 +121,7 @@ func New(cfg Config, d Deps) (*Bot, error) {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
 	b.tg = tg
-	b.msgr = NewTelegram(tg)
+	b.msgr = telegram.New(tg)
 	return b, nil
 }
 
@@ -245,9 +246,9 @@ func (b *Bot) WebhookHandler() http.Handler {
 	})
 }
 
-// Messenger is the Telegram side of the notifier (jobs.Messenger), sharing
+// Messenger is the Telegram side of the notifier (chat.Messenger), sharing
 // this bot's client, so a process that runs both sends through one token.
-func (b *Bot) Messenger() *Telegram { return b.msgr }
+func (b *Bot) Messenger() *telegram.Channel { return b.msgr }
 
 // hasMessage reports whether the catalogs define id.
 func (b *Bot) hasMessage(id string) bool { return b.msgIDs[id] }

@@ -3,10 +3,10 @@ package bot
 import (
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // A bulk call's status follows its calls (DOMAIN.md): its card shows their
@@ -47,7 +47,7 @@ func (b *Bot) bulkCalls(r *request) error {
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.bulk.calls_empty", nil))
 	}
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	from := origin{list: listBulk, page: page, bulk: bulk.ID}
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
@@ -78,7 +78,7 @@ func (b *Bot) bulkCancelAsk(r *request) error {
 		return err
 	}
 	o := r.originArg(1)
-	kb := [][]jobs.Button{row(
+	kb := [][]chat.Button{row(
 		btn("✖️ "+r.t("bot.bulk.cancel_yes", nil), callback.ActionBulkCancel, bulk.ID, o),
 		btn(r.t("bot.bulk.cancel_no", nil), callback.ActionTaskCard, bulk.ID, o),
 	)}

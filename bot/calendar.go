@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clubcrm/clubcrm/jobs"
-
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // The inline calendar and time picker used by every form that asks for a
@@ -209,16 +208,16 @@ type calendar struct {
 // keyboard renders the calendar: quick choices (today, tomorrow, +1 week),
 // the month title with previous / next, a weekday header starting on Monday,
 // and the weeks of the month. Labels and blank cells answer with opNop.
-func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]jobs.Button {
+func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]chat.Button {
 	month := c.Month
 	if month.IsZero() {
 		month = c.Today
 	}
 	first := day{month.Y, month.M, 1}
 	nop := data(opNop)
-	var rows [][]jobs.Button
+	var rows [][]chat.Button
 
-	var quick []jobs.Button
+	var quick []chat.Button
 	for _, q := range []struct {
 		id string
 		d  day
@@ -237,7 +236,7 @@ func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]jobs.Button {
 	}
 
 	prev, next := first.addDays(-1), first.addDays(32)
-	nav := make([]jobs.Button, 0, 3)
+	nav := make([]chat.Button, 0, 3)
 	if prev.Y >= minCalendarYear && (c.Min.IsZero() || !prev.before(day{c.Min.Y, c.Min.M, 1})) {
 		nav = append(nav, dataBtn("‹", data(opMonth, fmt.Sprintf("%04d%02d", prev.Y, int(prev.M)))))
 	} else {
@@ -251,7 +250,7 @@ func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]jobs.Button {
 	}
 	rows = append(rows, nav)
 
-	header := make([]jobs.Button, 7)
+	header := make([]chat.Button, 7)
 	for i := range 7 {
 		header[i] = dataBtn(i18n.Weekday(c.Lang, time.Weekday((i+1)%7)), nop)
 	}
@@ -259,7 +258,7 @@ func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]jobs.Button {
 
 	// Monday-first column of the 1st: Monday 0 … Sunday 6.
 	col := (int(first.weekday()) + 6) % 7
-	week := make([]jobs.Button, 0, 7)
+	week := make([]chat.Button, 0, 7)
 	for range col {
 		week = append(week, dataBtn(blankLabel, nop))
 	}
@@ -276,7 +275,7 @@ func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]jobs.Button {
 		}
 		if len(week) == 7 {
 			rows = append(rows, week)
-			week = make([]jobs.Button, 0, 7)
+			week = make([]chat.Button, 0, 7)
 		}
 	}
 	if len(week) > 0 {
@@ -305,9 +304,9 @@ const (
 // timeKeyboard lists the times of d that can be picked. When after is set
 // (a due time on today's date), times not after it are left out; if none is
 // left, only "type a time" remains.
-func timeKeyboard(cat *i18n.Catalog, lang domain.Language, d day, loc *time.Location, after *time.Time, data buttonData) [][]jobs.Button {
-	var rows [][]jobs.Button
-	row := make([]jobs.Button, 0, timePickerCols)
+func timeKeyboard(cat *i18n.Catalog, lang domain.Language, d day, loc *time.Location, after *time.Time, data buttonData) [][]chat.Button {
+	var rows [][]chat.Button
+	row := make([]chat.Button, 0, timePickerCols)
 	for m := timePickerFrom; m <= timePickerTo; m += timePickerStep {
 		t := hm{m / 60, m % 60}
 		if after != nil && !d.at(t, loc).After(*after) {
@@ -316,17 +315,17 @@ func timeKeyboard(cat *i18n.Catalog, lang domain.Language, d day, loc *time.Loca
 		row = append(row, dataBtn(t.String(), data(opTime, t.compact())))
 		if len(row) == timePickerCols {
 			rows = append(rows, row)
-			row = make([]jobs.Button, 0, timePickerCols)
+			row = make([]chat.Button, 0, timePickerCols)
 		}
 	}
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
-	rows = append(rows, []jobs.Button{dataBtn(cat.T(lang, "forms.time.type", nil), data(opTypeTime))})
+	rows = append(rows, []chat.Button{dataBtn(cat.T(lang, "forms.time.type", nil), data(opTypeTime))})
 	return rows
 }
 
 // dataBtn is an inline button with ready-made callback data.
-func dataBtn(text, data string) jobs.Button {
-	return jobs.Button{Text: text, Data: data}
+func dataBtn(text, data string) chat.Button {
+	return chat.Button{Text: text, Data: data}
 }

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // testData builds form button data the way a real form does, with a
@@ -29,7 +29,7 @@ func kyiv(t *testing.T) *time.Location {
 }
 
 // kbLabels flattens a keyboard into its rows of button texts.
-func kbLabels(kb [][]jobs.Button) [][]string {
+func kbLabels(kb [][]chat.Button) [][]string {
 	out := make([][]string, 0, len(kb))
 	for _, r := range kb {
 		var row []string
@@ -42,7 +42,7 @@ func kbLabels(kb [][]jobs.Button) [][]string {
 }
 
 // kbFind returns the button with the label, failing the test without it.
-func kbFind(t *testing.T, kb [][]jobs.Button, label string) jobs.Button {
+func kbFind(t *testing.T, kb [][]chat.Button, label string) chat.Button {
 	t.Helper()
 	for _, r := range kb {
 		for _, b := range r {
@@ -52,11 +52,11 @@ func kbFind(t *testing.T, kb [][]jobs.Button, label string) jobs.Button {
 		}
 	}
 	t.Fatalf("no button %q in %q", label, kbLabels(kb))
-	return jobs.Button{}
+	return chat.Button{}
 }
 
 // kbInput decodes a button's data into the form input it produces.
-func kbInput(t *testing.T, b jobs.Button) formInput {
+func kbInput(t *testing.T, b chat.Button) formInput {
 	t.Helper()
 	d, err := callback.Decode(b.Data)
 	if err != nil || len(d.Args) < 2 {

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // /call logs a call that just happened: client (found or created) →
@@ -60,7 +60,7 @@ func (b *Bot) callCommand(r *request) error {
 			st.Client = next
 		}
 	}
-	return r.formStart(flowCall, actionCall, st.Step, st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formStart(flowCall, actionCall, st.Step, st, func(data buttonData) (string, [][]chat.Button) {
 		return b.callScreen(r, st, resultView{}, data)
 	})
 }
@@ -144,7 +144,7 @@ func (b *Bot) callSave(r *request, c *postgres.Conversation, st callForm, v resu
 		}
 		v.results = results
 	}
-	return r.formSave(c, actionCall, st.Step, st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formSave(c, actionCall, st.Step, st, func(data buttonData) (string, [][]chat.Button) {
 		return b.callScreen(r, st, v, data)
 	})
 }
@@ -174,7 +174,7 @@ func (b *Bot) callConfirm(r *request, c postgres.Conversation, st callForm, v re
 }
 
 // callScreen draws the current step under a header with what is known.
-func (b *Bot) callScreen(r *request, st callForm, v resultView, data buttonData) (string, [][]jobs.Button) {
+func (b *Bot) callScreen(r *request, st callForm, v resultView, data buttonData) (string, [][]chat.Button) {
 	var h strings.Builder
 	h.WriteString(r.t("forms.call.title", nil))
 	if st.ClientName != "" && st.Step != callStepClient {
@@ -187,7 +187,7 @@ func (b *Bot) callScreen(r *request, st callForm, v resultView, data buttonData)
 	nav := r.formNav(data)
 	switch st.Step {
 	case callStepDirection:
-		return header + "\n\n" + r.t("forms.call.direction", nil), [][]jobs.Button{
+		return header + "\n\n" + r.t("forms.call.direction", nil), [][]chat.Button{
 			row(dataBtn(r.t("forms.call.dir_in", nil), data(opDir, domain.CallIn)), dataBtn(r.t("forms.call.dir_out", nil), data(opDir, domain.CallOut))),
 			nav,
 		}

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // clientCardTasks is how many of the client's tasks the card lists.
@@ -47,7 +47,7 @@ func (b *Bot) clientCardOpen(r *request) error {
 		sb.WriteString("\n\n" + esc(clip(c.Notes, 500)))
 	}
 	sb.WriteString(r.historyText(history))
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	if len(tasks) > 0 {
 		sb.WriteString("\n\n<b>" + r.n("tasks.count", len(tasks), nil) + "</b>")
 		for i, l := range tasks {

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // The "which client?" step shared by /new and /call: the person types part of
@@ -174,10 +174,10 @@ func searchError(err error) error {
 }
 
 // clientView draws the client step under a header naming the form.
-func (b *Bot) clientView(r *request, header string, st clientPick, data buttonData) (string, [][]jobs.Button) {
+func (b *Bot) clientView(r *request, header string, st clientPick, data buttonData) (string, [][]chat.Button) {
 	var text strings.Builder
 	text.WriteString(header + "\n\n")
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	switch st.Mode {
 	case pickName:
 		text.WriteString(r.t("forms.client.new_name", nil))

@@ -4,10 +4,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // controlCommand is "/control" (owners and managers): everyone's open,
@@ -35,14 +35,14 @@ func (b *Bot) controlRefresh(r *request) error {
 	return err
 }
 
-func (b *Bot) controlScreen(r *request) (string, [][]jobs.Button, error) {
+func (b *Bot) controlScreen(r *request) (string, [][]chat.Button, error) {
 	sum, err := b.db.ControlSummaryGet(r.ctx, r.club.ID, b.clock.Now(), r.loc)
 	if err != nil {
 		return "", nil, err
 	}
 	var sb strings.Builder
 	sb.WriteString("<b>" + r.t("bot.control.title", nil) + "</b>")
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	for _, s := range sum.Staff {
 		line := "\n" + esc(s.Name) + " — " + r.t("bot.control.counts", map[string]any{"Open": s.Open, "Overdue": s.Overdue, "Done": s.DoneToday})
 		if s.Unreachable {
@@ -135,13 +135,13 @@ func (b *Bot) controlStaffList(r *request) error {
 // taskListScreen draws a page of a task control list: a line and a button
 // per task (the card opens in place, Back returns here), paging, and Back to
 // the summary.
-func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, from origin, action string, args []any) (string, [][]jobs.Button) {
+func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, from origin, action string, args []any) (string, [][]chat.Button) {
 	var sb strings.Builder
 	sb.WriteString(r.listHeader("<b>"+title+"</b>", res.Total, page))
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.control.empty", nil))
 	}
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
 		line := r.taskLineText(n, l)

@@ -3,9 +3,9 @@ package bot
 import (
 	"errors"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // currentCommand is "/current": the task or call the person is on now (the
@@ -30,6 +30,6 @@ func (b *Bot) currentCommand(r *request) error {
 			return err
 		}
 	}
-	_, err := r.reply(r.t("bot.current.none", nil), [][]jobs.Button{row(btn(r.t("bot.cmd.tasks", nil), callback.ActionTaskList, "a", 0))})
+	_, err := r.reply(r.t("bot.current.none", nil), [][]chat.Button{row(btn(r.t("bot.cmd.tasks", nil), callback.ActionTaskList, "a", 0))})
 	return err
 }

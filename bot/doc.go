@@ -11,7 +11,7 @@
 //
 //   - a command ("/tasks") to its handler,
 //   - a callback query to the handler of its action (the Action of the
-//     bot/callback data, "tk" for take, "tc" for the task card, ...),
+//     domain/callback data, "tk" for take, "tc" for the task card, ...),
 //   - plain text, while a conversation is active, to that flow's handler
 //     (anything else, a sticker or a voice message, gets one line saying
 //     only text is read).

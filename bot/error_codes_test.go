@@ -3,8 +3,8 @@ package bot
 import (
 	"testing"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // Every error code the domain and the store can return has a message in

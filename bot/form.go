@@ -8,10 +8,10 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // The forms (result entry, new task, new call, a task's due or reminder
@@ -145,7 +145,7 @@ func (r *request) formText(flow string, state any) (postgres.Conversation, formI
 }
 
 // formScreen draws a form's screen for the buttons of the given version.
-type formScreen func(data buttonData) (text string, kb [][]jobs.Button)
+type formScreen func(data buttonData) (text string, kb [][]chat.Button)
 
 // formSave stores the form's new state and shows its next screen, under
 // buttons carrying the version the save creates.
@@ -198,7 +198,7 @@ func (r *request) formStart(flow, action, step string, state any, screen formScr
 // person (Telegram down, a timeout), the state before (prev) is put back
 // under its own version, so the screen the person still sees works, and
 // the error goes on to the usual handling.
-func (r *request) formShow(prev postgres.Conversation, c *postgres.Conversation, text string, kb [][]jobs.Button) error {
+func (r *request) formShow(prev postgres.Conversation, c *postgres.Conversation, text string, kb [][]chat.Button) error {
 	err := r.formSend(c, text, kb)
 	if err == nil {
 		return nil
@@ -212,7 +212,7 @@ func (r *request) formShow(prev postgres.Conversation, c *postgres.Conversation,
 
 // formSend puts the screen in the form's message (for a tap on it) or in a
 // new message, recording its id.
-func (r *request) formSend(c *postgres.Conversation, text string, kb [][]jobs.Button) error {
+func (r *request) formSend(c *postgres.Conversation, text string, kb [][]chat.Button) error {
 	old := c.MessageID
 	if r.cb != nil && r.cbMsg != 0 && r.cbMsg == c.MessageID {
 		err := r.edit(c.MessageID, text, kb)
@@ -249,7 +249,7 @@ func (r *request) dropReplaced(replaced *postgres.Conversation, c postgres.Conve
 
 // formEnd closes the form and leaves text (and kb) in its message: edited for
 // a tap, a new message for typed text, whose predecessor loses its buttons.
-func (r *request) formEnd(c postgres.Conversation, text string, kb [][]jobs.Button) error {
+func (r *request) formEnd(c postgres.Conversation, text string, kb [][]chat.Button) error {
 	if err := r.endConversation(); err != nil {
 		return err
 	}

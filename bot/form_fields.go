@@ -8,10 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/clubcrm/clubcrm/jobs"
-
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // The additional fields of a result, asked one at a time with the input that
@@ -332,7 +331,7 @@ func ptr[T any](v T) *T { return &v }
 // fieldsView renders the current field (or the summary) of a result: the
 // text asks for the field, the keyboard holds its input. Back and Cancel are
 // always there; Skip only for optional fields.
-func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64]domain.Dictionary, env formEnv, data buttonData) (string, [][]jobs.Button) {
+func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64]domain.Dictionary, env formEnv, data buttonData) (string, [][]chat.Button) {
 	fields := liveFields(res)
 	if st.Index >= len(fields) {
 		return st.summary(cat, res, dicts, env), nil
@@ -347,7 +346,7 @@ func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64
 		b.WriteString(" *")
 	}
 	b.WriteString("\n")
-	var rows [][]jobs.Button
+	var rows [][]chat.Button
 	switch f.Type {
 	case domain.FieldText:
 		b.WriteString(cat.T(lang, "forms.field.prompt_text", map[string]any{"Limit": f.TextLimit()}))
@@ -358,26 +357,26 @@ func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64
 		b.WriteString(prompt)
 		rows = kb
 	case domain.FieldBool:
-		rows = append(rows, []jobs.Button{
+		rows = append(rows, []chat.Button{
 			dataBtn(cat.T(lang, "common.yes", nil), data(opBool, 1)),
 			dataBtn(cat.T(lang, "common.no", nil), data(opBool, 0)),
 		})
 	case domain.FieldChoice:
 		for _, v := range liveValues(dicts[f.DictionaryID]) {
-			rows = append(rows, []jobs.Button{dataBtn(v.Name, data(opChoice, v.ID))})
+			rows = append(rows, []chat.Button{dataBtn(v.Name, data(opChoice, v.ID))})
 		}
 	case domain.FieldMultiChoice:
 		b.WriteString(cat.T(lang, "forms.field.prompt_multi", nil))
 		for _, v := range liveValues(dicts[f.DictionaryID]) {
-			rows = append(rows, []jobs.Button{dataBtn(tick(slices.Contains(st.Toggled, v.ID))+v.Name, data(opToggle, v.ID))})
+			rows = append(rows, []chat.Button{dataBtn(tick(slices.Contains(st.Toggled, v.ID))+v.Name, data(opToggle, v.ID))})
 		}
-		rows = append(rows, []jobs.Button{dataBtn(cat.T(lang, "common.done", nil), data(opDone))})
+		rows = append(rows, []chat.Button{dataBtn(cat.T(lang, "common.done", nil), data(opDone))})
 	}
 	if v, ok := st.value(f.ID); ok && f.Type != domain.FieldMultiChoice {
 		b.WriteString("\n")
 		b.WriteString(cat.T(lang, "forms.field.current", map[string]any{"Value": esc(formatValue(cat, lang, f, dicts, v, env.Loc))}))
 	}
-	nav := []jobs.Button{dataBtn(cat.T(lang, "common.back", nil), data(opBack))}
+	nav := []chat.Button{dataBtn(cat.T(lang, "common.back", nil), data(opBack))}
 	if !f.Required {
 		nav = append(nav, dataBtn(cat.T(lang, "forms.skip", nil), data(opSkip)))
 	}

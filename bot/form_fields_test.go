@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // trialResult is "Signed up for a trial" with one field of every type.

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )

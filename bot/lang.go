@@ -1,9 +1,9 @@
 package bot
 
 import (
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // languageNames are shown on the /lang buttons in their own language, so a
@@ -12,7 +12,7 @@ var languageNames = map[domain.Language]string{domain.LangRU: "Русский", 
 
 // langCommand offers the languages as buttons.
 func (b *Bot) langCommand(r *request) error {
-	var kb []jobs.Button
+	var kb []chat.Button
 	for _, l := range domain.Languages {
 		label := languageNames[l]
 		if l == r.lang {
@@ -20,7 +20,7 @@ func (b *Bot) langCommand(r *request) error {
 		}
 		kb = append(kb, btn(label, callback.ActionLanguage, string(l)))
 	}
-	_, err := r.reply(r.t("bot.lang.choose", nil), [][]jobs.Button{kb})
+	_, err := r.reply(r.t("bot.lang.choose", nil), [][]chat.Button{kb})
 	return err
 }
 

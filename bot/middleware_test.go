@@ -6,8 +6,9 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/clubcrm/clubcrm/bot/telegram"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // A panic in a handler is logged with its stack, the person gets a short
@@ -54,7 +55,7 @@ func TestLongReplySplit(t *testing.T) {
 	long := strings.Repeat("Line of a long report with <b>bold</b> words.\n", 300) // ~14,000 characters
 	h := setupWith(t, func(rt *router) {
 		rt.command("long", func(r *request) error {
-			_, err := r.reply(long, [][]jobs.Button{row(btn("OK", "tl", "a", 0))})
+			_, err := r.reply(long, [][]chat.Button{row(btn("OK", "tl", "a", 0))})
 			return err
 		})
 	})
@@ -65,7 +66,7 @@ func TestLongReplySplit(t *testing.T) {
 	}
 	var joined strings.Builder
 	for i, m := range sent {
-		if n := len(utf16.Encode([]rune(m.Text))); n > MaxMessageLen {
+		if n := len(utf16.Encode([]rune(m.Text))); n > telegram.MaxMessageLen {
 			t.Fatalf("piece %d is %d long", i, n)
 		}
 		if (len(m.Keyboard) > 0) != (i == len(sent)-1) {

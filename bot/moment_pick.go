@@ -4,9 +4,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // momentPick is the state of a date-then-time question: the calendar (with
@@ -103,7 +103,7 @@ func (p momentPick) back() (next momentPick, out bool) {
 }
 
 // view is the picker's prompt and buttons.
-func (p momentPick) view(cat *i18n.Catalog, env formEnv, future bool, data buttonData) (string, [][]jobs.Button) {
+func (p momentPick) view(cat *i18n.Catalog, env formEnv, future bool, data buttonData) (string, [][]chat.Button) {
 	switch {
 	case p.Typing:
 		return cat.T(env.Lang, "forms.time.prompt_typed", map[string]any{"Date": i18n.Date(env.Lang, p.Day.date(), time.UTC)}), nil

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // origin is the list a task card was opened from, carried in the card's
@@ -32,7 +32,7 @@ const (
 	listOverdue  = "co" // task control: overdue
 	listStaff    = "cs" // task control: one staff member's open tasks
 	listBulk     = "bk" // a bulk call's calls
-	listReminder = jobs.OriginReminder
+	listReminder = chat.OriginReminder
 )
 
 // String encodes the origin as one callback argument.
@@ -99,7 +99,7 @@ func (r *request) originArg(i int) origin {
 
 // backButton returns to the list the card came from; ok is false when there
 // is none.
-func (r *request) backButton(o origin) (jobs.Button, bool) {
+func (r *request) backButton(o origin) (chat.Button, bool) {
 	label := r.t("common.back", nil)
 	switch {
 	case o.list == listUnassign || o.list == listOverdue:
@@ -111,5 +111,5 @@ func (r *request) backButton(o origin) (jobs.Button, bool) {
 	case len(o.list) == 2 && o.list[:1] == listMine:
 		return btn(label, callback.ActionTaskList, o.list[1:], o.page), true
 	}
-	return jobs.Button{}, false
+	return chat.Button{}, false
 }

@@ -3,10 +3,10 @@ package bot
 import (
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // Setting a task's reminder from its card: "rm|<taskID>|<origin>" turns the
@@ -80,9 +80,9 @@ func (b *Bot) reminderSet(r *request, taskID int64, at *time.Time) error {
 
 // reminderScreen lists the choices. Presets that would already have passed
 // (or need a due time the task lacks) are left out.
-func (b *Bot) reminderScreen(r *request, task postgres.TaskView, o origin) (string, [][]jobs.Button) {
+func (b *Bot) reminderScreen(r *request, task postgres.TaskView, o origin) (string, [][]chat.Button) {
 	now := b.clock.Now()
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	if task.DueAt != nil {
 		for _, p := range domain.ReminderPresets {
 			at, err := domain.ReminderAt(task.DueAt.In(r.loc), p.Key)

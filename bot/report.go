@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/report"
 	"github.com/clubcrm/clubcrm/domain/report/chart"
 	"github.com/clubcrm/clubcrm/domain/report/xlsx"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // The reports in the bot (owners and managers): "/report" (the general CRM
@@ -202,7 +202,7 @@ func (b *Bot) reportShow(r *request) error {
 
 // reportScreen computes the view's report and renders its summary and
 // keyboard.
-func (b *Bot) reportScreen(r *request, v reportView) (string, [][]jobs.Button, error) {
+func (b *Bot) reportScreen(r *request, v reportView) (string, [][]chat.Button, error) {
 	rng, err := v.rangeAt(b.clock.Now(), r.loc)
 	if err != nil {
 		return "", nil, err
@@ -263,9 +263,9 @@ func (b *Bot) reportFilterNames(r *request, v reportView) (filterNames, error) {
 
 // reportKeyboard: the periods (the shown one marked), the three filters,
 // the chart and the workbook.
-func (r *request) reportKeyboard(v reportView, names filterNames) [][]jobs.Button {
-	var kb [][]jobs.Button
-	var periods []jobs.Button
+func (r *request) reportKeyboard(v reportView, names filterNames) [][]chat.Button {
+	var kb [][]chat.Button
+	var periods []chat.Button
 	for _, p := range reportPeriods {
 		label := r.t("report.period."+p.code, nil)
 		if p.code == v.period {
@@ -363,7 +363,7 @@ func (b *Bot) reportFilterMenu(r *request) error {
 		page = 0
 	}
 	end := min(start+reportFilterPage, len(choices))
-	kb := [][]jobs.Button{row(btn(r.t("report.filter.all", nil), callback.ActionReportShow, all.args()...))}
+	kb := [][]chat.Button{row(btn(r.t("report.filter.all", nil), callback.ActionReportShow, all.args()...))}
 	for i := start; i < end; i += 2 {
 		line := row(btn(clip(choices[i].label, 30), callback.ActionReportShow, choices[i].view.args()...))
 		if i+1 < end {
@@ -371,7 +371,7 @@ func (b *Bot) reportFilterMenu(r *request) error {
 		}
 		kb = append(kb, line)
 	}
-	var nav []jobs.Button
+	var nav []chat.Button
 	if page > 0 {
 		nav = append(nav, btn("‹", callback.ActionReportFilter, v.args(what, page-1)...))
 	}
@@ -426,7 +426,7 @@ func (b *Bot) reportChart(r *request) error {
 		return nil
 	}
 	r.answer("")
-	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
+	_, err = r.b.msgr.Send(r.ctx, r.chatID, chat.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
 	return err
 }
 
@@ -489,7 +489,7 @@ func (b *Bot) reportWorkbook(r *request) error {
 		}
 	}
 	r.answer("")
-	_, err = r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{
+	_, err = r.b.msgr.Send(r.ctx, r.chatID, chat.Message{
 		Text: esc(title), HTML: true,
 		Document: buf.Bytes(), DocName: reportFileName(v, rng, r.loc) + ".xlsx",
 	})

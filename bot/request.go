@@ -13,10 +13,11 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // conversationTTL is how long a form waits for the next answer. After it the
@@ -122,19 +123,19 @@ func (r *request) n(id string, count int, data map[string]any) string {
 
 // reply sends an HTML message to the chat (split at Telegram's limit, the
 // keyboard under the last piece) and returns the last message's id.
-func (r *request) reply(text string, kb [][]jobs.Button) (int64, error) {
-	return r.b.msgr.Send(r.ctx, r.chatID, jobs.Message{Text: text, HTML: true, Buttons: kb})
+func (r *request) reply(text string, kb [][]chat.Button) (int64, error) {
+	return r.b.msgr.Send(r.ctx, r.chatID, chat.Message{Text: text, HTML: true, Buttons: kb})
 }
 
 // edit replaces the text and keyboard of a message the bot sent earlier.
 // An edit that changes nothing counts as success. A text too long for one
 // message is sent as new messages instead.
-func (r *request) edit(messageID int64, text string, kb [][]jobs.Button) error {
-	if utf16Len(text) > MaxMessageLen {
+func (r *request) edit(messageID int64, text string, kb [][]chat.Button) error {
+	if telegram.UTF16Len(text) > telegram.MaxMessageLen {
 		_, err := r.reply(text, kb)
 		return err
 	}
-	return r.b.msgr.Edit(r.ctx, r.chatID, messageID, jobs.Message{Text: text, HTML: true, Buttons: kb})
+	return r.b.msgr.Edit(r.ctx, r.chatID, messageID, chat.Message{Text: text, HTML: true, Buttons: kb})
 }
 
 // show puts a screen in front of the person: for a tap, it edits the message
@@ -143,7 +144,7 @@ func (r *request) edit(messageID int64, text string, kb [][]jobs.Button) error {
 //
 // A message Telegram no longer lets the bot edit (too old, deleted) gets
 // the screen as a new message instead.
-func (r *request) show(text string, kb [][]jobs.Button) (int64, error) {
+func (r *request) show(text string, kb [][]chat.Button) (int64, error) {
 	if r.cb != nil && r.cbMsg != 0 {
 		err := r.edit(r.cbMsg, text, kb)
 		if !errors.Is(err, domain.ErrNotFound) {
@@ -326,7 +327,7 @@ func (r *request) saveConversation(c *postgres.Conversation) error {
 // next message, however quick, is read as typed. Best effort: without the
 // note the tail is read as typed.
 func (r *request) noteLongText() {
-	if r.msg == nil || r.msg.Date == 0 || utf16Len(r.text) < minPastePart {
+	if r.msg == nil || r.msg.Date == 0 || telegram.UTF16Len(r.text) < minPastePart {
 		return
 	}
 	if err := r.b.db.ConversationNoteLongText(r.ctx, r.club.ID, r.staff.ID, time.Unix(int64(r.msg.Date), 0)); err != nil {
@@ -336,7 +337,7 @@ func (r *request) noteLongText() {
 
 // minPastePart is the shortest text taken for a part of a split paste:
 // clients cut a long paste at a break in the last part of Telegram's limit.
-const minPastePart = MaxMessageLen / 2
+const minPastePart = telegram.MaxMessageLen / 2
 
 // pasteWindow is how close (by Telegram's dates, whole seconds) a message
 // must follow a text refused as too long to be taken as the rest of the

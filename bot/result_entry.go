@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // Entering a task's result: "rs|<taskID>[|<origin>]" (the card's "Enter
@@ -52,7 +52,7 @@ func (b *Bot) resultStart(r *request) error {
 		return r.formFail(&formError{ID: "forms.result.none"})
 	}
 	st := resultForm{TaskID: task.ID, Origin: r.originArg(1).String()}
-	return r.formStart(flowResult, actionResult, "result", st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formStart(flowResult, actionResult, "result", st, func(data buttonData) (string, [][]chat.Button) {
 		return b.resultScreen(r, task, st, resultView{results: results}, data)
 	})
 }
@@ -141,7 +141,7 @@ func (b *Bot) resultSave(r *request, c *postgres.Conversation, task postgres.Tas
 	case st.confirmable(v):
 		step = "confirm"
 	}
-	return r.formSave(c, actionResult, step, st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formSave(c, actionResult, step, st, func(data buttonData) (string, [][]chat.Button) {
 		return b.resultScreen(r, task, st, v, data)
 	})
 }
@@ -176,7 +176,7 @@ func (b *Bot) resultConfirm(r *request, c postgres.Conversation, task postgres.T
 
 // resultScreen asks which result closes the task, then its fields, then
 // shows the summary with Confirm; always under a line naming the task.
-func (b *Bot) resultScreen(r *request, task postgres.TaskView, st resultForm, v resultView, data buttonData) (string, [][]jobs.Button) {
+func (b *Bot) resultScreen(r *request, task postgres.TaskView, st resultForm, v resultView, data buttonData) (string, [][]chat.Button) {
 	nav := r.formNav(data)
 	if st.ResultID == 0 {
 		return taskLine(task) + "\n\n" + r.t("forms.result.choose", nil), resultChoiceButtons(v.results, data, nav)

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // The "which result, then its additional fields" part shared by result
@@ -95,8 +95,8 @@ func (p resultPick) answer(r *request, v resultView, in formInput) (resultPick, 
 func (p resultPick) confirmable(v resultView) bool { return p.ResultID != 0 && p.Fields.done(v.res) }
 
 // resultChoiceButtons lists the results to choose from, with nav under them.
-func resultChoiceButtons(results []domain.Result, data buttonData, nav []jobs.Button) [][]jobs.Button {
-	kb := make([][]jobs.Button, 0, len(results)+1)
+func resultChoiceButtons(results []domain.Result, data buttonData, nav []chat.Button) [][]chat.Button {
+	kb := make([][]chat.Button, 0, len(results)+1)
 	for _, res := range results {
 		kb = append(kb, row(dataBtn(res.Name, data(opResult, res.ID))))
 	}
@@ -106,15 +106,15 @@ func resultChoiceButtons(results []domain.Result, data buttonData, nav []jobs.Bu
 // resultFieldsScreen shows the current field or, once all are asked, the
 // summary with confirm (the button) and question (the line under it), and
 // nav.
-func (b *Bot) resultFieldsScreen(r *request, p resultPick, v resultView, data buttonData, confirm jobs.Button, question string, nav []jobs.Button) (string, [][]jobs.Button) {
+func (b *Bot) resultFieldsScreen(r *request, p resultPick, v resultView, data buttonData, confirm chat.Button, question string, nav []chat.Button) (string, [][]chat.Button) {
 	text, kb := p.Fields.view(b.cat, v.res, v.dicts, r.formEnv(), data)
 	if p.Fields.done(v.res) {
-		return text + "\n\n" + question, [][]jobs.Button{row(confirm), nav}
+		return text + "\n\n" + question, [][]chat.Button{row(confirm), nav}
 	}
 	return text, kb
 }
 
 // formNav is the Back and Cancel row of a form screen.
-func (r *request) formNav(data buttonData) []jobs.Button {
+func (r *request) formNav(data buttonData) []chat.Button {
 	return row(dataBtn(r.t("common.back", nil), data(opBack)), dataBtn(r.t("common.cancel", nil), data(opCancel)))
 }

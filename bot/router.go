@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
 )
 
 // How to add things to the bot
@@ -30,7 +30,7 @@ import (
 // (bot.cmd.<name>).
 //
 // A callback action (an inline button): name it with a constant in
-// bot/callback/actions.go (never a literal: TestCallbackActionsAreNamedConstants),
+// domain/callback/actions.go (never a literal: TestCallbackActionsAreNamedConstants),
 // build the button with btn(label, action, args...), which encodes
 // callback.New(action, args...) (≤ 64 bytes: keep args to ids and short
 // words), and register

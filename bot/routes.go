@@ -1,11 +1,11 @@
 package bot
 
-import "github.com/clubcrm/clubcrm/bot/callback"
+import "github.com/clubcrm/clubcrm/domain/callback"
 
 // routes is the bot's route table: every command, callback action and
 // conversation flow, one line each (see router.go for how to add one).
 // Callback action names are short because they travel in the 64-byte
-// callback data; they are part of the data's layout (bot/callback), so
+// callback data; they are part of the data's layout (domain/callback), so
 // renaming one makes old buttons stale. <origin> is the list a card was
 // opened from (origin.go).
 func (b *Bot) routes(rt *router) {

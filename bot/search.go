@@ -3,8 +3,8 @@ package bot
 import (
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // flowSearch waits for the text to search for after a bare "/search".
@@ -52,7 +52,7 @@ func (b *Bot) search(r *request, query string) error {
 	}
 	var sb strings.Builder
 	sb.WriteString(r.t("bot.search.found", map[string]any{"Query": esc(query)}))
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	if len(tasks) > 0 {
 		sb.WriteString("\n\n<b>" + r.n("tasks.count", len(tasks), nil) + "</b>")
 		for i, l := range tasks {

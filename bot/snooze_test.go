@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // The snooze buttons of a reminder (sent by the workers) move the reminder.
@@ -44,7 +44,12 @@ func TestReminderTakeKeepsSnooze(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := jobs.ReminderMessage(h.cat, domain.LangEN, time.UTC, v, h.f.Staff, testNow, false)
+	// A reminder as the worker draws it (jobs.ReminderMessage): open, the
+	// next step with the reminder's origin, and the snooze row.
+	msg := chat.Message{Text: "⏰ " + v.Title, Buttons: [][]chat.Button{
+		chat.TaskNoticeButtons(h.cat, domain.LangEN, "reminder.button.open", v.Task, h.f.Staff, chat.OriginReminder),
+		chat.SnoozeButtons(h.cat, domain.LangEN, v.ID),
+	}}
 	id, err := h.bot.Messenger().Send(context.Background(), h.staff.ID, msg)
 	if err != nil {
 		t.Fatal(err)

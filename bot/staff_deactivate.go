@@ -1,10 +1,10 @@
 package bot
 
 import (
-	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // Offboarding from /control (managers): a staff member's screen has
@@ -59,7 +59,7 @@ func (b *Bot) staffOffboardAsk(r *request) error {
 	if err != nil {
 		return err
 	}
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	for _, s := range staff {
 		if s.ID != who.ID {
 			kb = append(kb, row(btn("→ "+clip(s.Name, 40), callback.ActionStaffOffboardConfirm, who.ID, s.ID)))
@@ -104,7 +104,7 @@ func (b *Bot) staffOffboardConfirmScreen(r *request, who domain.Staff, open int,
 	default:
 		text += "\n" + r.t("bot.offboard.tasks_nobody", map[string]any{"Count": open})
 	}
-	kb := [][]jobs.Button{
+	kb := [][]chat.Button{
 		row(btn("🚪 "+r.t("bot.offboard.yes", nil), callback.ActionStaffOffboard, who.ID, to.ID), btn(r.t("bot.offboard.cancel", nil), callback.ActionControlStaffList, who.ID, 0)),
 	}
 	_, err := r.show(text, kb)
@@ -134,6 +134,6 @@ func (b *Bot) staffOffboard(r *request) error {
 	if res.Tasks > 0 {
 		text += "\n" + r.t("bot.offboard.moved", map[string]any{"Count": res.Tasks})
 	}
-	_, err = r.show(text, [][]jobs.Button{row(btn(r.t("common.back", nil), callback.ActionControl))})
+	_, err = r.show(text, [][]chat.Button{row(btn(r.t("common.back", nil), callback.ActionControl))})
 	return err
 }

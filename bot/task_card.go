@@ -4,8 +4,8 @@ import (
 	"strings"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // historyOnCard is how many of the client's latest results a card shows.
@@ -34,7 +34,7 @@ func (b *Bot) taskCardOpen(r *request) error {
 
 // taskCard draws a task's card with the buttons the person may use. A task
 // of another club, a deleted one and a missing one are all ErrNotFound.
-func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]jobs.Button, error) {
+func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]chat.Button, error) {
 	t, err := b.loadTaskFor(r, taskID, domain.ActionView)
 	if err != nil {
 		return "", nil, err
@@ -93,10 +93,10 @@ func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientRes
 // handlers check again on the tap, since the task may change in between. A
 // card a reminder turned into keeps the reminder's snooze buttons while the
 // task is open.
-func (r *request) taskCardButtons(t domain.Task, o origin) [][]jobs.Button {
-	kb := jobs.TaskButtonRows(r.b.cat, r.lang, t.ID, domain.TaskButtonsFor(t, r.staff).Rows(), o)
+func (r *request) taskCardButtons(t domain.Task, o origin) [][]chat.Button {
+	kb := chat.TaskButtonRows(r.b.cat, r.lang, t.ID, domain.TaskButtonsFor(t, r.staff).Rows(), o)
 	if o.list == listReminder && t.Status.Open() {
-		kb = append(kb, jobs.SnoozeButtons(r.b.cat, r.lang, t.ID))
+		kb = append(kb, chat.SnoozeButtons(r.b.cat, r.lang, t.ID))
 	}
 	if back, ok := r.backButton(o); ok {
 		kb = append(kb, row(back))

@@ -3,10 +3,10 @@ package bot
 import (
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // Rescheduling a task from its card (also the edit menu's "Due date"): the
@@ -34,13 +34,13 @@ func (b *Bot) taskRescheduleMenu(r *request) error {
 }
 
 // rescheduleScreen is the reschedule menu.
-func (b *Bot) rescheduleScreen(r *request, t postgres.TaskView, o origin) (string, [][]jobs.Button) {
-	var choices []jobs.Button
+func (b *Bot) rescheduleScreen(r *request, t postgres.TaskView, o origin) (string, [][]chat.Button) {
+	var choices []chat.Button
 	for _, c := range rescheduleChoices {
 		due := rescheduleFrom(t.DueAt, b.clock.Now(), r.loc, c.hours, c.days)
 		choices = append(choices, btn(r.t("bot.due.choice."+c.key, map[string]any{"At": r.when(due)}), callback.ActionTaskDueQuick, t.ID, c.key, o))
 	}
-	kb := [][]jobs.Button{choices[:2], choices[2:],
+	kb := [][]chat.Button{choices[:2], choices[2:],
 		row(btn(r.t("bot.due.calendar", nil), callback.ActionTaskDuePick, t.ID, o)),
 		row(btn(r.t("bot.due.type", nil), callback.ActionTaskDueType, t.ID, o)),
 		row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)),
@@ -106,7 +106,7 @@ func (b *Bot) taskRescheduleType(r *request) error {
 		return err
 	}
 	example := b.clock.Now().In(r.loc).AddDate(0, 0, 1).Format("02.01.2006") + " 10:00"
-	_, err = r.show(r.t("bot.due.prompt", map[string]any{"Example": example}), [][]jobs.Button{row(btn(r.t("common.cancel", nil), callback.ActionTaskEditCancel, t.ID, o))})
+	_, err = r.show(r.t("bot.due.prompt", map[string]any{"Example": example}), [][]chat.Button{row(btn(r.t("common.cancel", nil), callback.ActionTaskEditCancel, t.ID, o))})
 	return err
 }
 

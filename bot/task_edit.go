@@ -7,10 +7,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // Editing a task from its card: title and description are typed (the
@@ -37,7 +37,7 @@ func (b *Bot) taskEditMenu(r *request) error {
 		return err
 	}
 	o := r.originArg(1)
-	kb := [][]jobs.Button{
+	kb := [][]chat.Button{
 		row(btn(r.t("bot.edit.title", nil), callback.ActionTaskEditStart, t.ID, "t", o), btn(r.t("bot.edit.description", nil), callback.ActionTaskEditStart, t.ID, "d", o)),
 		row(btn(r.t("bot.edit.due", nil), callback.ActionTaskDueMenu, t.ID, o)),
 	}
@@ -73,7 +73,7 @@ func (b *Bot) taskEditStart(r *request) error {
 	} else {
 		text = r.t("bot.edit.description_prompt", map[string]any{"Limit": domain.MaxDescriptionLen})
 	}
-	_, err = r.show(text, [][]jobs.Button{row(btn(r.t("common.cancel", nil), callback.ActionTaskEditCancel, t.ID, o))})
+	_, err = r.show(text, [][]chat.Button{row(btn(r.t("common.cancel", nil), callback.ActionTaskEditCancel, t.ID, o))})
 	return err
 }
 
@@ -205,7 +205,7 @@ func (b *Bot) taskReassignMenu(r *request) error {
 	if err != nil {
 		return err
 	}
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	for _, s := range staff {
 		label := s.Name
 		if s.ID == t.AssigneeID {

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // Picking a moment for a task on the inline calendar, then the time picker
@@ -40,7 +40,7 @@ type momentForm struct {
 
 // momentStart turns the tapped menu into the calendar.
 func (b *Bot) momentStart(r *request, task postgres.TaskView, st momentForm) error {
-	return r.formStart(flowMoment, actionMoment, "date", st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formStart(flowMoment, actionMoment, "date", st, func(data buttonData) (string, [][]chat.Button) {
 		return b.momentScreen(r, task, st, data)
 	})
 }
@@ -87,7 +87,7 @@ func (b *Bot) momentStep(r *request, c postgres.Conversation, st momentForm, in 
 	if !st.Pick.Day.IsZero() {
 		step = "time"
 	}
-	return r.formSave(&c, actionMoment, step, st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formSave(&c, actionMoment, step, st, func(data buttonData) (string, [][]chat.Button) {
 		return b.momentScreen(r, task, st, data)
 	})
 }
@@ -114,7 +114,7 @@ func (b *Bot) momentSet(r *request, taskID int64, what string, at time.Time) (st
 }
 
 // momentMenu is the menu the form was opened from.
-func (b *Bot) momentMenu(r *request, task postgres.TaskView, what string, o origin) (string, [][]jobs.Button) {
+func (b *Bot) momentMenu(r *request, task postgres.TaskView, what string, o origin) (string, [][]chat.Button) {
 	if what == momentReminder {
 		return b.reminderScreen(r, task, o)
 	}
@@ -123,7 +123,7 @@ func (b *Bot) momentMenu(r *request, task postgres.TaskView, what string, o orig
 
 // momentScreen is the calendar or the time picker under a line saying what
 // the moment is for.
-func (b *Bot) momentScreen(r *request, task postgres.TaskView, st momentForm, data buttonData) (string, [][]jobs.Button) {
+func (b *Bot) momentScreen(r *request, task postgres.TaskView, st momentForm, data buttonData) (string, [][]chat.Button) {
 	prompt, kb := st.Pick.view(b.cat, r.formEnv(), true, data)
 	kb = append(kb, r.formNav(data))
 	head := r.t("forms.reminder.pick", nil)

@@ -9,10 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // /new creates a task: template (grouped by type) → the client, for client
@@ -81,7 +81,7 @@ func (b *Bot) newTaskCommand(r *request) error {
 		return err
 	}
 	st := newTaskForm{Step: newStepTemplate}
-	return r.formStart(flowNewTask, actionNewTask, st.Step, st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formStart(flowNewTask, actionNewTask, st.Step, st, func(data buttonData) (string, [][]chat.Button) {
 		return b.newTaskScreen(r, st, newTaskView{templates: tpls}, data)
 	})
 }
@@ -348,7 +348,7 @@ func (b *Bot) newTaskSave(r *request, c *postgres.Conversation, st newTaskForm, 
 	if err != nil {
 		return err
 	}
-	return r.formSave(c, actionNewTask, st.Step, st, func(data buttonData) (string, [][]jobs.Button) {
+	return r.formSave(c, actionNewTask, st.Step, st, func(data buttonData) (string, [][]chat.Button) {
 		return b.newTaskScreen(r, st, v, data)
 	})
 }

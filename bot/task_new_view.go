@@ -5,21 +5,21 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // The screens of the /new form (task_new.go).
 
 // newTaskScreen draws the step's screen.
-func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data buttonData) (string, [][]jobs.Button) {
+func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data buttonData) (string, [][]chat.Button) {
 	header := r.t("forms.new.title", nil)
 	if v.template.ID != 0 && st.Step != newStepTemplate {
 		header += " · " + esc(v.template.Name)
 	}
 	nav := r.formNav(data)
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	var text string
 	switch st.Step {
 	case newStepTemplate:
@@ -38,7 +38,7 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 		return b.clientView(r, header, st.Client, data)
 	case newStepBulk:
 		text = r.n("forms.new.bulk", v.count, nil)
-		var statuses []jobs.Button
+		var statuses []chat.Button
 		for _, s := range domain.ClientStatuses {
 			statuses = append(statuses, dataBtn(tick(slices.Contains(st.Statuses, s))+r.t("forms.client_status."+string(s), nil), data(opStatus, s)))
 		}
@@ -61,11 +61,11 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 		kb = append(pick, row(dataBtn(r.t("forms.new.no_due", nil), data(opNoDue))), nav)
 		return header + "\n\n" + r.t("forms.new.due", nil) + "\n" + prompt, kb
 	case newStepDesc:
-		kb = [][]jobs.Button{row(dataBtn(r.t("forms.skip", nil), data(opSkip))), nav}
+		kb = [][]chat.Button{row(dataBtn(r.t("forms.skip", nil), data(opSkip))), nav}
 		return header + "\n\n" + r.t("forms.new.desc", map[string]any{"Limit": domain.MaxDescriptionLen}), kb
 	}
 	// newStepConfirm
-	kb = [][]jobs.Button{row(dataBtn(r.t("forms.new.create", nil), data(opOK))), nav}
+	kb = [][]chat.Button{row(dataBtn(r.t("forms.new.create", nil), data(opOK))), nav}
 	return header + "\n\n" + b.newTaskSummary(r, st, v) + "\n\n" + r.t("forms.new.confirm_q", nil), kb
 }
 
@@ -101,10 +101,10 @@ func (b *Bot) newTaskSummary(r *request, st newTaskForm, v newTaskView) string {
 
 // bulkGroupButtons are the group toggles of the page shown, and ‹ page ›
 // when the groups take more than one page.
-func bulkGroupButtons(st newTaskForm, data buttonData) [][]jobs.Button {
+func bulkGroupButtons(st newTaskForm, data buttonData) [][]chat.Button {
 	pages := st.groupPages()
 	page := min(st.GroupPage, pages-1)
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	from := page * bulkGroupsPerPage
 	for i := from; i < min(from+bulkGroupsPerPage, len(st.GroupList)); i++ {
 		g := st.GroupList[i]

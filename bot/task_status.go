@@ -1,9 +1,9 @@
 package bot
 
 import (
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // taskStatusMenu offers the status changes allowed now ("st|<task>|<origin>"),
@@ -15,7 +15,7 @@ func (b *Bot) taskStatusMenu(r *request) error {
 		return err
 	}
 	o := r.originArg(1)
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	for _, to := range domain.Statuses {
 		tr := domain.Transition{From: t.Status, To: to, Type: t.Type, ByManager: r.staff.IsManager()}
 		if domain.CheckTransition(tr) != nil {
@@ -64,7 +64,7 @@ func (b *Bot) taskDeleteAsk(r *request) error {
 		return err
 	}
 	o := r.originArg(1)
-	kb := [][]jobs.Button{
+	kb := [][]chat.Button{
 		row(btn("🗑 "+r.t("bot.delete.yes", nil), callback.ActionTaskDelete, t.ID, o), btn(r.t("bot.delete.no", nil), callback.ActionTaskCard, t.ID, o)),
 	}
 	_, err = r.show(r.t("bot.delete.ask", map[string]any{"Title": esc(t.Title)}), kb)
@@ -83,7 +83,7 @@ func (b *Bot) taskDeleteConfirm(r *request) error {
 		return err
 	}
 	r.answer(r.t("bot.delete.done", nil))
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	if back, ok := r.backButton(o); ok {
 		kb = append(kb, row(back))
 	}

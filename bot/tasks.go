@@ -3,9 +3,9 @@ package bot
 import (
 	"strings"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
-	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // pageSize is how many tasks a list shows at once: enough to scan, few
@@ -59,7 +59,7 @@ func (b *Bot) tasksList(r *request) error {
 
 // tasksScreen draws a page of "My tasks": a numbered line per task, a
 // button per task opening its card, the filters and paging.
-func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.Button, error) {
+func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]chat.Button, error) {
 	res, page, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
 		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
 			ClubID: r.club.ID, AssigneeID: r.staff.ID, Filter: filterCodes[code],
@@ -74,7 +74,7 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.B
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.tasks.empty."+code, nil))
 	}
-	var kb [][]jobs.Button
+	var kb [][]chat.Button
 	from := origin{list: listMine + code, page: page}
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
@@ -82,7 +82,7 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]jobs.B
 		kb = append(kb, row(btn(taskButtonText(n, l), callback.ActionTaskCard, l.ID, from)))
 	}
 	kb = append(kb, pagingRow(r, callback.ActionTaskList, []any{code}, page, res.Total))
-	var filters []jobs.Button
+	var filters []chat.Button
 	for _, c := range filterOrder {
 		label := r.t("bot.tasks.filter."+c, nil)
 		if c == code {
@@ -135,8 +135,8 @@ func fetchPage(page int, fetch func(page int) (postgres.TaskPage, error)) (postg
 
 // pagingRow is the « / » row of a paged list: action with args, then the
 // page. Empty when everything fits one page.
-func pagingRow(r *request, action string, args []any, page, total int) []jobs.Button {
-	var out []jobs.Button
+func pagingRow(r *request, action string, args []any, page, total int) []chat.Button {
+	var out []chat.Button
 	if page > 0 {
 		out = append(out, btn("« "+r.t("bot.list.prev", nil), action, append(args, page-1)...))
 	}

@@ -17,9 +17,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/clubcrm/clubcrm/bot"
+	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -113,7 +114,7 @@ func BenchmarkDelivery(b *testing.B) {
 		var servers []*asynq.Server
 		for range 2 {
 			db := workerDB(b, e, 20)
-			n := jobs.NewNotifier(db, e.rdb, bot.NewTelegram(e.tg.NewBot(b)), jobs.TelegramLimits, e.q, e.deps.Log, domain.SystemClock{})
+			n := jobs.NewNotifier(db, e.rdb, telegram.New(e.tg.NewBot(b)), jobs.TelegramLimits, e.q, e.deps.Log, domain.SystemClock{})
 			mux := asynq.NewServeMux()
 			mux.HandleFunc(benchSend, func(ctx context.Context, t *asynq.Task) error {
 				var o jobs.Outgoing
@@ -133,7 +134,7 @@ func BenchmarkDelivery(b *testing.B) {
 		start := time.Now()
 		for i := range messages {
 			o := jobs.Outgoing{Key: fmt.Sprint("bench:", i), ClubID: e.club.ID, ChatID: int64(100_000 + i%chats),
-				Msg: jobs.Message{Text: fmt.Sprint("message ", i)}}
+				Msg: chat.Message{Text: fmt.Sprint("message ", i)}}
 			payload, _ := json.Marshal(o)
 			if err := e.deps.Enqueuer.Enqueue(e.ctx, asynq.NewTask(benchSend, payload), asynq.Queue(e.q.Critical())); err != nil {
 				b.Fatal(err)

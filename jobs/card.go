@@ -4,15 +4,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
 // taskCardMessage is a task as its assignee first sees it: a headline, the
 // title, the client and their phone, the due time in the club's zone, and the
-// next step the person told gets (taskNoticeButtons).
-func taskCardMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, headline string, t postgres.TaskView, viewer domain.Staff) Message {
+// next step the person told gets (chat.TaskNoticeButtons).
+func taskCardMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, headline string, t postgres.TaskView, viewer domain.Staff) chat.Message {
 	lines := []string{headline, cat.T(lang, "jobs.card.title", map[string]any{"Title": t.Title})}
 	if t.ClientName != "" {
 		lines = append(lines, cat.T(lang, "jobs.card.client", map[string]any{"Name": t.ClientName}))
@@ -27,5 +28,5 @@ func taskCardMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location
 	if t.Description != "" {
 		text += "\n\n" + t.Description
 	}
-	return Message{Text: text, Buttons: [][]Button{taskNoticeButtons(cat, lang, "jobs.button.open", t.Task, viewer)}}
+	return chat.Message{Text: text, Buttons: [][]chat.Button{chat.TaskNoticeButtons(cat, lang, "jobs.button.open", t.Task, viewer)}}
 }

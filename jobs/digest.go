@@ -12,8 +12,9 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
@@ -59,7 +60,7 @@ func (d Deps) handleDigestSend(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("digest: %w", err)
 	}
-	msgs := map[domain.Language]Message{}
+	msgs := map[domain.Language]chat.Message{}
 	for _, staffID := range r.Today.Recipients {
 		rcp, err := d.DB.RecipientGet(ctx, p.ClubID, staffID)
 		if errors.Is(err, domain.ErrNotFound) {
@@ -110,12 +111,12 @@ func (d Deps) digestGather(ctx context.Context, club domain.Club, loc *time.Loca
 }
 
 // digestMessage renders the digest in lang: the text and the chart.
-func digestMessage(cat *i18n.Catalog, lang domain.Language, r digestReport) (Message, error) {
+func digestMessage(cat *i18n.Catalog, lang domain.Language, r digestReport) (chat.Message, error) {
 	png, name, err := digestChart(cat, lang, r)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
-	return Message{Text: digestText(cat, lang, r), PNG: png, PNGName: name}, nil
+	return chat.Message{Text: digestText(cat, lang, r), PNG: png, PNGName: name}, nil
 }
 
 // digestText is the digest's text: yesterday's figures, the funnel, today's

@@ -11,9 +11,10 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -88,21 +89,21 @@ func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout, resuming bo
 		return
 	}
 	lang := f.Language
-	var m Message
+	var m chat.Message
 	data := map[string]any{"Title": f.Title, "Created": f.Created, "Total": f.Total}
 	switch {
 	case f.Done:
-		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.done", data),
-			Buttons: [][]Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, f.TaskID)}}}}
+		m = chat.Message{Text: d.Catalog.T(lang, "jobs.fanout.done", data),
+			Buttons: [][]chat.Button{{{Text: d.Catalog.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, f.TaskID)}}}}
 	case resuming:
-		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.resuming", data)}
+		m = chat.Message{Text: d.Catalog.T(lang, "jobs.fanout.resuming", data)}
 	default:
-		m = Message{Text: d.Catalog.T(lang, "jobs.fanout.progress", data)}
+		m = chat.Message{Text: d.Catalog.T(lang, "jobs.fanout.progress", data)}
 	}
 	d.editProgress(ctx, f.ClubID, f.TaskID, f.ProgressChatID, f.ProgressMessageID, now, m)
 }
 
-func (d Deps) editProgress(ctx context.Context, clubID, taskID, chatID, messageID int64, now time.Time, m Message) {
+func (d Deps) editProgress(ctx context.Context, clubID, taskID, chatID, messageID int64, now time.Time, m chat.Message) {
 	log := d.Log.With(slog.Int64("club_id", clubID), slog.Int64("task_id", taskID))
 	if err := d.Notifier.Edit(ctx, chatID, messageID, m); err != nil {
 		log.WarnContext(ctx, "edit bulk call progress message", slog.Any("err", err))
@@ -155,7 +156,7 @@ func (d Deps) handleBulkProgress(ctx context.Context, t *asynq.Task) error {
 }
 
 // bulkStatusMessage: closed of total, then the counts by result.
-func bulkStatusMessage(cat *i18n.Catalog, s postgres.BulkStatus) Message {
+func bulkStatusMessage(cat *i18n.Catalog, s postgres.BulkStatus) chat.Message {
 	lang := s.Language
 	data := map[string]any{"Title": s.Title, "Closed": s.Done + s.Cancelled, "Total": s.Total}
 	lines := []string{cat.T(lang, "jobs.bulk.progress", data)}
@@ -168,6 +169,6 @@ func bulkStatusMessage(cat *i18n.Catalog, s postgres.BulkStatus) Message {
 	if s.Cancelled > 0 {
 		lines = append(lines, cat.T(lang, "jobs.bulk.cancelled_line", map[string]any{"Count": s.Cancelled}))
 	}
-	return Message{Text: strings.Join(lines, "\n"),
-		Buttons: [][]Button{{{Text: cat.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, s.TaskID)}}}}
+	return chat.Message{Text: strings.Join(lines, "\n"),
+		Buttons: [][]chat.Button{{{Text: cat.T(lang, "jobs.button.open", nil), Data: callback.New(callback.ActionTaskCard, s.TaskID)}}}}
 }

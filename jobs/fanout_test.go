@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -25,7 +26,7 @@ import (
 // Alice, with a progress message in the manager's chat.
 func (e *env) bulk(n int) (domain.Task, int64) {
 	e.t.Helper()
-	msgID, err := e.msgr.Send(e.ctx, managerChat, jobs.Message{Text: "Creating the bulk call…"})
+	msgID, err := e.msgr.Send(e.ctx, managerChat, chat.Message{Text: "Creating the bulk call…"})
 	if err != nil {
 		e.t.Fatalf("progress message: %v", err)
 	}

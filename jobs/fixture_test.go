@@ -14,7 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/clubcrm/clubcrm/bot"
+	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
@@ -47,7 +47,7 @@ type env struct {
 	prefix string
 	q      jobs.Queues
 	tg     *telegramtest.Server
-	msgr   *bot.Telegram // the real messenger, talking to tg
+	msgr   *telegram.Channel // the real messenger, talking to tg
 	logs   *logBuffer
 	deps   jobs.Deps
 	mux    *asynq.ServeMux

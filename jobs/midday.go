@@ -10,8 +10,9 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -45,7 +46,7 @@ func (d Deps) handleMiddaySend(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("midday summary: %w", err)
 	}
 	if today.OverdueNow > 0 {
-		msgs := map[domain.Language]Message{}
+		msgs := map[domain.Language]chat.Message{}
 		for _, staffID := range today.Recipients {
 			rcp, err := d.DB.RecipientGet(ctx, r.p.ClubID, staffID)
 			if errors.Is(err, domain.ErrNotFound) {
@@ -77,7 +78,7 @@ func (d Deps) handleMiddaySend(ctx context.Context, t *asynq.Task) error {
 
 // middayMessage is the summary: the overdue total, then a line per assignee
 // (most overdue first) and one for the unassigned.
-func middayMessage(cat *i18n.Catalog, lang domain.Language, today postgres.DigestToday) Message {
+func middayMessage(cat *i18n.Catalog, lang domain.Language, today postgres.DigestToday) chat.Message {
 	lines := []string{cat.T(lang, "morning.midday.header", map[string]any{"Count": today.OverdueNow})}
 	for _, s := range today.OverdueByStaff {
 		if s.StaffID == 0 {
@@ -86,5 +87,5 @@ func middayMessage(cat *i18n.Catalog, lang domain.Language, today postgres.Diges
 		}
 		lines = append(lines, cat.T(lang, "morning.midday.staff_line", map[string]any{"Name": s.Name, "Count": s.Count}))
 	}
-	return Message{Text: strings.Join(lines, "\n")}
+	return chat.Message{Text: strings.Join(lines, "\n")}
 }

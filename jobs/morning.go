@@ -11,9 +11,10 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -78,10 +79,10 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 // morningMessage is one staff member's list: a header with the counts, a
 // line per listed task (overdue ones marked; named by noticeTaskLabel), "and
 // N more", and a button per listed task opening its card.
-func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, today, now time.Time, l postgres.MorningList) Message {
+func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, today, now time.Time, l postgres.MorningList) chat.Message {
 	lines := []string{cat.T(lang, "morning.header", map[string]any{
 		"Date": i18n.Date(lang, today, loc), "DueToday": l.DueToday, "Overdue": l.Overdue})}
-	var buttons [][]Button
+	var buttons [][]chat.Button
 	day := domain.DueDayAt(now, loc)
 	for i, task := range l.Tasks {
 		data := map[string]any{"Title": noticeTaskLabel(task.Title, task.ClientName, task.Description), "Due": i18n.DateTime(lang, task.DueAt, loc)}
@@ -91,12 +92,12 @@ func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 		}
 		lines = append(lines, cat.T(lang, id, data))
 		if i < morningButtons {
-			buttons = append(buttons, []Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(noticeTaskLabel(task.Title, task.ClientName, task.Description), noticeButtonLen)}),
+			buttons = append(buttons, []chat.Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(noticeTaskLabel(task.Title, task.ClientName, task.Description), noticeButtonLen)}),
 				Data: callback.New(callback.ActionTaskCard, task.ID)}})
 		}
 	}
 	if more := l.DueToday + l.Overdue - len(l.Tasks); more > 0 {
 		lines = append(lines, cat.T(lang, "morning.more", map[string]any{"Count": more}))
 	}
-	return Message{Text: strings.Join(lines, "\n"), Buttons: buttons}
+	return chat.Message{Text: strings.Join(lines, "\n"), Buttons: buttons}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -25,7 +26,7 @@ type Outgoing struct {
 	// ChatID is set instead of StaffID for a group or chat that is not a staff
 	// member.
 	ChatID int64
-	Msg    Message
+	Msg    chat.Message
 }
 
 // maxRetryAfter bounds how many 429s one message waits out before its job
@@ -58,16 +59,16 @@ const maxRetryAfter = 5
 // flight. Jobs that would each message one busy chat many times in a row
 // should batch their text instead (the digest does).
 //
-// Splitting text longer than the transport takes is the Messenger's job. A
+// Splitting text longer than the transport takes is the chat.Messenger's job. A
 // message it sends in several pieces (a chart, then text; text in parts)
 // takes one limiter slot per piece: the notifier books as many consecutive
-// sending times for the chat as a PacedMessenger says the message has
+// sending times for the chat as a chat.PacedMessenger says the message has
 // pieces, and the messenger calls back before each piece after the first
 // (pacer), so the pieces reach the chat a chat interval apart, never in a
 // burst, and no other message to the chat lands between them.
 type Notifier struct {
 	db      *postgres.DB
-	msgr    Messenger
+	msgr    chat.Messenger
 	lim     *limiter
 	log     *slog.Logger
 	clock   domain.Clock
@@ -82,7 +83,7 @@ func WithNotifierMetrics(m *Metrics) NotifierOption { return func(n *Notifier) {
 
 // NewNotifier builds the notifier. rdb holds the shared rate-limit state
 // under q's prefix.
-func NewNotifier(db *postgres.DB, rdb redis.UniversalClient, m Messenger, lim Limits, q Queues, log *slog.Logger, clock domain.Clock, opts ...NotifierOption) *Notifier {
+func NewNotifier(db *postgres.DB, rdb redis.UniversalClient, m chat.Messenger, lim Limits, q Queues, log *slog.Logger, clock domain.Clock, opts ...NotifierOption) *Notifier {
 	n := &Notifier{db: db, msgr: m, lim: newLimiter(rdb, q, lim), log: log, clock: clock}
 	for _, o := range opts {
 		o(n)
@@ -125,7 +126,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		return nil
 	}
 	pieces := 1
-	pm, paced := n.msgr.(PacedMessenger)
+	pm, paced := n.msgr.(chat.PacedMessenger)
 	if paced {
 		pieces = max(1, pm.Pieces(o.Msg))
 	}
@@ -145,7 +146,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 			}
 			return n.msgr.Send(ctx, chatID, o.Msg)
 		})
-		var ra *RetryAfterError
+		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:
 			if sent {
@@ -168,7 +169,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 				return fmt.Errorf("notify %s: %w", o.Key, err)
 			}
 			attempt++
-		case errors.Is(err, ErrUnreachable):
+		case errors.Is(err, chat.ErrUnreachable):
 			n.metrics.messageFailed()
 			if o.StaffID == 0 {
 				log.WarnContext(ctx, "chat unreachable, message dropped", slog.Int64("chat_id", chatID))
@@ -191,7 +192,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 // goes. A pause (a 429 elsewhere) met on the way voids the rest of the
 // booking: the remaining pieces book new times after it, together. A piece
 // beyond those booked (the messenger miscounted) books its own.
-func (n *Notifier) pacer(chatID int64, later []time.Time) Pacer {
+func (n *Notifier) pacer(chatID int64, later []time.Time) chat.Pacer {
 	return func(ctx context.Context) error {
 		if len(later) == 0 {
 			if err := n.lim.wait(ctx, chatID); err != nil {
@@ -219,7 +220,7 @@ func (n *Notifier) pacer(chatID int64, later []time.Time) Pacer {
 // Edit replaces a message sent earlier (a progress message). It keeps to
 // the same limits and pauses as Notify. A chat that blocked the bot is not an
 // error: there is nobody to show the progress to.
-func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m Message) error {
+func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m chat.Message) error {
 	for attempt := 1; ; {
 		if err := n.lim.wait(ctx, chatID); err != nil {
 			return fmt.Errorf("edit message %d: %w", messageID, err)
@@ -228,7 +229,7 @@ func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m Message)
 		if err == nil {
 			err = n.msgr.Edit(ctx, chatID, messageID, m)
 		}
-		var ra *RetryAfterError
+		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:
 			return nil
@@ -242,7 +243,7 @@ func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m Message)
 				return fmt.Errorf("edit message %d: %w", messageID, err)
 			}
 			attempt++
-		case errors.Is(err, ErrUnreachable):
+		case errors.Is(err, chat.ErrUnreachable):
 			return nil
 		default:
 			n.metrics.messageFailed()

@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs"
 )
@@ -16,13 +17,13 @@ import (
 // poolWatch is the real messenger with a probe: at every send it records
 // how many of the store's pool connections are in use.
 type poolWatch struct {
-	jobs.Messenger
+	chat.Messenger
 	db   *postgres.DB
 	mu   sync.Mutex
 	held []int32
 }
 
-func (w *poolWatch) Send(ctx context.Context, chatID int64, m jobs.Message) (int64, error) {
+func (w *poolWatch) Send(ctx context.Context, chatID int64, m chat.Message) (int64, error) {
 	w.mu.Lock()
 	w.held = append(w.held, w.db.Pool().Stat().AcquiredConns())
 	w.mu.Unlock()
@@ -38,7 +39,7 @@ func TestNotifyHoldsNoConnectionWhileSending(t *testing.T) {
 	w := &poolWatch{Messenger: e.msgr, db: e.db}
 	n := jobs.NewNotifier(e.db, e.rdb, w, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 		e.q, e.deps.Log, domain.SystemClock{})
-	if err := n.Notify(e.ctx, jobs.Outgoing{Key: "pool:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: jobs.Message{Text: "hi"}}); err != nil {
+	if err := n.Notify(e.ctx, jobs.Outgoing{Key: "pool:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "hi"}}); err != nil {
 		t.Fatalf("notify: %v", err)
 	}
 	if len(w.held) != 1 || w.held[0] != 0 {
@@ -62,7 +63,7 @@ func TestNotifyAfterASenderDied(t *testing.T) {
 		}
 	}
 	pgtest(`INSERT INTO deliveries (key, chat_id, claimed_until) VALUES ('died:1', 5002, now() + interval '1 minute')`)
-	o := jobs.Outgoing{Key: "died:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: jobs.Message{Text: "after the crash"}}
+	o := jobs.Outgoing{Key: "died:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "after the crash"}}
 	err := e.deps.Notifier.Notify(e.ctx, o)
 	if !errors.Is(err, postgres.ErrDeliveryInFlight) || errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("notify while another sender holds the key: %v, want ErrDeliveryInFlight", err)
@@ -90,7 +91,7 @@ func TestNotifyFailedSendReleasesTheKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.tg.FailNext("sendMessage", aliceChat, 500, 0)
-	o := jobs.Outgoing{Key: "fail:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: jobs.Message{Text: "second time lucky"}}
+	o := jobs.Outgoing{Key: "fail:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "second time lucky"}}
 	if err := e.deps.Notifier.Notify(e.ctx, o); err == nil || errors.Is(err, postgres.ErrDeliveryInFlight) {
 		t.Fatalf("failed send: %v", err)
 	}

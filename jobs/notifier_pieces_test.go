@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
@@ -31,14 +32,14 @@ func TestNotifyPacesEveryPieceOfAMessage(t *testing.T) {
 	line := strings.Repeat("x", 99) + "\n"
 	text := "first\n" + strings.Repeat(line, 60) // 6,006 characters: two text messages
 	o := jobs.Outgoing{Key: "pieces:1", ClubID: e.club.ID, StaffID: e.manager.ID,
-		Msg: jobs.Message{Text: text, PNG: img.Bytes(), PNGName: "chart.png"}}
+		Msg: chat.Message{Text: text, PNG: img.Bytes(), PNGName: "chart.png"}}
 	done := make(chan error, 1)
 	go func() { done <- e.deps.Notifier.Notify(e.ctx, o) }()
 	// Another message to the chat, asked for once the chart is out: it waits
 	// for the chat behind the whole first message, not between its pieces.
 	e.tg.WaitFor(t, func(c telegramtest.Call) bool { return c.Method == "sendPhoto" && c.ChatID() == managerChat }, 30*time.Second)
 	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "pieces:2", ClubID: e.club.ID, StaffID: e.manager.ID,
-		Msg: jobs.Message{Text: "after"}}); err != nil {
+		Msg: chat.Message{Text: "after"}}); err != nil {
 		t.Fatalf("notify the second: %v", err)
 	}
 	if err := <-done; err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -18,7 +19,7 @@ import (
 func TestNotifySendsAKeyOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	o := jobs.Outgoing{Key: "test:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: jobs.Message{Text: "hello"}}
+	o := jobs.Outgoing{Key: "test:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "hello"}}
 	for range 3 {
 		if err := e.deps.Notifier.Notify(e.ctx, o); err != nil {
 			t.Fatalf("notify: %v", err)
@@ -39,7 +40,7 @@ func TestNotifySendsAKeyOnce(t *testing.T) {
 func TestNotifyConcurrentDuplicates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	o := jobs.Outgoing{Key: "test:dup", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: jobs.Message{Text: "once"}}
+	o := jobs.Outgoing{Key: "test:dup", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "once"}}
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
@@ -72,7 +73,7 @@ func TestNotifySkipsUnreachable(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			pgtest.Exec(t, e.db, sql, e.alice.ID)
-			err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "k", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: jobs.Message{Text: "x"}})
+			err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "k", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "x"}})
 			if err != nil {
 				t.Fatalf("notify: %v", err)
 			}
@@ -94,7 +95,7 @@ func TestNotifyUnknownRecipient(t *testing.T) {
 		"no key":              {ClubID: e.club.ID, StaffID: e.alice.ID},
 	}
 	for name, o := range cases {
-		o.Msg = jobs.Message{Text: "x"}
+		o.Msg = chat.Message{Text: "x"}
 		if err := e.deps.Notifier.Notify(e.ctx, o); !errors.Is(err, asynq.SkipRetry) {
 			t.Errorf("%s: err = %v, want SkipRetry", name, err)
 		}
@@ -120,7 +121,7 @@ func TestNotify429Then403(t *testing.T) {
 	for i := range 6 {
 		for _, who := range []int64{e.alice.ID, e.bob.ID, e.manager.ID} {
 			wg.Go(func() {
-				o := jobs.Outgoing{Key: fmt.Sprintf("m:%d:%d", who, i), ClubID: e.club.ID, StaffID: who, Msg: jobs.Message{Text: fmt.Sprint("message ", i)}}
+				o := jobs.Outgoing{Key: fmt.Sprintf("m:%d:%d", who, i), ClubID: e.club.ID, StaffID: who, Msg: chat.Message{Text: fmt.Sprint("message ", i)}}
 				if err := e.deps.Notifier.Notify(e.ctx, o); err != nil {
 					t.Errorf("notify: %v", err)
 				}
@@ -160,7 +161,7 @@ func TestNotify429Then403(t *testing.T) {
 		t.Errorf("calls to Bob = %d", toBob)
 	}
 	before := toBob
-	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "later", ClubID: e.club.ID, StaffID: e.bob.ID, Msg: jobs.Message{Text: "later"}}); err != nil {
+	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "later", ClubID: e.club.ID, StaffID: e.bob.ID, Msg: chat.Message{Text: "later"}}); err != nil {
 		t.Fatal(err)
 	}
 	if n := countTo(e.tg, bobChat); n != before {
@@ -198,8 +199,8 @@ func TestNotifyKeepsToLimits(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 30 {
 		wg.Go(func() {
-			chat := int64(7000 + i%5)
-			o := jobs.Outgoing{Key: fmt.Sprint("lim:", i), ClubID: e.club.ID, ChatID: chat, Msg: jobs.Message{Text: fmt.Sprint(i)}}
+			chatID := int64(7000 + i%5)
+			o := jobs.Outgoing{Key: fmt.Sprint("lim:", i), ClubID: e.club.ID, ChatID: chatID, Msg: chat.Message{Text: fmt.Sprint(i)}}
 			if err := e.deps.Notifier.Notify(e.ctx, o); err != nil {
 				t.Errorf("notify: %v", err)
 			}
@@ -217,19 +218,19 @@ func TestNotifyKeepsToLimits(t *testing.T) {
 func TestEditKeepsToLimitsAndIgnoresBlockedChats(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	id, err := e.msgr.Send(e.ctx, aliceChat, jobs.Message{Text: "progress 0"})
+	id, err := e.msgr.Send(e.ctx, aliceChat, chat.Message{Text: "progress 0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.tg.FailNext("editMessageText", aliceChat, 429, 1)
-	if err := e.deps.Notifier.Edit(e.ctx, aliceChat, id, jobs.Message{Text: "progress 1"}); err != nil {
+	if err := e.deps.Notifier.Edit(e.ctx, aliceChat, id, chat.Message{Text: "progress 1"}); err != nil {
 		t.Fatalf("edit: %v", err)
 	}
 	if m, ok := e.tg.LastSent(aliceChat); !ok || m.Text != "progress 1" {
 		t.Errorf("message shows %q", m.Text)
 	}
 	e.tg.Block(aliceChat)
-	if err := e.deps.Notifier.Edit(e.ctx, aliceChat, id, jobs.Message{Text: "progress 2"}); err != nil {
+	if err := e.deps.Notifier.Edit(e.ctx, aliceChat, id, chat.Message{Text: "progress 2"}); err != nil {
 		t.Errorf("edit in a blocked chat: %v", err)
 	}
 }

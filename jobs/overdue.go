@@ -10,9 +10,10 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -104,20 +105,20 @@ func (d Deps) sendOverdue(ctx context.Context, p OverduePayload, n postgres.Over
 
 // overdueMessage lists a notice's tasks, earliest due first, each named so
 // it can be told apart (noticeTaskLabel), with buttons to open the first few.
-func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, n postgres.OverdueNotice) Message {
+func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, n postgres.OverdueNotice) chat.Message {
 	text := cat.N(lang, "overdue.title", n.Total, nil)
-	var buttons [][]Button
+	var buttons [][]chat.Button
 	for i, o := range n.Tasks {
 		text += "\n" + cat.T(lang, "overdue.line", map[string]any{
 			"Title": noticeTaskLabel(o.Title, o.ClientName, o.Description), "Due": i18n.DateTime(lang, o.DueAt, loc)})
 		if i < overdueButtons {
-			buttons = append(buttons, []Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(noticeTaskLabel(o.Title, o.ClientName, o.Description), noticeButtonLen)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
+			buttons = append(buttons, []chat.Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(noticeTaskLabel(o.Title, o.ClientName, o.Description), noticeButtonLen)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
 		}
 	}
 	if more := n.Total - len(n.Tasks); more > 0 {
 		text += "\n" + cat.N(lang, "overdue.more", more, nil)
 	}
-	return Message{Text: text, Buttons: buttons}
+	return chat.Message{Text: text, Buttons: buttons}
 }
 
 // shorten cuts s to at most n characters, marking the cut.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // handleStaffReachable greets a staff member who wrote to the bot again
@@ -30,5 +32,5 @@ func (d Deps) handleStaffReachable(ctx context.Context, p OutboxTask) error {
 	if overdue > 0 {
 		text += " " + d.Catalog.N(rcp.Language, "jobs.reachable.overdue", overdue, nil)
 	}
-	return d.Notifier.Notify(ctx, Outgoing{Key: outboxKey(p.OutboxID), ClubID: p.ClubID, StaffID: p.StaffID, Msg: Message{Text: text}})
+	return d.Notifier.Notify(ctx, Outgoing{Key: outboxKey(p.OutboxID), ClubID: p.ClubID, StaffID: p.StaffID, Msg: chat.Message{Text: text}})
 }

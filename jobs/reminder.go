@@ -11,8 +11,9 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -136,10 +137,10 @@ func (d Deps) sendReminder(ctx context.Context, log *slog.Logger, p ReminderPayl
 }
 
 // ReminderMessage is the reminder's text and buttons: open the card, the
-// next step the reminded person gets (taskNoticeButtons), snooze. Its task
-// buttons carry OriginReminder, so the card a tap turns the reminder into
+// next step the reminded person gets (chat.TaskNoticeButtons), snooze. Its task
+// buttons carry chat.OriginReminder, so the card a tap turns the reminder into
 // keeps the snooze buttons.
-func ReminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, t postgres.TaskView, viewer domain.Staff, remindAt time.Time, late bool) Message {
+func ReminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, t postgres.TaskView, viewer domain.Staff, remindAt time.Time, late bool) chat.Message {
 	var text string
 	if late {
 		text = cat.T(lang, "reminder.late", map[string]any{"Title": t.Title, "At": i18n.DateTime(lang, remindAt, loc)})
@@ -158,6 +159,6 @@ func ReminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location
 	if t.Description != "" {
 		text += "\n\n" + t.Description
 	}
-	first := taskNoticeButtons(cat, lang, "reminder.button.open", t.Task, viewer, OriginReminder)
-	return Message{Text: text, Buttons: [][]Button{first, SnoozeButtons(cat, lang, t.ID)}}
+	first := chat.TaskNoticeButtons(cat, lang, "reminder.button.open", t.Task, viewer, chat.OriginReminder)
+	return chat.Message{Text: text, Buttons: [][]chat.Button{first, chat.SnoozeButtons(cat, lang, t.ID)}}
 }

@@ -12,8 +12,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -97,7 +98,7 @@ func serverConfig(q Queues, concurrency int, shutdownTimeout time.Duration, log 
 // by the messenger to wait, and a job whose message another copy of it is
 // sending are not failures of the job.
 func isFailure(err error) bool {
-	var ra *RetryAfterError
+	var ra *chat.RetryAfterError
 	switch {
 	case errors.Is(err, asynq.SkipRetry), errors.Is(err, context.Canceled), errors.As(err, &ra),
 		errors.Is(err, postgres.ErrDeliveryInFlight):

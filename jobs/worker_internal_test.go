@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 func TestIsFailure(t *testing.T) {
@@ -19,7 +21,7 @@ func TestIsFailure(t *testing.T) {
 		{errors.New("database down"), true},
 		{fmt.Errorf("follow-up: %w: %w", asynq.SkipRetry, errors.New("not found")), false},
 		{fmt.Errorf("fan out: %w", context.Canceled), false},
-		{fmt.Errorf("notify: %w", &RetryAfterError{After: time.Second}), false},
+		{fmt.Errorf("notify: %w", &chat.RetryAfterError{After: time.Second}), false},
 	}
 	for _, c := range cases {
 		if got := isFailure(c.err); got != c.want {

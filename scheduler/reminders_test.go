@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clubcrm/clubcrm/bot/callback"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/callback"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/redistest"

@@ -11,7 +11,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/clubcrm/clubcrm/bot"
-	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/bot/telegram"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/scheduler"
 )
@@ -135,7 +137,7 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 // messenger builds the Telegram transport the notifier sends through. It is
 // a plain API client: polling and webhooks belong to the bot role, so a
 // worker process never competes for updates.
-func (a *app) messenger() (jobs.Messenger, error) {
+func (a *app) messenger() (chat.Messenger, error) {
 	if a.cfg.TelegramToken == "" {
 		return offMessenger{}, nil
 	}
@@ -147,7 +149,7 @@ func (a *app) messenger() (jobs.Messenger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	return bot.NewTelegram(tg), nil
+	return telegram.New(tg), nil
 }
 
 // offMessenger stands in when no Telegram token is configured. Nobody can
@@ -158,10 +160,10 @@ type offMessenger struct{}
 
 var errTelegramOff = errors.New("telegram is off: TELEGRAM_BOT_TOKEN is not set")
 
-func (offMessenger) Send(context.Context, int64, jobs.Message) (int64, error) {
+func (offMessenger) Send(context.Context, int64, chat.Message) (int64, error) {
 	return 0, errTelegramOff
 }
 
-func (offMessenger) Edit(context.Context, int64, int64, jobs.Message) error { return errTelegramOff }
+func (offMessenger) Edit(context.Context, int64, int64, chat.Message) error { return errTelegramOff }
 
-var _ jobs.Messenger = offMessenger{}
+var _ chat.Messenger = offMessenger{}

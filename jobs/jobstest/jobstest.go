@@ -12,10 +12,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/clubcrm/clubcrm/bot"
-	"github.com/clubcrm/clubcrm/bot/i18n"
+	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -47,7 +47,7 @@ type World struct {
 	Queues    jobs.Queues // on the test's own Redis prefix
 	Enqueuer  *jobs.Enqueuer
 	TG        *telegramtest.Server // the fake Bot API
-	Messenger *bot.Telegram        // the real messenger, talking to TG
+	Messenger *telegram.Channel    // the real messenger, talking to TG
 	Deps      jobs.Deps            // the workers' dependencies, notifier included
 }
 
@@ -79,7 +79,7 @@ func New(t testing.TB, c Config) *World {
 	w.Queues.Deployment = dep
 	w.Enqueuer = jobs.NewEnqueuer(w.Redis, w.Queues)
 	w.TG = telegramtest.New(t)
-	w.Messenger = bot.NewTelegram(w.TG.NewBot(t))
+	w.Messenger = telegram.New(w.TG.NewBot(t))
 	w.Deps = jobs.Deps{
 		DB: w.DB, Redis: w.Redis, Enqueuer: w.Enqueuer, Catalog: i18n.MustNew(), Queues: w.Queues, Clock: c.Clock, Log: c.Log,
 		Notifier: jobs.NewNotifier(w.DB, w.Redis, w.Messenger, c.Limits, w.Queues, c.Log, c.Clock),

@@ -2,7 +2,7 @@
 // (ids only), constructors and handlers side by side, the outbox relay that
 // turns committed state changes into asynq tasks, and the notifier, the single
 // rate-limited path for every message the system sends on its own.
-package jobs
+package chat
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 )
 
 // Button is an inline keyboard button: Data is callback data (≤ 64 bytes,
-// built with bot/callback), URL opens a link instead.
+// built with domain/callback), URL opens a link instead.
 type Button struct {
 	Text string
 	Data string

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // SendPaced asks for a turn before every piece after the first, and a
@@ -18,14 +18,14 @@ import (
 func TestSendPacedCallsPaceBetweenPieces(t *testing.T) {
 	t.Parallel()
 	s := telegramtest.New(t)
-	tg := NewTelegram(s.NewBot(t))
+	tg := New(s.NewBot(t))
 	const to = int64(4343)
 	text := strings.Repeat(strings.Repeat("y", 99)+"\n", 60) // two parts
 	var img bytes.Buffer
 	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
 		t.Fatal(err)
 	}
-	m := jobs.Message{Text: text, PNG: img.Bytes(), PNGName: "c.png"}
+	m := chat.Message{Text: text, PNG: img.Bytes(), PNGName: "c.png"}
 
 	var calls []int // how many messages the chat had at each call
 	pace := func(context.Context) error {
@@ -53,7 +53,7 @@ func TestSendPacedCallsPaceBetweenPieces(t *testing.T) {
 func TestPiecesMatchesSend(t *testing.T) {
 	t.Parallel()
 	s := telegramtest.New(t)
-	tg := NewTelegram(s.NewBot(t))
+	tg := New(s.NewBot(t))
 	var img bytes.Buffer
 	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
 		t.Fatal(err)
@@ -61,16 +61,16 @@ func TestPiecesMatchesSend(t *testing.T) {
 	long := strings.Repeat(strings.Repeat("z", 99)+"\n", 60)
 	cases := []struct {
 		name string
-		m    jobs.Message
+		m    chat.Message
 		want int
 	}{
-		{"short text", jobs.Message{Text: "hi"}, 1},
-		{"long text", jobs.Message{Text: long}, 2},
-		{"chart with caption", jobs.Message{Text: "chart", PNG: img.Bytes()}, 1},
-		{"chart and long text", jobs.Message{Text: long, PNG: img.Bytes()}, 3},
-		{"chart, document, short text", jobs.Message{Text: "both", PNG: img.Bytes(), Document: []byte("x"), DocName: "a.txt"}, 3},
-		{"document only", jobs.Message{Document: []byte("x"), DocName: "a.txt"}, 1},
-		{"blank", jobs.Message{Text: " \n "}, 0},
+		{"short text", chat.Message{Text: "hi"}, 1},
+		{"long text", chat.Message{Text: long}, 2},
+		{"chart with caption", chat.Message{Text: "chart", PNG: img.Bytes()}, 1},
+		{"chart and long text", chat.Message{Text: long, PNG: img.Bytes()}, 3},
+		{"chart, document, short text", chat.Message{Text: "both", PNG: img.Bytes(), Document: []byte("x"), DocName: "a.txt"}, 3},
+		{"document only", chat.Message{Document: []byte("x"), DocName: "a.txt"}, 1},
+		{"blank", chat.Message{Text: " \n "}, 0},
 	}
 	for i, c := range cases {
 		chat := int64(5000 + i)

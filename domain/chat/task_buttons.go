@@ -1,9 +1,9 @@
-package jobs
+package chat
 
 import (
-	"github.com/clubcrm/clubcrm/bot/callback"
-	"github.com/clubcrm/clubcrm/bot/i18n"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // OriginReminder is the origin argument of the buttons on a reminder: the
@@ -64,10 +64,10 @@ func taskButton(cat *i18n.Catalog, lang domain.Language, id int64, b domain.Task
 	return Button{}, false
 }
 
-// taskNoticeButtons are the buttons of a message that tells someone about a
+// TaskNoticeButtons are the buttons of a message that tells someone about a
 // task (a reminder, a new task): open its card, then the next step
 // domain.TaskButtonsFor offers the person told, in one row.
-func taskNoticeButtons(cat *i18n.Catalog, lang domain.Language, openKey string, t domain.Task, viewer domain.Staff, args ...any) []Button {
+func TaskNoticeButtons(cat *i18n.Catalog, lang domain.Language, openKey string, t domain.Task, viewer domain.Staff, args ...any) []Button {
 	row := []Button{{Text: cat.T(lang, openKey, nil), Data: callback.New(callback.ActionTaskCard, t.ID)}}
 	for _, r := range TaskButtonRows(cat, lang, t.ID, [][]domain.TaskButton{domain.TaskButtonsFor(t, viewer).Next}, args...) {
 		row = append(row, r...)

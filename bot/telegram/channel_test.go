@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"bytes"
@@ -15,27 +15,27 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
-const chat = int64(4242)
+const testChat = int64(4242)
 
-func newMessenger(t *testing.T) (*Telegram, *telegramtest.Server) {
+func newMessenger(t *testing.T) (*Channel, *telegramtest.Server) {
 	t.Helper()
 	s := telegramtest.New(t)
-	return NewTelegram(s.NewBot(t)), s
+	return New(s.NewBot(t)), s
 }
 
-var takeButtons = [][]jobs.Button{{{Text: "Take", Data: "v1|tk|9"}, {Text: "Open", URL: "https://example.org/t/9"}}}
+var takeButtons = [][]chat.Button{{{Text: "Take", Data: "v1|tk|9"}, {Text: "Open", URL: "https://example.org/t/9"}}}
 
 func TestSendShortText(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
-	id, err := tg.Send(context.Background(), chat, jobs.Message{Text: "New task: call Anna", Buttons: takeButtons})
+	id, err := tg.Send(context.Background(), testChat, chat.Message{Text: "New task: call Anna", Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	m, _ := s.LastSent(chat)
+	m, _ := s.LastSent(testChat)
 	if id != m.ID || m.Text != "New task: call Anna" {
 		t.Errorf("sent %+v, returned id %d", m, id)
 	}
@@ -58,11 +58,11 @@ func TestSendSplitsLongText(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
 	in := cyrillicText(10_000)
-	id, err := tg.Send(context.Background(), chat, jobs.Message{Text: in, Buttons: takeButtons})
+	id, err := tg.Send(context.Background(), testChat, chat.Message{Text: in, Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	sent := s.Sent(chat)
+	sent := s.Sent(testChat)
 	if len(sent) != 3 {
 		t.Fatalf("%d messages, want 3", len(sent))
 	}
@@ -91,10 +91,10 @@ func TestSendLongHTML(t *testing.T) {
 	}
 	b.WriteString("</b>")
 	// The fake rejects over-long or broken HTML, so success means every piece was valid.
-	if _, err := tg.Send(context.Background(), chat, jobs.Message{Text: b.String(), HTML: true}); err != nil {
+	if _, err := tg.Send(context.Background(), testChat, chat.Message{Text: b.String(), HTML: true}); err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	sent := s.Sent(chat)
+	sent := s.Sent(testChat)
 	if len(sent) < 4 {
 		t.Fatalf("%d messages, want the text split", len(sent))
 	}
@@ -114,32 +114,32 @@ func TestSendErrors(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
 	ctx := context.Background()
-	msg := jobs.Message{Text: "reminder"}
+	msg := chat.Message{Text: "reminder"}
 
-	s.FailNext("sendMessage", chat, http.StatusTooManyRequests, 3)
-	_, err := tg.Send(ctx, chat, msg)
-	var ra *jobs.RetryAfterError
+	s.FailNext("sendMessage", testChat, http.StatusTooManyRequests, 3)
+	_, err := tg.Send(ctx, testChat, msg)
+	var ra *chat.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 3*time.Second {
 		t.Errorf("429: err = %v, want RetryAfterError of 3s", err)
 	}
 
-	s.Block(chat)
-	_, err = tg.Send(ctx, chat, msg)
-	if !errors.Is(err, jobs.ErrUnreachable) || !errors.Is(err, tgbot.ErrorForbidden) {
+	s.Block(testChat)
+	_, err = tg.Send(ctx, testChat, msg)
+	if !errors.Is(err, chat.ErrUnreachable) || !errors.Is(err, tgbot.ErrorForbidden) {
 		t.Errorf("403: err = %v, want ErrUnreachable wrapping the forbidden error", err)
 	}
-	s.Unblock(chat)
+	s.Unblock(testChat)
 
-	s.FailNext("sendMessage", chat, http.StatusInternalServerError, 0)
-	_, err = tg.Send(ctx, chat, msg)
-	if err == nil || errors.Is(err, jobs.ErrUnreachable) || errors.As(err, &ra) {
+	s.FailNext("sendMessage", testChat, http.StatusInternalServerError, 0)
+	_, err = tg.Send(ctx, testChat, msg)
+	if err == nil || errors.Is(err, chat.ErrUnreachable) || errors.As(err, &ra) {
 		t.Errorf("500: err = %v, want a plain error", err)
 	}
 
-	if _, err := tg.Send(ctx, chat, jobs.Message{Text: " \n "}); !errors.Is(err, domain.ErrInvalid) {
+	if _, err := tg.Send(ctx, testChat, chat.Message{Text: " \n "}); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("blank message: err = %v, want ErrInvalid", err)
 	}
-	if n := len(s.Sent(chat)); n != 0 {
+	if n := len(s.Sent(testChat)); n != 0 {
 		t.Errorf("%d messages delivered, want none", n)
 	}
 }
@@ -150,12 +150,12 @@ func TestSendWaitsOutLaterThrottling(t *testing.T) {
 	// The photo goes out, then the text is throttled once: Send waits and
 	// retries the text instead of failing, which would make the caller send
 	// the photo again.
-	s.FailNext("sendMessage", chat, http.StatusTooManyRequests, 1)
-	id, err := tg.Send(context.Background(), chat, jobs.Message{Text: strings.Repeat("долгий текст ", 100), PNG: testPNG(t), Buttons: takeButtons})
+	s.FailNext("sendMessage", testChat, http.StatusTooManyRequests, 1)
+	id, err := tg.Send(context.Background(), testChat, chat.Message{Text: strings.Repeat("долгий текст ", 100), PNG: testPNG(t), Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	sent := s.Sent(chat)
+	sent := s.Sent(testChat)
 	if len(sent) != 2 || sent[0].Photo == nil || sent[1].ID != id {
 		t.Fatalf("sent %d messages (%+v), want photo then text", len(sent), sent)
 	}
@@ -171,11 +171,11 @@ func TestSendPhotoAndDocument(t *testing.T) {
 	img := testPNG(t)
 
 	// Short text: the caption of the photo, buttons under it.
-	id, err := tg.Send(ctx, chat, jobs.Message{Text: "Воронка за март", PNG: img, PNGName: "funnel.png", Buttons: takeButtons})
+	id, err := tg.Send(ctx, testChat, chat.Message{Text: "Воронка за март", PNG: img, PNGName: "funnel.png", Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("photo with caption: %v", err)
 	}
-	m, _ := s.LastSent(chat)
+	m, _ := s.LastSent(testChat)
 	if m.ID != id || m.Photo == nil || m.Photo.Name != "funnel.png" || !bytes.Equal(m.Photo.Bytes, img) || m.Text != "Воронка за март" || m.Keyboard == nil {
 		t.Errorf("photo message = %+v", m)
 	}
@@ -185,11 +185,11 @@ func TestSendPhotoAndDocument(t *testing.T) {
 
 	// Text over the caption limit: photo first, then the text with the buttons.
 	long := strings.Repeat("з", MaxCaptionLen+1)
-	id, err = tg.Send(ctx, chat, jobs.Message{Text: long, PNG: img, Buttons: takeButtons})
+	id, err = tg.Send(ctx, testChat, chat.Message{Text: long, PNG: img, Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("photo with long text: %v", err)
 	}
-	sent := s.Sent(chat)
+	sent := s.Sent(testChat)
 	photo, text := sent[len(sent)-2], sent[len(sent)-1]
 	if photo.Photo == nil || photo.Text != "" || photo.Keyboard != nil || photo.Photo.Name != "chart.png" {
 		t.Errorf("photo = %+v, want no caption, no buttons, default name", photo)
@@ -200,20 +200,20 @@ func TestSendPhotoAndDocument(t *testing.T) {
 
 	// A document with a caption.
 	doc := []byte("PK\x03\x04 xlsx bytes")
-	if _, err := tg.Send(ctx, chat, jobs.Message{Text: "Отчёт", Document: doc, DocName: "report.xlsx"}); err != nil {
+	if _, err := tg.Send(ctx, testChat, chat.Message{Text: "Отчёт", Document: doc, DocName: "report.xlsx"}); err != nil {
 		t.Fatalf("document: %v", err)
 	}
-	m, _ = s.LastSent(chat)
+	m, _ = s.LastSent(testChat)
 	if m.Document == nil || m.Document.Name != "report.xlsx" || !bytes.Equal(m.Document.Bytes, doc) || m.Text != "Отчёт" {
 		t.Errorf("document message = %+v", m)
 	}
 
 	// Both attachments: no caption, photo, document, then text.
-	before := len(s.Sent(chat))
-	if _, err := tg.Send(ctx, chat, jobs.Message{Text: "Итоги", PNG: img, Document: doc, DocName: "r.xlsx"}); err != nil {
+	before := len(s.Sent(testChat))
+	if _, err := tg.Send(ctx, testChat, chat.Message{Text: "Итоги", PNG: img, Document: doc, DocName: "r.xlsx"}); err != nil {
 		t.Fatalf("both: %v", err)
 	}
-	sent = s.Sent(chat)[before:]
+	sent = s.Sent(testChat)[before:]
 	if len(sent) != 3 || sent[0].Photo == nil || sent[1].Document == nil || sent[2].Text != "Итоги" {
 		t.Errorf("both attachments sent as %+v", sent)
 	}
@@ -223,47 +223,47 @@ func TestEdit(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
 	ctx := context.Background()
-	id, err := tg.Send(ctx, chat, jobs.Message{Text: "Создано 0 из 100", Buttons: takeButtons})
+	id, err := tg.Send(ctx, testChat, chat.Message{Text: "Создано 0 из 100", Buttons: takeButtons})
 	if err != nil {
 		t.Fatal(err)
 	}
-	progress := jobs.Message{Text: "Создано <b>50</b> из 100", HTML: true}
-	if err := tg.Edit(ctx, chat, id, progress); err != nil {
+	progress := chat.Message{Text: "Создано <b>50</b> из 100", HTML: true}
+	if err := tg.Edit(ctx, testChat, id, progress); err != nil {
 		t.Fatalf("edit: %v", err)
 	}
-	m, _ := s.LastSent(chat)
+	m, _ := s.LastSent(testChat)
 	if m.ID != id || m.Text != "Создано 50 из 100" || m.Keyboard != nil || m.Edits != 1 {
 		t.Errorf("after edit = %+v, want new text, buttons removed", m)
 	}
-	if err := tg.Edit(ctx, chat, id, progress); err != nil {
+	if err := tg.Edit(ctx, testChat, id, progress); err != nil {
 		t.Errorf("identical edit: %v, want success (not modified)", err)
 	}
 	if s.CallsTo("editMessageText")[1].OK() {
 		t.Error("the fake should have answered the identical edit with an error")
 	}
 
-	if err := tg.Edit(ctx, chat, id+50, progress); !errors.Is(err, domain.ErrNotFound) {
+	if err := tg.Edit(ctx, testChat, id+50, progress); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("unknown message: err = %v, want ErrNotFound", err)
 	}
-	s.FailNext("editMessageText", chat, http.StatusTooManyRequests, 2)
-	var ra *jobs.RetryAfterError
-	if err := tg.Edit(ctx, chat, id, jobs.Message{Text: "x"}); !errors.As(err, &ra) || ra.After != 2*time.Second {
+	s.FailNext("editMessageText", testChat, http.StatusTooManyRequests, 2)
+	var ra *chat.RetryAfterError
+	if err := tg.Edit(ctx, testChat, id, chat.Message{Text: "x"}); !errors.As(err, &ra) || ra.After != 2*time.Second {
 		t.Errorf("429: err = %v", err)
 	}
-	s.Block(chat)
-	if err := tg.Edit(ctx, chat, id, jobs.Message{Text: "y"}); !errors.Is(err, jobs.ErrUnreachable) {
+	s.Block(testChat)
+	if err := tg.Edit(ctx, testChat, id, chat.Message{Text: "y"}); !errors.Is(err, chat.ErrUnreachable) {
 		t.Errorf("403: err = %v", err)
 	}
-	s.Unblock(chat)
+	s.Unblock(testChat)
 
 	long := cyrillicText(5000)
-	if err := tg.Edit(ctx, chat, id, jobs.Message{Text: long}); err != nil {
+	if err := tg.Edit(ctx, testChat, id, chat.Message{Text: long}); err != nil {
 		t.Fatalf("long edit: %v", err)
 	}
-	if m, _ := s.LastSent(chat); !strings.HasPrefix(long, m.Text) || utf16Len(m.Text) > MaxMessageLen {
-		t.Errorf("long edit kept %d units, want the first piece", utf16Len(m.Text))
+	if m, _ := s.LastSent(testChat); !strings.HasPrefix(long, m.Text) || UTF16Len(m.Text) > MaxMessageLen {
+		t.Errorf("long edit kept %d units, want the first piece", UTF16Len(m.Text))
 	}
-	if err := tg.Edit(ctx, chat, id, jobs.Message{}); !errors.Is(err, domain.ErrInvalid) {
+	if err := tg.Edit(ctx, testChat, id, chat.Message{}); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("empty edit: err = %v", err)
 	}
 }
@@ -282,8 +282,8 @@ func testPNG(t *testing.T) []byte {
 // ceiling the notifier works under in tests.
 func BenchmarkTelegramSend(b *testing.B) {
 	s := telegramtest.New(b)
-	tg := NewTelegram(s.NewBot(b))
-	msg := jobs.Message{Text: "Новая задача: перезвонить Анне", Buttons: takeButtons}
+	tg := New(s.NewBot(b))
+	msg := chat.Message{Text: "Новая задача: перезвонить Анне", Buttons: takeButtons}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if _, err := tg.Send(context.Background(), int64(1000+i%1000), msg); err != nil {

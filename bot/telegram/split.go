@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ func SplitText(s string, limit int) []string {
 		panic(fmt.Sprintf("SplitText: limit %d cannot hold a character", limit))
 	}
 	var out []string
-	for utf16Len(s) > limit {
+	for UTF16Len(s) > limit {
 		end := fitUTF16(s, limit)
 		cut := end
 		for _, sep := range []string{"\n\n", "\n", " "} {
@@ -47,7 +47,7 @@ func SplitText(s string, limit int) []string {
 // the start of the next, so every piece is valid HTML on its own; the closing
 // and reopening tags count towards the limit.
 func SplitHTML(s string, limit int) []string {
-	if utf16Len(s) <= limit {
+	if UTF16Len(s) <= limit {
 		return []string{s}
 	}
 	toks := tokenizeHTML(s)
@@ -156,7 +156,7 @@ func tokenizeHTML(s string) []htmlToken {
 			_, n = utf8.DecodeRuneInString(s[i:])
 		}
 		t.text = s[i : i+n]
-		t.size = utf16Len(t.text)
+		t.size = UTF16Len(t.text)
 		toks = append(toks, t)
 		i += n
 	}
@@ -188,9 +188,9 @@ func closingSize(stack []htmlToken) int {
 	return n
 }
 
-// utf16Len counts s as Telegram does, in UTF-16 code units; invalid UTF-8
+// UTF16Len counts s as Telegram does, in UTF-16 code units; invalid UTF-8
 // bytes count one each.
-func utf16Len(s string) int {
+func UTF16Len(s string) int {
 	n := 0
 	for _, r := range s {
 		if w := utf16.RuneLen(r); w > 0 {

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"bytes"
@@ -12,22 +12,22 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
-// Telegram is the notifier's Telegram side: jobs.Messenger over a
-// go-telegram client. It turns a jobs.Message into as many Bot API calls as
+// Channel is the notifier's Telegram side: chat.Messenger over a
+// go-telegram client. It turns a chat.Message into as many Bot API calls as
 // Telegram needs and maps Telegram's failures to the transport-neutral
 // errors the notifier acts on.
-type Telegram struct {
+type Channel struct {
 	b *tgbot.Bot
 }
 
-var _ jobs.PacedMessenger = (*Telegram)(nil)
+var _ chat.PacedMessenger = (*Channel)(nil)
 
-// NewTelegram wraps a go-telegram client.
-func NewTelegram(b *tgbot.Bot) *Telegram {
-	return &Telegram{b: b}
+// New wraps a go-telegram client.
+func New(b *tgbot.Bot) *Channel {
+	return &Channel{b: b}
 }
 
 // Send delivers m to chatID and returns the id of the last message sent, the
@@ -36,14 +36,14 @@ func NewTelegram(b *tgbot.Bot) *Telegram {
 // PNG or document goes first; with a single attachment and text that fits
 // 1024 characters, the text is its caption and the buttons sit under it.
 //
-// Errors: a 429 wraps *jobs.RetryAfterError, a 403 (blocked, deactivated)
-// or an unknown chat wraps jobs.ErrUnreachable, an empty message wraps
+// Errors: a 429 wraps *chat.RetryAfterError, a 403 (blocked, deactivated)
+// or an unknown chat wraps chat.ErrUnreachable, an empty message wraps
 // domain.ErrInvalid. Once the first piece is out, a 429 on a later one is
 // waited out here rather than returned, so a retry of the whole message by
 // the caller does not repeat pieces the person already has.
 //
 // Send sends the pieces back to back; the notifier uses SendPaced.
-func (t *Telegram) Send(ctx context.Context, chatID int64, m jobs.Message) (int64, error) {
+func (t *Channel) Send(ctx context.Context, chatID int64, m chat.Message) (int64, error) {
 	return t.SendPaced(ctx, chatID, m, nil)
 }
 
@@ -51,7 +51,7 @@ func (t *Telegram) Send(ctx context.Context, chatID int64, m jobs.Message) (int6
 // the first, so that each piece keeps to the caller's rate limits: Telegram
 // allows about one message a second per chat, and a chart followed by long
 // text is three. An error from pace ends the send; pieces already out stay.
-func (t *Telegram) SendPaced(ctx context.Context, chatID int64, m jobs.Message, pace jobs.Pacer) (int64, error) {
+func (t *Channel) SendPaced(ctx context.Context, chatID int64, m chat.Message, pace chat.Pacer) (int64, error) {
 	caption, pieces, attachments := messengerPlan(m)
 	markup := messengerKeyboard(m.Buttons)
 	parseMode := messengerParseMode(m.HTML)
@@ -127,14 +127,14 @@ func (t *Telegram) SendPaced(ctx context.Context, chatID int64, m jobs.Message, 
 
 // Pieces is how many Telegram messages Send makes of m: the attachments and
 // the text messages (none for text that fits a single attachment's caption).
-func (t *Telegram) Pieces(m jobs.Message) int {
+func (t *Channel) Pieces(m chat.Message) int {
 	_, pieces, attachments := messengerPlan(m)
 	return attachments + len(pieces)
 }
 
 // messengerPlan is how m goes out: the caption of a single attachment, the
 // text messages, and how many attachments.
-func messengerPlan(m jobs.Message) (caption string, pieces []string, attachments int) {
+func messengerPlan(m chat.Message) (caption string, pieces []string, attachments int) {
 	pieces = messengerPieces(m)
 	if len(m.PNG) > 0 {
 		attachments++
@@ -142,7 +142,7 @@ func messengerPlan(m jobs.Message) (caption string, pieces []string, attachments
 	if len(m.Document) > 0 {
 		attachments++
 	}
-	if attachments == 1 && len(pieces) == 1 && utf16Len(pieces[0]) <= MaxCaptionLen {
+	if attachments == 1 && len(pieces) == 1 && UTF16Len(pieces[0]) <= MaxCaptionLen {
 		caption, pieces = pieces[0], nil
 	}
 	return caption, pieces, attachments
@@ -154,7 +154,7 @@ func messengerPlan(m jobs.Message) (caption string, pieces []string, attachments
 // "Message is not modified" counts as success: the message already shows m.
 // A message that is gone or cannot be edited wraps domain.ErrNotFound, so the
 // caller can send a new one; other errors map as in Send.
-func (t *Telegram) Edit(ctx context.Context, chatID, messageID int64, m jobs.Message) error {
+func (t *Channel) Edit(ctx context.Context, chatID, messageID int64, m chat.Message) error {
 	pieces := messengerPieces(m)
 	if len(pieces) == 0 {
 		return fmt.Errorf("edit message: empty text: %w", domain.ErrInvalid)
@@ -176,16 +176,16 @@ func (t *Telegram) Edit(ctx context.Context, chatID, messageID int64, m jobs.Mes
 	return nil
 }
 
-// messengerError maps a go-telegram error to the errors jobs.Messenger
+// messengerError maps a go-telegram error to the errors chat.Messenger
 // promises, keeping the original in the chain.
 func messengerError(op string, err error) error {
 	var tooMany *tgbot.TooManyRequestsError
 	switch {
 	case errors.As(err, &tooMany):
-		return fmt.Errorf("%s: %w", op, &jobs.RetryAfterError{After: retryAfter(tooMany)})
+		return fmt.Errorf("%s: %w", op, &chat.RetryAfterError{After: retryAfter(tooMany)})
 	case errors.Is(err, tgbot.ErrorForbidden),
 		errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "chat not found"):
-		return fmt.Errorf("%s: %w: %w", op, jobs.ErrUnreachable, err)
+		return fmt.Errorf("%s: %w: %w", op, chat.ErrUnreachable, err)
 	case errors.Is(err, tgbot.ErrorBadRequest) && (strings.Contains(err.Error(), "message to edit not found") ||
 		strings.Contains(err.Error(), "message can't be edited")):
 		return fmt.Errorf("%s: %w: %w", op, domain.ErrNotFound, err)
@@ -202,7 +202,7 @@ func retryAfter(e *tgbot.TooManyRequestsError) time.Duration {
 
 // messengerPieces splits m.Text into messages Telegram accepts, dropping
 // blank pieces, which Telegram refuses.
-func messengerPieces(m jobs.Message) []string {
+func messengerPieces(m chat.Message) []string {
 	split := SplitText
 	if m.HTML {
 		split = SplitHTML
@@ -220,7 +220,7 @@ func messengerPieces(m jobs.Message) []string {
 // empty rows (a list's paging row when it fits one page, say): every
 // keyboard goes through here, so none is sent with an empty row. It returns
 // an untyped nil for none: a typed nil pointer would be sent as "null".
-func messengerKeyboard(rows [][]jobs.Button) models.ReplyMarkup {
+func messengerKeyboard(rows [][]chat.Button) models.ReplyMarkup {
 	kb := make([][]models.InlineKeyboardButton, 0, len(rows))
 	for _, row := range rows {
 		if len(row) == 0 {

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"html"
@@ -34,7 +34,7 @@ func TestSplitTextCyrillic(t *testing.T) {
 		t.Errorf("%d pieces, want 3", len(pieces))
 	}
 	for i, p := range pieces {
-		if n := utf16Len(p); n > MaxMessageLen {
+		if n := UTF16Len(p); n > MaxMessageLen {
 			t.Errorf("piece %d is %d long", i, n)
 		}
 		if !utf8.ValidString(p) {
@@ -113,11 +113,11 @@ func TestSplitHTML(t *testing.T) {
 
 	pieces := SplitHTML(in, MaxMessageLen)
 	if len(pieces) < 5 {
-		t.Fatalf("%d pieces of a %d-unit text", len(pieces), utf16Len(in))
+		t.Fatalf("%d pieces of a %d-unit text", len(pieces), UTF16Len(in))
 	}
 	var shown strings.Builder
 	for i, p := range pieces {
-		if n := utf16Len(p); n > MaxMessageLen {
+		if n := UTF16Len(p); n > MaxMessageLen {
 			t.Errorf("piece %d is %d long", i, n)
 		}
 		if !balanced(p) {
@@ -138,7 +138,7 @@ func TestSplitHTML(t *testing.T) {
 	// Cuts between entities and tags only, even with no spaces at all.
 	dense := strings.Repeat("&amp;<i>x</i>", 50)
 	for i, p := range SplitHTML(dense, 40) {
-		if !balanced(p) || utf16Len(p) > 40 || strings.Count(p, "&") != strings.Count(p, "&amp;") {
+		if !balanced(p) || UTF16Len(p) > 40 || strings.Count(p, "&") != strings.Count(p, "&amp;") {
 			t.Errorf("dense piece %d = %q", i, p)
 		}
 	}
