@@ -1,7 +1,9 @@
-// Package jobs is the asynq side of clubcrm: task type constants, payloads
-// (ids only), constructors and handlers side by side, the outbox relay that
-// turns committed state changes into asynq tasks, and the notifier, the single
-// rate-limited path for every message the system sends on its own.
+// Package chat is the messenger-neutral shape of a conversation with a
+// person: the screens and notices the bot and the workers draw (Message,
+// Button), what a channel can render (Caps), where a person is reached
+// (Address), what a person did (Update), and the transport a channel
+// implements (Messenger). Telegram (bot/telegram) and Viber (bot/viber)
+// render these; nothing here knows either.
 package chat
 
 import (
@@ -33,15 +35,19 @@ type Message struct {
 	DocName  string
 }
 
-// Messenger is a chat transport (Telegram today; Viber's bot API could stand
-// beside it). Implementations map transport failures to ErrUnreachable and
+// Messenger is one bot's transport on one channel (Telegram, Viber).
+// Implementations map transport failures to ErrUnreachable and
 // *RetryAfterError so the notifier can act on them without knowing the
-// transport.
+// transport, and draw a Message within their Caps.
 type Messenger interface {
-	// Send delivers m to chatID and returns the id of the (last) message sent.
-	Send(ctx context.Context, chatID int64, m Message) (messageID int64, err error)
-	// Edit replaces the text and buttons of a message sent earlier.
-	Edit(ctx context.Context, chatID, messageID int64, m Message) error
+	// Caps says what the channel can render.
+	Caps() Caps
+	// Send delivers m to a chat and returns the id of the (last) message
+	// sent, the one carrying the buttons.
+	Send(ctx context.Context, to Address, m Message) (messageID int64, err error)
+	// Edit replaces the text and buttons of a message sent earlier. A
+	// channel without Caps.Edit sends m as a new message instead.
+	Edit(ctx context.Context, to Address, messageID int64, m Message) error
 }
 
 // Pacer waits until the next piece of a message may leave: it keeps the
@@ -58,7 +64,21 @@ type Pacer func(ctx context.Context) error
 type PacedMessenger interface {
 	Messenger
 	Pieces(m Message) int
-	SendPaced(ctx context.Context, chatID int64, m Message, pace Pacer) (messageID int64, err error)
+	SendPaced(ctx context.Context, to Address, m Message, pace Pacer) (messageID int64, err error)
+}
+
+// Replier is a Messenger as the bot uses it to answer a person: besides
+// sending and editing screens it acknowledges taps and takes the buttons off
+// a screen that is no longer current.
+type Replier interface {
+	Messenger
+	// Answer acknowledges a tap (Telegram's answerCallbackQuery). text, when
+	// not empty, is shown to the person: as a toast, or a dialog with alert,
+	// where the channel has them; as a short message where it does not.
+	Answer(ctx context.Context, to Address, tap *Tap, text string, alert bool) error
+	// RemoveButtons takes the buttons off a message sent earlier; a channel
+	// whose keyboards go with the next message anyway does nothing.
+	RemoveButtons(ctx context.Context, to Address, messageID int64) error
 }
 
 // ErrUnreachable: the recipient blocked the bot or the account is gone (403).
