@@ -17,6 +17,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
@@ -141,7 +142,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.ready.Store(true)
 	b.log.Info("bot connected", "bot_username", me.Username, "webhook", b.cfg.WebhookURL != "")
-	if err := b.setCommands(ctx); err != nil {
+	if err := b.SetCommands(ctx, b.msgr); err != nil {
 		// The menu is a convenience; commands work without it.
 		b.log.Warn("set bot commands", "err", err)
 	}
@@ -256,10 +257,19 @@ func (b *Bot) hasMessage(id string) bool { return b.msgIDs[id] }
 // processUpdate is go-telegram/bot's default handler: every update goes
 // through the middleware chain to the router.
 func (b *Bot) processUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
-	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
-	defer cancel()
-	b.handle(newRequest(ctx, b, upd))
+	if u, ok := telegram.Update(chat.DefaultBot, upd); ok {
+		b.Handle(ctx, b.msgr, u)
+	}
 	if b.handled != nil {
 		b.handled(upd.ID)
 	}
+}
+
+// Handle handles one update that came through via: a channel's front
+// (Telegram polling or webhook, Viber's webhook) calls it for every update
+// it translated, and the answers go back through via.
+func (b *Bot) Handle(ctx context.Context, via chat.Replier, u chat.Update) {
+	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	defer cancel()
+	b.handle(newRequest(ctx, b, via, u))
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
-
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // staffMenu is the command menu every staff member sees, in order. Each
@@ -18,26 +16,24 @@ var staffMenu = []string{"tasks", "current", "new", "call", "search", "lang", "h
 var managerMenu = []string{"tasks", "current", "new", "call", "search", "control", "report", "funnel", "lang", "help"}
 
 // menu builds a localised command list.
-func (b *Bot) menu(lang domain.Language, names []string) []models.BotCommand {
-	out := make([]models.BotCommand, 0, len(names))
+func (b *Bot) menu(lang domain.Language, names []string) []chat.Command {
+	out := make([]chat.Command, 0, len(names))
 	for _, n := range names {
-		out = append(out, models.BotCommand{Command: n, Description: b.cat.T(lang, "bot.cmd."+n, nil)})
+		out = append(out, chat.Command{Name: n, Description: b.cat.T(lang, "bot.cmd."+n, nil)})
 	}
 	return out
 }
 
-// setCommands registers the staff menu for private chats in each language,
-// and in English for any other. Managers get their longer menu per chat
-// (setManagerMenu) when they join or change language.
-func (b *Bot) setCommands(ctx context.Context) error {
-	scope := &models.BotCommandScopeAllPrivateChats{}
-	if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: b.menu(domain.LangEN, staffMenu), Scope: scope}); err != nil {
+// SetCommands registers the staff menu for private chats in each language,
+// and in English for any other, on a channel that has menus. Managers get
+// their longer menu per chat (setManagerMenu) when they join or change
+// language.
+func (b *Bot) SetCommands(ctx context.Context, m chat.Menus) error {
+	if err := m.SetMenu(ctx, chat.Address{}, "", b.menu(domain.LangEN, staffMenu)); err != nil {
 		return fmt.Errorf("set default commands: %w", err)
 	}
 	for _, l := range domain.Languages {
-		if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
-			Commands: b.menu(l, staffMenu), Scope: scope, LanguageCode: string(l),
-		}); err != nil {
+		if err := m.SetMenu(ctx, chat.Address{}, string(l), b.menu(l, staffMenu)); err != nil {
 			return fmt.Errorf("set %s commands: %w", l, err)
 		}
 	}
@@ -48,12 +44,11 @@ func (b *Bot) setCommands(ctx context.Context) error {
 // language (a chat scope outranks the all-private-chats one). A failure is
 // logged, not shown: the commands work without the menu.
 func (r *request) setManagerMenu() {
-	if !r.staff.IsManager() {
+	m, ok := r.via.(chat.Menus)
+	if !ok || !r.staff.IsManager() {
 		return
 	}
-	if _, err := r.b.tg.SetMyCommands(r.ctx, &tgbot.SetMyCommandsParams{
-		Commands: r.b.menu(r.lang, managerMenu), Scope: &models.BotCommandScopeChat{ChatID: r.chatID},
-	}); err != nil {
+	if err := m.SetMenu(r.ctx, r.to, string(r.lang), r.b.menu(r.lang, managerMenu)); err != nil {
 		r.b.log.Warn("set manager menu", "err", err, "staff_id", r.staff.ID)
 	}
 }

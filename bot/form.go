@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
-
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/callback"
 	"github.com/clubcrm/clubcrm/domain/chat"
@@ -344,11 +341,7 @@ func domainCode(err error, codes ...domain.Code) bool {
 
 // removeKeyboard takes the inline keyboard off a message the bot sent.
 func (r *request) removeKeyboard(messageID int64) error {
-	_, err := r.b.tg.EditMessageReplyMarkup(r.ctx, &tgbot.EditMessageReplyMarkupParams{
-		ChatID: r.chatID, MessageID: int(messageID),
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}},
-	})
-	if err != nil && !isNotModified(err) {
+	if err := r.via.RemoveButtons(r.ctx, r.to, messageID); err != nil {
 		return fmt.Errorf("remove keyboard of message %d: %w", messageID, err)
 	}
 	return nil

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // step is one stage of handling an update; middleware wraps the next stage.
@@ -19,13 +21,9 @@ func (b *Bot) logging(next step) step {
 		defer r.done() // the outermost stage: the update is handled when it returns
 		start := time.Now()
 		next(r)
-		var tgUser int64
-		if r.from != nil {
-			tgUser = r.from.ID
-		}
 		b.log.Info("update",
 			"update_id", r.update.ID,
-			"tg_user_id", tgUser,
+			"chat", r.to.String(),
 			"staff_id", r.staff.ID,
 			"club_id", r.club.ID,
 			"action", r.action,
@@ -73,7 +71,7 @@ func (b *Bot) recovering(next step) step {
 // chats are ignored: the bot talks about clients only in private.
 func (b *Bot) identify(next step) step {
 	return func(r *request) {
-		if r.from == nil || r.from.IsBot {
+		if r.from.ID == "" || r.from.IsBot {
 			return
 		}
 		if !r.private() {
@@ -81,13 +79,13 @@ func (b *Bot) identify(next step) step {
 			r.ensureAnswered()
 			return
 		}
-		st, club, err := b.db.StaffIdentify(r.ctx, r.from.ID)
+		st, club, err := b.staffIdentify(r)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
 			b.stranger(r)
 			return
 		case err != nil:
-			b.log.Error("identify staff", "err", err, "tg_user_id", r.from.ID)
+			b.log.Error("identify staff", "err", err, "chat", r.to.String())
 			apology := r.t("bot.err.internal", nil)
 			if r.cb != nil {
 				r.answer(apology)
@@ -97,7 +95,7 @@ func (b *Bot) identify(next step) step {
 			return
 		}
 		r.staff, r.club = st, club
-		r.lang = pickLanguage(st.Language, r.from.LanguageCode, club.Language)
+		r.lang = pickLanguage(st.Language, r.from.Language, club.Language)
 		if loc, err := club.Location(); err == nil {
 			r.loc = loc
 		} else {
@@ -116,12 +114,12 @@ func (b *Bot) identify(next step) step {
 }
 
 // pickLanguage: the language the person chose with /lang, else their
-// Telegram app's, else the club's.
-func pickLanguage(chosen domain.Language, telegramCode string, club domain.Language) domain.Language {
+// messenger app's, else the club's.
+func pickLanguage(chosen domain.Language, appCode string, club domain.Language) domain.Language {
 	if chosen != "" {
 		return chosen
 	}
-	if l, ok := domain.ParseLanguage(telegramCode); ok {
+	if l, ok := domain.ParseLanguage(appCode); ok {
 		return l
 	}
 	if club != "" {
@@ -153,4 +151,16 @@ func (b *Bot) stranger(r *request) {
 	if _, err := r.reply(line, nil); err != nil {
 		b.log.Warn("reply to stranger", "err", err)
 	}
+}
+
+// staffIdentify finds the active staff member behind the update's account.
+func (b *Bot) staffIdentify(r *request) (domain.Staff, domain.Club, error) {
+	if r.from.ID == "" || r.to.Channel != chat.Telegram {
+		return domain.Staff{}, domain.Club{}, domain.ErrNotFound
+	}
+	id, err := strconv.ParseInt(r.from.ID, 10, 64)
+	if err != nil {
+		return domain.Staff{}, domain.Club{}, domain.ErrNotFound
+	}
+	return b.db.StaffIdentify(r.ctx, id)
 }

@@ -426,7 +426,7 @@ func (b *Bot) reportChart(r *request) error {
 		return nil
 	}
 	r.answer("")
-	_, err = r.b.msgr.Send(r.ctx, r.chatID, chat.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
+	_, err = r.via.Send(r.ctx, r.to, chat.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
 	return err
 }
 
@@ -489,7 +489,7 @@ func (b *Bot) reportWorkbook(r *request) error {
 		}
 	}
 	r.answer("")
-	_, err = r.b.msgr.Send(r.ctx, r.chatID, chat.Message{
+	_, err = r.via.Send(r.ctx, r.to, chat.Message{
 		Text: esc(title), HTML: true,
 		Document: buf.Bytes(), DocName: reportFileName(v, rng, r.loc) + ".xlsx",
 	})

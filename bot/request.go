@@ -8,10 +8,6 @@ import (
 	"html"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/domain"
@@ -30,16 +26,18 @@ const conversationTTL = 3 * time.Hour
 type request struct {
 	ctx    context.Context
 	b      *Bot
-	update *models.Update
+	update chat.Update
+	via    chat.Replier // the channel (and bot) the update came through; answers go back through it
+	caps   chat.Caps    // via's capabilities
 
-	from   *models.User          // the Telegram user; nil for updates without one
-	chatID int64                 // the private chat with the person
-	msg    *models.Message       // the incoming message; nil for a callback
-	cb     *models.CallbackQuery // the callback query; nil for a message
-	cbMsg  int64                 // id of the message the tapped button sits on; 0 if unknown
-	text   string                // the message's text (or caption)
-	args   string                // for a command: the text after it
-	data   callback.Data         // for a callback: the decoded data
+	from  chat.User      // the person, as the channel authenticated them
+	to    chat.Address   // the private chat with the person
+	msg   *chat.Incoming // the incoming message; nil for a tap
+	cb    *chat.Tap      // the tap on a button; nil for a message
+	cbMsg int64          // id of the message the tapped button sits on; 0 if unknown
+	text  string         // the message's text (or caption)
+	args  string         // for a command: the text after it
+	data  callback.Data  // for a callback: the decoded data
 
 	staff domain.Staff
 	club  domain.Club
@@ -55,37 +53,23 @@ type request struct {
 	handled func() // marks the message handled for the chat's textOrder; nil for a callback
 }
 
-func newRequest(ctx context.Context, b *Bot, upd *models.Update) *request {
-	r := &request{ctx: ctx, b: b, update: upd, lang: domain.LangEN, loc: time.UTC}
+func newRequest(ctx context.Context, b *Bot, via chat.Replier, upd chat.Update) *request {
+	r := &request{ctx: ctx, b: b, update: upd, via: via, caps: via.Caps(), from: upd.From, to: upd.Chat,
+		lang: domain.LangEN, loc: time.UTC}
 	switch {
 	case upd.Message != nil:
 		r.msg = upd.Message
 		if b.router != nil {
 			// Before anything else, so a later message of the chat waits for it.
-			r.handled = b.router.texts.begin(upd.Message.Chat.ID, upd.Message.ID)
+			r.handled = b.router.texts.begin(upd.Chat, upd.Message.ID)
 		}
-		r.from = upd.Message.From
-		r.chatID = upd.Message.Chat.ID
 		r.text = strings.TrimSpace(upd.Message.Text)
-		if r.text == "" {
-			r.text = strings.TrimSpace(upd.Message.Caption)
-		}
-	case upd.CallbackQuery != nil:
-		r.cb = upd.CallbackQuery
-		r.from = &upd.CallbackQuery.From
-		if m := upd.CallbackQuery.Message.Message; m != nil {
-			r.chatID, r.cbMsg = m.Chat.ID, int64(m.ID)
-		} else if m := upd.CallbackQuery.Message.InaccessibleMessage; m != nil {
-			r.chatID, r.cbMsg = m.Chat.ID, int64(m.MessageID)
-		}
-		if r.chatID == 0 {
-			r.chatID = upd.CallbackQuery.From.ID // a private chat's id is the user's
-		}
+	case upd.Tap != nil:
+		r.cb = upd.Tap
+		r.cbMsg = upd.Tap.MessageID
 	}
-	if r.from != nil {
-		if l, ok := domain.ParseLanguage(r.from.LanguageCode); ok {
-			r.lang = l
-		}
+	if l, ok := domain.ParseLanguage(r.from.Language); ok {
+		r.lang = l
 	}
 	return r
 }
@@ -100,18 +84,7 @@ func (r *request) done() {
 
 // private reports whether the update comes from a private chat with the bot.
 // The bot talks about clients and tasks only there, never in groups.
-func (r *request) private() bool {
-	switch {
-	case r.msg != nil:
-		return r.msg.Chat.Type == models.ChatTypePrivate
-	case r.cb != nil:
-		if m := r.cb.Message.Message; m != nil {
-			return m.Chat.Type == models.ChatTypePrivate
-		}
-		return r.chatID == r.cb.From.ID
-	}
-	return false
-}
+func (r *request) private() bool { return r.update.Private }
 
 // t translates a catalog id in the person's language.
 func (r *request) t(id string, data map[string]any) string { return r.b.cat.T(r.lang, id, data) }
@@ -121,21 +94,23 @@ func (r *request) n(id string, count int, data map[string]any) string {
 	return r.b.cat.N(r.lang, id, count, data)
 }
 
-// reply sends an HTML message to the chat (split at Telegram's limit, the
+// reply sends a screen as a new message (split at the channel's limit, the
 // keyboard under the last piece) and returns the last message's id.
 func (r *request) reply(text string, kb [][]chat.Button) (int64, error) {
-	return r.b.msgr.Send(r.ctx, r.chatID, chat.Message{Text: text, HTML: true, Buttons: kb})
+	return r.via.Send(r.ctx, r.to, chat.Message{Text: text, HTML: true, Buttons: kb})
 }
 
 // edit replaces the text and keyboard of a message the bot sent earlier.
 // An edit that changes nothing counts as success. A text too long for one
-// message is sent as new messages instead.
+// message, or a channel that cannot edit, gets the screen as a new message.
+// (Text length is counted in UTF-16 code units, never fewer than a
+// channel's own units.)
 func (r *request) edit(messageID int64, text string, kb [][]chat.Button) error {
-	if telegram.UTF16Len(text) > telegram.MaxMessageLen {
+	if !r.caps.Edit || telegram.UTF16Len(text) > r.caps.MaxText {
 		_, err := r.reply(text, kb)
 		return err
 	}
-	return r.b.msgr.Edit(r.ctx, r.chatID, messageID, chat.Message{Text: text, HTML: true, Buttons: kb})
+	return r.via.Edit(r.ctx, r.to, messageID, chat.Message{Text: text, HTML: true, Buttons: kb})
 }
 
 // show puts a screen in front of the person: for a tap, it edits the message
@@ -154,12 +129,6 @@ func (r *request) show(text string, kb [][]chat.Button) (int64, error) {
 	return r.reply(text, kb)
 }
 
-// isNotModified reports Telegram's refusal of an edit that changes nothing,
-// which for the person is success.
-func isNotModified(err error) bool {
-	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified")
-}
-
 // answer answers the callback query with a short toast (text may be empty).
 // A callback is answered once: later calls do nothing.
 func (r *request) answer(text string) { r.answerCallback(text, false) }
@@ -173,14 +142,8 @@ func (r *request) answerCallback(text string, alert bool) {
 		return
 	}
 	r.answered = true
-	const maxAnswer = 200 // Telegram's limit on a callback answer
-	if utf8.RuneCountInString(text) > maxAnswer {
-		text = string([]rune(text)[:maxAnswer-1]) + "…"
-	}
-	if _, err := r.b.tg.AnswerCallbackQuery(r.ctx, &tgbot.AnswerCallbackQueryParams{
-		CallbackQueryID: r.cb.ID, Text: text, ShowAlert: alert,
-	}); err != nil {
-		r.b.log.Warn("answer callback", "err", err, "tg_user_id", r.cb.From.ID)
+	if err := r.via.Answer(r.ctx, r.to, r.cb, text, alert); err != nil {
+		r.b.log.Warn("answer callback", "err", err, "chat", r.to.String())
 	}
 }
 
@@ -326,18 +289,17 @@ func (r *request) saveConversation(c *postgres.Conversation) error {
 // refused text (a name over 200 characters) is not a part, and the person's
 // next message, however quick, is read as typed. Best effort: without the
 // note the tail is read as typed.
+//
+// The shortest text taken for a part is half the channel's limit: clients
+// cut a long paste at a break in the last part of it.
 func (r *request) noteLongText() {
-	if r.msg == nil || r.msg.Date == 0 || telegram.UTF16Len(r.text) < minPastePart {
+	if r.msg == nil || r.update.Date.IsZero() || telegram.UTF16Len(r.text) < r.caps.MaxText/2 {
 		return
 	}
-	if err := r.b.db.ConversationNoteLongText(r.ctx, r.club.ID, r.staff.ID, time.Unix(int64(r.msg.Date), 0)); err != nil {
+	if err := r.b.db.ConversationNoteLongText(r.ctx, r.club.ID, r.staff.ID, r.update.Date); err != nil {
 		r.b.log.Warn("note long text", "err", err, "staff_id", r.staff.ID)
 	}
 }
-
-// minPastePart is the shortest text taken for a part of a split paste:
-// clients cut a long paste at a break in the last part of Telegram's limit.
-const minPastePart = telegram.MaxMessageLen / 2
 
 // pasteWindow is how close (by Telegram's dates, whole seconds) a message
 // must follow a text refused as too long to be taken as the rest of the
@@ -348,10 +310,10 @@ const pasteWindow = 2 * time.Second
 // pasteTail reports whether the message is the rest of a paste whose
 // earlier part c refused as too long.
 func (r *request) pasteTail(c postgres.Conversation) bool {
-	if c.LongTextAt.IsZero() || r.msg == nil || r.msg.Date == 0 {
+	if c.LongTextAt.IsZero() || r.msg == nil || r.update.Date.IsZero() {
 		return false
 	}
-	d := time.Unix(int64(r.msg.Date), 0).Sub(c.LongTextAt)
+	d := r.update.Date.Sub(c.LongTextAt)
 	return d >= 0 && d <= pasteWindow
 }
 

@@ -189,7 +189,7 @@ func (b *Bot) routeCommand(r *request) error {
 
 func (b *Bot) routeText(r *request) error {
 	// Messages sent together (the parts of a long paste) are read in order.
-	b.router.texts.waitEarlier(r.ctx, r.chatID, r.msg.ID)
+	b.router.texts.waitEarlier(r.ctx, r.to, r.msg.ID)
 	c, ok, err := r.conversation()
 	if err != nil {
 		return err
@@ -200,7 +200,7 @@ func (b *Bot) routeText(r *request) error {
 		return err
 	}
 	r.action = "flow:" + c.Flow
-	if r.msg.Text == "" && r.msg.Caption == "" {
+	if r.msg.Text == "" {
 		// A sticker, a photo without caption, a voice message: every step
 		// that reads typed input reads text, so none is an answer.
 		_, err := r.reply(r.t("bot.err.not_text", nil), nil)

@@ -50,7 +50,7 @@ func TestReminderTakeKeepsSnooze(t *testing.T) {
 		chat.TaskNoticeButtons(h.cat, domain.LangEN, "reminder.button.open", v.Task, h.f.Staff, chat.OriginReminder),
 		chat.SnoozeButtons(h.cat, domain.LangEN, v.ID),
 	}}
-	id, err := h.bot.Messenger().Send(context.Background(), h.staff.ID, msg)
+	id, err := h.bot.Messenger().Send(context.Background(), chat.TelegramAddress(chat.DefaultBot, h.staff.ID), msg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"strconv"
+
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
@@ -14,9 +16,10 @@ func (b *Bot) join(r *request) error {
 		_, err := r.reply(r.t("bot.join.invalid", nil), nil)
 		return err
 	}
+	tgID, _ := strconv.ParseInt(r.from.ID, 10, 64)
 	st, err := b.db.InviteRedeem(r.ctx, r.args, postgres.TelegramUser{
-		ID: r.from.ID, Username: r.from.Username, FirstName: r.from.FirstName,
-		LastName: r.from.LastName, LanguageCode: r.from.LanguageCode,
+		ID: tgID, Username: r.from.Username, FirstName: r.from.FirstName,
+		LastName: r.from.LastName, LanguageCode: r.from.Language,
 	})
 	if err != nil {
 		return err // invite_invalid and already_linked have their own lines
@@ -26,7 +29,7 @@ func (b *Bot) join(r *request) error {
 		return err
 	}
 	r.staff, r.club = st, club
-	r.lang = pickLanguage(st.Language, r.from.LanguageCode, club.Language)
+	r.lang = pickLanguage(st.Language, r.from.Language, club.Language)
 	r.setManagerMenu()
 	_, err = r.reply(r.t("bot.join.welcome", map[string]any{"Name": esc(st.Name), "Club": esc(club.Name)})+"\n\n"+r.helpText(), nil)
 	return err

@@ -379,7 +379,7 @@ func (b *Bot) newTaskCreate(r *request, c postgres.Conversation, st newTaskForm,
 		if err != nil {
 			return err
 		}
-		in.ClientIDs, in.ProgressChatID, in.ProgressMessageID = ids, r.chatID, progress
+		in.ClientIDs, in.ProgressChat, in.ProgressMessageID = ids, r.to, progress
 	}
 	task, err := b.db.TaskCreate(r.ctx, in)
 	if err != nil && in.ProgressMessageID != 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
@@ -121,8 +122,8 @@ func TestNewBulkCall(t *testing.T) {
 	h.tap(h.staff, "✅ Create")
 
 	var taskID, progressMsg int64
-	if err := h.db.Pool().QueryRow(context.Background(), `SELECT task_id, progress_message_id FROM bulk_calls WHERE club_id = $1 AND total = 3 AND progress_chat_id = $2`,
-		h.f.Club.ID, h.staff.ID).Scan(&taskID, &progressMsg); err != nil {
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT task_id, progress_message_id FROM bulk_calls WHERE club_id = $1 AND total = 3 AND progress_chat = $2`,
+		h.f.Club.ID, chat.TelegramAddress(chat.DefaultBot, h.staff.ID).String()).Scan(&taskID, &progressMsg); err != nil {
 		t.Fatalf("bulk call row: %v", err)
 	}
 	var progress string

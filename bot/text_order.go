@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // textOrder lets a person's typed message wait for their earlier messages
@@ -16,11 +18,11 @@ import (
 // behind a load balancer in webhook mode, those that reach the same replica.
 type textOrder struct {
 	mu      sync.Mutex
-	pending map[int64][]pendingMessage // chat id → its messages being handled
+	pending map[chat.Address][]pendingMessage // chat → its messages being handled
 }
 
 type pendingMessage struct {
-	id   int
+	id   int64
 	done chan struct{}
 }
 
@@ -29,22 +31,22 @@ type pendingMessage struct {
 const textOrderWait = 5 * time.Second
 
 func newTextOrder() *textOrder {
-	return &textOrder{pending: map[int64][]pendingMessage{}}
+	return &textOrder{pending: map[chat.Address][]pendingMessage{}}
 }
 
 // begin records message id of chat as being handled, before anything else
 // is done with it; the returned func marks it handled (calling it again
 // does nothing).
-func (o *textOrder) begin(chat int64, id int) func() {
+func (o *textOrder) begin(to chat.Address, id int64) func() {
 	done := make(chan struct{})
 	o.mu.Lock()
-	o.pending[chat] = append(o.pending[chat], pendingMessage{id: id, done: done})
+	o.pending[to] = append(o.pending[to], pendingMessage{id: id, done: done})
 	o.mu.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			o.mu.Lock()
-			list := o.pending[chat]
+			list := o.pending[to]
 			for i, p := range list {
 				if p.done == done {
 					list = append(list[:i:i], list[i+1:]...)
@@ -52,9 +54,9 @@ func (o *textOrder) begin(chat int64, id int) func() {
 				}
 			}
 			if len(list) == 0 {
-				delete(o.pending, chat)
+				delete(o.pending, to)
 			} else {
-				o.pending[chat] = list
+				o.pending[to] = list
 			}
 			o.mu.Unlock()
 			close(done)
@@ -64,10 +66,10 @@ func (o *textOrder) begin(chat int64, id int) func() {
 
 // waitEarlier waits until the chat's messages sent before id are handled,
 // at most textOrderWait.
-func (o *textOrder) waitEarlier(ctx context.Context, chat int64, id int) {
+func (o *textOrder) waitEarlier(ctx context.Context, to chat.Address, id int64) {
 	o.mu.Lock()
 	var earlier []chan struct{}
-	for _, p := range o.pending[chat] {
+	for _, p := range o.pending[to] {
 		if p.id < id {
 			earlier = append(earlier, p.done)
 		}

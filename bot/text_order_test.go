@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // A message waits for the chat's earlier messages, not for later ones nor
@@ -12,15 +14,15 @@ func TestTextOrder(t *testing.T) {
 	t.Parallel()
 	o := newTextOrder()
 	ctx := context.Background()
-	first := o.begin(1, 10)
-	later := o.begin(1, 12)
-	other := o.begin(2, 5)
+	first := o.begin(chat.TelegramAddress(0, 1), 10)
+	later := o.begin(chat.TelegramAddress(0, 1), 12)
+	other := o.begin(chat.TelegramAddress(0, 2), 5)
 	defer later()
 	defer other()
 
 	waited := make(chan struct{})
 	go func() {
-		o.waitEarlier(ctx, 1, 11)
+		o.waitEarlier(ctx, chat.TelegramAddress(0, 1), 11)
 		close(waited)
 	}()
 	select {
@@ -39,8 +41,8 @@ func TestTextOrder(t *testing.T) {
 	// chat's do not count).
 	done := make(chan struct{})
 	go func() {
-		o.waitEarlier(ctx, 1, 11)
-		o.waitEarlier(ctx, 3, 1)
+		o.waitEarlier(ctx, chat.TelegramAddress(0, 1), 11)
+		o.waitEarlier(ctx, chat.TelegramAddress(0, 3), 1)
 		close(done)
 	}()
 	select {

@@ -114,7 +114,7 @@ func BenchmarkDelivery(b *testing.B) {
 		var servers []*asynq.Server
 		for range 2 {
 			db := workerDB(b, e, 20)
-			n := jobs.NewNotifier(db, e.rdb, telegram.New(e.tg.NewBot(b)), jobs.TelegramLimits, e.q, e.deps.Log, domain.SystemClock{})
+			n := jobs.NewNotifier(db, e.rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, telegram.New(e.tg.NewBot(b))), jobs.TelegramLimits, e.q, e.deps.Log, domain.SystemClock{})
 			mux := asynq.NewServeMux()
 			mux.HandleFunc(benchSend, func(ctx context.Context, t *asynq.Task) error {
 				var o jobs.Outgoing
@@ -133,7 +133,7 @@ func BenchmarkDelivery(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		for i := range messages {
-			o := jobs.Outgoing{Key: fmt.Sprint("bench:", i), ClubID: e.club.ID, ChatID: int64(100_000 + i%chats),
+			o := jobs.Outgoing{Key: fmt.Sprint("bench:", i), ClubID: e.club.ID, To: chat.TelegramAddress(chat.DefaultBot, int64(100_000+i%chats)),
 				Msg: chat.Message{Text: fmt.Sprint("message ", i)}}
 			payload, _ := json.Marshal(o)
 			if err := e.deps.Enqueuer.Enqueue(e.ctx, asynq.NewTask(benchSend, payload), asynq.Queue(e.q.Critical())); err != nil {

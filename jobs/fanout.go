@@ -100,12 +100,12 @@ func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout, resuming bo
 	default:
 		m = chat.Message{Text: d.Catalog.T(lang, "jobs.fanout.progress", data)}
 	}
-	d.editProgress(ctx, f.ClubID, f.TaskID, f.ProgressChatID, f.ProgressMessageID, now, m)
+	d.editProgress(ctx, f.ClubID, f.TaskID, f.ProgressChat, f.ProgressMessageID, now, m)
 }
 
-func (d Deps) editProgress(ctx context.Context, clubID, taskID, chatID, messageID int64, now time.Time, m chat.Message) {
+func (d Deps) editProgress(ctx context.Context, clubID, taskID int64, to chat.Address, messageID int64, now time.Time, m chat.Message) {
 	log := d.Log.With(slog.Int64("club_id", clubID), slog.Int64("task_id", taskID))
-	if err := d.Notifier.Edit(ctx, chatID, messageID, m); err != nil {
+	if err := d.Notifier.Edit(ctx, to, messageID, m); err != nil {
 		log.WarnContext(ctx, "edit bulk call progress message", slog.Any("err", err))
 		return
 	}
@@ -151,7 +151,7 @@ func (d Deps) handleBulkProgress(ctx context.Context, t *asynq.Task) error {
 	if s.ProgressMessageID == 0 {
 		return nil
 	}
-	d.editProgress(ctx, p.ClubID, p.TaskID, s.ProgressChatID, s.ProgressMessageID, d.Clock.Now(), bulkStatusMessage(d.Catalog, s))
+	d.editProgress(ctx, p.ClubID, p.TaskID, s.ProgressChat, s.ProgressMessageID, d.Clock.Now(), bulkStatusMessage(d.Catalog, s))
 	return nil
 }
 

@@ -26,7 +26,7 @@ import (
 // Alice, with a progress message in the manager's chat.
 func (e *env) bulk(n int) (domain.Task, int64) {
 	e.t.Helper()
-	msgID, err := e.msgr.Send(e.ctx, managerChat, chat.Message{Text: "Creating the bulk call…"})
+	msgID, err := e.msgr.Send(e.ctx, chat.TelegramAddress(chat.DefaultBot, managerChat), chat.Message{Text: "Creating the bulk call…"})
 	if err != nil {
 		e.t.Fatalf("progress message: %v", err)
 	}
@@ -34,7 +34,7 @@ func (e *env) bulk(n int) (domain.Task, int64) {
 	remind := due.Add(-time.Hour)
 	task, err := e.db.TaskCreate(e.ctx, postgres.TaskCreateInput{ClubID: e.club.ID, TemplateID: e.tmpl["bulk_call"],
 		Title: "Call lapsed clients", ClientIDs: e.clients(n), AuthorID: e.manager.ID, AssigneeID: e.alice.ID,
-		DueAt: &due, RemindAt: &remind, ProgressChatID: managerChat, ProgressMessageID: msgID})
+		DueAt: &due, RemindAt: &remind, ProgressChat: chat.TelegramAddress(chat.DefaultBot, managerChat), ProgressMessageID: msgID})
 	if err != nil {
 		e.t.Fatalf("bulk call: %v", err)
 	}
@@ -285,7 +285,7 @@ func TestFanoutResumesAfterWorkerKilled(t *testing.T) {
 	depsA := e.deps
 	depsA.DB, depsA.Redis = dbA, rdbA
 	depsA.Enqueuer = jobs.NewEnqueuer(rdbA, e.q)
-	depsA.Notifier = jobs.NewNotifier(dbA, rdbA, e.msgr, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+	depsA.Notifier = jobs.NewNotifier(dbA, rdbA, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr), jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 		e.q, e.deps.Log, e.deps.Clock)
 	srvA := jobs.NewServer(rdbA, e.q, 1, time.Second, slog.New(slog.DiscardHandler))
 	if err := srvA.Start(jobs.NewMux(depsA)); err != nil {

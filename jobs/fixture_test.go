@@ -17,6 +17,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -304,3 +305,6 @@ func (b *logBuffer) lines(parts ...string) []string {
 }
 
 var _ io.Writer = (*logBuffer)(nil)
+
+// tgChat is a chat of the deployment's Telegram bot.
+func tgChat(id int64) chat.Address { return chat.TelegramAddress(chat.DefaultBot, id) }

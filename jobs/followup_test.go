@@ -133,7 +133,7 @@ func TestFollowupConcurrentDuplicates(t *testing.T) {
 	if n := len(e.sent(aliceChat)); n != 1 {
 		t.Errorf("messages to Alice = %d, want 1", n)
 	}
-	if n := e.count(`SELECT count(*) FROM deliveries WHERE chat_id = $1`, aliceChat); n != 1 {
+	if n := e.count(`SELECT count(*) FROM deliveries WHERE chat = $1`, tgChat(aliceChat).String()); n != 1 {
 		t.Errorf("deliveries = %d, want 1", n)
 	}
 }

@@ -23,10 +23,10 @@ type Outgoing struct {
 	// ClubID and StaffID name the recipient staff member; the notifier looks up
 	// their chat and whether they are reachable.
 	ClubID, StaffID int64
-	// ChatID is set instead of StaffID for a group or chat that is not a staff
+	// To is set instead of StaffID for a group or chat that is not a staff
 	// member.
-	ChatID int64
-	Msg    chat.Message
+	To  chat.Address
+	Msg chat.Message
 }
 
 // maxRetryAfter bounds how many 429s one message waits out before its job
@@ -68,7 +68,7 @@ const maxRetryAfter = 5
 // burst, and no other message to the chat lands between them.
 type Notifier struct {
 	db      *postgres.DB
-	msgr    chat.Messenger
+	msgrs   chat.Transports
 	lim     *limiter
 	log     *slog.Logger
 	clock   domain.Clock
@@ -83,8 +83,8 @@ func WithNotifierMetrics(m *Metrics) NotifierOption { return func(n *Notifier) {
 
 // NewNotifier builds the notifier. rdb holds the shared rate-limit state
 // under q's prefix.
-func NewNotifier(db *postgres.DB, rdb redis.UniversalClient, m chat.Messenger, lim Limits, q Queues, log *slog.Logger, clock domain.Clock, opts ...NotifierOption) *Notifier {
-	n := &Notifier{db: db, msgr: m, lim: newLimiter(rdb, q, lim), log: log, clock: clock}
+func NewNotifier(db *postgres.DB, rdb redis.UniversalClient, m chat.Transports, lim Limits, q Queues, log *slog.Logger, clock domain.Clock, opts ...NotifierOption) *Notifier {
+	n := &Notifier{db: db, msgrs: m, lim: newLimiter(rdb, q, lim), log: log, clock: clock}
 	for _, o := range opts {
 		o(n)
 	}
@@ -101,7 +101,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		return fmt.Errorf("notify: %w: empty idempotency key", asynq.SkipRetry)
 	}
 	log := n.log.With(slog.String("key", o.Key), slog.Int64("club_id", o.ClubID))
-	chatID := o.ChatID
+	to := o.To
 	if o.StaffID != 0 {
 		r, err := n.db.RecipientGet(ctx, o.ClubID, o.StaffID)
 		if errors.Is(err, domain.ErrNotFound) {
@@ -114,11 +114,17 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 			log.DebugContext(ctx, "recipient unreachable, message dropped", slog.Int64("staff_id", o.StaffID))
 			return nil
 		}
-		chatID = r.ChatID
+		to = r.To
 		log = log.With(slog.Int64("staff_id", o.StaffID))
 	}
-	if chatID == 0 {
+	if to.IsZero() {
 		return fmt.Errorf("notify %s: %w: no recipient", o.Key, asynq.SkipRetry)
+	}
+	msgr, err := n.msgrs.For(to)
+	if err != nil {
+		// The recipient's bot is gone (removed) or not served here: a
+		// retry cannot help, and nobody else may send as that bot.
+		return fmt.Errorf("notify %s: %w: %w", o.Key, asynq.SkipRetry, err)
 	}
 	if done, err := n.db.DeliveryExists(ctx, o.Key); err != nil {
 		return fmt.Errorf("notify %s: %w", o.Key, err)
@@ -126,25 +132,25 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		return nil
 	}
 	pieces := 1
-	pm, paced := n.msgr.(chat.PacedMessenger)
+	pm, paced := msgr.(chat.PacedMessenger)
 	if paced {
 		pieces = max(1, pm.Pieces(o.Msg))
 	}
 	for attempt := 1; ; {
-		later, err := n.lim.waitN(ctx, chatID, pieces)
+		later, err := n.lim.waitN(ctx, to, pieces)
 		if err != nil {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
 		// The send commits to the limiter after the delivery key is claimed,
 		// right before the request, so nothing slow sits between the two.
-		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, chatID, func(ctx context.Context) (int64, error) {
-			if err := n.lim.commit(ctx, chatID); err != nil {
+		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, to.String(), func(ctx context.Context) (int64, error) {
+			if err := n.lim.commit(ctx, to); err != nil {
 				return 0, err
 			}
 			if paced {
-				return pm.SendPaced(ctx, chatID, o.Msg, n.pacer(chatID, later))
+				return pm.SendPaced(ctx, to, o.Msg, n.pacer(to, later))
 			}
-			return n.msgr.Send(ctx, chatID, o.Msg)
+			return msgr.Send(ctx, to, o.Msg)
 		})
 		var ra *chat.RetryAfterError
 		switch {
@@ -161,7 +167,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		case errors.As(err, &ra):
 			n.metrics.messageThrottled()
-			if perr := n.lim.pause(ctx, ra.After); perr != nil {
+			if perr := n.lim.pause(ctx, to, ra.After); perr != nil {
 				return fmt.Errorf("notify %s: %w", o.Key, perr)
 			}
 			log.WarnContext(ctx, "messenger asked to slow down; sending paused", slog.Duration("retry_after", ra.After), slog.Int("attempt", attempt))
@@ -172,7 +178,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		case errors.Is(err, chat.ErrUnreachable):
 			n.metrics.messageFailed()
 			if o.StaffID == 0 {
-				log.WarnContext(ctx, "chat unreachable, message dropped", slog.Int64("chat_id", chatID))
+				log.WarnContext(ctx, "chat unreachable, message dropped", slog.String("chat", to.String()))
 				return nil
 			}
 			if merr := n.db.StaffMarkUnreachable(ctx, o.ClubID, o.StaffID, n.clock.Now()); merr != nil {
@@ -192,10 +198,10 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 // goes. A pause (a 429 elsewhere) met on the way voids the rest of the
 // booking: the remaining pieces book new times after it, together. A piece
 // beyond those booked (the messenger miscounted) books its own.
-func (n *Notifier) pacer(chatID int64, later []time.Time) chat.Pacer {
+func (n *Notifier) pacer(to chat.Address, later []time.Time) chat.Pacer {
 	return func(ctx context.Context) error {
 		if len(later) == 0 {
-			if err := n.lim.wait(ctx, chatID); err != nil {
+			if err := n.lim.wait(ctx, to); err != nil {
 				return err
 			}
 		} else {
@@ -206,11 +212,11 @@ func (n *Notifier) pacer(chatID int64, later []time.Time) chat.Pacer {
 			}
 		}
 		for {
-			err := n.lim.commit(ctx, chatID)
+			err := n.lim.commit(ctx, to)
 			if !errors.Is(err, errPaused) {
 				return err
 			}
-			if later, err = n.lim.waitN(ctx, chatID, len(later)+1); err != nil {
+			if later, err = n.lim.waitN(ctx, to, len(later)+1); err != nil {
 				return err
 			}
 		}
@@ -220,14 +226,18 @@ func (n *Notifier) pacer(chatID int64, later []time.Time) chat.Pacer {
 // Edit replaces a message sent earlier (a progress message). It keeps to
 // the same limits and pauses as Notify. A chat that blocked the bot is not an
 // error: there is nobody to show the progress to.
-func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m chat.Message) error {
+func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m chat.Message) error {
+	msgr, err := n.msgrs.For(to)
+	if err != nil {
+		return fmt.Errorf("edit message %d: %w", messageID, err)
+	}
 	for attempt := 1; ; {
-		if err := n.lim.wait(ctx, chatID); err != nil {
+		if err := n.lim.wait(ctx, to); err != nil {
 			return fmt.Errorf("edit message %d: %w", messageID, err)
 		}
-		err := n.lim.commit(ctx, chatID)
+		err := n.lim.commit(ctx, to)
 		if err == nil {
-			err = n.msgr.Edit(ctx, chatID, messageID, m)
+			err = msgr.Edit(ctx, to, messageID, m)
 		}
 		var ra *chat.RetryAfterError
 		switch {
@@ -236,7 +246,7 @@ func (n *Notifier) Edit(ctx context.Context, chatID, messageID int64, m chat.Mes
 		case errors.Is(err, errPaused):
 		case errors.As(err, &ra):
 			n.metrics.messageThrottled()
-			if perr := n.lim.pause(ctx, ra.After); perr != nil {
+			if perr := n.lim.pause(ctx, to, ra.After); perr != nil {
 				return fmt.Errorf("edit message %d: %w", messageID, perr)
 			}
 			if attempt >= maxRetryAfter {

@@ -23,11 +23,11 @@ type poolWatch struct {
 	held []int32
 }
 
-func (w *poolWatch) Send(ctx context.Context, chatID int64, m chat.Message) (int64, error) {
+func (w *poolWatch) Send(ctx context.Context, to chat.Address, m chat.Message) (int64, error) {
 	w.mu.Lock()
 	w.held = append(w.held, w.db.Pool().Stat().AcquiredConns())
 	w.mu.Unlock()
-	return w.Messenger.Send(ctx, chatID, m)
+	return w.Messenger.Send(ctx, to, m)
 }
 
 // The pool is shared with the bot: a message waiting for Telegram (or for a
@@ -37,7 +37,7 @@ func TestNotifyHoldsNoConnectionWhileSending(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	w := &poolWatch{Messenger: e.msgr, db: e.db}
-	n := jobs.NewNotifier(e.db, e.rdb, w, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+	n := jobs.NewNotifier(e.db, e.rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, w), jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 		e.q, e.deps.Log, domain.SystemClock{})
 	if err := n.Notify(e.ctx, jobs.Outgoing{Key: "pool:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "hi"}}); err != nil {
 		t.Fatalf("notify: %v", err)
@@ -62,7 +62,7 @@ func TestNotifyAfterASenderDied(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pgtest(`INSERT INTO deliveries (key, chat_id, claimed_until) VALUES ('died:1', 5002, now() + interval '1 minute')`)
+	pgtest(`INSERT INTO deliveries (key, chat, claimed_until) VALUES ('died:1', 'telegram:0:5002', now() + interval '1 minute')`)
 	o := jobs.Outgoing{Key: "died:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: chat.Message{Text: "after the crash"}}
 	err := e.deps.Notifier.Notify(e.ctx, o)
 	if !errors.Is(err, postgres.ErrDeliveryInFlight) || errors.Is(err, asynq.SkipRetry) {

@@ -200,7 +200,7 @@ func TestNotifyKeepsToLimits(t *testing.T) {
 	for i := range 30 {
 		wg.Go(func() {
 			chatID := int64(7000 + i%5)
-			o := jobs.Outgoing{Key: fmt.Sprint("lim:", i), ClubID: e.club.ID, ChatID: chatID, Msg: chat.Message{Text: fmt.Sprint(i)}}
+			o := jobs.Outgoing{Key: fmt.Sprint("lim:", i), ClubID: e.club.ID, To: chat.TelegramAddress(chat.DefaultBot, chatID), Msg: chat.Message{Text: fmt.Sprint(i)}}
 			if err := e.deps.Notifier.Notify(e.ctx, o); err != nil {
 				t.Errorf("notify: %v", err)
 			}
@@ -218,19 +218,19 @@ func TestNotifyKeepsToLimits(t *testing.T) {
 func TestEditKeepsToLimitsAndIgnoresBlockedChats(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	id, err := e.msgr.Send(e.ctx, aliceChat, chat.Message{Text: "progress 0"})
+	id, err := e.msgr.Send(e.ctx, tgChat(aliceChat), chat.Message{Text: "progress 0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.tg.FailNext("editMessageText", aliceChat, 429, 1)
-	if err := e.deps.Notifier.Edit(e.ctx, aliceChat, id, chat.Message{Text: "progress 1"}); err != nil {
+	if err := e.deps.Notifier.Edit(e.ctx, tgChat(aliceChat), id, chat.Message{Text: "progress 1"}); err != nil {
 		t.Fatalf("edit: %v", err)
 	}
 	if m, ok := e.tg.LastSent(aliceChat); !ok || m.Text != "progress 1" {
 		t.Errorf("message shows %q", m.Text)
 	}
 	e.tg.Block(aliceChat)
-	if err := e.deps.Notifier.Edit(e.ctx, aliceChat, id, chat.Message{Text: "progress 2"}); err != nil {
+	if err := e.deps.Notifier.Edit(e.ctx, tgChat(aliceChat), id, chat.Message{Text: "progress 2"}); err != nil {
 		t.Errorf("edit in a blocked chat: %v", err)
 	}
 }

@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/redis/go-redis/v9"
 )
 
-// Limits are the messenger's sending limits, shared by every worker process
+// Limits are one bot's sending limits, shared by every worker process
 // through Redis. Telegram's documented limits are about 30 messages a second
-// per bot, 1 a second per chat and 20 a minute per group.
+// per bot, 1 a second per chat and 20 a minute per group; every bot (the
+// deployment's and each club's own) has its own budget.
 type Limits struct {
 	PerSecond         float64 // all chats together
 	PerChatPerSecond  float64 // one private chat
@@ -49,12 +51,7 @@ const rateHeadroom = 1.05
 // clock. A pause after a 429 is a key every reservation and commit honours.
 type limiter struct {
 	rdb         redis.UniversalClient
-	globalKey   string // reserved slots
-	sentKey     string // actual sends of the last window
-	seqKey      string // unique members for sentKey
-	pauseKey    string
-	chatPrefix  string        // next reservable time per chat
-	lastPrefix  string        // last actual send per chat
+	q           Queues
 	slot        time.Duration // global slot width
 	window      time.Duration // global window, holding at most perWindow sends
 	perWindow   int
@@ -70,17 +67,9 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 		}
 		return time.Duration(float64(time.Second) / perSecond * rateHeadroom)
 	}
-	// The braces are a Redis Cluster hash tag: the script touches several
-	// keys, which must live in one slot.
-	base := q.key("{notify}:")
 	l := &limiter{
 		rdb:         rdb,
-		globalKey:   base + "slots",
-		sentKey:     base + "sent",
-		seqKey:      base + "seq",
-		pauseKey:    base + "pause",
-		chatPrefix:  base + "chat:",
-		lastPrefix:  base + "last:",
+		q:           q,
 		slot:        every(lim.PerSecond, TelegramLimits.PerSecond),
 		chatEvery:   every(lim.PerChatPerSecond, TelegramLimits.PerChatPerSecond),
 		groupEvery:  every(lim.PerGroupPerMinute/60, TelegramLimits.PerGroupPerMinute/60),
@@ -93,6 +82,40 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 		l.perWindow, l.window = int(lim.PerSecond), time.Duration(float64(time.Second)*rateHeadroom)
 	}
 	return l
+}
+
+// limiterKeys are one bot's rate-limit state in Redis. The braces are a
+// Redis Cluster hash tag: a script touches several keys, which must live in
+// one slot; one tag per bot also spreads the bots over the cluster.
+type limiterKeys struct {
+	global string // reserved slots
+	sent   string // actual sends of the last window
+	seq    string // unique members for sent
+	pause  string // the bot's sending paused until (after a 429)
+	chat   string // next reservable time of the chat
+	last   string // last actual send to the chat
+}
+
+// keys are the state of to's bot, and of to's chat under it.
+func (l *limiter) keys(to chat.Address) limiterKeys {
+	base := l.q.key("{notify:" + to.BotKey() + "}:")
+	return limiterKeys{
+		global: base + "slots",
+		sent:   base + "sent",
+		seq:    base + "seq",
+		pause:  base + "pause",
+		chat:   base + "chat:" + to.Chat,
+		last:   base + "last:" + to.Chat,
+	}
+}
+
+// every is the interval between two messages to to's chat: a group's is
+// longer (Telegram's group and channel ids are negative).
+func (l *limiter) every(to chat.Address) time.Duration {
+	if to.Channel == chat.Telegram && strings.HasPrefix(to.Chat, "-") {
+		return l.groupEvery
+	}
+	return l.chatEvery
 }
 
 // reserveScript: KEYS = slots zset, chat key, pause key; ARGV = slot width,
@@ -140,8 +163,8 @@ return 0
 
 // reserve books the next sending time for chatID and returns how long to
 // wait for it, and the time itself by Redis's clock.
-func (l *limiter) reserve(ctx context.Context, chatID int64) (wait time.Duration, at time.Time, err error) {
-	waits, ats, err := l.reserveN(ctx, chatID, 1)
+func (l *limiter) reserve(ctx context.Context, to chat.Address) (wait time.Duration, at time.Time, err error) {
+	waits, ats, err := l.reserveN(ctx, to, 1)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
@@ -152,12 +175,10 @@ func (l *limiter) reserve(ctx context.Context, chatID int64) (wait time.Duration
 // apart, so that no other message to the chat is booked between them (the
 // pieces of one message stay together), and returns how long to wait for
 // each and the times themselves by Redis's clock.
-func (l *limiter) reserveN(ctx context.Context, chatID int64, n int) (waits []time.Duration, ats []time.Time, err error) {
-	every := l.chatEvery
-	if chatID < 0 { // Telegram group and channel ids are negative
-		every = l.groupEvery
-	}
-	keys := []string{l.globalKey, l.chatPrefix + strconv.FormatInt(chatID, 10), l.pauseKey}
+func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int) (waits []time.Duration, ats []time.Time, err error) {
+	every := l.every(to)
+	k := l.keys(to)
+	keys := []string{k.global, k.chat, k.pause}
 	res, err := reserveScript.Run(ctx, l.rdb, keys,
 		l.slot.Microseconds(), every.Microseconds(), l.stateExpiry.Milliseconds(), n).Int64Slice()
 	if err != nil || n < 1 || len(res) != 2*n {
@@ -201,8 +222,8 @@ var errPaused = errors.New("sending paused")
 
 // wait reserves a sending time for chatID and sleeps until it. The message
 // then commits right before it goes (commit).
-func (l *limiter) wait(ctx context.Context, chatID int64) error {
-	d, _, err := l.reserve(ctx, chatID)
+func (l *limiter) wait(ctx context.Context, to chat.Address) error {
+	d, _, err := l.reserve(ctx, to)
 	if err != nil {
 		return err
 	}
@@ -212,9 +233,9 @@ func (l *limiter) wait(ctx context.Context, chatID int64) error {
 // waitN reserves n sending times for chatID (reserveN), sleeps until the
 // first and returns when the others are due, by the local clock. Each piece
 // commits right before it goes.
-func (l *limiter) waitN(ctx context.Context, chatID int64, n int) (later []time.Time, err error) {
+func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) (later []time.Time, err error) {
 	start := time.Now()
-	waits, _, err := l.reserveN(ctx, chatID, n)
+	waits, _, err := l.reserveN(ctx, to, n)
 	if err != nil {
 		return nil, err
 	}
@@ -227,12 +248,10 @@ func (l *limiter) waitN(ctx context.Context, chatID int64, n int) (later []time.
 // commit records that a message to chatID leaves now. If the actual sends
 // of the last window leave no room (a sender woke late), it waits for room,
 // keeping its place; if sending was paused it returns errPaused.
-func (l *limiter) commit(ctx context.Context, chatID int64) error {
-	every := l.chatEvery
-	if chatID < 0 {
-		every = l.groupEvery
-	}
-	keys := []string{l.pauseKey, l.sentKey, l.lastPrefix + strconv.FormatInt(chatID, 10), l.seqKey}
+func (l *limiter) commit(ctx context.Context, to chat.Address) error {
+	every := l.every(to)
+	k := l.keys(to)
+	keys := []string{k.pause, k.sent, k.last, k.seq}
 	for {
 		res, err := commitScript.Run(ctx, l.rdb, keys,
 			l.window.Microseconds(), l.perWindow, every.Microseconds(), l.stateExpiry.Milliseconds()).Int64Slice()
@@ -252,9 +271,9 @@ func (l *limiter) commit(ctx context.Context, chatID int64) error {
 }
 
 // pause stops every process's sending for d (a 429's retry_after).
-func (l *limiter) pause(ctx context.Context, d time.Duration) error {
+func (l *limiter) pause(ctx context.Context, to chat.Address, d time.Duration) error {
 	expiry := d + time.Minute
-	if err := pauseScript.Run(ctx, l.rdb, []string{l.pauseKey}, d.Microseconds(), expiry.Milliseconds()).Err(); err != nil {
+	if err := pauseScript.Run(ctx, l.rdb, []string{l.keys(to).pause}, d.Microseconds(), expiry.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("rate limit pause: %w", err)
 	}
 	return nil

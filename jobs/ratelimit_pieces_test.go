@@ -16,11 +16,11 @@ func TestLimiterReservesPiecesTogether(t *testing.T) {
 	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 20, PerChatPerSecond: 2, PerGroupPerMinute: 30})
 	ctx := context.Background()
 
-	waits, ats, err := l.reserveN(ctx, 42, 3)
+	waits, ats, err := l.reserveN(ctx, tgChat(42), 3)
 	if err != nil || len(waits) != 3 || len(ats) != 3 {
 		t.Fatalf("reserve 3: %v, %v, %v", waits, ats, err)
 	}
-	_, next, err := l.reserve(ctx, 42)
+	_, next, err := l.reserve(ctx, tgChat(42))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestLimiterReservesPiecesTogether(t *testing.T) {
 			t.Errorf("wait %d is %s after wait %d, want about %s", i, waits[i]-waits[i-1], i-1, l.chatEvery)
 		}
 	}
-	if _, _, err := l.reserveN(ctx, 42, 0); err == nil {
+	if _, _, err := l.reserveN(ctx, tgChat(42), 0); err == nil {
 		t.Errorf("reserve 0 pieces: no error")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
@@ -25,7 +26,7 @@ func TestLimiterReservations(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 40 { // other chats competing for global slots
 		wg.Go(func() {
-			_, at, err := l.reserve(ctx, int64(100+i))
+			_, at, err := l.reserve(ctx, tgChat(int64(100+i)))
 			if err != nil {
 				t.Error(err)
 				return
@@ -37,7 +38,7 @@ func TestLimiterReservations(t *testing.T) {
 	}
 	var chat []time.Time
 	for range 6 { // one chat, asked in sequence
-		_, at, err := l.reserve(ctx, 42)
+		_, at, err := l.reserve(ctx, tgChat(42))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,11 +68,11 @@ func TestLimiterGroupInterval(t *testing.T) {
 	rdb, prefix := redistest.New(t)
 	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 30, PerChatPerSecond: 1, PerGroupPerMinute: 20})
 	ctx := context.Background()
-	_, first, err := l.reserve(ctx, -100)
+	_, first, err := l.reserve(ctx, tgChat(-100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, second, err := l.reserve(ctx, -100)
+	_, second, err := l.reserve(ctx, tgChat(-100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,13 +87,13 @@ func TestLimiterPause(t *testing.T) {
 	rdb, prefix := redistest.New(t)
 	l := newLimiter(rdb, Queues{Prefix: prefix}, TelegramLimits)
 	ctx := context.Background()
-	if err := l.pause(ctx, 5*time.Second); err != nil {
+	if err := l.pause(ctx, tgChat(0), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.pause(ctx, time.Second); err != nil { // a shorter pause does not shorten it
+	if err := l.pause(ctx, tgChat(0), time.Second); err != nil { // a shorter pause does not shorten it
 		t.Fatal(err)
 	}
-	d, _, err := l.reserve(ctx, 1)
+	d, _, err := l.reserve(ctx, tgChat(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +112,10 @@ func TestLimiterCommit(t *testing.T) {
 	ctx := context.Background()
 	var sent []time.Time                          // as recorded, by Redis's clock
 	for _, chat := range []int64{1, 2, 3, 4, 1} { // the 4th waits for the window, the 5th for chat 1
-		if err := l.commit(ctx, chat); err != nil {
+		if err := l.commit(ctx, tgChat(chat)); err != nil {
 			t.Fatal(err)
 		}
-		last, err := rdb.ZRangeWithScores(ctx, l.sentKey, -1, -1).Result()
+		last, err := rdb.ZRangeWithScores(ctx, l.keys(tgChat(0)).sent, -1, -1).Result()
 		if err != nil || len(last) != 1 {
 			t.Fatalf("last send: %v %v", last, err)
 		}
@@ -128,10 +129,13 @@ func TestLimiterCommit(t *testing.T) {
 		t.Errorf("chat 1's sends %s apart, want at least %s", gap, l.chatEvery)
 	}
 
-	if err := l.pause(ctx, time.Minute); err != nil {
+	if err := l.pause(ctx, tgChat(0), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.commit(ctx, 9); !errors.Is(err, errPaused) {
+	if err := l.commit(ctx, tgChat(9)); !errors.Is(err, errPaused) {
 		t.Errorf("commit during a pause: %v, want errPaused", err)
 	}
 }
+
+// tgChat is a chat of the deployment's Telegram bot.
+func tgChat(id int64) chat.Address { return chat.TelegramAddress(chat.DefaultBot, id) }

@@ -11,9 +11,10 @@ import (
 )
 
 // The limiter's scripts run on every Redis topology. In a cluster a script
-// may only touch keys of one hash slot: every key the limiter writes carries
-// the {notify} hash tag, so all of them, for every chat, live in one slot,
-// and the scripts run without CROSSSLOT errors.
+// may only touch keys of one hash slot: every key the limiter writes for a
+// bot carries that bot's {notify:…} hash tag, so all of them, for every chat
+// of the bot, live in one slot, and the scripts run without CROSSSLOT
+// errors.
 func TestLimiterOnEveryTopology(t *testing.T) {
 	t.Parallel()
 	for _, topo := range redistest.Topologies {
@@ -23,21 +24,21 @@ func TestLimiterOnEveryTopology(t *testing.T) {
 			l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 60000})
 			ctx := context.Background()
 			for _, chat := range []int64{42, 43, -1001} {
-				if _, _, err := l.reserveN(ctx, chat, 2); err != nil {
+				if _, _, err := l.reserveN(ctx, tgChat(chat), 2); err != nil {
 					t.Fatalf("reserve for %d: %v", chat, err)
 				}
-				if err := l.commit(ctx, chat); err != nil {
+				if err := l.commit(ctx, tgChat(chat)); err != nil {
 					t.Fatalf("commit for %d: %v", chat, err)
 				}
 			}
-			if err := l.pause(ctx, time.Millisecond); err != nil {
+			if err := l.pause(ctx, tgChat(0), time.Millisecond); err != nil {
 				t.Fatalf("pause: %v", err)
 			}
 			if topo != redistest.Cluster {
 				return
 			}
-			keys := []string{l.globalKey, l.sentKey, l.seqKey, l.pauseKey,
-				l.chatPrefix + "42", l.chatPrefix + "-1001", l.lastPrefix + "42", l.lastPrefix + "-1001"}
+			k42, kGroup := l.keys(tgChat(42)), l.keys(tgChat(-1001))
+			keys := []string{k42.global, k42.sent, k42.seq, k42.pause, k42.chat, k42.last, kGroup.chat, kGroup.last}
 			cc := rdb.(*redis.ClusterClient)
 			want := int64(-1)
 			for _, k := range keys {
@@ -51,7 +52,7 @@ func TestLimiterOnEveryTopology(t *testing.T) {
 				if slot != want {
 					t.Errorf("key %s is in slot %d, the others in %d", k, slot, want)
 				}
-				if n, err := cc.Exists(ctx, k).Result(); err != nil || (n != 1 && k != l.pauseKey) {
+				if n, err := cc.Exists(ctx, k).Result(); err != nil || (n != 1 && k != l.keys(tgChat(0)).pause) {
 					t.Errorf("key %s: exists = %d, %v; want the scripts to have written it", k, n, err)
 				}
 			}

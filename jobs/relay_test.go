@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
@@ -201,7 +202,7 @@ func TestRelayPrunesOldCompletedRows(t *testing.T) {
 ($1, 'task.assigned', now() - interval '1 day'),
 ($1, 'task.assigned', NULL)`, e.club.ID)
 	pgtest.Exec(t, e.db, `UPDATE outbox SET available_at = now() + interval '1 hour'`) // keep the pending one unclaimed
-	pgtest.Exec(t, e.db, `INSERT INTO deliveries (key, chat_id, sent_at) VALUES ('old', 1, now() - interval '40 days'), ('new', 1, now())`)
+	pgtest.Exec(t, e.db, `INSERT INTO deliveries (key, chat, sent_at) VALUES ('old', 'telegram:0:1', now() - interval '40 days'), ('new', 'telegram:0:1', now())`)
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error)
 	go func() { done <- jobs.NewRelay(e.deps, jobs.RelayConfig{}).Run(ctx) }()
@@ -327,7 +328,7 @@ func TestOutboxIDsReusedAfterRestoreStillRun(t *testing.T) {
 		e.q, e.rdb = q, old.rdb
 		e.deps.Queues, e.deps.Redis = q, old.rdb
 		e.deps.Enqueuer = jobs.NewEnqueuer(old.rdb, q)
-		e.deps.Notifier = jobs.NewNotifier(e.db, old.rdb, e.msgr, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+		e.deps.Notifier = jobs.NewNotifier(e.db, old.rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr), jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 			q, e.deps.Log, e.deps.Clock)
 		e.runWorker()
 		e.call(e.alice.ID)

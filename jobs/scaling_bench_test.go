@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
@@ -79,7 +80,7 @@ func drainWith(b *testing.B, kind string, k int) float64 {
 		d.DB = workerDB(b, e, 12)
 		d.Redis = rdb
 		d.Enqueuer = jobs.NewEnqueuer(rdb, e.q)
-		d.Notifier = jobs.NewNotifier(d.DB, rdb, e.msgr, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+		d.Notifier = jobs.NewNotifier(d.DB, rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr), jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 			e.q, d.Log, d.Clock)
 		d.FanoutChunk = 500
 		wg.Go(func() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
@@ -30,7 +31,7 @@ func TestWorkerOnEveryTopology(t *testing.T) {
 			if err := jobs.RegisterQueueMetrics(reg, e.rdb); err != nil {
 				t.Fatal(err)
 			}
-			e.deps.Notifier = jobs.NewNotifier(e.db, e.rdb, e.msgr, jobs.TelegramLimits, e.q, e.deps.Log, e.deps.Clock)
+			e.deps.Notifier = jobs.NewNotifier(e.db, e.rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr), jobs.TelegramLimits, e.q, e.deps.Log, e.deps.Clock)
 			ctx, cancel := context.WithCancel(e.ctx)
 			done := make(chan error)
 			go func() {

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 )
@@ -30,7 +31,7 @@ func TestRunWorkerEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.deps.Metrics = m
-	e.deps.Notifier = jobs.NewNotifier(e.db, e.rdb, e.msgr, jobs.TelegramLimits, e.q, e.deps.Log, e.deps.Clock, jobs.WithNotifierMetrics(m))
+	e.deps.Notifier = jobs.NewNotifier(e.db, e.rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr), jobs.TelegramLimits, e.q, e.deps.Log, e.deps.Clock, jobs.WithNotifierMetrics(m))
 
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error)

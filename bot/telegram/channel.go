@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -20,14 +21,45 @@ import (
 // Telegram needs and maps Telegram's failures to the transport-neutral
 // errors the notifier acts on.
 type Channel struct {
-	b *tgbot.Bot
+	b   *tgbot.Bot
+	bot int64 // the bot's id in addresses: chat.DefaultBot or a bots.id
 }
 
-var _ chat.PacedMessenger = (*Channel)(nil)
+var (
+	_ chat.PacedMessenger = (*Channel)(nil)
+	_ chat.Replier        = (*Channel)(nil)
+)
 
-// New wraps a go-telegram client.
+// New wraps the go-telegram client of the deployment's default bot.
 func New(b *tgbot.Bot) *Channel {
-	return &Channel{b: b}
+	return NewBot(b, chat.DefaultBot)
+}
+
+// NewBot wraps the go-telegram client of a club's own bot (bots.id).
+func NewBot(b *tgbot.Bot, botID int64) *Channel {
+	return &Channel{b: b, bot: botID}
+}
+
+// Client is the go-telegram client behind the channel.
+func (t *Channel) Client() *tgbot.Bot { return t.b }
+
+// Caps: Telegram edits in place, keeps inline buttons on every message,
+// renders HTML, and takes uploads.
+func (t *Channel) Caps() chat.Caps {
+	return chat.Caps{Edit: true, InlineButtons: true, HTML: true, MaxText: MaxMessageLen, MaxButtonData: 64, FileUpload: true}
+}
+
+// Address is a chat's address through this bot.
+func (t *Channel) Address(chatID int64) chat.Address { return chat.TelegramAddress(t.bot, chatID) }
+
+// chatOf is the Telegram chat id of to, which must be an address of this
+// bot: a message meant for another bot's chat must not leave through this
+// one.
+func (t *Channel) chatOf(to chat.Address) (int64, error) {
+	if to.Channel != chat.Telegram || to.Bot != t.bot {
+		return 0, fmt.Errorf("telegram bot %d cannot send to %s: %w", t.bot, to, domain.ErrInvalid)
+	}
+	return to.ChatInt()
 }
 
 // Send delivers m to chatID and returns the id of the last message sent, the
@@ -43,15 +75,19 @@ func New(b *tgbot.Bot) *Channel {
 // the caller does not repeat pieces the person already has.
 //
 // Send sends the pieces back to back; the notifier uses SendPaced.
-func (t *Channel) Send(ctx context.Context, chatID int64, m chat.Message) (int64, error) {
-	return t.SendPaced(ctx, chatID, m, nil)
+func (t *Channel) Send(ctx context.Context, to chat.Address, m chat.Message) (int64, error) {
+	return t.SendPaced(ctx, to, m, nil)
 }
 
 // SendPaced is Send calling pace (when not nil) before every piece after
 // the first, so that each piece keeps to the caller's rate limits: Telegram
 // allows about one message a second per chat, and a chart followed by long
 // text is three. An error from pace ends the send; pieces already out stay.
-func (t *Channel) SendPaced(ctx context.Context, chatID int64, m chat.Message, pace chat.Pacer) (int64, error) {
+func (t *Channel) SendPaced(ctx context.Context, to chat.Address, m chat.Message, pace chat.Pacer) (int64, error) {
+	chatID, err := t.chatOf(to)
+	if err != nil {
+		return 0, fmt.Errorf("send: %w", err)
+	}
 	caption, pieces, attachments := messengerPlan(m)
 	markup := messengerKeyboard(m.Buttons)
 	parseMode := messengerParseMode(m.HTML)
@@ -154,12 +190,16 @@ func messengerPlan(m chat.Message) (caption string, pieces []string, attachments
 // "Message is not modified" counts as success: the message already shows m.
 // A message that is gone or cannot be edited wraps domain.ErrNotFound, so the
 // caller can send a new one; other errors map as in Send.
-func (t *Channel) Edit(ctx context.Context, chatID, messageID int64, m chat.Message) error {
+func (t *Channel) Edit(ctx context.Context, to chat.Address, messageID int64, m chat.Message) error {
+	chatID, err := t.chatOf(to)
+	if err != nil {
+		return fmt.Errorf("edit message: %w", err)
+	}
 	pieces := messengerPieces(m)
 	if len(pieces) == 0 {
 		return fmt.Errorf("edit message: empty text: %w", domain.ErrInvalid)
 	}
-	_, err := t.b.EditMessageText(ctx, &tgbot.EditMessageTextParams{
+	_, err = t.b.EditMessageText(ctx, &tgbot.EditMessageTextParams{
 		ChatID:             chatID,
 		MessageID:          int(messageID),
 		Text:               pieces[0],
@@ -167,13 +207,54 @@ func (t *Channel) Edit(ctx context.Context, chatID, messageID int64, m chat.Mess
 		LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
 		ReplyMarkup:        messengerKeyboard(m.Buttons),
 	})
-	if err != nil && errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified") {
+	if err != nil && isNotModified(err) {
 		return nil
 	}
 	if err != nil {
 		return messengerError("edit message", err)
 	}
 	return nil
+}
+
+// maxAnswer is Telegram's limit on a callback answer's text.
+const maxAnswer = 200
+
+// Answer answers the callback query of a tap: a toast with text, a dialog
+// with alert, nothing visible with no text (the button stops spinning).
+func (t *Channel) Answer(ctx context.Context, to chat.Address, tap *chat.Tap, text string, alert bool) error {
+	if tap == nil || tap.ID == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(text) > maxAnswer {
+		text = string([]rune(text)[:maxAnswer-1]) + "…"
+	}
+	if _, err := t.b.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: tap.ID, Text: text, ShowAlert: alert,
+	}); err != nil {
+		return messengerError("answer callback", err)
+	}
+	return nil
+}
+
+// RemoveButtons takes the inline keyboard off a message the bot sent.
+func (t *Channel) RemoveButtons(ctx context.Context, to chat.Address, messageID int64) error {
+	chatID, err := t.chatOf(to)
+	if err != nil {
+		return fmt.Errorf("remove keyboard: %w", err)
+	}
+	_, err = t.b.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{
+		ChatID: chatID, MessageID: int(messageID),
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}},
+	})
+	if err != nil && !isNotModified(err) {
+		return messengerError(fmt.Sprintf("remove keyboard of message %d", messageID), err)
+	}
+	return nil
+}
+
+// isNotModified: Telegram refused an edit that would change nothing.
+func isNotModified(err error) bool {
+	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified")
 }
 
 // messengerError maps a go-telegram error to the errors chat.Messenger
@@ -251,4 +332,27 @@ func messengerFileName(name, fallback string) string {
 		return fallback
 	}
 	return name
+}
+
+var _ chat.Menus = (*Channel)(nil)
+
+// SetMenu registers a command menu: for every private chat (to zero) in
+// lang, or for one chat.
+func (t *Channel) SetMenu(ctx context.Context, to chat.Address, lang string, cmds []chat.Command) error {
+	bc := make([]models.BotCommand, 0, len(cmds))
+	for _, c := range cmds {
+		bc = append(bc, models.BotCommand{Command: c.Name, Description: c.Description})
+	}
+	p := &tgbot.SetMyCommandsParams{Commands: bc, Scope: &models.BotCommandScopeAllPrivateChats{}, LanguageCode: lang}
+	if !to.IsZero() {
+		chatID, err := t.chatOf(to)
+		if err != nil {
+			return fmt.Errorf("set menu: %w", err)
+		}
+		p.Scope, p.LanguageCode = &models.BotCommandScopeChat{ChatID: chatID}, ""
+	}
+	if _, err := t.b.SetMyCommands(ctx, p); err != nil {
+		return messengerError("set menu", err)
+	}
+	return nil
 }

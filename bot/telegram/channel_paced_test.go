@@ -32,7 +32,7 @@ func TestSendPacedCallsPaceBetweenPieces(t *testing.T) {
 		calls = append(calls, len(s.Sent(to)))
 		return nil
 	}
-	if _, err := tg.SendPaced(context.Background(), to, m, pace); err != nil {
+	if _, err := tg.SendPaced(context.Background(), chat.TelegramAddress(0, to), m, pace); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	if len(calls) != 2 || calls[0] != 1 || calls[1] != 2 {
@@ -40,7 +40,7 @@ func TestSendPacedCallsPaceBetweenPieces(t *testing.T) {
 	}
 
 	refuse := errors.New("no turn")
-	_, err := tg.SendPaced(context.Background(), to, m, func(context.Context) error { return refuse })
+	_, err := tg.SendPaced(context.Background(), chat.TelegramAddress(0, to), m, func(context.Context) error { return refuse })
 	if !errors.Is(err, refuse) {
 		t.Fatalf("send with a refused turn: %v, want the pacer's error", err)
 	}
@@ -73,17 +73,17 @@ func TestPiecesMatchesSend(t *testing.T) {
 		{"blank", chat.Message{Text: " \n "}, 0},
 	}
 	for i, c := range cases {
-		chat := int64(5000 + i)
+		chatID := int64(5000 + i)
 		if got := tg.Pieces(c.m); got != c.want {
 			t.Errorf("%s: Pieces = %d, want %d", c.name, got, c.want)
 		}
 		if c.want == 0 {
 			continue
 		}
-		if _, err := tg.Send(context.Background(), chat, c.m); err != nil {
+		if _, err := tg.Send(context.Background(), chat.TelegramAddress(0, chatID), c.m); err != nil {
 			t.Fatalf("%s: send: %v", c.name, err)
 		}
-		if n := len(s.Sent(chat)); n != c.want {
+		if n := len(s.Sent(chatID)); n != c.want {
 			t.Errorf("%s: Send made %d messages, Pieces said %d", c.name, n, c.want)
 		}
 	}

@@ -31,7 +31,7 @@ var takeButtons = [][]chat.Button{{{Text: "Take", Data: "v1|tk|9"}, {Text: "Open
 func TestSendShortText(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
-	id, err := tg.Send(context.Background(), testChat, chat.Message{Text: "New task: call Anna", Buttons: takeButtons})
+	id, err := tg.Send(context.Background(), chat.TelegramAddress(0, testChat), chat.Message{Text: "New task: call Anna", Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
@@ -58,7 +58,7 @@ func TestSendSplitsLongText(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
 	in := cyrillicText(10_000)
-	id, err := tg.Send(context.Background(), testChat, chat.Message{Text: in, Buttons: takeButtons})
+	id, err := tg.Send(context.Background(), chat.TelegramAddress(0, testChat), chat.Message{Text: in, Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
@@ -91,7 +91,7 @@ func TestSendLongHTML(t *testing.T) {
 	}
 	b.WriteString("</b>")
 	// The fake rejects over-long or broken HTML, so success means every piece was valid.
-	if _, err := tg.Send(context.Background(), testChat, chat.Message{Text: b.String(), HTML: true}); err != nil {
+	if _, err := tg.Send(context.Background(), chat.TelegramAddress(0, testChat), chat.Message{Text: b.String(), HTML: true}); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	sent := s.Sent(testChat)
@@ -117,26 +117,26 @@ func TestSendErrors(t *testing.T) {
 	msg := chat.Message{Text: "reminder"}
 
 	s.FailNext("sendMessage", testChat, http.StatusTooManyRequests, 3)
-	_, err := tg.Send(ctx, testChat, msg)
+	_, err := tg.Send(ctx, chat.TelegramAddress(0, testChat), msg)
 	var ra *chat.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 3*time.Second {
 		t.Errorf("429: err = %v, want RetryAfterError of 3s", err)
 	}
 
 	s.Block(testChat)
-	_, err = tg.Send(ctx, testChat, msg)
+	_, err = tg.Send(ctx, chat.TelegramAddress(0, testChat), msg)
 	if !errors.Is(err, chat.ErrUnreachable) || !errors.Is(err, tgbot.ErrorForbidden) {
 		t.Errorf("403: err = %v, want ErrUnreachable wrapping the forbidden error", err)
 	}
 	s.Unblock(testChat)
 
 	s.FailNext("sendMessage", testChat, http.StatusInternalServerError, 0)
-	_, err = tg.Send(ctx, testChat, msg)
+	_, err = tg.Send(ctx, chat.TelegramAddress(0, testChat), msg)
 	if err == nil || errors.Is(err, chat.ErrUnreachable) || errors.As(err, &ra) {
 		t.Errorf("500: err = %v, want a plain error", err)
 	}
 
-	if _, err := tg.Send(ctx, testChat, chat.Message{Text: " \n "}); !errors.Is(err, domain.ErrInvalid) {
+	if _, err := tg.Send(ctx, chat.TelegramAddress(0, testChat), chat.Message{Text: " \n "}); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("blank message: err = %v, want ErrInvalid", err)
 	}
 	if n := len(s.Sent(testChat)); n != 0 {
@@ -151,7 +151,7 @@ func TestSendWaitsOutLaterThrottling(t *testing.T) {
 	// retries the text instead of failing, which would make the caller send
 	// the photo again.
 	s.FailNext("sendMessage", testChat, http.StatusTooManyRequests, 1)
-	id, err := tg.Send(context.Background(), testChat, chat.Message{Text: strings.Repeat("долгий текст ", 100), PNG: testPNG(t), Buttons: takeButtons})
+	id, err := tg.Send(context.Background(), chat.TelegramAddress(0, testChat), chat.Message{Text: strings.Repeat("долгий текст ", 100), PNG: testPNG(t), Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
@@ -171,7 +171,7 @@ func TestSendPhotoAndDocument(t *testing.T) {
 	img := testPNG(t)
 
 	// Short text: the caption of the photo, buttons under it.
-	id, err := tg.Send(ctx, testChat, chat.Message{Text: "Воронка за март", PNG: img, PNGName: "funnel.png", Buttons: takeButtons})
+	id, err := tg.Send(ctx, chat.TelegramAddress(0, testChat), chat.Message{Text: "Воронка за март", PNG: img, PNGName: "funnel.png", Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("photo with caption: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestSendPhotoAndDocument(t *testing.T) {
 
 	// Text over the caption limit: photo first, then the text with the buttons.
 	long := strings.Repeat("з", MaxCaptionLen+1)
-	id, err = tg.Send(ctx, testChat, chat.Message{Text: long, PNG: img, Buttons: takeButtons})
+	id, err = tg.Send(ctx, chat.TelegramAddress(0, testChat), chat.Message{Text: long, PNG: img, Buttons: takeButtons})
 	if err != nil {
 		t.Fatalf("photo with long text: %v", err)
 	}
@@ -200,7 +200,7 @@ func TestSendPhotoAndDocument(t *testing.T) {
 
 	// A document with a caption.
 	doc := []byte("PK\x03\x04 xlsx bytes")
-	if _, err := tg.Send(ctx, testChat, chat.Message{Text: "Отчёт", Document: doc, DocName: "report.xlsx"}); err != nil {
+	if _, err := tg.Send(ctx, chat.TelegramAddress(0, testChat), chat.Message{Text: "Отчёт", Document: doc, DocName: "report.xlsx"}); err != nil {
 		t.Fatalf("document: %v", err)
 	}
 	m, _ = s.LastSent(testChat)
@@ -210,7 +210,7 @@ func TestSendPhotoAndDocument(t *testing.T) {
 
 	// Both attachments: no caption, photo, document, then text.
 	before := len(s.Sent(testChat))
-	if _, err := tg.Send(ctx, testChat, chat.Message{Text: "Итоги", PNG: img, Document: doc, DocName: "r.xlsx"}); err != nil {
+	if _, err := tg.Send(ctx, chat.TelegramAddress(0, testChat), chat.Message{Text: "Итоги", PNG: img, Document: doc, DocName: "r.xlsx"}); err != nil {
 		t.Fatalf("both: %v", err)
 	}
 	sent = s.Sent(testChat)[before:]
@@ -223,47 +223,47 @@ func TestEdit(t *testing.T) {
 	t.Parallel()
 	tg, s := newMessenger(t)
 	ctx := context.Background()
-	id, err := tg.Send(ctx, testChat, chat.Message{Text: "Создано 0 из 100", Buttons: takeButtons})
+	id, err := tg.Send(ctx, chat.TelegramAddress(0, testChat), chat.Message{Text: "Создано 0 из 100", Buttons: takeButtons})
 	if err != nil {
 		t.Fatal(err)
 	}
 	progress := chat.Message{Text: "Создано <b>50</b> из 100", HTML: true}
-	if err := tg.Edit(ctx, testChat, id, progress); err != nil {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id, progress); err != nil {
 		t.Fatalf("edit: %v", err)
 	}
 	m, _ := s.LastSent(testChat)
 	if m.ID != id || m.Text != "Создано 50 из 100" || m.Keyboard != nil || m.Edits != 1 {
 		t.Errorf("after edit = %+v, want new text, buttons removed", m)
 	}
-	if err := tg.Edit(ctx, testChat, id, progress); err != nil {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id, progress); err != nil {
 		t.Errorf("identical edit: %v, want success (not modified)", err)
 	}
 	if s.CallsTo("editMessageText")[1].OK() {
 		t.Error("the fake should have answered the identical edit with an error")
 	}
 
-	if err := tg.Edit(ctx, testChat, id+50, progress); !errors.Is(err, domain.ErrNotFound) {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id+50, progress); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("unknown message: err = %v, want ErrNotFound", err)
 	}
 	s.FailNext("editMessageText", testChat, http.StatusTooManyRequests, 2)
 	var ra *chat.RetryAfterError
-	if err := tg.Edit(ctx, testChat, id, chat.Message{Text: "x"}); !errors.As(err, &ra) || ra.After != 2*time.Second {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id, chat.Message{Text: "x"}); !errors.As(err, &ra) || ra.After != 2*time.Second {
 		t.Errorf("429: err = %v", err)
 	}
 	s.Block(testChat)
-	if err := tg.Edit(ctx, testChat, id, chat.Message{Text: "y"}); !errors.Is(err, chat.ErrUnreachable) {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id, chat.Message{Text: "y"}); !errors.Is(err, chat.ErrUnreachable) {
 		t.Errorf("403: err = %v", err)
 	}
 	s.Unblock(testChat)
 
 	long := cyrillicText(5000)
-	if err := tg.Edit(ctx, testChat, id, chat.Message{Text: long}); err != nil {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id, chat.Message{Text: long}); err != nil {
 		t.Fatalf("long edit: %v", err)
 	}
 	if m, _ := s.LastSent(testChat); !strings.HasPrefix(long, m.Text) || UTF16Len(m.Text) > MaxMessageLen {
 		t.Errorf("long edit kept %d units, want the first piece", UTF16Len(m.Text))
 	}
-	if err := tg.Edit(ctx, testChat, id, chat.Message{}); !errors.Is(err, domain.ErrInvalid) {
+	if err := tg.Edit(ctx, chat.TelegramAddress(0, testChat), id, chat.Message{}); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("empty edit: err = %v", err)
 	}
 }
@@ -286,7 +286,7 @@ func BenchmarkTelegramSend(b *testing.B) {
 	msg := chat.Message{Text: "Новая задача: перезвонить Анне", Buttons: takeButtons}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if _, err := tg.Send(context.Background(), int64(1000+i%1000), msg); err != nil {
+		if _, err := tg.Send(context.Background(), chat.TelegramAddress(0, int64(1000+i%1000)), msg); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -82,12 +82,12 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 		extra["/monitoring/"] = a.protectMonitoring(jobs.MonitoringHandler(a.rdb, "/monitoring"))
 
 		if roles.worker {
-			messenger, err := a.messenger()
+			transports, err := a.transports()
 			if err != nil {
 				return err
 			}
 			lim := jobs.Limits{PerSecond: a.cfg.RateGlobalPerSec, PerChatPerSecond: a.cfg.RateChatPerSec, PerGroupPerMinute: a.cfg.RateGroupPerMin}
-			notifier := jobs.NewNotifier(a.db, a.rdb, messenger, lim, queues, a.log, a.clock, jobs.WithNotifierMetrics(metrics))
+			notifier := jobs.NewNotifier(a.db, a.rdb, transports, lim, queues, a.log, a.clock, jobs.WithNotifierMetrics(metrics))
 			d := jobs.Deps{DB: a.db, Redis: a.rdb, Enqueuer: enq, Notifier: notifier, Catalog: cat, Queues: queues, Clock: a.clock, Log: a.log, Metrics: metrics}
 			cfg := jobs.WorkerConfig{Concurrency: a.cfg.WorkerConcurrency, ShutdownTimeout: a.cfg.ShutdownTimeout}
 			g.Go(func() error { return jobs.RunWorker(ctx, d, cfg) })
@@ -134,12 +134,16 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 	return nil
 }
 
-// messenger builds the Telegram transport the notifier sends through. It is
-// a plain API client: polling and webhooks belong to the bot role, so a
-// worker process never competes for updates.
-func (a *app) messenger() (chat.Messenger, error) {
+// transports builds the transports the notifier sends through: the
+// deployment's Telegram bot when TELEGRAM_BOT_TOKEN is set. They are plain
+// API clients: polling and webhooks belong to the bot role, so a worker
+// process never competes for updates. Without a token nobody can have linked
+// a Telegram account, and a message to a Telegram address is reported as
+// undeliverable (chat.ErrNoTransport) rather than silently dropped.
+func (a *app) transports() (*chat.Router, error) {
+	r := chat.NewRouter()
 	if a.cfg.TelegramToken == "" {
-		return offMessenger{}, nil
+		return r, nil
 	}
 	opts := []tgbot.Option{tgbot.WithSkipGetMe()}
 	if a.cfg.TelegramAPIURL != "" {
@@ -149,21 +153,5 @@ func (a *app) messenger() (chat.Messenger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	return telegram.New(tg), nil
+	return r.Add(chat.Telegram, chat.DefaultBot, telegram.New(tg)), nil
 }
-
-// offMessenger stands in when no Telegram token is configured. Nobody can
-// have linked a Telegram account then, so the notifier finds every recipient
-// unreachable and rarely gets here; when it does, the message is reported as
-// undeliverable rather than silently dropped.
-type offMessenger struct{}
-
-var errTelegramOff = errors.New("telegram is off: TELEGRAM_BOT_TOKEN is not set")
-
-func (offMessenger) Send(context.Context, int64, chat.Message) (int64, error) {
-	return 0, errTelegramOff
-}
-
-func (offMessenger) Edit(context.Context, int64, int64, chat.Message) error { return errTelegramOff }
-
-var _ chat.Messenger = offMessenger{}

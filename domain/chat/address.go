@@ -3,6 +3,7 @@ package chat
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Channel is a messenger the service talks to people through.
@@ -55,3 +56,17 @@ func (a Address) ChatInt() (int64, error) {
 // BotKey names the bot of an address, for per-bot rate limits and for
 // picking the transport: "telegram:0".
 func (a Address) BotKey() string { return fmt.Sprintf("%s:%d", a.Channel, a.Bot) }
+
+// ParseAddress reads an Address written by String.
+func ParseAddress(s string) (Address, error) {
+	ch, rest, ok1 := strings.Cut(s, ":")
+	bot, id, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 || id == "" || !Channel(ch).Valid() {
+		return Address{}, fmt.Errorf("chat address %q: want channel:bot:chat", s)
+	}
+	b, err := strconv.ParseInt(bot, 10, 64)
+	if err != nil || b < 0 {
+		return Address{}, fmt.Errorf("chat address %q: bad bot id", s)
+	}
+	return Address{Channel: Channel(ch), Bot: b, Chat: id}, nil
+}

@@ -92,3 +92,18 @@ type RetryAfterError struct {
 }
 
 func (e *RetryAfterError) Error() string { return fmt.Sprintf("rate limited: retry after %s", e.After) }
+
+// Command is one entry of a channel's command menu.
+type Command struct {
+	Name        string // without the slash
+	Description string
+}
+
+// Menus is a channel that shows people a command menu (Telegram's
+// setMyCommands). Channels without one (Viber) do not implement it; the bot
+// lists the commands in its help instead.
+type Menus interface {
+	// SetMenu sets the menu of one chat (to), or with a zero to of every
+	// private chat in lang ("" for people whose language has none).
+	SetMenu(ctx context.Context, to Address, lang string, cmds []Command) error
+}

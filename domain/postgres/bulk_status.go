@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // BulkStatus is a bulk call's state as its subtasks make it.
@@ -24,7 +25,7 @@ type BulkStatus struct {
 	FannedOut         bool
 	ByResult          []ResultCount // done subtasks by result, most frequent first
 	AuthorID          int64
-	ProgressChatID    int64
+	ProgressChat      chat.Address
 	ProgressMessageID int64
 	ProgressEditedAt  *time.Time
 	Language          domain.Language // the creator's, else the club's
@@ -82,12 +83,13 @@ func bulkStatusTx(ctx context.Context, tx pgx.Tx, clubID, bulkID int64, now time
 		lock = " FOR UPDATE OF p"
 	}
 	var (
-		status, lang              string
-		fannedOut                 *time.Time
-		progressChat, progressMsg *int64
+		status, lang string
+		fannedOut    *time.Time
+		progressChat *string
+		progressMsg  *int64
 	)
 	err := tx.QueryRow(ctx, `
-SELECT p.title, p.status, coalesce(p.author_id, 0), b.total, b.fanned_out_at, b.progress_chat_id, b.progress_message_id,
+SELECT p.title, p.status, coalesce(p.author_id, 0), b.total, b.fanned_out_at, b.progress_chat, b.progress_message_id,
        b.progress_edited_at, coalesce(a.language, c.language)
 FROM tasks p
 JOIN bulk_calls b ON b.club_id = p.club_id AND b.task_id = p.id
@@ -100,7 +102,11 @@ WHERE p.club_id = $1 AND p.id = $2 AND p.deleted_at IS NULL AND c.deleted_at IS 
 	}
 	s.Status, s.FannedOut, s.Language = domain.Status(status), fannedOut != nil, domain.Language(lang)
 	if progressChat != nil && progressMsg != nil {
-		s.ProgressChatID, s.ProgressMessageID = *progressChat, *progressMsg
+		to, err := chat.ParseAddress(*progressChat)
+		if err != nil {
+			return s, fmt.Errorf("bulk call %d: progress chat: %w", bulkID, err)
+		}
+		s.ProgressChat, s.ProgressMessageID = to, *progressMsg
 	}
 	var inProgress int
 	if err := tx.QueryRow(ctx, `

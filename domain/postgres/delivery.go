@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // Recipient is a staff member as the notifier sees them: where to write, in
@@ -19,6 +20,7 @@ type Recipient struct {
 	ClubID    int64
 	Name      string
 	ChatID    int64           // Telegram user id; 0 until the invite is redeemed
+	To        chat.Address    // where to message them; zero until the invite is redeemed
 	Language  domain.Language // the person's own, else the club's
 	TimeZone  string          // the club's IANA zone
 	Reachable bool            // active, has a chat, and Telegram has not answered 403
@@ -50,6 +52,9 @@ WHERE s.club_id = $1 AND s.id = $2 AND c.deleted_at IS NULL`, clubID, staffID).S
 		return Recipient{}, fmt.Errorf("recipient %d: %w", staffID, mapErr(err))
 	}
 	r.Language, r.Role, r.Active = domain.Language(lang), domain.Role(role), active
+	if r.ChatID != 0 {
+		r.To = chat.TelegramAddress(chat.DefaultBot, r.ChatID)
+	}
 	r.Reachable = active && r.ChatID != 0 && unreachable == nil
 	return r, nil
 }
@@ -91,8 +96,8 @@ var ErrDeliveryInFlight = fmt.Errorf("%w: delivery in flight elsewhere", domain.
 // the messenger taking the message and step 3: after the lease, the next
 // attempt sends again. The claim keeps the message once when two copies of
 // a job run at the same time.
-func (db *DB) DeliveryOnce(ctx context.Context, key string, clubID, chatID int64, send func(ctx context.Context) (messageID int64, err error)) (sent bool, err error) {
-	until, delivered, err := db.deliveryClaim(ctx, key, clubID, chatID, db.clock.Now())
+func (db *DB) DeliveryOnce(ctx context.Context, key string, clubID int64, to string, send func(ctx context.Context) (messageID int64, err error)) (sent bool, err error) {
+	until, delivered, err := db.deliveryClaim(ctx, key, clubID, to, db.clock.Now())
 	if err != nil || delivered {
 		return false, err
 	}
@@ -125,13 +130,13 @@ UPDATE deliveries SET claimed_until = NULL, message_id = $3, sent_at = $4 WHERE 
 // deliveryClaim takes key for a sender until now+DeliveryLease and returns
 // that time, the claim's token. delivered is true when the key was
 // delivered already.
-func (db *DB) deliveryClaim(ctx context.Context, key string, clubID, chatID int64, now time.Time) (until time.Time, delivered bool, err error) {
+func (db *DB) deliveryClaim(ctx context.Context, key string, clubID int64, to string, now time.Time) (until time.Time, delivered bool, err error) {
 	for range 3 {
 		err := db.pool.QueryRow(ctx, `
-INSERT INTO deliveries (key, club_id, chat_id, sent_at, claimed_until) VALUES ($1, nullif($2, 0), $3, $4, $5)
-ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, sent_at = excluded.sent_at, claimed_until = excluded.claimed_until
+INSERT INTO deliveries (key, club_id, chat, sent_at, claimed_until) VALUES ($1, nullif($2, 0), $3, $4, $5)
+ON CONFLICT (key) DO UPDATE SET chat = excluded.chat, sent_at = excluded.sent_at, claimed_until = excluded.claimed_until
 WHERE deliveries.claimed_until <= $4
-RETURNING claimed_until`, key, clubID, chatID, now, now.Add(DeliveryLease)).Scan(&until)
+RETURNING claimed_until`, key, clubID, to, now, now.Add(DeliveryLease)).Scan(&until)
 		if err == nil {
 			return until, false, nil
 		}

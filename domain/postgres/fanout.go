@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // Fanout is a bulk call's fan-out progress after a step.
@@ -21,7 +22,7 @@ type Fanout struct {
 	Inserted int  // subtasks this step created
 	Done     bool // every client has its subtask (or the bulk call was cancelled)
 	// The creator's progress message, edited as chunks land.
-	ProgressChatID    int64
+	ProgressChat      chat.Address
 	ProgressMessageID int64
 	ProgressEditedAt  *time.Time
 	Language          domain.Language // the creator's, else the club's
@@ -56,14 +57,15 @@ func (db *DB) FanoutChunk(ctx context.Context, clubID, taskID int64, chunk int, 
 			return fmt.Errorf("fan out bulk call %d: %w", taskID, err)
 		}
 		var (
-			fannedOut                 *time.Time
-			status, lang              string
-			author, assignee, depth   int64
-			due                       *time.Time
-			progressChat, progressMsg *int64
+			fannedOut               *time.Time
+			status, lang            string
+			author, assignee, depth int64
+			due                     *time.Time
+			progressChat            *string
+			progressMsg             *int64
 		)
 		err := tx.QueryRow(ctx, `
-SELECT b.total, b.created, b.fanned_out_at, b.progress_chat_id, b.progress_message_id, b.progress_edited_at,
+SELECT b.total, b.created, b.fanned_out_at, b.progress_chat, b.progress_message_id, b.progress_edited_at,
        p.title, p.status, coalesce(p.author_id, 0), coalesce(p.assignee_id, 0), p.chain_depth, p.due_at,
        coalesce(a.language, c.language), c.time_zone
 FROM bulk_calls b
@@ -78,7 +80,11 @@ FOR UPDATE OF b`, clubID, taskID).Scan(&f.Total, &f.Created, &fannedOut, &progre
 		}
 		f.Language = domain.Language(lang)
 		if progressChat != nil && progressMsg != nil {
-			f.ProgressChatID, f.ProgressMessageID = *progressChat, *progressMsg
+			to, err := chat.ParseAddress(*progressChat)
+			if err != nil {
+				return fmt.Errorf("fan out bulk call %d: progress chat: %w", taskID, err)
+			}
+			f.ProgressChat, f.ProgressMessageID = to, *progressMsg
 		}
 		if fannedOut != nil {
 			f.Done = true

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // TaskView is a task with the names its card shows.
@@ -72,9 +73,9 @@ type TaskCreateInput struct {
 	AssigneeID  int64   // 0: unassigned
 	DueAt       *time.Time
 	RemindAt    *time.Time // nil: from the template's reminder offset, if any (domain.DefaultReminder)
-	// ProgressChatID, for a bulk call, is the creator's chat whose progress
+	// ProgressChat, for a bulk call, is the creator's chat whose progress
 	// message the fan-out edits; ProgressMessageID that message.
-	ProgressChatID    int64
+	ProgressChat      chat.Address
 	ProgressMessageID int64
 
 	// seriesID and occurrence place a recurring task in its series
@@ -192,8 +193,8 @@ SELECT $1, $2, c.id FROM clients c WHERE c.club_id = $1 AND c.id = ANY($3)`, t.C
 			return domain.Task{}, fmt.Errorf("task create: %w: %d of %d clients are not in this club", domain.ErrNotFound, len(ids)-int(tag.RowsAffected()), len(ids))
 		}
 		if _, err := tx.Exec(ctx, `
-INSERT INTO bulk_calls (task_id, club_id, total, progress_chat_id, progress_message_id)
-VALUES ($1, $2, $3, nullif($4, 0), nullif($5, 0))`, t.ID, t.ClubID, len(ids), in.ProgressChatID, in.ProgressMessageID); err != nil {
+INSERT INTO bulk_calls (task_id, club_id, total, progress_chat, progress_message_id)
+VALUES ($1, $2, $3, nullif($4, ''), nullif($5, 0))`, t.ID, t.ClubID, len(ids), progressChat(in.ProgressChat), in.ProgressMessageID); err != nil {
 			return domain.Task{}, fmt.Errorf("task create: bulk call: %w", mapErr(err))
 		}
 		if _, err := outboxAdd(ctx, tx, t.ClubID, domain.OutboxBulkCreated, domain.OutboxPayload{TaskID: t.ID}, now); err != nil {
@@ -219,4 +220,12 @@ func uniqueIDs(ids []int64) []int64 {
 		}
 	}
 	return out
+}
+
+// progressChat is a bulk call's progress chat as stored: empty for none.
+func progressChat(to chat.Address) string {
+	if to.IsZero() {
+		return ""
+	}
+	return to.String()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -96,7 +97,7 @@ func TestBulkCallStoresClientsAndOutbox(t *testing.T) {
 	t.Parallel()
 	db, f := setupTasks(t)
 	task, err := db.TaskCreate(context.Background(), postgres.TaskCreateInput{
-		ClubID: f.Club.ID, TemplateID: f.Templates["bulk_call"], ClientIDs: f.Clients, AuthorID: f.Manager.ID, ProgressChatID: 5, ProgressMessageID: 7,
+		ClubID: f.Club.ID, TemplateID: f.Templates["bulk_call"], ClientIDs: f.Clients, AuthorID: f.Manager.ID, ProgressChat: chat.TelegramAddress(chat.DefaultBot, 5), ProgressMessageID: 7,
 	})
 	if err != nil {
 		t.Fatalf("bulk: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -82,7 +83,7 @@ func New(t testing.TB, c Config) *World {
 	w.Messenger = telegram.New(w.TG.NewBot(t))
 	w.Deps = jobs.Deps{
 		DB: w.DB, Redis: w.Redis, Enqueuer: w.Enqueuer, Catalog: i18n.MustNew(), Queues: w.Queues, Clock: c.Clock, Log: c.Log,
-		Notifier: jobs.NewNotifier(w.DB, w.Redis, w.Messenger, c.Limits, w.Queues, c.Log, c.Clock),
+		Notifier: jobs.NewNotifier(w.DB, w.Redis, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, w.Messenger), c.Limits, w.Queues, c.Log, c.Clock),
 	}
 	return w
 }
