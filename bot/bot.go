@@ -59,19 +59,22 @@ const handleTimeout = 30 * time.Second
 // allowedUpdates are the update kinds the bot asks Telegram for.
 var allowedUpdates = []string{"message", "callback_query"}
 
-// Bot is the staff bot. Create it with New, then Run it.
+// Bot is the staff bot: every channel's updates (Handle) go through one
+// middleware chain to one router, and every answer goes back through the
+// channel the update came by. New builds it with the deployment's default
+// Telegram bot as its first front when a token is configured; a club's own
+// Telegram bot is another front (NewTelegramFront), and Viber's webhook
+// calls Handle directly.
 type Bot struct {
 	cfg    Config
 	db     *postgres.DB
 	cat    *i18n.Catalog
 	clock  domain.Clock
 	log    *slog.Logger
-	tg     *tgbot.Bot
-	msgr   *telegram.Channel // replies and edits go through the same transport code as notifications
+	front  *TelegramFront // the deployment's default Telegram bot; nil without a token
 	router *router
 	handle step            // the middleware chain ending in the router
 	msgIDs map[string]bool // catalog ids, to tell a rule code with its own text from one without
-	ready  atomic.Bool     // getMe has answered; see Ready
 
 	// handled, when set (by tests), is called with each update's id once it
 	// is fully handled, so a scripted conversation waits for the bot
@@ -79,14 +82,9 @@ type Bot struct {
 	handled func(updateID int64)
 }
 
-// New builds a bot. It does no I/O: Run checks the token.
+// New builds the bot, with the default Telegram bot's front when cfg has a
+// token. It does no I/O: Run checks the token.
 func New(cfg Config, d Deps) (*Bot, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("bot: no Telegram token")
-	}
-	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
-		return nil, errors.New("bot: a webhook needs a secret token")
-	}
 	if d.DB == nil || d.Catalog == nil {
 		return nil, errors.New("bot: database and catalog are required")
 	}
@@ -102,11 +100,70 @@ func New(cfg Config, d Deps) (*Bot, error) {
 	}
 	b.routes(b.router)
 	b.handle = b.logging(b.recovering(b.identify(b.route)))
+	if cfg.Token != "" {
+		f, err := b.NewTelegramFront(chat.DefaultBot, cfg)
+		if err != nil {
+			return nil, err
+		}
+		b.front = f
+	}
+	return b, nil
+}
 
+// Run serves the default Telegram bot until ctx is done (see
+// TelegramFront.Run); without one it just waits.
+func (b *Bot) Run(ctx context.Context) error {
+	if b.front == nil {
+		<-ctx.Done()
+		return nil
+	}
+	return b.front.Run(ctx)
+}
+
+// Ready reports whether the default Telegram bot has reached Telegram.
+func (b *Bot) Ready() bool { return b.front != nil && b.front.Ready() }
+
+// WebhookHandler serves the default Telegram bot's webhook.
+func (b *Bot) WebhookHandler() http.Handler { return b.front.WebhookHandler() }
+
+// Messenger is the default Telegram bot's channel, the notifier's Telegram
+// side in a process that runs both (one client per token).
+func (b *Bot) Messenger() *telegram.Channel { return b.front.Channel() }
+
+// Handle handles one update that came through via: a channel's front
+// (Telegram polling or webhook, Viber's webhook) calls it for every update
+// it translated, and the answers go back through via.
+func (b *Bot) Handle(ctx context.Context, via chat.Replier, u chat.Update) {
+	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	defer cancel()
+	b.handle(newRequest(ctx, b, via, u))
+}
+
+// TelegramFront is one Telegram bot in front of the Bot: its client, its
+// updates (long polling or its own webhook) and its channel for answers.
+type TelegramFront struct {
+	b     *Bot
+	id    int64 // chat.DefaultBot or the bots.id of a club's own bot
+	cfg   Config
+	tg    *tgbot.Bot
+	ch    *telegram.Channel
+	ready atomic.Bool // getMe has answered; see Ready
+}
+
+// NewTelegramFront builds the front of Telegram bot id (chat.DefaultBot or
+// a bots.id) with cfg's token. It does no I/O: Run checks the token.
+func (b *Bot) NewTelegramFront(id int64, cfg Config) (*TelegramFront, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("bot: no Telegram token")
+	}
+	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
+		return nil, errors.New("bot: a webhook needs a secret token")
+	}
+	f := &TelegramFront{b: b, id: id, cfg: cfg}
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // Run checks the token, with its context
-		tgbot.WithDefaultHandler(b.processUpdate),
-		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("telegram client", "err", err) }),
+		tgbot.WithDefaultHandler(f.processUpdate),
+		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("telegram client", "err", err, "bot_id", id) }),
 		tgbot.WithWorkers(workers),
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithAllowedUpdates(allowedUpdates),
@@ -121,10 +178,12 @@ func New(cfg Config, d Deps) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
-	b.tg = tg
-	b.msgr = telegram.New(tg)
-	return b, nil
+	f.tg, f.ch = tg, telegram.NewBot(tg, id)
+	return f, nil
 }
+
+// Channel is the front's transport, for answers and notices.
+func (f *TelegramFront) Channel() *telegram.Channel { return f.ch }
 
 // Run serves until ctx is done. It checks the token (getMe, retried while
 // Telegram cannot be reached), registers the localised command menus, then
@@ -132,42 +191,42 @@ func New(cfg Config, d Deps) (*Bot, error) {
 // removed first, or getUpdates would be refused) or, with a WebhookURL,
 // registers the webhook and waits: updates then arrive through
 // WebhookHandler, mounted on the process's HTTP server.
-func (b *Bot) Run(ctx context.Context) error {
-	me, err := b.connect(ctx)
+func (f *TelegramFront) Run(ctx context.Context) error {
+	me, err := f.connect(ctx)
 	if ctx.Err() != nil {
 		return nil // stopped while starting
 	}
 	if err != nil {
 		return err
 	}
-	b.ready.Store(true)
-	b.log.Info("bot connected", "bot_username", me.Username, "webhook", b.cfg.WebhookURL != "")
-	if err := b.SetCommands(ctx, b.msgr); err != nil {
+	f.ready.Store(true)
+	f.b.log.Info("bot connected", "bot_id", f.id, "bot_username", me.Username, "webhook", f.cfg.WebhookURL != "")
+	if err := f.b.SetCommands(ctx, f.ch); err != nil {
 		// The menu is a convenience; commands work without it.
-		b.log.Warn("set bot commands", "err", err)
+		f.b.log.Warn("set bot commands", "err", err, "bot_id", f.id)
 	}
-	if b.cfg.WebhookURL != "" {
-		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
-			URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates,
+	if f.cfg.WebhookURL != "" {
+		if _, err := f.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL: f.cfg.WebhookURL, SecretToken: f.cfg.WebhookSecret, AllowedUpdates: allowedUpdates,
 		}); err != nil && ctx.Err() == nil {
-			return fmt.Errorf("bot: set webhook: %w", err)
+			return fmt.Errorf("bot %d: set webhook: %w", f.id, err)
 		}
 		<-ctx.Done()
 		return nil
 	}
-	if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+	if _, err := f.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("bot: delete webhook before polling: %w", err)
+		return fmt.Errorf("bot %d: delete webhook before polling: %w", f.id, err)
 	}
-	b.tg.Start(ctx) // returns when ctx is done
+	f.tg.Start(ctx) // returns when ctx is done
 	return nil
 }
 
 // Ready reports whether the bot has reached Telegram (getMe answered), for
 // the process's readiness check.
-func (b *Bot) Ready() bool { return b.ready.Load() }
+func (f *TelegramFront) Ready() bool { return f.ready.Load() }
 
 // getMeTimeout bounds one getMe attempt; maxConnectBackoff caps the wait
 // between attempts.
@@ -181,27 +240,30 @@ const (
 // scheduler run beside the bot in serve), so a failure is retried with
 // backoff and logged once, when it starts; a token Telegram refuses is a
 // configuration mistake retrying cannot fix, and ends Run.
-func (b *Bot) connect(ctx context.Context) (*models.User, error) {
+func (f *TelegramFront) connect(ctx context.Context) (*models.User, error) {
 	backoff := time.Second
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, getMeTimeout)
-		me, err := b.tg.GetMe(actx)
+		me, err := f.tg.GetMe(actx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case err == nil:
 			if attempt > 1 {
-				b.log.Info("telegram reachable again", "attempts", attempt)
+				f.b.log.Info("telegram reachable again", "bot_id", f.id, "attempts", attempt)
 			}
 			return me, nil
 		case errors.Is(err, tgbot.ErrorUnauthorized):
-			return nil, fmt.Errorf("bot: check token: Telegram refused TELEGRAM_BOT_TOKEN: %w", err)
+			if f.id == chat.DefaultBot {
+				return nil, fmt.Errorf("bot: check token: Telegram refused TELEGRAM_BOT_TOKEN: %w", err)
+			}
+			return nil, fmt.Errorf("bot %d: check token: Telegram refused the club bot's token: %w", f.id, err)
 		case attempt == 1:
-			b.log.Warn("telegram unreachable: the bot retries getMe with backoff and reports not ready; everything else runs",
-				"err", err)
+			f.b.log.Warn("telegram unreachable: the bot retries getMe with backoff and reports not ready; everything else runs",
+				"err", err, "bot_id", f.id)
 		default:
-			b.log.Debug("getMe failed again", "attempt", attempt, "err", err, "retry_in", backoff)
+			f.b.log.Debug("getMe failed again", "attempt", attempt, "err", err, "retry_in", backoff, "bot_id", f.id)
 		}
 		t := time.NewTimer(backoff)
 		select {
@@ -218,14 +280,14 @@ func (b *Bot) connect(ctx context.Context) (*models.User, error) {
 // right X-Telegram-Bot-Api-Secret-Token gets 401 and is not looked at. The
 // update is handled before the response is written, so a replica that dies
 // mid-update leaves Telegram to deliver it again.
-func (b *Bot) WebhookHandler() http.Handler {
+func (f *TelegramFront) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
 		got := req.Header.Get("X-Telegram-Bot-Api-Secret-Token")
-		if b.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+		if f.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(f.cfg.WebhookSecret)) != 1 {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -242,34 +304,21 @@ func (b *Bot) WebhookHandler() http.Handler {
 		// Finish the update even if Telegram hangs up: its effects are one
 		// transaction and a reply, better done whole than cut off halfway.
 		ctx := context.WithoutCancel(req.Context())
-		b.processUpdate(ctx, b.tg, &upd)
+		f.processUpdate(ctx, f.tg, &upd)
 		w.WriteHeader(http.StatusOK)
 	})
 }
 
-// Messenger is the Telegram side of the notifier (chat.Messenger), sharing
-// this bot's client, so a process that runs both sends through one token.
-func (b *Bot) Messenger() *telegram.Channel { return b.msgr }
+// processUpdate is go-telegram/bot's default handler: every update goes,
+// translated, to the Bot.
+func (f *TelegramFront) processUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	if u, ok := telegram.Update(f.id, upd); ok {
+		f.b.Handle(ctx, f.ch, u)
+	}
+	if f.b.handled != nil {
+		f.b.handled(upd.ID)
+	}
+}
 
 // hasMessage reports whether the catalogs define id.
 func (b *Bot) hasMessage(id string) bool { return b.msgIDs[id] }
-
-// processUpdate is go-telegram/bot's default handler: every update goes
-// through the middleware chain to the router.
-func (b *Bot) processUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
-	if u, ok := telegram.Update(chat.DefaultBot, upd); ok {
-		b.Handle(ctx, b.msgr, u)
-	}
-	if b.handled != nil {
-		b.handled(upd.ID)
-	}
-}
-
-// Handle handles one update that came through via: a channel's front
-// (Telegram polling or webhook, Viber's webhook) calls it for every update
-// it translated, and the answers go back through via.
-func (b *Bot) Handle(ctx context.Context, via chat.Replier, u chat.Update) {
-	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
-	defer cancel()
-	b.handle(newRequest(ctx, b, via, u))
-}
