@@ -111,9 +111,6 @@ func NewChannel(api *Client, cfg Config) *Channel {
 	return &Channel{api: api, cfg: cfg, keyboards: map[string]*Keyboard{}}
 }
 
-// Client is the API client the channel sends through.
-func (c *Channel) Client() *Client { return c.api }
-
 // Caps: no edits, no inline buttons (one keyboard per chat, the last), no
 // HTML, 7,000 characters a message, files as links.
 func (c *Channel) Caps() chat.Caps {

@@ -38,6 +38,8 @@ type fixture struct {
 type options struct {
 	welcome func(from chat.User, start string) chat.Message
 	handle  viber.Handler // replaces recording updates
+	seen    viber.Seen    // replaces RedisSeen
+	workers int
 }
 
 func setup(t *testing.T, opts ...func(*options)) *fixture {
@@ -74,9 +76,14 @@ func setup(t *testing.T, opts ...func(*options)) *fixture {
 	if handle == nil {
 		handle = f.got.handle
 	}
+	var seen viber.Seen = viber.NewRedisSeen(rdb, prefix+"seen:")
+	if o.seen != nil {
+		seen = o.seen
+	}
 	wh, err := viber.NewWebhook(viber.WebhookConfig{
 		Bots:         reg,
-		Seen:         viber.NewRedisSeen(rdb, prefix+"seen:"),
+		Seen:         seen,
+		Workers:      o.workers,
 		Handle:       handle,
 		Welcome:      o.welcome,
 		Subscribed:   f.events.subscribed,
@@ -97,7 +104,7 @@ func setup(t *testing.T, opts ...func(*options)) *fixture {
 	mux.Handle(viber.FilesPath, files)
 
 	f.hookURL = f.app.URL + viber.PathPrefix + strconv.FormatInt(botID, 10)
-	if err := f.client.SetWebhook(t.Context(), f.hookURL, nil); err != nil {
+	if err := viber.Register(t.Context(), f.client, f.app.URL+"/", botID); err != nil {
 		t.Fatalf("set webhook: %v", err)
 	}
 	return f

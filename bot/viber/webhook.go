@@ -36,6 +36,27 @@ const DedupeTTL = 3 * time.Hour
 // the bot's token.
 const SignatureHeader = "X-Viber-Content-Signature"
 
+// EventTypes are the callbacks Register asks for: the ones the webhook
+// acts on or logs; "delivered" and "seen" would only be traffic. (Viber
+// sends "message" whatever the list says.)
+var EventTypes = []string{EventSubscribed, EventUnsubscribed, EventConversationStarted, EventFailed}
+
+// WebhookURL is where bot's callbacks arrive under the service's public
+// URL (PUBLIC_URL).
+func WebhookURL(publicURL string, bot int64) string {
+	return strings.TrimRight(publicURL, "/") + PathPrefix + strconv.FormatInt(bot, 10)
+}
+
+// Register points bot's callbacks at WebhookURL(publicURL, bot) with
+// set_webhook. Viber calls the URL back before it answers, so the Webhook
+// must already be serving there (start the HTTP server first).
+func Register(ctx context.Context, c *Client, publicURL string, bot int64) error {
+	if err := c.SetWebhook(ctx, WebhookURL(publicURL, bot), EventTypes); err != nil {
+		return fmt.Errorf("register viber bot %d: %w", bot, err)
+	}
+	return nil
+}
+
 // Sign is the signature Viber puts in SignatureHeader for body.
 func Sign(token string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(token))

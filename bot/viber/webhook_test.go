@@ -25,8 +25,8 @@ func TestSetWebhookRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Webhook != f.hookURL {
-		t.Errorf("account info webhook %q, want %q", info.Webhook, f.hookURL)
+	if info.Webhook != f.hookURL || strings.Join(info.EventTypes, ",") != strings.Join(viber.EventTypes, ",") {
+		t.Errorf("account info webhook %q for %q, want %q for %q", info.Webhook, info.EventTypes, f.hookURL, viber.EventTypes)
 	}
 	// The check event was answered 200 and handed nothing to the bot.
 	if n := f.bot.Callbacks(); n != 1 {
@@ -259,4 +259,56 @@ func ctxTimeout(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+func TestWebhookAnswersBeforeHandlingAndSheds(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	started := make(chan string, 4)
+	f := setup(t, func(o *options) {
+		o.workers = 1
+		o.handle = func(_ context.Context, _ chat.Replier, u chat.Update) {
+			started <- u.Message.Text
+			<-release
+		}
+	})
+	// Answered 200 while its handling is still blocked: work after.
+	mustDeliver(t, http.StatusOK)(f.bot.SendText(olena, "slow"))
+	if got := <-started; got != "slow" {
+		t.Fatalf("handling %q", got)
+	}
+	// The one worker is busy: 503, and the callback is not marked seen...
+	mustDeliver(t, http.StatusServiceUnavailable)(f.bot.SendText(olena, "later"))
+	close(release)
+	// ...so Viber's retry is handled.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := f.bot.Replay()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retry still answered %d", d.Status)
+		}
+		time.Sleep(5 * time.Millisecond) // the worker is finishing "slow"
+	}
+	if got := <-started; got != "later" {
+		t.Fatalf("retry handled %q, want later", got)
+	}
+}
+
+// brokenSeen is a Seen whose store is down.
+type brokenSeen struct{}
+
+func (brokenSeen) Seen(context.Context, string, time.Duration) (bool, error) {
+	return false, errors.New("redis: connection refused")
+}
+
+func TestWebhookAsksForRetryWhenDedupeIsDown(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *options) { o.seen = brokenSeen{} })
+	mustDeliver(t, http.StatusServiceUnavailable)(f.bot.SendText(olena, "hi"))
 }

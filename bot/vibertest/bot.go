@@ -44,9 +44,6 @@ type fault struct {
 	status   int
 }
 
-// Token is the bot's auth token.
-func (b *Bot) Token() string { return b.token }
-
 // FailNext answers status to the next n sends to receiver ("" anyone).
 func (b *Bot) FailNext(receiver string, status, n int) {
 	b.s.mu.Lock()
