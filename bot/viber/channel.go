@@ -21,6 +21,9 @@ const SessionWindow = 24 * time.Hour
 // MaxCaption is the longest text Viber shows under a picture.
 const MaxCaption = 512
 
+// MaxSenderName is the longest sender name Viber takes.
+const MaxSenderName = 28
+
 // envelopeReserve is what a send_message request takes besides its text
 // and keyboard (receiver, sender, type, media URL, JSON punctuation), kept
 // free under MaxBody.
@@ -107,6 +110,9 @@ func NewChannel(api *Client, cfg Config) *Channel {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if name := []rune(cfg.Sender.Name); len(name) > MaxSenderName {
+		cfg.Sender.Name = string(name[:MaxSenderName]) // Viber refuses a longer one
 	}
 	return &Channel{api: api, cfg: cfg, keyboards: map[string]*Keyboard{}}
 }

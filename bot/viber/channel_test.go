@@ -407,3 +407,17 @@ func TestClientGetUserDetails(t *testing.T) {
 		t.Errorf("unknown person: %v, want ErrUnreachable (not registered)", err)
 	}
 }
+
+func TestSenderNameCutToViberLimit(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	subscribed(t, f, olena)
+	long := strings.Repeat("Спортклуб ", 5) // 50 characters
+	ch := viber.NewChannel(f.client, viber.Config{Bot: botID, Sender: viber.Sender{Name: long}})
+	if _, err := ch.Send(t.Context(), addr(olena), chat.Message{Text: "hi"}); err != nil {
+		t.Fatalf("send with a 50-character sender name: %v", err)
+	}
+	if m, _ := f.bot.Last(olena.ID); utf8.RuneCountInString(m.Sender.Name) != viber.MaxSenderName {
+		t.Errorf("sender %q", m.Sender.Name)
+	}
+}

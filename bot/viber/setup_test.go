@@ -36,7 +36,7 @@ type fixture struct {
 }
 
 type options struct {
-	welcome func(from chat.User, start string) chat.Message
+	welcome func(ctx context.Context, bot int64, from chat.User, start string) chat.Message
 	handle  viber.Handler // replaces recording updates
 	seen    viber.Seen    // replaces RedisSeen
 	workers int

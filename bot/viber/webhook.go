@@ -123,8 +123,10 @@ type WebhookConfig struct {
 	// cannot message them otherwise). start is what the person must send to
 	// begin ("/start <context>", or "/start" without a context): give the
 	// welcome a button with start as its Data, and the tap arrives as the
-	// message start, which also subscribes the person. nil: no welcome.
-	Welcome func(from chat.User, start string) chat.Message
+	// message start, which also subscribes the person. It runs inside the
+	// request, before Viber's timeout: draw from memory, no slow I/O. nil:
+	// no welcome.
+	Welcome func(ctx context.Context, bot int64, from chat.User, start string) chat.Message
 	// Subscribed and Unsubscribed are told when a person subscribes to or
 	// leaves the bot (Unsubscribed: mark them unreachable until they write
 	// again). Either may be nil.
@@ -227,7 +229,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log := h.cfg.Log.With("bot_id", id, "event", ev.Event, "message_token", ev.MessageToken)
 
-	work, welcome, err := h.plan(id, ch, &ev)
+	work, welcome, err := h.plan(r.Context(), id, ch, &ev)
 	if err != nil {
 		log.Warn("viber: unusable callback", "error", err)
 		http.Error(w, "bad request", http.StatusBadRequest)
@@ -299,7 +301,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // plan decides what a verified callback leads to: work to do after the
 // answer, and/or the welcome message the answer carries. Neither for the
 // webhook check, delivery receipts and events the bot does not use.
-func (h *Webhook) plan(bot int64, ch *Channel, ev *Event) (func(context.Context), *Message, error) {
+func (h *Webhook) plan(ctx context.Context, bot int64, ch *Channel, ev *Event) (func(context.Context), *Message, error) {
 	at := time.UnixMilli(ev.Timestamp)
 	if ev.Timestamp == 0 {
 		at = time.Time{}
@@ -346,7 +348,7 @@ func (h *Webhook) plan(bot int64, ch *Channel, ev *Event) (func(context.Context)
 		if h.cfg.Welcome == nil {
 			return nil, nil, nil
 		}
-		return nil, ch.Welcome(h.cfg.Welcome(u.From, start)), nil
+		return nil, ch.Welcome(h.cfg.Welcome(ctx, bot, u.From, start)), nil
 
 	case EventSubscribed, EventUnsubscribed:
 		id := ev.UserID

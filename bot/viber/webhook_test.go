@@ -199,7 +199,10 @@ func TestWebhookHandsTheBotsChannel(t *testing.T) {
 func TestConversationStarted(t *testing.T) {
 	t.Parallel()
 	f := setup(t, func(o *options) {
-		o.welcome = func(from chat.User, start string) chat.Message {
+		o.welcome = func(_ context.Context, bot int64, from chat.User, start string) chat.Message {
+			if bot != botID {
+				t.Errorf("welcome for bot %d, want %d", bot, botID)
+			}
 			return chat.Message{Text: "<b>Вітаю</b>, " + from.Name, HTML: true, Buttons: [][]chat.Button{{{Text: "Почати", Data: start}}}}
 		}
 	})

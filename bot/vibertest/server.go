@@ -11,7 +11,11 @@
 // per-bot rate and the 100-messages-an-hour-without-a-reply limit, answers
 // error statuses on demand and slowly on demand, records every call, and
 // keeps what each person sees: the messages, and the one keyboard Viber
-// shows, the last message's.
+// shows, the last message's. A message without a keyboard hides the one
+// shown: Viber's documentation says only that "the client always displays
+// the last keyboard sent", and bots report keyboards vanishing after a
+// message without one, so the fake takes the stricter reading; code that
+// works here works under either.
 //
 // Everything is safe for concurrent use; tests run it under -race.
 package vibertest
