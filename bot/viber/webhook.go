@@ -283,6 +283,8 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if work == nil {
 		return
 	}
+	// The work outlives the request: keep its values, not its cancellation.
+	base := context.WithoutCancel(r.Context())
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
@@ -292,7 +294,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				log.Error("viber: callback handling panicked", "panic", p)
 			}
 		}()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.cfg.Timeout)
+		ctx, cancel := context.WithTimeout(base, h.cfg.Timeout)
 		defer cancel()
 		work(ctx)
 	}()
