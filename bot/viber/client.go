@@ -10,6 +10,15 @@
 // screen that expects a choice carries its own), files by URL only, and
 // callbacks retried for an hour until answered 200 (deduplicated by
 // message_token). See /work/shared/VIBER.md for the API facts.
+//
+// Lists go as keyboards, not rich_media carousels, for now: a carousel
+// carries no text, so a list screen would be two messages (text, then
+// carousel), doubling what counts against the 100-an-hour limit and, out
+// of session, the bill; a carousel's buttons also stay tappable on old
+// messages, unlike the single live keyboard the bot's Viber screens are
+// designed around; and its limits (groups per carousel, rows per group,
+// min_api_version) are not verified here. A keyboard of one button per
+// row already reads as a list.
 package viber
 
 import (
