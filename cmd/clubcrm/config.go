@@ -36,6 +36,20 @@ type config struct {
 	WebhookURL     string `env:"WEBHOOK_URL"`           // public URL of the webhook; empty = long polling
 	WebhookSecret  string `env:"WEBHOOK_SECRET"`        // X-Telegram-Bot-Api-Secret-Token; required with WEBHOOK_URL
 
+	// Viber (viber.go): the deployment's Viber bot, off without a token.
+	ViberToken        string `env:"VIBER_BOT_TOKEN"`
+	ViberAPIURL       string `env:"VIBER_API_URL" envDefault:"https://chatapi.viber.com/pa"`
+	ViberSenderName   string `env:"VIBER_SENDER_NAME" envDefault:"ClubCRM"`
+	ViberSenderAvatar string `env:"VIBER_SENDER_AVATAR"`
+	ViberBotURI       string `env:"VIBER_BOT_URI"` // for invite links; asked from get_account_info when empty and a token is set
+	// PublicURL is the https base the service is reached at: Viber's
+	// webhook and the file links live under it.
+	PublicURL string `env:"PUBLIC_URL"`
+	// FileLinkSecret signs the links of charts and files; empty derives one
+	// from VIBER_BOT_TOKEN (viber.go).
+	FileLinkSecret string        `env:"FILE_LINK_SECRET"`
+	FileLinkTTL    time.Duration `env:"FILE_LINK_TTL" envDefault:"24h"`
+
 	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8080"`
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
@@ -134,6 +148,9 @@ func (c config) validate() error {
 			return fmt.Errorf("configuration: WEBHOOK_SECRET is required with WEBHOOK_URL")
 		}
 	}
+	if err := c.validateViber(); err != nil {
+		return err
+	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
 	}
@@ -169,6 +186,8 @@ func (c config) LogValue() slog.Value {
 		slog.Bool("telegram_token_set", c.TelegramToken != ""),
 		slog.String("telegram_api_url", c.TelegramAPIURL),
 		slog.String("webhook_url", c.WebhookURL),
+		slog.Bool("viber_token_set", c.ViberToken != ""),
+		slog.String("public_url", c.PublicURL),
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("queue_prefix", c.QueuePrefix),
 	)

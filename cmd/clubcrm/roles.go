@@ -64,6 +64,10 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 
 	g, ctx := errgroup.WithContext(ctx)
 	extra := map[string]http.Handler{}
+	vb, err := a.startViber(ctx, g, roles, cat, extra) // viber.go
+	if err != nil {
+		return err
+	}
 
 	if roles.worker || roles.scheduler {
 		metrics, err := jobs.NewMetrics(a.reg)
@@ -86,6 +90,7 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 			if err != nil {
 				return err
 			}
+			vb.route(transports)
 			lim := jobs.Limits{PerSecond: a.cfg.RateGlobalPerSec, PerChatPerSecond: a.cfg.RateChatPerSec, PerGroupPerMinute: a.cfg.RateGroupPerMin}
 			notifier := jobs.NewNotifier(a.db, a.rdb, transports, lim, queues, a.log, a.clock, jobs.WithNotifierMetrics(metrics))
 			d := jobs.Deps{DB: a.db, Redis: a.rdb, Enqueuer: enq, Notifier: notifier, Catalog: cat, Queues: queues, Clock: a.clock, Log: a.log, Metrics: metrics}
@@ -101,7 +106,7 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 	if roles.bot {
 		if a.cfg.TelegramToken == "" {
 			a.log.Warn("bot is off: TELEGRAM_BOT_TOKEN is not set; workers, scheduler and HTTP run without it")
-			if name == "bot" {
+			if name == "bot" && vb == nil {
 				return errors.New("bot: TELEGRAM_BOT_TOKEN is not set")
 			}
 		} else {

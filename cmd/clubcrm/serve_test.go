@@ -76,7 +76,10 @@ func startServeClock(t *testing.T, env map[string]string, clock domain.Clock) (s
 // startRoleClock is startRole with the role's clock (nil: the system clock).
 func startRoleClock(t *testing.T, env map[string]string, role string, clock domain.Clock) (string, *syncBuffer, func()) {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := env["HTTP_ADDR"] // a test that must know it first (PUBLIC_URL) picks it
+	if addr == "" {
+		addr = freeAddr(t)
+	}
 	if env["QUEUE_PREFIX"] == "" {
 		_, prefix := redistest.New(t)
 		env["QUEUE_PREFIX"] = prefix
@@ -160,6 +163,9 @@ func TestServeWithoutTokenRunsEverythingButTheBot(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "bot is off"); n != 1 {
 		t.Errorf("want exactly one 'bot is off' line, got %d\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), "viber is off"); n != 1 {
+		t.Errorf("want exactly one 'viber is off' line, got %d\n%s", n, logs.String())
 	}
 	// The empty database got the demo club from the embedded plan.
 	db := openTestDB(t, dbURL)
