@@ -19,4 +19,3 @@ func (b *Bot) ViberWelcome(_ context.Context, _ int64, from chat.User, start str
 		Buttons: [][]chat.Button{{{Text: b.cat.T(lang, "bot.viber.start", nil), Data: start}}},
 	}
 }
-
