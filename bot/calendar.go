@@ -203,6 +203,9 @@ type calendar struct {
 	Month day // any day of the month shown; zero shows Today's month
 	// Min, when set, greys out earlier dates (a due date cannot be in the past).
 	Min day
+	// QuickOnly draws only the quick choices, for a channel with one
+	// keyboard per chat (Viber): other dates are typed (the prompt says how).
+	QuickOnly bool
 }
 
 // keyboard renders the calendar: quick choices (today, tomorrow, +1 week),
@@ -233,6 +236,9 @@ func (c calendar) keyboard(cat *i18n.Catalog, data buttonData) [][]chat.Button {
 	}
 	if len(quick) > 0 {
 		rows = append(rows, quick)
+	}
+	if c.QuickOnly {
+		return rows
 	}
 
 	prev, next := first.addDays(-1), first.addDays(32)

@@ -285,3 +285,35 @@ func TestMomentPickBackAndView(t *testing.T) {
 		t.Fatal("back from the calendar leaves the picker")
 	}
 }
+
+// TestMomentPickOnOneKeyboard: on a channel that shows one keyboard per chat
+// (Viber) the date step offers today, tomorrow and in a week and no month
+// grid; its prompt asks for a typed date, which the picker reads.
+func TestMomentPickOnOneKeyboard(t *testing.T) {
+	t.Parallel()
+	cat, loc := i18n.MustNew(), kyiv(t)
+	env := formEnv{Lang: domain.LangEN, Loc: loc, Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), OneKeyboard: true}
+	prompt, kb := momentPick{}.view(cat, env, true, testData)
+	if got := kbLabels(kb); !slices.Equal(got[0], []string{"Today", "Tomorrow", "In a week"}) || len(got) != 1 {
+		t.Fatalf("one-keyboard date step: %q, want only the quick choices", got)
+	}
+	if !strings.Contains(prompt, "DD.MM.YYYY") {
+		t.Fatalf("the prompt does not say how to type a date: %q", prompt)
+	}
+	if in := kbInput(t, kbFind(t, kb, "In a week")); in != (formInput{Op: opDay, Arg: "20261203"}) {
+		t.Fatalf("in a week: %+v", in)
+	}
+	p, _, err := momentPick{}.apply(formInput{Text: "15.01.2027"}, env, true)
+	if err != nil || p.Day != (day{2027, time.January, 15}) {
+		t.Fatalf("typed date: %+v %v", p, err)
+	}
+	for _, bad := range []string{"15/13/2027", "завтра", "99.99.9999", ""} {
+		if _, _, err := (momentPick{}).apply(formInput{Text: bad}, env, true); err == nil {
+			t.Errorf("typed %q was taken as a date", bad)
+		}
+	}
+	env.OneKeyboard = false
+	if _, kb := (momentPick{}).view(cat, env, true, testData); len(kb) < 5 {
+		t.Fatalf("with inline buttons the month grid is drawn: %q", kbLabels(kb))
+	}
+}

@@ -58,7 +58,7 @@ var errFormExpired = &formError{ID: "forms.expired"}
 
 // formEnv is the request's language, club zone and time.
 func (r *request) formEnv() formEnv {
-	return formEnv{Lang: r.lang, Loc: r.loc, Now: r.b.clock.Now()}
+	return formEnv{Lang: r.lang, Loc: r.loc, Now: r.b.clock.Now(), OneKeyboard: !r.caps.InlineButtons}
 }
 
 // formButtons binds buttonData to a form's action and the version its screen
@@ -292,8 +292,7 @@ func (r *request) formFail(err error) error {
 	if fe.ID == "forms.err.too_long" {
 		r.noteLongText() // before the reply: the rest of a paste may be next
 	}
-	_, sendErr := r.reply(r.t(fe.ID, escData(fe.Data)), nil)
-	return sendErr
+	return r.line(fe.ID, fe.Data)
 }
 
 // escData escapes the strings of a message's data for an HTML message

@@ -45,6 +45,10 @@ type formEnv struct {
 	Lang domain.Language
 	Loc  *time.Location
 	Now  time.Time
+	// OneKeyboard: the channel shows only the chat's last keyboard (Viber,
+	// !chat.Caps.InlineButtons). A month grid does not suit it: the date
+	// step offers today, tomorrow and in a week, and a typed date.
+	OneKeyboard bool
 }
 
 // today is the current date in the club's zone.

@@ -115,7 +115,7 @@ func (p momentPick) view(cat *i18n.Catalog, env formEnv, future bool, data butto
 		return cat.T(env.Lang, "forms.time.prompt", map[string]any{"Date": i18n.Date(env.Lang, p.Day.date(), time.UTC)}),
 			timeKeyboard(cat, env.Lang, p.Day, env.Loc, after, data)
 	}
-	c := calendar{Lang: env.Lang, Today: env.today(), Month: p.Month}
+	c := calendar{Lang: env.Lang, Today: env.today(), Month: p.Month, QuickOnly: env.OneKeyboard}
 	if future {
 		c.Min = c.Today
 	}

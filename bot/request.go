@@ -169,9 +169,32 @@ func (r *request) fail(err error) {
 		r.alert(text)
 		return
 	}
-	if _, sendErr := r.reply(text, nil); sendErr != nil {
+	if sendErr := r.linePlain(text); sendErr != nil {
 		r.b.log.Warn("send error text", "err", sendErr, "staff_id", r.staff.ID)
 	}
+}
+
+// line sends one line that asks for nothing new (a refusal, an error, a
+// hint) as a message: the catalog text id with data, escaped for HTML.
+// On a channel with one keyboard per chat (Viber) a message without
+// buttons would hide the keyboard of the screen still waiting for a
+// choice, so there the line goes as the channel's Answer, which keeps that
+// keyboard on show.
+func (r *request) line(id string, data map[string]any) error {
+	if !r.caps.InlineButtons {
+		return r.via.Answer(r.ctx, r.to, nil, r.t(id, data), false)
+	}
+	_, err := r.reply(r.t(id, escData(data)), nil)
+	return err
+}
+
+// linePlain is line for a text already translated.
+func (r *request) linePlain(text string) error {
+	if !r.caps.InlineButtons {
+		return r.via.Answer(r.ctx, r.to, nil, text, false)
+	}
+	_, err := r.reply(text, nil)
+	return err
 }
 
 // errorText maps an error to the person's language.

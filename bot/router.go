@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // How to add things to the bot
@@ -143,6 +145,11 @@ func (b *Bot) route(r *request) {
 	switch {
 	case r.cb != nil:
 		err = b.routeCallback(r)
+	case r.msg != nil && utf8.RuneCountInString(r.text) > r.caps.MaxText:
+		// Only where a person can type more than one message holds (Viber
+		// takes 7,000 characters; Telegram splits a longer paste itself).
+		r.action = "text:too_long"
+		err = r.line("forms.err.too_long", map[string]any{"Limit": r.caps.MaxText})
 	case r.msg != nil && strings.HasPrefix(r.text, "/"):
 		err = b.routeCommand(r)
 	case r.msg != nil:
@@ -176,8 +183,7 @@ func (b *Bot) routeCommand(r *request) error {
 	r.args = args
 	c, ok := b.router.commands[name]
 	if !ok {
-		_, err := r.reply(r.t("bot.unknown_command", nil), nil)
-		return err
+		return r.line("bot.unknown_command", nil)
 	}
 	if c.managers {
 		if err := domain.CanManageClub(r.staff); err != nil {
@@ -190,26 +196,28 @@ func (b *Bot) routeCommand(r *request) error {
 func (b *Bot) routeText(r *request) error {
 	// Messages sent together (the parts of a long paste) are read in order.
 	b.router.texts.waitEarlier(r.ctx, r.to, r.msg.ID)
+	if r.text == "" {
+		// A sticker, a location, a contact, a photo without caption, a
+		// voice message: every step that reads typed input reads text, so
+		// none is an answer, in a form or outside one.
+		r.action = "text:not_text"
+		return r.line("bot.err.not_text", nil)
+	}
 	c, ok, err := r.conversation()
 	if err != nil {
 		return err
 	}
 	if !ok {
 		r.action = "text"
-		_, err := r.reply(r.t("bot.no_conversation", nil), nil)
-		return err
+		if _, menus := r.via.(chat.Menus); !menus {
+			return r.line("bot.no_conversation_help", nil)
+		}
+		return r.line("bot.no_conversation", nil)
 	}
 	r.action = "flow:" + c.Flow
-	if r.msg.Text == "" {
-		// A sticker, a photo without caption, a voice message: every step
-		// that reads typed input reads text, so none is an answer.
-		_, err := r.reply(r.t("bot.err.not_text", nil), nil)
-		return err
-	}
 	if r.pasteTail(c) {
 		r.noteLongText() // a long part: another may follow it
-		_, err := r.reply(r.t("forms.err.paste_tail", nil), nil)
-		return err
+		return r.line("forms.err.paste_tail", nil)
 	}
 	h, found := b.router.flows[c.Flow]
 	if !found {

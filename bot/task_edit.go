@@ -92,8 +92,7 @@ func (b *Bot) taskEditText(r *request) error {
 	}
 	if n := utf8.RuneCountInString(text); n > limit {
 		r.noteLongText() // the rest of a long paste may be next
-		_, err := r.reply(r.t("bot.edit.too_long", map[string]any{"Limit": limit, "Got": n}), nil)
-		return err
+		return r.line("bot.edit.too_long", map[string]any{"Limit": limit, "Got": n})
 	}
 	if text == "" {
 		_, err := r.reply(r.t("bot.edit.empty", nil), nil)
