@@ -14,3 +14,6 @@ func OutboxTaskFor(q Queues, row postgres.OutboxRow) (*asynq.Task, []asynq.Optio
 
 // IsFailure exposes the worker's failure rule to the external tests.
 func IsFailure(err error) bool { return isFailure(err) }
+
+// RetryDelay exposes the worker's retry schedule to the external tests.
+var RetryDelay = retryDelay

@@ -88,6 +88,9 @@ func (d Deps) fanoutProgress(ctx context.Context, f postgres.Fanout, resuming bo
 	if !f.Done && !resuming && f.ProgressEditedAt != nil && now.Sub(*f.ProgressEditedAt) < progressEvery {
 		return
 	}
+	if !f.Done && !d.Notifier.CanEdit(f.ProgressChat) {
+		return // each edit would be a new message (Viber): only the final count
+	}
 	lang := f.Language
 	var m chat.Message
 	data := map[string]any{"Title": f.Title, "Created": f.Created, "Total": f.Total}
@@ -148,8 +151,8 @@ func (d Deps) handleBulkProgress(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("bulk progress: %w", gone(err))
 	}
-	if s.ProgressMessageID == 0 {
-		return nil
+	if s.ProgressMessageID == 0 || s.Status != domain.StatusDone && !d.Notifier.CanEdit(s.ProgressChat) {
+		return nil // no progress message, or each edit would be a new one (Viber): only when done
 	}
 	d.editProgress(ctx, p.ClubID, p.TaskID, s.ProgressChat, s.ProgressMessageID, d.Clock.Now(), bulkStatusMessage(d.Catalog, s))
 	return nil

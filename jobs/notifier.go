@@ -68,8 +68,13 @@ const maxRetryAfter = 5
 // burst, and no other message to the chat lands between them.
 type Notifier struct {
 	db      *postgres.DB
+	rdb     redis.UniversalClient
+	q       Queues
 	msgrs   chat.Transports
-	lim     *limiter
+	lim     *limiter                   // the bots of every channel without limits of its own
+	chLims  map[chat.Channel]Limits    // WithChannelLimits
+	lims    map[chat.Channel]*limiter  // built from chLims
+	caps    map[chat.Channel]hourlyCap // WithHourlyCap
 	log     *slog.Logger
 	clock   domain.Clock
 	metrics *Metrics
@@ -84,11 +89,23 @@ func WithNotifierMetrics(m *Metrics) NotifierOption { return func(n *Notifier) {
 // NewNotifier builds the notifier. rdb holds the shared rate-limit state
 // under q's prefix.
 func NewNotifier(db *postgres.DB, rdb redis.UniversalClient, m chat.Transports, lim Limits, q Queues, log *slog.Logger, clock domain.Clock, opts ...NotifierOption) *Notifier {
-	n := &Notifier{db: db, msgrs: m, lim: newLimiter(rdb, q, lim), log: log, clock: clock}
+	n := &Notifier{db: db, rdb: rdb, q: q, msgrs: m, lim: newLimiter(rdb, q, lim), log: log, clock: clock}
 	for _, o := range opts {
 		o(n)
 	}
+	n.lims = map[chat.Channel]*limiter{}
+	for ch, l := range n.chLims {
+		n.lims[ch] = newLimiter(rdb, q, l)
+	}
 	return n
+}
+
+// limiter is the limiter of to's channel.
+func (n *Notifier) limiter(to chat.Address) *limiter {
+	if l, ok := n.lims[to.Channel]; ok {
+		return l
+	}
+	return n.lim
 }
 
 // Notify delivers o once. An unreachable recipient is not an error: the
@@ -136,19 +153,30 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 	if paced {
 		pieces = max(1, pm.Pieces(o.Msg))
 	}
+	if wait, err := n.bookCap(ctx, to, pieces); err != nil {
+		return fmt.Errorf("notify %s: %w", o.Key, err)
+	} else if wait > 0 {
+		// The person has had their hour's worth without replying: the
+		// message waits for room (the job is retried then), never dropped.
+		n.metrics.messageThrottled()
+		log.InfoContext(ctx, "hourly cap of messages without a reply reached; message deferred",
+			slog.String("chat", to.String()), slog.Duration("retry_after", wait))
+		return fmt.Errorf("notify %s: hourly cap: %w", o.Key, &chat.RetryAfterError{After: wait})
+	}
+	lim := n.limiter(to)
 	for attempt := 1; ; {
-		later, err := n.lim.waitN(ctx, to, pieces)
+		later, err := lim.waitN(ctx, to, pieces)
 		if err != nil {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
 		// The send commits to the limiter after the delivery key is claimed,
 		// right before the request, so nothing slow sits between the two.
 		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, to.String(), func(ctx context.Context) (int64, error) {
-			if err := n.lim.commit(ctx, to); err != nil {
+			if err := lim.commit(ctx, to); err != nil {
 				return 0, err
 			}
 			if paced {
-				return pm.SendPaced(ctx, to, o.Msg, n.pacer(to, later))
+				return pm.SendPaced(ctx, to, o.Msg, n.pacer(lim, to, later))
 			}
 			return msgr.Send(ctx, to, o.Msg)
 		})
@@ -167,7 +195,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		case errors.As(err, &ra):
 			n.metrics.messageThrottled()
-			if perr := n.lim.pause(ctx, to, ra.After); perr != nil {
+			if perr := lim.pause(ctx, to, ra.After); perr != nil {
 				return fmt.Errorf("notify %s: %w", o.Key, perr)
 			}
 			log.WarnContext(ctx, "messenger asked to slow down; sending paused", slog.Duration("retry_after", ra.After), slog.Int("attempt", attempt))
@@ -198,10 +226,10 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 // goes. A pause (a 429 elsewhere) met on the way voids the rest of the
 // booking: the remaining pieces book new times after it, together. A piece
 // beyond those booked (the messenger miscounted) books its own.
-func (n *Notifier) pacer(to chat.Address, later []time.Time) chat.Pacer {
+func (n *Notifier) pacer(lim *limiter, to chat.Address, later []time.Time) chat.Pacer {
 	return func(ctx context.Context) error {
 		if len(later) == 0 {
-			if err := n.lim.wait(ctx, to); err != nil {
+			if err := lim.wait(ctx, to); err != nil {
 				return err
 			}
 		} else {
@@ -212,15 +240,23 @@ func (n *Notifier) pacer(to chat.Address, later []time.Time) chat.Pacer {
 			}
 		}
 		for {
-			err := n.lim.commit(ctx, to)
+			err := lim.commit(ctx, to)
 			if !errors.Is(err, errPaused) {
 				return err
 			}
-			if later, err = n.lim.waitN(ctx, to, len(later)+1); err != nil {
+			if later, err = lim.waitN(ctx, to, len(later)+1); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// CanEdit reports whether to's channel edits a message in place. On one
+// that cannot (Viber) every Edit is a new message, so progress screens
+// should be shown only when final.
+func (n *Notifier) CanEdit(to chat.Address) bool {
+	m, err := n.msgrs.For(to)
+	return err == nil && m.Caps().Edit
 }
 
 // Edit replaces a message sent earlier (a progress message). It keeps to
@@ -231,11 +267,17 @@ func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m
 	if err != nil {
 		return fmt.Errorf("edit message %d: %w", messageID, err)
 	}
+	if wait, err := n.bookCap(ctx, to, 1); err != nil {
+		return fmt.Errorf("edit message %d: %w", messageID, err)
+	} else if wait > 0 {
+		return nil // a progress screen is not worth a message over the cap
+	}
+	lim := n.limiter(to)
 	for attempt := 1; ; {
-		if err := n.lim.wait(ctx, to); err != nil {
+		if err := lim.wait(ctx, to); err != nil {
 			return fmt.Errorf("edit message %d: %w", messageID, err)
 		}
-		err := n.lim.commit(ctx, to)
+		err := lim.commit(ctx, to)
 		if err == nil {
 			err = msgr.Edit(ctx, to, messageID, m)
 		}
@@ -246,7 +288,7 @@ func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m
 		case errors.Is(err, errPaused):
 		case errors.As(err, &ra):
 			n.metrics.messageThrottled()
-			if perr := n.lim.pause(ctx, to, ra.After); perr != nil {
+			if perr := lim.pause(ctx, to, ra.After); perr != nil {
 				return fmt.Errorf("edit message %d: %w", messageID, perr)
 			}
 			if attempt >= maxRetryAfter {

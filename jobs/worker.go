@@ -88,8 +88,20 @@ func serverConfig(q Queues, concurrency int, shutdownTimeout time.Duration, log 
 		Logger:                   asynqLogger{log: log.With(slog.String("component", "asynq"))},
 		LogLevel:                 asynq.InfoLevel,
 		IsFailure:                isFailure,
+		RetryDelayFunc:           retryDelay,
 		ErrorHandler:             errorHandler(log),
 	}
+}
+
+// retryDelay retries a job the messenger (or the notifier's hourly cap)
+// told to wait once the wait is over, and any other failure on asynq's
+// default schedule.
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	var ra *chat.RetryAfterError
+	if errors.As(err, &ra) && ra.After > 0 {
+		return ra.After + time.Second
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
 }
 
 // isFailure decides whether an error counts against a task's retries and in

@@ -90,9 +90,9 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 			if err != nil {
 				return err
 			}
-			vb.route(transports)
+			opts := append(vb.route(transports), jobs.WithNotifierMetrics(metrics)) // viber.go
 			lim := jobs.Limits{PerSecond: a.cfg.RateGlobalPerSec, PerChatPerSecond: a.cfg.RateChatPerSec, PerGroupPerMinute: a.cfg.RateGroupPerMin}
-			notifier := jobs.NewNotifier(a.db, a.rdb, transports, lim, queues, a.log, a.clock, jobs.WithNotifierMetrics(metrics))
+			notifier := jobs.NewNotifier(a.db, a.rdb, transports, lim, queues, a.log, a.clock, opts...)
 			d := jobs.Deps{DB: a.db, Redis: a.rdb, Enqueuer: enq, Notifier: notifier, Catalog: cat, Queues: queues, Clock: a.clock, Log: a.log, Metrics: metrics}
 			cfg := jobs.WorkerConfig{Concurrency: a.cfg.WorkerConcurrency, ShutdownTimeout: a.cfg.ShutdownTimeout}
 			g.Go(func() error { return jobs.RunWorker(ctx, d, cfg) })

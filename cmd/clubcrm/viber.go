@@ -18,6 +18,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/viber"
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/i18n"
+	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // viberSide is the process's Viber bot (VIBER_BOT_TOKEN): one client and one
@@ -207,11 +208,18 @@ func (v *viberSide) register(ctx context.Context, log *slog.Logger) error {
 	}
 }
 
-// route adds the Viber channel to the notifier's transports; nothing when
+// route adds the Viber channel to the notifier's transports and returns
+// the notifier's Viber options: Viber's rate (jobs.ViberLimits) and the
+// cap of messages to one person an hour without a reply. Nothing when
 // Viber is off, so a notice to a Viber address fails as undeliverable
 // (chat.ErrNoTransport) instead of vanishing.
-func (v *viberSide) route(r *chat.Router) {
-	if v != nil {
-		r.Add(chat.Viber, chat.DefaultBot, v.channel)
+func (v *viberSide) route(r *chat.Router) []jobs.NotifierOption {
+	if v == nil {
+		return nil
+	}
+	r.Add(chat.Viber, chat.DefaultBot, v.channel)
+	return []jobs.NotifierOption{
+		jobs.WithChannelLimits(chat.Viber, jobs.ViberLimits),
+		jobs.WithHourlyCap(chat.Viber, jobs.ViberHourlyCap, v.sessions),
 	}
 }

@@ -1,0 +1,200 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/clubcrm/clubcrm/bot/viber"
+	"github.com/clubcrm/clubcrm/bot/vibertest"
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/jobs"
+)
+
+// viberEnv is env with the deployment's Viber bot beside Telegram: the real
+// viber.Channel talking to the fake Viber API, its sessions in Redis, and a
+// notifier routing Viber addresses to it under Viber's limits and the
+// hourly cap (capped at hourCap here, so a test need not send 95).
+type viberEnv struct {
+	*env
+	vb       *vibertest.Server
+	bot      *vibertest.Bot
+	ch       *viber.Channel
+	sessions *viber.RedisSessions
+	metrics  *countingMetrics
+	notifier *jobs.Notifier
+}
+
+// countingMetrics is viber.Metrics counted in memory.
+type countingMetrics struct{ billable, noBalance, blocked atomic.Int64 }
+
+func (m *countingMetrics) Billable()       { m.billable.Add(1) }
+func (m *countingMetrics) NoBalance()      { m.noBalance.Add(1) }
+func (m *countingMetrics) AccountBlocked() { m.blocked.Add(1) }
+
+func newViberEnv(t *testing.T, hourCap int) *viberEnv {
+	t.Helper()
+	e := newEnv(t)
+	vb := vibertest.New(t)
+	// A webhook that takes every callback: these tests are about sending;
+	// the phones' callbacks only subscribe people.
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	t.Cleanup(hook.Close)
+	client := viber.NewClient(vb.URL, vibertest.Token, nil)
+	if err := client.SetWebhook(e.ctx, hook.URL, nil); err != nil {
+		t.Fatalf("set webhook: %v", err)
+	}
+	v := &viberEnv{env: e, vb: vb, bot: vb.Bot(vibertest.Token), metrics: &countingMetrics{},
+		sessions: viber.NewRedisSessions(e.rdb, e.prefix+"viber:in:")}
+	v.ch = viber.NewChannel(client, viber.Config{Bot: chat.DefaultBot, Sender: viber.Sender{Name: "Club"},
+		Sessions: v.sessions, Metrics: v.metrics, Log: e.deps.Log})
+	router := chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr).Add(chat.Viber, chat.DefaultBot, v.ch)
+	v.notifier = jobs.NewNotifier(e.db, e.rdb, router, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
+		e.q, e.deps.Log, domain.SystemClock{},
+		jobs.WithChannelLimits(chat.Viber, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000}),
+		jobs.WithHourlyCap(chat.Viber, hourCap, v.sessions))
+	return v
+}
+
+// phone subscribes a Viber user to the bot and returns their address.
+func (v *viberEnv) phone(id string) (vibertest.User, chat.Address) {
+	v.t.Helper()
+	u := vibertest.User{ID: id, Name: id, Language: "en"}
+	if _, err := v.bot.Subscribe(u); err != nil {
+		v.t.Fatalf("subscribe %s: %v", id, err)
+	}
+	return u, chat.Address{Channel: chat.Viber, Bot: chat.DefaultBot, Chat: id}
+}
+
+// A person who does not reply gets at most the hourly cap of notices; the
+// next one is deferred (a retry-after error, not a failure and not a loss),
+// and once they write, the count starts again and it goes.
+func TestViberNotifyKeepsUnderTheHourlyCap(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 3)
+	_, to := v.phone("olenaAAAA==")
+	notify := func(key string) error {
+		return v.notifier.Notify(v.ctx, jobs.Outgoing{Key: key, To: to, Msg: chat.Message{Text: "notice " + key}})
+	}
+	for _, k := range []string{"cap:1", "cap:2", "cap:3"} {
+		if err := notify(k); err != nil {
+			t.Fatalf("notify %s: %v", k, err)
+		}
+	}
+	err := notify("cap:4")
+	var ra *chat.RetryAfterError
+	if !errors.As(err, &ra) || ra.After <= 0 || ra.After > time.Hour || errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("the notice over the cap: %v, want a retry-after within the hour", err)
+	}
+	if jobs.IsFailure(err) {
+		t.Errorf("a deferred notice counts as a failed job")
+	}
+	if n := len(v.bot.Messages(to.Chat)); n != 3 {
+		t.Fatalf("messages = %d, want 3 (the cap)", n)
+	}
+	if err := v.sessions.Inbound(v.ctx, to, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := notify("cap:4"); err != nil {
+		t.Fatalf("after the person wrote: %v", err)
+	}
+	if n := len(v.bot.Messages(to.Chat)); n != 4 {
+		t.Fatalf("messages = %d, want 4", n)
+	}
+}
+
+// No balance (and a blocked account) is an operator alert and a job that
+// fails to be retried: the notice is not marked delivered, and the retry
+// after a top-up delivers it once.
+func TestViberNotifyNoBalanceIsRetriedNotLost(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 95)
+	_, to := v.phone("petroBBBB==")
+	o := jobs.Outgoing{Key: "bal:1", To: to, Msg: chat.Message{Text: "morning list"}}
+	for status, counter := range map[int]*atomic.Int64{vibertest.StatusNoBalance: &v.metrics.noBalance, vibertest.StatusAccountBlocked: &v.metrics.blocked} {
+		v.bot.FailNext(to.Chat, status, 1)
+		err := v.notifier.Notify(v.ctx, o)
+		if err == nil || errors.Is(err, asynq.SkipRetry) || !jobs.IsFailure(err) {
+			t.Fatalf("status %d: %v, want a failure to retry", status, err)
+		}
+		if counter.Load() != 1 {
+			t.Errorf("status %d: alert counted %d times", status, counter.Load())
+		}
+		if n := v.count(`SELECT count(*) FROM deliveries WHERE key = 'bal:1' AND claimed_until IS NULL`); n != 0 {
+			t.Fatalf("status %d: the notice was recorded as delivered", status)
+		}
+	}
+	if len(v.logs.lines("no balance")) == 0 || len(v.logs.lines("account blocked")) == 0 {
+		t.Errorf("no operator alert in the logs")
+	}
+	for range 2 {
+		if err := v.notifier.Notify(v.ctx, o); err != nil {
+			t.Fatalf("retry after the top-up: %v", err)
+		}
+	}
+	if n := len(v.bot.Messages(to.Chat)); n != 1 {
+		t.Fatalf("messages = %d, want the notice once", n)
+	}
+}
+
+// A send to someone who never subscribed counts as billable outside a
+// session, and one inside the 24-hour window after their message does not.
+func TestViberNotifyCountsBillableSends(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 95)
+	_, to := v.phone("ivanCCCC==")
+	if err := v.notifier.Notify(v.ctx, jobs.Outgoing{Key: "bill:1", To: to, Msg: chat.Message{Text: "out of session"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.sessions.Inbound(v.ctx, to, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.notifier.Notify(v.ctx, jobs.Outgoing{Key: "bill:2", To: to, Msg: chat.Message{Text: "in session"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.metrics.billable.Load(); got != 1 {
+		t.Fatalf("billable = %d, want 1", got)
+	}
+}
+
+// Viber cannot edit: a progress edit would be a new message, so the
+// notifier says the channel cannot edit, and an edit over the hourly cap
+// is skipped rather than deferred.
+func TestViberNotifierCannotEdit(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 1)
+	_, to := v.phone("annaDDDD==")
+	if v.notifier.CanEdit(to) || !v.notifier.CanEdit(chat.TelegramAddress(chat.DefaultBot, aliceChat)) {
+		t.Fatal("CanEdit: want false for Viber, true for Telegram")
+	}
+	if err := v.notifier.Notify(v.ctx, jobs.Outgoing{Key: "ed:1", To: to, Msg: chat.Message{Text: "started"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.notifier.Edit(context.Background(), to, 1, chat.Message{Text: "progress"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.bot.Messages(to.Chat)); n != 1 {
+		t.Fatalf("messages = %d, want 1: the edit over the cap is skipped", n)
+	}
+}
+
+// A job told to wait (a 429, the hourly cap) is retried when the wait is
+// over, not on asynq's default schedule.
+func TestRetryDelayHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	task := asynq.NewTask("x", nil)
+	err := errors.Join(errors.New("notify"), &chat.RetryAfterError{After: 40 * time.Minute})
+	if got := jobs.RetryDelay(0, err, task); got < 40*time.Minute || got > 41*time.Minute {
+		t.Fatalf("retry delay after a 40-minute wait: %s", got)
+	}
+	if got := jobs.RetryDelay(0, errors.New("boom"), task); got >= 40*time.Minute {
+		t.Fatalf("an ordinary failure waits %s", got)
+	}
+}
