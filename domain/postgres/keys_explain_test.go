@@ -67,8 +67,10 @@ ORDER BY 1, 2`)
 	}
 	// Looked up before the club is known (docs/scaling.md): a Telegram
 	// identity, an invite code, an API key, a delivery key (club_id may be NULL).
+	// A live bot's token hash is unique across clubs on purpose: one bot
+	// cannot serve two clubs.
 	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true,
-		"api_keys_key_hash_key": true}
+		"api_keys_key_hash_key": true, "bots_token_hash_live_key": true}
 	for rows.Next() {
 		var table, name, def string
 		if err := rows.Scan(&table, &name, &def); err != nil {
