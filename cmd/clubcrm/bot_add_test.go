@@ -194,6 +194,8 @@ func TestBotAddRefusals(t *testing.T) {
 			want: "club " + a + " already has its own telegram bot; remove it first"},
 		{name: "getMe refuses the token", env: s.env, stdin: refused + "\n", args: []string{"--club", b},
 			want: "Telegram refused the token (getMe: unauthorized"},
+		{name: "Telegram unreachable", env: s.with("TELEGRAM_API_URL", "http://127.0.0.1:1"), stdin: telegramtest.Token, args: []string{"--club", b},
+			want: "could not ask Telegram to check the token (getMe: "},
 		{name: "no SECRETS_KEY", env: s.with("SECRETS_KEY", ""), stdin: telegramtest.Token, args: []string{"--club", b},
 			want: "SECRETS_KEY is not set"},
 		{name: "malformed SECRETS_KEY", env: s.with("SECRETS_KEY", "hunter2-is-not-a-key"), stdin: telegramtest.Token, args: []string{"--club", b},

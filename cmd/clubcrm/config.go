@@ -41,8 +41,9 @@ type config struct {
 	// SecretsKey seals the clubs' own bot tokens in the database
 	// (domain/secret); required once any club has its own bot.
 	SecretsKey string `env:"SECRETS_KEY"`
-	// BotAddToken is the token `bot add` stores when standard input gives
-	// none: never a flag, which would land in shell history and ps.
+	// BotAddToken is the token `bot add` stores, instead of reading it
+	// from standard input: never a flag, which would land in shell history
+	// and ps.
 	BotAddToken string `env:"CLUBCRM_BOT_TOKEN"`
 
 	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8080"`

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -115,6 +116,13 @@ func TestHotQueriesUseClubIndexes(t *testing.T) {
 			t.Fatalf("fill: %v", err)
 		}
 	}
+	// Clubs with bots of their own, so the planner sees a bots table of a
+	// deployment's size rather than an empty one.
+	pgtest.Exec(t, db, `
+WITH c AS (INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code)
+  SELECT 'bots-' || g, 'Bots ' || g, 'Europe/Kyiv', 'ru', 9, '380' FROM generate_series(1, 300) g RETURNING id)
+INSERT INTO bots (club_id, username, token_enc, token_hash, webhook_secret_enc)
+SELECT id, 'bot_' || id, '\x00', sha256(id::text::bytea), '\x00' FROM c`)
 	pgtest.Exec(t, db, `ANALYZE`)
 	var staffID, taskID, clientID, templateID, resultID, bulkTmpl int64
 	row := pool.QueryRow(ctx, `
@@ -180,6 +188,10 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	must("ReportGeneral", err)
 	_, err = db.ReportFunnel(ctx, club.id, r, report.Filter{})
 	must("ReportFunnel", err)
+	// Which bot serves the club: its own, or (not found) the default one.
+	if _, err = db.BotByClub(ctx, club.id, postgres.BotChannelTelegram); !errors.Is(err, domain.ErrNotFound) {
+		must("BotByClub", err)
+	}
 	rec.mu.Lock()
 	rec.on = false
 	stmts := rec.stmts
