@@ -73,6 +73,12 @@ func runBotAdd(ctx context.Context, e *cmdEnv, args []string) error {
 		return errors.New("bot add: this is the deployment's default bot (TELEGRAM_BOT_TOKEN), which already serves every club without a bot of its own; a club's own bot needs a token of its own")
 	}
 	return withClubDB(ctx, e, "bot add", *club, func(db *postgres.DB) error {
+		// One key for every bot: under another, the new bot would not open
+		// next to the others at start, and its token's hash would not match
+		// the same token stored under the old key.
+		if _, err := loadBots(ctx, db, box); err != nil {
+			return fmt.Errorf("bot add: SECRETS_KEY must be the key the stored bots were added with: %w", err)
+		}
 		username, err := botGetMe(ctx, cfg.TelegramAPIURL, token)
 		if err != nil {
 			return fmt.Errorf("bot add: %w", err)

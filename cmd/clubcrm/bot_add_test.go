@@ -198,6 +198,8 @@ func TestBotAddRefusals(t *testing.T) {
 			want: "could not ask Telegram to check the token (getMe: "},
 		{name: "no SECRETS_KEY", env: s.with("SECRETS_KEY", ""), stdin: telegramtest.Token, args: []string{"--club", b},
 			want: "SECRETS_KEY is not set"},
+		{name: "another SECRETS_KEY than the stored bots'", env: s.with("SECRETS_KEY", hex.EncodeToString(bytes.Repeat([]byte{3}, 32))), stdin: "7000009:another-bot",
+			args: []string{"--club", b}, want: "SECRETS_KEY must be the key the stored bots were added with: load the clubs' bots: bot "},
 		{name: "malformed SECRETS_KEY", env: s.with("SECRETS_KEY", "hunter2-is-not-a-key"), stdin: telegramtest.Token, args: []string{"--club", b},
 			want: "configuration: SECRETS_KEY must be 32 random bytes"},
 		{name: "short SECRETS_KEY", env: s.with("SECRETS_KEY", base64.StdEncoding.EncodeToString([]byte("sixteen byte key"))), stdin: telegramtest.Token,
