@@ -40,7 +40,7 @@ type clubBots struct {
 	// hookBase is the origin webhooks are registered under (from
 	// WEBHOOK_URL); empty: long polling.
 	hookBase string
-	bot      *bot.Bot    // nil outside the bot role
+	bot      *bot.Bot     // nil outside the bot role
 	router   *chat.Router // nil outside the worker role
 
 	mu      sync.Mutex
