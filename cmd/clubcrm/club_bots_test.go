@@ -145,3 +145,31 @@ func TestClubBotsWebhooks(t *testing.T) {
 	}
 	w.botA.WaitFor(t, func(c telegramtest.Call) bool { return c.Method == "sendMessage" && c.ChatID() == stranger.ID }, 10*time.Second)
 }
+
+// An invite opens the club's own bot; once that bot is removed, the
+// deployment's default bot.
+func TestInviteLinksToTheClubsBot(t *testing.T) {
+	t.Parallel()
+	w := newClubBotsWorld(t)
+	env := w.with("TELEGRAM_BOT_TOKEN", telegramtest.Token)
+	invite := func() string {
+		out, errOut, err := runCmd(t, env, "staff", "invite", "--club", fmt.Sprint(w.a), "--role", "staff")
+		if err != nil {
+			t.Fatalf("staff invite: %v\n%s", err, errOut)
+		}
+		m := inviteLink.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no invite link in %q", out)
+		}
+		return m[1]
+	}
+	if got := invite(); got != w.botA.Username() {
+		t.Fatalf("club A's invite opens @%s, want its own @%s", got, w.botA.Username())
+	}
+	if _, errOut, err := runCmd(t, env, "bot", "remove", "--club", fmt.Sprint(w.a), "--bot", fmt.Sprint(w.idA)); err != nil {
+		t.Fatalf("bot remove: %v\n%s", err, errOut)
+	}
+	if got := invite(); got != telegramtest.BotUsername {
+		t.Fatalf("after its bot was removed, club A's invite opens @%s, want the default @%s", got, telegramtest.BotUsername)
+	}
+}
