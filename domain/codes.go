@@ -15,6 +15,9 @@ const (
 	CodeAssigneeRuleInvalid    Code = "assignee_rule_invalid"     // This workflow's assignee rule is not valid.
 	CodeAssigneeUnchanged      Code = "assignee_unchanged"        // The task already has this assignee.
 	CodeBoolInvalid            Code = "bool_invalid"              // Answer yes or no.
+	CodeBotChannelInvalid      Code = "bot_channel_invalid"       // A club's bot is on telegram or viber.
+	CodeBotExists              Code = "bot_exists"                // This club already has its own bot on this channel; remove it first.
+	CodeBotTokenTaken          Code = "bot_token_taken"           // This bot token is already used by another club.
 	CodeBulkFanningOut         Code = "bulk_fanning_out"          // The bulk call is still creating its calls. Try again in a moment.
 	CodeBulkStatusFollowsCalls Code = "bulk_status_follows_calls" // A bulk call closes by itself when its calls are closed. To stop it, cancel its open calls.
 	CodeCallDirectionInvalid   Code = "call_direction_invalid"    // A call is either incoming or outgoing.
@@ -115,6 +118,7 @@ const (
 // generic text on purpose, so a forged id or another club's learns nothing;
 // these codes have no text of their own and are not in Codes.
 const (
+	CodeBotNotFound      Code = "bot_not_found"
 	CodeClubNotFound     Code = "club_not_found"
 	CodeStaffNotFound    Code = "staff_not_found"
 	CodeTemplateNotFound Code = "template_not_found"
@@ -130,6 +134,9 @@ func Codes() []Code {
 		CodeAssigneeRuleInvalid,
 		CodeAssigneeUnchanged,
 		CodeBoolInvalid,
+		CodeBotChannelInvalid,
+		CodeBotExists,
+		CodeBotTokenTaken,
 		CodeBulkFanningOut,
 		CodeBulkStatusFollowsCalls,
 		CodeCallDirectionInvalid,

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	tgbot "github.com/go-telegram/bot"
+
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -178,6 +180,111 @@ func BenchmarkDelivery(b *testing.B) {
 		}
 		b.ReportMetric(float64(messages)/elapsed.Seconds(), "msgs/s")
 		b.ReportMetric(float64(e.tg.Violations()), "429s")
+	}
+}
+
+// BenchmarkDeliveryBots is BenchmarkDelivery with a bot per club: three
+// bots (their own tokens, chats and limits on the fake Bot API, enforcing
+// 30 messages/s per bot and 1/s per chat, as Telegram does per bot), 1,500
+// messages each to 500 chats of their own, from two workers. Every bot
+// keeps to its own budget at the same time, so the aggregate is close to
+// three bots' worth: it reports msgs/s, the ratio to 3 × 30/s, the 429s
+// and fails if any message is missing or sent twice.
+func BenchmarkDeliveryBots(b *testing.B) {
+	const bots, perBot, chats = 3, 1500, 500
+	const benchSend = "bench:send"
+	for range b.N {
+		b.StopTimer()
+		e := newEnvWith(b, jobs.TelegramLimits)
+		fakes := make([]*telegramtest.Server, bots)
+		for i := range fakes {
+			fakes[i] = telegramtest.NewBotServer(b, fmt.Sprintf("70000%d:bench-bot-%d", 20+i, i+1))
+			fakes[i].SetLimits(telegramtest.Limits{Global: 30, PerChat: 1})
+		}
+		mux := telegramtest.NewMux(b, fakes...)
+		var servers []*asynq.Server
+		for range 2 {
+			db := workerDB(b, e, 20)
+			router := chat.NewRouter()
+			for i, f := range fakes {
+				tg, err := tgbot.New(f.Token(), tgbot.WithServerURL(mux.URL), tgbot.WithSkipGetMe())
+				if err != nil {
+					b.Fatal(err)
+				}
+				router.Add(chat.Telegram, int64(i+1), telegram.NewBot(tg, int64(i+1)))
+			}
+			n := jobs.NewNotifier(db, e.rdb, router, jobs.TelegramLimits, e.q, e.deps.Log, domain.SystemClock{})
+			sm := asynq.NewServeMux()
+			sm.HandleFunc(benchSend, func(ctx context.Context, t *asynq.Task) error {
+				var o jobs.Outgoing
+				if err := json.Unmarshal(t.Payload(), &o); err != nil {
+					return err
+				}
+				return n.Notify(ctx, o)
+			})
+			srv := jobs.NewServer(e.rdb, e.q, 80, 5*time.Second, e.deps.Log)
+			servers = append(servers, srv)
+			defer srv.Shutdown()
+			if err := srv.Start(sm); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		start := time.Now()
+		for i := range bots * perBot {
+			bot := int64(i%bots + 1)
+			o := jobs.Outgoing{Key: fmt.Sprint("bench:", i), ClubID: e.club.ID,
+				To:  chat.TelegramAddress(bot, int64(100_000+(i/bots)%chats)),
+				Msg: chat.Message{Text: fmt.Sprint("message ", i)}}
+			payload, _ := json.Marshal(o)
+			if err := e.deps.Enqueuer.Enqueue(e.ctx, asynq.NewTask(benchSend, payload), asynq.Queue(e.q.Critical())); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for e.count(`SELECT count(*) FROM deliveries`) < bots*perBot {
+			time.Sleep(100 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		for _, s := range servers {
+			s.Shutdown()
+		}
+
+		var violations int
+		var first, last time.Time // the first and last accepted send, over every bot
+		for bi, f := range fakes {
+			seen := map[string]int{}
+			for _, c := range f.CallsTo("sendMessage") {
+				if !c.OK() {
+					continue
+				}
+				seen[c.Text()]++
+				if first.IsZero() || c.Time.Before(first) {
+					first = c.Time
+				}
+				if c.Time.After(last) {
+					last = c.Time
+				}
+			}
+			for i := bi; i < bots*perBot; i += bots {
+				if k := seen[fmt.Sprint("message ", i)]; k != 1 {
+					b.Errorf("bot %d: message %d delivered %d times", bi+1, i, k)
+				}
+			}
+			if len(seen) != perBot {
+				b.Errorf("bot %d delivered %d distinct messages, want its own %d", bi+1, len(seen), perBot)
+			}
+			violations += f.Violations()
+		}
+		rate := float64(bots*perBot) / elapsed.Seconds()
+		b.ReportMetric(rate, "msgs/s")
+		b.ReportMetric(rate/(bots*30), "ratio_to_3x30")
+		// Accepted messages/s while sending: from the first accepted send to
+		// the last, as the Bot API saw them (enqueueing excluded).
+		accepted := float64(bots*perBot-1) / last.Sub(first).Seconds()
+		b.ReportMetric(accepted, "accepted/s")
+		b.ReportMetric(accepted/(bots*30), "accepted_ratio")
+		b.ReportMetric(float64(violations), "429s")
 	}
 }
 

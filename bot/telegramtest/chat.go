@@ -70,6 +70,7 @@ func (m Message) Button(text string) (models.InlineKeyboardButton, bool) {
 // chat is one chat's history. Message ids are shared between the person and
 // the bot and grow by one, as in a private chat.
 type chat struct {
+	bot    *models.User // the bot, the author of its own messages
 	info   models.Chat
 	nextID int64
 	msgs   []*Message
@@ -80,7 +81,8 @@ type chat struct {
 func (s *Server) chatLocked(id int64, user *models.User) *chat {
 	ch, ok := s.chats[id]
 	if !ok {
-		ch = &chat{info: models.Chat{ID: id, Type: models.ChatTypePrivate}}
+		ch = &chat{info: models.Chat{ID: id, Type: models.ChatTypePrivate},
+			bot: &models.User{ID: s.botID(), IsBot: true, FirstName: "ClubCRM Test", Username: s.Username()}}
 		switch {
 		case id < -1_000_000_000_000:
 			ch.info.Type, ch.info.Title = models.ChatTypeSupergroup, "Test group"
@@ -121,7 +123,7 @@ func (ch *chat) model(m *Message) *models.Message {
 	if m.fromUser != nil {
 		out.From = m.fromUser
 	} else {
-		out.From = &models.User{ID: BotID(), IsBot: true, FirstName: "ClubCRM Test", Username: BotUsername}
+		out.From = ch.bot
 	}
 	if m.Edits > 0 {
 		out.EditDate = int(m.Date.Unix())

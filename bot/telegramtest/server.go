@@ -47,6 +47,7 @@ type Server struct {
 	// URL is the base URL to pass to bot.WithServerURL.
 	URL string
 
+	token  string // the token this bot answers to: Token, or one given to NewBotServer
 	srv    *httptest.Server
 	now    func() time.Time // the clock for limits and throttling; tests of this package replace it
 	closed chan struct{}
@@ -82,9 +83,16 @@ type Server struct {
 }
 
 // New starts a fake Bot API server and closes it when the test ends.
-func New(t testing.TB) *Server {
+func New(t testing.TB) *Server { return NewBotServer(t, Token) }
+
+// NewBotServer starts the fake Bot API of a bot with its own token (the
+// number before the colon is its user id), for tests with several bots:
+// each has its own chats, limits and faults, as with Telegram. Mux serves
+// several under one URL, as api.telegram.org does.
+func NewBotServer(t testing.TB, token string) *Server {
 	t.Helper()
 	s := &Server{
+		token:     token,
 		now:       time.Now,
 		closed:    make(chan struct{}),
 		hook:      &http.Client{Timeout: 10 * time.Second},
@@ -127,12 +135,30 @@ func (s *Server) Close() {
 func (s *Server) NewBot(t testing.TB, opts ...tgbot.Option) *tgbot.Bot {
 	t.Helper()
 	all := append([]tgbot.Option{tgbot.WithServerURL(s.URL)}, opts...)
-	b, err := tgbot.New(Token, all...)
+	b, err := tgbot.New(s.token, all...)
 	if err != nil {
 		t.Fatalf("telegramtest: new bot: %v", err)
 	}
 	return b
 }
+
+// botID is this bot's user id, the number before the colon of its token.
+func (s *Server) botID() int64 {
+	id, _ := strconv.ParseInt(strings.Split(s.token, ":")[0], 10, 64)
+	return id
+}
+
+// Username is what getMe answers: BotUsername for the default token,
+// "bot<id>_bot" for another.
+func (s *Server) Username() string {
+	if s.token == Token {
+		return BotUsername
+	}
+	return fmt.Sprintf("bot%d_bot", s.botID())
+}
+
+// Token is the token this server answers to.
+func (s *Server) Token() string { return s.token }
 
 // BotID is the bot's own user id, the number before the colon in Token.
 func BotID() int64 {
@@ -184,7 +210,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResult(w, nil, &apiError{Code: http.StatusNotFound, Description: "Not Found"})
 		return
 	}
-	if token != Token {
+	if token != s.token {
 		writeResult(w, nil, &apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"})
 		return
 	}
@@ -299,10 +325,10 @@ func parseBody(r *http.Request) (map[string]string, map[string]File, error) {
 
 func (s *Server) getMe(_ context.Context, _ *Call) (any, *apiError) {
 	return models.User{
-		ID:            BotID(),
+		ID:            s.botID(),
 		IsBot:         true,
 		FirstName:     "ClubCRM Test",
-		Username:      BotUsername,
+		Username:      s.Username(),
 		CanJoinGroups: true,
 	}, nil
 }

@@ -362,3 +362,17 @@ func (s *Server) getWebhookInfo(_ context.Context, _ *Call) (any, *apiError) {
 	info.PendingUpdateCount = len(s.updates)
 	return info, nil
 }
+
+// WebhookInfo is the webhook the bot registered (empty URL: none).
+func (s *Server) WebhookInfo() models.WebhookInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhook
+}
+
+// WebhookSecret is the secret token the bot registered with its webhook.
+func (s *Server) WebhookSecret() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.secret
+}

@@ -65,7 +65,7 @@ func TestDockerComposeFile(t *testing.T) {
 	if _, ok := commands()["healthcheck"]; !ok {
 		t.Error("the app health check names a command the binary lacks")
 	}
-	for _, k := range []string{"DATABASE_URL", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "MONITORING_USER", "MONITORING_PASSWORD"} {
+	for _, k := range []string{"DATABASE_URL", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "SECRETS_KEY", "MONITORING_USER", "MONITORING_PASSWORD"} {
 		if _, ok := app.Environment[k]; !ok {
 			t.Errorf("app: %s is not passed through", k)
 		}

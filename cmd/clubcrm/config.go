@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/clubcrm/clubcrm/domain/secret"
 )
 
 // config is the whole service's configuration, parsed from the environment
@@ -49,6 +51,14 @@ type config struct {
 	// from VIBER_BOT_TOKEN (viber.go).
 	FileLinkSecret string        `env:"FILE_LINK_SECRET"`
 	FileLinkTTL    time.Duration `env:"FILE_LINK_TTL" envDefault:"24h"`
+
+	// SecretsKey seals the clubs' own bot tokens in the database
+	// (domain/secret); required once any club has its own bot.
+	SecretsKey string `env:"SECRETS_KEY"`
+	// BotAddToken is the token `bot add` stores, instead of reading it
+	// from standard input: never a flag, which would land in shell history
+	// and ps.
+	BotAddToken string `env:"CLUBCRM_BOT_TOKEN"`
 
 	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8080"`
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
@@ -140,6 +150,11 @@ func (c config) validate() error {
 	if _, err := url.Parse(c.TelegramAPIURL); err != nil {
 		return fmt.Errorf("configuration: TELEGRAM_API_URL is not a URL")
 	}
+	if c.SecretsKey != "" {
+		if _, err := secret.New(c.SecretsKey); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+	}
 	if c.WebhookURL != "" {
 		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" && u.Scheme != "http" {
 			return fmt.Errorf("configuration: WEBHOOK_URL must be an http(s) URL")
@@ -184,6 +199,7 @@ func (c config) LogValue() slog.Value {
 		slog.String("redis_url", redactURL(c.RedisURL)),
 		slog.String("redis_topology", c.redisTopology()),
 		slog.Bool("telegram_token_set", c.TelegramToken != ""),
+		slog.Bool("secrets_key_set", c.SecretsKey != ""),
 		slog.String("telegram_api_url", c.TelegramAPIURL),
 		slog.String("webhook_url", c.WebhookURL),
 		slog.Bool("viber_token_set", c.ViberToken != ""),

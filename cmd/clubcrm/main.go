@@ -21,7 +21,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := runEnv(ctx, os.Args[1:], &cmdEnv{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	if err != nil {
 		var ue usageError
@@ -50,6 +50,9 @@ type command struct {
 // cmdEnv is what every subcommand gets: its environment and output streams.
 type cmdEnv struct {
 	getenv func(string) string
+	// stdin is where `bot add` reads a token (never a flag); nil reads as
+	// empty.
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	// clock is the time of the long-running roles (their database, workers,
@@ -85,6 +88,9 @@ func commands() map[string]command {
 		"apikey create":    {"print a new key for a club's inbound API (shown once)", apikeyCreateUsage, false, runAPIKeyCreate},
 		"apikey list":      {"list a club's inbound API keys", apikeyListUsage, false, runAPIKeyList},
 		"apikey revoke":    {"revoke an inbound API key", apikeyRevokeUsage, false, runAPIKeyRevoke},
+		"bot add":          {"give a club its own Telegram bot (token on stdin or in CLUBCRM_BOT_TOKEN, checked with getMe, stored sealed)", botAddUsage, false, runBotAdd},
+		"bot list":         {"list the clubs' own bots (never their tokens)", botListUsage, false, runBotList},
+		"bot remove":       {"remove a club's own bot: the default bot serves the club again", botRemoveUsage, false, runBotRemove},
 	}
 }
 
@@ -96,10 +102,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // runClock is run with the roles' clock (nil: the system clock).
 func runClock(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clock domain.Clock) error {
-	e := &cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr, clock: clock}
+	return runEnv(ctx, args, &cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr, clock: clock})
+}
+
+// runEnv runs the command args name in e.
+func runEnv(ctx context.Context, args []string, e *cmdEnv) error {
 	cmds := commands()
 	if len(args) == 0 || isHelpFlag(args[0]) || args[0] == "help" && len(args) == 1 {
-		printUsage(stdout, cmds)
+		printUsage(e.stdout, cmds)
 		return nil
 	}
 	// "clubcrm help CMD" is "clubcrm CMD --help".
@@ -126,7 +136,7 @@ func runClock(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if c.noFlags {
 		if len(rest) > 0 && isHelpFlag(rest[0]) {
-			printCommandHelp(stdout, name, c, nil)
+			printCommandHelp(e.stdout, name, c, nil)
 			return nil
 		}
 		if len(rest) > 0 {

@@ -64,6 +64,8 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 
 	g, ctx := errgroup.WithContext(ctx)
 	extra := map[string]http.Handler{}
+	var router *chat.Router                            // the notifier's transports, in the worker role
+	var staffBot *bot.Bot                              // in the bot role
 	vb, err := a.startViber(ctx, g, roles, cat, extra) // viber.go
 	if err != nil {
 		return err
@@ -90,6 +92,7 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 			if err != nil {
 				return err
 			}
+			router = transports
 			opts := append(vb.route(transports), jobs.WithNotifierMetrics(metrics)) // viber.go
 			lim := jobs.Limits{PerSecond: a.cfg.RateGlobalPerSec, PerChatPerSecond: a.cfg.RateChatPerSec, PerGroupPerMinute: a.cfg.RateGroupPerMin}
 			notifier := jobs.NewNotifier(a.db, a.rdb, transports, lim, queues, a.log, a.clock, opts...)
@@ -104,19 +107,18 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 	}
 
 	if roles.bot {
+		cfg := bot.Config{Token: a.cfg.TelegramToken, APIURL: a.cfg.TelegramAPIURL}
 		if a.cfg.TelegramToken == "" {
-			a.log.Warn("bot is off: TELEGRAM_BOT_TOKEN is not set; workers, scheduler and HTTP run without it")
-			if name == "bot" && vb == nil {
-				return errors.New("bot: TELEGRAM_BOT_TOKEN is not set")
-			}
+			a.log.Warn("default bot is off: TELEGRAM_BOT_TOKEN is not set; clubs' own bots, workers, scheduler and HTTP run without it")
 		} else {
-			b, err := bot.New(bot.Config{
-				Token: a.cfg.TelegramToken, APIURL: a.cfg.TelegramAPIURL,
-				WebhookURL: a.cfg.WebhookURL, WebhookSecret: a.cfg.WebhookSecret,
-			}, bot.Deps{DB: a.db, Catalog: cat, Clock: a.clock, Log: a.log})
-			if err != nil {
-				return err
-			}
+			cfg.WebhookURL, cfg.WebhookSecret = a.cfg.WebhookURL, a.cfg.WebhookSecret
+		}
+		b, err := bot.New(cfg, bot.Deps{DB: a.db, Catalog: cat, Clock: a.clock, Log: a.log})
+		if err != nil {
+			return err
+		}
+		staffBot = b
+		if a.cfg.TelegramToken != "" {
 			a.botReady = b.Ready
 			if a.cfg.WebhookURL != "" {
 				u, _ := url.Parse(a.cfg.WebhookURL) // validated in config
@@ -127,6 +129,21 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 				extra["POST "+path] = b.WebhookHandler()
 			}
 			g.Go(func() error { return b.Run(ctx) })
+		}
+	}
+	if staffBot != nil || router != nil {
+		// The clubs' own bots: fronts in the bot role, transports in the
+		// worker role. Bots that do not open with SECRETS_KEY stop the
+		// process here, before anything is sent.
+		cb, err := newClubBots(a, staffBot, router)
+		if err != nil {
+			return err
+		}
+		if err := cb.start(ctx); err != nil {
+			return err
+		}
+		if staffBot != nil && cb.hookBase != "" {
+			extra["POST /telegram/"] = cb
 		}
 	}
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
 const staffInviteUsage = "staff invite --club ID --role manager|staff|owner [--name NAME] [--ttl 168h]"
@@ -45,10 +46,6 @@ func runStaffInvite(ctx context.Context, e *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	bot, err := botUsername(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("staff invite: %w", err)
-	}
 	db, err := openAdminDB(ctx, e, "staff invite")
 	if err != nil {
 		return err
@@ -57,6 +54,19 @@ func runStaffInvite(ctx context.Context, e *cmdEnv, args []string) error {
 	club, err := commandClub(ctx, db, "staff invite", *clubID)
 	if err != nil {
 		return err
+	}
+	// The link opens the club's own bot when it has one, else the
+	// deployment's (also for a club whose own bot was removed).
+	var bot string
+	switch own, err := db.BotByClub(ctx, club.ID, postgres.BotChannelTelegram); {
+	case err == nil:
+		bot = own.Username
+	case errors.Is(err, domain.ErrNotFound):
+		if bot, err = botUsername(ctx, cfg); err != nil {
+			return fmt.Errorf("staff invite: %w", err)
+		}
+	default:
+		return fmt.Errorf("staff invite: %w", err)
 	}
 	code, expires, err := db.InviteCreate(ctx, club.ID, role, *name, *ttl)
 	if err != nil {

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -67,8 +68,10 @@ ORDER BY 1, 2`)
 	}
 	// Looked up before the club is known (docs/scaling.md): a Telegram
 	// identity, an invite code, an API key, a delivery key (club_id may be NULL).
+	// A live bot's token hash is unique across clubs on purpose: one bot
+	// cannot serve two clubs.
 	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true,
-		"api_keys_key_hash_key": true}
+		"api_keys_key_hash_key": true, "bots_token_hash_live_key": true}
 	for rows.Next() {
 		var table, name, def string
 		if err := rows.Scan(&table, &name, &def); err != nil {
@@ -113,6 +116,13 @@ func TestHotQueriesUseClubIndexes(t *testing.T) {
 			t.Fatalf("fill: %v", err)
 		}
 	}
+	// Clubs with bots of their own, so the planner sees a bots table of a
+	// deployment's size rather than an empty one.
+	pgtest.Exec(t, db, `
+WITH c AS (INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code)
+  SELECT 'bots-' || g, 'Bots ' || g, 'Europe/Kyiv', 'ru', 9, '380' FROM generate_series(1, 300) g RETURNING id)
+INSERT INTO bots (club_id, username, token_enc, token_hash, webhook_secret_enc)
+SELECT id, 'bot_' || id, '\x00', sha256(id::text::bytea), '\x00' FROM c`)
 	pgtest.Exec(t, db, `ANALYZE`)
 	var staffID, taskID, clientID, templateID, resultID, bulkTmpl int64
 	row := pool.QueryRow(ctx, `
@@ -178,6 +188,10 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	must("ReportGeneral", err)
 	_, err = db.ReportFunnel(ctx, club.id, r, report.Filter{})
 	must("ReportFunnel", err)
+	// Which bot serves the club: its own, or (not found) the default one.
+	if _, err = db.BotByClub(ctx, club.id, postgres.BotChannelTelegram); !errors.Is(err, domain.ErrNotFound) {
+		must("BotByClub", err)
+	}
 	rec.mu.Lock()
 	rec.on = false
 	stmts := rec.stmts
