@@ -64,9 +64,10 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 
 	g, ctx := errgroup.WithContext(ctx)
 	extra := map[string]http.Handler{}
-	var router *chat.Router                            // the notifier's transports, in the worker role
-	var staffBot *bot.Bot                              // in the bot role
-	vb, err := a.startViber(ctx, g, roles, cat, extra) // viber.go
+	var router *chat.Router // the notifier's transports, in the worker role
+	var staffBot *bot.Bot   // in the bot role
+	// The deployment's Viber bot (viber.go); nil when off.
+	vb, err := a.startViber(ctx, g, roles, cat, extra)
 	if err != nil {
 		return err
 	}
