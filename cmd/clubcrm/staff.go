@@ -62,10 +62,14 @@ func runStaffInvite(ctx context.Context, e *cmdEnv, args []string) error {
 	case err == nil:
 		bot = own.Username
 	case errors.Is(err, domain.ErrNotFound):
-		if bot, err = botUsername(ctx, cfg); err != nil {
+		if bot, err = botUsername(ctx, cfg); err != nil && !cfg.viberInvites() {
 			return fmt.Errorf("staff invite: %w", err)
 		}
 	default:
+		return fmt.Errorf("staff invite: %w", err)
+	}
+	viberURI, err := viberBotURI(ctx, cfg) // viber.go; "" without Viber
+	if err != nil {
 		return fmt.Errorf("staff invite: %w", err)
 	}
 	code, expires, err := db.InviteCreate(ctx, club.ID, role, *name, *ttl)
@@ -76,7 +80,12 @@ func runStaffInvite(ctx context.Context, e *cmdEnv, args []string) error {
 	if err != nil {
 		loc = time.UTC
 	}
-	fmt.Fprintf(e.stdout, "https://t.me/%s?start=%s\n", bot, code)
+	if bot != "" {
+		fmt.Fprintf(e.stdout, "https://t.me/%s?start=%s\n", bot, code)
+	}
+	if viberURI != "" {
+		fmt.Fprintln(e.stdout, viberInviteLink(viberURI, code))
+	}
 	as := map[domain.Role]string{domain.RoleOwner: "an owner", domain.RoleManager: "a manager", domain.RoleStaff: "a staff member"}[role]
 	fmt.Fprintf(e.stdout, "single use: whoever opens it joins %s as %s; expires %s\n",
 		club.Name, as, expires.In(loc).Format("2006-01-02 15:04 MST"))

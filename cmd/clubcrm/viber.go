@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -222,4 +224,45 @@ func (v *viberSide) route(r *chat.Router) []jobs.NotifierOption {
 		jobs.WithChannelLimits(chat.Viber, jobs.ViberLimits),
 		jobs.WithHourlyCap(chat.Viber, jobs.ViberHourlyCap, v.sessions),
 	}
+}
+
+// viberInvites reports whether invites get a Viber link: a Viber bot is
+// configured (its token, or just its URI for an admin host without the
+// token).
+func (c config) viberInvites() bool { return c.ViberToken != "" || c.ViberBotURI != "" }
+
+// viberURIPattern is what a Viber bot URI (its public account name in
+// links) looks like.
+var viberURIPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// viberBotURI is the Viber bot's URI for invite links: VIBER_BOT_URI, or
+// else asked from get_account_info with the token; "" when Viber is not
+// configured.
+func viberBotURI(ctx context.Context, cfg config) (string, error) {
+	if uri := strings.TrimSpace(cfg.ViberBotURI); uri != "" {
+		if !viberURIPattern.MatchString(uri) {
+			return "", fmt.Errorf("VIBER_BOT_URI %q is not a Viber bot URI", cfg.ViberBotURI)
+		}
+		return uri, nil
+	}
+	if cfg.ViberToken == "" {
+		return "", nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	info, err := viber.NewClient(cfg.ViberAPIURL, cfg.ViberToken, nil).GetAccountInfo(ctx)
+	if err != nil {
+		return "", fmt.Errorf("ask Viber for the bot's URI: %w; or set VIBER_BOT_URI", err)
+	}
+	if !viberURIPattern.MatchString(info.URI) {
+		return "", fmt.Errorf("the bot's URI from Viber, %q, is not usable in a link; set VIBER_BOT_URI", info.URI)
+	}
+	return info.URI, nil
+}
+
+// viberInviteLink opens the Viber bot with the invite code as the
+// conversation's context: Viber hands it to the webhook in
+// conversation_started, and the bot reads it as "/start <code>".
+func viberInviteLink(uri, code string) string {
+	return "viber://pa?chatURI=" + url.QueryEscape(uri) + "&context=" + url.QueryEscape(code)
 }

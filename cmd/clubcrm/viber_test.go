@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clubcrm/clubcrm/bot/vibertest"
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
@@ -81,5 +84,45 @@ func TestServeWithViberAnswersOverTheFakeViber(t *testing.T) {
 	}
 	if code, _ := get(t, base+"/files/nope"); code != 404 {
 		t.Errorf("a malformed file link: %d, want 404", code)
+	}
+}
+
+var viberInvite = regexp.MustCompile(`(?m)^viber://pa\?chatURI=([A-Za-z0-9._-]+)&context=([A-Za-z0-9_-]{1,64})$`)
+
+// TestStaffInvitePrintsAViberLink: with Viber configured the invite prints
+// a Viber link carrying the same code as the conversation's context (the
+// bot's URI asked from get_account_info, or VIBER_BOT_URI); a deployment
+// with Viber and no Telegram prints only that one.
+func TestStaffInvitePrintsAViberLink(t *testing.T) {
+	t.Parallel()
+	env, db := cmdDB(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	vb := vibertest.New(t)
+	env["VIBER_BOT_TOKEN"], env["VIBER_API_URL"], env["PUBLIC_URL"] = vibertest.Token, vb.URL, "https://crm.example.com"
+
+	out, errOut, err := runCmd(t, env, "staff", "invite", "--club", fmt.Sprint(f.Club.ID), "--role", "staff")
+	m := viberInvite.FindStringSubmatch(out)
+	if err != nil || m == nil || m[1] != "clubcrmtest" || strings.Contains(out, "t.me") {
+		t.Fatalf("%v %q %s", err, out, errOut)
+	}
+	redeemable(t, db, f.Club.ID, domain.RoleStaff, m[2])
+	if n := len(vb.CallsOf("get_account_info")); n != 1 {
+		t.Fatalf("get_account_info calls: %d", n)
+	}
+
+	// Both channels: both links, one code.
+	env["TELEGRAM_BOT_USERNAME"], env["VIBER_BOT_URI"] = "ClubCrmBot", "myclub"
+	out, _, err = runCmd(t, env, "staff", "invite", "--club", fmt.Sprint(f.Club.ID), "--role", "manager")
+	tg, vm := inviteLink.FindStringSubmatch(out), viberInvite.FindStringSubmatch(out)
+	if err != nil || tg == nil || vm == nil || vm[1] != "myclub" || tg[2] != vm[2] {
+		t.Fatalf("%v %q", err, out)
+	}
+	if n := len(vb.CallsOf("get_account_info")); n != 1 {
+		t.Fatalf("asked Viber although VIBER_BOT_URI is set")
+	}
+
+	env["VIBER_BOT_URI"] = "not a uri&x=1"
+	if _, _, err := runCmd(t, env, "staff", "invite", "--club", fmt.Sprint(f.Club.ID), "--role", "staff"); err == nil || !strings.Contains(err.Error(), "VIBER_BOT_URI") {
+		t.Fatalf("a bad VIBER_BOT_URI: %v", err)
 	}
 }
