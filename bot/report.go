@@ -426,8 +426,27 @@ func (b *Bot) reportChart(r *request) error {
 		return nil
 	}
 	r.answer("")
-	_, err = r.via.Send(r.ctx, r.to, chat.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png"})
+	kb, err := r.reportKeyboardAgain(v)
+	if err != nil {
+		return err
+	}
+	_, err = r.via.Send(r.ctx, r.to, chat.Message{Text: esc(title), HTML: true, PNG: png, PNGName: reportFileName(v, rng, r.loc) + ".png", Buttons: kb})
 	return err
+}
+
+// reportKeyboardAgain is, on a channel with one keyboard per chat (Viber),
+// the report screen's keyboard for the chart or workbook sent after it: a
+// message without one would hide it, and the person would lose the report
+// they were reading. nil where buttons stay under their own message.
+func (r *request) reportKeyboardAgain(v reportView) ([][]chat.Button, error) {
+	if r.caps.InlineButtons {
+		return nil, nil
+	}
+	names, err := r.b.reportFilterNames(r, v)
+	if err != nil {
+		return nil, err
+	}
+	return r.reportKeyboard(v, names), nil
 }
 
 // generalChart draws created / done / overdue per staff member; nil when
@@ -489,9 +508,14 @@ func (b *Bot) reportWorkbook(r *request) error {
 		}
 	}
 	r.answer("")
+	kb, err := r.reportKeyboardAgain(v)
+	if err != nil {
+		return err
+	}
 	_, err = r.via.Send(r.ctx, r.to, chat.Message{
 		Text: esc(title), HTML: true,
 		Document: buf.Bytes(), DocName: reportFileName(v, rng, r.loc) + ".xlsx",
+		Buttons: kb,
 	})
 	return err
 }
