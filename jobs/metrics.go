@@ -17,6 +17,9 @@ type Metrics struct {
 	MessagesSent      prometheus.Counter
 	MessagesThrottled prometheus.Counter
 	MessagesFailed    prometheus.Counter
+	// MessagesSkipped counts low-value messages not sent because they
+	// would have been billed (outside the person's free window).
+	MessagesSkipped prometheus.Counter
 	// OutboxLag is how long the oldest pending outbox row has been due, in
 	// seconds: the relay's delay, and the first sign of a stuck worker.
 	OutboxLag prometheus.Gauge
@@ -33,11 +36,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		MessagesSent:      counter("messages_sent_total", "Messages the notifier delivered."),
 		MessagesThrottled: counter("messages_throttled_total", "Sends the messenger answered with retry-after (429)."),
 		MessagesFailed:    counter("messages_failed_total", "Sends that failed (unreachable recipient or other error)."),
+		MessagesSkipped:   counter("messages_skipped_total", "Low-value messages (morning lists) not sent outside the person's free window, per the club's plan."),
 		OutboxLag: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "clubcrm", Name: "outbox_lag_seconds",
 			Help: "Age of the oldest due, uncompleted outbox row."}),
 	}
 	for _, c := range []prometheus.Collector{m.FollowupsCreated, m.SubtasksCreated, m.MessagesSent,
-		m.MessagesThrottled, m.MessagesFailed, m.OutboxLag} {
+		m.MessagesThrottled, m.MessagesFailed, m.MessagesSkipped, m.OutboxLag} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -83,6 +87,12 @@ func (m *Metrics) messageThrottled() {
 func (m *Metrics) messageFailed() {
 	if m != nil {
 		m.MessagesFailed.Inc()
+	}
+}
+
+func (m *Metrics) messageSkipped() {
+	if m != nil {
+		m.MessagesSkipped.Inc()
 	}
 }
 

@@ -27,6 +27,12 @@ type Outgoing struct {
 	// member.
 	To  chat.Address
 	Msg chat.Message
+	// FreeWindowOnly marks a low-value message (the morning list) for a
+	// club that pays for no out-of-session messages: on a channel whose
+	// bot is billed outside a person's free window (Viber, see
+	// WithFreeWindow) it goes only inside that window, and is skipped
+	// (logged and counted, not retried) outside it.
+	FreeWindowOnly bool
 }
 
 // maxRetryAfter bounds how many 429s one message waits out before its job
@@ -71,10 +77,11 @@ type Notifier struct {
 	rdb     redis.UniversalClient
 	q       Queues
 	msgrs   chat.Transports
-	lim     *limiter                   // the bots of every channel without limits of its own
-	chLims  map[chat.Channel]Limits    // WithChannelLimits
-	lims    map[chat.Channel]*limiter  // built from chLims
-	caps    map[chat.Channel]hourlyCap // WithHourlyCap
+	lim     *limiter                      // the bots of every channel without limits of its own
+	chLims  map[chat.Channel]Limits       // WithChannelLimits
+	lims    map[chat.Channel]*limiter     // built from chLims
+	caps    map[chat.Channel]hourlyCap    // WithHourlyCap
+	windows map[chat.Channel]InboundTimes // WithFreeWindow
 	log     *slog.Logger
 	clock   domain.Clock
 	metrics *Metrics
@@ -147,6 +154,15 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 		return fmt.Errorf("notify %s: %w", o.Key, err)
 	} else if done {
 		return nil
+	}
+	if o.FreeWindowOnly {
+		if skip, err := n.outsideFreeWindow(ctx, to); err != nil {
+			return fmt.Errorf("notify %s: %w", o.Key, err)
+		} else if skip {
+			n.metrics.messageSkipped()
+			log.InfoContext(ctx, "low-value message skipped: outside the person's free window", slog.String("chat", to.String()))
+			return nil
+		}
 	}
 	pieces := 1
 	pm, paced := msgr.(chat.PacedMessenger)

@@ -114,3 +114,35 @@ func (n *Notifier) bookCap(ctx context.Context, to chat.Address, pieces int) (ti
 	}
 	return time.Duration(wait) * time.Microsecond, nil
 }
+
+// FreeWindow is how long a person's own message keeps the bot's messages to
+// them free on a channel billed per message outside it (Viber: 24 hours).
+const FreeWindow = 24 * time.Hour
+
+// WithFreeWindow says that channel ch bills the messages its bots send
+// outside a person's free window (FreeWindow after their last message, as
+// inbound tells): an Outgoing marked FreeWindowOnly goes to such a person
+// only inside it.
+func WithFreeWindow(ch chat.Channel, inbound InboundTimes) NotifierOption {
+	return func(n *Notifier) {
+		if n.windows == nil {
+			n.windows = map[chat.Channel]InboundTimes{}
+		}
+		n.windows[ch] = inbound
+	}
+}
+
+// outsideFreeWindow reports whether a message to to now would be billed:
+// its channel has a free window and the person last wrote longer ago (or
+// never).
+func (n *Notifier) outsideFreeWindow(ctx context.Context, to chat.Address) (bool, error) {
+	in, ok := n.windows[to.Channel]
+	if !ok {
+		return false, nil
+	}
+	last, err := in.LastInbound(ctx, to)
+	if err != nil {
+		return false, fmt.Errorf("free window of %s: %w", to, err)
+	}
+	return last.IsZero() || n.clock.Now().Sub(last) >= FreeWindow, nil
+}

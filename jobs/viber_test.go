@@ -59,7 +59,7 @@ func newViberEnv(t *testing.T, hourCap int) *viberEnv {
 	v.notifier = jobs.NewNotifier(e.db, e.rdb, router, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 		e.q, e.deps.Log, domain.SystemClock{},
 		jobs.WithChannelLimits(chat.Viber, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000}),
-		jobs.WithHourlyCap(chat.Viber, hourCap, v.sessions))
+		jobs.WithHourlyCap(chat.Viber, hourCap, v.sessions), jobs.WithFreeWindow(chat.Viber, v.sessions))
 	return v
 }
 
@@ -196,5 +196,49 @@ func TestRetryDelayHonoursRetryAfter(t *testing.T) {
 	}
 	if got := jobs.RetryDelay(0, errors.New("boom"), task); got >= 40*time.Minute {
 		t.Fatalf("an ordinary failure waits %s", got)
+	}
+}
+
+// A low-value message (FreeWindowOnly) goes to a Viber person only inside
+// the 24 hours after their last message; outside it, it is skipped (not an
+// error, not retried, not recorded as delivered). Telegram has no window.
+func TestViberFreeWindowOnly(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 95)
+	_, to := v.phone("mariaEEEE==")
+	o := jobs.Outgoing{Key: "fw:1", To: to, Msg: chat.Message{Text: "morning list"}, FreeWindowOnly: true}
+	if err := v.notifier.Notify(v.ctx, o); err != nil {
+		t.Fatalf("never wrote: %v", err)
+	}
+	if err := v.sessions.Inbound(v.ctx, to, time.Now().Add(-25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.notifier.Notify(v.ctx, o); err != nil {
+		t.Fatalf("wrote 25 hours ago: %v", err)
+	}
+	if n := len(v.bot.Messages(to.Chat)); n != 0 {
+		t.Fatalf("outside the free window: %d messages, want 0", n)
+	}
+	if n := v.count(`SELECT count(*) FROM deliveries WHERE key = 'fw:1'`); n != 0 {
+		t.Fatalf("a skipped message was recorded as a delivery")
+	}
+	if len(v.logs.lines("outside the person's free window")) != 2 {
+		t.Errorf("skips not logged")
+	}
+	if err := v.sessions.Inbound(v.ctx, to, time.Now().Add(-23*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.notifier.Notify(v.ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.bot.Messages(to.Chat)); n != 1 {
+		t.Fatalf("inside the free window: %d messages, want 1", n)
+	}
+	tg := jobs.Outgoing{Key: "fw:tg", To: chat.TelegramAddress(chat.DefaultBot, aliceChat), Msg: chat.Message{Text: "morning list"}, FreeWindowOnly: true}
+	if err := v.notifier.Notify(v.ctx, tg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.sent(aliceChat)); n != 1 {
+		t.Fatalf("Telegram has no free window: %d messages, want 1", n)
 	}
 }

@@ -223,6 +223,7 @@ func (v *viberSide) route(r *chat.Router) []jobs.NotifierOption {
 	return []jobs.NotifierOption{
 		jobs.WithChannelLimits(chat.Viber, jobs.ViberLimits),
 		jobs.WithHourlyCap(chat.Viber, jobs.ViberHourlyCap, v.sessions),
+		jobs.WithFreeWindow(chat.Viber, v.sessions),
 	}
 }
 
