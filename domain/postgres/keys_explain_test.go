@@ -65,10 +65,11 @@ ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Looked up before the club is known (docs/scaling.md): a Telegram
-	// identity, an invite code, an API key, a delivery key (club_id may be NULL).
-	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true,
-		"api_keys_key_hash_key": true}
+	// Looked up before the club is known (docs/scaling.md): an invite code,
+	// an API key, a delivery key (club_id may be NULL), the club an account
+	// works in (identity_current: one row per account, whichever its clubs).
+	global := map[string]bool{"staff_invites_code_hash_key": true, "deliveries_pkey": true,
+		"api_keys_key_hash_key": true, "identity_current_pkey": true}
 	for rows.Next() {
 		var table, name, def string
 		if err := rows.Scan(&table, &name, &def); err != nil {
