@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -129,6 +130,8 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	if err != nil {
 		t.Fatal(err)
 	}
+	acct := chat.TelegramAddress(chat.DefaultBot, 4_242_424)
+	pgtest.LinkIdentity(t, db, club.id, staffID, acct)
 	loc, _ := time.LoadLocation("Europe/Kyiv")
 
 	rec.mu.Lock()
@@ -142,6 +145,10 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	}
 	_, err = db.StaffGet(ctx, club.id, staffID)
 	must("StaffGet", err)
+	_, _, _, err = db.Identify(ctx, acct)
+	must("Identify", err)
+	_, err = db.RecipientGet(ctx, club.id, staffID)
+	must("RecipientGet", err)
 	_, err = db.TaskListMine(ctx, postgres.TaskListQuery{ClubID: club.id, AssigneeID: staffID, Filter: postgres.TaskFilterAll, Now: genNow, Loc: loc, Limit: 10})
 	must("TaskListMine", err)
 	_, err = db.TaskListMine(ctx, postgres.TaskListQuery{ClubID: club.id, AssigneeID: staffID, Filter: postgres.TaskFilterToday, Now: genNow, Loc: loc, Limit: 10})
@@ -219,6 +226,11 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
+	// Global on purpose: an update names an account, not a club, so the
+	// account's identities (and the club it works in) are found by the
+	// account first; every other table in those statements is then read
+	// by club.
+	global := map[string]bool{"staff_identities_account_idx": true, "identity_current_pkey": true}
 	seen := map[string]bool{}
 	explained := 0
 	var problems []string
@@ -245,7 +257,7 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 			switch {
 			case n["Node Type"] == "Seq Scan" && tenant[rel]:
 				problems = append(problems, fmt.Sprintf("sequential scan of %s in: %s", rel, firstLine(sql)))
-			case idx != "" && first[idx] != "" && first[idx] != "club_id":
+			case idx != "" && first[idx] != "" && first[idx] != "club_id" && !global[idx]:
 				problems = append(problems, fmt.Sprintf("index %s (leads with %s) in: %s", idx, first[idx], firstLine(sql)))
 			}
 		})
