@@ -30,6 +30,9 @@ type Identity struct {
 	UnreachableAt *time.Time
 }
 
+// identityTouchEvery is how often Identify records that an account wrote.
+const identityTouchEvery = time.Minute
+
 // maxExternalIDLen bounds an account's id (the column's CHECK).
 const maxExternalIDLen = 128
 
@@ -56,6 +59,11 @@ func validAccount(a chat.Address) error {
 // the bot treats it as a stranger, and every right comes from these rows,
 // never from the update.
 //
+// last_inbound_at is written at most once per identityTouchEvery, so that
+// the usual update is a read: a write would wait for its commit to reach
+// the disk on every message (measured by BenchmarkIdentify). The notifier
+// thus knows which account was used last to the minute.
+//
 // An account some identity of which was marked unreachable takes a second
 // transaction, rarely: the marks are cleared, and every staff record that
 // had no reachable identity left gets a "staff.reachable" outbox row, so
@@ -69,6 +77,7 @@ func (db *DB) Identify(ctx context.Context, acct chat.Address) (domain.Staff, do
 WITH touched AS (
     UPDATE staff_identities SET last_inbound_at = $4
     WHERE channel = $1 AND bot_id = $2 AND external_id = $3 AND unreachable_at IS NULL
+      AND (last_inbound_at IS NULL OR last_inbound_at <= $5)
 )
 SELECT `+staffColumns+`,
        c.id, c.slug, c.name, c.time_zone, c.language, c.digest_hour, c.phone_code, c.created_at,
@@ -80,7 +89,7 @@ JOIN staff s ON s.club_id = a.club_id AND s.id = a.staff_id AND s.active`+staffI
 JOIN clubs c ON c.id = a.club_id AND c.deleted_at IS NULL
 LEFT JOIN identity_current cur ON cur.channel = $1 AND cur.bot_id = $2 AND cur.external_id = $3
 WHERE a.channel = $1 AND a.bot_id = $2 AND a.external_id = $3`,
-		string(acct.Channel), acct.Bot, acct.Chat, now)
+		string(acct.Channel), acct.Bot, acct.Chat, now, now.Add(-identityTouchEvery))
 	if err != nil {
 		return domain.Staff{}, domain.Club{}, nil, fmt.Errorf("identify %s: %w", acct, mapErr(err))
 	}

@@ -283,6 +283,13 @@ func TestRecipientPicksLastUsedReachableIdentity(t *testing.T) {
 	if r := recipient(); r.Address != dflt {
 		t.Fatalf("after writing through the default bot: %+v", r.Address)
 	}
+	// Written at most once a minute, so that most updates only read.
+	wrote := clock.Now()
+	clock.Advance(30 * time.Second)
+	identify(t, db, dflt, f.Club.ID, 1)
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM staff_identities WHERE staff_id = $1 AND bot_id = 0 AND last_inbound_at = $2`, f.Staff.ID, wrote); n != 1 {
+		t.Fatal("last_inbound_at moved within the minute")
+	}
 	clock.Advance(time.Minute)
 	identify(t, db, own, f.Club.ID, 1)
 	if r := recipient(); r.Address != own {
