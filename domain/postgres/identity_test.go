@@ -125,6 +125,12 @@ func TestIdentityStaffOfTwoClubs(t *testing.T) {
 	// B deleted: only A is left.
 	pgtest.Exec(t, db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, b.Club.ID)
 	identify(t, db, acct, a.Club.ID, 1)
+	// Joining a club makes it the one they work in, though the one they
+	// worked in is still theirs.
+	if _, err := redeemTG(ctx, db, invite(t, db, c.Club.ID, domain.RoleStaff), tgUser{ID: tgID}); err != nil {
+		t.Fatal(err)
+	}
+	identify(t, db, acct, c.Club.ID, 2)
 }
 
 // The same Telegram user through a club's own bot and through the default
@@ -362,5 +368,15 @@ func TestRecipientPicksLastUsedReachableIdentity(t *testing.T) {
 	}
 	if r := recipient(); r.Address != own {
 		t.Fatalf("the default bot is still blocked, yet chosen: %+v", r)
+	}
+	// Writing through the default bot unblocks it, but messages never
+	// stopped (bot 7 was reachable): nothing to catch up on.
+	clock.Advance(time.Minute)
+	identify(t, db, dflt, f.Club.ID, 1)
+	if r := recipient(); r.Address != dflt {
+		t.Fatalf("after writing through the default bot again: %+v", r.Address)
+	}
+	if n := reachable(); n != 1 {
+		t.Fatalf("%d staff.reachable rows, want still 1: one identity was reachable all along", n)
 	}
 }
