@@ -16,7 +16,7 @@ func TestTaskControl(t *testing.T) {
 	done := h.task(postgres.TaskCreateInput{TemplateID: h.f.Templates["internal"], Title: "Done today", AssigneeID: h.f.Colleague.ID})
 	pgtest.Exec(t, h.db, `UPDATE tasks SET status = 'done', done_at = $2 WHERE id = $1`, done.ID, testNow.Add(-time.Hour))
 	loose := h.task(postgres.TaskCreateInput{ClientID: h.f.Clients[1], DueAt: at(-24 * time.Hour)}) // unassigned, overdue
-	pgtest.Exec(t, h.db, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, h.f.Colleague.ID)
+	pgtest.Exec(t, h.db, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, h.f.Colleague.ID)
 
 	h.say(h.manager, "/control")
 	text := h.lastText(h.manager)

@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // step is one stage of handling an update; middleware wraps the next stage.
@@ -79,7 +77,7 @@ func (b *Bot) identify(next step) step {
 			r.ensureAnswered()
 			return
 		}
-		st, club, err := b.staffIdentify(r)
+		st, club, clubs, err := b.db.Identify(r.ctx, r.account())
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
 			b.stranger(r)
@@ -94,21 +92,10 @@ func (b *Bot) identify(next step) step {
 			}
 			return
 		}
-		r.staff, r.club = st, club
-		r.lang = pickLanguage(st.Language, r.from.Language, club.Language)
-		if loc, err := club.Location(); err == nil {
-			r.loc = loc
-		} else {
-			b.log.Error("club time zone", "err", err, "club_id", club.ID)
-		}
-		if st.UnreachableAt != nil {
-			// They wrote again, so messages reach them again.
-			if _, err := b.db.StaffMarkReachable(r.ctx, club.ID, st.ID); err != nil {
-				b.log.Warn("mark staff reachable", "err", err, "staff_id", st.ID)
-			} else {
-				r.staff.UnreachableAt = nil
-			}
-		}
+		// Identify also recorded that they wrote: an account that had
+		// refused messages gets them again.
+		r.clubs = clubs
+		r.workIn(st, club)
 		next(r)
 	}
 }
@@ -153,14 +140,14 @@ func (b *Bot) stranger(r *request) {
 	}
 }
 
-// staffIdentify finds the active staff member behind the update's account.
-func (b *Bot) staffIdentify(r *request) (domain.Staff, domain.Club, error) {
-	if r.from.ID == "" || r.to.Channel != chat.Telegram {
-		return domain.Staff{}, domain.Club{}, domain.ErrNotFound
+// workIn makes the request act as staff member st of club.
+func (r *request) workIn(st domain.Staff, club domain.Club) {
+	r.staff, r.club = st, club
+	r.lang = pickLanguage(st.Language, r.from.Language, club.Language)
+	r.loc = time.UTC
+	if loc, err := club.Location(); err == nil {
+		r.loc = loc
+	} else {
+		r.b.log.Error("club time zone", "err", err, "club_id", club.ID)
 	}
-	id, err := strconv.ParseInt(r.from.ID, 10, 64)
-	if err != nil {
-		return domain.Staff{}, domain.Club{}, domain.ErrNotFound
-	}
-	return b.db.StaffIdentify(r.ctx, id)
 }

@@ -84,9 +84,9 @@ func TestLongReplySplit(t *testing.T) {
 func TestMessageClearsUnreachable(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	pgtest.Exec(t, h.db, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, h.f.Staff.ID)
+	pgtest.Exec(t, h.db, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, h.f.Staff.ID)
 	h.say(h.staff, "/help")
-	h.expectRows("still unreachable", 1, `SELECT count(*) FROM staff WHERE id = $1 AND unreachable_at IS NULL`, h.f.Staff.ID)
+	h.expectRows("still unreachable", 1, `SELECT count(*) FROM staff_identities WHERE staff_id = $1 AND unreachable_at IS NULL`, h.f.Staff.ID)
 	h.expectRows("staff.reachable rows", 1, `SELECT count(*) FROM outbox WHERE kind = 'staff.reachable'`)
 	h.say(h.staff, "/help")
 	h.expectRows("staff.reachable rows after a second message", 1, `SELECT count(*) FROM outbox WHERE kind = 'staff.reachable'`)

@@ -41,6 +41,7 @@ type request struct {
 
 	staff domain.Staff
 	club  domain.Club
+	clubs []domain.Membership // every club the account is active staff of; the header names the club when more than one
 	loc   *time.Location
 	lang  domain.Language
 
@@ -94,10 +95,26 @@ func (r *request) n(id string, count int, data map[string]any) string {
 	return r.b.cat.N(r.lang, id, count, data)
 }
 
+// account is how the store names the person: the private chat's address,
+// whose id is the person's on every channel.
+func (r *request) account() chat.Address {
+	return chat.Address{Channel: r.to.Channel, Bot: r.to.Bot, Chat: r.from.ID}
+}
+
+// screen is a screen as the person gets it: for someone on the staff of
+// several clubs it names the club it belongs to, and its buttons carry
+// that club (callback.WithClub), so a tap acts there or not at all.
+func (r *request) screen(text string, kb [][]chat.Button) chat.Message {
+	if len(r.clubs) < 2 || r.club.ID == 0 {
+		return chat.Message{Text: text, HTML: true, Buttons: kb}
+	}
+	return chat.Message{Text: "🏢 <b>" + esc(r.club.Name) + "</b>\n" + text, HTML: true, Buttons: chat.ForClub(kb, r.club.ID)}
+}
+
 // reply sends a screen as a new message (split at the channel's limit, the
 // keyboard under the last piece) and returns the last message's id.
 func (r *request) reply(text string, kb [][]chat.Button) (int64, error) {
-	return r.via.Send(r.ctx, r.to, chat.Message{Text: text, HTML: true, Buttons: kb})
+	return r.via.Send(r.ctx, r.to, r.screen(text, kb))
 }
 
 // edit replaces the text and keyboard of a message the bot sent earlier.
@@ -110,7 +127,7 @@ func (r *request) edit(messageID int64, text string, kb [][]chat.Button) error {
 		_, err := r.reply(text, kb)
 		return err
 	}
-	return r.via.Edit(r.ctx, r.to, messageID, chat.Message{Text: text, HTML: true, Buttons: kb})
+	return r.via.Edit(r.ctx, r.to, messageID, r.screen(text, kb))
 }
 
 // show puts a screen in front of the person: for a tap, it edits the message

@@ -170,6 +170,9 @@ func (b *Bot) routeCallback(r *request) error {
 	}
 	r.data = d
 	r.action = "cb:" + d.Action
+	if err := b.tapClub(r); err != nil {
+		return err
+	}
 	h, ok := b.router.actions[d.Action]
 	if !ok {
 		return errUnknownAction
@@ -241,4 +244,30 @@ func parseCommand(text string) (name, args string) {
 		name = name[:at]
 	}
 	return strings.ToLower(name), strings.TrimSpace(args)
+}
+
+// tapClub makes a tap on a button drawn in another club than the one the
+// person works in act in that club, if they are on its staff there (the
+// screen it draws names that club); if they are not, nothing is done. The
+// club the button names is only a claim: it is checked against the
+// person's own memberships.
+func (b *Bot) tapClub(r *request) error {
+	if r.data.Club == 0 || r.data.Club == r.club.ID {
+		return nil
+	}
+	m, ok := domain.MembershipIn(r.clubs, r.data.Club)
+	if !ok {
+		return domain.Forbidden(domain.CodeClubNotMember, fmt.Sprintf("account is not staff of club %d", r.data.Club))
+	}
+	st, err := b.db.StaffGet(r.ctx, m.ClubID, m.StaffID)
+	if err != nil {
+		return err
+	}
+	club, err := b.db.ClubGet(r.ctx, m.ClubID)
+	if err != nil {
+		return err
+	}
+	b.log.Info("tap in another club", "staff_id", st.ID, "club_id", club.ID, "working_club_id", r.club.ID)
+	r.workIn(st, club)
+	return nil
 }

@@ -15,6 +15,8 @@ func (b *Bot) routes(rt *router) {
 	rt.command("cancel", b.cancelCommand)
 	rt.command("lang", b.langCommand)
 	rt.action(callback.ActionLanguage, b.langSet) // lg|<ru|uk|en>
+	rt.command("club", b.clubCommand)
+	rt.action(callback.ActionClubWork, b.clubWork) // cw|<club>
 
 	// My tasks and the task card.
 	rt.command("tasks", b.tasksCommand)

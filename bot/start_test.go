@@ -27,7 +27,7 @@ func TestJoinWithInvite(t *testing.T) {
 
 	h.say(newcomer, "/start "+code)
 	expect(t, "welcome", h.lastText(newcomer), "Oksana", h.f.Club.Name, "/tasks")
-	h.expectRows("staff rows for the newcomer", 1, `SELECT count(*) FROM staff WHERE tg_user_id = $1 AND club_id = $2 AND role = 'staff'`, newcomer.ID, h.f.Club.ID)
+	h.expectRows("staff rows for the newcomer", 1, `SELECT count(*) FROM staff s JOIN staff_identities i ON i.club_id = s.club_id AND i.staff_id = s.id WHERE i.external_id = $1::bigint::text AND s.club_id = $2 AND s.role = 'staff'`, newcomer.ID, h.f.Club.ID)
 	// Now a member: /tasks works (in Ukrainian, from the Telegram language).
 	h.say(newcomer, "/tasks")
 	expect(t, "tasks", h.lastText(newcomer), "Мої завдання")
@@ -38,7 +38,7 @@ func TestJoinWithInvite(t *testing.T) {
 	expect(t, "reused code", h.lastText(other), "not valid or has expired")
 	h.say(other, "/start not*a*code")
 	expect(t, "bad syntax", h.lastText(other), "not valid or has expired")
-	h.expectRows("a reused code created staff", 0, `SELECT count(*) FROM staff WHERE tg_user_id = $1`, other.ID)
+	h.expectRows("a reused code created staff", 0, `SELECT count(*) FROM staff_identities WHERE external_id = $1::bigint::text`, other.ID)
 }
 
 func TestJoinWithExpiredInvite(t *testing.T) {

@@ -34,6 +34,7 @@ const (
 	CodeClubNameInvalid        Code = "club_name_invalid"         // The club's name must be text of at most 200 characters.
 	CodeClubNameRequired       Code = "club_name_required"        // The club's name can't be empty.
 	CodeClubNotEmpty           Code = "club_not_empty"            // This club already has clients or tasks.
+	CodeClubNotMember          Code = "club_not_member"           // You are not on the staff of this club.
 	CodeClubSlugInvalid        Code = "club_slug_invalid"         // The club's short name may hold only lowercase Latin letters, digits, “_” and “-” (at most 63).
 	CodeCohortDaysInvalid      Code = "cohort_days_invalid"       // The number of days must be from 1 to 366.
 	CodeControlListInvalid     Code = "control_list_invalid"      // Task control has no such list.
@@ -63,6 +64,7 @@ const (
 	CodeImportPhoneRepeated    Code = "import_phone_repeated"     // A phone number appears on two rows.
 	CodeImportRowInvalid       Code = "import_row_invalid"        // A row of the client list is not valid.
 	CodeInviteInvalid          Code = "invite_invalid"            // This invite link is not valid or has expired. Ask your manager for a new one.
+	CodeInviteOtherBot         Code = "invite_other_bot"          // This invite is for another bot of the club. Ask your manager for a new link.
 	CodeInviteTTLInvalid       Code = "invite_ttl_invalid"        // The invite's lifetime is out of range.
 	CodeJSONInvalid            Code = "json_invalid"              // The JSON could not be read.
 	CodeLanguageInvalid        Code = "language_invalid"          // Choose Russian, Ukrainian or English.
@@ -153,6 +155,7 @@ func Codes() []Code {
 		CodeClubNameInvalid,
 		CodeClubNameRequired,
 		CodeClubNotEmpty,
+		CodeClubNotMember,
 		CodeClubSlugInvalid,
 		CodeCohortDaysInvalid,
 		CodeControlListInvalid,
@@ -182,6 +185,7 @@ func Codes() []Code {
 		CodeImportPhoneRepeated,
 		CodeImportRowInvalid,
 		CodeInviteInvalid,
+		CodeInviteOtherBot,
 		CodeInviteTTLInvalid,
 		CodeJSONInvalid,
 		CodeLanguageInvalid,

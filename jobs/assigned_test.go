@@ -52,7 +52,7 @@ func TestStaffReachableCatchUp(t *testing.T) {
 	e.call(e.alice.ID)
 	e.call(e.alice.ID)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET due_at = now() - interval '1 hour' WHERE assignee_id = $1`, e.alice.ID)
-	pgtest.Exec(t, e.db, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, e.alice.ID)
+	pgtest.Exec(t, e.db, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, e.alice.ID)
 	if _, err := e.db.StaffMarkReachable(e.ctx, e.club.ID, e.alice.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -312,7 +312,7 @@ func benchFollowups(b *testing.B, burst bool) {
 	const n = 10_000
 	b.StopTimer()
 	e := newEnv(b)
-	pgtest.Exec(b, e.db, `UPDATE staff SET tg_user_id = NULL WHERE id = $1`, e.alice.ID)
+	pgtest.Exec(b, e.db, `DELETE FROM staff_identities WHERE staff_id = $1`, e.alice.ID)
 	clients := e.clients(n)
 	rows, err := e.db.Pool().Query(e.ctx, `
 INSERT INTO tasks (club_id, task_type, template_id, title, client_id, author_id, assignee_id)

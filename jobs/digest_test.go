@@ -13,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report/chart"
@@ -68,11 +69,14 @@ func newDigestWorld(t *testing.T, now time.Time) *digestWorld {
 	}
 	w.club = id(`INSERT INTO clubs (slug, name, time_zone, language, digest_hour) VALUES ('club', 'Sunny Dance', 'Europe/Kyiv', 'en', 9) RETURNING id`)
 	staff := func(name, role string, tg int64) int64 {
-		return id(`INSERT INTO staff (club_id, name, role, tg_user_id, language) VALUES ($1, $2, $3, $4, 'en') RETURNING id`, w.club, name, role, tg)
+		s := id(`INSERT INTO staff (club_id, name, role, language) VALUES ($1, $2, $3, 'en') RETURNING id`, w.club, name, role)
+		pgtest.LinkIdentity(t, w.db, w.club, s, chat.TelegramAddress(chat.DefaultBot, tg))
+		return s
 	}
 	w.manager, w.alice, w.bob, w.owner = staff("Maria", "manager", 6001), staff("Alice", "staff", 6002), staff("Bob", "staff", 6003), staff("Oleg", "owner", 6004)
-	pgtest.Exec(t, w.db, `UPDATE staff SET unreachable_at = $2 WHERE id = $1`, w.bob, now.Add(-48*time.Hour))
-	pgtest.Exec(t, w.db, `INSERT INTO staff (club_id, name, role, tg_user_id, active) VALUES ($1, 'Gone', 'manager', 6005, false)`, w.club)
+	pgtest.Exec(t, w.db, `UPDATE staff_identities SET unreachable_at = $2 WHERE staff_id = $1`, w.bob, now.Add(-48*time.Hour))
+	gone := id(`INSERT INTO staff (club_id, name, role, active) VALUES ($1, 'Gone', 'manager', false) RETURNING id`, w.club)
+	pgtest.LinkIdentity(t, w.db, w.club, gone, chat.TelegramAddress(chat.DefaultBot, 6005))
 
 	call := id(`INSERT INTO templates (club_id, key, name, task_type) VALUES ($1, 'call', 'Call', 'personal_call') RETURNING id`, w.club)
 	internal := id(`INSERT INTO templates (club_id, key, name, task_type) VALUES ($1, 'internal', 'Internal', 'internal') RETURNING id`, w.club)

@@ -135,8 +135,11 @@ func (e *env) id(sql string, args ...any) int64 {
 
 func (e *env) staff(name string, role domain.Role, tgID int64) domain.Staff {
 	e.t.Helper()
-	id := e.id(`INSERT INTO staff (club_id, name, role, tg_user_id, language) VALUES ($1, $2, $3, $4, 'en') RETURNING id`,
-		e.club.ID, name, string(role), tgID)
+	id := e.id(`INSERT INTO staff (club_id, name, role, language) VALUES ($1, $2, $3, 'en') RETURNING id`,
+		e.club.ID, name, string(role))
+	if tgID != 0 {
+		pgtest.LinkIdentity(e.t, e.db, e.club.ID, id, chat.TelegramAddress(chat.DefaultBot, tgID))
+	}
 	s, err := e.db.StaffGet(e.ctx, e.club.ID, id)
 	if err != nil {
 		e.t.Fatalf("staff: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"time"
 
@@ -138,7 +139,8 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 			log.DebugContext(ctx, "recipient unreachable, message dropped", slog.Int64("staff_id", o.StaffID))
 			return nil
 		}
-		to = r.To
+		to = r.Address
+		o.Msg = nameClub(o.Msg, o.ClubID, r)
 		log = log.With(slog.Int64("staff_id", o.StaffID))
 	}
 	if to.IsZero() {
@@ -225,7 +227,7 @@ func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
 				log.WarnContext(ctx, "chat unreachable, message dropped", slog.String("chat", to.String()))
 				return nil
 			}
-			if merr := n.db.StaffMarkUnreachable(ctx, o.ClubID, o.StaffID, n.clock.Now()); merr != nil {
+			if merr := n.db.IdentityMarkUnreachable(ctx, o.ClubID, o.StaffID, to, n.clock.Now()); merr != nil {
 				return fmt.Errorf("notify %s: %w", o.Key, merr)
 			}
 			log.InfoContext(ctx, "recipient blocked the bot; marked unreachable")
@@ -318,4 +320,20 @@ func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m
 			return fmt.Errorf("edit message %d: %w", messageID, err)
 		}
 	}
+}
+
+// nameClub is m as a person on the staff of several clubs gets it: the
+// club's name above the text, and its buttons naming the club
+// (callback.WithClub), so a tap acts in that club whichever they work in.
+func nameClub(m chat.Message, clubID int64, r postgres.Recipient) chat.Message {
+	if r.Clubs < 2 {
+		return m
+	}
+	name := r.ClubName
+	if m.HTML {
+		name = "<b>" + html.EscapeString(name) + "</b>"
+	}
+	m.Text = "🏢 " + name + "\n" + m.Text
+	m.Buttons = chat.ForClub(m.Buttons, clubID)
+	return m
 }

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/callback"
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -64,9 +66,9 @@ func TestNotifyConcurrentDuplicates(t *testing.T) {
 func TestNotifySkipsUnreachable(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"blocked the bot": `UPDATE staff SET unreachable_at = now() WHERE id = $1`,
+		"blocked the bot": `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`,
 		"deactivated":     `UPDATE staff SET active = false WHERE id = $1`,
-		"never joined":    `UPDATE staff SET tg_user_id = NULL WHERE id = $1`,
+		"never joined":    `DELETE FROM staff_identities WHERE staff_id = $1`,
 	}
 	for name, sql := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -141,7 +143,7 @@ func TestNotify429Then403(t *testing.T) {
 			}
 		}
 	}
-	if n := e.count(`SELECT count(*) FROM staff WHERE id = $1 AND unreachable_at IS NOT NULL`, e.bob.ID); n != 1 {
+	if n := e.count(`SELECT count(*) FROM staff_identities WHERE staff_id = $1 AND unreachable_at IS NOT NULL`, e.bob.ID); n != 1 {
 		t.Errorf("Bob not marked unreachable")
 	}
 	// After the 403 nobody writes to Bob again. The six messages to him were
@@ -232,5 +234,39 @@ func TestEditKeepsToLimitsAndIgnoresBlockedChats(t *testing.T) {
 	e.tg.Block(aliceChat)
 	if err := e.deps.Notifier.Edit(e.ctx, tgChat(aliceChat), id, chat.Message{Text: "progress 2"}); err != nil {
 		t.Errorf("edit in a blocked chat: %v", err)
+	}
+}
+
+// A person on the staff of two clubs gets every notice with its club's
+// name, and its buttons name the club, so a tap acts there whichever club
+// they work in; someone in one club gets the notice as it is.
+func TestNotifyNamesTheClubForPeopleInSeveralClubs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	msg := chat.Message{Text: "Reminder: call Anna", Buttons: [][]chat.Button{{{Text: "Take", Data: callback.New(callback.ActionTaskTake, 42)}}}}
+	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "club:1", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: msg}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := e.tg.LastSent(aliceChat); m.Text != "Reminder: call Anna" {
+		t.Fatalf("one club: %q", m.Text)
+	}
+
+	other := pgtest.NewClub(t, e.db, "other")
+	var coach int64
+	if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO staff (club_id, name, role, language) VALUES ($1, 'Alice', 'staff', 'en') RETURNING id`, other.Club.ID).Scan(&coach); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.LinkIdentity(t, e.db, other.Club.ID, coach, tgChat(aliceChat))
+	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "club:2", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: msg}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := e.tg.LastSent(aliceChat)
+	if !strings.HasPrefix(m.Text, "🏢 "+e.club.Name+"\n") || !strings.Contains(m.Text, "Reminder: call Anna") {
+		t.Fatalf("two clubs: %q", m.Text)
+	}
+	take, _ := m.Button("Take")
+	data := take.CallbackData
+	if d, err := callback.Decode(data); err != nil || d.Club != e.club.ID || d.Action != callback.ActionTaskTake {
+		t.Fatalf("the button %q does not name club %d (%v)", data, e.club.ID, err)
 	}
 }

@@ -86,7 +86,7 @@ func TestOverdueNothingToSend(t *testing.T) {
 	slot := time.Now().Truncate(time.Minute)
 	unassigned := e.overdueTask(0, "Nobody's", slot.Add(-time.Hour))
 	e.overdueTask(e.bob.ID, "Blocked Bob's", slot.Add(-time.Hour))
-	if _, err := e.db.Pool().Exec(e.ctx, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, e.bob.ID); err != nil {
+	if _, err := e.db.Pool().Exec(e.ctx, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, e.bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	other, err := e.db.ClubCreate(e.ctx, domain.Club{Slug: "other", Name: "Other", TimeZone: "Europe/Kyiv", Language: domain.LangEN, DigestHour: 9})

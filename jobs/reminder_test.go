@@ -205,7 +205,7 @@ func TestReminderNothingToSend(t *testing.T) {
 	nobody := e.reminderFor(0, at)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET author_id = NULL WHERE id = $1`, nobody)
 	blocked := e.reminderFor(e.bob.ID, at)
-	pgtest.Exec(t, e.db, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, e.bob.ID)
+	pgtest.Exec(t, e.db, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, e.bob.ID)
 
 	cases := []struct {
 		name string

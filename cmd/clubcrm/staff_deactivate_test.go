@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -30,13 +31,23 @@ func TestStaffListAndDeactivate(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	pgtest.Exec(t, db, `UPDATE staff_identities SET username = 'staff_a' WHERE staff_id = $1`, f.Staff.ID)
+	pgtest.LinkIdentity(t, db, f.Club.ID, f.Staff.ID, chat.TelegramAddress(7, f.Staff.TelegramID))
+	pgtest.MarkUnreachable(t, db, f.Colleague.ID, time.Now())
+	noAccount := pgtest.Count(t, db, `INSERT INTO staff (club_id, name, role) VALUES ($1, 'Zoe', 'staff') RETURNING id`, f.Club.ID)
 	out, errOut, err := runCmd(t, env, "staff", "list", "--club", club)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	want := fmt.Sprintf("%d   Staff alpha      staff    active  linked    2", f.Staff.ID)
-	if !strings.Contains(out, "ID  NAME") || !strings.Contains(out, want) {
-		t.Fatalf("staff list lacks %q:\n%s", want, out)
+	for _, want := range []string{
+		"ID  NAME",
+		fmt.Sprintf("%d   Staff alpha      staff    active               2           telegram (bot 7), telegram @staff_a", f.Staff.ID),
+		fmt.Sprintf("%d   Colleague alpha  staff    active, unreachable  0           telegram blocked", f.Colleague.ID),
+		fmt.Sprintf("%d   Zoe              staff    active               0           -", noAccount),
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("staff list lacks %q:\n%s", want, out)
+		}
 	}
 
 	// Mistakes: one clear line each, nothing changed.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -49,7 +50,7 @@ func TestStaffInvite(t *testing.T) {
 		t.Fatal("name or ttl not stored")
 	}
 	// The link works once.
-	s, err := db.InviteRedeem(context.Background(), m[2], postgres.TelegramUser{ID: 42_000_001})
+	s, err := db.InviteRedeem(context.Background(), m[2], chat.TelegramAddress(chat.DefaultBot, 42_000_001), chat.User{})
 	if err != nil || s.Name != "Олена" || s.Role != domain.RoleManager {
 		t.Fatalf("redeem: %+v %v", s, err)
 	}

@@ -9,6 +9,7 @@ package callback
 // already sent stale.
 const (
 	ActionLanguage = "lg" // lg|<ru|uk|en>
+	ActionClubWork = "cw" // cw|<club>: work in that club (/club)
 
 	// My tasks and the task card.
 	ActionTaskList         = "tl" // tl|<filter a|t|o>|<page>

@@ -4,7 +4,10 @@
 //	v1|<action>|<arg>|<arg>...
 //
 // where action is a short name ("tk" take, "tc" card, ...) and args are
-// decimal ids or short words. Callback data is never trusted: it names what
+// decimal ids or short words. A button shown to a person who is staff of
+// several clubs also names the club it was drawn in: "v1:<club>|…"
+// (WithClub), so a tap on it while they work in another club acts in the
+// right one, or not at all. Callback data is never trusted: it names what
 // the person tapped, and the server re-checks club and rights on every tap.
 // A button from an older layout carries another version and decodes to
 // ErrStale, which the bot answers with "this button is out of date".
@@ -33,6 +36,9 @@ var (
 type Data struct {
 	Action string
 	Args   []string
+	// Club is the club the button was drawn in, when it says (WithClub);
+	// 0 when it does not.
+	Club int64
 }
 
 // New builds callback data. It panics if the result exceeds 64 bytes or an
@@ -61,6 +67,14 @@ func Decode(s string) (Data, error) {
 		return Data{}, ErrMalformed
 	}
 	parts := strings.Split(s, "|")
+	var club int64
+	if v, c, ok := strings.Cut(parts[0], ":"); ok && v == Version {
+		id, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || id <= 0 {
+			return Data{}, ErrMalformed
+		}
+		parts[0], club = v, id
+	}
 	if parts[0] != Version {
 		if len(parts) >= 2 && len(parts[0]) >= 2 && parts[0][0] == 'v' {
 			return Data{}, ErrStale // a layout this build no longer speaks
@@ -70,7 +84,23 @@ func Decode(s string) (Data, error) {
 	if len(parts) < 2 || parts[1] == "" {
 		return Data{}, ErrMalformed
 	}
-	return Data{Action: parts[1], Args: parts[2:]}, nil
+	return Data{Action: parts[1], Args: parts[2:], Club: club}, nil
+}
+
+// WithClub is data (built by New) naming the club its button was drawn in.
+// Data that already names a club, is not this version's, or would grow over
+// MaxLen comes back unchanged: the tap then acts in the club the person
+// works in, as before.
+func WithClub(data string, club int64) string {
+	rest, ok := strings.CutPrefix(data, Version+"|")
+	if !ok || club <= 0 {
+		return data
+	}
+	out := Version + ":" + strconv.FormatInt(club, 10) + "|" + rest
+	if len(out) > MaxLen {
+		return data
+	}
+	return out
 }
 
 // Int returns argument i as a positive int64 id.

@@ -57,3 +57,30 @@ func TestNewPanicsOverLimit(t *testing.T) {
 	}()
 	New("x", strings.Repeat("a", 70))
 }
+
+func TestWithClub(t *testing.T) {
+	d := New("tk", 9)
+	stamped := WithClub(d, 5)
+	if stamped != "v1:5|tk|9" {
+		t.Fatalf("WithClub = %q", stamped)
+	}
+	got, err := Decode(stamped)
+	if err != nil || got.Action != "tk" || got.Club != 5 || len(got.Args) != 1 || got.Args[0] != "9" {
+		t.Fatalf("Decode(%q) = %+v, %v", stamped, got, err)
+	}
+	if got, err := Decode(d); err != nil || got.Club != 0 {
+		t.Fatalf("unstamped data names club %d (%v)", got.Club, err)
+	}
+	if WithClub(stamped, 6) != stamped {
+		t.Fatal("a second stamp changed the club")
+	}
+	long := New("xx", strings.Repeat("a", 58))
+	if WithClub(long, 123456) != long {
+		t.Fatal("stamping past 64 bytes must leave the data as it was")
+	}
+	for _, bad := range []string{"v1:|tk|9", "v1:x|tk|9", "v1:-3|tk|9", "v1:0|tk|9", "v2:5|tk|9x"} {
+		if _, err := Decode(bad); err == nil {
+			t.Errorf("Decode(%q) accepted forged club data", bad)
+		}
+	}
+}

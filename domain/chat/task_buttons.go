@@ -84,3 +84,20 @@ func SnoozeButtons(cat *i18n.Catalog, lang domain.Language, taskID int64) []Butt
 		{Text: cat.T(lang, "reminder.button.tomorrow", nil), Data: callback.New(callback.ActionTaskSnooze, taskID, domain.SnoozeTomorrow)},
 	}
 }
+
+// ForClub is kb with every button's callback data naming the club it was
+// drawn in (callback.WithClub), for a person on the staff of several clubs:
+// a tap then acts in that club whichever they work in, or not at all.
+func ForClub(kb [][]Button, clubID int64) [][]Button {
+	out := make([][]Button, len(kb))
+	for i, row := range kb {
+		out[i] = make([]Button, len(row))
+		for j, b := range row {
+			if b.Data != "" {
+				b.Data = callback.WithClub(b.Data, clubID)
+			}
+			out[i][j] = b
+		}
+	}
+	return out
+}

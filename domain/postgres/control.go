@@ -38,7 +38,7 @@ func (db *DB) ControlSummaryGet(ctx context.Context, clubID int64, now time.Time
 	}
 	dayStart, dayEnd := domain.LocalDay(now, loc)
 	rows, err := db.pool.Query(ctx, `
-SELECT s.id, s.name, s.role, s.unreachable_at IS NOT NULL,
+SELECT s.id, s.name, s.role, `+staffUnreachable+`,
        count(t.id) FILTER (WHERE t.status IN ('new', 'in_progress')),
        count(t.id) FILTER (WHERE t.status IN ('new', 'in_progress') AND t.due_at < $2),
        count(t.id) FILTER (WHERE t.status = 'done' AND t.done_at >= $3 AND t.done_at < $4)

@@ -16,14 +16,23 @@ import (
 // Recipient is a staff member as the notifier sees them: where to write, in
 // which language, and whether the system may write at all.
 type Recipient struct {
-	StaffID   int64
-	ClubID    int64
-	Name      string
-	ChatID    int64           // Telegram user id; 0 until the invite is redeemed
-	To        chat.Address    // where to message them; zero until the invite is redeemed
-	Language  domain.Language // the person's own, else the club's
-	TimeZone  string          // the club's IANA zone
-	Reachable bool            // active, has a chat, and Telegram has not answered 403
+	StaffID int64
+	ClubID  int64
+	Name    string
+	// Address is the identity they used last among those that have not
+	// refused delivery; zero when there is none (never linked, or every
+	// identity blocked its bot).
+	Address chat.Address
+	// ChatID is Address's Telegram chat id, 0 on another channel: for the
+	// callers that still speak Telegram ids.
+	ChatID   int64
+	Language domain.Language // the person's own, else the club's
+	TimeZone string          // the club's IANA zone
+	ClubName string
+	// Clubs is how many clubs the account at Address is active staff of:
+	// with more than one, every notice names its club (ClubName).
+	Clubs     int
+	Reachable bool // active, with a reachable identity
 	Role      domain.Role
 	Active    bool
 }
@@ -34,28 +43,42 @@ func (r Recipient) Staff() domain.Staff {
 	return domain.Staff{ID: r.StaffID, ClubID: r.ClubID, Name: r.Name, Role: r.Role, Active: r.Active, Language: r.Language}
 }
 
-// RecipientGet returns a staff member of a live club. A member of another
-// club, or of a deleted club, is ErrNotFound.
+// RecipientGet returns a staff member of a live club and the address to
+// write to: their identity used last (last_inbound_at, then the newest),
+// skipping those that refused delivery. A member of another club, or of a
+// deleted club, is ErrNotFound.
 func (db *DB) RecipientGet(ctx context.Context, clubID, staffID int64) (Recipient, error) {
 	var r Recipient
-	var lang string
-	var unreachable *time.Time
-	var active bool
-	var role string
+	var lang, role string
+	var channel *string
+	var bot *int64
+	var ext *string
 	err := db.pool.QueryRow(ctx, `
-SELECT s.id, s.club_id, s.name, coalesce(s.tg_user_id, 0), coalesce(s.language, c.language), c.time_zone,
-       s.active, s.unreachable_at, s.role
+SELECT s.id, s.club_id, s.name, coalesce(s.language, c.language), c.time_zone, c.name, s.active, s.role,
+       a.channel, a.bot_id, a.external_id,
+       (SELECT count(DISTINCT o.club_id) FROM staff_identities o
+        JOIN staff os ON os.club_id = o.club_id AND os.id = o.staff_id AND os.active
+        JOIN clubs oc ON oc.id = o.club_id AND oc.deleted_at IS NULL
+        WHERE o.channel = a.channel AND o.bot_id = a.bot_id AND o.external_id = a.external_id)
 FROM staff s JOIN clubs c ON c.id = s.club_id
+LEFT JOIN LATERAL (
+    SELECT i.channel, i.bot_id, i.external_id FROM staff_identities i
+    WHERE i.club_id = s.club_id AND i.staff_id = s.id AND i.unreachable_at IS NULL
+    ORDER BY i.last_inbound_at DESC NULLS LAST, i.created_at DESC
+    LIMIT 1) a ON true
 WHERE s.club_id = $1 AND s.id = $2 AND c.deleted_at IS NULL`, clubID, staffID).Scan(
-		&r.StaffID, &r.ClubID, &r.Name, &r.ChatID, &lang, &r.TimeZone, &active, &unreachable, &role)
+		&r.StaffID, &r.ClubID, &r.Name, &lang, &r.TimeZone, &r.ClubName, &r.Active, &role, &channel, &bot, &ext, &r.Clubs)
 	if err != nil {
 		return Recipient{}, fmt.Errorf("recipient %d: %w", staffID, mapErr(err))
 	}
-	r.Language, r.Role, r.Active = domain.Language(lang), domain.Role(role), active
-	if r.ChatID != 0 {
-		r.To = chat.TelegramAddress(chat.DefaultBot, r.ChatID)
+	r.Language, r.Role = domain.Language(lang), domain.Role(role)
+	if channel != nil {
+		r.Address = chat.Address{Channel: chat.Channel(*channel), Bot: *bot, Chat: *ext}
+		if r.Address.Channel == chat.Telegram {
+			r.ChatID, _ = r.Address.ChatInt() // the column's CHECK keeps it a number
+		}
 	}
-	r.Reachable = active && r.ChatID != 0 && unreachable == nil
+	r.Reachable = r.Active && !r.Address.IsZero()
 	return r, nil
 }
 

@@ -88,7 +88,7 @@ LIMIT $3`, clubID, now, DigestOverdueLimit, NoticeDescriptionLen)
 			return fmt.Errorf("digest overdue list: %w", mapErr(err))
 		}
 		rows, err = tx.Query(ctx, `
-SELECT name FROM staff WHERE club_id = $1 AND active AND unreachable_at IS NOT NULL ORDER BY name`, clubID)
+SELECT s.name FROM staff s WHERE s.club_id = $1 AND s.active AND `+staffUnreachable+` ORDER BY s.name`, clubID)
 		if err != nil {
 			return fmt.Errorf("digest unreachable: %w", mapErr(err))
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
@@ -27,11 +28,12 @@ func TestDigestTodayGet(t *testing.T) {
 	done := dueTask(t, db, f, f.Staff.ID, "done", today.From.Add(time.Hour))
 	pgtest.Exec(t, db, `UPDATE tasks SET status = 'done', done_at = now() WHERE id = $1`, done)
 	dueTask(t, db, other, other.Staff.ID, "another club's", today.From.Add(time.Hour))
-	pgtest.Exec(t, db, `UPDATE staff SET unreachable_at = $2 WHERE id = $1`, f.Colleague.ID, testNow)
+	pgtest.MarkUnreachable(t, db, f.Colleague.ID, testNow)
 	var owner int64
-	if err := db.Pool().QueryRow(ctx, `INSERT INTO staff (club_id, name, role, tg_user_id) VALUES ($1, 'Owner', 'owner', 99) RETURNING id`, f.Club.ID).Scan(&owner); err != nil {
+	if err := db.Pool().QueryRow(ctx, `INSERT INTO staff (club_id, name, role) VALUES ($1, 'Owner', 'owner') RETURNING id`, f.Club.ID).Scan(&owner); err != nil {
 		t.Fatal(err)
 	}
+	pgtest.LinkIdentity(t, db, f.Club.ID, owner, chat.TelegramAddress(chat.DefaultBot, 99))
 	pgtest.Exec(t, db, `INSERT INTO staff (club_id, name, role, active) VALUES ($1, 'Former manager', 'manager', false)`, f.Club.ID)
 
 	d, err := db.DigestTodayGet(ctx, f.Club.ID, domain.DueDayAt(testNow, kyiv))

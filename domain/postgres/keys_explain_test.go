@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -66,12 +67,13 @@ ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Looked up before the club is known (docs/scaling.md): a Telegram
-	// identity, an invite code, an API key, a delivery key (club_id may be NULL).
+	// Looked up before the club is known (docs/scaling.md): an invite code,
+	// an API key, a delivery key (club_id may be NULL), the club an account
+	// works in (identity_current: one row per account, whichever its clubs).
 	// A live bot's token hash is unique across clubs on purpose: one bot
 	// cannot serve two clubs.
-	global := map[string]bool{"staff_tg_user_id_key": true, "staff_invites_code_hash_key": true, "deliveries_pkey": true,
-		"api_keys_key_hash_key": true, "bots_token_hash_live_key": true}
+	global := map[string]bool{"staff_invites_code_hash_key": true, "deliveries_pkey": true,
+		"api_keys_key_hash_key": true, "identity_current_pkey": true, "bots_token_hash_live_key": true}
 	for rows.Next() {
 		var table, name, def string
 		if err := rows.Scan(&table, &name, &def); err != nil {
@@ -138,6 +140,8 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	if err != nil {
 		t.Fatal(err)
 	}
+	acct := chat.TelegramAddress(chat.DefaultBot, 4_242_424)
+	pgtest.LinkIdentity(t, db, club.id, staffID, acct)
 	loc, _ := time.LoadLocation("Europe/Kyiv")
 
 	rec.mu.Lock()
@@ -151,6 +155,10 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	}
 	_, err = db.StaffGet(ctx, club.id, staffID)
 	must("StaffGet", err)
+	_, _, _, err = db.Identify(ctx, acct)
+	must("Identify", err)
+	_, err = db.RecipientGet(ctx, club.id, staffID)
+	must("RecipientGet", err)
 	_, err = db.TaskListMine(ctx, postgres.TaskListQuery{ClubID: club.id, AssigneeID: staffID, Filter: postgres.TaskFilterAll, Now: genNow, Loc: loc, Limit: 10})
 	must("TaskListMine", err)
 	_, err = db.TaskListMine(ctx, postgres.TaskListQuery{ClubID: club.id, AssigneeID: staffID, Filter: postgres.TaskFilterToday, Now: genNow, Loc: loc, Limit: 10})
@@ -232,6 +240,11 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
+	// Global on purpose: an update names an account, not a club, so the
+	// account's identities (and the club it works in) are found by the
+	// account first; every other table in those statements is then read
+	// by club.
+	global := map[string]bool{"staff_identities_account_idx": true, "identity_current_pkey": true}
 	seen := map[string]bool{}
 	explained := 0
 	var problems []string
@@ -258,7 +271,7 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 			switch {
 			case n["Node Type"] == "Seq Scan" && tenant[rel]:
 				problems = append(problems, fmt.Sprintf("sequential scan of %s in: %s", rel, firstLine(sql)))
-			case idx != "" && first[idx] != "" && first[idx] != "club_id":
+			case idx != "" && first[idx] != "" && first[idx] != "club_id" && !global[idx]:
 				problems = append(problems, fmt.Sprintf("index %s (leads with %s) in: %s", idx, first[idx], firstLine(sql)))
 			}
 		})

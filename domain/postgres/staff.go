@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,16 +10,37 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-const staffSelect = `
-SELECT s.id, s.club_id, s.name, s.role, coalesce(s.tg_user_id, 0), coalesce(s.language, ''), s.active,
-       s.unreachable_at, coalesce(s.current_task_id, 0), s.created_at
-FROM staff s`
+// staffIdentitiesJoin sums up a staff member's identities (the row
+// aliased s) for domain.Staff: their Telegram id, whether they have any,
+// and when the last reachable one refused delivery (NULL while one is
+// reachable). It reads staff_identities by its (club_id, staff_id, ...)
+// primary key.
+const staffIdentitiesJoin = `
+CROSS JOIN LATERAL (
+    SELECT coalesce(min(i.external_id::bigint) FILTER (WHERE i.channel = 'telegram'), 0) AS tg_user_id,
+           count(*) > 0 AS linked,
+           CASE WHEN bool_or(i.unreachable_at IS NULL) THEN NULL ELSE max(i.unreachable_at) END AS unreachable_at
+    FROM staff_identities i WHERE i.club_id = s.club_id AND i.staff_id = s.id) si`
 
-func scanStaff(row pgx.Row) (domain.Staff, error) {
+// staffColumns are the columns scanStaff reads, in its order.
+const staffColumns = `s.id, s.club_id, s.name, s.role, si.tg_user_id, si.linked, coalesce(s.language, ''), s.active,
+       si.unreachable_at, coalesce(s.current_task_id, 0), s.created_at`
+
+const staffSelect = `
+SELECT ` + staffColumns + `
+FROM staff s` + staffIdentitiesJoin
+
+// staffUnreachable is true for the staff member s whose identities all
+// refused delivery (someone with no identity is not unreachable: there is
+// nothing to refuse).
+const staffUnreachable = `(EXISTS (SELECT 1 FROM staff_identities i WHERE i.club_id = s.club_id AND i.staff_id = s.id)
+  AND NOT EXISTS (SELECT 1 FROM staff_identities i WHERE i.club_id = s.club_id AND i.staff_id = s.id AND i.unreachable_at IS NULL))`
+
+func scanStaff(row pgx.Row, more ...any) (domain.Staff, error) {
 	var s domain.Staff
 	var role, lang string
-	err := row.Scan(&s.ID, &s.ClubID, &s.Name, &role, &s.TelegramID, &lang, &s.Active,
-		&s.UnreachableAt, &s.CurrentTaskID, &s.CreatedAt)
+	err := row.Scan(append([]any{&s.ID, &s.ClubID, &s.Name, &role, &s.TelegramID, &s.Linked, &lang, &s.Active,
+		&s.UnreachableAt, &s.CurrentTaskID, &s.CreatedAt}, more...)...)
 	s.Role, s.Language = domain.Role(role), domain.Language(lang)
 	return s, err
 }
@@ -101,42 +121,63 @@ WHERE club_id = $1 AND id = $2
 		clubID, staffID, taskID)
 }
 
-// StaffMarkUnreachable records that Telegram refused to deliver to the staff
-// member (they blocked the bot). The first time is kept, so repeated
-// failures do not move it.
+// StaffMarkUnreachable records that the channel refused to deliver to the
+// staff member (they blocked the bot) on the identity the notifier writes
+// to (RecipientGet's): the next message goes to their next reachable
+// identity, if any. The first time is kept, so repeated failures do not
+// move it. The notifier that knows the address it wrote to calls
+// IdentityMarkUnreachable instead.
 func (db *DB) StaffMarkUnreachable(ctx context.Context, clubID, staffID int64, at time.Time) error {
-	return db.staffUpdate(ctx, "staff mark unreachable", staffID, `
-UPDATE staff SET unreachable_at = coalesce(unreachable_at, $3) WHERE club_id = $1 AND id = $2`,
-		clubID, staffID, at)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE club_id = $1 AND id = $2)`, clubID, staffID).Scan(&exists); err != nil {
+			return mapErr(err)
+		}
+		if !exists {
+			return domain.ErrNotFound
+		}
+		_, err := tx.Exec(ctx, `
+UPDATE staff_identities SET unreachable_at = $3
+WHERE (club_id, staff_id, channel, bot_id) IN (
+    SELECT club_id, staff_id, channel, bot_id FROM staff_identities
+    WHERE club_id = $1 AND staff_id = $2 AND unreachable_at IS NULL
+    ORDER BY last_inbound_at DESC NULLS LAST, created_at DESC
+    LIMIT 1)`, clubID, staffID, at)
+		return mapErr(err)
+	})
+	if err != nil {
+		return fmt.Errorf("staff mark unreachable %d: %w", staffID, err)
+	}
+	return nil
 }
 
-// StaffMarkReachable clears the unreachable mark when the staff member writes
-// to the bot again. When the mark was set it also writes a "staff.reachable"
-// outbox row in the same transaction, so the workers tell them what they
-// missed exactly once. Called on every update, it costs one UPDATE that
-// matches nothing in the usual case.
+// StaffMarkReachable clears the unreachable marks of the staff member's
+// identities. When they had no reachable identity it also writes a
+// "staff.reachable" outbox row in the same transaction, so the workers tell
+// them what they missed exactly once. Identify does this by itself for the
+// account that wrote; this is for callers that know only the staff member.
 func (db *DB) StaffMarkReachable(ctx context.Context, clubID, staffID int64) (bool, error) {
 	was := false
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `
-UPDATE staff SET unreachable_at = NULL
-WHERE club_id = $1 AND id = $2 AND unreachable_at IS NOT NULL
-RETURNING id`, clubID, staffID).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE club_id = $1 AND id = $2)`, clubID, staffID).Scan(&exists); err != nil {
-				return mapErr(err)
-			}
-			if !exists {
-				return domain.ErrNotFound
-			}
-			return nil
-		}
-		if err != nil {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE club_id = $1 AND id = $2)`, clubID, staffID).Scan(&exists); err != nil {
 			return mapErr(err)
 		}
-		was = true
+		if !exists {
+			return domain.ErrNotFound
+		}
+		err := tx.QueryRow(ctx, `
+WITH cleared AS (
+    UPDATE staff_identities SET unreachable_at = NULL
+    WHERE club_id = $1 AND staff_id = $2 AND unreachable_at IS NOT NULL
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM cleared)
+   AND NOT EXISTS (SELECT 1 FROM staff_identities WHERE club_id = $1 AND staff_id = $2 AND unreachable_at IS NULL)`,
+			clubID, staffID).Scan(&was)
+		if err != nil || !was {
+			return mapErr(err)
+		}
 		_, err = outboxAdd(ctx, tx, clubID, domain.OutboxStaffReachable, domain.OutboxPayload{StaffID: staffID}, db.clock.Now())
 		return err
 	})

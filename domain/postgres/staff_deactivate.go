@@ -34,7 +34,7 @@ func (db *DB) StaffDeactivate(ctx context.Context, clubID, staffID, reassignTo i
 	}
 	now := db.clock.Now()
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		s, err := scanStaff(tx.QueryRow(ctx, staffSelect+` WHERE s.club_id = $1 AND s.id = $2 FOR UPDATE`, clubID, staffID))
+		s, err := scanStaff(tx.QueryRow(ctx, staffSelect+` WHERE s.club_id = $1 AND s.id = $2 FOR UPDATE OF s`, clubID, staffID))
 		if err != nil {
 			return mapErr(err)
 		}
@@ -105,11 +105,10 @@ type StaffRosterLine struct {
 // offboarding someone.
 func (db *DB) StaffRoster(ctx context.Context, clubID int64) ([]StaffRosterLine, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT s.id, s.club_id, s.name, s.role, coalesce(s.tg_user_id, 0), coalesce(s.language, ''), s.active,
-       s.unreachable_at, coalesce(s.current_task_id, 0), s.created_at,
+SELECT `+staffColumns+`,
        (SELECT count(*) FROM tasks t WHERE t.club_id = s.club_id AND t.assignee_id = s.id
           AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL)
-FROM staff s
+FROM staff s`+staffIdentitiesJoin+`
 WHERE s.club_id = $1
 ORDER BY s.active DESC, s.name, s.id`, clubID)
 	if err != nil {
@@ -119,12 +118,11 @@ ORDER BY s.active DESC, s.name, s.id`, clubID)
 	out := []StaffRosterLine{}
 	for rows.Next() {
 		var l StaffRosterLine
-		var role, lang string
-		if err := rows.Scan(&l.ID, &l.ClubID, &l.Name, &role, &l.TelegramID, &lang, &l.Active,
-			&l.UnreachableAt, &l.CurrentTaskID, &l.CreatedAt, &l.OpenTasks); err != nil {
+		s, err := scanStaff(rows, &l.OpenTasks)
+		if err != nil {
 			return nil, fmt.Errorf("staff roster: %w", mapErr(err))
 		}
-		l.Role, l.Language = domain.Role(role), domain.Language(lang)
+		l.Staff = s
 		out = append(out, l)
 	}
 	if err := rows.Err(); err != nil {

@@ -95,15 +95,15 @@ func TestStaffDeactivate(t *testing.T) {
 	}
 
 	// Their invite is dead, for them and for anyone; an unrelated one lives.
-	tg := postgres.TelegramUser{ID: f.Staff.TelegramID, FirstName: "Back"}
-	if _, err := db.InviteRedeem(ctx, mine, postgres.TelegramUser{ID: 777_001}); domain.ErrorCode(err) != "invite_invalid" {
+	tg := tgUser{ID: f.Staff.TelegramID, FirstName: "Back"}
+	if _, err := redeemTG(ctx, db, mine, tgUser{ID: 777_001}); domain.ErrorCode(err) != "invite_invalid" {
 		t.Fatalf("invite in their name: %v", err)
 	}
 	// An invite from before they left does not bring their account back...
-	if _, err := db.InviteRedeem(ctx, someoneElse, tg); domain.ErrorCode(err) != "invite_invalid" {
+	if _, err := redeemTG(ctx, db, someoneElse, tg); domain.ErrorCode(err) != "invite_invalid" {
 		t.Fatalf("old invite by the deactivated account: %v", err)
 	}
-	if _, err := db.InviteRedeem(ctx, someoneElse, postgres.TelegramUser{ID: 777_002, FirstName: "Hire"}); err != nil {
+	if _, err := redeemTG(ctx, db, someoneElse, tgUser{ID: 777_002, FirstName: "Hire"}); err != nil {
 		t.Fatalf("unrelated invite: %v", err)
 	}
 	// ...a new one, a deliberate re-hire, does.
@@ -112,7 +112,7 @@ func TestStaffDeactivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err := db.InviteRedeem(ctx, rehire, tg); err != nil || !s.Active {
+	if s, err := redeemTG(ctx, db, rehire, tg); err != nil || !s.Active {
 		t.Fatalf("re-hire: %+v %v", s, err)
 	}
 

@@ -194,7 +194,7 @@ func TestStaffLeastLoaded(t *testing.T) {
 		t.Fatalf("got %d, want staff %d with no open tasks", got, f.Staff.ID)
 	}
 	// Unreachable still counts; inactive does not.
-	pgtest.Exec(t, db, `UPDATE staff SET unreachable_at = now() WHERE id = $1`, f.Staff.ID)
+	pgtest.MarkUnreachable(t, db, f.Staff.ID, time.Now())
 	if got := least(); got != f.Staff.ID {
 		t.Fatalf("unreachable staff skipped")
 	}

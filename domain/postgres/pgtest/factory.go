@@ -3,8 +3,10 @@ package pgtest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -82,9 +84,10 @@ VALUES ($1, $2, $3, $4, 1440)`, f.Club.ID, f.Templates["call"], f.Results["going
 	must(err, "workflow rule")
 
 	staff := func(name string, role domain.Role, tg int64) domain.Staff {
-		s := domain.Staff{ClubID: f.Club.ID, Name: name, Role: role, TelegramID: tg, Language: domain.LangRU, Active: true}
-		must(q.QueryRow(ctx, `INSERT INTO staff (club_id, name, role, tg_user_id, language) VALUES ($1, $2, $3, $4, 'ru') RETURNING id, created_at`,
-			f.Club.ID, name, role, tg).Scan(&s.ID, &s.CreatedAt), "staff "+name)
+		s := domain.Staff{ClubID: f.Club.ID, Name: name, Role: role, TelegramID: tg, Linked: true, Language: domain.LangRU, Active: true}
+		must(q.QueryRow(ctx, `INSERT INTO staff (club_id, name, role, language) VALUES ($1, $2, $3, 'ru') RETURNING id, created_at`,
+			f.Club.ID, name, role).Scan(&s.ID, &s.CreatedAt), "staff "+name)
+		LinkIdentity(t, db, f.Club.ID, s.ID, chat.TelegramAddress(chat.DefaultBot, tg))
 		return s
 	}
 	base := f.Club.ID * 1000
@@ -115,4 +118,28 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// LinkIdentity gives a staff member an identity: the account addr (a
+// Telegram user through the default bot: chat.TelegramAddress(0, id))
+// reaches them. Tests that insert staff rows with SQL call it where they
+// used to set staff.tg_user_id.
+func LinkIdentity(t testing.TB, db *postgres.DB, clubID, staffID int64, addr chat.Address) {
+	t.Helper()
+	_, err := db.Pool().Exec(context.Background(), `
+INSERT INTO staff_identities (club_id, staff_id, channel, bot_id, external_id) VALUES ($1, $2, $3, $4, $5)`,
+		clubID, staffID, string(addr.Channel), addr.Bot, addr.Chat)
+	if err != nil {
+		t.Fatalf("pgtest: link identity %s to staff %d: %v", addr, staffID, err)
+	}
+}
+
+// MarkUnreachable marks every identity of a staff member unreachable, as if
+// they had blocked the bot at at: what tests used to write into
+// staff.unreachable_at.
+func MarkUnreachable(t testing.TB, db *postgres.DB, staffID int64, at time.Time) {
+	t.Helper()
+	if _, err := db.Pool().Exec(context.Background(), `UPDATE staff_identities SET unreachable_at = $2 WHERE staff_id = $1`, staffID, at); err != nil {
+		t.Fatalf("pgtest: mark staff %d unreachable: %v", staffID, err)
+	}
 }
