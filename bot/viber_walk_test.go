@@ -147,7 +147,10 @@ func TestViberWalk(t *testing.T) {
 	// A bulk call to every client, fanned out (as the worker does).
 	v.say(olena, "/new")
 	v.tap(olena, "Обзвон клиентов")
-	v.taps(olena, "Done", "Me", "Tomorrow", "09:00", "Skip", "✅ Create")
+	v.taps(olena, "Done", "Me", "Tomorrow", "09:00", "Skip")
+	t.Logf("bulk summary: %q %q", v.lastText(olena), v.labels(olena))
+	v.tap(olena, "✅ Create")
+	t.Logf("bulk created: %q %q\n%s", v.lastText(olena), v.labels(olena), v.logs.String())
 	var bulkID int64
 	if err := v.db.Pool().QueryRow(ctx, `SELECT task_id FROM bulk_calls WHERE club_id = $1 AND progress_chat = $2`,
 		v.f.Club.ID, viberAddr(olena).String()).Scan(&bulkID); err != nil {
@@ -297,7 +300,7 @@ func TestViberBadInput(t *testing.T) {
 	if oldResult == "" {
 		t.Fatalf("no result button on %q", v.labels(olena))
 	}
-	v.tap(olena, "Signed up for a trial")
+	v.tap(olena, "Result refusal")
 	v.tapBody(olena, oldResult)
 	expect(t, "old screen's button", v.lastText(olena), "out of date")
 	v.expectRows("nothing recorded by bad input", 0, `SELECT count(*) FROM task_results WHERE task_id = $1`, task.ID)

@@ -84,7 +84,7 @@ func (db *DB) ConversationSave(ctx context.Context, c Conversation) (int, error)
 	if c.Version == 0 {
 		err = db.pool.QueryRow(ctx, `
 INSERT INTO conversations (staff_id, club_id, flow, step, data, message_id, version, claimed, long_text_at, updated_at, expires_at)
-SELECT s.id, s.club_id, $3, $4, $5, nullif($6, 0), nextval('conversation_versions'), 0, NULL, $7, $8
+SELECT s.id, s.club_id, $3, $4, $5, nullif($6::bigint, 0), nextval('conversation_versions'), 0, NULL, $7, $8
 FROM staff s WHERE s.club_id = $1 AND s.id = $2
 ON CONFLICT (club_id, staff_id) DO UPDATE SET
     club_id = excluded.club_id, flow = excluded.flow, step = excluded.step, data = excluded.data,
@@ -94,7 +94,7 @@ RETURNING version`,
 			c.ClubID, c.StaffID, c.Flow, c.Step, data, c.MessageID, now, c.ExpiresAt).Scan(&version)
 	} else {
 		err = db.pool.QueryRow(ctx, `
-UPDATE conversations SET flow = $3, step = $4, data = $5, message_id = nullif($6, 0),
+UPDATE conversations SET flow = $3, step = $4, data = $5, message_id = nullif($6::bigint, 0),
     version = nextval('conversation_versions'), claimed = $10, updated_at = $7, expires_at = $8
 WHERE club_id = $1 AND staff_id = $2 AND version = $9 AND expires_at > $7
 RETURNING version`,
@@ -116,7 +116,7 @@ RETURNING version`,
 // tap on the new screen got there first) is left alone.
 func (db *DB) ConversationSetMessage(ctx context.Context, clubID, staffID int64, version int, messageID int64) error {
 	_, err := db.pool.Exec(ctx, `
-UPDATE conversations SET message_id = nullif($4, 0)
+UPDATE conversations SET message_id = nullif($4::bigint, 0)
 WHERE club_id = $1 AND staff_id = $2 AND version = $3 AND expires_at > $5`,
 		clubID, staffID, version, messageID, db.clock.Now())
 	if err != nil {
@@ -147,7 +147,7 @@ WHERE club_id = $1 AND staff_id = $2 AND version = $3 AND expires_at > $4`, prev
 		data = json.RawMessage(`{}`)
 	}
 	_, err := db.pool.Exec(ctx, `
-UPDATE conversations SET flow = $4, step = $5, data = $6, message_id = nullif($7, 0), version = $8, claimed = $9,
+UPDATE conversations SET flow = $4, step = $5, data = $6, message_id = nullif($7::bigint, 0), version = $8, claimed = $9,
     updated_at = $10, expires_at = $11
 WHERE club_id = $1 AND staff_id = $2 AND version = $3 AND expires_at > $10`,
 		prev.ClubID, prev.StaffID, from, prev.Flow, prev.Step, data, prev.MessageID, prev.Version, prev.Claimed, now, prev.ExpiresAt)

@@ -215,3 +215,33 @@ func TestConversationMessageRestoreClaim(t *testing.T) {
 		t.Fatalf("restore to none left a live form: %v", err)
 	}
 }
+
+// Message ids are 64-bit: Viber's message tokens (about 5·10^18) are
+// stored as they are, for a form's message and a bulk call's progress
+// message. (A parameter typed by nullif($n, 0) alone would be int4.)
+func TestMessageIDsBeyond32Bits(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(testNow)))
+	f := pgtest.NewClub(t, db, "alpha")
+	ctx := context.Background()
+	const token int64 = 5_100_000_000_000_000_013
+	v, err := db.ConversationSave(ctx, postgres.Conversation{StaffID: f.Staff.ID, ClubID: f.Club.ID, Flow: "result", Step: "pick",
+		Data: json.RawMessage(`{}`), MessageID: token, ExpiresAt: testNow.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	if err := db.ConversationSetMessage(ctx, f.Club.ID, f.Staff.ID, v, token+2); err != nil {
+		t.Fatalf("set message: %v", err)
+	}
+	if got, err := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); err != nil || got.MessageID != token+2 {
+		t.Fatalf("stored message id %d, %v", got.MessageID, err)
+	}
+	bulk, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["bulk_call"], Title: "Leads",
+		ClientIDs: f.Clients, AuthorID: f.Manager.ID, ProgressMessageID: token})
+	if err != nil {
+		t.Fatalf("bulk call with a Viber progress message: %v", err)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND progress_message_id = $2`, bulk.ID, token); n != 1 {
+		t.Fatal("progress message id not stored")
+	}
+}

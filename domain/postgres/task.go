@@ -194,7 +194,7 @@ SELECT $1, $2, c.id FROM clients c WHERE c.club_id = $1 AND c.id = ANY($3)`, t.C
 		}
 		if _, err := tx.Exec(ctx, `
 INSERT INTO bulk_calls (task_id, club_id, total, progress_chat, progress_message_id)
-VALUES ($1, $2, $3, nullif($4, ''), nullif($5, 0))`, t.ID, t.ClubID, len(ids), progressChat(in.ProgressChat), in.ProgressMessageID); err != nil {
+VALUES ($1, $2, $3, nullif($4, ''), nullif($5::bigint, 0))`, t.ID, t.ClubID, len(ids), progressChat(in.ProgressChat), in.ProgressMessageID); err != nil {
 			return domain.Task{}, fmt.Errorf("task create: bulk call: %w", mapErr(err))
 		}
 		if _, err := outboxAdd(ctx, tx, t.ClubID, domain.OutboxBulkCreated, domain.OutboxPayload{TaskID: t.ID}, now); err != nil {
