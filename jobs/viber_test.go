@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/clubcrm/clubcrm/bot/vibertest"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/domain/report"
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
@@ -53,8 +56,12 @@ func newViberEnv(t *testing.T, hourCap int) *viberEnv {
 	}
 	v := &viberEnv{env: e, vb: vb, bot: vb.Bot(vibertest.Token), metrics: &countingMetrics{},
 		sessions: viber.NewRedisSessions(e.rdb, e.prefix+"viber:in:")}
+	files, err := viber.NewFileStore(e.rdb, e.prefix+"files:", "https://crm.example.com", []byte("0123456789abcdef-test"), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v.ch = viber.NewChannel(client, viber.Config{Bot: chat.DefaultBot, Sender: viber.Sender{Name: "Club"},
-		Sessions: v.sessions, Metrics: v.metrics, Log: e.deps.Log})
+		Links: files, Sessions: v.sessions, Metrics: v.metrics, Log: e.deps.Log})
 	router := chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr).Add(chat.Viber, chat.DefaultBot, v.ch)
 	v.notifier = jobs.NewNotifier(e.db, e.rdb, router, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 		e.q, e.deps.Log, domain.SystemClock{},
@@ -240,5 +247,81 @@ func TestViberFreeWindowOnly(t *testing.T) {
 	}
 	if n := len(v.sent(aliceChat)); n != 1 {
 		t.Fatalf("Telegram has no free window: %d messages, want 1", n)
+	}
+}
+
+// A Viber-only manager (no Telegram at all) gets their reminder, their
+// overdue notice and the club's digest on Viber, each once however often
+// its job runs; once they leave the bot (Viber: not subscribed) their
+// identity is marked unreachable and nothing more is sent.
+func TestViberOnlyStaffGetsNoticesOnce(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 95)
+	u, to := v.phone("veraFFFF==")
+	vera := v.staff("Vera", domain.RoleManager, 0)
+	pgtest.LinkIdentity(t, v.db, v.club.ID, vera.ID, to)
+	deps := v.deps
+	deps.Notifier = v.notifier
+	mux := jobs.NewMux(deps)
+	run := func(task *asynq.Task, _ []asynq.Option, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := mux.ProcessTask(v.ctx, task); err != nil {
+				t.Fatalf("%s: %v", task.Type(), err)
+			}
+		}
+	}
+	at := time.Now().Add(-2 * time.Second).Truncate(time.Second)
+	reminded := v.reminderFor(vera.ID, at)
+	run(jobs.NewReminderTask(v.q, jobs.ReminderPayload{ClubID: v.club.ID, TaskID: reminded, RemindAt: at}))
+	slot := time.Now().Truncate(time.Minute)
+	v.overdueTask(vera.ID, "Order water", slot.Add(-time.Hour))
+	run(jobs.NewOverdueTask(v.q, jobs.OverduePayload{ClubID: v.club.ID, StaffID: vera.ID, Slot: slot}))
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	today := report.DateOf(time.Now().In(kyiv)).String()
+	pgtest.Exec(t, v.db, `INSERT INTO daily_runs (club_id, kind, local_date, enqueued_at) VALUES ($1, 'digest', $2::date, now())`, v.club.ID, today)
+	run(jobs.NewDigestTask(v.q, jobs.DailyPayload{ClubID: v.club.ID, Date: today}))
+
+	var texts []string
+	for _, m := range v.bot.Messages(u.ID) {
+		texts = append(texts, m.Type+": "+m.Text)
+	}
+	all := strings.Join(texts, "\n")
+	for what, want := range map[string]string{"reminder": "⏰ Reminder: Call about the trial", "overdue": "task of yours is overdue", "digest": "Daily digest"} {
+		if n := strings.Count(all, want); n != 1 {
+			t.Errorf("%s: %d messages with %q, want 1:\n%s", what, n, want, all)
+		}
+	}
+	if strings.Contains(all, "<b>") || strings.Contains(all, "&amp;") {
+		t.Errorf("markup on Viber:\n%s", all)
+	}
+	for _, m := range v.bot.Messages(u.ID) {
+		if strings.Contains(m.Text, "Reminder") && (m.Keyboard == nil || len(m.Keyboard.Buttons) == 0) {
+			t.Errorf("the reminder has no keyboard")
+		}
+	}
+
+	// They leave the bot: the next notice finds them not subscribed.
+	if _, err := v.bot.Unsubscribe(u); err != nil {
+		t.Fatal(err)
+	}
+	n := len(v.bot.Messages(u.ID))
+	if err := v.notifier.Notify(v.ctx, jobs.Outgoing{Key: "after:1", ClubID: v.club.ID, StaffID: vera.ID, Msg: chat.Message{Text: "x"}}); err != nil {
+		t.Fatalf("notify someone who left: %v", err)
+	}
+	if k := v.count(`SELECT count(*) FROM staff_identities WHERE staff_id = $1 AND unreachable_at IS NOT NULL`, vera.ID); k != 1 {
+		t.Fatalf("the identity is not marked unreachable")
+	}
+	if err := v.notifier.Notify(v.ctx, jobs.Outgoing{Key: "after:2", ClubID: v.club.ID, StaffID: vera.ID, Msg: chat.Message{Text: "y"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(v.bot.Messages(u.ID)); got != n {
+		t.Fatalf("%d messages reached someone who left", got-n)
+	}
+	if calls := len(v.vb.CallsOf("send_message")); calls == 0 {
+		t.Fatal("no send_message calls at all")
 	}
 }
