@@ -11,6 +11,8 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/vibertest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
@@ -124,5 +126,87 @@ func TestStaffInvitePrintsAViberLink(t *testing.T) {
 	env["VIBER_BOT_URI"] = "not a uri&x=1"
 	if _, _, err := runCmd(t, env, "staff", "invite", "--club", fmt.Sprint(f.Club.ID), "--role", "staff"); err == nil || !strings.Contains(err.Error(), "VIBER_BOT_URI") {
 		t.Fatalf("a bad VIBER_BOT_URI: %v", err)
+	}
+}
+
+// TestServeEndToEndOnViber: serve with Viber only (no Telegram token). An
+// administrator joins through the invite's Viber link (the code arrives as
+// the conversation's context), and a task assigned to them reaches them on
+// Viber through the outbox, a worker and the notifier, with the card's
+// buttons on the keyboard.
+func TestServeEndToEndOnViber(t *testing.T) {
+	t.Parallel()
+	vb := vibertest.New(t)
+	addr := freeAddr(t)
+	dbURL := pgtest.NewURL(t)
+	resetSchema(t, dbURL)
+	env := map[string]string{
+		"DATABASE_URL": dbURL, "HTTP_ADDR": addr, "PUBLIC_URL": "http://" + addr, "LOG_FORMAT": "text",
+		"VIBER_BOT_TOKEN": vibertest.Token, "VIBER_API_URL": vb.URL,
+	}
+	_, logs := startServe(t, env)
+	bot := vb.Bot(vibertest.Token)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := vb.Await(ctx, func() bool { return bot.Webhook() != "" }); err != nil {
+		t.Fatalf("webhook never registered: %v\n%s", err, logs.String())
+	}
+	db := openTestDB(t, dbURL)
+	club, err := db.ClubBySlug(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCmd(t, env, "staff", "invite", "--club", itoa(club.ID), "--role", "staff", "--name", "Ірина")
+	m := viberInvite.FindStringSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("invite: %v %q", err, out)
+	}
+	iryna := vibertest.User{ID: "iryna+EEEEEEEEEEEEEEE==", Name: "Ірина", Language: "uk"}
+	if d, err := bot.Start(iryna, m[2]); err != nil || d.Welcome == nil {
+		t.Fatalf("open the link: %v %+v", err, d)
+	}
+	if _, err := bot.Tap(iryna, "▶️ Почати"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.AwaitMessages(ctx, iryna.ID, 2); err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	var staff domain.Staff
+	waitUntil(t, 20*time.Second, func() bool {
+		staff, _, _, err = db.Identify(ctx, chat.Address{Channel: chat.Viber, Bot: chat.DefaultBot, Chat: iryna.ID})
+		return err == nil
+	})
+	if staff.ClubID != club.ID {
+		t.Fatalf("joined club %d, want %d", staff.ClubID, club.ID)
+	}
+
+	client, err := db.ClientCreate(ctx, domain.Client{ClubID: club.ID, Name: "Марина Петрова", Phones: []string{"+380663456789"}, Status: domain.ClientLead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().Add(time.Hour)
+	// Assigned by someone else (an owner without a messenger): the notice goes out.
+	var owner int64
+	if err := db.Pool().QueryRow(ctx, `INSERT INTO staff (club_id, name, role) VALUES ($1, 'Owner', 'owner') RETURNING id`, club.ID).Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: club.ID, TemplateID: templateByKey(t, db, club.ID, "personal_call").ID,
+		ClientID: client.ID, AuthorID: owner, AssigneeID: staff.ID, DueAt: &due}); err != nil {
+		t.Fatal(err)
+	}
+	var notice vibertest.Message
+	if err := vb.Await(ctx, func() bool {
+		for _, msg := range bot.Messages(iryna.ID) {
+			if strings.Contains(msg.Text, "Марина Петрова") {
+				notice = msg
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no assignment notice on Viber: %v\n%s", err, logs.String())
+	}
+	if notice.Keyboard == nil || len(notice.Keyboard.Buttons) == 0 {
+		t.Fatalf("the notice has no keyboard: %+v", notice)
 	}
 }
