@@ -16,6 +16,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/vibertest"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -323,5 +324,38 @@ func TestViberOnlyStaffGetsNoticesOnce(t *testing.T) {
 	}
 	if calls := len(v.vb.CallsOf("send_message")); calls == 0 {
 		t.Fatal("no send_message calls at all")
+	}
+}
+
+// A bulk call created on Viber: Viber cannot edit its progress message, so
+// the fan-out sends no running count (each would be a new message), only
+// the final one, once.
+func TestViberBulkProgressOnlyWhenDone(t *testing.T) {
+	t.Parallel()
+	v := newViberEnv(t, 95)
+	u, to := v.phone("bulkGGGG==")
+	pgtest.LinkIdentity(t, v.db, v.club.ID, v.manager.ID, to)
+	deps := v.deps
+	deps.Notifier, deps.FanoutChunk = v.notifier, 3
+	v.mux = jobs.NewMux(deps)
+	msgID, err := v.ch.Send(v.ctx, to, chat.Message{Text: "Creating the bulk call…"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().Add(24 * time.Hour).Truncate(time.Second)
+	if _, err := v.db.TaskCreate(v.ctx, postgres.TaskCreateInput{ClubID: v.club.ID, TemplateID: v.tmpl["bulk_call"],
+		Title: "Call lapsed clients", ClientIDs: v.clients(10), AuthorID: v.manager.ID, AssigneeID: v.alice.ID,
+		DueAt: &due, ProgressChat: to, ProgressMessageID: msgID}); err != nil {
+		t.Fatal(err)
+	}
+	row := v.claim(domain.OutboxBulkCreated)[0]
+	v.mustProcess(row)
+	v.mustProcess(row)
+	var texts []string
+	for _, m := range v.bot.Messages(u.ID)[1:] {
+		texts = append(texts, m.Text)
+	}
+	if len(texts) != 1 || !strings.Contains(texts[0], "10 calls created") {
+		t.Fatalf("progress on Viber: %q, want the final count once", texts)
 	}
 }
