@@ -248,7 +248,14 @@ func TestViberBadInput(t *testing.T) {
 	admin := v.join(olena, v.f.Club.ID, domain.RoleStaff, "Olena Admin")
 	task := v.task(postgres.TaskCreateInput{AssigneeID: admin.ID, DueAt: at(24 * time.Hour)})
 
-	// Outside any form: over-long text and things that are not text.
+	// Outside any form: a word (no menu on Viber: the hint names /help),
+	// over-long text and things that are not text.
+	v.say(olena, "hello")
+	if got := v.lastText(olena); got != v.text("bot.no_conversation_help", nil) {
+		t.Fatalf("idle text on Viber: %q", got)
+	}
+	v.say(olena, "/help")
+	expect(t, "help lists the commands", v.lastText(olena), "/tasks", "/new", "/call", "/search", "/lang")
 	v.say(olena, strings.Repeat("я", 7001))
 	expect(t, "over-long", v.lastText(olena), "the limit is 7000 characters")
 	for name, send := range map[string]func(vibertest.User) (vibertest.Delivery, error){
@@ -287,6 +294,9 @@ func TestViberBadInput(t *testing.T) {
 	v.tapBody(olena, data("tk", otherTask.ID))
 	if got := v.lastText(olena); got != v.text("bot.err.not_found", nil) {
 		t.Fatalf("another club's task: %q", got)
+	}
+	if got := strings.Join(v.labels(olena), "|"); got != keys {
+		t.Fatalf("a refused tap hid the form's keyboard: %q, want %q", got, keys)
 	}
 	v.tapBody(olena, "v1|zz|1")
 	expect(t, "unknown action", v.lastText(olena), "out of date")
