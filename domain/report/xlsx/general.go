@@ -63,8 +63,14 @@ func General(w io.Writer, g report.General, t report.Translator, lang domain.Lan
 	}
 
 	results := sheet{name: l.byResult, cols: []column{{l.result, colText, 34}, {l.count, colCount, 12}, {l.share, colPercent, 10}}}
+	shares := 0.0
 	for _, r := range g.ByResult {
 		results.rows = append(results.rows, []any{r.Name, r.Count, r.Share})
+		shares += r.Share
+	}
+	if len(g.ByResult) > 0 {
+		results.total = sumCounts(l.total, results.cols, results.rows)
+		results.total[2] = shares
 	}
 
 	answers := sheet{name: l.answers, cols: []column{

@@ -173,6 +173,10 @@ func TestGeneral(t *testing.T) {
 	wantNumber(t, f, "По результатам", "B3", 7)
 	wantNumber(t, f, "По результатам", "C3", 0.7)
 	wantText(t, f, "По результатам", "C3", "70.0%")
+	wantText(t, f, "По результатам", "A4", "Итого")
+	wantNumber(t, f, "По результатам", "B4", 10)
+	wantText(t, f, "По результатам", "C4", "100.0%")
+	wantBold(t, f, "По результатам", "A4")
 	wantText(t, f, "Ответы", "D2", "Далеко")
 	wantText(t, f, "Ответы", "F2", "66.7%")
 
