@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/clubcrm/clubcrm/domain"
-	"github.com/clubcrm/clubcrm/domain/i18n"
 )
 
 // The comparison with the previous period (Range.Previous): every rendering
@@ -68,9 +67,11 @@ func ShareChange(cur, prev float64, prevBase int) Change {
 // 25%), for spreadsheets; meaningful only when Known.
 func (c Change) Signed() float64 { return float64(c.Dir) * c.Value }
 
-// Translator gives texts from the catalogs (domain/i18n.Catalog).
+// Translator gives texts from the catalogs and writes numbers the way a
+// language does (domain/i18n.Catalog), so this package stays free of them.
 type Translator interface {
 	T(lang domain.Language, id string, data map[string]any) string
+	Number(lang domain.Language, f float64) string
 }
 
 // Text writes the change as the reports show it: "↑50%", "↓25%", "=",
@@ -88,7 +89,7 @@ func (c Change) Text(t Translator, lang domain.Language) string {
 	if c.Dir < 0 {
 		arrow = "↓"
 	}
-	n := i18n.Number(lang, math.Round(c.Value*1000)/10)
+	n := t.Number(lang, math.Round(c.Value*1000)/10)
 	if c.Points {
 		return arrow + t.T(lang, "report.change.points", map[string]any{"N": n})
 	}
