@@ -227,7 +227,7 @@ func (o reportOut) funnelText(w io.Writer, f report.Funnel) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t", s.Name, s.Clients, s.Direct, conv, median)
 		if compared {
-			fmt.Fprintf(tw, "%d\t%s\t", f.Previous.Clients[i], f.StageChange(i).Text(o.cat, o.lang))
+			fmt.Fprintf(tw, "%d\t%s\t", f.PreviousClients(i), f.StageChange(i).Text(o.cat, o.lang))
 		}
 		fmt.Fprintln(tw)
 	}
@@ -374,7 +374,7 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 	for i, s := range f.Stages {
 		c.num("stage", s.StageID, s.Name, "clients", s.Clients)
 		if f.Previous != nil {
-			c.compared("stage", s.StageID, s.Name, "clients", s.Clients, f.Previous.Clients[i])
+			c.compared("stage", s.StageID, s.Name, "clients", s.Clients, f.PreviousClients(i))
 		}
 		c.num("stage", s.StageID, s.Name, "direct", s.Direct)
 		if i+1 < len(f.Stages) {
@@ -429,7 +429,7 @@ func (o reportOut) cohortText(w io.Writer, c report.Cohort) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t", s.Name, s.Clients, s.Within, conv, s.Lost, strings.Join(reasons, ", "))
 		if compared {
-			fmt.Fprintf(tw, "%d\t%s\t", c.Previous.Stages[i], c.StageChange(i).Text(o.cat, o.lang))
+			fmt.Fprintf(tw, "%d\t%s\t", c.PreviousClients(i), c.StageChange(i).Text(o.cat, o.lang))
 		}
 		fmt.Fprintln(tw)
 	}
@@ -451,7 +451,7 @@ func cohortCSV(w io.Writer, c report.Cohort) error {
 	for i, s := range c.Stages {
 		cw.num("stage", s.StageID, s.Name, "clients", s.Clients)
 		if c.Previous != nil {
-			cw.compared("stage", s.StageID, s.Name, "clients", s.Clients, c.Previous.Stages[i])
+			cw.compared("stage", s.StageID, s.Name, "clients", s.Clients, c.PreviousClients(i))
 		}
 		cw.num("stage", s.StageID, s.Name, "within", s.Within)
 		cw.float("stage", s.StageID, s.Name, "conversion_next", s.ConversionNext)

@@ -134,13 +134,22 @@ func (f *Funnel) Compare(prev Funnel) {
 	f.Previous = p
 }
 
+// PreviousClients is how many clients reached stage i in the previous
+// period (0 when the funnel is not compared).
+func (f Funnel) PreviousClients(i int) int {
+	if f.Previous == nil || i >= len(f.Previous.Clients) {
+		return 0
+	}
+	return f.Previous.Clients[i]
+}
+
 // StageChange is a stage's clients compared with the previous period; the
 // zero (unknown) Change when there is nothing to compare with.
 func (f Funnel) StageChange(i int) Change {
-	if f.Previous == nil || i >= len(f.Previous.Clients) {
+	if f.Previous == nil || i >= len(f.Stages) {
 		return Change{}
 	}
-	return CountChange(f.Stages[i].Clients, f.Previous.Clients[i])
+	return CountChange(f.Stages[i].Clients, f.PreviousClients(i))
 }
 
 // ConversionChange is the first-to-last conversion compared with the
@@ -167,13 +176,22 @@ func (c *Cohort) Compare(prev Cohort) {
 		Stages: stageClients(c.Stages, prev.Stages, func(s CohortStage) (int64, int) { return s.StageID, s.Clients })}
 }
 
+// PreviousClients is how many of the previous period's cohort reached stage
+// i (0 when the cohort is not compared).
+func (c Cohort) PreviousClients(i int) int {
+	if c.Previous == nil || i >= len(c.Previous.Stages) {
+		return 0
+	}
+	return c.Previous.Stages[i]
+}
+
 // StageChange is a cohort stage's clients compared with the previous
 // period's cohort.
 func (c Cohort) StageChange(i int) Change {
-	if c.Previous == nil || i >= len(c.Previous.Stages) {
+	if c.Previous == nil || i >= len(c.Stages) {
 		return Change{}
 	}
-	return CountChange(c.Stages[i].Clients, c.Previous.Stages[i])
+	return CountChange(c.Stages[i].Clients, c.PreviousClients(i))
 }
 
 // stageClients lines up the previous period's clients per stage with the

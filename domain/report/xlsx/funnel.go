@@ -42,7 +42,7 @@ func Funnel(w io.Writer, f report.Funnel, t report.Translator, lang domain.Langu
 		}
 		row := []any{s.Name, s.Clients, s.Direct, conv, median, medianN}
 		if compared {
-			row = append(row, f.Previous.Clients[i], changeCell(f.StageChange(i)))
+			row = append(row, f.PreviousClients(i), changeCell(f.StageChange(i)))
 		}
 		stages.rows = append(stages.rows, row)
 	}
