@@ -102,14 +102,24 @@ const cohortDays = 30
 
 // cohortText adds the cohort view: of the clients first contacted in the
 // period, how many reached each stage by now and within cohortDays, how
-// many stopped there and their three most given reasons.
+// many stopped there and their three most given reasons; compared with the
+// previous period's cohort (c.Previous), the cohort's size and each stage's
+// clients carry the change.
 func (r *request) cohortText(sb *strings.Builder, c report.Cohort) {
 	if c.Clients == 0 {
 		return
 	}
-	sb.WriteString("\n\n<b>" + r.t("report.cohort.title", map[string]any{"Clients": c.Clients}) + "</b>")
-	for _, s := range c.Stages {
-		sb.WriteString("\n" + r.t("report.cohort.stage", map[string]any{"Name": esc(s.Name), "Clients": s.Clients, "Days": c.WithinDays, "Within": s.Within}))
+	clients := strconv.Itoa(c.Clients)
+	if c.Previous != nil {
+		clients += " " + r.change(report.CountChange(c.Clients, c.Previous.Clients))
+	}
+	sb.WriteString("\n\n<b>" + r.t("report.cohort.title", map[string]any{"Clients": clients}) + "</b>")
+	for i, s := range c.Stages {
+		n := strconv.Itoa(s.Clients)
+		if c.Previous != nil {
+			n += " " + r.change(c.StageChange(i))
+		}
+		sb.WriteString("\n" + r.t("report.cohort.stage", map[string]any{"Name": esc(s.Name), "Clients": n, "Days": c.WithinDays, "Within": s.Within}))
 		if s.Lost == 0 {
 			continue
 		}

@@ -221,6 +221,11 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]chat.Button, e
 		if err != nil {
 			return "", nil, err
 		}
+		prevCohort, err := b.db.ReportCohort(r.ctx, r.club.ID, rng.Previous(r.loc), v.filter(), cohortDays)
+		if err != nil {
+			return "", nil, err
+		}
+		c.Compare(prevCohort)
 		text = r.funnelText(f, c, names)
 	} else {
 		g, err := b.reportGeneralCompared(r, rng, v.filter())
