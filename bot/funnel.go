@@ -31,7 +31,9 @@ func funnelChart(title string, f report.Funnel) ([]byte, error) {
 // funnelText is the funnel's compact summary: each stage with its clients,
 // the share of the previous stage that got there and the median days it
 // took, how many skipped into it; the conversion from first to last; and
-// the best slices by staff member and first template.
+// the best slices by staff member and first template. Compared with the
+// period before (f.Previous), each stage's clients and the conversion carry
+// an arrow and the change, "—" where the previous value was 0.
 func (r *request) funnelText(f report.Funnel, c report.Cohort, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindFunnel, f.Range, f.Filter, names)
@@ -41,7 +43,11 @@ func (r *request) funnelText(f report.Funnel, c report.Cohort, names filterNames
 	}
 	sb.WriteString("\n")
 	for i, s := range f.Stages {
-		data := map[string]any{"Name": esc(s.Name), "Clients": s.Clients}
+		clients := strconv.Itoa(s.Clients)
+		if f.Previous != nil {
+			clients += " " + r.change(f.StageChange(i))
+		}
+		data := map[string]any{"Name": esc(s.Name), "Clients": clients}
 		id := "report.funnel.first"
 		if i > 0 {
 			prev := f.Stages[i-1]
@@ -57,7 +63,14 @@ func (r *request) funnelText(f report.Funnel, c report.Cohort, names filterNames
 			sb.WriteString(" · " + r.t("report.funnel.direct", map[string]any{"Count": s.Direct}))
 		}
 	}
-	sb.WriteString("\n\n" + r.t("report.funnel.total", map[string]any{"Percent": pct(r.lang, f.Conversion)}))
+	total := pct(r.lang, f.Conversion)
+	if f.Previous != nil {
+		total += " " + r.change(f.ConversionChange())
+	}
+	sb.WriteString("\n\n" + r.t("report.funnel.total", map[string]any{"Percent": total}))
+	if f.Previous != nil {
+		sb.WriteString("\n" + r.t("report.compared", map[string]any{"Dates": r.reportDates(f.Previous.Range)}))
+	}
 	split := func(title string, rows []report.Split, label func(report.Split) string) {
 		if len(rows) < 2 {
 			return // one slice repeats the totals
@@ -89,14 +102,24 @@ const cohortDays = 30
 
 // cohortText adds the cohort view: of the clients first contacted in the
 // period, how many reached each stage by now and within cohortDays, how
-// many stopped there and their three most given reasons.
+// many stopped there and their three most given reasons; compared with the
+// previous period's cohort (c.Previous), the cohort's size and each stage's
+// clients carry the change.
 func (r *request) cohortText(sb *strings.Builder, c report.Cohort) {
 	if c.Clients == 0 {
 		return
 	}
-	sb.WriteString("\n\n<b>" + r.t("report.cohort.title", map[string]any{"Clients": c.Clients}) + "</b>")
-	for _, s := range c.Stages {
-		sb.WriteString("\n" + r.t("report.cohort.stage", map[string]any{"Name": esc(s.Name), "Clients": s.Clients, "Days": c.WithinDays, "Within": s.Within}))
+	clients := strconv.Itoa(c.Clients)
+	if c.Previous != nil {
+		clients += " " + r.change(report.CountChange(c.Clients, c.Previous.Clients))
+	}
+	sb.WriteString("\n\n<b>" + r.t("report.cohort.title", map[string]any{"Clients": clients}) + "</b>")
+	for i, s := range c.Stages {
+		n := strconv.Itoa(s.Clients)
+		if c.Previous != nil {
+			n += " " + r.change(c.StageChange(i))
+		}
+		sb.WriteString("\n" + r.t("report.cohort.stage", map[string]any{"Name": esc(s.Name), "Clients": n, "Days": c.WithinDays, "Within": s.Within}))
 		if s.Lost == 0 {
 			continue
 		}

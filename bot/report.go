@@ -213,7 +213,7 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]chat.Button, e
 	}
 	var text string
 	if v.kind == kindFunnel {
-		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
+		f, err := b.reportFunnelCompared(r, rng, v.filter())
 		if err != nil {
 			return "", nil, err
 		}
@@ -221,19 +221,49 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]chat.Button, e
 		if err != nil {
 			return "", nil, err
 		}
+		prevCohort, err := b.db.ReportCohort(r.ctx, r.club.ID, rng.Previous(r.loc), v.filter(), cohortDays)
+		if err != nil {
+			return "", nil, err
+		}
+		c.Compare(prevCohort)
 		text = r.funnelText(f, c, names)
 	} else {
-		g, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng, v.filter())
+		g, err := b.reportGeneralCompared(r, rng, v.filter())
 		if err != nil {
 			return "", nil, err
 		}
-		prev, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng.Previous(r.loc), v.filter())
-		if err != nil {
-			return "", nil, err
-		}
-		text = r.generalText(g, &prev, names)
+		text = r.generalText(g, names)
 	}
 	return text, r.reportKeyboard(v, names), nil
+}
+
+// reportGeneralCompared is the general report of rng compared with the
+// period before (report.Range.Previous): the same report function twice.
+func (b *Bot) reportGeneralCompared(r *request, rng report.Range, f report.Filter) (report.General, error) {
+	g, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng, f)
+	if err != nil {
+		return g, err
+	}
+	prev, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng.Previous(r.loc), f)
+	if err != nil {
+		return g, err
+	}
+	g.Compare(prev)
+	return g, nil
+}
+
+// reportFunnelCompared is the funnel of rng compared with the period before.
+func (b *Bot) reportFunnelCompared(r *request, rng report.Range, f report.Filter) (report.Funnel, error) {
+	fn, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, f)
+	if err != nil {
+		return fn, err
+	}
+	prev, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng.Previous(r.loc), f)
+	if err != nil {
+		return fn, err
+	}
+	fn.Compare(prev)
+	return fn, nil
 }
 
 // filterNames are the names of the filter's staff member and template, for
@@ -474,7 +504,8 @@ func (r *request) generalChart(title string, g report.General) ([]byte, error) {
 }
 
 // reportWorkbook sends the view's report as an XLSX document ("rx"), with
-// headings in the person's language.
+// headings in the person's language and the headline figures compared with
+// the period before.
 func (b *Bot) reportWorkbook(r *request) error {
 	v, err := reportAction(r)
 	if err != nil {
@@ -489,21 +520,21 @@ func (b *Bot) reportWorkbook(r *request) error {
 		title string
 	)
 	if v.kind == kindFunnel {
-		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
+		f, err := b.reportFunnelCompared(r, rng, v.filter())
 		if err != nil {
 			return err
 		}
 		title = r.reportTitle(v.kind, rng, f.Filter, f.FilterNames)
-		if err := xlsx.Funnel(&buf, f, string(r.lang)); err != nil {
+		if err := xlsx.Funnel(&buf, f, b.cat, r.lang); err != nil {
 			return err
 		}
 	} else {
-		g, err := b.db.ReportGeneral(r.ctx, r.club.ID, rng, v.filter())
+		g, err := b.reportGeneralCompared(r, rng, v.filter())
 		if err != nil {
 			return err
 		}
 		title = r.reportTitle(v.kind, rng, g.Filter, g.FilterNames)
-		if err := xlsx.General(&buf, g, string(r.lang)); err != nil {
+		if err := xlsx.General(&buf, g, b.cat, r.lang); err != nil {
 			return err
 		}
 	}

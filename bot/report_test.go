@@ -11,8 +11,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/domain/report"
 )
 
 // reportSetup gives the harness's club a day of work (testNow, 26 Nov 2026
@@ -49,7 +51,7 @@ func TestReportInTheBot(t *testing.T) {
 	panel := h.last(h.manager)
 	expect(t, "this month", panel.Text, "📊 CRM report", "Nov 1, 2026 – Nov 30, 2026",
 		// Compared with October, which had nothing.
-		"Tasks: created 3 (↑) · done 2 (↑) · overdue 1 (↑) · cancelled 0 (=)", "Calls made: incoming 0 (=) · outgoing 2 (↑) (personal calls closed with a result, /call)",
+		"Tasks: created 3 (—) · done 2 (—) · overdue 1 (—) · cancelled 0 (—)", "Calls made: incoming 0 (—) · outgoing 2 (—) (personal calls closed with a result, /call)",
 		"Arrows: change from Oct 1, 2026 – Oct 31, 2026",
 		"Staff alpha — 2 / 2 / 0 / 0 / 2", "Colleague alpha — 1 / 0 / 1 / 0 / 0",
 		"By template (created / done / overdue / cancelled)", "By type (created / done / overdue / cancelled)", "Personal call — 3 / 2 / 1 / 0",
@@ -61,17 +63,17 @@ func TestReportInTheBot(t *testing.T) {
 	h.tap(h.manager, "Yesterday")
 	expect(t, "yesterday", h.lastText(h.manager), "Nov 25, 2026", "Nothing happened in this period.")
 	h.tap(h.manager, "This year")
-	expect(t, "this year", h.lastText(h.manager), "Jan 1, 2026 – Dec 31, 2026", "Tasks: created 3 (↑) · done 2 (↑)")
+	expect(t, "this year", h.lastText(h.manager), "Jan 1, 2026 – Dec 31, 2026", "Tasks: created 3 (—) · done 2 (—)")
 	h.tap(h.manager, "Last quarter")
 	expect(t, "last quarter", h.lastText(h.manager), "Jul 1, 2026 – Sep 30, 2026", "Nothing happened in this period.")
 	h.tap(h.manager, "Today")
-	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 (↑) · done 2 (↑)")
+	expect(t, "today", h.lastText(h.manager), "Nov 26, 2026", "Tasks: created 3 (—) · done 2 (—)")
 
 	// Filters: a staff member, then a type on top.
 	h.tap(h.manager, "👤 All staff")
 	expect(t, "staff picker", h.lastText(h.manager), "Whose work to show?")
 	h.tap(h.manager, "Staff alpha")
-	expect(t, "staff filter", h.lastText(h.manager), "Filter: Staff alpha", "Tasks: created 2 (↑) · done 2 (↑) · overdue 0 (=)")
+	expect(t, "staff filter", h.lastText(h.manager), "Filter: Staff alpha", "Tasks: created 2 (—) · done 2 (—) · overdue 0 (—)")
 	expectNot(t, "staff filter", h.lastText(h.manager), "Colleague alpha")
 	h.tap(h.manager, "🏷 All types")
 	h.tap(h.manager, "Internal task")
@@ -146,12 +148,14 @@ func TestFunnelInTheBot(t *testing.T) {
 	h.say(h.manager, "/funnel")
 	// Олена reached contact; Ivan bought without a contact result, so he
 	// passed contact on the way (2 clients there, 1 of them directly).
-	expect(t, "funnel", h.lastText(h.manager), "🔻 Sales funnel", "Stage contact — 2 · directly: 1",
-		"Stage bought — 1 (50% of the previous)", "From the first stage to the last: 50%",
+	// October had nothing: no percentage to compare with.
+	expect(t, "funnel", h.lastText(h.manager), "🔻 Sales funnel", "Stage contact — 2 (—) · directly: 1",
+		"Stage bought — 1 (—) (50% of the previous)", "From the first stage to the last: 50% (—)",
+		"Arrows: change from Oct 1, 2026 – Oct 31, 2026",
 		// The cohort: both clients were first contacted this month; Олена
 		// stopped at contact.
-		"Clients first contacted in this period: 2", "Stage contact — 2 (within 30 d: 2) · stopped: 1",
-		"Stage bought — 1 (within 30 d: 1)")
+		"Clients first contacted in this period: 2 (—)", "Stage contact — 2 (—) (within 30 d: 2) · stopped: 1",
+		"Stage bought — 1 (—) (within 30 d: 1)")
 	h.tap(h.manager, "📊 Chart")
 	if p := h.last(h.manager).Photo; p == nil || !strings.HasPrefix(p.Name, "funnel-2026-11-01-2026-11-30") {
 		t.Fatalf("no funnel chart: %+v", h.last(h.manager))
@@ -166,6 +170,40 @@ func TestFunnelInTheBot(t *testing.T) {
 	h.tap(h.manager, "📊 Chart")
 	if h.sentCount(h.manager) != before || h.lastAnswer() != h.text("report.chart.empty", nil) {
 		t.Fatalf("empty funnel chart: %d messages, answer %q", h.sentCount(h.manager)-before, h.lastAnswer())
+	}
+
+	// Олена had a first call in October too: November compares with one
+	// contact and a conversion of 0% there.
+	h.clock.Set(testNow.AddDate(0, -1, 0))
+	task := h.task(postgres.TaskCreateInput{ClientID: h.f.Clients[0], AssigneeID: h.f.Staff.ID, DueAt: at(-31 * 24 * time.Hour)})
+	if _, err := h.db.ResultRecord(context.Background(), postgres.ResultRecordInput{
+		ClubID: h.f.Club.ID, TaskID: task.ID, ResultID: h.f.Results["thinking"], Actor: h.f.Staff,
+	}); err != nil {
+		t.Fatalf("record in October: %v", err)
+	}
+	h.clock.Set(testNow)
+	h.say(h.manager, "/funnel")
+	expect(t, "funnel compared", h.lastText(h.manager), "Stage contact — 2 (↑100%) · directly: 1",
+		"Stage bought — 1 (—) (50% of the previous)", "From the first stage to the last: 50% (↑50 pp)",
+		// The cohort: Олена was first contacted in October now, so November's
+		// cohort is Ivan alone, October's Олена alone.
+		"Clients first contacted in this period: 1 (=)", "Stage bought — 1 (—) (within 30 d: 1)")
+	h.tap(h.manager, "📄 Excel")
+	doc := h.last(h.manager).Document
+	if doc == nil {
+		t.Fatalf("no funnel workbook: %+v", h.last(h.manager))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(doc.Bytes))
+	if err != nil {
+		t.Fatalf("workbook: %v", err)
+	}
+	defer f.Close()
+	// The workbook compares too: the stage's clients in October and the change.
+	if v, _ := f.GetCellValue("Funnel", "G2"); v != "1" {
+		t.Errorf("workbook: contact in October = %q, want 1", v)
+	}
+	if v, _ := f.GetCellValue("Funnel", "H2", excelize.Options{RawCellValue: true}); v != "1" {
+		t.Errorf("workbook: contact change = %q, want 1 (100%%)", v)
 	}
 	h.noUnanswered()
 }
@@ -216,13 +254,16 @@ func TestReportRefusals(t *testing.T) {
 	h.noUnanswered()
 }
 
+// The bot writes changes in brackets with report.Change.Text; from a
+// previous value of 0 there is no percentage: "—".
 func TestReportChange(t *testing.T) {
 	t.Parallel()
+	cat := i18n.MustNew()
 	for _, c := range []struct {
 		cur, prev int
 		want      string
-	}{{3, 2, "(↑50%)"}, {1, 4, "(↓75%)"}, {2, 2, "(=)"}, {5, 0, "(↑)"}, {0, 3, "(↓100%)"}} {
-		if got := change("en", c.cur, c.prev); got != c.want {
+	}{{3, 2, "↑50%"}, {1, 4, "↓75%"}, {2, 2, "="}, {5, 0, "—"}, {0, 3, "↓100%"}} {
+		if got := report.CountChange(c.cur, c.prev).Text(cat, "en"); got != c.want {
 			t.Errorf("change(%d, %d) = %q, want %q", c.cur, c.prev, got, c.want)
 		}
 	}

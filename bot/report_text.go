@@ -72,9 +72,10 @@ func (r *request) reportHeader(sb *strings.Builder, kind string, rng report.Rang
 // staff members with any tasks, the most frequent results and the answers
 // to dictionary fields.
 //
-// With prev (the period before, see report.Range.Previous) every headline
-// figure carries an arrow and the change in percent.
-func (r *request) generalText(g report.General, prev *report.General, names filterNames) string {
+// When g is compared with the period before (g.Previous, see
+// report.General.Compare) every headline figure carries an arrow and the
+// change in percent, "—" where the previous value was 0.
+func (r *request) generalText(g report.General, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindGeneral, g.Range, g.Filter, names)
 	t := g.Totals
@@ -82,21 +83,22 @@ func (r *request) generalText(g report.General, prev *report.General, names filt
 		sb.WriteString("\n\n" + r.t("report.empty", nil))
 		return sb.String()
 	}
-	fig := func(cur int, before func(report.General) int) string {
+	prev := g.Previous
+	fig := func(cur int, before func(report.GeneralPrevious) int) string {
 		if prev == nil {
 			return strconv.Itoa(cur)
 		}
-		return strconv.Itoa(cur) + " " + change(r.lang, cur, before(*prev))
+		return strconv.Itoa(cur) + " " + r.change(report.CountChange(cur, before(*prev)))
 	}
 	sb.WriteString("\n\n" + r.t("report.tasks", map[string]any{
-		"Created":   fig(t.Created, func(p report.General) int { return p.Totals.Created }),
-		"Done":      fig(t.Done, func(p report.General) int { return p.Totals.Done }),
-		"Overdue":   fig(t.Overdue, func(p report.General) int { return p.Totals.Overdue }),
-		"Cancelled": fig(t.Cancelled, func(p report.General) int { return p.Totals.Cancelled }),
+		"Created":   fig(t.Created, func(p report.GeneralPrevious) int { return p.Totals.Created }),
+		"Done":      fig(t.Done, func(p report.GeneralPrevious) int { return p.Totals.Done }),
+		"Overdue":   fig(t.Overdue, func(p report.GeneralPrevious) int { return p.Totals.Overdue }),
+		"Cancelled": fig(t.Cancelled, func(p report.GeneralPrevious) int { return p.Totals.Cancelled }),
 	}))
 	sb.WriteString("\n" + r.t("report.calls", map[string]any{
-		"In":  fig(g.CallsIn, func(p report.General) int { return p.CallsIn }),
-		"Out": fig(g.CallsOut, func(p report.General) int { return p.CallsOut }),
+		"In":  fig(g.CallsIn, func(p report.GeneralPrevious) int { return p.CallsIn }),
+		"Out": fig(g.CallsOut, func(p report.GeneralPrevious) int { return p.CallsOut }),
 	}))
 	if prev != nil {
 		sb.WriteString("\n" + r.t("report.compared", map[string]any{"Dates": r.reportDates(prev.Range)}))
@@ -171,18 +173,11 @@ func (r *request) staffLabel(id int64, name string) string {
 	return name
 }
 
-// change writes how a figure moved since the previous period: "(↑50%)",
-// "(↓25%)", "(=)", or "(↑)" from nothing.
-func change(lang domain.Language, cur, prev int) string {
-	switch {
-	case cur == prev:
-		return "(=)"
-	case prev == 0:
-		return "(↑)"
-	case cur > prev:
-		return "(↑" + pct(lang, float64(cur-prev)/float64(prev)) + ")"
-	}
-	return "(↓" + pct(lang, float64(prev-cur)/float64(prev)) + ")"
+// change writes how a figure moved since the previous period, in
+// brackets: "(↑50%)", "(↓25%)", "(=)", "(↑5 pp)" for a share, "(—)" when
+// the previous value was 0 (report.Change.Text).
+func (r *request) change(c report.Change) string {
+	return "(" + c.Text(r.b.cat, r.lang) + ")"
 }
 
 // pct writes a 0..1 share as a percentage with at most one decimal.

@@ -44,8 +44,10 @@ func (b *Bot) join(r *request) error {
 // changes nothing.
 func (b *Bot) startCommand(r *request) error {
 	if r.args != "" && domain.ValidInviteCodeSyntax(r.args) {
+		// A used or unknown code (their own link tapped again) is answered
+		// as before: they are on the staff already.
 		err := b.join(r)
-		if !domainCode(err, domain.CodeAlreadyLinked) {
+		if !domainCode(err, domain.CodeAlreadyLinked, domain.CodeInviteInvalid) {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 )
 
 // handleTaskAssigned tells a task's new assignee, with the task card's
@@ -43,13 +44,6 @@ func (d Deps) handleTaskAssigned(ctx context.Context, p OutboxTask) error {
 // catalog message headlineID. A task closed or reassigned since is not
 // announced; an unreachable person is skipped by the notifier.
 func (d Deps) notifyTask(ctx context.Context, clubID, taskID, staffID int64, key, headlineID string, data map[string]any) error {
-	rcp, err := d.DB.RecipientGet(ctx, clubID, staffID)
-	if err != nil {
-		return gone(err)
-	}
-	if !rcp.Reachable {
-		return nil // the notifier would drop it too; no need to render it
-	}
 	v, err := d.DB.TaskGet(ctx, clubID, taskID)
 	if err != nil {
 		return gone(err)
@@ -57,10 +51,7 @@ func (d Deps) notifyTask(ctx context.Context, clubID, taskID, staffID int64, key
 	if !v.Status.Open() || v.AssigneeID != staffID {
 		return nil
 	}
-	loc, err := domain.LoadLocation(rcp.TimeZone)
-	if err != nil {
-		return fmt.Errorf("%w: club zone: %w", asynq.SkipRetry, err)
-	}
-	msg := taskCardMessage(d.Catalog, rcp.Language, loc, d.Catalog.T(rcp.Language, headlineID, data), v, rcp.Staff())
-	return d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: clubID, StaffID: staffID, Msg: msg})
+	return d.Notifier.NotifyStaff(ctx, key, clubID, staffID, func(rcp Recipient) (chat.Message, bool, error) {
+		return taskCardMessage(d.Catalog, rcp.Language, rcp.Loc, d.Catalog.T(rcp.Language, headlineID, data), v, rcp.Staff()), true, nil
+	})
 }

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -62,25 +61,19 @@ func (d Deps) handleDigestSend(ctx context.Context, t *asynq.Task) error {
 	}
 	msgs := map[domain.Language]chat.Message{}
 	for _, staffID := range r.Today.Recipients {
-		rcp, err := d.DB.RecipientGet(ctx, p.ClubID, staffID)
-		if errors.Is(err, domain.ErrNotFound) {
-			continue // left the club since the list was read
-		}
-		if err != nil {
-			return fmt.Errorf("digest: %w", err)
-		}
-		if !rcp.Reachable {
-			continue
-		}
-		msg, ok := msgs[rcp.Language]
-		if !ok {
-			if msg, err = digestMessage(d.Catalog, rcp.Language, r); err != nil {
-				return fmt.Errorf("digest: %w", err)
-			}
-			msgs[rcp.Language] = msg
-		}
 		key := DigestTaskID(p) + ":" + strconv.FormatInt(staffID, 10)
-		if err := d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: p.ClubID, StaffID: staffID, Msg: msg}); err != nil {
+		err := d.Notifier.NotifyStaff(ctx, key, p.ClubID, staffID, func(rcp Recipient) (chat.Message, bool, error) {
+			msg, ok := msgs[rcp.Language]
+			if !ok {
+				var err error
+				if msg, err = digestMessage(d.Catalog, rcp.Language, r); err != nil {
+					return chat.Message{}, false, err
+				}
+				msgs[rcp.Language] = msg
+			}
+			return msg, true, nil
+		})
+		if err := leftClub(err); err != nil { // someone who left since the list was read is skipped
 			return fmt.Errorf("digest: %w", err)
 		}
 	}

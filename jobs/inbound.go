@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/inbound"
 )
 
@@ -87,25 +88,16 @@ func (d Deps) handleLeadEscalate(ctx context.Context, p OutboxTask) error {
 		return fmt.Errorf("lead escalate: %w", gone(err))
 	}
 	for _, staffID := range esc.Managers {
-		rcp, err := d.DB.RecipientGet(ctx, p.ClubID, staffID)
-		if err != nil {
-			return fmt.Errorf("lead escalate: %w", gone(err))
-		}
-		if !rcp.Reachable {
-			continue
-		}
-		loc, err := domain.LoadLocation(rcp.TimeZone)
-		if err != nil {
-			return fmt.Errorf("lead escalate: %w: club zone: %w", asynq.SkipRetry, err)
-		}
 		assignee := v.AssigneeName
 		if assignee == "" {
 			assignee = "—"
 		}
-		head := d.Catalog.T(rcp.Language, "jobs.lead.escalated", map[string]any{"Assignee": assignee})
-		msg := taskCardMessage(d.Catalog, rcp.Language, loc, head, v, rcp.Staff())
 		key := "lead-escalate:" + strconv.FormatInt(p.TaskID, 10) + ":" + strconv.FormatInt(staffID, 10)
-		if err := d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: p.ClubID, StaffID: staffID, Msg: msg}); err != nil {
+		err := d.Notifier.NotifyStaff(ctx, key, p.ClubID, staffID, func(rcp Recipient) (chat.Message, bool, error) {
+			head := d.Catalog.T(rcp.Language, "jobs.lead.escalated", map[string]any{"Assignee": assignee})
+			return taskCardMessage(d.Catalog, rcp.Language, rcp.Loc, head, v, rcp.Staff()), true, nil
+		})
+		if err != nil {
 			return fmt.Errorf("lead escalate: %w", err)
 		}
 	}

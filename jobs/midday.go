@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -48,23 +47,16 @@ func (d Deps) handleMiddaySend(ctx context.Context, t *asynq.Task) error {
 	if today.OverdueNow > 0 {
 		msgs := map[domain.Language]chat.Message{}
 		for _, staffID := range today.Recipients {
-			rcp, err := d.DB.RecipientGet(ctx, r.p.ClubID, staffID)
-			if errors.Is(err, domain.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("midday summary: %w", err)
-			}
-			if !rcp.Reachable {
-				continue
-			}
-			msg, ok := msgs[rcp.Language]
-			if !ok {
-				msg = middayMessage(d.Catalog, rcp.Language, today)
-				msgs[rcp.Language] = msg
-			}
 			key := MiddayTaskID(r.p) + ":" + strconv.FormatInt(staffID, 10)
-			if err := d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: r.p.ClubID, StaffID: staffID, Msg: msg}); err != nil {
+			err := d.Notifier.NotifyStaff(ctx, key, r.p.ClubID, staffID, func(rcp Recipient) (chat.Message, bool, error) {
+				msg, ok := msgs[rcp.Language]
+				if !ok {
+					msg = middayMessage(d.Catalog, rcp.Language, today)
+					msgs[rcp.Language] = msg
+				}
+				return msg, true, nil
+			})
+			if err := leftClub(err); err != nil {
 				return fmt.Errorf("midday summary: %w", err)
 			}
 		}

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -53,19 +52,11 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("morning lists: %w", err)
 	}
 	for _, l := range lists {
-		rcp, err := d.DB.RecipientGet(ctx, r.p.ClubID, l.StaffID)
-		if errors.Is(err, domain.ErrNotFound) {
-			continue // left the club since the lists were read
-		}
-		if err != nil {
-			return fmt.Errorf("morning lists: %w", err)
-		}
-		if !rcp.Reachable {
-			continue
-		}
 		key := MorningTaskID(r.p) + ":" + strconv.FormatInt(l.StaffID, 10)
-		msg := morningMessage(d.Catalog, rcp.Language, r.loc, today, r.now, l)
-		if err := d.Notifier.Notify(ctx, Outgoing{Key: key, ClubID: r.p.ClubID, StaffID: l.StaffID, Msg: msg}); err != nil {
+		err := d.Notifier.NotifyStaff(ctx, key, r.p.ClubID, l.StaffID, func(rcp Recipient) (chat.Message, bool, error) {
+			return morningMessage(d.Catalog, rcp.Language, r.loc, today, r.now, l), true, nil
+		})
+		if err := leftClub(err); err != nil { // someone who left since the lists were read is skipped
 			return fmt.Errorf("morning lists: %w", err)
 		}
 	}

@@ -116,33 +116,75 @@ func (n *Notifier) limiter(to chat.Address) *limiter {
 	return n.lim
 }
 
-// Notify delivers o once. An unreachable recipient is not an error: the
-// message is dropped (logged at debug), as the person asked not to be
-// written to. A recipient that does not exist (unknown staff, another club's
-// staff, a deleted club) is an error wrapping asynq.SkipRetry: retrying
-// cannot help.
+// Recipient is a staff member about to be messaged, as NotifyStaff hands
+// them to the code that draws the message: who, in which language and zone.
+type Recipient struct {
+	postgres.Recipient
+	Loc *time.Location // the club's zone
+}
+
+// Draw draws the message for a recipient; false sends nothing (the task
+// was closed meanwhile, say).
+type Draw func(r Recipient) (chat.Message, bool, error)
+
+// NotifyStaff is the one way to message a staff member: it reads the
+// recipient once (their address, language, club zone, how many clubs they
+// are in), skips someone unreachable (not an error: they asked not to be
+// written to; logged at debug), draws the message in their language with
+// draw, names the club for a person in several, and delivers it once under
+// key. A recipient that does not exist (unknown staff, another club's, a
+// deleted club) or a club zone that does not load is an error wrapping
+// asynq.SkipRetry: retrying cannot help.
+func (n *Notifier) NotifyStaff(ctx context.Context, key string, clubID, staffID int64, draw Draw) error {
+	return n.notifyStaff(ctx, Outgoing{Key: key, ClubID: clubID, StaffID: staffID}, draw)
+}
+
+// notifyStaff is NotifyStaff for o (its Key, ClubID, StaffID and flags;
+// its Msg and To come from draw and the recipient).
+func (n *Notifier) notifyStaff(ctx context.Context, o Outgoing, draw Draw) error {
+	key, clubID, staffID := o.Key, o.ClubID, o.StaffID
+	if key == "" {
+		return fmt.Errorf("notify: %w: empty idempotency key", asynq.SkipRetry)
+	}
+	log := n.log.With(slog.String("key", key), slog.Int64("club_id", clubID), slog.Int64("staff_id", staffID))
+	r, err := n.db.RecipientGet(ctx, clubID, staffID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("notify %s: %w: %w", key, asynq.SkipRetry, err)
+	}
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", key, err)
+	}
+	if !r.Reachable {
+		log.DebugContext(ctx, "recipient unreachable, message dropped")
+		return nil
+	}
+	loc, err := domain.LoadLocation(r.TimeZone)
+	if err != nil {
+		return fmt.Errorf("notify %s: %w: club zone: %w", key, asynq.SkipRetry, err)
+	}
+	msg, ok, err := draw(Recipient{Recipient: r, Loc: loc})
+	if err != nil || !ok {
+		return err
+	}
+	o.To, o.Msg = r.Address, nameClub(msg, clubID, r)
+	return n.deliver(ctx, log, o)
+}
+
+// Notify delivers o once: to a staff member (o.StaffID, through
+// NotifyStaff) or to a chat (o.To, a group).
 func (n *Notifier) Notify(ctx context.Context, o Outgoing) error {
+	if o.StaffID != 0 {
+		return n.notifyStaff(ctx, o, func(Recipient) (chat.Message, bool, error) { return o.Msg, true, nil })
+	}
 	if o.Key == "" {
 		return fmt.Errorf("notify: %w: empty idempotency key", asynq.SkipRetry)
 	}
-	log := n.log.With(slog.String("key", o.Key), slog.Int64("club_id", o.ClubID))
+	return n.deliver(ctx, n.log.With(slog.String("key", o.Key), slog.Int64("club_id", o.ClubID)), o)
+}
+
+// deliver sends o.Msg to o.To once under o.Key, within the bot's limits.
+func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) error {
 	to := o.To
-	if o.StaffID != 0 {
-		r, err := n.db.RecipientGet(ctx, o.ClubID, o.StaffID)
-		if errors.Is(err, domain.ErrNotFound) {
-			return fmt.Errorf("notify %s: %w: %w", o.Key, asynq.SkipRetry, err)
-		}
-		if err != nil {
-			return fmt.Errorf("notify %s: %w", o.Key, err)
-		}
-		if !r.Reachable {
-			log.DebugContext(ctx, "recipient unreachable, message dropped", slog.Int64("staff_id", o.StaffID))
-			return nil
-		}
-		to = r.Address
-		o.Msg = nameClub(o.Msg, o.ClubID, r)
-		log = log.With(slog.Int64("staff_id", o.StaffID))
-	}
 	if to.IsZero() {
 		return fmt.Errorf("notify %s: %w: no recipient", o.Key, asynq.SkipRetry)
 	}
@@ -336,4 +378,14 @@ func nameClub(m chat.Message, clubID int64, r postgres.Recipient) chat.Message {
 	m.Text = "🏢 " + name + "\n" + m.Text
 	m.Buttons = chat.ForClub(m.Buttons, clubID)
 	return m
+}
+
+// leftClub is err, except that a recipient who is no longer on the club's
+// staff (or whose club is gone) is not an error for a job that messages a
+// list read a moment ago: they are skipped.
+func leftClub(err error) error {
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil
+	}
+	return err
 }

@@ -91,16 +91,13 @@ func (d Deps) sendOverdue(ctx context.Context, p OverduePayload, n postgres.Over
 	if n.Total == 0 {
 		return nil
 	}
-	rcp, err := d.DB.RecipientGet(ctx, p.ClubID, p.StaffID)
+	err := d.Notifier.NotifyStaff(ctx, OverdueTaskID(p), p.ClubID, p.StaffID, func(rcp Recipient) (chat.Message, bool, error) {
+		return overdueMessage(d.Catalog, rcp.Language, rcp.Loc, n), true, nil
+	})
 	if err != nil {
-		return fmt.Errorf("overdue: %w", gone(err))
+		return fmt.Errorf("overdue: %w", err)
 	}
-	loc, err := domain.LoadLocation(rcp.TimeZone)
-	if err != nil {
-		return fmt.Errorf("overdue: %w: %w", asynq.SkipRetry, err)
-	}
-	msg := overdueMessage(d.Catalog, rcp.Language, loc, n)
-	return d.Notifier.Notify(ctx, Outgoing{Key: OverdueTaskID(p), ClubID: p.ClubID, StaffID: p.StaffID, Msg: msg})
+	return nil
 }
 
 // overdueMessage lists a notice's tasks, earliest due first, each named so

@@ -17,10 +17,6 @@ func (d Deps) handleStaffReachable(ctx context.Context, p OutboxTask) error {
 	if p.StaffID <= 0 {
 		return fmt.Errorf("staff reachable: %w: no staff id", asynq.SkipRetry)
 	}
-	rcp, err := d.DB.RecipientGet(ctx, p.ClubID, p.StaffID)
-	if err != nil {
-		return fmt.Errorf("staff reachable: %w", gone(err))
-	}
 	open, overdue, err := d.DB.StaffOpenTaskCount(ctx, p.ClubID, p.StaffID, d.Clock.Now())
 	if err != nil {
 		return fmt.Errorf("staff reachable: %w", err)
@@ -28,9 +24,15 @@ func (d Deps) handleStaffReachable(ctx context.Context, p OutboxTask) error {
 	if open == 0 {
 		return nil
 	}
-	text := d.Catalog.N(rcp.Language, "jobs.reachable.welcome", open, nil)
-	if overdue > 0 {
-		text += " " + d.Catalog.N(rcp.Language, "jobs.reachable.overdue", overdue, nil)
+	err = d.Notifier.NotifyStaff(ctx, outboxKey(p.OutboxID), p.ClubID, p.StaffID, func(rcp Recipient) (chat.Message, bool, error) {
+		text := d.Catalog.N(rcp.Language, "jobs.reachable.welcome", open, nil)
+		if overdue > 0 {
+			text += " " + d.Catalog.N(rcp.Language, "jobs.reachable.overdue", overdue, nil)
+		}
+		return chat.Message{Text: text}, true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("staff reachable: %w", err)
 	}
-	return d.Notifier.Notify(ctx, Outgoing{Key: outboxKey(p.OutboxID), ClubID: p.ClubID, StaffID: p.StaffID, Msg: chat.Message{Text: text}})
+	return nil
 }

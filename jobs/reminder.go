@@ -120,20 +120,17 @@ func (d Deps) sendReminder(ctx context.Context, log *slog.Logger, p ReminderPayl
 		log.DebugContext(ctx, "reminder of a task with nobody to remind")
 		return nil
 	}
-	rcp, err := d.DB.RecipientGet(ctx, p.ClubID, c.StaffID)
-	if err != nil {
-		return fmt.Errorf("reminder: %w", gone(err))
-	}
-	loc, err := domain.LoadLocation(rcp.TimeZone)
-	if err != nil {
-		return fmt.Errorf("reminder: %w: %w", asynq.SkipRetry, err)
-	}
 	late := domain.ReminderLate(p.RemindAt, now)
 	if late {
 		log.InfoContext(ctx, "reminder sent late", slog.Time("remind_at", p.RemindAt), slog.Duration("late_by", now.Sub(p.RemindAt)))
 	}
-	msg := ReminderMessage(d.Catalog, rcp.Language, loc, c.Task, rcp.Staff(), p.RemindAt, late)
-	return d.Notifier.Notify(ctx, Outgoing{Key: ReminderTaskID(p.TaskID, p.RemindAt), ClubID: p.ClubID, StaffID: c.StaffID, Msg: msg})
+	err := d.Notifier.NotifyStaff(ctx, ReminderTaskID(p.TaskID, p.RemindAt), p.ClubID, c.StaffID, func(rcp Recipient) (chat.Message, bool, error) {
+		return ReminderMessage(d.Catalog, rcp.Language, rcp.Loc, c.Task, rcp.Staff(), p.RemindAt, late), true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("reminder: %w", err)
+	}
+	return nil
 }
 
 // ReminderMessage is the reminder's text and buttons: open the card, the

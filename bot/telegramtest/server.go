@@ -160,12 +160,6 @@ func (s *Server) Username() string {
 // Token is the token this server answers to.
 func (s *Server) Token() string { return s.token }
 
-// BotID is the bot's own user id, the number before the colon in Token.
-func BotID() int64 {
-	id, _ := strconv.ParseInt(strings.Split(Token, ":")[0], 10, 64)
-	return id
-}
-
 // apiError is a failed Bot API answer. Code is both the HTTP status and the
 // error_code, as with Telegram.
 type apiError struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
@@ -171,5 +173,53 @@ func TestInviteLinksToTheClubsBot(t *testing.T) {
 	}
 	if got := invite(); got != telegramtest.BotUsername {
 		t.Fatalf("after its bot was removed, club A's invite opens @%s, want the default @%s", got, telegramtest.BotUsername)
+	}
+}
+
+// Two clubs with their own bots and one on the default bot: people join
+// through the bot their invite names, and the notices of each club leave
+// through that club's bot only.
+func TestClubBotsDeliverTheirOwnClubsNotices(t *testing.T) {
+	t.Parallel()
+	w := newClubBotsWorld(t)
+	c := pgtest.NewClub(t, w.db, "c").Club.ID // on the default bot
+	w.serve(t)
+	env := w.with("TELEGRAM_BOT_TOKEN", telegramtest.Token)
+	ctx := context.Background()
+
+	for i, club := range []struct {
+		id   int64
+		bot  *telegramtest.Server
+		name string
+	}{{w.a, w.botA, "A"}, {w.b, w.botB, "B"}, {c, w.def, "C"}} {
+		out, errOut, err := runCmd(t, env, "staff", "invite", "--club", fmt.Sprint(club.id), "--role", "staff", "--name", "Coach "+club.name)
+		if err != nil {
+			t.Fatalf("invite: %v\n%s", err, errOut)
+		}
+		m := inviteLink.FindStringSubmatch(out)
+		if m == nil || m[1] != club.bot.Username() {
+			t.Fatalf("club %s's invite %q does not open @%s", club.name, out, club.bot.Username())
+		}
+		person := models.User{ID: int64(779001 + i), FirstName: "Coach", LanguageCode: "en"}
+		club.bot.SendText(person, "/start "+m[2])
+		club.bot.WaitFor(t, func(c telegramtest.Call) bool {
+			return c.Method == "sendMessage" && c.ChatID() == person.ID && strings.Contains(c.Text(), "Welcome")
+		}, 20*time.Second)
+		staffID := int64(pgtest.Count(t, w.db, `SELECT id FROM staff WHERE club_id = $1 AND name = $2`, club.id, "Coach "+club.name))
+
+		// A task assigned to them by someone else: the notice leaves through
+		// their club's bot.
+		tpl := int64(pgtest.Count(t, w.db, `SELECT id FROM templates WHERE club_id = $1 AND key = 'internal'`, club.id))
+		if _, err := w.db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: club.id, TemplateID: tpl, Title: "Inventory " + club.name, AssigneeID: staffID}); err != nil {
+			t.Fatal(err)
+		}
+		club.bot.WaitFor(t, func(c telegramtest.Call) bool {
+			return c.Method == "sendMessage" && c.ChatID() == person.ID && strings.Contains(c.Text(), "Inventory "+club.name)
+		}, 30*time.Second)
+		for _, other := range []*telegramtest.Server{w.botA, w.botB, w.def} {
+			if other != club.bot && len(other.Sent(person.ID)) != 0 {
+				t.Fatalf("club %s's person got messages from @%s", club.name, other.Username())
+			}
+		}
 	}
 }

@@ -80,11 +80,11 @@ func TestDatabaseReplicaConfig(t *testing.T) {
 	if _, err := loadConfig(envFor(map[string]string{"DATABASE_REPLICA_URL": "mysql://x"})); err == nil {
 		t.Error("a non-postgres replica URL was accepted")
 	}
-	cfg, err := loadConfig(envFor(map[string]string{"DATABASE_REPLICA_URL": "postgres://u:secret@replica/db"}))
+	cfg, err := loadConfig(envFor(map[string]string{"DATABASE_REPLICA_URL": "postgres://u:hunter2pw@replica/db"}))
 	if err != nil || cfg.DatabaseReplicaURL == "" {
 		t.Fatalf("replica URL: %+v %v", cfg.DatabaseReplicaURL, err)
 	}
-	if v := cfg.LogValue().String(); strings.Contains(v, "secret") || !strings.Contains(v, "replica") {
+	if v := cfg.LogValue().String(); strings.Contains(v, "hunter2pw") || !strings.Contains(v, "replica") {
 		t.Errorf("log value %s", v)
 	}
 }

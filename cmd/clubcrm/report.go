@@ -11,12 +11,13 @@ import (
 	"path/filepath"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/report"
 	"github.com/clubcrm/clubcrm/domain/report/xlsx"
 )
 
 const reportUsage = "report general|funnel|cohort --club ID --from YYYY-MM-DD --to YYYY-MM-DD " +
-	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--days N (cohort)] [--format text|csv|xlsx|json] [--out FILE]"
+	"[--staff ID] [--template ID] [--type personal_call|bulk_call|client_task|internal] [--days N (cohort)] [--format text|csv|xlsx|json] [--lang ru|uk|en] [--out FILE]"
 
 // reportArgs is a parsed `clubcrm report` command line.
 type reportArgs struct {
@@ -26,14 +27,18 @@ type reportArgs struct {
 	from, to report.Date
 	filter   report.Filter
 	format   string
+	lang     domain.Language // "" for the club's language
 	out      string
 }
 
-// runReport is `clubcrm report general|funnel ...`: the general CRM report
-// or the sales funnel of a club for the local dates --from..--to inclusive,
-// in the club's time zone, as text, CSV, JSON or an XLSX workbook (which
-// needs --out). Mistakes in the command line are usage errors; an unknown
-// club, staff member or template is one line and exit status 1.
+// runReport is `clubcrm report general|funnel|cohort ...`: the general CRM
+// report, the sales funnel or its cohort view of a club for the local dates
+// --from..--to inclusive, in the club's time zone, compared with the period
+// before (report.Range.Previous: the same report function called for that
+// range), as text or an XLSX workbook (which needs --out) in the club's
+// language or --lang, or as CSV or JSON. Mistakes in the command line are
+// usage errors; an unknown club, staff member or template is one line and
+// exit status 1.
 func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 	a, err := parseReportArgs(e, args)
 	if err != nil {
@@ -60,6 +65,15 @@ func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 	if err != nil {
 		return usagef("report: %v", err)
 	}
+	prev := r.Previous(loc)
+	cat, err := i18n.New()
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	out := reportOut{cat: cat, lang: club.Language, club: club}
+	if a.lang != "" {
+		out.lang = a.lang
+	}
 
 	var write func(w io.Writer) error
 	switch a.kind {
@@ -68,19 +82,34 @@ func runReport(ctx context.Context, e *cmdEnv, args []string) error {
 		if err != nil {
 			return reportErr(err)
 		}
-		write = func(w io.Writer) error { return writeGeneral(w, a.format, club, g) }
+		p, err := db.ReportGeneral(ctx, club.ID, prev, a.filter)
+		if err != nil {
+			return reportErr(err)
+		}
+		g.Compare(p)
+		write = func(w io.Writer) error { return out.general(w, a.format, g) }
 	case "funnel":
 		f, err := db.ReportFunnel(ctx, club.ID, r, a.filter)
 		if err != nil {
 			return reportErr(err)
 		}
-		write = func(w io.Writer) error { return writeFunnel(w, a.format, club, f) }
+		p, err := db.ReportFunnel(ctx, club.ID, prev, a.filter)
+		if err != nil {
+			return reportErr(err)
+		}
+		f.Compare(p)
+		write = func(w io.Writer) error { return out.funnel(w, a.format, f) }
 	case "cohort":
 		c, err := db.ReportCohort(ctx, club.ID, r, a.filter, a.days)
 		if err != nil {
 			return reportErr(err)
 		}
-		write = func(w io.Writer) error { return writeCohort(w, a.format, club, c) }
+		p, err := db.ReportCohort(ctx, club.ID, prev, a.filter, a.days)
+		if err != nil {
+			return reportErr(err)
+		}
+		c.Compare(p)
+		write = func(w io.Writer) error { return out.cohort(w, a.format, c) }
 	}
 	if a.out == "" {
 		return write(e.stdout)
@@ -107,6 +136,7 @@ func parseReportArgs(e *cmdEnv, args []string) (reportArgs, error) {
 	fs.IntVar(&a.days, "days", 30, "cohort: within how many days of first contact")
 	fs.StringVar(&a.format, "format", "text", "text, csv, xlsx or json")
 	fs.StringVar(&a.out, "out", "", "write to this file instead of standard output")
+	lang := fs.String("lang", "", "language of the text and xlsx formats: ru, uk or en (default: the club's)")
 	if err := e.parseFlags(fs, args[1:]); err != nil {
 		return a, err
 	}
@@ -135,6 +165,13 @@ func parseReportArgs(e *cmdEnv, args []string) (reportArgs, error) {
 			return a, usagef("report: --type: %v", err)
 		}
 		a.filter.Type = t
+	}
+	if *lang != "" {
+		l, ok := domain.ParseLanguage(*lang)
+		if !ok || string(l) != *lang {
+			return a, usagef("report: --lang must be ru, uk or en, not %q", *lang)
+		}
+		a.lang = l
 	}
 	if a.filter.StaffID < 0 || a.filter.TemplateID < 0 {
 		return a, usagef("report: --staff and --template must be ids")
@@ -166,38 +203,46 @@ func reportErr(err error) error {
 	return fmt.Errorf("report: %w", err)
 }
 
-func writeGeneral(w io.Writer, format string, club domain.Club, g report.General) error {
+// reportOut writes a report in one format; the text and xlsx formats in
+// lang, from the catalogs.
+type reportOut struct {
+	cat  *i18n.Catalog
+	lang domain.Language
+	club domain.Club
+}
+
+func (o reportOut) general(w io.Writer, format string, g report.General) error {
 	switch format {
 	case "json":
 		return writeJSON(w, g)
 	case "csv":
 		return generalCSV(w, g)
 	case "xlsx":
-		return xlsx.General(w, g, string(club.Language))
+		return xlsx.General(w, g, o.cat, o.lang)
 	}
-	return generalText(w, club, g)
+	return o.generalText(w, g)
 }
 
-func writeFunnel(w io.Writer, format string, club domain.Club, f report.Funnel) error {
+func (o reportOut) funnel(w io.Writer, format string, f report.Funnel) error {
 	switch format {
 	case "json":
 		return writeJSON(w, f)
 	case "csv":
 		return funnelCSV(w, f)
 	case "xlsx":
-		return xlsx.Funnel(w, f, string(club.Language))
+		return xlsx.Funnel(w, f, o.cat, o.lang)
 	}
-	return funnelText(w, club, f)
+	return o.funnelText(w, f)
 }
 
-func writeCohort(w io.Writer, format string, club domain.Club, c report.Cohort) error {
+func (o reportOut) cohort(w io.Writer, format string, c report.Cohort) error {
 	switch format {
 	case "json":
 		return writeJSON(w, c)
 	case "csv":
 		return cohortCSV(w, c)
 	}
-	return cohortText(w, club, c)
+	return o.cohortText(w, c)
 }
 
 // writeFileAtomic writes to a temporary file next to path and renames it

@@ -13,9 +13,15 @@ import (
 	"github.com/clubcrm/clubcrm/domain/report"
 )
 
-// The CLI's report formats. Text is for reading in a terminal (English);
-// CSV is "tidy" (one figure per line: section, id, name, metric, value) so
-// any tool can pivot it; JSON is the report structs as they are.
+// The CLI's report formats. Text is for reading in a terminal, in the
+// club's language (or --lang) from the catalogs (report.cli.*, report.col.*),
+// with the plan's own names for templates, results, stages and dictionary
+// values; CSV is "tidy" (one figure per line: section, id, name, metric,
+// value) with machine keys so any tool can pivot it; JSON is the report
+// structs as they are. Each compares the headline figures with the period
+// before: text with an arrow and the change ("↑50%", "—" where the previous
+// value was 0), CSV with *_previous and *_change rows (the change a signed
+// fraction, empty where the previous value was 0), JSON with "previous".
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -23,28 +29,40 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func periodLine(club domain.Club, r report.Range) string {
+// t is a text of the catalogs in the output's language.
+func (o reportOut) t(id string, data map[string]any) string { return o.cat.T(o.lang, id, data) }
+
+func (o reportOut) col(id string) string { return o.t("report.col."+id, nil) }
+
+// heading is the report's first line: its kind, the club and the local dates.
+func (o reportOut) heading(w io.Writer, kind string, r report.Range) {
 	first, last := r.Dates(r.From.Location())
-	return fmt.Sprintf("club %d %q, %s to %s (%s)", club.ID, club.Name, first, last, club.TimeZone)
+	period := o.t("report.cli.period", map[string]any{"ID": o.club.ID, "Name": o.club.Name, "From": first.String(), "To": last.String(), "Zone": o.club.TimeZone})
+	fmt.Fprintln(w, o.t("report.cli."+kind, map[string]any{"Period": period}))
 }
 
-// filterLine names the filter in force, "" for the whole club's report: a
-// filtered report must say so wherever it goes.
-func filterLine(f report.Filter, names report.FilterNames) string {
+// compared says which period the arrows compare with.
+func (o reportOut) compared(w io.Writer, prev report.Range) {
+	first, last := prev.Dates(prev.From.Location())
+	fmt.Fprintln(w, o.t("report.cli.compared", map[string]any{"From": first.String(), "To": last.String()}))
+}
+
+// filterLine names the filter in force, nothing for the whole club's
+// report: a filtered report must say so wherever it goes.
+func (o reportOut) filterLine(w io.Writer, f report.Filter, names report.FilterNames) {
 	var parts []string
 	if f.StaffID != 0 {
-		parts = append(parts, fmt.Sprintf("staff member %s (%d)", names.Staff, f.StaffID))
+		parts = append(parts, o.t("report.cli.filter_staff", map[string]any{"Name": names.Staff, "ID": f.StaffID}))
 	}
 	if f.TemplateID != 0 {
-		parts = append(parts, fmt.Sprintf("template %s (%d)", names.Template, f.TemplateID))
+		parts = append(parts, o.t("report.cli.filter_template", map[string]any{"Name": names.Template, "ID": f.TemplateID}))
 	}
 	if f.Type != "" {
-		parts = append(parts, "type "+string(f.Type))
+		parts = append(parts, o.t("report.cli.filter_type", map[string]any{"Type": o.typeName(f.Type)}))
 	}
-	if len(parts) == 0 {
-		return ""
+	if len(parts) > 0 {
+		fmt.Fprintln(w, o.t("report.filters", map[string]any{"List": strings.Join(parts, ", ")}))
 	}
-	return "Filter: " + strings.Join(parts, ", ") + "\n"
 }
 
 // filter writes the filter in force as "filter" rows.
@@ -62,64 +80,95 @@ func (c csvWriter) filter(f report.Filter, names report.FilterNames) {
 	}
 }
 
-func staffLabel(id int64, name string) string {
+func (o reportOut) staffLabel(id int64, name string) string {
 	if id == 0 {
-		return "(nobody)"
+		return o.col("nobody")
 	}
 	return name
 }
 
-func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+func (o reportOut) typeName(t domain.TaskType) string { return o.t("type."+string(t), nil) }
 
-func generalText(w io.Writer, club domain.Club, g report.General) error {
-	fmt.Fprintf(w, "General report: %s\n%s", periodLine(club, g.Range), filterLine(g.Filter, g.FilterNames))
-	t := g.Totals
-	fmt.Fprintf(w, "Tasks: created %d, done %d, overdue %d, cancelled %d. Calls made (personal calls closed with a result, /call): in %d, out %d.\n",
-		t.Created, t.Done, t.Overdue, t.Cancelled, g.CallsIn, g.CallsOut)
+// number writes a figure with one decimal and the language's separator.
+func (o reportOut) number(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	if o.lang == domain.LangRU || o.lang == domain.LangUK {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func (o reportOut) percent(f float64) string { return o.number(f*100) + "%" }
+
+// fig writes a headline figure and, compared, its change: "14 (↑40%)".
+func (o reportOut) fig(cur int, compared bool, ch report.Change) string {
+	if !compared {
+		return strconv.Itoa(cur)
+	}
+	return strconv.Itoa(cur) + " (" + ch.Text(o.cat, o.lang) + ")"
+}
+
+func (o reportOut) generalText(w io.Writer, g report.General) error {
+	o.heading(w, "general", g.Range)
+	o.filterLine(w, g.Filter, g.FilterNames)
+	t, p, compared := g.Totals, g.Previous, g.Previous != nil
+	if !compared {
+		p = &report.GeneralPrevious{}
+	}
+	fig := func(cur, prev int) string { return o.fig(cur, compared, report.CountChange(cur, prev)) }
+	fmt.Fprintln(w, o.t("report.cli.tasks", map[string]any{
+		"Created": fig(t.Created, p.Totals.Created), "Done": fig(t.Done, p.Totals.Done),
+		"Overdue": fig(t.Overdue, p.Totals.Overdue), "Cancelled": fig(t.Cancelled, p.Totals.Cancelled),
+	}))
+	fmt.Fprintln(w, o.t("report.cli.calls", map[string]any{"In": fig(g.CallsIn, p.CallsIn), "Out": fig(g.CallsOut, p.CallsOut)}))
+	if compared {
+		o.compared(w, p.Range)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	counts := func(c report.Counts) string {
 		return fmt.Sprintf("%d\t%d\t%d\t%d\t", c.Created, c.Done, c.Overdue, c.Cancelled)
 	}
-	fmt.Fprintln(tw, "\nStaff member\tCreated\tDone\tOverdue\tCancelled\tCalls in\tCalls out\t")
+	countsHead := o.col("created") + "\t" + o.col("done") + "\t" + o.col("overdue") + "\t" + o.col("cancelled") + "\t"
+	fmt.Fprintf(tw, "\n%s\t%s%s\t%s\t\n", o.col("staff"), countsHead, o.col("calls_in"), o.col("calls_out"))
 	for _, r := range g.ByStaff {
-		fmt.Fprintf(tw, "%s\t%s%d\t%d\t\n", staffLabel(r.StaffID, r.Name), counts(r.Counts), r.CallsIn, r.CallsOut)
+		fmt.Fprintf(tw, "%s\t%s%d\t%d\t\n", o.staffLabel(r.StaffID, r.Name), counts(r.Counts), r.CallsIn, r.CallsOut)
 	}
-	fmt.Fprintln(tw, "\nTemplate\tCreated\tDone\tOverdue\tCancelled\t")
+	fmt.Fprintf(tw, "\n%s\t%s\n", o.col("template"), countsHead)
 	for _, r := range g.ByTemplate {
 		name := r.Name
 		if r.Retired {
-			name += " (retired)"
+			name = o.t("report.cli.retired", map[string]any{"Name": r.Name})
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", name, counts(r.Counts))
 	}
-	fmt.Fprintln(tw, "\nType\tCreated\tDone\tOverdue\tCancelled\t")
+	fmt.Fprintf(tw, "\n%s\t%s\n", o.col("type"), countsHead)
 	for _, r := range g.ByType {
-		fmt.Fprintf(tw, "%s\t%s\n", r.Type, counts(r.Counts))
+		fmt.Fprintf(tw, "%s\t%s\n", o.typeName(r.Type), counts(r.Counts))
 	}
-	fmt.Fprintln(tw, "\nResult\tCount\tShare\t")
+	fmt.Fprintf(tw, "\n%s\t%s\t%s\t\n", o.col("result"), o.col("count"), o.col("share"))
 	for _, r := range g.ByResult {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", r.Name, r.Count, percent(r.Share))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", r.Name, r.Count, o.percent(r.Share))
 	}
-	fmt.Fprintln(tw, "\nStaff member\tResult\tCount\t")
+	fmt.Fprintf(tw, "\n%s\t%s\t%s\t\n", o.col("staff"), o.col("result"), o.col("count"))
 	for _, x := range g.ResultsByStaff {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", staffLabel(x.ID, x.Name), x.Result, x.Count)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", o.staffLabel(x.ID, x.Name), x.Result, x.Count)
 	}
-	fmt.Fprintln(tw, "\nTemplate\tResult\tCount\t")
+	fmt.Fprintf(tw, "\n%s\t%s\t%s\t\n", o.col("template"), o.col("result"), o.col("count"))
 	for _, x := range g.ResultsByTemplate {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t\n", x.Name, x.Result, x.Count)
 	}
 	for _, f := range g.Fields {
-		fmt.Fprintf(tw, "\n%s: %s (%d answers)\tCount\tShare\t\n", f.ResultName, f.Name, f.Answers)
+		fmt.Fprintf(tw, "\n%s\t%s\t%s\t\n", o.t("report.cli.field", map[string]any{"Result": f.ResultName, "Field": f.Name, "Answers": f.Answers}), o.col("count"), o.col("share"))
 		for _, v := range f.Values {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t\n", v.Name, v.Count, percent(v.Share))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t\n", v.Name, v.Count, o.percent(v.Share))
 		}
 	}
-	leadsText(tw, g.Leads)
+	o.leadsText(tw, g.Leads)
 	return tw.Flush()
 }
 
 // leadsText prints the first-response figures of the period's leads.
-func leadsText(tw io.Writer, l report.Leads) {
+func (o reportOut) leadsText(tw io.Writer, l report.Leads) {
 	if l.Totals.Leads == 0 {
 		return
 	}
@@ -127,62 +176,79 @@ func leadsText(tw io.Writer, l report.Leads) {
 		if p == nil {
 			return "—"
 		}
-		return strconv.FormatFloat(*p, 'f', 1, 64)
+		return o.number(*p)
 	}
 	row := func(label string, c report.LeadCounts) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", label, c.Leads, c.Answered, c.InTarget, c.Escalated, mins(c.MedianMinutes), mins(c.AvgMinutes))
 	}
-	fmt.Fprintln(tw, "\nLeads (first response)\tLeads\tAnswered\tIn target\tEscalated\tMedian min\tAvg min\t")
-	row("all", l.Totals)
+	fmt.Fprintf(tw, "\n%s\t%s\t\n", o.t("report.cli.leads", nil), o.t("report.cli.leads_cols", nil))
+	row(o.t("report.cli.leads_all", nil), l.Totals)
 	for _, s := range l.BySource {
 		src := s.Key
 		if src == "" {
-			src = "(no source)"
+			src = o.t("report.cli.leads_no_source", nil)
 		}
-		row("source: "+src, s.Counts)
+		row(o.t("report.cli.leads_source", map[string]any{"Source": src}), s.Counts)
 	}
 	for _, s := range l.ByStaff {
-		row("staff: "+staffLabel(s.ID, s.Name), s.Counts)
+		row(o.t("report.cli.leads_staff", map[string]any{"Name": o.staffLabel(s.ID, s.Name)}), s.Counts)
 	}
 }
 
-func funnelText(w io.Writer, club domain.Club, f report.Funnel) error {
-	fmt.Fprintf(w, "Sales funnel: %s\n%s", periodLine(club, f.Range), filterLine(f.Filter, f.FilterNames))
+func (o reportOut) funnelText(w io.Writer, f report.Funnel) error {
+	o.heading(w, "funnel", f.Range)
+	o.filterLine(w, f.Filter, f.FilterNames)
 	if len(f.Stages) == 0 {
-		_, err := fmt.Fprintln(w, "The club's plan has no funnel stages.")
+		_, err := fmt.Fprintln(w, o.t("report.cli.no_stages", nil))
 		return err
 	}
-	fmt.Fprintf(w, "Conversion from the first to the last stage: %s\n", percent(f.Conversion))
+	compared := f.Previous != nil
+	conv := o.percent(f.Conversion)
+	if compared {
+		conv += " (" + f.ConversionChange().Text(o.cat, o.lang) + ")"
+	}
+	fmt.Fprintln(w, o.t("report.cli.conversion", map[string]any{"Percent": conv}))
+	if compared {
+		o.compared(w, f.Previous.Range)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nStage\tClients\tDirectly\tTo next\tMedian days\t")
+	fmt.Fprintf(tw, "\n%s\t%s\t%s\t%s\t%s\t", o.col("stage"), o.col("clients"), o.col("direct"), o.col("conv_next"), o.col("median_days"))
+	if compared {
+		fmt.Fprintf(tw, "%s\t%s\t", o.col("previous"), o.col("change"))
+	}
+	fmt.Fprintln(tw)
 	for i, s := range f.Stages {
 		conv, median := "", ""
 		if i+1 < len(f.Stages) {
-			conv = percent(s.ConversionNext)
+			conv = o.percent(s.ConversionNext)
 		}
 		if s.MedianDaysNext != nil {
-			median = fmt.Sprintf("%s (%d clients)", strconv.FormatFloat(*s.MedianDaysNext, 'f', 1, 64), s.MedianClients)
+			median = o.t("report.cli.median", map[string]any{"Days": o.number(*s.MedianDaysNext), "N": s.MedianClients})
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", s.Name, s.Clients, s.Direct, conv, median)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t", s.Name, s.Clients, s.Direct, conv, median)
+		if compared {
+			fmt.Fprintf(tw, "%d\t%s\t", f.PreviousClients(i), f.StageChange(i).Text(o.cat, o.lang))
+		}
+		fmt.Fprintln(tw)
 	}
 	splits := func(title string, rows []report.Split, label func(report.Split) string) {
 		fmt.Fprintf(tw, "\n%s", title)
 		for _, s := range f.Stages {
 			fmt.Fprintf(tw, "\t%s", s.Name)
 		}
-		fmt.Fprintln(tw, "\tFirst→last\t")
+		fmt.Fprintf(tw, "\t%s\t\n", o.col("first_to_last"))
 		for _, r := range rows {
 			fmt.Fprint(tw, label(r))
 			for _, n := range r.Clients {
 				fmt.Fprintf(tw, "\t%d", n)
 			}
-			fmt.Fprintf(tw, "\t%s\t\n", percent(r.Conversion))
+			fmt.Fprintf(tw, "\t%s\t\n", o.percent(r.Conversion))
 		}
 	}
-	splits("By staff member", f.ByStaff, func(s report.Split) string { return staffLabel(s.ID, s.Name) })
-	splits("By first template", f.ByTemplate, func(s report.Split) string {
+	splits(o.t("report.cli.by_staff", nil), f.ByStaff, func(s report.Split) string { return o.staffLabel(s.ID, s.Name) })
+	splits(o.t("report.cli.by_template", nil), f.ByTemplate, func(s report.Split) string {
 		if s.ID == 0 {
-			return "(unknown)"
+			return o.col("unknown")
 		}
 		return s.Name
 	})
@@ -215,6 +281,29 @@ func (c csvWriter) counts(section string, id int64, name string, n report.Counts
 	c.num(section, id, name, "cancelled", n.Cancelled)
 }
 
+// change writes a change as a signed fraction (0.4 for up 40%; for a
+// share, the difference of the shares), empty when the previous value was 0.
+func (c csvWriter) change(section string, id int64, name, metric string, ch report.Change) {
+	v := ""
+	if ch.Known {
+		v = strconv.FormatFloat(ch.Signed(), 'f', -1, 64)
+	}
+	c.row(section, strconv.FormatInt(id, 10), name, metric+"_change", v)
+}
+
+// compared writes a headline figure's previous value and change.
+func (c csvWriter) compared(section string, id int64, name, metric string, cur, prev int) {
+	c.num(section, id, name, metric+"_previous", prev)
+	c.change(section, id, name, metric, report.CountChange(cur, prev))
+}
+
+// previousPeriod writes the dates of the period compared with.
+func (c csvWriter) previousPeriod(r report.Range) {
+	first, last := r.Dates(r.From.Location())
+	c.row("period", "", "", "previous_from", first.String())
+	c.row("period", "", "", "previous_to", last.String())
+}
+
 func (c csvWriter) flush() error {
 	c.w.Flush()
 	return c.w.Error()
@@ -229,6 +318,15 @@ func generalCSV(w io.Writer, g report.General) error {
 	c.counts("total", 0, "", g.Totals)
 	c.num("total", 0, "", "calls_in", g.CallsIn)
 	c.num("total", 0, "", "calls_out", g.CallsOut)
+	if p := g.Previous; p != nil {
+		c.previousPeriod(p.Range)
+		c.compared("total", 0, "", "created", g.Totals.Created, p.Totals.Created)
+		c.compared("total", 0, "", "done", g.Totals.Done, p.Totals.Done)
+		c.compared("total", 0, "", "overdue", g.Totals.Overdue, p.Totals.Overdue)
+		c.compared("total", 0, "", "cancelled", g.Totals.Cancelled, p.Totals.Cancelled)
+		c.compared("total", 0, "", "calls_in", g.CallsIn, p.CallsIn)
+		c.compared("total", 0, "", "calls_out", g.CallsOut, p.CallsOut)
+	}
 	for _, r := range g.ByStaff {
 		c.counts("staff", r.StaffID, r.Name, r.Counts)
 		c.num("staff", r.StaffID, r.Name, "calls_in", r.CallsIn)
@@ -268,8 +366,16 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 	c.row("period", "", "", "to", last.String())
 	c.filter(f.Filter, f.FilterNames)
 	c.float("total", 0, "", "conversion", f.Conversion)
+	if f.Previous != nil {
+		c.previousPeriod(f.Previous.Range)
+		c.float("total", 0, "", "conversion_previous", f.Previous.Conversion)
+		c.change("total", 0, "", "conversion", f.ConversionChange())
+	}
 	for i, s := range f.Stages {
 		c.num("stage", s.StageID, s.Name, "clients", s.Clients)
+		if f.Previous != nil {
+			c.compared("stage", s.StageID, s.Name, "clients", s.Clients, f.PreviousClients(i))
+		}
 		c.num("stage", s.StageID, s.Name, "direct", s.Direct)
 		if i+1 < len(f.Stages) {
 			c.float("stage", s.StageID, s.Name, "conversion_next", s.ConversionNext)
@@ -293,21 +399,39 @@ func funnelCSV(w io.Writer, f report.Funnel) error {
 	return c.flush()
 }
 
-func cohortText(w io.Writer, club domain.Club, c report.Cohort) error {
-	fmt.Fprintf(w, "Cohort: %s\n%s", periodLine(club, c.Range), filterLine(c.Filter, c.FilterNames))
-	fmt.Fprintf(w, "Clients first contacted in the period: %d\n", c.Clients)
+func (o reportOut) cohortText(w io.Writer, c report.Cohort) error {
+	o.heading(w, "cohort", c.Range)
+	o.filterLine(w, c.Filter, c.FilterNames)
+	compared := c.Previous != nil
+	var prev int
+	if compared {
+		prev = c.Previous.Clients
+	}
+	fmt.Fprintln(w, o.t("report.cli.cohort_clients", map[string]any{"Clients": o.fig(c.Clients, compared, report.CountChange(c.Clients, prev))}))
+	if compared {
+		o.compared(w, c.Previous.Range)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nStage\tBy now\tWithin %d days\tTo next\tStopped here\tReasons\t\n", c.WithinDays)
+	fmt.Fprintf(tw, "\n%s\t%s\t%s\t%s\t%s\t%s\t", o.col("stage"), o.col("by_now"), o.t("report.col.within", map[string]any{"Days": c.WithinDays}),
+		o.col("conv_next"), o.col("lost"), o.col("reasons"))
+	if compared {
+		fmt.Fprintf(tw, "%s\t%s\t", o.col("previous"), o.col("change"))
+	}
+	fmt.Fprintln(tw)
 	for i, s := range c.Stages {
 		conv := ""
 		if i+1 < len(c.Stages) {
-			conv = percent(s.ConversionNext)
+			conv = o.percent(s.ConversionNext)
 		}
 		var reasons []string
 		for _, r := range s.Reasons {
 			reasons = append(reasons, fmt.Sprintf("%s %d", r.Name, r.Clients))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t\n", s.Name, s.Clients, s.Within, conv, s.Lost, strings.Join(reasons, ", "))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t", s.Name, s.Clients, s.Within, conv, s.Lost, strings.Join(reasons, ", "))
+		if compared {
+			fmt.Fprintf(tw, "%d\t%s\t", c.PreviousClients(i), c.StageChange(i).Text(o.cat, o.lang))
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }
@@ -320,8 +444,15 @@ func cohortCSV(w io.Writer, c report.Cohort) error {
 	cw.filter(c.Filter, c.FilterNames)
 	cw.num("total", 0, "", "clients", c.Clients)
 	cw.num("total", 0, "", "within_days", c.WithinDays)
-	for _, s := range c.Stages {
+	if c.Previous != nil {
+		cw.previousPeriod(c.Previous.Range)
+		cw.compared("total", 0, "", "clients", c.Clients, c.Previous.Clients)
+	}
+	for i, s := range c.Stages {
 		cw.num("stage", s.StageID, s.Name, "clients", s.Clients)
+		if c.Previous != nil {
+			cw.compared("stage", s.StageID, s.Name, "clients", s.Clients, c.PreviousClients(i))
+		}
 		cw.num("stage", s.StageID, s.Name, "within", s.Within)
 		cw.float("stage", s.StageID, s.Name, "conversion_next", s.ConversionNext)
 		cw.num("stage", s.StageID, s.Name, "lost", s.Lost)

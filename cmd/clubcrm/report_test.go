@@ -13,6 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -61,10 +63,31 @@ WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2:
 		t.Fatalf("json: created %d (want %d), %d staff rows, %d types", g.Totals.Created, created, len(g.ByStaff), len(g.ByType))
 	}
 
+	// The period before: the 30 local days up to from, counted the same
+	// independent way, in the JSON's "previous" and beside every headline
+	// figure of the text.
+	fromDate, _ := report.ParseDate(from)
+	prevCreated := pgtest.Count(t, db, `SELECT count(*) FROM tasks
+WHERE club_id = $1 AND (created_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2::date AND $3::date`, club, fromDate.AddDays(-30).String(), fromDate.AddDays(-1).String())
+	if g.Previous == nil || g.Previous.Totals.Created != prevCreated {
+		t.Fatalf("json previous = %+v, want created %d", g.Previous, prevCreated)
+	}
+	createdChange := report.CountChange(created, prevCreated).Text(i18n.MustNew(), domain.LangUK)
+
+	// Text in the club's language (Ukrainian), compared with the period before.
 	out, _, err = runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to)
-	if err != nil || !strings.Contains(out, "General report: club "+club) ||
-		!strings.Contains(out, fmt.Sprintf("Tasks: created %d, done %d,", created, g.Totals.Done)) {
+	if err != nil || !strings.Contains(out, "Загальний звіт: клуб "+club) ||
+		!strings.Contains(out, fmt.Sprintf("Завдання: створено %d (%s), виконано %d (", created, createdChange, g.Totals.Done)) ||
+		!strings.Contains(out, "Порівняно з періодом з "+fromDate.AddDays(-30).String()+" по "+fromDate.AddDays(-1).String()) ||
+		!strings.Contains(out, "Особистий дзвінок") || strings.Contains(out, "personal_call") {
 		t.Fatalf("text: %v\n%s", err, out)
+	}
+	// --lang overrides the club's language.
+	out, _, err = runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to, "--lang", "en")
+	if err != nil || !strings.Contains(out, "General report: club "+club) ||
+		!strings.Contains(out, fmt.Sprintf("Tasks: created %d (%s), done %d (", created, report.CountChange(created, prevCreated).Text(i18n.MustNew(), domain.LangEN), g.Totals.Done)) ||
+		!strings.Contains(out, "Personal call") {
+		t.Fatalf("text --lang en: %v\n%s", err, out)
 	}
 
 	out, _, err = runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to, "--format", "csv")
@@ -87,6 +110,10 @@ WHERE club_id = $1 AND (recorded_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2
 	if !containsRow(rows, "total", "0", "", "created", fmt.Sprint(created)) {
 		t.Errorf("csv has no total created %d row:\n%s", created, out)
 	}
+	if !containsRow(rows, "total", "0", "", "created_previous", fmt.Sprint(prevCreated)) ||
+		!containsRow(rows, "period", "", "", "previous_from", fromDate.AddDays(-30).String()) {
+		t.Errorf("csv has no previous created %d row:\n%s", prevCreated, out)
+	}
 
 	path := filepath.Join(t.TempDir(), "general.xlsx")
 	if _, _, err := runCmd(t, env, "report", "general", "--club", club, "--from", from, "--to", to, "--format", "xlsx", "--out", path); err != nil {
@@ -103,6 +130,9 @@ WHERE club_id = $1 AND (recorded_at AT TIME ZONE 'Europe/Kyiv')::date BETWEEN $2
 	if v, _ := f.GetCellValue("Підсумки", "B5"); v != fmt.Sprint(created) {
 		t.Errorf("xlsx created = %q, want %d", v, created)
 	}
+	if v, _ := f.GetCellValue("Підсумки", "C5"); v != fmt.Sprint(prevCreated) {
+		t.Errorf("xlsx previous created = %q, want %d", v, prevCreated)
+	}
 }
 
 func TestReportCommandFunnel(t *testing.T) {
@@ -116,12 +146,17 @@ func TestReportCommandFunnel(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &fn); err != nil || len(fn.Stages) != 4 || fn.Stages[0].Clients == 0 {
 		t.Fatalf("funnel json: %v\n%s", err, out)
 	}
-	out, _, err = runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--type", "personal_call")
-	if err != nil || !strings.Contains(out, "Sales funnel: club "+club) || !strings.Contains(out, "By first template") {
+	if fn.Previous == nil || len(fn.Previous.Clients) != 4 {
+		t.Fatalf("funnel json has no previous period: %+v", fn.Previous)
+	}
+	out, _, err = runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--type", "personal_call", "--lang", "en")
+	if err != nil || !strings.Contains(out, "Sales funnel: club "+club) || !strings.Contains(out, "By first template") ||
+		!strings.Contains(out, "Filter: type Personal call") || !strings.Contains(out, "Previous period") {
 		t.Fatalf("text: %v\n%s", err, out)
 	}
 	out, _, err = runCmd(t, env, "report", "funnel", "--club", club, "--from", from, "--to", to, "--format", "csv")
-	if err != nil || !strings.Contains(out, "stage,") || !strings.Contains(out, "clients:gen_bought") {
+	if err != nil || !strings.Contains(out, "stage,") || !strings.Contains(out, "clients:gen_bought") ||
+		!strings.Contains(out, fmt.Sprintf("stage,%d,%s,clients_previous,%d", fn.Stages[0].StageID, fn.Stages[0].Name, fn.Previous.Clients[0])) {
 		t.Fatalf("csv: %v\n%s", err, out)
 	}
 	path := filepath.Join(t.TempDir(), "funnel.xlsx")
@@ -145,7 +180,7 @@ func TestReportCommandCohort(t *testing.T) {
 		t.Fatalf("cohort json: %v\n%s", err, out)
 	}
 	out, _, err = runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to)
-	if err != nil || !strings.Contains(out, "Cohort: club "+club) || !strings.Contains(out, "Within 30 days") {
+	if err != nil || !strings.Contains(out, "Когорта: клуб "+club) || !strings.Contains(out, "За 30 дн.") || !strings.Contains(out, "Попередній період") {
 		t.Fatalf("text: %v\n%s", err, out)
 	}
 	if _, _, err := runCmd(t, env, "report", "cohort", "--club", club, "--from", from, "--to", to, "--days", "0"); err == nil {
@@ -165,7 +200,7 @@ func TestReportCommandNamesTheFilter(t *testing.T) {
 	}
 	flags := []string{"--club", club, "--from", from, "--to", to, "--staff", fmt.Sprint(staffID), "--type", "personal_call"}
 	out, _, err := runCmd(t, env, append([]string{"report", "general"}, flags...)...)
-	if err != nil || !strings.Contains(out, fmt.Sprintf("Filter: staff member %s (%d), type personal_call", staffName, staffID)) {
+	if err != nil || !strings.Contains(out, fmt.Sprintf("Фільтр: співробітник %s (%d), тип Особистий дзвінок", staffName, staffID)) {
 		t.Fatalf("text does not name the filter: %v\n%s", err, out)
 	}
 	out, _, err = runCmd(t, env, append([]string{"report", "funnel", "--format", "csv"}, flags...)...)
@@ -221,6 +256,8 @@ INSERT INTO staff (club_id, name, role) SELECT id, 'Stranger', 'staff' FROM c RE
 		{"xlsx to stdout", append(base, "--format", "xlsx"), true, "--out"},
 		{"stray argument", append(base, "extra"), true, "extra"},
 		{"bad flag", append(base, "--colour"), true, "colour"},
+		{"unknown language", append(base, "--lang", "de"), true, "--lang must be ru, uk or en"},
+		{"language in capitals", append(base, "--lang", "EN"), true, "--lang"},
 		{"unknown club", []string{"report", "general", "--club", "999999", "--from", from, "--to", to}, false, "club 999999 not found"},
 		{"another club's staff", append(base, "--staff", fmt.Sprint(otherStaff)), false, "not found"},
 		{"funnel: unknown template", []string{"report", "funnel", "--club", club, "--from", from, "--to", to, "--template", "999999"}, false, "template 999999 not found"},

@@ -108,6 +108,10 @@ func (c *Catalog) localize(lang domain.Language, cfg *goi18n.LocalizeConfig) str
 	return s
 }
 
+// Number is the package's Number as a method, for code that takes the
+// catalog as its translator (domain/report.Translator).
+func (c *Catalog) Number(lang domain.Language, f float64) string { return Number(lang, f) }
+
 // IDs returns the message ids defined for lang, sorted (for completeness tests).
 func (c *Catalog) IDs(lang domain.Language) []string {
 	out := make([]string, 0, len(c.ids[lang]))

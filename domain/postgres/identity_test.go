@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -378,5 +379,36 @@ func TestRecipientPicksLastUsedReachableIdentity(t *testing.T) {
 	}
 	if n := reachable(); n != 1 {
 		t.Fatalf("%d staff.reachable rows, want still 1: one identity was reachable all along", n)
+	}
+}
+
+// A club with its own bot takes people in through that bot only; the
+// default bot refuses its invites, and serves them again once the club's
+// bot is removed (an invite of a club whose bot was removed still works).
+func TestInviteRedeemThroughTheClubsOwnBot(t *testing.T) {
+	t.Parallel()
+	db, f, _ := setupInvites(t)
+	ctx := context.Background()
+	seal := func(int64) ([]byte, []byte, error) { return []byte("sealed token"), []byte("sealed secret"), nil }
+	own, err := db.BotAdd(ctx, postgres.BotNew{ClubID: f.Club.ID, Channel: postgres.BotChannelTelegram, Username: "alpha_bot",
+		TokenHash: bytes.Repeat([]byte{7}, 32), Seal: seal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := invite(t, db, f.Club.ID, domain.RoleStaff)
+	_, err = db.InviteRedeem(ctx, code, chat.TelegramAddress(chat.DefaultBot, 4_500_001), chat.User{FirstName: "Olha"})
+	wantCode(t, err, domain.CodeInviteOtherBot)
+	s, err := db.InviteRedeem(ctx, code, chat.TelegramAddress(own.ID, 4_500_001), chat.User{FirstName: "Olha"})
+	if err != nil || s.ClubID != f.Club.ID {
+		t.Fatalf("through the club's own bot: %+v %v", s, err)
+	}
+	if _, err := db.BotRemove(ctx, f.Club.ID, own.ID); err != nil {
+		t.Fatal(err)
+	}
+	code = invite(t, db, f.Club.ID, domain.RoleStaff)
+	_, err = db.InviteRedeem(ctx, code, chat.TelegramAddress(own.ID, 4_500_002), chat.User{FirstName: "Petro"})
+	wantCode(t, err, domain.CodeInviteOtherBot)
+	if _, err := db.InviteRedeem(ctx, code, chat.TelegramAddress(chat.DefaultBot, 4_500_002), chat.User{FirstName: "Petro"}); err != nil {
+		t.Fatalf("after its bot was removed, the default bot: %v", err)
 	}
 }

@@ -206,17 +206,12 @@ ON CONFLICT (channel, bot_id, external_id) DO UPDATE SET club_id = excluded.club
 }
 
 // clubBot is the club's live bot on the channel, 0 when it has none and is
-// served by the deployment's default bot. Until the bots table (migration
-// 00018) is in the schema no club has a bot of its own.
+// served by the deployment's default bot.
 func (db *DB) clubBot(ctx context.Context, clubID int64, ch chat.Channel) (int64, error) {
 	var id int64
 	err := db.pool.QueryRow(ctx, `
 SELECT coalesce((SELECT id FROM bots WHERE club_id = $1 AND channel = $2 AND removed_at IS NULL), 0)`,
 		clubID, string(ch)).Scan(&id)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table: no bots table yet
-		return 0, nil
-	}
 	if err != nil {
 		return 0, fmt.Errorf("club %d bot: %w", clubID, mapErr(err))
 	}

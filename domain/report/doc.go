@@ -1,9 +1,11 @@
 // Package report defines the club's reports: the general CRM report and the
 // sales funnel, the periods they cover and the filters that narrow them.
 //
-// It holds types and the period arithmetic only; the figures are computed in
-// SQL by domain/postgres (ReportGeneral, ReportFunnel) and rendered by the
-// chart and xlsx subpackages, the bot and the CLI. Standard library only.
+// It holds types, the period arithmetic and the comparison with the period
+// before (compare.go: Change, its arrow-and-percent text through a
+// Translator); the figures are computed in SQL by domain/postgres
+// (ReportGeneral, ReportFunnel, ReportCohort) and rendered by the chart and
+// xlsx subpackages, the bot and the CLI. Standard library and domain only.
 //
 // Periods are half-open ranges of instants between local midnights in the
 // club's IANA zone, so a day is 23 or 25 hours long on daylight-saving days;

@@ -34,6 +34,9 @@ type Funnel struct {
 	// task ever (the earliest by creation that is not deleted): where the
 	// client came from. Rows add up to the totals.
 	ByTemplate []Split `json:"by_template"`
+	// Previous are the headline figures of the previous period when the
+	// report is compared with it (Compare in compare.go); nil otherwise.
+	Previous *FunnelPrevious `json:"previous,omitempty"`
 }
 
 // Stage is one funnel stage's figures.
@@ -77,6 +80,9 @@ type Cohort struct {
 	WithinDays  int           `json:"within_days"`
 	Clients     int           `json:"clients"` // the cohort: first contacted in the period
 	Stages      []CohortStage `json:"stages"`
+	// Previous are the previous period's cohort figures when compared
+	// (Compare in compare.go); nil otherwise.
+	Previous *CohortPrevious `json:"previous,omitempty"`
 }
 
 // CohortStage is one stage of a cohort.

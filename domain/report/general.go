@@ -102,6 +102,9 @@ type General struct {
 	Fields []FieldTally `json:"fields"`
 	// Leads are the figures of leads that arrived in the period (leads.go).
 	Leads Leads `json:"leads"`
+	// Previous are the headline figures of the previous period when the
+	// report is compared with it (Compare in compare.go); nil otherwise.
+	Previous *GeneralPrevious `json:"previous,omitempty"`
 }
 
 // StaffRow is one staff member's figures.

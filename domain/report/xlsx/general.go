@@ -3,14 +3,17 @@ package xlsx
 import (
 	"io"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
 
 // General writes the general CRM report as a workbook: a summary sheet and
 // one sheet each by staff, template, type, result, staff × result,
-// template × result and the dictionary answers, with headings in lang.
-func General(w io.Writer, g report.General, lang string) error {
-	l := labelsFor(lang)
+// template × result and the dictionary answers, with headings from t in
+// lang. When g is compared with the previous period (g.Previous), the
+// summary has the previous values and the change of every headline figure.
+func General(w io.Writer, g report.General, t report.Translator, lang domain.Language) error {
+	l := labelsFor(t, lang)
 	countCols := func(first ...column) []column {
 		return append(first,
 			column{l.created, colCount, 12}, column{l.done, colCount, 12},
@@ -18,11 +21,25 @@ func General(w io.Writer, g report.General, lang string) error {
 	}
 	counts := func(c report.Counts) []any { return []any{c.Created, c.Done, c.Overdue, c.Cancelled} }
 
-	summary := sheet{name: l.summary, cols: []column{{l.figure, colText, 28}, {l.value, colCount, 14}}}
-	summary.rows = append(periodRows(l, g.Range, g.Filter, g.FilterNames),
-		[]any{l.created, g.Totals.Created}, []any{l.done, g.Totals.Done},
-		[]any{l.overdue, g.Totals.Overdue}, []any{l.cancelled, g.Totals.Cancelled},
-		[]any{l.callsIn, g.CallsIn}, []any{l.callsOut, g.CallsOut})
+	p, compared := g.Previous, g.Previous != nil
+	var prevRange *report.Range
+	if compared {
+		prevRange = &p.Range
+	} else {
+		p = &report.GeneralPrevious{}
+	}
+	summary := sheet{name: l.summary, cols: summaryCols(l, compared, colCount)}
+	summary.rows = periodRows(l, g.Range, prevRange, g.Filter, g.FilterNames, len(summary.cols))
+	for _, f := range []struct {
+		label     string
+		cur, prev int
+	}{
+		{l.created, g.Totals.Created, p.Totals.Created}, {l.done, g.Totals.Done, p.Totals.Done},
+		{l.overdue, g.Totals.Overdue, p.Totals.Overdue}, {l.cancelled, g.Totals.Cancelled, p.Totals.Cancelled},
+		{l.callsIn, g.CallsIn, p.CallsIn}, {l.callsOut, g.CallsOut, p.CallsOut},
+	} {
+		summary.rows = append(summary.rows, figureRow(f.label, f.cur, compared, f.prev, report.CountChange(f.cur, f.prev)))
+	}
 
 	staff := sheet{name: l.byStaff, cols: append(countCols(column{l.staff, colText, 30}),
 		column{l.callsIn, colCount, 14}, column{l.callsOut, colCount, 14})}
@@ -46,8 +63,14 @@ func General(w io.Writer, g report.General, lang string) error {
 	}
 
 	results := sheet{name: l.byResult, cols: []column{{l.result, colText, 34}, {l.count, colCount, 12}, {l.share, colPercent, 10}}}
+	shares := 0.0
 	for _, r := range g.ByResult {
 		results.rows = append(results.rows, []any{r.Name, r.Count, r.Share})
+		shares += r.Share
+	}
+	if len(g.ByResult) > 0 {
+		results.total = sumCounts(l.total, results.cols, results.rows)
+		results.total[2] = shares
 	}
 
 	answers := sheet{name: l.answers, cols: []column{
@@ -72,5 +95,5 @@ func General(w io.Writer, g report.General, lang string) error {
 	for _, sh := range []*sheet{&staff, &templates, &types} {
 		sh.total = sumCounts(l.total, sh.cols, sh.rows)
 	}
-	return writeBook(w, []sheet{summary, staff, templates, types, results, staffResults, templateResults, answers})
+	return writeBook(w, l, []sheet{summary, staff, templates, types, results, staffResults, templateResults, answers})
 }

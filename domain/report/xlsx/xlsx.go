@@ -3,14 +3,20 @@
 // header row, counts as numbers, shares with a percent format, column
 // widths set. Sheets are written with excelize's stream writer.
 //
-// Headings come in the club's language (en, ru, uk; anything else gets
+// Headings come from the catalogs (domain/i18n, report.sheet.* and
+// report.col.*) in the language asked for (en, ru, uk; anything else gets
 // English). Names from the club's plan (staff, templates, results) are
-// written as they are.
+// written as they are. A report compared with the previous period
+// (report.General.Compare, Funnel.Compare) gets the previous values and the
+// change beside its headline figures: a number with an arrow format
+// ("↑50.0%", "↓2.0 pp"), or "—" where the previous value was 0.
 package xlsx
 
 import (
 	"fmt"
 	"io"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -44,6 +50,11 @@ type sheet struct {
 	total []any
 }
 
+// changeCell is a change from the previous period: a signed number with an
+// arrow format (percent, or percentage points for a share), "—" when the
+// previous value was 0.
+type changeCell report.Change
+
 // dateCell is a calendar date written as an Excel date (a number with a date
 // format), so the reader can sort and compute with it.
 type dateCell report.Date
@@ -73,13 +84,16 @@ type book struct {
 	f      *excelize.File
 	header int
 	date   int
+	change map[bool]int // by Change.Points
 	styles map[colKind]int
 	totals map[colKind]int // the same in bold, for totals rows
 	first  bool
 }
 
-func newBook() (*book, error) {
-	b := &book{f: excelize.NewFile(), styles: map[colKind]int{}, totals: map[colKind]int{}, first: true}
+// newBook starts a workbook; points is the unit of percentage points as the
+// language writes it after a number (" pp").
+func newBook(points string) (*book, error) {
+	b := &book{f: excelize.NewFile(), styles: map[colKind]int{}, totals: map[colKind]int{}, change: map[bool]int{}, first: true}
 	var err error
 	if b.header, err = b.f.NewStyle(&excelize.Style{
 		Font:      &excelize.Font{Bold: true},
@@ -92,6 +106,15 @@ func newBook() (*book, error) {
 	pct, days, date := "0.0%", "0.0", "yyyy-mm-dd"
 	if b.date, err = b.f.NewStyle(&excelize.Style{CustomNumFmt: &date}); err != nil {
 		return nil, fmt.Errorf("xlsx: date style: %w", err)
+	}
+	unit := strings.ReplaceAll(points, `"`, "")
+	for isPoints, format := range map[bool]string{
+		false: `"↑"0.0%;"↓"0.0%;"="`,
+		true:  `"↑"0.0"` + unit + `";"↓"0.0"` + unit + `";"="`,
+	} {
+		if b.change[isPoints], err = b.f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
+			return nil, fmt.Errorf("xlsx: change style: %w", err)
+		}
 	}
 	for kind, s := range map[colKind]excelize.Style{
 		colText:    {},
@@ -157,6 +180,16 @@ func (b *book) add(s sheet) error {
 		for i, v := range row {
 			switch v := v.(type) {
 			case nil:
+			case changeCell:
+				switch {
+				case !v.Known:
+					cells[i] = excelize.Cell{StyleID: styles[colText], Value: "—"}
+				case v.Points:
+					// Points as a number of points: 0.05 is 5 points.
+					cells[i] = excelize.Cell{StyleID: b.change[true], Value: math.Round(report.Change(v).Signed()*1000) / 10}
+				default:
+					cells[i] = excelize.Cell{StyleID: b.change[false], Value: report.Change(v).Signed()}
+				}
 			case dateCell:
 				cells[i] = excelize.Cell{StyleID: b.date, Value: time.Date(v.Year, v.Month, v.Day, 0, 0, 0, 0, time.UTC)}
 			default:
@@ -186,8 +219,8 @@ func (b *book) write(w io.Writer) error {
 	return nil
 }
 
-func writeBook(w io.Writer, sheets []sheet) error {
-	b, err := newBook()
+func writeBook(w io.Writer, l labels, sheets []sheet) error {
+	b, err := newBook(l.points)
 	if err != nil {
 		return err
 	}
@@ -203,14 +236,21 @@ func writeBook(w io.Writer, sheets []sheet) error {
 // periodRows are the first rows of a summary sheet: the local dates the
 // range covers (in the zone the range was built in), then the filter in
 // force, one row per filter set (none when the report is the whole club's),
-// so a workbook passed on still says whose figures it holds.
-func periodRows(l labels, r report.Range, f report.Filter, names report.FilterNames) [][]any {
+// so a workbook passed on still says whose figures it holds. With prev (the
+// range compared with) the dates of the previous period stand in the third
+// column. Every row has width cells.
+func periodRows(l labels, r report.Range, prev *report.Range, f report.Filter, names report.FilterNames, width int) [][]any {
 	loc := r.From.Location()
 	first, last := r.Dates(loc)
 	rows := [][]any{
 		{l.from, dateCell(first)},
 		{l.to, dateCell(last)},
 		{l.zone, loc.String()},
+	}
+	if prev != nil {
+		pFirst, pLast := prev.Dates(loc)
+		rows[0] = append(rows[0], dateCell(pFirst))
+		rows[1] = append(rows[1], dateCell(pLast))
 	}
 	if f.StaffID != 0 {
 		rows = append(rows, []any{l.staff, names.Staff})
@@ -221,5 +261,29 @@ func periodRows(l labels, r report.Range, f report.Filter, names report.FilterNa
 	if f.Type != "" {
 		rows = append(rows, []any{l.typ, l.typeName(f.Type)})
 	}
+	for i := range rows {
+		for len(rows[i]) < width {
+			rows[i] = append(rows[i], nil)
+		}
+	}
 	return rows
+}
+
+// summaryCols are the summary sheet's columns: the figure and its value,
+// and with a comparison the previous value and the change.
+func summaryCols(l labels, compared bool, value colKind) []column {
+	cols := []column{{l.figure, colText, 34}, {l.value, value, 14}}
+	if compared {
+		cols = append(cols, column{l.previous, value, 16}, column{l.change, colText, 12})
+	}
+	return cols
+}
+
+// figureRow is a headline figure's summary row: with a comparison, its
+// previous value and the change.
+func figureRow(label string, cur any, compared bool, prev any, ch report.Change) []any {
+	if !compared {
+		return []any{label, cur}
+	}
+	return []any{label, cur, prev, changeCell(ch)}
 }

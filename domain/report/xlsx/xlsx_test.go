@@ -3,15 +3,21 @@ package xlsx_test
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/i18n"
 	"github.com/clubcrm/clubcrm/domain/report"
 	"github.com/clubcrm/clubcrm/domain/report/xlsx"
 )
+
+// cat is the catalogs the workbooks take their headings from.
+var cat = i18n.MustNew()
 
 func march(t *testing.T) report.Range {
 	t.Helper()
@@ -116,7 +122,7 @@ func TestGeneral(t *testing.T) {
 		}}},
 	}
 	var buf bytes.Buffer
-	if err := xlsx.General(&buf, g, "ru"); err != nil {
+	if err := xlsx.General(&buf, g, cat, domain.LangRU); err != nil {
 		t.Fatalf("General: %v", err)
 	}
 	f := open(t, buf.Bytes())
@@ -167,6 +173,10 @@ func TestGeneral(t *testing.T) {
 	wantNumber(t, f, "По результатам", "B3", 7)
 	wantNumber(t, f, "По результатам", "C3", 0.7)
 	wantText(t, f, "По результатам", "C3", "70.0%")
+	wantText(t, f, "По результатам", "A4", "Итого")
+	wantNumber(t, f, "По результатам", "B4", 10)
+	wantText(t, f, "По результатам", "C4", "100.0%")
+	wantBold(t, f, "По результатам", "A4")
 	wantText(t, f, "Ответы", "D2", "Далеко")
 	wantText(t, f, "Ответы", "F2", "66.7%")
 
@@ -189,7 +199,7 @@ func TestFunnel(t *testing.T) {
 		ByTemplate: []report.Split{{ID: 0, Clients: []int{5, 4}, Conversion: 0.8}},
 	}
 	var buf bytes.Buffer
-	if err := xlsx.Funnel(&buf, fn, "en"); err != nil {
+	if err := xlsx.Funnel(&buf, fn, cat, domain.LangEN); err != nil {
 		t.Fatalf("Funnel: %v", err)
 	}
 	f := open(t, buf.Bytes())
@@ -216,14 +226,14 @@ func TestFunnel(t *testing.T) {
 func TestEmptyAndUnknownLanguage(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := xlsx.General(&buf, report.General{Range: march(t)}, "de"); err != nil {
+	if err := xlsx.General(&buf, report.General{Range: march(t)}, cat, "de"); err != nil {
 		t.Fatalf("General: %v", err)
 	}
 	f := open(t, buf.Bytes())
 	wantText(t, f, "Summary", "A5", "Created")
 	wantNumber(t, f, "Summary", "B5", 0)
 	buf.Reset()
-	if err := xlsx.Funnel(&buf, report.Funnel{Range: march(t)}, "uk"); err != nil {
+	if err := xlsx.Funnel(&buf, report.Funnel{Range: march(t)}, cat, domain.LangUK); err != nil {
 		t.Fatalf("Funnel: %v", err)
 	}
 	f = open(t, buf.Bytes())
@@ -237,7 +247,7 @@ func TestFilterNamedOnSummary(t *testing.T) {
 	filter := report.Filter{StaffID: 3, TemplateID: 7, Type: domain.TypePersonalCall}
 	names := report.FilterNames{Staff: "Olga", Template: "Call"}
 	var buf bytes.Buffer
-	if err := xlsx.General(&buf, report.General{Range: march(t), Filter: filter, FilterNames: names}, "en"); err != nil {
+	if err := xlsx.General(&buf, report.General{Range: march(t), Filter: filter, FilterNames: names}, cat, domain.LangEN); err != nil {
 		t.Fatal(err)
 	}
 	f := open(t, buf.Bytes())
@@ -249,10 +259,198 @@ func TestFilterNamedOnSummary(t *testing.T) {
 	wantText(t, f, "Summary", "B7", "Personal call")
 	wantText(t, f, "Summary", "A8", "Created")
 	buf.Reset()
-	if err := xlsx.Funnel(&buf, report.Funnel{Range: march(t), Filter: report.Filter{StaffID: 3}, FilterNames: report.FilterNames{Staff: "Olga"}}, "uk"); err != nil {
+	if err := xlsx.Funnel(&buf, report.Funnel{Range: march(t), Filter: report.Filter{StaffID: 3}, FilterNames: report.FilterNames{Staff: "Olga"}}, cat, domain.LangUK); err != nil {
 		t.Fatal(err)
 	}
 	f = open(t, buf.Bytes())
 	wantText(t, f, "Підсумки", "A5", "Співробітник")
 	wantText(t, f, "Підсумки", "B5", "Olga")
+}
+
+// allText lists every sheet name and text cell of a workbook.
+func allText(t *testing.T, f *excelize.File) []string {
+	t.Helper()
+	var out []string
+	for _, sh := range f.GetSheetList() {
+		out = append(out, sh)
+		rows, err := f.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			out = append(out, r...)
+		}
+	}
+	return out
+}
+
+// compared is a general report of March compared with February.
+func compared(t *testing.T) report.General {
+	t.Helper()
+	g := report.General{Range: march(t), Totals: report.Counts{Created: 14, Done: 9, Overdue: 3}, CallsIn: 2,
+		ByStaff: []report.StaffRow{{StaffID: 7, Name: "Olga", Counts: report.Counts{Created: 14}}},
+		ByType:  []report.TypeRow{{Type: domain.TypeClientTask, Counts: report.Counts{Created: 14}}}}
+	g.Compare(report.General{Range: march(t).Previous(march(t).From.Location()),
+		Totals: report.Counts{Created: 10, Done: 0, Overdue: 4, Cancelled: 0}, CallsIn: 2, CallsOut: 0})
+	return g
+}
+
+// Every heading comes from the catalogs in the language asked for: no
+// message id leaks into a workbook, in any language.
+func TestLabelsFromCatalogs(t *testing.T) {
+	t.Parallel()
+	two := 2.0
+	fn := report.Funnel{Range: march(t),
+		Stages:  []report.Stage{{StageID: 1, Name: "Contact", Clients: 5, Direct: 5, ConversionNext: 0.4, MedianDaysNext: &two}, {StageID: 2, Name: "Bought", Clients: 2, Direct: 2}},
+		ByStaff: []report.Split{{ID: 0, Clients: []int{5, 2}, Conversion: 0.4}}, ByTemplate: []report.Split{{ID: 0, Clients: []int{5, 2}, Conversion: 0.4}}}
+	fn.Compare(report.Funnel{Stages: []report.Stage{{StageID: 1, Clients: 4}, {StageID: 2, Clients: 1}}, Conversion: 0.25})
+	want := map[domain.Language][]string{
+		domain.LangEN: {"Summary", "Figure", "Previous period", "Change", "Created", "Staff member", "Client task", "Total", "Funnel", "Stage"},
+		domain.LangRU: {"Итоги", "Показатель", "Прошлый период", "Изменение", "Создано", "Сотрудник", "Задача по клиенту", "Итого", "Воронка", "Этап"},
+		domain.LangUK: {"Підсумки", "Показник", "Попередній період", "Зміна", "Створено", "Співробітник", "Завдання по клієнту", "Усього", "Воронка", "Етап"},
+	}
+	for _, lang := range domain.Languages {
+		var gb, fb bytes.Buffer
+		if err := xlsx.General(&gb, compared(t), cat, lang); err != nil {
+			t.Fatalf("%s: General: %v", lang, err)
+		}
+		if err := xlsx.Funnel(&fb, fn, cat, lang); err != nil {
+			t.Fatalf("%s: Funnel: %v", lang, err)
+		}
+		have := map[string]bool{}
+		for _, b := range [][]byte{gb.Bytes(), fb.Bytes()} {
+			f := open(t, b)
+			for _, s := range allText(t, f) {
+				have[s] = true
+				if strings.HasPrefix(s, "report.") || strings.HasPrefix(s, "type.") {
+					t.Errorf("%s: a message id in the workbook: %q", lang, s)
+				}
+			}
+			// Excel's rules for sheet names: 1..31 characters, none of
+			// []:*?/\, not starting or ending with an apostrophe; and
+			// distinct, or two tables would land on one sheet.
+			seen := map[string]bool{}
+			for _, sh := range f.GetSheetList() {
+				if n := utf8.RuneCountInString(sh); n == 0 || n > 31 || strings.ContainsAny(sh, `[]:*?/\`) || strings.HasPrefix(sh, "'") || strings.HasSuffix(sh, "'") || seen[sh] {
+					t.Errorf("%s: sheet name %q is not valid for Excel", lang, sh)
+				}
+				seen[sh] = true
+			}
+		}
+		for _, w := range want[lang] {
+			if !have[w] {
+				t.Errorf("%s: no %q in the workbooks", lang, w)
+			}
+		}
+	}
+}
+
+// Beside each headline figure: the previous period's value and the change,
+// a number with an arrow format, or "—" where the previous value was 0.
+func TestComparedWithThePreviousPeriod(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := xlsx.General(&buf, compared(t), cat, domain.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	wantText(t, f, "Summary", "C1", "Previous period")
+	wantText(t, f, "Summary", "D1", "Change")
+	wantText(t, f, "Summary", "C2", "2026-02-01") // February's dates beside March's
+	wantText(t, f, "Summary", "C3", "2026-02-28")
+	wantNumber(t, f, "Summary", "C2", 46054)
+	wantText(t, f, "Summary", "A5", "Created")
+	wantNumber(t, f, "Summary", "C5", 10)
+	wantNumber(t, f, "Summary", "D5", 0.4)
+	wantText(t, f, "Summary", "D5", "↑40.0%")
+	wantText(t, f, "Summary", "D6", "—") // done: 9 after 0
+	wantNumber(t, f, "Summary", "D7", -0.25)
+	wantText(t, f, "Summary", "D7", "↓25.0%")
+	wantText(t, f, "Summary", "D8", "—") // cancelled: 0 after 0
+	// calls in: 2 after 2, the number 0, which the format's third section
+	// shows as "=" in Excel and LibreOffice (excelize renders only two).
+	wantNumber(t, f, "Summary", "D9", 0)
+
+	two := 2.0
+	fn := report.Funnel{Range: march(t), Conversion: 0.4, Stages: []report.Stage{
+		{StageID: 1, Name: "Contact", Clients: 5, ConversionNext: 0.4, MedianDaysNext: &two},
+		{StageID: 2, Name: "Bought", Clients: 2}, {StageID: 3, Name: "New stage"}}}
+	// The previous report lists the stages in another order and lacks one.
+	fn.Compare(report.Funnel{Range: march(t).Previous(march(t).From.Location()), Conversion: 0.25,
+		Stages: []report.Stage{{StageID: 2, Clients: 1}, {StageID: 1, Clients: 4}}})
+	fn.Previous.First = 4
+	buf.Reset()
+	if err := xlsx.Funnel(&buf, fn, cat, domain.LangRU); err != nil {
+		t.Fatal(err)
+	}
+	f = open(t, buf.Bytes())
+	wantText(t, f, "Итоги", "C1", "Прошлый период")
+	wantNumber(t, f, "Итоги", "C5", 0.25)
+	wantNumber(t, f, "Итоги", "D5", 15) // 40% after 25%: 15 points
+	wantText(t, f, "Итоги", "D5", "↑15.0 п.п.")
+	wantText(t, f, "Воронка", "G1", "Прошлый период")
+	wantNumber(t, f, "Воронка", "G2", 4)
+	wantNumber(t, f, "Воронка", "H2", 0.25)
+	wantNumber(t, f, "Воронка", "G3", 1)
+	wantNumber(t, f, "Воронка", "H3", 1)
+	wantText(t, f, "Воронка", "H3", "↑100.0%")
+	wantNumber(t, f, "Воронка", "G4", 0)
+	wantText(t, f, "Воронка", "H4", "—")
+}
+
+// A period whose previous period had nothing shows "—" for every change;
+// a report not compared has no comparison columns.
+func TestComparedWithAnEmptyPeriod(t *testing.T) {
+	t.Parallel()
+	g := report.General{Range: march(t), Totals: report.Counts{Created: 3, Done: 1, Overdue: 1, Cancelled: 1}, CallsIn: 1, CallsOut: 1}
+	plain := g
+	g.Compare(report.General{Range: march(t).Previous(march(t).From.Location())})
+	var buf bytes.Buffer
+	if err := xlsx.General(&buf, g, cat, domain.LangUK); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	for row := 5; row <= 10; row++ {
+		wantText(t, f, "Підсумки", "D"+strconv.Itoa(row), "—")
+		wantNumber(t, f, "Підсумки", "C"+strconv.Itoa(row), 0)
+	}
+	fn := report.Funnel{Range: march(t), Conversion: 0.5, Stages: []report.Stage{{StageID: 1, Name: "A", Clients: 2}, {StageID: 2, Name: "B", Clients: 1}}}
+	fn.Compare(report.Funnel{Stages: []report.Stage{{StageID: 1}, {StageID: 2}}})
+	buf.Reset()
+	if err := xlsx.Funnel(&buf, fn, cat, domain.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	f = open(t, buf.Bytes())
+	wantText(t, f, "Summary", "D5", "—")
+	wantText(t, f, "Funnel", "H2", "—")
+	wantText(t, f, "Funnel", "H3", "—")
+
+	buf.Reset()
+	if err := xlsx.General(&buf, plain, cat, domain.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	f = open(t, buf.Bytes())
+	wantText(t, f, "Summary", "C1", "")
+	wantText(t, f, "Summary", "C5", "")
+}
+
+// The funnel's breakdown sheets end with a totals row: the stages' clients
+// (every client is in one row) and the overall conversion.
+func TestFunnelSplitTotals(t *testing.T) {
+	t.Parallel()
+	fn := report.Funnel{Range: march(t), Conversion: 0.6,
+		Stages:     []report.Stage{{StageID: 1, Name: "A", Clients: 5}, {StageID: 2, Name: "B", Clients: 3}},
+		ByStaff:    []report.Split{{ID: 3, Name: "Olga", Clients: []int{3, 2}}, {ID: 0, Clients: []int{2, 1}}},
+		ByTemplate: []report.Split{{ID: 4, Name: "Call", Clients: []int{5, 3}}}}
+	var buf bytes.Buffer
+	if err := xlsx.Funnel(&buf, fn, cat, domain.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	wantText(t, f, "Funnel by staff", "A4", "Total")
+	wantBold(t, f, "Funnel by staff", "A4")
+	wantNumber(t, f, "Funnel by staff", "B4", 5)
+	wantNumber(t, f, "Funnel by staff", "C4", 3)
+	wantNumber(t, f, "Funnel by staff", "D4", 0.6)
+	wantText(t, f, "Funnel by template", "A3", "Total")
 }
