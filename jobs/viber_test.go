@@ -242,6 +242,16 @@ func TestViberFreeWindowOnly(t *testing.T) {
 	if n := len(v.bot.Messages(to.Chat)); n != 1 {
 		t.Fatalf("inside the free window: %d messages, want 1", n)
 	}
+	// The same for a staff member, through the recipient look-up.
+	u2, to2 := v.phone("staffFW==")
+	st := v.staff("Mykola", domain.RoleStaff, 0)
+	pgtest.LinkIdentity(t, v.db, v.club.ID, st.ID, to2)
+	if err := v.notifier.Notify(v.ctx, jobs.Outgoing{Key: "fw:st", ClubID: v.club.ID, StaffID: st.ID, Msg: chat.Message{Text: "morning"}, FreeWindowOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.bot.Messages(u2.ID)); n != 0 {
+		t.Fatalf("a staff member outside the window got %d messages", n)
+	}
 	tg := jobs.Outgoing{Key: "fw:tg", To: chat.TelegramAddress(chat.DefaultBot, aliceChat), Msg: chat.Message{Text: "morning list"}, FreeWindowOnly: true}
 	if err := v.notifier.Notify(v.ctx, tg); err != nil {
 		t.Fatal(err)
