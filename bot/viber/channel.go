@@ -51,6 +51,18 @@ type Sessions interface {
 	LastInbound(ctx context.Context, addr chat.Address) (time.Time, error)
 }
 
+// Keyboards remembers the keyboard each chat shows (the last message's),
+// which Answer sends again with its line so the line does not hide it.
+// RedisKeyboards shares it between the replicas a webhook's callbacks are
+// spread over; without one the channel remembers in its own memory, which
+// suits one process.
+type Keyboards interface {
+	// Remember records kb as the keyboard chat shows; nil: none.
+	Remember(ctx context.Context, chat string, kb *Keyboard) error
+	// Shown is the keyboard chat shows; nil if none or not known.
+	Shown(ctx context.Context, chat string) (*Keyboard, error)
+}
+
 // Metrics counts what an operator must watch on a Viber bot. Every method
 // must be safe for concurrent use; the lead backs them with Prometheus.
 type Metrics interface {
@@ -84,6 +96,9 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Keyboards remembers each chat's keyboard for Answer; nil keeps it
+	// in this process's memory.
+	Keyboards Keyboards
 }
 
 // Channel is one Viber bot as chat.Replier and chat.PacedMessenger: it
@@ -94,8 +109,7 @@ type Channel struct {
 	api *Client
 	cfg Config
 
-	mu        sync.Mutex
-	keyboards map[string]*Keyboard // chat → keyboard of the last message sent there
+	keyboards Keyboards
 }
 
 var (
@@ -114,7 +128,11 @@ func NewChannel(api *Client, cfg Config) *Channel {
 	if name := []rune(cfg.Sender.Name); len(name) > MaxSenderName {
 		cfg.Sender.Name = string(name[:MaxSenderName]) // Viber refuses a longer one
 	}
-	return &Channel{api: api, cfg: cfg, keyboards: map[string]*Keyboard{}}
+	kbs := cfg.Keyboards
+	if kbs == nil {
+		kbs = &memKeyboards{m: map[string]*Keyboard{}}
+	}
+	return &Channel{api: api, cfg: cfg, keyboards: kbs}
 }
 
 // Caps: no edits, no inline buttons (one keyboard per chat, the last), no
@@ -248,7 +266,7 @@ func (c *Channel) SendPaced(ctx context.Context, to chat.Address, m chat.Message
 		}
 		last = token
 	}
-	c.remember(to, kb)
+	c.remember(ctx, to, kb)
 	return last, nil
 }
 
@@ -273,9 +291,9 @@ func (c *Channel) Answer(ctx context.Context, to chat.Address, _ *chat.Tap, text
 	if err != nil {
 		return fmt.Errorf("viber answer: %w", err)
 	}
-	c.mu.Lock()
-	msg.Keyboard = c.keyboards[to.Chat]
-	c.mu.Unlock()
+	if msg.Keyboard, err = c.keyboards.Shown(ctx, to.Chat); err != nil {
+		c.cfg.Log.Warn("viber: keyboard on show unknown, the answer goes without it", "address", to.String(), "error", err)
+	}
 	if _, err := c.api.SendMessage(ctx, msg); err != nil {
 		c.alert(to, err)
 		return fmt.Errorf("viber answer: %w", err)
@@ -362,18 +380,38 @@ func (c *Channel) alert(to chat.Address, err error) {
 	}
 }
 
-// remember keeps the keyboard now visible in to's chat, for Answer.
-func (c *Channel) remember(to chat.Address, kb *Keyboard) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// remember keeps the keyboard now visible in to's chat, for Answer. A
+// failure only costs a later answer its keyboard: logged, not returned.
+func (c *Channel) remember(ctx context.Context, to chat.Address, kb *Keyboard) {
+	if err := c.keyboards.Remember(ctx, to.Chat, kb); err != nil {
+		c.cfg.Log.Warn("viber: remember the keyboard on show", "address", to.String(), "error", err)
+	}
+}
+
+// memKeyboards is Keyboards in one process's memory.
+type memKeyboards struct {
+	mu sync.Mutex
+	m  map[string]*Keyboard
+}
+
+func (k *memKeyboards) Remember(_ context.Context, chat string, kb *Keyboard) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if kb == nil {
-		delete(c.keyboards, to.Chat)
-		return
+		delete(k.m, chat)
+		return nil
 	}
-	if len(c.keyboards) >= maxRememberedKeyboards {
-		clear(c.keyboards)
+	if len(k.m) >= maxRememberedKeyboards {
+		clear(k.m)
 	}
-	c.keyboards[to.Chat] = kb
+	k.m[chat] = kb
+	return nil
+}
+
+func (k *memKeyboards) Shown(_ context.Context, chat string) (*Keyboard, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.m[chat], nil
 }
 
 // firstPiece is text cut to one message.

@@ -13,6 +13,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/callback"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
 // subscribed makes u a subscriber who has not written (outside a session).
@@ -419,5 +420,53 @@ func TestSenderNameCutToViberLimit(t *testing.T) {
 	}
 	if m, _ := f.bot.Last(olena.ID); utf8.RuneCountInString(m.Sender.Name) != viber.MaxSenderName {
 		t.Errorf("sender %q", m.Sender.Name)
+	}
+}
+
+// Behind a load balancer the replica that answers a tap is not the one
+// that sent the screen: with RedisKeyboards the answer still carries the
+// screen's keyboard; with each replica's own memory it would hide it.
+func TestAnswerKeepsTheKeyboardAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	subscribed(t, f, olena)
+	rdb, prefix := redistest.New(t)
+	replica := func(kbs viber.Keyboards) *viber.Channel {
+		return viber.NewChannel(f.client, viber.Config{Bot: botID, Sender: viber.Sender{Name: "ClubCRM"}, Keyboards: kbs})
+	}
+	screen := chat.Message{Text: "pick one", Buttons: [][]chat.Button{{{Text: "Yoga", Data: callback.New(callback.ActionTaskCard, 1)}}}}
+
+	shared := viber.NewRedisKeyboards(rdb, prefix+"kb:")
+	a, b := replica(shared), replica(shared)
+	if _, err := a.Send(t.Context(), addr(olena), screen); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Answer(t.Context(), addr(olena), &chat.Tap{}, "Not a date", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.bot.Keyboard(olena.ID).Labels(); len(got) != 1 || got[0] != "Yoga" {
+		t.Fatalf("keyboard after another replica's answer: %q", got)
+	}
+	// A message without buttons forgets it everywhere.
+	if _, err := a.Send(t.Context(), addr(olena), chat.Message{Text: "done"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Answer(t.Context(), addr(olena), &chat.Tap{}, "ok", false); err != nil {
+		t.Fatal(err)
+	}
+	if kb := f.bot.Keyboard(olena.ID); kb != nil {
+		t.Fatalf("a forgotten keyboard came back: %q", kb.Labels())
+	}
+
+	// Each replica on its own memory: the answer hides the keyboard.
+	a, b = replica(nil), replica(nil)
+	if _, err := a.Send(t.Context(), addr(olena), screen); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Answer(t.Context(), addr(olena), &chat.Tap{}, "Not a date", false); err != nil {
+		t.Fatal(err)
+	}
+	if kb := f.bot.Keyboard(olena.ID); kb != nil {
+		t.Fatalf("without a shared store the other replica knew the keyboard: %q", kb.Labels())
 	}
 }

@@ -2,6 +2,7 @@ package viber
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -75,4 +76,58 @@ func (s *RedisSessions) LastInbound(ctx context.Context, addr chat.Address) (tim
 		return time.Time{}, fmt.Errorf("last inbound of %s: %q: %w", addr, v, err)
 	}
 	return time.UnixMilli(ms), nil
+}
+
+// KeyboardTTL is how long RedisKeyboards remembers a chat's keyboard: a
+// person answering a day-old screen gets the line without it, and the next
+// screen brings one.
+const KeyboardTTL = 24 * time.Hour
+
+// RedisKeyboards keeps each chat's keyboard on show in Redis, so the
+// replica that answers a callback knows the keyboard another one sent.
+type RedisKeyboards struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ Keyboards = (*RedisKeyboards)(nil)
+
+// NewRedisKeyboards keeps its keys under prefix (e.g. "clubcrm:viber:kb:0:"
+// for bot 0: user ids differ per bot).
+func NewRedisKeyboards(rdb redis.UniversalClient, prefix string) *RedisKeyboards {
+	return &RedisKeyboards{rdb: rdb, prefix: prefix}
+}
+
+// Remember records kb as chat's keyboard (nil forgets it).
+func (k *RedisKeyboards) Remember(ctx context.Context, chat string, kb *Keyboard) error {
+	if kb == nil {
+		if err := k.rdb.Del(ctx, k.prefix+chat).Err(); err != nil {
+			return fmt.Errorf("forget the keyboard of %s: %w", chat, err)
+		}
+		return nil
+	}
+	raw, err := Marshal(kb)
+	if err != nil {
+		return fmt.Errorf("encode the keyboard of %s: %w", chat, err)
+	}
+	if err := k.rdb.Set(ctx, k.prefix+chat, raw, KeyboardTTL).Err(); err != nil {
+		return fmt.Errorf("remember the keyboard of %s: %w", chat, err)
+	}
+	return nil
+}
+
+// Shown is chat's keyboard, nil if none is remembered.
+func (k *RedisKeyboards) Shown(ctx context.Context, chat string) (*Keyboard, error) {
+	raw, err := k.rdb.Get(ctx, k.prefix+chat).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("the keyboard of %s: %w", chat, err)
+	}
+	var kb Keyboard
+	if err := json.Unmarshal(raw, &kb); err != nil {
+		return nil, fmt.Errorf("the keyboard of %s: %w", chat, err)
+	}
+	return &kb, nil
 }

@@ -142,6 +142,9 @@ func (a *app) startViber(ctx context.Context, g *errgroup.Group, roles roleSet, 
 		Sessions: v.sessions,
 		Metrics:  metrics,
 		Log:      log,
+		// Shared, so whichever replica answers a tap knows the keyboard
+		// on show (Viber shows only the last one).
+		Keyboards: viber.NewRedisKeyboards(a.rdb, a.cfg.QueuePrefix+"clubcrm:viber:kb:0:"),
 	})
 	// Files are served wherever a process serves HTTP: a worker's chart link
 	// may be fetched from any replica behind PUBLIC_URL.
