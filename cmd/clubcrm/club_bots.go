@@ -43,6 +43,8 @@ type clubBots struct {
 	bot      *bot.Bot     // nil outside the bot role
 	router   *chat.Router // nil outside the worker role
 
+	loaded []LiveBot // read by load, started by start
+
 	mu      sync.Mutex
 	running map[int64]*runningBot
 }
@@ -53,7 +55,10 @@ type runningBot struct {
 	closed chan struct{}
 }
 
-func newClubBots(a *app, b *bot.Bot, router *chat.Router) (*clubBots, error) {
+// newClubBots loads the live club bots: a key that does not open them is an
+// error here, before the process has started anything. The bot and router
+// they serve are given to start.
+func newClubBots(ctx context.Context, a *app) (*clubBots, error) {
 	box, err := secret.New(a.cfg.SecretsKey)
 	if errors.Is(err, secret.ErrNoKey) {
 		box, err = nil, nil
@@ -61,8 +66,7 @@ func newClubBots(a *app, b *bot.Bot, router *chat.Router) (*clubBots, error) {
 	if err != nil {
 		return nil, err // validated with the config; kept for safety
 	}
-	c := &clubBots{db: a.db, box: box, log: a.log, apiURL: a.cfg.TelegramAPIURL, bot: b, router: router,
-		running: map[int64]*runningBot{}}
+	c := &clubBots{db: a.db, box: box, log: a.log, apiURL: a.cfg.TelegramAPIURL, running: map[int64]*runningBot{}}
 	if a.cfg.WebhookURL != "" {
 		u, err := url.Parse(a.cfg.WebhookURL)
 		if err != nil {
@@ -70,16 +74,18 @@ func newClubBots(a *app, b *bot.Bot, router *chat.Router) (*clubBots, error) {
 		}
 		c.hookBase = u.Scheme + "://" + u.Host
 	}
+	if c.loaded, err = loadBots(ctx, c.db, c.box); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
-// start loads the live bots once (an error here stops the process: a key
-// that does not open them must not half-start) and keeps them in step
-// until ctx ends.
-func (c *clubBots) start(ctx context.Context) error {
-	if err := c.sync(ctx); err != nil {
-		return err
-	}
+// start runs the bots loaded by newClubBots, as fronts of b (nil outside
+// the bot role) and transports of router (nil outside the worker role),
+// and keeps them in step with the table until ctx ends.
+func (c *clubBots) start(ctx context.Context, b *bot.Bot, router *chat.Router) {
+	c.bot, c.router = b, router
+	c.apply(ctx, c.loaded)
 	go func() {
 		t := time.NewTicker(botSyncEvery)
 		defer t.Stop()
@@ -96,16 +102,21 @@ func (c *clubBots) start(ctx context.Context) error {
 			}
 		}
 	}()
-	return nil
 }
 
-// sync starts the live Telegram bots not running yet and stops those no
-// longer live.
+// sync reloads the live bots and applies them.
 func (c *clubBots) sync(ctx context.Context) error {
 	live, err := loadBots(ctx, c.db, c.box)
 	if err != nil {
 		return err
 	}
+	c.apply(ctx, live)
+	return nil
+}
+
+// apply starts the live Telegram bots not running yet and stops those no
+// longer live.
+func (c *clubBots) apply(ctx context.Context, live []LiveBot) {
 	want := map[int64]LiveBot{}
 	for _, lb := range live {
 		if lb.Channel == postgres.BotChannelTelegram {
@@ -130,7 +141,6 @@ func (c *clubBots) sync(ctx context.Context) error {
 		}
 		c.log.Info("club bot started", "bot_id", id, "club_id", lb.ClubID, "bot_username", lb.Username, "webhook", c.hookBase != "")
 	}
-	return nil
 }
 
 func (c *clubBots) startLocked(ctx context.Context, lb LiveBot) error {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
 // clubBotsWorld: the default bot and two clubs' own bots, each a fake bot of
@@ -220,6 +223,35 @@ func TestClubBotsDeliverTheirOwnClubsNotices(t *testing.T) {
 			if other != club.bot && len(other.Sent(person.ID)) != 0 {
 				t.Fatalf("club %s's person got messages from @%s", club.name, other.Username())
 			}
+		}
+	}
+}
+
+// With club bots stored, a process whose SECRETS_KEY is missing or another
+// key refuses to start with one line naming the key, before it sends
+// anything.
+func TestServeRefusesClubBotsItCannotOpen(t *testing.T) {
+	t.Parallel()
+	w := newClubBotsWorld(t)
+	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x17}, 32))
+	for _, key := range []string{"", other} {
+		env := w.with("TELEGRAM_BOT_TOKEN", telegramtest.Token, "SECRETS_KEY", key, "HTTP_ADDR", freeAddr(t), "REDIS_URL", redistest.URL())
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var out, errOut bytes.Buffer
+		err := run(ctx, []string{"serve"}, envFor(env), &out, &errOut)
+		timedOut := ctx.Err()
+		cancel()
+		if err == nil || timedOut != nil || !strings.Contains(err.Error(), "SECRETS_KEY") {
+			t.Fatalf("key %q: serve returned %v (context %v)\n%s", key, err, timedOut, errOut.String())
+		}
+		if strings.Contains(errOut.String(), "bot connected") || strings.Contains(errOut.String(), "Starting processing") {
+			t.Fatalf("key %q: serve started roles before refusing:\n%s", key, errOut.String())
+		}
+		noToken(t, clubATok, err.Error(), out.String(), errOut.String())
+	}
+	for _, s := range []*telegramtest.Server{w.botA, w.botB} {
+		if n := len(s.CallsTo("sendMessage")) + len(s.CallsTo("getUpdates")); n != 0 {
+			t.Fatalf("@%s was used by a process that refused to start: %d calls", s.Username(), n)
 		}
 	}
 }

@@ -62,6 +62,15 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 		}
 	}
 
+	// The clubs' own bots are opened before anything starts: bots that do
+	// not open with SECRETS_KEY stop the process here, before it sends.
+	var clubs *clubBots
+	if roles.bot || roles.worker {
+		if clubs, err = newClubBots(ctx, a); err != nil {
+			return err
+		}
+	}
+
 	g, ctx := errgroup.WithContext(ctx)
 	extra := map[string]http.Handler{}
 	var router *chat.Router // the notifier's transports, in the worker role
@@ -132,19 +141,12 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 			g.Go(func() error { return b.Run(ctx) })
 		}
 	}
-	if staffBot != nil || router != nil {
+	if clubs != nil {
 		// The clubs' own bots: fronts in the bot role, transports in the
-		// worker role. Bots that do not open with SECRETS_KEY stop the
-		// process here, before anything is sent.
-		cb, err := newClubBots(a, staffBot, router)
-		if err != nil {
-			return err
-		}
-		if err := cb.start(ctx); err != nil {
-			return err
-		}
-		if staffBot != nil && cb.hookBase != "" {
-			extra["POST /telegram/"] = cb
+		// worker role.
+		clubs.start(ctx, staffBot, router)
+		if staffBot != nil && clubs.hookBase != "" {
+			extra["POST /telegram/"] = clubs
 		}
 	}
 

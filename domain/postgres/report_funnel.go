@@ -114,15 +114,18 @@ ORDER BY s.position, s.id`, clubID)
 //     client next moved on.
 //   - reached: one row per client and stage reached (generate_series over
 //     just the stages an advance covers, not a join against all stages that
-//     discards most rows), with the moment of reaching it and of reaching
-//     the next stage: the same moment for a stage passed over on the way to
-//     a later one, the next advance for the furthest stage of an advance;
-//     apart says the step to the next stage took the client to another
-//     local day (only those count for the medians). origin attaches the template of the
-//     client's first task ever (tasks_client_first_idx, 00004).
+//     discards most rows), with the template of the client's first task
+//     ever: one index-only probe of tasks_client_first_idx (00004) per
+//     advance, so a month reads its own clients' first tasks, not every
+//     client's.
+//   - med: the medians. A stage passed over on the way to a later one is
+//     reached at the same moment as the next, so only the furthest stage of
+//     an advance can take a step to the next stage, at the client's next
+//     advance; the steps that took the client to another local day are the
+//     ones counted. The median sorts just those, not every stage reached.
 //
-// The totals per stage (with the medians) and the splits by owner and by
-// origin are then plain aggregates over reached.
+// The totals per stage and the splits by owner and by template are then one
+// hashed GROUPING SETS aggregate over reached.
 const reportFunnelSQL = `
 WITH hit AS (
     SELECT tr.id, tr.client_id, tr.staff_id, tr.recorded_at, m.ord
@@ -144,42 +147,38 @@ moves AS (
            lag(top, 1, 0) OVER (PARTITION BY client_id ORDER BY at, id) AS prev_top
     FROM walk
 ),
-advance AS (
+advance AS MATERIALIZED (
     SELECT client_id, at, prev_top + 1 AS from_k, top AS to_k, owner, direct,
            lead(at) OVER (PARTITION BY client_id ORDER BY at, id) AS next_at
     FROM moves
     WHERE top > prev_top
 ),
-origin AS (
-    SELECT DISTINCT ON (t.client_id) t.client_id, t.template_id
-    FROM tasks t
-    WHERE t.club_id = $1 AND t.client_id IS NOT NULL AND t.deleted_at IS NULL
-    ORDER BY t.client_id, t.created_at, t.id
-),
-reached AS MATERIALIZED (
-    SELECT k AS ord, a.at, CASE WHEN k < a.to_k THEN a.at ELSE a.next_at END AS next_at,
-           (a.direct >> k) & 1 = 1 AS direct, a.owner, g.template_id,
-           k = a.to_k AND (a.next_at AT TIME ZONE $9)::date <> (a.at AT TIME ZONE $9)::date AS apart
+reached AS (
+    SELECT k AS ord, (a.direct >> k) & 1 = 1 AS direct, a.owner, g.template_id
     FROM advance a
-    LEFT JOIN origin g ON g.client_id = a.client_id
+    LEFT JOIN LATERAL (
+        SELECT t.template_id FROM tasks t
+        WHERE t.club_id = $1 AND t.client_id = a.client_id AND t.deleted_at IS NULL
+        ORDER BY t.created_at, t.id LIMIT 1) g ON true
     CROSS JOIN LATERAL generate_series(a.from_k, a.to_k) AS k
 ),
 agg AS (
-    SELECT 3 AS set, NULL::bigint AS staff_id, NULL::bigint AS template_id, ord,
-           count(*) AS clients, count(*) FILTER (WHERE direct) AS direct,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - at) / 86400)
-             FILTER (WHERE apart) AS median_days,
-           count(*) FILTER (WHERE apart) AS median_clients
+    SELECT GROUPING(owner, template_id) AS set, owner AS staff_id, template_id, ord,
+           count(*) AS clients, count(*) FILTER (WHERE direct) AS direct
     FROM reached
-    GROUP BY ord
-  UNION ALL
-    SELECT GROUPING(owner, template_id), owner, template_id, ord, count(*), 0, NULL, 0
-    FROM reached
-    GROUP BY GROUPING SETS ((owner, ord), (template_id, ord))
+    GROUP BY GROUPING SETS ((ord), (owner, ord), (template_id, ord))
+),
+med AS (
+    SELECT to_k AS ord, count(*) AS clients,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - at) / 86400) AS days
+    FROM advance
+    WHERE (next_at AT TIME ZONE $9)::date <> (at AT TIME ZONE $9)::date
+    GROUP BY to_k
 )
-SELECT a.set, coalesce(a.staff_id, 0), coalesce(a.template_id, 0), a.ord, a.clients, a.direct, a.median_days, a.median_clients,
+SELECT a.set, coalesce(a.staff_id, 0), coalesce(a.template_id, 0), a.ord, a.clients, a.direct, m.days, coalesce(m.clients, 0),
        coalesce(sf.name, ''), coalesce(tp.name, '')
 FROM agg a
+LEFT JOIN med m ON a.set = 3 AND m.ord = a.ord
 LEFT JOIN staff sf ON sf.club_id = $1 AND sf.id = a.staff_id
 LEFT JOIN templates tp ON tp.club_id = $1 AND tp.id = a.template_id`
 
