@@ -72,26 +72,28 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// BenchmarkLoad is the measured plan (docs/scaling.md): LOAD_CLUBS clubs
-// (default 1,000) with LOAD_STAFF staff (5, 2 of them managers), LOAD_TASKS
-// open tasks (20) and one reminder per person in the burst, for each bot
-// mode (LOAD_BOTS=shared or per-club runs one), on LOAD_WORKERS workers
-// (2) of concurrency LOAD_CONCURRENCY (20). Run it with -benchtime=1x:
+// BenchmarkLoad is the measured plan (docs/scaling.md): CLUBCRM_LOAD_CLUBS
+// clubs (default 100; the README's figures are at 1,000) with
+// CLUBCRM_LOAD_STAFF staff (5, 2 of them managers), CLUBCRM_LOAD_TASKS open
+// tasks (20) and one reminder per person in the burst, once with one shared
+// bot and once with a bot per club (CLUBCRM_LOAD_BOTS=shared or per-club
+// runs one), on CLUBCRM_LOAD_WORKERS workers (2) of concurrency
+// CLUBCRM_LOAD_CONCURRENCY (20). Run it with -benchtime=1x:
 //
-//	go test ./jobs/loadtest -run '^$' -bench Load -benchtime=1x -timeout 60m -v
+//	CLUBCRM_LOAD_CLUBS=1000 go test ./jobs/loadtest -run '^$' -bench Load -benchtime=1x -timeout 60m -v
 func BenchmarkLoad(b *testing.B) {
 	modes := []loadtest.Bots{loadtest.SharedBot, loadtest.BotPerClub}
-	if m := os.Getenv("LOAD_BOTS"); m != "" {
+	if m := os.Getenv("CLUBCRM_LOAD_BOTS"); m != "" {
 		modes = []loadtest.Bots{loadtest.Bots(m)}
 	}
-	staff := envInt(b, "LOAD_STAFF", 5)
+	staff := envInt(b, "CLUBCRM_LOAD_STAFF", 5)
 	for _, bots := range modes {
 		b.Run(string(bots), func(b *testing.B) {
 			for range b.N {
-				cfg := loadtest.Config{Clubs: envInt(b, "LOAD_CLUBS", 1000), Staff: staff, Managers: min(2, staff),
-					Tasks: envInt(b, "LOAD_TASKS", 20), Reminders: staff, Bots: bots,
-					Workers: envInt(b, "LOAD_WORKERS", 2), Concurrency: envInt(b, "LOAD_CONCURRENCY", 20),
-					ReminderLead: time.Duration(envInt(b, "LOAD_LEAD_SECONDS", 20)) * time.Second}
+				cfg := loadtest.Config{Clubs: envInt(b, "CLUBCRM_LOAD_CLUBS", 100), Staff: staff, Managers: min(2, staff),
+					Tasks: envInt(b, "CLUBCRM_LOAD_TASKS", 20), Reminders: staff, Bots: bots,
+					Workers: envInt(b, "CLUBCRM_LOAD_WORKERS", 2), Concurrency: envInt(b, "CLUBCRM_LOAD_CONCURRENCY", 20),
+					ReminderLead: time.Duration(envInt(b, "CLUBCRM_LOAD_LEAD_SECONDS", 20)) * time.Second}
 				res := loadtest.Run(b, cfg)
 				b.Log("\n" + res.String())
 				x, w, _, rd := res.Digest.Ops.PerClub(cfg.Clubs)
