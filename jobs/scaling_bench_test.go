@@ -163,7 +163,7 @@ func BenchmarkWorkerProcesses(b *testing.B) {
 // rate runs from releasing the backlog to its last item done. It also
 // returns how busy the machine's CPUs were meanwhile (0..1, /proc/stat:
 // every process on it, PostgreSQL and other tenants included) and how many
-// cores the worker processes used on average over their whole lives.
+// cores the worker processes used meanwhile.
 func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCores float64) {
 	b.Helper()
 	e, items, done := scalingBacklog(b, kind)
@@ -182,7 +182,6 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 	var procs []*exec.Cmd
 	var logs []*logBuffer
 	var addrs []string
-	spawned := time.Now()
 	for range k {
 		addr := freeAddr(b)
 		cmd := exec.Command(bin, "worker")
@@ -213,7 +212,7 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 	time.Sleep(time.Second)
 
 	start := time.Now()
-	cpu0 := machineCPU(b)
+	cpu0, w0 := machineCPU(b), procsCPU(procs)
 	pgtest.Exec(b, e.db, `UPDATE outbox SET available_at = now() WHERE completed_at IS NULL`)
 	deadline := start.Add(10 * time.Minute)
 	for !done() {
@@ -224,13 +223,29 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	cpu1 := machineCPU(b)
+	cpu1, w1 := machineCPU(b), procsCPU(procs)
 	stop()
-	var used time.Duration
+	return float64(items) / elapsed.Seconds(), cpu1.busySince(cpu0), (w1 - w0) / elapsed.Seconds()
+}
+
+// procsCPU is the CPU time the processes have used, in seconds
+// (/proc/<pid>/stat utime + stime, in USER_HZ ticks of 1/100 s).
+func procsCPU(procs []*exec.Cmd) float64 {
+	var ticks float64
 	for _, p := range procs {
-		used += p.ProcessState.UserTime() + p.ProcessState.SystemTime()
+		raw, err := os.ReadFile("/proc/" + strconv.Itoa(p.Process.Pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		_, rest, _ := strings.Cut(string(raw), ") ") // after the command name
+		f := strings.Fields(rest)
+		if len(f) > 12 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			s, _ := strconv.ParseFloat(f[12], 64)
+			ticks += u + s
+		}
 	}
-	return float64(items) / elapsed.Seconds(), cpu1.busySince(cpu0), used.Seconds() / time.Since(spawned).Seconds()
+	return ticks / 100
 }
 
 // cpuTimes is the first line of /proc/stat: all CPUs' time, in ticks.
