@@ -91,7 +91,9 @@ type Config struct {
 	// ReminderLead is how far ahead of the sweep the burst instant is: the
 	// time the sweep has to enqueue it.
 	ReminderLead time.Duration
-	// TimeZone is the clubs' zone; empty is Europe/Kyiv.
+	// TimeZone is the clubs' zone; empty is the Etc/GMT zone where it is
+	// noon now, so no run meets a local midnight (after which the digests
+	// of the day before are not sent).
 	TimeZone string
 	// Timeout bounds each phase's wait; 0 is 30 minutes.
 	Timeout time.Duration
@@ -185,7 +187,7 @@ type run struct {
 func Run(tb testing.TB, cfg Config) Result {
 	tb.Helper()
 	if cfg.TimeZone == "" {
-		cfg.TimeZone = "Europe/Kyiv"
+		cfg.TimeZone = noonZone(time.Now())
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Minute
@@ -321,6 +323,19 @@ FROM t, generate_series(0, 2 * $3 - 1) g`, c.ID, r.staff[i], r.cfg.Tasks, r.cfg.
 		return fmt.Errorf("tasks of club %d: %w", i, err)
 	}
 	return nil
+}
+
+// noonZone is the fixed-offset zone whose local hour is 12 at now
+// ("Etc/GMT-8" is UTC+8: POSIX signs are inverted).
+func noonZone(now time.Time) string {
+	offset := 12 - now.UTC().Hour() // -11..12, all of which exist
+	switch {
+	case offset > 0:
+		return fmt.Sprintf("Etc/GMT-%d", offset)
+	case offset < 0:
+		return fmt.Sprintf("Etc/GMT+%d", -offset)
+	}
+	return "Etc/GMT"
 }
 
 // workers are one phase's workers and scheduler, each with the pools and

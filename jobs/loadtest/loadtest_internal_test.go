@@ -52,3 +52,19 @@ func TestClubTransports(t *testing.T) {
 		t.Error("a Viber chat found a Telegram bot")
 	}
 }
+
+// TestNoonZone: the default zone's local hour is 12 at every UTC hour, and
+// the zone exists.
+func TestNoonZone(t *testing.T) {
+	for h := range 24 {
+		now := time.Date(2030, 1, 1, h, 30, 0, 0, time.UTC)
+		name := noonZone(now)
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatalf("%02d:30 UTC: %s: %v", h, name, err)
+		}
+		if got := now.In(loc).Hour(); got != 12 {
+			t.Errorf("%02d:30 UTC: %s says %d o'clock, want 12", h, name, got)
+		}
+	}
+}
