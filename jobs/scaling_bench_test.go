@@ -2,12 +2,21 @@ package jobs_test
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -43,29 +52,7 @@ func BenchmarkWorkerScaling(b *testing.B) {
 // drainWith builds a backlog, starts k workers and returns items per second.
 func drainWith(b *testing.B, kind string, k int) float64 {
 	b.Helper()
-	e := newEnv(b)
-	pgtest.Exec(b, e.db, `DELETE FROM staff_identities`) // no messages: measure the jobs, not Telegram
-	var items int
-	var done func() bool
-	switch kind {
-	case "followups":
-		items = 2000
-		for range items {
-			e.record(e.call(e.alice.ID), "buy", e.alice)
-		}
-		done = func() bool {
-			return e.count(`SELECT count(*) FROM tasks WHERE source_result_id IS NOT NULL`) == items
-		}
-	case "fanout":
-		const bulks, clients = 6, 3000
-		items = bulks * clients
-		for range bulks {
-			e.bulk(clients)
-		}
-		done = func() bool {
-			return e.count(`SELECT count(*) FROM bulk_calls WHERE fanned_out_at IS NOT NULL`) == bulks
-		}
-	}
+	e, items, done := scalingBacklog(b, kind)
 	ctx, cancel := context.WithCancel(e.ctx)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -96,4 +83,222 @@ func drainWith(b *testing.B, kind string, k int) float64 {
 	cancel()
 	wg.Wait()
 	return float64(items) / elapsed.Seconds()
+}
+
+// scalingBacklog builds kind's backlog in an env of its own: 2,000 results
+// whose rule creates a follow-up, or 6 bulk calls of 3,000 clients to fan
+// out. Nobody has a Telegram chat, so the jobs send nothing: this measures
+// the jobs, not Telegram. done reports whether the backlog is drained.
+func scalingBacklog(b *testing.B, kind string) (e *env, items int, done func() bool) {
+	b.Helper()
+	e = newEnv(b)
+	pgtest.Exec(b, e.db, `DELETE FROM staff_identities`) // no messages: measure the jobs, not Telegram
+	switch kind {
+	case "followups":
+		items = 2000
+		for range items {
+			e.record(e.call(e.alice.ID), "buy", e.alice)
+		}
+		done = func() bool {
+			return e.count(`SELECT count(*) FROM tasks WHERE source_result_id IS NOT NULL`) == items
+		}
+	case "fanout":
+		const bulks, clients = 6, 3000
+		items = bulks * clients
+		for range bulks {
+			e.bulk(clients)
+		}
+		done = func() bool {
+			return e.count(`SELECT count(*) FROM bulk_calls WHERE fanned_out_at IS NOT NULL`) == bulks
+		}
+	default:
+		b.Fatalf("unknown backlog %q", kind)
+	}
+	return e, items, done
+}
+
+// BenchmarkWorkerProcesses is BenchmarkWorkerScaling with real worker
+// processes: the clubcrm binary is built once, and 1, 2, then 3 `clubcrm
+// worker` processes (WORKER_CONCURRENCY 10, their own pools and Redis
+// clients, the Bot API the fake) drain the same backlog on loopback, once
+// all of them are ready (drainProcesses); linearity_kp
+// is the k-process rate over k times the one-process rate. The issue asks
+// for ≥ 0.8; the processes share this machine's cores with PostgreSQL,
+// Redis and each other, so on a machine with fewer free cores than
+// processes the ratio measures the machine (docs/scaling.md).
+//
+//	go test ./jobs -run '^$' -bench WorkerProcesses -benchtime=1x -timeout 30m
+func BenchmarkWorkerProcesses(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "clubcrm")
+	build := exec.Command("go", "build", "-o", bin, "github.com/clubcrm/clubcrm/cmd/clubcrm")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, kind := range []string{"followups", "fanout"} {
+		b.Run(kind, func(b *testing.B) {
+			for range b.N {
+				var one float64
+				for k := 1; k <= 3; k++ {
+					rate, busy, workerCores := drainProcesses(b, bin, kind, k)
+					if k == 1 {
+						one = rate
+					}
+					b.ReportMetric(rate, kind+"_per_s_"+strconv.Itoa(k)+"p")
+					b.ReportMetric(busy, "machine_busy_"+strconv.Itoa(k)+"p")
+					b.ReportMetric(workerCores, "worker_cores_"+strconv.Itoa(k)+"p")
+					if k > 1 {
+						b.ReportMetric(rate/(float64(k)*one), "linearity_"+strconv.Itoa(k)+"p")
+					}
+				}
+			}
+		})
+	}
+}
+
+// drainProcesses builds kind's backlog, starts k worker processes on it
+// and returns items per second. The backlog is held back (its outbox rows
+// made due in a day) until every process answers /readyz and has had a
+// second to start its asynq server and relay, so the processes' start-up,
+// slow on a loaded machine, is not counted and no process joins late; the
+// rate runs from releasing the backlog to its last item done. It also
+// returns how busy the machine's CPUs were meanwhile (0..1, /proc/stat:
+// every process on it, PostgreSQL and other tenants included) and how many
+// cores the worker processes used meanwhile.
+func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCores float64) {
+	b.Helper()
+	e, items, done := scalingBacklog(b, kind)
+	pgtest.Exec(b, e.db, `UPDATE outbox SET available_at = now() + interval '1 day' WHERE completed_at IS NULL`)
+	env := append(os.Environ(),
+		"DATABASE_URL="+e.db.Pool().Config().ConnString(),
+		"DATABASE_MAX_CONNS=12",
+		"REDIS_URL="+redistest.URL(),
+		"QUEUE_PREFIX="+e.q.Prefix,
+		"WORKER_CONCURRENCY=10",
+		"TELEGRAM_BOT_TOKEN="+telegramtest.Token,
+		"TELEGRAM_API_URL="+e.tg.URL,
+		"NOTIFY_RATE_PER_SECOND=1000", "NOTIFY_CHAT_RATE_PER_SECOND=1000", "NOTIFY_GROUP_RATE_PER_MINUTE=6000",
+		"LOG_LEVEL=warn", "LOG_FORMAT=text",
+	)
+	var procs []*exec.Cmd
+	var logs []*logBuffer
+	var addrs []string
+	for range k {
+		addr := freeAddr(b)
+		cmd := exec.Command(bin, "worker")
+		cmd.Env = append(env, "HTTP_ADDR="+addr)
+		out := &logBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			b.Fatalf("start worker: %v", err)
+		}
+		procs, logs, addrs = append(procs, cmd), append(logs, out), append(addrs, addr)
+	}
+	stop := func() {
+		for _, p := range procs {
+			_ = p.Process.Signal(syscall.SIGTERM)
+		}
+		for i, p := range procs {
+			if err := p.Wait(); err != nil {
+				b.Errorf("worker %d: %v\n%s", i, err, logs[i].buf.String())
+			}
+		}
+	}
+	for i, addr := range addrs {
+		if !ready(addr, 2*time.Minute) {
+			stop()
+			b.Fatalf("worker %d not ready at %s:\n%s", i, addr, logs[i].buf.String())
+		}
+	}
+	time.Sleep(time.Second)
+
+	start := time.Now()
+	cpu0, w0 := machineCPU(b), procsCPU(procs)
+	pgtest.Exec(b, e.db, `UPDATE outbox SET available_at = now() WHERE completed_at IS NULL`)
+	deadline := start.Add(10 * time.Minute)
+	for !done() {
+		if time.Now().After(deadline) {
+			stop()
+			b.Fatalf("%s with %d processes: not drained in 10 minutes", kind, k)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	cpu1, w1 := machineCPU(b), procsCPU(procs)
+	stop()
+	return float64(items) / elapsed.Seconds(), cpu1.busySince(cpu0), (w1 - w0) / elapsed.Seconds()
+}
+
+// procsCPU is the CPU time the processes have used, in seconds
+// (/proc/<pid>/stat utime + stime, in USER_HZ ticks of 1/100 s).
+func procsCPU(procs []*exec.Cmd) float64 {
+	var ticks float64
+	for _, p := range procs {
+		raw, err := os.ReadFile("/proc/" + strconv.Itoa(p.Process.Pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		_, rest, _ := strings.Cut(string(raw), ") ") // after the command name
+		f := strings.Fields(rest)
+		if len(f) > 12 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			s, _ := strconv.ParseFloat(f[12], 64)
+			ticks += u + s
+		}
+	}
+	return ticks / 100
+}
+
+// cpuTimes is the first line of /proc/stat: all CPUs' time, in ticks.
+type cpuTimes struct{ total, idle float64 }
+
+func machineCPU(b *testing.B) cpuTimes {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		b.Logf("cpu: %v", err)
+		return cpuTimes{}
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	var t cpuTimes
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		t.total += v
+		if i == 3 || i == 4 { // idle, iowait
+			t.idle += v
+		}
+	}
+	return t
+}
+
+// busySince is the share of CPU time spent busy between c0 and c.
+func (c cpuTimes) busySince(c0 cpuTimes) float64 {
+	if c.total <= c0.total {
+		return 0
+	}
+	return 1 - (c.idle-c0.idle)/(c.total-c0.total)
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// ready polls a process's /readyz until it answers 200 or timeout passes.
+func ready(addr string, timeout time.Duration) bool {
+	c := &http.Client{Timeout: 2 * time.Second}
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		resp, err := c.Get("http://" + addr + "/readyz")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return true
+		}
+	}
+	return false
 }
