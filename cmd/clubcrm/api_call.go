@@ -54,8 +54,17 @@ func (h *api) call(w http.ResponseWriter, r *http.Request, c postgres.APICaller)
 			return
 		}
 	}
-	h.store(w, r, postgres.InboxAddInput{ClubID: c.ClubID, APIKeyID: c.KeyID, Kind: inbound.KindCall,
-		IdemKey: call.Provider + ":" + call.ID, Payload: call})
+	in := postgres.InboxAddInput{ClubID: c.ClubID, APIKeyID: c.KeyID, Kind: inbound.KindCall,
+		IdemKey: call.Provider + ":" + call.ID, Payload: call}
+	if provider != inbound.ProviderBinotel {
+		h.store(w, r, in)
+		return
+	}
+	// Binotel takes a delivery as done only when the answer is exactly
+	// {"status":"success"}, and retries it otherwise.
+	if _, _, ok := h.add(w, r, in); ok {
+		apiJSON(w, http.StatusOK, map[string]string{"status": "success"})
+	}
 }
 
 // callCheck answers a provider's URL check: Zadarma's GET ?zd_echo=X must
