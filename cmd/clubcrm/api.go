@@ -20,6 +20,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/inbound"
 	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/secret"
 )
 
 // maxAPIBody bounds an inbound request body. A lead, a call or an event is
@@ -33,11 +34,19 @@ type api struct {
 	db      *postgres.DB
 	limiter *apiLimiter
 	log     *slog.Logger
+	// box opens the clubs' sealed phone secrets (phone_secrets); nil when
+	// SECRETS_KEY is not set, and then signed notifications are refused.
+	box *secret.Box
 }
 
 func (a *app) api() http.Handler {
 	h := &api{db: a.db, log: a.log.With(slog.String("component", "api")),
 		limiter: &apiLimiter{rdb: a.rdb, prefix: a.cfg.QueuePrefix, perMinute: a.cfg.APIRatePerMin}}
+	// loadConfig has refused a malformed SECRETS_KEY, so the only error
+	// left is an unset one: no box.
+	if box, err := secret.New(a.cfg.SecretsKey); err == nil {
+		h.box = box
+	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/v1/leads", h.auth(h.leadJSON))
 	mux.Handle("POST /api/v1/leads/form", h.auth(h.leadForm))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestInboundCallsOverHTTP(t *testing.T) {
 	resetSchema(t, dbURL)
 	env := map[string]string{
 		"DATABASE_URL": dbURL, "TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": tg.URL,
-		"TELEGRAM_BOT_USERNAME": telegramtest.BotUsername, "LOG_FORMAT": "text",
+		"TELEGRAM_BOT_USERNAME": telegramtest.BotUsername, "LOG_FORMAT": "text", "SECRETS_KEY": testSecretsKey,
 	}
 	base, _ := startServe(t, env)
 	db := openTestDB(t, dbURL)
@@ -161,12 +162,20 @@ WHERE p.phone = '+380507654321' AND t.template_id = $1 AND t.assignee_id = $2 AN
 		}
 	}
 
-	// Zadarma: signed notifications only; and an allowlist that excludes us.
-	applyPhone(t, env, fmt.Sprintf("phone:\n  provider: zadarma\n  secret: s3cret\n  lines:\n    - {line: \"100\", staff: %d}\n", admin.ID))
+	// Zadarma: signed notifications only, checked with the secret stored
+	// sealed by `phone secret set` (none stored yet: refused); and an
+	// allowlist that excludes us.
+	applyPhone(t, env, fmt.Sprintf("phone:\n  provider: zadarma\n  lines:\n    - {line: \"100\", staff: %d}\n", admin.ID))
 	zadarma := base + "/api/v1/calls/zadarma?api_key=" + key
 	m := hmac.New(sha1.New, []byte("s3cret"))
 	m.Write([]byte("380631112233" + "380443334455" + "2026-03-02 12:10:00"))
 	sig := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("%x", m.Sum(nil))))
+	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": sig}); code != 422 || errCode(body) != "phone_secret_missing" {
+		t.Errorf("no secret stored: %d %v", code, body)
+	}
+	if out, errOut, err := runCmdStdin(t, env, "s3cret\n", "phone", "secret", "set", "--club", strconv.FormatInt(club.ID, 10), "--provider", "zadarma"); err != nil {
+		t.Fatalf("phone secret set: %v\n%s%s", err, out, errOut)
+	}
 	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": "forged"}); code != 401 || errCode(body) != "signature_invalid" {
 		t.Errorf("forged signature: %d %v", code, body)
 	}
@@ -179,7 +188,7 @@ WHERE p.phone = '+380507654321' AND t.template_id = $1 AND t.assignee_id = $2 AN
 	tg.WaitFor(t, func(c telegramtest.Call) bool {
 		return c.Method == "sendMessage" && c.ChatID() == admin.TelegramID && strings.Contains(c.Text(), "1:15")
 	}, 30*time.Second)
-	applyPhone(t, env, "phone:\n  provider: zadarma\n  secret: s3cret\n  allow_ips: [10.1.2.0/24]\n")
+	applyPhone(t, env, "phone:\n  provider: zadarma\n  allow_ips: [10.1.2.0/24]\n")
 	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": sig}); code != 403 || errCode(body) != "ip_not_allowed" {
 		t.Errorf("outside the allowlist: %d %v", code, body)
 	}

@@ -45,6 +45,9 @@ type config struct {
 	// from standard input: never a flag, which would land in shell history
 	// and ps.
 	BotAddToken string `env:"CLUBCRM_BOT_TOKEN"`
+	// PhoneSecret is the signing secret `phone secret set` stores, instead
+	// of reading it from standard input: never a flag.
+	PhoneSecret string `env:"CLUBCRM_PHONE_SECRET"`
 
 	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8080"`
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`

@@ -1,0 +1,21 @@
+-- +goose Up
+-- A phone system's signing secret (Zadarma's API secret) leaves the plan
+-- file and phone_settings: `clubcrm phone secret set` stores it sealed with
+-- SECRETS_KEY (domain/secret), bound to the club and the provider
+-- (RowAAD("phone_secrets", club_id, "secret_enc:<provider>")), never in
+-- plain text. A secret set for one provider is not used for another.
+CREATE TABLE phone_secrets (
+    club_id    bigint PRIMARY KEY REFERENCES clubs (id),
+    provider   text NOT NULL CHECK (provider IN ('generic', 'binotel', 'ringostat', 'zadarma')),
+    secret_enc bytea NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- The plain-text column goes: SQL cannot seal, so a club whose plan held a
+-- secret sets it again with the command (README, "Phone systems"); until
+-- then its signed notifications are refused with phone_secret_missing and
+-- the provider retries them.
+ALTER TABLE phone_settings DROP COLUMN secret;
+
+-- +goose Down
+ALTER TABLE phone_settings ADD COLUMN secret text NOT NULL DEFAULT '';
+DROP TABLE phone_secrets;
