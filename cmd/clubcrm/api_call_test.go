@@ -173,8 +173,24 @@ WHERE p.phone = '+380507654321' AND t.template_id = $1 AND t.assignee_id = $2 AN
 	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": sig}); code != 422 || errCode(body) != "phone_secret_missing" {
 		t.Errorf("no secret stored: %d %v", code, body)
 	}
+	// A plan that still holds the secret is refused, in one line that does
+	// not repeat it, and changes nothing.
+	withSecret := filepath.Join(t.TempDir(), "plan.yaml")
+	plan := string(examples.ClubPlan)
+	plan = plan[:strings.Index(plan, "\nphone:\n")+1] + "phone:\n  provider: zadarma\n  secret: s3cret\n"
+	if err := os.WriteFile(withSecret, []byte(plan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, err := runCmd(t, env, "club", "apply", withSecret); err == nil || !strings.Contains(errOut+err.Error(), "clubcrm phone secret set") || strings.Contains(out+errOut+err.Error(), "s3cret") {
+		t.Errorf("a plan with a secret: %v\n%s%s", err, out, errOut)
+	}
 	if out, errOut, err := runCmdStdin(t, env, "s3cret\n", "phone", "secret", "set", "--club", strconv.FormatInt(club.ID, 10), "--provider", "zadarma"); err != nil {
 		t.Fatalf("phone secret set: %v\n%s%s", err, out, errOut)
+	}
+	other := hmac.New(sha1.New, []byte("another secret"))
+	other.Write([]byte("380631112233" + "380443334455" + "2026-03-02 12:10:00"))
+	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("%x", other.Sum(nil))))}); code != 401 || errCode(body) != "signature_invalid" {
+		t.Errorf("signed with another secret: %d %v", code, body)
 	}
 	if code, body := postRaw(t, zadarma, form, sample(t, "zadarma_notify_end.form"), map[string]string{"Signature": "forged"}); code != 401 || errCode(body) != "signature_invalid" {
 		t.Errorf("forged signature: %d %v", code, body)
