@@ -66,6 +66,9 @@ func runPhoneSecretSet(ctx context.Context, e *cmdEnv, args []string) error {
 		if _, err := loadBots(ctx, db, box); err != nil {
 			return fmt.Errorf("phone secret set: SECRETS_KEY must be the key the stored bots were added with: %w", err)
 		}
+		if err := checkPhoneSecrets(ctx, db, box); err != nil {
+			return fmt.Errorf("phone secret set: SECRETS_KEY must be the key the stored phone secrets were set with: %w", err)
+		}
 		sealed, err := box.Seal([]byte(value), postgres.PhoneSecretAAD(*club, *provider))
 		if err != nil {
 			return fmt.Errorf("phone secret set: %w", err)
@@ -102,4 +105,28 @@ func readPhoneSecret(e *cmdEnv, cfg config, clubID int64) (string, error) {
 		return "", errors.New("phone secret set: no secret: give it on standard input (`clubcrm phone secret set --club ID --provider zadarma < secret.txt`) or in CLUBCRM_PHONE_SECRET")
 	}
 	return value, nil
+}
+
+// checkPhoneSecrets opens every stored phone secret with box (nil: no
+// SECRETS_KEY) and returns the first that does not open, naming the club
+// and SECRETS_KEY, never a value. The process runs it before it starts:
+// a key that cannot check the clubs' signed notifications stops it with
+// one line, as for the clubs' bots.
+func checkPhoneSecrets(ctx context.Context, db *postgres.DB, box *secret.Box) error {
+	rows, err := db.PhoneSecretList(ctx)
+	if err != nil {
+		return fmt.Errorf("check the phone secrets: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if box == nil {
+		return fmt.Errorf("check the phone secrets: %d club phone secret(s) are stored (club %d first) but SECRETS_KEY is not set; set the key they were stored with", len(rows), rows[0].ClubID)
+	}
+	for _, r := range rows {
+		if _, err := box.Open(r.Sealed, postgres.PhoneSecretAAD(r.ClubID, r.Provider)); err != nil {
+			return fmt.Errorf("check the phone secrets: club %d's %s secret does not open with this SECRETS_KEY (%w)", r.ClubID, r.Provider, err)
+		}
+	}
+	return nil
 }

@@ -11,10 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/secret"
+	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
 // TestPhoneSecretSet: the command stores the secret sealed (no plain byte
@@ -152,6 +155,46 @@ func TestAPIPhoneSecretOpen(t *testing.T) {
 		}
 		if ok || rec.Code != c.status || !strings.Contains(rec.Body.String(), `"`+c.code+`"`) || strings.Contains(rec.Body.String(), "s3cret") {
 			t.Errorf("%s: %v %d %s, want %d %s", c.name, ok, rec.Code, rec.Body, c.status, c.code)
+		}
+	}
+}
+
+// TestServeRefusesPhoneSecretsItCannotOpen: with a phone secret stored, a
+// process whose SECRETS_KEY is missing or another key refuses to start
+// with one line naming SECRETS_KEY and the club, never the secret; and
+// `phone secret set` under another key stores nothing.
+func TestServeRefusesPhoneSecretsItCannotOpen(t *testing.T) {
+	t.Parallel()
+	s := newBotSetup(t)
+	if _, _, err := runCmdStdin(t, s.env, "s3cret-value\n", "phone", "secret", "set", "--club", strconv.FormatInt(s.a, 10), "--provider", "zadarma"); err != nil {
+		t.Fatal(err)
+	}
+	box, _ := secret.New(testSecretsKey)
+	if err := checkPhoneSecrets(context.Background(), s.db, box); err != nil {
+		t.Fatalf("the right key: %v", err)
+	}
+	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x17}, 32))
+	if _, _, err := runCmdStdin(t, s.with("SECRETS_KEY", other), "x\n", "phone", "secret", "set", "--club", strconv.FormatInt(s.b, 10), "--provider", "zadarma"); err == nil || !strings.Contains(err.Error(), "SECRETS_KEY must be the key the stored phone secrets were set with") {
+		t.Errorf("set under another key: %v", err)
+	}
+	if n := pgtest.Count(t, s.db, `SELECT count(*) FROM phone_secrets`); n != 1 {
+		t.Errorf("phone secrets: %d, want only club a's", n)
+	}
+	for _, key := range []string{"", other} {
+		env := s.with("TELEGRAM_BOT_TOKEN", telegramtest.Token, "SECRETS_KEY", key, "HTTP_ADDR", freeAddr(t), "REDIS_URL", redistest.URL())
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var out, errOut bytes.Buffer
+		err := run(ctx, []string{"serve"}, envFor(env), &out, &errOut)
+		timedOut := ctx.Err()
+		cancel()
+		if err == nil || timedOut != nil || !strings.Contains(err.Error(), "SECRETS_KEY") || !strings.Contains(err.Error(), "club "+strconv.FormatInt(s.a, 10)) {
+			t.Fatalf("key %q: serve returned %v (context %v)\n%s", key, err, timedOut, errOut.String())
+		}
+		if strings.Contains(out.String()+errOut.String()+err.Error(), "s3cret-value") {
+			t.Fatalf("key %q: the secret leaked", key)
+		}
+		if strings.Contains(errOut.String(), "Starting processing") {
+			t.Fatalf("key %q: serve started roles before refusing:\n%s", key, errOut.String())
 		}
 	}
 }

@@ -44,3 +44,32 @@ func (db *DB) PhoneSecretGet(ctx context.Context, clubID int64) (PhoneSecret, er
 	}
 	return s, nil
 }
+
+// ClubPhoneSecret is a club's sealed phone secret with its club.
+type ClubPhoneSecret struct {
+	ClubID int64
+	PhoneSecret
+}
+
+// PhoneSecretList returns every club's sealed phone secret, by club: the
+// process checks at start that its SECRETS_KEY opens them (deliberately
+// across clubs, like the bots).
+func (db *DB) PhoneSecretList(ctx context.Context) ([]ClubPhoneSecret, error) {
+	rows, err := db.pool.Query(ctx, `SELECT club_id, provider, secret_enc FROM phone_secrets ORDER BY club_id`)
+	if err != nil {
+		return nil, fmt.Errorf("phone secrets: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []ClubPhoneSecret
+	for rows.Next() {
+		var s ClubPhoneSecret
+		if err := rows.Scan(&s.ClubID, &s.Provider, &s.Sealed); err != nil {
+			return nil, fmt.Errorf("phone secrets: %w", mapErr(err))
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("phone secrets: %w", mapErr(err))
+	}
+	return out, nil
+}
