@@ -38,8 +38,9 @@ type config struct {
 	WebhookURL     string `env:"WEBHOOK_URL"`           // public URL of the webhook; empty = long polling
 	WebhookSecret  string `env:"WEBHOOK_SECRET"`        // X-Telegram-Bot-Api-Secret-Token; required with WEBHOOK_URL
 
-	// SecretsKey seals the clubs' own bot tokens in the database
-	// (domain/secret); required once any club has its own bot.
+	// SecretsKey seals the clubs' own bot tokens and phone-system signing
+	// secrets in the database (domain/secret); required once any club has
+	// its own bot or a phone secret.
 	SecretsKey string `env:"SECRETS_KEY"`
 	// BotAddToken is the token `bot add` stores, instead of reading it
 	// from standard input: never a flag, which would land in shell history
