@@ -6,26 +6,41 @@ import (
 )
 
 // Repeat says how a recurring task comes back (a template's repeat rule:
-// "order water" every week, "prepare the monthly report" every 30 days). As
+// "order water" every week, "prepare the monthly report" on the last day of
+// every month). As
 // in Odoo, the next occurrence is created when the previous one is closed,
 // so there is never more than one open occurrence, and a task nobody closes
 // does not pile up copies.
 type Repeat struct {
-	EveryDays int                   // every N days (7 = weekly); 0 with Weekdays set
-	Weekdays  map[time.Weekday]bool // on these weekdays; empty with EveryDays set
-	Until     *time.Time            // the last day an occurrence may fall on (its year, month and day, read in the club's zone), nil: no end
-	Times     int                   // how many occurrences in all, the first included; 0: no limit
+	EveryDays int                   // every N days (7 = weekly); 0 with Weekdays or MonthDay set
+	Weekdays  map[time.Weekday]bool // on these weekdays; empty with EveryDays or MonthDay set
+	// MonthDay is a calendar-month rule: on this day of every month, 1..31
+	// (a month without it: its last day), or LastDayOfMonth; 0: none.
+	MonthDay int
+	Until    *time.Time // the last day an occurrence may fall on (its year, month and day, read in the club's zone), nil: no end
+	Times    int        // how many occurrences in all, the first included; 0: no limit
 }
+
+// LastDayOfMonth is Repeat.MonthDay for "on the last day of every month".
+const LastDayOfMonth = -1
 
 // Validate checks the rule.
 func (r Repeat) Validate() error {
+	rules := 0
+	for _, set := range []bool{r.EveryDays != 0, len(r.Weekdays) > 0, r.MonthDay != 0} {
+		if set {
+			rules++
+		}
+	}
 	switch {
 	case r.EveryDays < 0 || r.EveryDays > 366:
 		return Invalid(CodeRepeatInvalid, "repeat every must be 1..366 days", nil)
-	case r.EveryDays == 0 && len(r.Weekdays) == 0:
-		return Invalid(CodeRepeatInvalid, "a repeat needs every (days) or weekdays", nil)
-	case r.EveryDays > 0 && len(r.Weekdays) > 0:
-		return Invalid(CodeRepeatInvalid, "a repeat has either every or weekdays, not both", nil)
+	case r.MonthDay != LastDayOfMonth && (r.MonthDay < 0 || r.MonthDay > 31):
+		return Invalid(CodeRepeatInvalid, "repeat monthly must be a day of the month, 1..31, or last", nil)
+	case rules == 0:
+		return Invalid(CodeRepeatInvalid, "a repeat needs every (days), weekdays or monthly (a day of the month)", nil)
+	case rules > 1:
+		return Invalid(CodeRepeatInvalid, "a repeat has one of every, weekdays and monthly, not several", nil)
 	case r.Times < 0:
 		return Invalid(CodeRepeatInvalid, "repeat times must not be negative", nil)
 	}
@@ -66,12 +81,41 @@ func (r Repeat) step(t time.Time) time.Time {
 	if r.EveryDays > 0 {
 		return t.AddDate(0, 0, r.EveryDays)
 	}
+	if r.MonthDay != 0 {
+		return r.stepMonth(t)
+	}
 	for i := 1; i <= 7; i++ {
 		if n := t.AddDate(0, 0, i); r.Weekdays[n.Weekday()] {
 			return n
 		}
 	}
 	return t.AddDate(0, 0, 7) // unreachable with a valid rule
+}
+
+// stepMonth is the rule's first day after t's date, in t's location, at
+// t's clock time (LocalTime: DST-correct, a time the clocks skip is the
+// moment they jump): this month's day if it is still ahead, else next
+// month's. A month shorter than the rule's day has it on its last day.
+func (r Repeat) stepMonth(t time.Time) time.Time {
+	y, m, d := t.Date()
+	day := r.dayIn(y, m)
+	if day <= d {
+		m++
+		if m > time.December {
+			y, m = y+1, time.January
+		}
+		day = r.dayIn(y, m)
+	}
+	return LocalTime(y, m, day, t.Hour(), t.Minute(), t.Location()).In(t.Location())
+}
+
+// dayIn is the rule's day in month m of year y.
+func (r Repeat) dayIn(y int, m time.Month) int {
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if r.MonthDay == LastDayOfMonth || r.MonthDay > last {
+		return last
+	}
+	return r.MonthDay
 }
 
 // ParseWeekday reads "mon".."sun" (or the full English name).

@@ -20,6 +20,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/inbound"
 	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/secret"
 )
 
 // maxAPIBody bounds an inbound request body. A lead, a call or an event is
@@ -33,11 +34,19 @@ type api struct {
 	db      *postgres.DB
 	limiter *apiLimiter
 	log     *slog.Logger
+	// box opens the clubs' sealed phone secrets (phone_secrets); nil when
+	// SECRETS_KEY is not set, and then signed notifications are refused.
+	box *secret.Box
 }
 
 func (a *app) api() http.Handler {
 	h := &api{db: a.db, log: a.log.With(slog.String("component", "api")),
 		limiter: &apiLimiter{rdb: a.rdb, prefix: a.cfg.QueuePrefix, perMinute: a.cfg.APIRatePerMin}}
+	// loadConfig has refused a malformed SECRETS_KEY, so the only error
+	// left is an unset one: no box.
+	if box, err := secret.New(a.cfg.SecretsKey); err == nil {
+		h.box = box
+	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/v1/leads", h.auth(h.leadJSON))
 	mux.Handle("POST /api/v1/leads/form", h.auth(h.leadForm))
@@ -249,23 +258,31 @@ func (h *api) acceptLead(w http.ResponseWriter, r *http.Request, c postgres.APIC
 // store writes the event and answers 200 once it is committed; a duplicate
 // answers 200 with the first delivery's id and "duplicate".
 func (h *api) store(w http.ResponseWriter, r *http.Request, in postgres.InboxAddInput) {
+	if it, status, ok := h.add(w, r, in); ok {
+		apiJSON(w, http.StatusOK, map[string]any{"id": it.ID, "kind": it.Kind, "status": status})
+	}
+}
+
+// add stores an accepted event and returns it with "accepted" or
+// "duplicate"; on a refusal it has answered the request and returns false.
+func (h *api) add(w http.ResponseWriter, r *http.Request, in postgres.InboxAddInput) (postgres.InboxItem, string, bool) {
 	// The write must finish even if the sender hangs up: it may retry, and
 	// finds the row then.
 	it, dup, err := h.db.InboxAdd(context.WithoutCancel(r.Context()), in)
 	if err != nil {
 		if errors.Is(err, domain.ErrInvalid) {
 			invalid(w, err)
-			return
+			return it, "", false
 		}
 		h.internal(w, r, "store "+in.Kind, err)
-		return
+		return it, "", false
 	}
 	status := "accepted"
 	if dup {
 		status = "duplicate"
 	}
 	h.log.InfoContext(r.Context(), "inbound event "+status, slog.Int64("club_id", in.ClubID), slog.Int64("inbox_id", it.ID), slog.String("kind", in.Kind))
-	apiJSON(w, http.StatusOK, map[string]any{"id": it.ID, "kind": it.Kind, "status": status})
+	return it, status, true
 }
 
 // eventRequest is the JSON body of POST /api/v1/events.

@@ -19,17 +19,22 @@ import (
 // nowhere; a call is stored once per provider call id.
 func (h *api) call(w http.ResponseWriter, r *http.Request, c postgres.APICaller) {
 	provider := r.PathValue("provider")
-	set, ok := h.phoneCheck(w, r, c, provider)
-	if !ok {
+	if _, ok := h.phoneCheck(w, r, c, provider); !ok {
 		return
 	}
 	body, ok := readBody(w, r)
 	if !ok {
 		return
 	}
-	if provider == inbound.ProviderZadarma && !inbound.ZadarmaSignatureOK(body, r.Header.Get("Signature"), set.Secret) {
-		apiError(w, http.StatusUnauthorized, codeSignatureInvalid, "the Signature header does not match the notification")
-		return
+	if provider == inbound.ProviderZadarma {
+		key, ok := h.phoneSecret(w, r, c.ClubID, provider)
+		if !ok {
+			return
+		}
+		if !inbound.ZadarmaSignatureOK(body, r.Header.Get("Signature"), key) {
+			apiError(w, http.StatusUnauthorized, codeSignatureInvalid, "the Signature header does not match the notification")
+			return
+		}
 	}
 	loc, err := domain.LoadLocation(c.TimeZone)
 	if err != nil {
@@ -54,8 +59,17 @@ func (h *api) call(w http.ResponseWriter, r *http.Request, c postgres.APICaller)
 			return
 		}
 	}
-	h.store(w, r, postgres.InboxAddInput{ClubID: c.ClubID, APIKeyID: c.KeyID, Kind: inbound.KindCall,
-		IdemKey: call.Provider + ":" + call.ID, Payload: call})
+	in := postgres.InboxAddInput{ClubID: c.ClubID, APIKeyID: c.KeyID, Kind: inbound.KindCall,
+		IdemKey: call.Provider + ":" + call.ID, Payload: call}
+	if provider != inbound.ProviderBinotel {
+		h.store(w, r, in)
+		return
+	}
+	// Binotel takes a delivery as done only when the answer is exactly
+	// {"status":"success"}, and retries it otherwise.
+	if _, _, ok := h.add(w, r, in); ok {
+		apiJSON(w, http.StatusOK, map[string]string{"status": "success"})
+	}
 }
 
 // callCheck answers a provider's URL check: Zadarma's GET ?zd_echo=X must
@@ -119,4 +133,34 @@ func ipAllowed(remote string, allow []string) bool {
 		}
 	}
 	return false
+}
+
+// phoneSecret opens the club's signing secret for provider, stored sealed
+// by `clubcrm phone secret set`. None stored (or one set for another
+// provider) and no SECRETS_KEY are refusals with their own codes; the
+// provider retries, so nothing is lost while the operator fixes it. The
+// secret is never logged.
+func (h *api) phoneSecret(w http.ResponseWriter, r *http.Request, clubID int64, provider string) (string, bool) {
+	s, err := h.db.PhoneSecretGet(r.Context(), clubID)
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && s.Provider != provider) {
+		h.log.WarnContext(r.Context(), "phone webhook refused: no signing secret stored", slog.Int64("club_id", clubID), slog.String("provider", provider))
+		apiError(w, http.StatusUnprocessableEntity, codePhoneSecretMissing, "no signing secret is stored for the club's "+provider+"; the operator stores it with `clubcrm phone secret set --club ID --provider "+provider+"`")
+		return "", false
+	}
+	if err != nil {
+		h.internal(w, r, "phone secret", err)
+		return "", false
+	}
+	if h.box == nil {
+		h.log.ErrorContext(r.Context(), "phone webhook refused: SECRETS_KEY is not set, so the club's phone secret cannot be opened", slog.Int64("club_id", clubID))
+		apiError(w, http.StatusServiceUnavailable, codeSecretsKeyMissing, "the service cannot open the club's phone secret (its SECRETS_KEY is not set); retry later")
+		return "", false
+	}
+	plain, err := h.box.Open(s.Sealed, postgres.PhoneSecretAAD(clubID, provider))
+	if err != nil {
+		// Open's errors say nothing of the plaintext.
+		h.internal(w, r, "open the phone secret (SECRETS_KEY must be the key it was set with)", err)
+		return "", false
+	}
+	return string(plain), true
 }

@@ -22,4 +22,6 @@ const (
 	codePhoneNotConfigured domain.Code = "phone_not_configured" // the club's plan has no phone section
 	codeProviderMismatch   domain.Code = "provider_mismatch"    // the club uses another phone system
 	codeIPNotAllowed       domain.Code = "ip_not_allowed"       // the request is not from the provider's addresses
+	codePhoneSecretMissing domain.Code = "phone_secret_missing" // no signing secret stored for the club's provider
+	codeSecretsKeyMissing  domain.Code = "secrets_key_missing"  // SECRETS_KEY not set: a sealed secret cannot be opened
 )

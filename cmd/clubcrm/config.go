@@ -52,13 +52,17 @@ type config struct {
 	FileLinkSecret string        `env:"FILE_LINK_SECRET"`
 	FileLinkTTL    time.Duration `env:"FILE_LINK_TTL" envDefault:"24h"`
 
-	// SecretsKey seals the clubs' own bot tokens in the database
-	// (domain/secret); required once any club has its own bot.
+	// SecretsKey seals the clubs' own bot tokens and phone-system signing
+	// secrets in the database (domain/secret); required once any club has
+	// its own bot or a phone secret.
 	SecretsKey string `env:"SECRETS_KEY"`
 	// BotAddToken is the token `bot add` stores, instead of reading it
 	// from standard input: never a flag, which would land in shell history
 	// and ps.
 	BotAddToken string `env:"CLUBCRM_BOT_TOKEN"`
+	// PhoneSecret is the signing secret `phone secret set` stores, instead
+	// of reading it from standard input: never a flag.
+	PhoneSecret string `env:"CLUBCRM_PHONE_SECRET"`
 
 	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8080"`
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`

@@ -90,6 +90,7 @@ func commands() map[string]command {
 		"apikey revoke":    {"revoke an inbound API key", apikeyRevokeUsage, false, runAPIKeyRevoke},
 		"bot add":          {"give a club its own Telegram bot (token on stdin or in CLUBCRM_BOT_TOKEN, checked with getMe, stored sealed)", botAddUsage, false, runBotAdd},
 		"bot list":         {"list the clubs' own bots (never their tokens)", botListUsage, false, runBotList},
+		"phone secret set": {"store a club's phone-system signing secret sealed with SECRETS_KEY (secret on stdin or in CLUBCRM_PHONE_SECRET)", phoneSecretSetUsage, false, runPhoneSecretSet},
 		"bot remove":       {"remove a club's own bot: the default bot serves the club again", botRemoveUsage, false, runBotRemove},
 	}
 }
@@ -118,7 +119,13 @@ func runEnv(ctx context.Context, args []string, e *cmdEnv) error {
 		args = args[1:]
 	}
 	name, rest := args[0], args[1:]
-	// Two-word commands: "club apply", "staff invite", "clients import".
+	// Two-word commands: "club apply", "staff invite", "clients import";
+	// and three-word ones: "phone secret set".
+	if len(rest) > 1 {
+		if _, ok := cmds[name+" "+rest[0]+" "+rest[1]]; ok {
+			name, rest = name+" "+rest[0]+" "+rest[1], rest[2:]
+		}
+	}
 	if len(rest) > 0 {
 		if _, ok := cmds[name+" "+rest[0]]; ok {
 			name, rest = name+" "+rest[0], rest[1:]

@@ -14,6 +14,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/telegram"
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/i18n"
+	"github.com/clubcrm/clubcrm/domain/secret"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/scheduler"
 )
@@ -60,6 +61,19 @@ func runRoles(ctx context.Context, e *cmdEnv, name string, args []string, roles 
 		if err := ensureDemoClub(ctx, a.db, a.log); err != nil {
 			return err
 		}
+	}
+
+	// The clubs' phone secrets are checked before anything starts too: the
+	// inbound API of every role checks signed notifications with them.
+	phoneBox, err := secret.New(a.cfg.SecretsKey)
+	if errors.Is(err, secret.ErrNoKey) {
+		phoneBox, err = nil, nil
+	}
+	if err != nil {
+		return err // validated with the config; kept for safety
+	}
+	if err := checkPhoneSecrets(ctx, a.db, phoneBox); err != nil {
+		return err
 	}
 
 	// The clubs' own bots are opened before anything starts: bots that do

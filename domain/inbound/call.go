@@ -124,10 +124,13 @@ func parseGeneric(body []byte) (Call, error) {
 
 // parseBinotel reads Binotel's "apiCallCompleted" webhook: a form post with
 // requestType and callDetails[...] fields (developers.binotel.ua, WebHooks:
-// callType 0 incoming / 1 outgoing, disposition ANSWER, NOANSWER, BUSY,
-// CANCEL, ..., billsec, startTime in Unix seconds, internalNumber the
-// employee's line, linkToCallRecordInMyBusiness when recorded). Other
-// request types (receivedTheCall, apiCallSettings) are not finished calls.
+// callType 0 incoming / 1 outgoing, disposition ANSWER, TRANSFER, NOANSWER,
+// BUSY, CANCEL, CHANUNAVAIL, VM, VM-SUCCESS, ..., billsec, startTime in Unix
+// seconds, internalNumber the employee's line, linkToCallRecordInMyBusiness
+// when recorded; see testdata/README.md). ANSWER and TRANSFER (answered,
+// then put through to someone else) are a conversation; a voicemail is not.
+// Other request types (receivedTheCall, apiCallSettings) are not finished
+// calls.
 func parseBinotel(body []byte, _ *time.Location) (Call, error) {
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -138,7 +141,7 @@ func parseBinotel(body []byte, _ *time.Location) (Call, error) {
 	}
 	d := func(k string) string { return strings.TrimSpace(v.Get("callDetails[" + k + "]")) }
 	c := Call{ID: d("generalCallID"), Phone: d("externalNumber"), Line: d("internalNumber"),
-		Answered: d("disposition") == "ANSWER", Recording: d("linkToCallRecordInMyBusiness")}
+		Answered: binotelAnswered(d("disposition")), Recording: d("linkToCallRecordInMyBusiness")}
 	switch d("callType") {
 	case "0":
 		c.Direction = "in"
@@ -152,11 +155,28 @@ func parseBinotel(body []byte, _ *time.Location) (Call, error) {
 	return c, nil
 }
 
+// binotelAnswered reports whether a Binotel disposition is a call someone
+// talked on.
+func binotelAnswered(disposition string) bool {
+	return disposition == "ANSWER" || disposition == "TRANSFER"
+}
+
+// ringostatAnswered reports whether a Ringostat call status is a call
+// someone talked on: ANSWERED, and its "proper" (a targeted call) and
+// "repeated" (a caller who called before) kinds of an answered call.
+func ringostatAnswered(status string) bool {
+	switch strings.ToUpper(status) {
+	case "ANSWERED", "PROPER", "REPEATED":
+		return true
+	}
+	return false
+}
+
 // parseRingostat reads Ringostat's "after call" webhook in JSON (Webhooks
 // 2.0, help.ringostat.com "Webhooks. Incoming call event"): the parameters
 // are chosen in Ringostat's webhook settings; this adapter expects uniqueid,
 // call_type (in/out), caller, dst (the employee's SIP login or number),
-// disposition (ANSWERED, NO ANSWER, BUSY, FAILED), billsec, calldate
+// disposition (ANSWERED, PROPER, REPEATED, NO ANSWER, BUSY, FAILED), billsec, calldate
 // ("2006-01-02 15:04:05" in the project's zone) and recording.
 func parseRingostat(body []byte, loc *time.Location) (Call, error) {
 	var r map[string]any
@@ -179,7 +199,7 @@ func parseRingostat(body []byte, loc *time.Location) (Call, error) {
 	case "out", "outgoing":
 		c.Direction, c.Phone, c.Line = "out", s("dst"), s("caller")
 	}
-	c.Answered = strings.EqualFold(s("disposition"), "ANSWERED")
+	c.Answered = ringostatAnswered(s("disposition"))
 	c.Seconds, _ = strconv.Atoi(s("billsec"))
 	if t, err := time.ParseInLocation("2006-01-02 15:04:05", s("calldate"), loc); err == nil {
 		c.StartedAt = t

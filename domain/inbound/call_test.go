@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -30,7 +31,7 @@ func TestParseCallSamples(t *testing.T) {
 		want           Call
 	}{
 		{"binotel_answered.form", ProviderBinotel, Call{Provider: ProviderBinotel, ID: "3407293871", Direction: "in", Phone: "+380671234567", Line: "901", Answered: true, Seconds: 134,
-			Recording: "https://my.binotel.ua/?module=history&subject=3407293871&sacrc=abc", StartedAt: time.Unix(1772445600, 0).UTC()}},
+			Recording: "https://my.binotel.ua/?module=cdrs&action=generateFile&fileName=3407293871.mp3&callDate=2026-03-02_12:00&customerNumber=0671234567&callType=incoming", StartedAt: time.Unix(1772445600, 0).UTC()}},
 		{"binotel_missed.form", ProviderBinotel, Call{Provider: ProviderBinotel, ID: "3407299001", Direction: "in", Phone: "+380507654321", Line: "901", StartedAt: time.Unix(1772446200, 0).UTC()}},
 		{"zadarma_notify_end.form", ProviderZadarma, Call{Provider: ProviderZadarma, ID: "in_0f3c8a2b1d", Direction: "in", Phone: "+380631112233", Line: "100", Answered: true, Seconds: 75,
 			Recording: "https://my.zadarma.com/mypbx/stat/?call_id=1772446200.1234", StartedAt: time.Date(2026, 3, 2, 12, 10, 0, 0, kyiv)}},
@@ -88,6 +89,47 @@ func TestParseCallRefusals(t *testing.T) {
 		}
 		if _, err := ParseCall(p, "", []byte(b), "380", time.UTC); err != ErrSkip {
 			t.Errorf("%s: %v, want ErrSkip", b, err)
+		}
+	}
+}
+
+// TestParseCallAnsweredStatuses: each provider's statuses of a call someone
+// talked on are answered (Binotel's TRANSFER, Ringostat's PROPER and
+// REPEATED too); a voicemail, a busy line or no answer is a missed call.
+func TestParseCallAnsweredStatuses(t *testing.T) {
+	t.Parallel()
+	binotel, err := os.ReadFile("testdata/binotel_answered.form")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ringostat, err := os.ReadFile("testdata/ringostat_after_call.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		provider string
+		body     []byte
+		from, to string
+		answered bool
+	}{
+		{ProviderBinotel, binotel, "disposition%5D=ANSWER", "disposition%5D=ANSWER", true},
+		{ProviderBinotel, binotel, "disposition%5D=ANSWER", "disposition%5D=TRANSFER", true},
+		{ProviderBinotel, binotel, "disposition%5D=ANSWER", "disposition%5D=VM-SUCCESS", false},
+		{ProviderBinotel, binotel, "disposition%5D=ANSWER", "disposition%5D=BUSY", false},
+		{ProviderBinotel, binotel, "disposition%5D=ANSWER", "disposition%5D=CANCEL", false},
+		{ProviderRingostat, ringostat, `"ANSWERED"`, `"PROPER"`, true},
+		{ProviderRingostat, ringostat, `"ANSWERED"`, `"REPEATED"`, true},
+		{ProviderRingostat, ringostat, `"ANSWERED"`, `"NO ANSWER"`, false},
+		{ProviderRingostat, ringostat, `"ANSWERED"`, `"BUSY"`, false},
+	} {
+		body := bytes.Replace(c.body, []byte(c.from), []byte(c.to), 1)
+		got, err := ParseCall(c.provider, "", body, "380", time.UTC)
+		if err != nil {
+			t.Errorf("%s %s: %v", c.provider, c.to, err)
+			continue
+		}
+		if got.Answered != c.answered {
+			t.Errorf("%s %s: answered %v, want %v", c.provider, c.to, got.Answered, c.answered)
 		}
 	}
 }

@@ -48,7 +48,7 @@ func TestParsePhone(t *testing.T) {
 	for _, c := range []struct{ section, want string }{
 		{"phone:\n  provider: skype\n", `phone provider "skype"`},
 		{"phone:\n  callback_target: 5m\n", "phone needs a provider"},
-		{"phone:\n  provider: zadarma\n", "give its API secret as secret"},
+		{"phone:\n  provider: zadarma\n  secret: s3cret-value\n", "phone secret does not go in the plan file: remove it and store it sealed with `clubcrm phone secret set --club ID --provider zadarma`"},
 		{"phone:\n  provider: generic\n  allow_ips: [nope]\n", `allow_ips entry "nope"`},
 		{"phone:\n  provider: generic\n  callback_template: check\n", "must be a personal call"},
 		{"phone:\n  provider: generic\n  lines:\n    - {line: \"1\", staff: 2}\n    - {line: \"1\", staff: 3}\n", `phone line "1" is listed twice`},
@@ -58,6 +58,23 @@ func TestParsePhone(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.section, err, c.want)
 		}
+	}
+}
+
+// TestParsePhoneSecretRefused: a plan that still holds a phone secret is
+// refused with one line that points at the command and never repeats the
+// secret; a Zadarma plan without one is valid (the secret is stored apart).
+func TestParsePhoneSecretRefused(t *testing.T) {
+	t.Parallel()
+	_, err := plan.Parse("p.yaml", []byte(small+"phone:\n  provider: zadarma\n  secret: s3cret-value\n"))
+	if err == nil {
+		t.Fatal("a plan with a phone secret is accepted")
+	}
+	if msg := err.Error(); strings.Contains(msg, "s3cret-value") || strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "clubcrm phone secret set") {
+		t.Errorf("refusal: %q", msg)
+	}
+	if _, err := plan.Parse("p.yaml", []byte(small+"phone:\n  provider: zadarma\n")); err != nil {
+		t.Errorf("a zadarma plan without a secret: %v", err)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 // are verified, its lines and who calls back a missed call.
 type Phone struct {
 	Provider         string        // binotel, ringostat, zadarma or generic
-	Secret           string        // the provider's signing secret (Zadarma's API secret); empty: none
 	AllowIPs         []string      // addresses or prefixes the provider's requests may come from; empty: any
 	CallbackTemplate string        // a personal-call template for "call back"; empty: the club's personal-call template
 	CallbackRole     domain.Role   // who gets a missed call
@@ -50,7 +49,11 @@ func (r *reader) phone(e entry) *Phone {
 			p.Provider = s
 		}
 	}
-	p.Secret, _ = r.text(m["secret"], "phone secret")
+	if sec, ok := m["secret"]; ok {
+		// Refused, not warned: a secret in a plan file ends up in
+		// repositories, backups and chat pastes. The line never repeats it.
+		r.errorf(posOf(sec.key), "phone secret does not go in the plan file: remove it and store it sealed with `clubcrm phone secret set --club ID --provider %s` (it reads the secret from standard input)", providerOr(m))
+	}
 	ips, _ := r.list(m["allow_ips"].value, "phone allow_ips")
 	for _, n := range ips {
 		s, ok := r.text(entry{value: n}, "phone allow_ips entry")
@@ -127,10 +130,16 @@ func validatePhone(r *reader, p *Plan, templates keySet, types map[string]domain
 	if ph.Provider == "" {
 		r.errorf(ph.Pos, "phone needs a provider: one of %s", strings.Join(phoneProviders, ", "))
 	}
-	if ph.Provider == "zadarma" && ph.Secret == "" {
-		r.errorf(ph.Pos, "phone provider zadarma signs its notifications; give its API secret as secret")
-	}
 	if ph.CallbackTemplate != "" && templates.check(r, ph.TemplatePos, "phone", ph.CallbackTemplate) && types[ph.CallbackTemplate] != domain.TypePersonalCall {
 		r.errorf(ph.TemplatePos, "phone callback_template %q is a %s template; it must be a personal call", ph.CallbackTemplate, types[ph.CallbackTemplate])
 	}
+}
+
+// providerOr is the phone section's provider as written, or PROVIDER, for
+// a message.
+func providerOr(m map[string]entry) string {
+	if p, ok := m["provider"]; ok && p.value != nil && p.value.Kind == yaml.ScalarNode && contains(phoneProviders, p.value.Value) {
+		return p.value.Value
+	}
+	return "PROVIDER"
 }

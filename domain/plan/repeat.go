@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
@@ -10,11 +11,14 @@ import (
 //
 //	repeat: {every: 7d}                              # or 1w is written 7d
 //	repeat: {weekdays: [mon, thu], until: 2026-12-31, times: 20}
+//	repeat: {monthly: 15}                            # the 15th of every month
+//	repeat: {monthly: 31}                            # the 31st, a 30-day month's 30th
+//	repeat: {monthly: last}                          # the last day of every month
 func (r *reader) repeat(e entry) *domain.Repeat {
 	if e.value == nil || isNull(e.value) {
 		return nil
 	}
-	m, ok := r.mapping(e.value, "template repeat", "every", "weekdays", "until", "times")
+	m, ok := r.mapping(e.value, "template repeat", "every", "weekdays", "monthly", "until", "times")
 	if !ok {
 		return nil
 	}
@@ -25,6 +29,15 @@ func (r *reader) repeat(e entry) *domain.Repeat {
 			r.errorf(posOf(m["every"].value), "template repeat every must be whole days, e.g. 7d")
 		} else {
 			rep.EveryDays = int(*d / (24 * time.Hour))
+		}
+	}
+	if s, ok := r.text(m["monthly"], "template repeat monthly"); ok && s != "" {
+		if s == "last" {
+			rep.MonthDay = domain.LastDayOfMonth
+		} else if d, err := strconv.Atoi(s); err == nil && d >= 1 && d <= 31 {
+			rep.MonthDay = d
+		} else {
+			r.errorf(posOf(m["monthly"].value), "template repeat monthly %q is not a day of the month (1..31) or last", s)
 		}
 	}
 	days, _ := r.list(m["weekdays"].value, "template repeat weekdays")

@@ -16,7 +16,6 @@ import (
 // PhoneSettings is a club's phone system: the plan's phone: section.
 type PhoneSettings struct {
 	Provider           string
-	Secret             string
 	AllowIPs           []string
 	CallbackTemplateID int64
 	CallbackRole       domain.Role
@@ -36,8 +35,8 @@ func phoneSettingsGet(ctx context.Context, q querier, clubID int64) (PhoneSettin
 		min  int
 	)
 	err := q.QueryRow(ctx, `
-SELECT provider, secret, allow_ips, callback_template_id, callback_role, callback_target_min FROM phone_settings WHERE club_id = $1`,
-		clubID).Scan(&s.Provider, &s.Secret, &s.AllowIPs, &s.CallbackTemplateID, &role, &min)
+SELECT provider, allow_ips, callback_template_id, callback_role, callback_target_min FROM phone_settings WHERE club_id = $1`,
+		clubID).Scan(&s.Provider, &s.AllowIPs, &s.CallbackTemplateID, &role, &min)
 	if err != nil {
 		return PhoneSettings{}, fmt.Errorf("phone settings of club %d: %w", clubID, mapErr(err))
 	}

@@ -16,14 +16,14 @@ import (
 func (a *planApplier) phone(ctx context.Context) error {
 	ph := a.p.Phone
 	var (
-		provider, secret, role string
-		ips                    []string
-		tplID                  int64
-		target                 int
+		provider, role string
+		ips            []string
+		tplID          int64
+		target         int
 	)
 	err := a.tx.QueryRow(ctx, `
-SELECT provider, secret, allow_ips, callback_template_id, callback_role, callback_target_min FROM phone_settings WHERE club_id = $1`,
-		a.clubID).Scan(&provider, &secret, &ips, &tplID, &role, &target)
+SELECT provider, allow_ips, callback_template_id, callback_role, callback_target_min FROM phone_settings WHERE club_id = $1`,
+		a.clubID).Scan(&provider, &ips, &tplID, &role, &target)
 	found := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("phone settings: %w", mapErr(err))
@@ -99,7 +99,6 @@ SELECT provider, secret, allow_ips, callback_template_id, callback_role, callbac
 	var d diffs
 	if found {
 		d.add(provider != ph.Provider, "provider changed")
-		d.add(secret != ph.Secret, "secret changed")
 		d.add(!slices.Equal(ips, allow), "allow_ips changed")
 		d.add(tplID != wantTpl, "callback template changed")
 		d.add(role != string(ph.CallbackRole), "callback assignee changed")
@@ -109,10 +108,10 @@ SELECT provider, secret, allow_ips, callback_template_id, callback_role, callbac
 	}
 	if len(d) > 0 {
 		if _, err := a.tx.Exec(ctx, `
-INSERT INTO phone_settings (club_id, provider, secret, allow_ips, callback_template_id, callback_role, callback_target_min)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (club_id) DO UPDATE SET provider = $2, secret = $3, allow_ips = $4, callback_template_id = $5, callback_role = $6, callback_target_min = $7`,
-			a.clubID, ph.Provider, ph.Secret, allow, wantTpl, string(ph.CallbackRole), mins); err != nil {
+INSERT INTO phone_settings (club_id, provider, allow_ips, callback_template_id, callback_role, callback_target_min)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (club_id) DO UPDATE SET provider = $2, allow_ips = $3, callback_template_id = $4, callback_role = $5, callback_target_min = $6`,
+			a.clubID, ph.Provider, allow, wantTpl, string(ph.CallbackRole), mins); err != nil {
 			return fmt.Errorf("phone settings: %w", mapErr(err))
 		}
 		a.change("phone", d)

@@ -25,20 +25,20 @@ func repeatNextTx(ctx context.Context, tx pgx.Tx, clubID, taskID int64, now time
 		occurrence                                           *int
 		due                                                  *time.Time
 		title, description, zone                             string
-		every, days, times                                   *int
+		every, days, month, times                            *int
 		until                                                *time.Time
 		hours                                                domain.WorkingHours
 	)
 	err := tx.QueryRow(ctx, `
 SELECT coalesce(t.series_id, t.id), t.occurrence, t.template_id, coalesce(t.client_id, 0), coalesce(t.author_id, 0),
        coalesce(t.assignee_id, 0), t.due_at, t.title, t.description, c.time_zone,
-       c.work_open_min, c.work_close_min, r.every_days, r.weekdays, r.times, r.until_date
+       c.work_open_min, c.work_close_min, r.every_days, r.weekdays, r.month_day, r.times, r.until_date
 FROM tasks t
 JOIN clubs c ON c.id = t.club_id
 JOIN template_repeats r ON r.club_id = t.club_id AND r.template_id = t.template_id
 WHERE t.club_id = $1 AND t.id = $2 AND t.occurrence IS NOT NULL`, clubID, taskID).Scan(
 		&seriesID, &occurrence, &templateID, &clientID, &authorID, &assigneeID, &due, &title, &description, &zone,
-		&hours.Open, &hours.Close, &every, &days, &times, &until)
+		&hours.Open, &hours.Close, &every, &days, &month, &times, &until)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // not recurring
 	}
@@ -65,6 +65,9 @@ SELECT EXISTS (SELECT 1 FROM tasks WHERE club_id = $1 AND coalesce(series_id, id
 				rule.Weekdays[d] = true
 			}
 		}
+	}
+	if month != nil {
+		rule.MonthDay = *month
 	}
 	if times != nil {
 		rule.Times = *times

@@ -125,3 +125,44 @@ func TestRecurringTaskWorkingHours(t *testing.T) {
 		t.Errorf("next occurrence due %v, want %v (Monday at opening)", got.In(kyiv), want)
 	}
 }
+
+// TestRecurringTaskMonthly: a series on the 31st of every month comes back
+// on April's last day (the 30th), then on May 31st, at the same local time
+// in the club's zone; the table takes one rule per template only.
+func TestRecurringTaskMonthly(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	due := time.Date(2026, 3, 31, 10, 0, 0, 0, kyiv) // just after DST started (Mar 29)
+	clk := clocktest.New(due.Add(-time.Hour))
+	db := pgtest.New(t, postgres.WithClock(clk))
+	ctx := context.Background()
+	f := pgtest.NewClub(t, db, "mon")
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO template_repeats (template_id, club_id, every_days, month_day) VALUES ($1, $2, 30, 31)`, f.Templates["internal"], f.Club.ID); err == nil {
+		t.Fatal("a rule with both every_days and month_day was stored")
+	}
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO template_repeats (template_id, club_id, month_day) VALUES ($1, $2, 0)`, f.Templates["internal"], f.Club.ID); err == nil {
+		t.Fatal("month_day 0 was stored")
+	}
+	pgtest.Exec(t, db, `INSERT INTO template_repeats (template_id, club_id, month_day) VALUES ($1, $2, 31)`, f.Templates["internal"], f.Club.ID)
+	task, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["internal"], Title: "Monthly report",
+		AuthorID: f.Manager.ID, AssigneeID: f.Staff.ID, DueAt: &due})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := task.ID
+	for i, wantDue := range []time.Time{time.Date(2026, 4, 30, 10, 0, 0, 0, kyiv), time.Date(2026, 5, 31, 10, 0, 0, 0, kyiv)} {
+		clk.Set(wantDue.Add(-24 * time.Hour))
+		if _, err := db.TaskStatusSet(ctx, f.Club.ID, cur, f.Staff, domain.StatusDone); err != nil {
+			t.Fatalf("close occurrence %d: %v", i+1, err)
+		}
+		var next int64
+		var nextDue time.Time
+		if err := db.Pool().QueryRow(ctx, `SELECT id, due_at FROM tasks WHERE club_id = $1 AND status = 'new' AND occurrence = $2`, f.Club.ID, i+2).Scan(&next, &nextDue); err != nil {
+			t.Fatalf("occurrence %d: %v", i+2, err)
+		}
+		if !nextDue.Equal(wantDue) {
+			t.Fatalf("occurrence %d due %v, want %v", i+2, nextDue.In(kyiv), wantDue)
+		}
+		cur = next
+	}
+}
