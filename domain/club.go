@@ -46,7 +46,11 @@ type Club struct {
 	// WorkingHours: when the club is open; the zero value means
 	// DefaultWorkingHours (see Hours).
 	WorkingHours WorkingHours
-	CreatedAt    time.Time
+	// ViberFreeWindowOnly: the morning list goes to a Viber person only
+	// inside the 24 hours after their own last message, when Viber does not
+	// bill the bot for it (plan key viber_free_window_only; default off).
+	ViberFreeWindowOnly bool
+	CreatedAt           time.Time
 }
 
 // Hours is the club's working hours, DefaultWorkingHours when unset.

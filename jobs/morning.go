@@ -35,9 +35,12 @@ const morningButtons = postgres.MorningListLimit
 // handleMorningSend sends every active staff member with open tasks due
 // today or overdue one message: how many are due today and overdue, the
 // first few with a button opening each card. Someone with nothing due gets
-// nothing. Each message has its own delivery key
-// ("morning:<club>:<date>:<staff>"), so a retry after a partial failure
-// sends only what is missing; the run is marked sent at the end.
+// nothing. A club that chose viber_free_window_only (its plan) marks the
+// list low-value: a Viber person gets it only inside their free window,
+// since outside it Viber bills the bot for it. Each message has its own
+// delivery key ("morning:<club>:<date>:<staff>"), so a retry after a
+// partial failure sends only what is missing; the run is marked sent at
+// the end.
 func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 	r, send, err := d.dailyBegin(ctx, postgres.DailyMorning, t)
 	if err != nil {
@@ -55,7 +58,7 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 		key := MorningTaskID(r.p) + ":" + strconv.FormatInt(l.StaffID, 10)
 		err := d.Notifier.NotifyStaff(ctx, key, r.p.ClubID, l.StaffID, func(rcp Recipient) (chat.Message, bool, error) {
 			return morningMessage(d.Catalog, rcp.Language, r.loc, today, r.now, l), true, nil
-		})
+		}, FreeWindowOnly(r.club.ViberFreeWindowOnly))
 		if err := leftClub(err); err != nil { // someone who left since the lists were read is skipped
 			return fmt.Errorf("morning lists: %w", err)
 		}

@@ -127,16 +127,29 @@ type Recipient struct {
 // was closed meanwhile, say).
 type Draw func(r Recipient) (chat.Message, bool, error)
 
+// StaffOption marks a message NotifyStaff sends.
+type StaffOption func(*Outgoing)
+
+// FreeWindowOnly marks the message low-value when on (the morning list of a
+// club that chose so): see Outgoing.FreeWindowOnly.
+func FreeWindowOnly(on bool) StaffOption {
+	return func(o *Outgoing) { o.FreeWindowOnly = on }
+}
+
 // NotifyStaff is the one way to message a staff member: it reads the
 // recipient once (their address, language, club zone, how many clubs they
 // are in), skips someone unreachable (not an error: they asked not to be
 // written to; logged at debug), draws the message in their language with
 // draw, names the club for a person in several, and delivers it once under
-// key. A recipient that does not exist (unknown staff, another club's, a
-// deleted club) or a club zone that does not load is an error wrapping
-// asynq.SkipRetry: retrying cannot help.
-func (n *Notifier) NotifyStaff(ctx context.Context, key string, clubID, staffID int64, draw Draw) error {
-	return n.notifyStaff(ctx, Outgoing{Key: key, ClubID: clubID, StaffID: staffID}, draw)
+// key, as opts mark it. A recipient that does not exist (unknown staff,
+// another club's, a deleted club) or a club zone that does not load is an
+// error wrapping asynq.SkipRetry: retrying cannot help.
+func (n *Notifier) NotifyStaff(ctx context.Context, key string, clubID, staffID int64, draw Draw, opts ...StaffOption) error {
+	o := Outgoing{Key: key, ClubID: clubID, StaffID: staffID}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return n.notifyStaff(ctx, o, draw)
 }
 
 // notifyStaff is NotifyStaff for o (its Key, ClubID, StaffID and flags;

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/clubcrm/clubcrm/bot/viber"
 	"github.com/clubcrm/clubcrm/bot/vibertest"
@@ -34,6 +35,7 @@ type viberEnv struct {
 	sessions *viber.RedisSessions
 	metrics  *countingMetrics
 	notifier *jobs.Notifier
+	reg      *prometheus.Registry // the notifier's jobs.Metrics
 }
 
 // countingMetrics is viber.Metrics counted in memory.
@@ -64,11 +66,34 @@ func newViberEnv(t *testing.T, hourCap int) *viberEnv {
 	v.ch = viber.NewChannel(client, viber.Config{Bot: chat.DefaultBot, Sender: viber.Sender{Name: "Club"},
 		Links: files, Sessions: v.sessions, Metrics: v.metrics, Log: e.deps.Log})
 	router := chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr).Add(chat.Viber, chat.DefaultBot, v.ch)
+	v.reg = prometheus.NewRegistry()
+	m, err := jobs.NewMetrics(v.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v.notifier = jobs.NewNotifier(e.db, e.rdb, router, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000},
 		e.q, e.deps.Log, domain.SystemClock{},
 		jobs.WithChannelLimits(chat.Viber, jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000}),
-		jobs.WithHourlyCap(chat.Viber, hourCap, v.sessions), jobs.WithFreeWindow(chat.Viber, v.sessions))
+		jobs.WithHourlyCap(chat.Viber, hourCap, v.sessions), jobs.WithFreeWindow(chat.Viber, v.sessions),
+		jobs.WithNotifierMetrics(m))
 	return v
+}
+
+// counter is the value of one of the notifier's counters, e.g.
+// "clubcrm_messages_skipped_total".
+func (v *viberEnv) counter(name string) float64 {
+	v.t.Helper()
+	families, err := v.reg.Gather()
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) == 1 {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	v.t.Fatalf("no counter %s", name)
+	return 0
 }
 
 // phone subscribes a Viber user to the bot and returns their address.

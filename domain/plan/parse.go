@@ -259,7 +259,8 @@ var (
 
 func (r *reader) club(e entry) Club {
 	c := Club{Pos: posOf(e.key), Language: domain.LangRU, DigestHour: 9, WorkingHours: domain.DefaultWorkingHours}
-	m, ok := r.mapping(e.value, "club", "slug", "name", "time_zone", "language", "digest_hour", "phone_code", "working_hours")
+	m, ok := r.mapping(e.value, "club", "slug", "name", "time_zone", "language", "digest_hour", "phone_code", "working_hours",
+		"viber_free_window_only")
 	if !ok {
 		return c
 	}
@@ -312,5 +313,6 @@ func (r *reader) club(e entry) Club {
 			c.WorkingHours = h
 		}
 	}
+	c.ViberFreeWindowOnly, _ = r.boolean(m["viber_free_window_only"], "club viber_free_window_only")
 	return c
 }

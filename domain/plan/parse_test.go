@@ -102,6 +102,18 @@ func TestParseValues(t *testing.T) {
 	if want := (domain.WorkingHours{Open: 510, Close: 1320}); p.Club.WorkingHours != want {
 		t.Errorf("working hours = %v, want %v", p.Club.WorkingHours, want)
 	}
+	if p.Club.ViberFreeWindowOnly {
+		t.Errorf("viber_free_window_only is on without being set")
+	}
+	for text, want := range map[string]bool{"true": true, "false": false, "True": true, "~": false} {
+		p, err = plan.Parse("p.yaml", []byte(club+"  viber_free_window_only: "+text+"\n"))
+		if err != nil {
+			t.Fatalf("viber_free_window_only: %s: %v", text, err)
+		}
+		if p.Club.ViberFreeWindowOnly != want {
+			t.Errorf("viber_free_window_only: %s reads as %v, want %v", text, p.Club.ViberFreeWindowOnly, want)
+		}
+	}
 
 	p, err = plan.Parse("p.yaml", []byte(strings.Replace(small, "next: check, due_offset: 1d}",
 		"next: check, due_offset: 1d2h30m, working_days: true, assignee: {role: manager}}", 1)+
@@ -155,6 +167,9 @@ func TestParseErrors(t *testing.T) {
 		{"phone code", club + "  phone_code: \"+380\"\n", "5:15: club phone_code \"+380\" must be 1-4 digits"},
 		{"working hours reversed", club + "  working_hours: 21:00-09:00\n", "5:18: club working_hours \"21:00-09:00\" must be opening-closing as HH:MM-HH:MM"},
 		{"working hours shape", club + "  working_hours: 9-21\n", "5:18: club working_hours \"9-21\" must be"},
+		{"free window not a bool", club + "  viber_free_window_only: yes\n", "5:27: club viber_free_window_only must be true or false, not the text \"yes\""},
+		{"free window a number", club + "  viber_free_window_only: 1\n", "5:27: club viber_free_window_only must be true or false, not a number"},
+		{"free window a list", club + "  viber_free_window_only: [true]\n", "5:27: club viber_free_window_only must be true or false, not a list"},
 		{"name is a list", club + "results:\n  - key: r\n    name: [a, b]\n", "7:11: result name must be text, not a list"},
 		{"name is a bool", club + "results:\n  - key: r\n    name: true\n", "7:11: result name must be text, not true/false"},
 		{"name missing", club + "results:\n  - key: r\n", "6:5: result name is required"},

@@ -56,7 +56,11 @@ type Club struct {
 	// WorkingHours: when the club is open (working_hours: "09:00-21:00",
 	// the default); follow-ups a day or more ahead land inside them.
 	WorkingHours domain.WorkingHours
-	Pos          Pos
+	// ViberFreeWindowOnly (viber_free_window_only: true): the morning list
+	// goes to a Viber person only inside their free window (24 hours after
+	// their own last message), when Viber does not bill it; default false.
+	ViberFreeWindowOnly bool
+	Pos                 Pos
 }
 
 // Dictionary is a value list for choice fields.

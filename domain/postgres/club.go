@@ -3,19 +3,53 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-const clubSelect = `SELECT id, slug, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min, created_at FROM clubs`
+// clubColumnNames are the clubs columns a domain.Club is loaded from, in
+// clubFields' order: every query that loads a club reads them through
+// clubColumns, so a new setting is added in one place.
+var clubColumnNames = []string{"id", "slug", "name", "time_zone", "language", "digest_hour", "phone_code",
+	"work_open_min", "work_close_min", "viber_free_window_only", "created_at"}
+
+// clubColumns lists clubColumnNames for a SELECT: qualified by table (say
+// "c") when it is not empty, and each named alias+column when alias is not
+// empty (a CTE that also holds the staff's columns needs unique names).
+func clubColumns(table, alias string) string {
+	cols := make([]string, len(clubColumnNames))
+	for i, c := range clubColumnNames {
+		if table != "" {
+			cols[i] = table + "." + c
+		} else {
+			cols[i] = c
+		}
+		if alias != "" {
+			cols[i] += " AS " + alias + c
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// clubFields are the scan targets of clubColumns; call finish after the
+// scan (it sets the language).
+func clubFields(c *domain.Club) (fields []any, finish func()) {
+	var lang string
+	return []any{&c.ID, &c.Slug, &c.Name, &c.TimeZone, &lang, &c.DigestHour, &c.PhoneCode,
+			&c.WorkingHours.Open, &c.WorkingHours.Close, &c.ViberFreeWindowOnly, &c.CreatedAt},
+		func() { c.Language = domain.Language(lang) }
+}
+
+var clubSelect = `SELECT ` + clubColumns("", "") + ` FROM clubs`
 
 func scanClub(row pgx.Row) (domain.Club, error) {
 	var c domain.Club
-	var lang string
-	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.TimeZone, &lang, &c.DigestHour, &c.PhoneCode, &c.WorkingHours.Open, &c.WorkingHours.Close, &c.CreatedAt)
-	c.Language = domain.Language(lang)
+	fields, finish := clubFields(&c)
+	err := row.Scan(fields...)
+	finish()
 	return c, err
 }
 
@@ -40,9 +74,9 @@ func (db *DB) ClubCreate(ctx context.Context, c domain.Club) (domain.Club, error
 // clubInsert writes the club row and its default templates.
 func clubInsert(ctx context.Context, tx pgx.Tx, c domain.Club) (domain.Club, error) {
 	err := tx.QueryRow(ctx, `
-INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at`,
-		c.Slug, c.Name, c.TimeZone, string(c.Language), c.DigestHour, c.PhoneCode, c.Hours().Open, c.Hours().Close).Scan(&c.ID, &c.CreatedAt)
+INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min, viber_free_window_only)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, created_at`,
+		c.Slug, c.Name, c.TimeZone, string(c.Language), c.DigestHour, c.PhoneCode, c.Hours().Open, c.Hours().Close, c.ViberFreeWindowOnly).Scan(&c.ID, &c.CreatedAt)
 	if err != nil {
 		return domain.Club{}, fmt.Errorf("club create %q: %w", c.Slug, mapErr(err))
 	}
@@ -114,7 +148,7 @@ type ClubOverviewLine struct {
 // and client counts: the operator's map of the database.
 func (db *DB) ClubOverview(ctx context.Context) ([]ClubOverviewLine, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT c.id, c.slug, c.name, c.time_zone, c.language, c.digest_hour, c.phone_code, c.created_at,
+SELECT `+clubColumns("c", "")+`,
        (SELECT count(*) FROM staff s WHERE s.club_id = c.id AND s.active),
        (SELECT count(*) FROM clients k WHERE k.club_id = c.id)
 FROM clubs c WHERE c.deleted_at IS NULL ORDER BY c.id`)
@@ -125,12 +159,11 @@ FROM clubs c WHERE c.deleted_at IS NULL ORDER BY c.id`)
 	out := []ClubOverviewLine{}
 	for rows.Next() {
 		var l ClubOverviewLine
-		var lang string
-		if err := rows.Scan(&l.ID, &l.Slug, &l.Name, &l.TimeZone, &lang, &l.DigestHour, &l.PhoneCode, &l.CreatedAt,
-			&l.Staff, &l.Clients); err != nil {
+		fields, finish := clubFields(&l.Club)
+		if err := rows.Scan(append(fields, &l.Staff, &l.Clients)...); err != nil {
 			return nil, fmt.Errorf("club overview: %w", mapErr(err))
 		}
-		l.Language = domain.Language(lang)
+		finish()
 		out = append(out, l)
 	}
 	if err := rows.Err(); err != nil {

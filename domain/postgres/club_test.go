@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
@@ -113,5 +114,53 @@ func TestClubCreateRefusesBadInput(t *testing.T) {
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM templates`); n != 4 {
 		t.Errorf("%d templates after refusals: a refused club left templates behind", n)
+	}
+}
+
+// Every query that loads a club reads all its settings: the club a job, a
+// bot screen or a plan apply sees is the stored one (the Viber free-window
+// choice and the working hours included), whichever way it was loaded.
+func TestClubEveryLoaderReadsEverySetting(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	f := pgtest.NewClub(t, db, "settings")
+	pgtest.Exec(t, db, `UPDATE clubs SET viber_free_window_only = true, work_open_min = 600, work_close_min = 1170, digest_hour = 7
+WHERE id = $1`, f.Club.ID)
+	want, err := db.ClubGet(ctx, f.Club.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !want.ViberFreeWindowOnly || want.WorkingHours != (domain.WorkingHours{Open: 600, Close: 1170}) || want.DigestHour != 7 ||
+		want.Slug != "settings" || want.Language != domain.LangRU || want.CreatedAt.IsZero() {
+		t.Fatalf("ClubGet = %+v", want)
+	}
+	acct := chat.Address{Channel: chat.Viber, Bot: chat.DefaultBot, Chat: "settingsAAAA=="}
+	pgtest.LinkIdentity(t, db, f.Club.ID, f.Manager.ID, acct)
+
+	got := map[string]domain.Club{}
+	if got["ClubBySlug"], err = db.ClubBySlug(ctx, "settings"); err != nil {
+		t.Fatal(err)
+	}
+	clubs, err := db.ClubList(ctx)
+	if err != nil || len(clubs) != 1 {
+		t.Fatalf("ClubList = %+v, %v", clubs, err)
+	}
+	got["ClubList"] = clubs[0]
+	lines, err := db.ClubOverview(ctx)
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("ClubOverview = %+v, %v", lines, err)
+	}
+	got["ClubOverview"] = lines[0].Club
+	if _, got["Identify"], _, err = db.Identify(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	if _, got["IdentitySwitch"], err = db.IdentitySwitch(ctx, acct, f.Club.ID); err != nil {
+		t.Fatal(err)
+	}
+	for loader, c := range got {
+		if c != want {
+			t.Errorf("%s = %+v\nwant %+v", loader, c, want)
+		}
 	}
 }

@@ -80,7 +80,7 @@ WITH touched AS (
       AND (last_inbound_at IS NULL OR last_inbound_at <= $5)
 )
 SELECT `+staffColumns+`,
-       c.id, c.slug, c.name, c.time_zone, c.language, c.digest_hour, c.phone_code, c.created_at,
+       `+clubColumns("c", "")+`,
        coalesce(cur.club_id, 0),
        EXISTS (SELECT 1 FROM staff_identities u
                WHERE u.channel = $1 AND u.bot_id = $2 AND u.external_id = $3 AND u.unreachable_at IS NOT NULL)
@@ -105,14 +105,14 @@ WHERE a.channel = $1 AND a.bot_id = $2 AND a.external_id = $3`,
 	)
 	for rows.Next() {
 		var m member
-		var clubLang string
-		s, err := scanStaff(rows, &m.club.ID, &m.club.Slug, &m.club.Name, &m.club.TimeZone, &clubLang,
-			&m.club.DigestHour, &m.club.PhoneCode, &m.club.CreatedAt, &current, &unreachable)
+		fields, finish := clubFields(&m.club)
+		s, err := scanStaff(rows, append(fields, &current, &unreachable)...)
 		if err != nil {
 			rows.Close()
 			return domain.Staff{}, domain.Club{}, nil, fmt.Errorf("identify %s: %w", acct, mapErr(err))
 		}
-		m.staff, m.club.Language = s, domain.Language(clubLang)
+		finish()
+		m.staff = s
 		members = append(members, m)
 		ms = append(ms, domain.Membership{ClubID: m.club.ID, ClubName: m.club.Name, StaffID: s.ID, Role: s.Role, JoinedAt: s.CreatedAt})
 	}
@@ -200,12 +200,10 @@ func (db *DB) IdentitySwitch(ctx context.Context, acct chat.Address, clubID int6
 		return domain.Staff{}, domain.Club{}, fmt.Errorf("identity switch: %w", err)
 	}
 	var c domain.Club
-	var clubLang string
+	fields, finish := clubFields(&c)
 	s, err := scanStaff(db.pool.QueryRow(ctx, `
 WITH m AS (
-    SELECT `+staffColumns+`,
-           c.id AS c_id, c.slug, c.name AS c_name, c.time_zone, c.language AS c_language, c.digest_hour, c.phone_code,
-           c.created_at AS c_created_at
+    SELECT `+staffColumns+`, `+clubColumns("c", "c_")+`
     FROM staff_identities a
     JOIN staff s ON s.club_id = a.club_id AND s.id = a.staff_id AND s.active`+staffIdentitiesJoin+`
     JOIN clubs c ON c.id = a.club_id AND c.deleted_at IS NULL
@@ -216,14 +214,14 @@ WITH m AS (
     ON CONFLICT (channel, bot_id, external_id) DO UPDATE SET club_id = excluded.club_id, updated_at = excluded.updated_at
 )
 SELECT * FROM m`, string(acct.Channel), acct.Bot, acct.Chat, clubID, db.clock.Now()),
-		&c.ID, &c.Slug, &c.Name, &c.TimeZone, &clubLang, &c.DigestHour, &c.PhoneCode, &c.CreatedAt)
+		fields...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Staff{}, domain.Club{}, fmt.Errorf("identity switch %s to club %d: %w", acct, clubID, errNotMember())
 	}
 	if err != nil {
 		return domain.Staff{}, domain.Club{}, fmt.Errorf("identity switch %s to club %d: %w", acct, clubID, mapErr(err))
 	}
-	c.Language = domain.Language(clubLang)
+	finish()
 	return s, c, nil
 }
 

@@ -357,17 +357,17 @@ func archiveRow[T storedRow](ctx context.Context, a *planApplier, rows map[strin
 func (a *planApplier) club(ctx context.Context) error {
 	pc := a.p.Club
 	want := domain.Club{Slug: pc.Slug, Name: pc.Name, TimeZone: pc.TimeZone, Language: pc.Language, DigestHour: pc.DigestHour, PhoneCode: pc.PhoneCode,
-		WorkingHours: pc.WorkingHours}
+		WorkingHours: pc.WorkingHours, ViberFreeWindowOnly: pc.ViberFreeWindowOnly}
 	if err := want.ValidateRecord(); err != nil {
 		a.errorf(pc.Pos, "club: %v", err)
 		return nil
 	}
 	var deleted *time.Time
-	var lang string
 	var cur domain.Club
-	err := a.tx.QueryRow(ctx, `SELECT id, name, time_zone, language, digest_hour, phone_code, work_open_min, work_close_min, deleted_at
-FROM clubs WHERE slug = $1`, pc.Slug).Scan(
-		&cur.ID, &cur.Name, &cur.TimeZone, &lang, &cur.DigestHour, &cur.PhoneCode, &cur.WorkingHours.Open, &cur.WorkingHours.Close, &deleted)
+	fields, finish := clubFields(&cur)
+	err := a.tx.QueryRow(ctx, `SELECT `+clubColumns("", "")+`, deleted_at FROM clubs WHERE slug = $1`, pc.Slug).Scan(
+		append(fields, &deleted)...)
+	finish()
 	if errors.Is(err, pgx.ErrNoRows) {
 		c, err := clubInsert(ctx, a.tx, want)
 		if err != nil {
@@ -388,17 +388,20 @@ FROM clubs WHERE slug = $1`, pc.Slug).Scan(
 	var d diffs
 	d.add(cur.Name != want.Name, "name changed")
 	d.add(cur.TimeZone != want.TimeZone, "time_zone changed")
-	d.add(lang != string(want.Language), "language changed")
+	d.add(cur.Language != want.Language, "language changed")
 	d.add(cur.DigestHour != want.DigestHour, "digest_hour changed")
 	d.add(cur.PhoneCode != want.PhoneCode, "phone_code changed")
 	d.add(cur.WorkingHours != want.Hours(), "working_hours changed")
+	d.add(cur.ViberFreeWindowOnly != want.ViberFreeWindowOnly, "viber_free_window_only changed")
 	if len(d) == 0 {
 		return nil
 	}
 	if _, err := a.tx.Exec(ctx, `
-UPDATE clubs SET name = $2, time_zone = $3, language = $4, digest_hour = $5, phone_code = $6, work_open_min = $7, work_close_min = $8
+UPDATE clubs SET name = $2, time_zone = $3, language = $4, digest_hour = $5, phone_code = $6, work_open_min = $7, work_close_min = $8,
+    viber_free_window_only = $9
 WHERE id = $1`,
-		cur.ID, want.Name, want.TimeZone, string(want.Language), want.DigestHour, want.PhoneCode, want.Hours().Open, want.Hours().Close); err != nil {
+		cur.ID, want.Name, want.TimeZone, string(want.Language), want.DigestHour, want.PhoneCode, want.Hours().Open, want.Hours().Close,
+		want.ViberFreeWindowOnly); err != nil {
 		return fmt.Errorf("club %q: update: %w", pc.Slug, mapErr(err))
 	}
 	a.change("club "+pc.Slug, d)

@@ -691,3 +691,47 @@ func TestPlanApplyWorkingHours(t *testing.T) {
 		t.Fatalf("second apply changed: %v", again.Lines)
 	}
 }
+
+// viber_free_window_only is stored, changed, reported, and re-applying an
+// unchanged plan changes nothing; leaving the key out turns it off.
+func TestPlanApplyViberFreeWindowOnly(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	stored := func() bool {
+		t.Helper()
+		c, err := db.ClubBySlug(ctx, "fw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ViberFreeWindowOnly
+	}
+	planApply(t, db, planText(t, "fw"))
+	if stored() {
+		t.Fatal("a plan without the key turned viber_free_window_only on")
+	}
+	on := planText(t, "fw", "  time_zone: Europe/Kyiv\n", "  time_zone: Europe/Kyiv\n  viber_free_window_only: true\n")
+	if changed := planApply(t, db, on); !hasLine(changed.Lines, "club fw: viber_free_window_only changed") {
+		t.Fatalf("turning it on: %v", changed.Lines)
+	}
+	if !stored() {
+		t.Fatal("viber_free_window_only: true was not stored")
+	}
+	if again := planApply(t, db, on); !again.Empty() {
+		t.Fatalf("second apply changed: %v", again.Lines)
+	}
+	if changed := planApply(t, db, planText(t, "fw")); !hasLine(changed.Lines, "club fw: viber_free_window_only changed") || stored() {
+		t.Fatalf("leaving the key out: %v, stored %v", changed.Lines, stored())
+	}
+	// A value that is not true/false is refused with its position, and
+	// nothing changes.
+	before := planState(t, db)
+	bad := planText(t, "fw", "  time_zone: Europe/Kyiv\n", "  time_zone: Europe/Kyiv\n  viber_free_window_only: sometimes\n")
+	_, err := planTry(db, bad)
+	if want := `p.yaml:5:27: club viber_free_window_only must be true or false, not the text "sometimes"`; err == nil || err.Error() != want {
+		t.Fatalf("bad value: %v\nwant %s", err, want)
+	}
+	if planState(t, db) != before {
+		t.Fatal("a refused plan changed the database")
+	}
+}
