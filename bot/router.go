@@ -199,9 +199,9 @@ func (b *Bot) routeCommand(r *request) error {
 func (b *Bot) routeText(r *request) error {
 	// Messages sent together (the parts of a long paste) are read in order.
 	b.router.texts.waitEarlier(r.ctx, r.to, r.msg.ID)
-	if r.text == "" {
+	if r.msg.Text == "" {
 		// A sticker, a location, a contact, a photo without caption, a
-		// voice message: every step that reads typed input reads text, so
+		// voice message (typed blanks are text: the step says it is empty): every step that reads typed input reads text, so
 		// none is an answer, in a form or outside one.
 		r.action = "text:not_text"
 		return r.line("bot.err.not_text", nil)
