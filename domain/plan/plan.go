@@ -63,6 +63,7 @@ type Club struct {
 type Dictionary struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Values      []Value
 	Pos         Pos
@@ -72,6 +73,7 @@ type Dictionary struct {
 type Value struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Pos         Pos
 }
@@ -80,6 +82,7 @@ type Value struct {
 type Result struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Fields      []Field
 	Pos         Pos
@@ -89,6 +92,7 @@ type Result struct {
 type Field struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Type        domain.FieldType
 	Required    bool
@@ -102,6 +106,7 @@ type Field struct {
 type Template struct {
 	Key            string
 	Name           string
+	Names          domain.Names // per language; nil for one name for all
 	RenamedFrom    string
 	Type           domain.TaskType
 	DefaultTitle   string
@@ -135,6 +140,7 @@ type Workflow struct {
 type Stage struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Results     []string
 	Pos         Pos
