@@ -109,6 +109,14 @@ func TestNamesInTheReadersLanguage(t *testing.T) {
 	}
 	h.tap(h.staff, "Далеко їхати")
 	expect(t, "uk summary", h.lastText(h.staff), "Відмова", "Причина відмови: Далеко їхати")
+	h.tapLike(h.staff, h.cat.T(domain.LangUK, "forms.result.confirm", nil))
+	expect(t, "uk recorded", h.lastText(h.staff), "Відмова")
+
+	// A Ukrainian manager's report names the template in Ukrainian.
+	pgtest.Exec(t, h.db, `UPDATE staff SET language = 'uk' WHERE id = $1`, h.f.Manager.ID)
+	h.say(h.manager, "/report")
+	expect(t, "uk report", h.lastText(h.manager), "Дзвінок — 2", "Відмова — 1", "Причина відмови (Відмова)", "Далеко їхати — 1", "Расписание — 0")
+	expectNot(t, "uk report", h.lastText(h.manager), "Звонок", "Отказ")
 	h.noUnanswered()
 }
 

@@ -91,6 +91,20 @@ func TestPlanApplyNamesPerLanguage(t *testing.T) {
 		t.Errorf("stage without ru: name %q (want the first given, uk), en %q", s.Name, s.NameIn(domain.LangEN))
 	}
 
+	// What reports read to show names in the reader's language.
+	cn, err := db.CatalogNames(ctx, clubID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn.Templates[call.ID][domain.LangUK] != "Дзвінок" || cn.Results[results[0].ID][domain.LangEN] != "Thinking" ||
+		cn.Fields[refusal.Fields[0].ID][domain.LangUK] != "Причина відмови" || cn.FieldResult[refusal.Fields[0].ID] != refusal.ID ||
+		cn.Values[far.ID][domain.LangEN] != "Far away" || cn.Stages[stages[0].ID][domain.LangEN] != "Contact" {
+		t.Errorf("catalog names: %+v", cn)
+	}
+	if _, ok := cn.Results[refusal.ID]; ok {
+		t.Errorf("a result named once for all languages has names: %v", cn.Results[refusal.ID])
+	}
+
 	// Back to plain names: translations are dropped, names return.
 	back := planApply(t, db, planText(t, "n"))
 	if !hasLine(back.Lines, "template call: name changed, names changed") {
