@@ -93,6 +93,7 @@ func TestNamesInTheReadersLanguage(t *testing.T) {
 		t.Errorf("uk card: its title and template in uk:\n%s", card)
 	}
 	h.tapLike(h.staff, h.cat.T(domain.LangUK, "bot.card.result_enter", nil))
+	expect(t, "uk form", h.lastText(h.staff), "Дзвінок · Олена Петренко")
 	buttons := h.last(h.staff).Buttons()
 	for _, want := range []string{"Думає", "Відмова", "Result bought"} {
 		if !slices.Contains(buttons, want) {
