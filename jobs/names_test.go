@@ -46,3 +46,29 @@ VALUES ($1, 'personal_call', $2, 'Звонок', $3, $4, $5, $6, $7) RETURNING i
 		}
 	}
 }
+
+// The overdue notice names a task titled with its template's name in the
+// reader's language; a title someone typed stays as typed.
+func TestOverdueNoticeNamesInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var name string
+	if err := e.db.Pool().QueryRow(e.ctx, `SELECT name FROM templates WHERE id = $1`, e.tmpl["internal"]).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.Exec(t, e.db, `UPDATE templates SET names = '{"uk": "Внутрішнє завдання (план)"}' WHERE id = $1`, e.tmpl["internal"])
+	pgtest.Exec(t, e.db, `UPDATE staff SET language = 'uk' WHERE id = $1`, e.alice.ID)
+	slot := time.Now().Truncate(time.Minute)
+	e.overdueTask(e.alice.ID, name, slot.Add(-2*time.Hour))
+	e.overdueTask(e.alice.ID, name+" вода", slot.Add(-time.Hour))
+	if err := e.notifyOverdue(jobs.OverduePayload{ClubID: e.club.ID, StaffID: e.alice.ID, Slot: slot}); err != nil {
+		t.Fatal(err)
+	}
+	text := e.sent(aliceChat)[0].Text()
+	if !strings.Contains(text, "Внутрішнє завдання (план)") || !strings.Contains(text, name+" вода") {
+		t.Errorf("overdue notice:\n%s", text)
+	}
+	if strings.Count(text, name) != 1 {
+		t.Errorf("the template-named task still shows the club's name:\n%s", text)
+	}
+}
