@@ -378,7 +378,7 @@ func (b *Bot) reportFilterMenu(r *request) error {
 		for _, t := range list {
 			w := v
 			w.template = t.ID
-			choices = append(choices, choice{t.Name, w})
+			choices = append(choices, choice{t.NameIn(r.lang), w})
 		}
 	case "y":
 		title, all.typ = r.t("report.pick.type", nil), ""
