@@ -53,7 +53,7 @@ func (b *Bot) bulkCalls(r *request) error {
 		n := page*pageSize + i + 1
 		line := r.taskLineText(n, l) + " · " + r.statusLabel(l.Status)
 		sb.WriteString("\n" + line)
-		kb = append(kb, row(btn(taskButtonText(n, l), callback.ActionTaskCard, l.ID, from)))
+		kb = append(kb, row(btn(taskButtonText(r.lang, n, l), callback.ActionTaskCard, l.ID, from)))
 	}
 	kb = append(kb, pagingRow(r, callback.ActionBulkCalls, []any{bulk.ID}, page, res.Total))
 	// Back to the card is named after the bulk call: the paging row has a

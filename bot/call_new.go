@@ -169,7 +169,7 @@ func (b *Bot) callConfirm(r *request, c postgres.Conversation, st callForm, v re
 	if err != nil {
 		return fmt.Errorf("log call: %w", err)
 	}
-	notice := r.t("forms.call.logged", map[string]any{"Client": esc(st.ClientName), "Result": esc(v.res.Name)})
+	notice := r.t("forms.call.logged", map[string]any{"Client": esc(st.ClientName), "Result": esc(v.res.NameIn(r.lang))})
 	return b.formEndWithCard(r, c, logged.Task.ID, origin{}, notice)
 }
 
@@ -192,7 +192,7 @@ func (b *Bot) callScreen(r *request, st callForm, v resultView, data buttonData)
 			nav,
 		}
 	case callStepResult:
-		return header + "\n\n" + r.t("forms.result.choose", nil), resultChoiceButtons(v.results, data, nav)
+		return header + "\n\n" + r.t("forms.result.choose", nil), resultChoiceButtons(r.lang, v.results, data, nav)
 	case callStepFields:
 		confirm := dataBtn(r.t("forms.call.confirm", nil), data(opOK))
 		text, kb := b.resultFieldsScreen(r, st.resultPick, v, data, confirm, r.t("forms.call.confirm_q", nil), nav)

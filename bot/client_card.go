@@ -52,7 +52,7 @@ func (b *Bot) clientCardOpen(r *request) error {
 		sb.WriteString("\n\n<b>" + r.n("tasks.count", len(tasks), nil) + "</b>")
 		for i, l := range tasks {
 			sb.WriteString("\n" + r.taskLineText(i+1, l) + " · " + r.statusLabel(l.Status))
-			kb = append(kb, row(btn("📋 "+strconv.Itoa(i+1)+". "+clip(l.Title, 40), callback.ActionTaskCard, l.ID)))
+			kb = append(kb, row(btn("📋 "+strconv.Itoa(i+1)+". "+clip(l.TitleIn(r.lang), 40), callback.ActionTaskCard, l.ID)))
 		}
 	}
 	_, err = r.reply(sb.String(), kb)

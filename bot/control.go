@@ -149,7 +149,7 @@ func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, 
 			line += " · " + esc(l.AssigneeName)
 		}
 		sb.WriteString("\n" + line)
-		kb = append(kb, row(btn(taskButtonText(n, l), callback.ActionTaskCard, l.ID, from)))
+		kb = append(kb, row(btn(taskButtonText(r.lang, n, l), callback.ActionTaskCard, l.ID, from)))
 	}
 	kb = append(kb, pagingRow(r, action, args, page, res.Total))
 	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionControl)))

@@ -151,7 +151,7 @@ func (st fieldsState) apply(res domain.Result, dicts map[int64]domain.Dictionary
 	f := fields[st.Index]
 	if in.Op == opSkip {
 		if f.Required {
-			return st, fieldsStay, &formError{ID: "forms.err.required", Data: map[string]any{"Field": f.Name}}
+			return st, fieldsStay, &formError{ID: "forms.err.required", Data: map[string]any{"Field": f.NameIn(env.Lang)}}
 		}
 		st = st.clearAnswer(f.ID).next()
 		return st.enter(res), fieldsStay, nil
@@ -232,7 +232,7 @@ func (st fieldsState) applyToField(f domain.Field, dicts map[int64]domain.Dictio
 		}
 		if len(st.Toggled) == 0 {
 			if f.Required {
-				return st, &formError{ID: "forms.err.pick_one", Data: map[string]any{"Field": f.Name}}
+				return st, &formError{ID: "forms.err.pick_one", Data: map[string]any{"Field": f.NameIn(env.Lang)}}
 			}
 			return st.clearAnswer(f.ID).next(), nil
 		}
@@ -343,9 +343,9 @@ func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64
 	f := fields[st.Index]
 	lang := env.Lang
 	var b strings.Builder
-	b.WriteString(cat.T(lang, "forms.field.header", map[string]any{"Result": esc(res.Name), "N": st.Index + 1, "Of": len(fields)}))
+	b.WriteString(cat.T(lang, "forms.field.header", map[string]any{"Result": esc(res.NameIn(lang)), "N": st.Index + 1, "Of": len(fields)}))
 	b.WriteString("\n\n")
-	b.WriteString("<b>" + esc(f.Name) + "</b>")
+	b.WriteString("<b>" + esc(f.NameIn(lang)) + "</b>")
 	if f.Required {
 		b.WriteString(" *")
 	}
@@ -367,12 +367,12 @@ func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64
 		})
 	case domain.FieldChoice:
 		for _, v := range liveValues(dicts[f.DictionaryID]) {
-			rows = append(rows, []chat.Button{dataBtn(v.Name, data(opChoice, v.ID))})
+			rows = append(rows, []chat.Button{dataBtn(v.NameIn(lang), data(opChoice, v.ID))})
 		}
 	case domain.FieldMultiChoice:
 		b.WriteString(cat.T(lang, "forms.field.prompt_multi", nil))
 		for _, v := range liveValues(dicts[f.DictionaryID]) {
-			rows = append(rows, []chat.Button{dataBtn(tick(slices.Contains(st.Toggled, v.ID))+v.Name, data(opToggle, v.ID))})
+			rows = append(rows, []chat.Button{dataBtn(tick(slices.Contains(st.Toggled, v.ID))+v.NameIn(lang), data(opToggle, v.ID))})
 		}
 		rows = append(rows, []chat.Button{dataBtn(cat.T(lang, "common.done", nil), data(opDone))})
 	}
@@ -392,14 +392,14 @@ func (st fieldsState) view(cat *i18n.Catalog, res domain.Result, dicts map[int64
 // summary lists the answers for the person to confirm.
 func (st fieldsState) summary(cat *i18n.Catalog, res domain.Result, dicts map[int64]domain.Dictionary, env formEnv) string {
 	var b strings.Builder
-	b.WriteString(cat.T(env.Lang, "forms.summary.result", map[string]any{"Result": esc(res.Name)}))
+	b.WriteString(cat.T(env.Lang, "forms.summary.result", map[string]any{"Result": esc(res.NameIn(env.Lang))}))
 	for _, f := range liveFields(res) {
 		b.WriteString("\n")
 		val := "—"
 		if v, ok := st.value(f.ID); ok {
 			val = formatValue(cat, env.Lang, f, dicts, v, env.Loc)
 		}
-		b.WriteString(esc(f.Name) + ": " + esc(val))
+		b.WriteString(esc(f.NameIn(env.Lang)) + ": " + esc(val))
 	}
 	return b.String()
 }
@@ -430,7 +430,7 @@ func formatValue(cat *i18n.Catalog, lang domain.Language, f domain.Field, dicts 
 		for _, id := range v.ValueIDs {
 			for _, dv := range dicts[f.DictionaryID].Values {
 				if dv.ID == id {
-					names = append(names, dv.Name)
+					names = append(names, dv.NameIn(lang))
 				}
 			}
 		}

@@ -101,5 +101,5 @@ func (b *Bot) reminderScreen(r *request, task postgres.TaskView, o origin) (stri
 	if task.RemindAt != nil {
 		current = r.t("forms.reminder.current", map[string]any{"At": r.when(*task.RemindAt)})
 	}
-	return taskLine(task) + "\n" + current + "\n\n" + r.t("forms.reminder.choose", nil), kb
+	return taskLine(r.lang, task) + "\n" + current + "\n\n" + r.t("forms.reminder.choose", nil), kb
 }

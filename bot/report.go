@@ -226,6 +226,9 @@ func (b *Bot) reportScreen(r *request, v reportView) (string, [][]chat.Button, e
 			return "", nil, err
 		}
 		c.Compare(prevCohort)
+		if err := b.localizeReports(r, &c); err != nil {
+			return "", nil, err
+		}
 		text = r.funnelText(f, c, names)
 	} else {
 		g, err := b.reportGeneralCompared(r, rng, v.filter())
@@ -249,7 +252,7 @@ func (b *Bot) reportGeneralCompared(r *request, rng report.Range, f report.Filte
 		return g, err
 	}
 	g.Compare(prev)
-	return g, nil
+	return g, b.localizeReports(r, &g)
 }
 
 // reportFunnelCompared is the funnel of rng compared with the period before.
@@ -263,7 +266,7 @@ func (b *Bot) reportFunnelCompared(r *request, rng report.Range, f report.Filter
 		return fn, err
 	}
 	fn.Compare(prev)
-	return fn, nil
+	return fn, b.localizeReports(r, &fn)
 }
 
 // filterNames are the names of the filter's staff member and template, for
@@ -286,7 +289,7 @@ func (b *Bot) reportFilterNames(r *request, v reportView) (filterNames, error) {
 		if err != nil {
 			return n, err
 		}
-		n.template = t.Name
+		n.template = t.NameIn(r.lang)
 	}
 	return n, nil
 }
@@ -375,7 +378,7 @@ func (b *Bot) reportFilterMenu(r *request) error {
 		for _, t := range list {
 			w := v
 			w.template = t.ID
-			choices = append(choices, choice{t.Name, w})
+			choices = append(choices, choice{t.NameIn(r.lang), w})
 		}
 	case "y":
 		title, all.typ = r.t("report.pick.type", nil), ""
@@ -434,6 +437,9 @@ func (b *Bot) reportChart(r *request) error {
 	if v.kind == kindFunnel {
 		f, err := b.db.ReportFunnel(r.ctx, r.club.ID, rng, v.filter())
 		if err != nil {
+			return err
+		}
+		if err := b.localizeReports(r, &f); err != nil {
 			return err
 		}
 		title = r.reportTitle(v.kind, rng, f.Filter, f.FilterNames)

@@ -170,7 +170,7 @@ func (b *Bot) resultConfirm(r *request, c postgres.Conversation, task postgres.T
 	case err != nil:
 		return fmt.Errorf("record result: %w", err)
 	}
-	notice := r.t("forms.result.recorded", map[string]any{"Result": esc(v.res.Name)})
+	notice := r.t("forms.result.recorded", map[string]any{"Result": esc(v.res.NameIn(r.lang))})
 	return b.formEndWithCard(r, c, task.ID, parseOrigin(st.Origin), notice)
 }
 
@@ -179,17 +179,17 @@ func (b *Bot) resultConfirm(r *request, c postgres.Conversation, task postgres.T
 func (b *Bot) resultScreen(r *request, task postgres.TaskView, st resultForm, v resultView, data buttonData) (string, [][]chat.Button) {
 	nav := r.formNav(data)
 	if st.ResultID == 0 {
-		return taskLine(task) + "\n\n" + r.t("forms.result.choose", nil), resultChoiceButtons(v.results, data, nav)
+		return taskLine(r.lang, task) + "\n\n" + r.t("forms.result.choose", nil), resultChoiceButtons(r.lang, v.results, data, nav)
 	}
 	confirm := dataBtn(r.t("forms.result.confirm", nil), data(opOK, task.ID))
 	text, kb := b.resultFieldsScreen(r, st.resultPick, v, data, confirm, r.t("forms.result.confirm_q", nil), nav)
-	return taskLine(task) + "\n\n" + text, kb
+	return taskLine(r.lang, task) + "\n\n" + text, kb
 }
 
 // taskLine names the task a form is about: "<b>Title</b> · Client".
-func taskLine(t postgres.TaskView) string {
+func taskLine(lang domain.Language, t postgres.TaskView) string {
 	var b strings.Builder
-	b.WriteString("<b>" + esc(t.Title) + "</b>")
+	b.WriteString("<b>" + esc(t.TitleIn(lang)) + "</b>")
 	if t.ClientName != "" {
 		b.WriteString(" · " + esc(t.ClientName))
 	}

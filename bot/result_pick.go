@@ -95,10 +95,10 @@ func (p resultPick) answer(r *request, v resultView, in formInput) (resultPick, 
 func (p resultPick) confirmable(v resultView) bool { return p.ResultID != 0 && p.Fields.done(v.res) }
 
 // resultChoiceButtons lists the results to choose from, with nav under them.
-func resultChoiceButtons(results []domain.Result, data buttonData, nav []chat.Button) [][]chat.Button {
+func resultChoiceButtons(lang domain.Language, results []domain.Result, data buttonData, nav []chat.Button) [][]chat.Button {
 	kb := make([][]chat.Button, 0, len(results)+1)
 	for _, res := range results {
-		kb = append(kb, row(dataBtn(res.Name, data(opResult, res.ID))))
+		kb = append(kb, row(dataBtn(res.NameIn(lang), data(opResult, res.ID))))
 	}
 	return append(kb, nav)
 }

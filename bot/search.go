@@ -57,7 +57,7 @@ func (b *Bot) search(r *request, query string) error {
 		sb.WriteString("\n\n<b>" + r.n("tasks.count", len(tasks), nil) + "</b>")
 		for i, l := range tasks {
 			sb.WriteString("\n" + r.taskLineText(i+1, l) + " · " + r.statusLabel(l.Status))
-			kb = append(kb, row(btn("📋 "+taskButtonText(i+1, l), callback.ActionTaskCard, l.ID)))
+			kb = append(kb, row(btn("📋 "+taskButtonText(r.lang, i+1, l), callback.ActionTaskCard, l.ID)))
 		}
 	}
 	if len(clients) > 0 {

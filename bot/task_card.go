@@ -59,8 +59,8 @@ func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]chat.But
 // taskCardText is the card's text.
 func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientResultItem) string {
 	var sb strings.Builder
-	sb.WriteString("<b>" + esc(t.Title) + "</b>\n")
-	sb.WriteString(r.typeLabel(t.Type) + " · " + esc(t.TemplateName))
+	sb.WriteString("<b>" + esc(t.TitleIn(r.lang)) + "</b>\n")
+	sb.WriteString(r.typeLabel(t.Type) + " · " + esc(t.TemplateNameIn(r.lang)))
 	if t.ClientID != 0 {
 		sb.WriteString("\n" + r.t("bot.card.client", map[string]any{"Name": esc(t.ClientName)}))
 		if t.ClientPhone != "" {
@@ -79,7 +79,7 @@ func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientRes
 	}
 	sb.WriteString("\n" + r.t("bot.card.status", map[string]any{"Status": r.statusLabel(t.Status), "Assignee": assignee}))
 	if t.ResultName != "" {
-		sb.WriteString("\n" + r.t("bot.card.result", map[string]any{"Result": esc(t.ResultName)}))
+		sb.WriteString("\n" + r.t("bot.card.result", map[string]any{"Result": esc(t.ResultNameIn(r.lang))}))
 	}
 	if t.Description != "" {
 		sb.WriteString("\n\n" + esc(t.Description))

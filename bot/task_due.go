@@ -45,7 +45,7 @@ func (b *Bot) rescheduleScreen(r *request, t postgres.TaskView, o origin) (strin
 		row(btn(r.t("bot.due.type", nil), callback.ActionTaskDueType, t.ID, o)),
 		row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)),
 	}
-	return "<b>" + esc(t.Title) + "</b>\n" + r.t("bot.due.choose", map[string]any{"Due": r.dueText(t.DueAt, true)}), kb
+	return "<b>" + esc(t.TitleIn(r.lang)) + "</b>\n" + r.t("bot.due.choose", map[string]any{"Due": r.dueText(t.DueAt, true)}), kb
 }
 
 // rescheduleFrom is a quick choice's due time.

@@ -45,7 +45,7 @@ func (b *Bot) taskEditMenu(r *request) error {
 		kb = append(kb, row(btn(r.t("bot.edit.assignee", nil), callback.ActionTaskReassignMenu, t.ID, o)))
 	}
 	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
-	_, err = r.show("<b>"+esc(t.Title)+"</b>\n"+r.t("bot.edit.choose", nil), kb)
+	_, err = r.show("<b>"+esc(t.TitleIn(r.lang))+"</b>\n"+r.t("bot.edit.choose", nil), kb)
 	return err
 }
 
@@ -216,7 +216,7 @@ func (b *Bot) taskReassignMenu(r *request) error {
 		kb = append(kb, row(btn(r.t("bot.assign.nobody", nil), callback.ActionTaskReassign, t.ID, 0, o)))
 	}
 	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
-	_, err = r.show("<b>"+esc(t.Title)+"</b>\n"+r.t("bot.assign.choose", nil), kb)
+	_, err = r.show("<b>"+esc(t.TitleIn(r.lang))+"</b>\n"+r.t("bot.assign.choose", nil), kb)
 	return err
 }
 

@@ -130,5 +130,5 @@ func (b *Bot) momentScreen(r *request, task postgres.TaskView, st momentForm, da
 	if st.For == momentDue {
 		head = r.t("bot.due.choose", map[string]any{"Due": r.dueText(task.DueAt, true)})
 	}
-	return taskLine(task) + "\n\n" + head + "\n" + prompt, kb
+	return taskLine(r.lang, task) + "\n\n" + head + "\n" + prompt, kb
 }

@@ -16,7 +16,7 @@ import (
 func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data buttonData) (string, [][]chat.Button) {
 	header := r.t("forms.new.title", nil)
 	if v.template.ID != 0 && st.Step != newStepTemplate {
-		header += " · " + esc(v.template.Name)
+		header += " · " + esc(v.template.NameIn(r.lang))
 	}
 	nav := r.formNav(data)
 	var kb [][]chat.Button
@@ -30,7 +30,7 @@ func (b *Bot) newTaskScreen(r *request, st newTaskForm, v newTaskView, data butt
 				typ = t.Type
 				kb = append(kb, row(dataBtn("— "+r.t("type."+string(typ), nil)+" —", data(opNop))))
 			}
-			kb = append(kb, row(dataBtn(t.Name, data(opTemplate, t.ID))))
+			kb = append(kb, row(dataBtn(t.NameIn(r.lang), data(opTemplate, t.ID))))
 		}
 		kb = append(kb, row(dataBtn(r.t("common.cancel", nil), data(opCancel))))
 		return header + "\n\n" + text, kb

@@ -32,7 +32,7 @@ func (b *Bot) taskStatusMenu(r *request) error {
 		return nil
 	}
 	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
-	text := "<b>" + esc(t.Title) + "</b>\n" + r.t("bot.status.choose", map[string]any{"Status": r.statusLabel(t.Status)})
+	text := "<b>" + esc(t.TitleIn(r.lang)) + "</b>\n" + r.t("bot.status.choose", map[string]any{"Status": r.statusLabel(t.Status)})
 	_, err = r.show(text, kb)
 	return err
 }
@@ -67,7 +67,7 @@ func (b *Bot) taskDeleteAsk(r *request) error {
 	kb := [][]chat.Button{
 		row(btn("🗑 "+r.t("bot.delete.yes", nil), callback.ActionTaskDelete, t.ID, o), btn(r.t("bot.delete.no", nil), callback.ActionTaskCard, t.ID, o)),
 	}
-	_, err = r.show(r.t("bot.delete.ask", map[string]any{"Title": esc(t.Title)}), kb)
+	_, err = r.show(r.t("bot.delete.ask", map[string]any{"Title": esc(t.TitleIn(r.lang))}), kb)
 	return err
 }
 

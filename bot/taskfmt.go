@@ -39,19 +39,19 @@ func (r *request) dueText(due *time.Time, open bool) string {
 // taskLineText is one task in a list: "3. Personal call · Trial lesson ·
 // Anna K. — 26 Nov 2026, 14:30" (HTML-escaped).
 func (r *request) taskLineText(n int, l postgres.TaskLine) string {
-	parts := []string{r.typeLabel(l.Type), esc(l.TemplateName)}
+	parts := []string{r.typeLabel(l.Type), esc(l.TemplateNameIn(r.lang))}
 	if l.ClientName != "" {
 		parts = append(parts, esc(l.ClientName))
 	} else if l.Title != l.TemplateName {
-		parts = append(parts, esc(l.Title))
+		parts = append(parts, esc(l.TitleIn(r.lang)))
 	}
 	return strconv.Itoa(n) + ". " + strings.Join(parts, " · ") + " — " + r.dueText(l.DueAt, l.Status.Open())
 }
 
 // taskButtonText is a task's button in a list: its number and who or what
 // it is about, short enough for a phone screen.
-func taskButtonText(n int, l postgres.TaskLine) string {
-	label := l.Title
+func taskButtonText(lang domain.Language, n int, l postgres.TaskLine) string {
+	label := l.TitleIn(lang)
 	if l.ClientName != "" {
 		label = l.ClientName
 	}
@@ -67,7 +67,7 @@ func (r *request) historyText(history []postgres.ClientResultItem) string {
 	var sb strings.Builder
 	sb.WriteString("\n\n<b>" + r.t("bot.card.history", nil) + "</b>")
 	for _, h := range history {
-		sb.WriteString("\n• " + r.when(h.At) + " — " + esc(h.TemplateName) + ": " + esc(h.ResultName))
+		sb.WriteString("\n• " + r.when(h.At) + " — " + esc(h.TemplateNameIn(r.lang)) + ": " + esc(h.ResultNameIn(r.lang)))
 		if h.StaffName != "" {
 			sb.WriteString(" (" + esc(h.StaffName) + ")")
 		}

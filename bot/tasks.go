@@ -79,7 +79,7 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]chat.B
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
 		sb.WriteString("\n" + r.taskLineText(n, l))
-		kb = append(kb, row(btn(taskButtonText(n, l), callback.ActionTaskCard, l.ID, from)))
+		kb = append(kb, row(btn(taskButtonText(r.lang, n, l), callback.ActionTaskCard, l.ID, from)))
 	}
 	kb = append(kb, pagingRow(r, callback.ActionTaskList, []any{code}, page, res.Total))
 	var filters []chat.Button

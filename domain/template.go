@@ -10,6 +10,7 @@ type Template struct {
 	ClubID         int64
 	Key            string // stable key from the club plan
 	Name           string
+	Names          Names // per language, when the plan gives them (names.go)
 	Type           TaskType
 	DefaultTitle   string
 	DueOffset      time.Duration  // default due time after creation; 0 means none
@@ -45,6 +46,7 @@ type Result struct {
 	ClubID     int64
 	Key        string
 	Name       string
+	Names      Names   // per language, when the plan gives them (names.go)
 	Fields     []Field // additional fields asked when this result is chosen, in order
 	ArchivedAt *time.Time
 	Position   int
@@ -90,6 +92,7 @@ type Field struct {
 	ResultID     int64
 	Key          string
 	Name         string
+	Names        Names // per language, when the plan gives them (names.go)
 	Type         FieldType
 	Required     bool
 	DictionaryID int64 // for choice and multichoice
@@ -112,6 +115,7 @@ type Dictionary struct {
 	ClubID     int64
 	Key        string
 	Name       string
+	Names      Names // per language, when the plan gives them (names.go)
 	Values     []DictValue
 	ArchivedAt *time.Time
 }
@@ -122,6 +126,7 @@ type DictValue struct {
 	DictionaryID int64
 	Key          string
 	Name         string
+	Names        Names // per language, when the plan gives them (names.go)
 	Position     int
 	ArchivedAt   *time.Time
 }
@@ -133,6 +138,7 @@ type FunnelStage struct {
 	ClubID    int64
 	Key       string
 	Name      string
+	Names     Names // per language, when the plan gives them (names.go)
 	Position  int
 	ResultIDs []int64
 }

@@ -14,7 +14,7 @@ import (
 // title, the client and their phone, the due time in the club's zone, and the
 // next step the person told gets (chat.TaskNoticeButtons).
 func taskCardMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, headline string, t postgres.TaskView, viewer domain.Staff) chat.Message {
-	lines := []string{headline, cat.T(lang, "jobs.card.title", map[string]any{"Title": t.Title})}
+	lines := []string{headline, cat.T(lang, "jobs.card.title", map[string]any{"Title": t.TitleIn(lang)})}
 	if t.ClientName != "" {
 		lines = append(lines, cat.T(lang, "jobs.card.client", map[string]any{"Name": t.ClientName}))
 		if t.ClientPhone != "" {

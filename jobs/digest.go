@@ -176,7 +176,7 @@ func digestText(cat *i18n.Catalog, lang domain.Language, r digestReport) string 
 			if assignee == "" {
 				assignee = cat.T(lang, "digest.unassigned", nil)
 			}
-			line("digest.overdue_line", map[string]any{"Title": noticeTaskLabel(o.Title, o.ClientName, o.Description), "Assignee": assignee, "Due": i18n.DateTime(lang, o.DueAt, r.Loc)})
+			line("digest.overdue_line", map[string]any{"Title": noticeTaskLabel(o.TitleNames.In(lang, o.Title), o.ClientName, o.Description), "Assignee": assignee, "Due": i18n.DateTime(lang, o.DueAt, r.Loc)})
 		}
 		if more := t.OverdueNow - len(t.Overdue); more > 0 {
 			line("digest.more", map[string]any{"Count": more})

@@ -167,7 +167,7 @@ func bulkStatusMessage(cat *i18n.Catalog, s postgres.BulkStatus) chat.Message {
 		lines[0] = cat.T(lang, "jobs.bulk.done", data)
 	}
 	for _, r := range s.ByResult {
-		lines = append(lines, cat.T(lang, "jobs.bulk.result_line", map[string]any{"Name": r.Name, "Count": r.Count}))
+		lines = append(lines, cat.T(lang, "jobs.bulk.result_line", map[string]any{"Name": r.Names.In(lang, r.Name), "Count": r.Count}))
 	}
 	if s.Cancelled > 0 {
 		lines = append(lines, cat.T(lang, "jobs.bulk.cancelled_line", map[string]any{"Count": s.Cancelled}))

@@ -79,14 +79,14 @@ func morningMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 	var buttons [][]chat.Button
 	day := domain.DueDayAt(now, loc)
 	for i, task := range l.Tasks {
-		data := map[string]any{"Title": noticeTaskLabel(task.Title, task.ClientName, task.Description), "Due": i18n.DateTime(lang, task.DueAt, loc)}
+		data := map[string]any{"Title": noticeTaskLabel(task.TitleNames.In(lang, task.Title), task.ClientName, task.Description), "Due": i18n.DateTime(lang, task.DueAt, loc)}
 		id := "morning.line"
 		if day.Classify(task.DueAt) == domain.DueOverdue {
 			id = "morning.line_overdue"
 		}
 		lines = append(lines, cat.T(lang, id, data))
 		if i < morningButtons {
-			buttons = append(buttons, []chat.Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(noticeTaskLabel(task.Title, task.ClientName, task.Description), noticeButtonLen)}),
+			buttons = append(buttons, []chat.Button{{Text: cat.T(lang, "morning.button.open", map[string]any{"Title": shorten(noticeTaskLabel(task.TitleNames.In(lang, task.Title), task.ClientName, task.Description), noticeButtonLen)}),
 				Data: callback.New(callback.ActionTaskCard, task.ID)}})
 		}
 	}

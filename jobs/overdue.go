@@ -107,9 +107,9 @@ func overdueMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location,
 	var buttons [][]chat.Button
 	for i, o := range n.Tasks {
 		text += "\n" + cat.T(lang, "overdue.line", map[string]any{
-			"Title": noticeTaskLabel(o.Title, o.ClientName, o.Description), "Due": i18n.DateTime(lang, o.DueAt, loc)})
+			"Title": noticeTaskLabel(o.TitleNames.In(lang, o.Title), o.ClientName, o.Description), "Due": i18n.DateTime(lang, o.DueAt, loc)})
 		if i < overdueButtons {
-			buttons = append(buttons, []chat.Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(noticeTaskLabel(o.Title, o.ClientName, o.Description), noticeButtonLen)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
+			buttons = append(buttons, []chat.Button{{Text: cat.T(lang, "overdue.button.open", map[string]any{"Title": shorten(noticeTaskLabel(o.TitleNames.In(lang, o.Title), o.ClientName, o.Description), noticeButtonLen)}), Data: callback.New(callback.ActionTaskCard, o.ID)}})
 		}
 	}
 	if more := n.Total - len(n.Tasks); more > 0 {

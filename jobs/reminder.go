@@ -140,9 +140,9 @@ func (d Deps) sendReminder(ctx context.Context, log *slog.Logger, p ReminderPayl
 func ReminderMessage(cat *i18n.Catalog, lang domain.Language, loc *time.Location, t postgres.TaskView, viewer domain.Staff, remindAt time.Time, late bool) chat.Message {
 	var text string
 	if late {
-		text = cat.T(lang, "reminder.late", map[string]any{"Title": t.Title, "At": i18n.DateTime(lang, remindAt, loc)})
+		text = cat.T(lang, "reminder.late", map[string]any{"Title": t.TitleIn(lang), "At": i18n.DateTime(lang, remindAt, loc)})
 	} else {
-		text = cat.T(lang, "reminder.title", map[string]any{"Title": t.Title})
+		text = cat.T(lang, "reminder.title", map[string]any{"Title": t.TitleIn(lang)})
 	}
 	if t.ClientName != "" {
 		text += "\n" + cat.T(lang, "reminder.client", map[string]any{"Name": t.ClientName})

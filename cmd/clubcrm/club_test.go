@@ -97,6 +97,9 @@ func TestClubApplyBadInput(t *testing.T) {
 	unknownTemplate := write("unknown-template.yaml", strings.Replace(plan, "    next: check_purchase\n", "    next: check_purchse\n", 1))
 	typeLine := lineOf(t, plan, "        type: date\n")
 	unknownType := write("unknown-type.yaml", strings.Replace(plan, "        type: date\n", "        type: colour\n", 1))
+	thinking := "    name: {ru: Думает, uk: Думає, en: Thinking it over}\n"
+	nameLine := lineOf(t, plan, thinking)
+	badLanguage := write("bad-language.yaml", strings.Replace(plan, thinking, "    name: {ru: Думает, de: Denkt nach}\n", 1))
 
 	tests := []struct {
 		name      string
@@ -114,6 +117,8 @@ func TestClubApplyBadInput(t *testing.T) {
 			errOutHas: fmt.Sprintf("unknown-template.yaml:%d:11: workflow personal_call/going_to_buy next names unknown template \"check_purchse\"", nextLine)},
 		{name: "unknown field type", args: []string{"club", "apply", unknownType}, errWant: "nothing was written",
 			errOutHas: fmt.Sprintf("unknown-type.yaml:%d:15: unknown field type \"colour\"", typeLine)},
+		{name: "unknown language", args: []string{"club", "apply", badLanguage}, errWant: "nothing was written",
+			errOutHas: fmt.Sprintf("bad-language.yaml:%d:24: result name: unknown language \"de\"; use ru, uk, en", nameLine)},
 		{name: "empty file", args: []string{"club", "apply", write("empty.yaml", "")}, errOutHas: "empty.yaml:1:1: the plan is empty"},
 	}
 	for _, tc := range tests {

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/clubcrm/clubcrm/domain"
 )
 
 // reader walks a yaml.Node tree, collecting every problem with its position
@@ -17,6 +19,7 @@ import (
 type reader struct {
 	file string
 	errs Errors
+	lang domain.Language // the club's language, for names given per language
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -221,6 +224,61 @@ func (r *reader) name(e entry, what string, at Pos) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// localName reads an item's display name: either one text for every
+// language (names is nil) or a mapping of languages to texts,
+// {ru: …, uk: …, en: …}. For a mapping, name is the text in the club's
+// language, else the first of domain.Languages the mapping gives, so every
+// reader has a name whatever their language. Each text is checked as name
+// checks a plain one.
+func (r *reader) localName(e entry, what string, at Pos) (name string, names domain.Names, ok bool) {
+	if e.value == nil || e.value.Kind != yaml.MappingNode {
+		name, ok = r.name(e, what, at)
+		return name, nil, ok
+	}
+	langs := make([]string, len(domain.Languages))
+	for i, l := range domain.Languages {
+		langs[i] = string(l)
+	}
+	if len(e.value.Content) == 0 {
+		r.errorf(posOf(e.value), "%s is required: give a text, or a text per language (%s)", what, strings.Join(langs, ", "))
+		return "", nil, false
+	}
+	ok = true
+	names = domain.Names{}
+	for i := 0; i+1 < len(e.value.Content); i += 2 {
+		k, v := e.value.Content[i], e.value.Content[i+1]
+		lang := domain.Language(k.Value)
+		if k.Kind != yaml.ScalarNode || !contains(langs, k.Value) {
+			r.errorf(posOf(k), "%s: unknown language %q; use %s", what, k.Value, strings.Join(langs, ", "))
+			ok = false
+			continue
+		}
+		if _, dup := names[lang]; dup {
+			r.errorf(posOf(k), "%s: language %q is repeated", what, k.Value)
+			ok = false
+			continue
+		}
+		s, good := r.name(entry{key: k, value: v}, what+" "+k.Value, posOf(k))
+		if !good {
+			ok = false
+			continue
+		}
+		names[lang] = s
+	}
+	if !ok {
+		return "", nil, false
+	}
+	if s, has := names[r.lang]; has {
+		return s, names, true
+	}
+	for _, l := range domain.Languages {
+		if s, has := names[l]; has {
+			return s, names, true
+		}
+	}
+	return "", nil, false // unreachable: the mapping is not empty and every key is a language
 }
 
 // keyList reads a list of keys with their positions.

@@ -240,6 +240,7 @@ func (r *reader) plan(root *yaml.Node) *Plan {
 	} else {
 		p.Club = r.club(club)
 	}
+	r.lang = p.Club.Language // names given per language default to the club's
 	p.Dictionaries = r.dictionaries(m["dictionaries"])
 	p.Results = r.results(m["results"])
 	p.Templates = r.templates(m["templates"])

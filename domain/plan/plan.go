@@ -67,6 +67,7 @@ type Club struct {
 type Dictionary struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Values      []Value
 	Pos         Pos
@@ -76,6 +77,7 @@ type Dictionary struct {
 type Value struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Pos         Pos
 }
@@ -84,6 +86,7 @@ type Value struct {
 type Result struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Fields      []Field
 	Pos         Pos
@@ -93,6 +96,7 @@ type Result struct {
 type Field struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Type        domain.FieldType
 	Required    bool
@@ -106,6 +110,7 @@ type Field struct {
 type Template struct {
 	Key            string
 	Name           string
+	Names          domain.Names // per language; nil for one name for all
 	RenamedFrom    string
 	Type           domain.TaskType
 	DefaultTitle   string
@@ -139,6 +144,7 @@ type Workflow struct {
 type Stage struct {
 	Key         string
 	Name        string
+	Names       domain.Names // per language; nil for one name for all
 	RenamedFrom string
 	Results     []string
 	Pos         Pos

@@ -16,11 +16,11 @@ import (
 
 // identity reads the key, name and renamed_from that every listed item has;
 // what names the item in errors: "dictionary" gives "dictionary key".
-func (r *reader) identity(m map[string]entry, what string, at Pos) (key, name, renamedFrom string) {
+func (r *reader) identity(m map[string]entry, what string, at Pos) (key, name string, names domain.Names, renamedFrom string) {
 	key, _ = r.key(m["key"], what+" key", at, true)
-	name, _ = r.name(m["name"], what+" name", at)
+	name, names, _ = r.localName(m["name"], what+" name", at)
 	renamedFrom, _ = r.key(m["renamed_from"], what+" renamed_from", at, false)
-	return key, name, renamedFrom
+	return key, name, names, renamedFrom
 }
 
 func (r *reader) dictionaries(e entry) []Dictionary {
@@ -32,7 +32,7 @@ func (r *reader) dictionaries(e entry) []Dictionary {
 		if !ok {
 			continue
 		}
-		d.Key, d.Name, d.RenamedFrom = r.identity(m, "dictionary", d.Pos)
+		d.Key, d.Name, d.Names, d.RenamedFrom = r.identity(m, "dictionary", d.Pos)
 		values, _ := r.list(m["values"].value, "dictionary values")
 		for _, vn := range values {
 			v := Value{Pos: posOf(vn)}
@@ -40,7 +40,7 @@ func (r *reader) dictionaries(e entry) []Dictionary {
 			if !ok {
 				continue
 			}
-			v.Key, v.Name, v.RenamedFrom = r.identity(vm, "value", v.Pos)
+			v.Key, v.Name, v.Names, v.RenamedFrom = r.identity(vm, "value", v.Pos)
 			d.Values = append(d.Values, v)
 		}
 		out = append(out, d)
@@ -57,7 +57,7 @@ func (r *reader) results(e entry) []Result {
 		if !ok {
 			continue
 		}
-		res.Key, res.Name, res.RenamedFrom = r.identity(m, "result", res.Pos)
+		res.Key, res.Name, res.Names, res.RenamedFrom = r.identity(m, "result", res.Pos)
 		fields, _ := r.list(m["fields"].value, "result fields")
 		for _, fn := range fields {
 			if f, ok := r.field(fn); ok {
@@ -75,7 +75,7 @@ func (r *reader) field(n *yaml.Node) (Field, bool) {
 	if !ok {
 		return f, false
 	}
-	f.Key, f.Name, f.RenamedFrom = r.identity(m, "field", f.Pos)
+	f.Key, f.Name, f.Names, f.RenamedFrom = r.identity(m, "field", f.Pos)
 	if t, ok := r.text(m["type"], "field type"); ok {
 		if t == "" {
 			r.errorf(f.Pos, "field type is required (text, number, date, datetime, bool, choice, multichoice)")
@@ -107,7 +107,7 @@ func (r *reader) templates(e entry) []Template {
 		if !ok {
 			continue
 		}
-		t.Key, t.Name, t.RenamedFrom = r.identity(m, "template", t.Pos)
+		t.Key, t.Name, t.Names, t.RenamedFrom = r.identity(m, "template", t.Pos)
 		if s, ok := r.text(m["type"], "template type"); ok {
 			if s == "" {
 				r.errorf(t.Pos, "template type is required (personal_call, bulk_call, client_task, internal)")
@@ -241,7 +241,7 @@ func (r *reader) funnel(e entry) []Stage {
 		if !ok {
 			continue
 		}
-		s.Key, s.Name, s.RenamedFrom = r.identity(m, "funnel stage", s.Pos)
+		s.Key, s.Name, s.Names, s.RenamedFrom = r.identity(m, "funnel stage", s.Pos)
 		s.Results, s.ResultsPos, _ = r.keyList(m["results"], "funnel stage results")
 		out = append(out, s)
 	}

@@ -35,6 +35,7 @@ type BulkStatus struct {
 type ResultCount struct {
 	ResultID int64
 	Name     string
+	Names    domain.Names // the result's name per language
 	Count    int
 }
 
@@ -119,15 +120,15 @@ FROM tasks WHERE club_id = $1 AND parent_id = $2 AND deleted_at IS NULL`, clubID
 		return s, fmt.Errorf("bulk call %d counts: %w", bulkID, mapErr(err))
 	}
 	rows, err := tx.Query(ctx, `
-SELECT r.id, r.name, count(*) FROM tasks t JOIN results r ON r.club_id = t.club_id AND r.id = t.result_id
+SELECT r.id, r.name, r.names, count(*) FROM tasks t JOIN results r ON r.club_id = t.club_id AND r.id = t.result_id
 WHERE t.club_id = $1 AND t.parent_id = $2 AND t.status = 'done' AND t.deleted_at IS NULL
-GROUP BY r.id, r.name ORDER BY count(*) DESC, r.name`, clubID, bulkID)
+GROUP BY r.id, r.name, r.names ORDER BY count(*) DESC, r.name`, clubID, bulkID)
 	if err != nil {
 		return s, fmt.Errorf("bulk call %d results: %w", bulkID, mapErr(err))
 	}
 	s.ByResult, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ResultCount, error) {
 		var c ResultCount
-		err := row.Scan(&c.ResultID, &c.Name, &c.Count)
+		err := row.Scan(&c.ResultID, &c.Name, &c.Names, &c.Count)
 		return c, err
 	})
 	if err != nil {

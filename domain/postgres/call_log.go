@@ -24,11 +24,11 @@ func personalCallTemplate(ctx context.Context, q querier, clubID int64) (domain.
 	var t domain.Template
 	var typ string
 	err := q.QueryRow(ctx, `
-SELECT id, club_id, key, name, task_type, default_title, is_default, position
+SELECT id, club_id, key, name, names, task_type, default_title, is_default, position
 FROM templates
 WHERE club_id = $1 AND task_type = 'personal_call' AND archived_at IS NULL
 ORDER BY is_default DESC, key = 'personal_call' DESC, position, id LIMIT 1`, clubID).Scan(
-		&t.ID, &t.ClubID, &t.Key, &t.Name, &typ, &t.DefaultTitle, &t.IsDefault, &t.Position)
+		&t.ID, &t.ClubID, &t.Key, &t.Name, &t.Names, &typ, &t.DefaultTitle, &t.IsDefault, &t.Position)
 	if err != nil {
 		return domain.Template{}, fmt.Errorf("call template of club %d: %w", clubID, mapErr(err))
 	}

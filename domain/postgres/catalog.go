@@ -16,7 +16,7 @@ import (
 // funnel stages. The club plan (PlanApply) writes it.
 
 const templateSelect = `
-SELECT id, club_id, key, name, task_type, default_title, due_offset_min, reminder_offset_min, is_default, position, archived_at
+SELECT id, club_id, key, name, names, task_type, default_title, due_offset_min, reminder_offset_min, is_default, position, archived_at
 FROM templates`
 
 func scanTemplate(row pgx.Row) (domain.Template, error) {
@@ -24,7 +24,7 @@ func scanTemplate(row pgx.Row) (domain.Template, error) {
 	var typ string
 	var dueMin int
 	var reminderMin *int
-	err := row.Scan(&t.ID, &t.ClubID, &t.Key, &t.Name, &typ, &t.DefaultTitle, &dueMin, &reminderMin, &t.IsDefault, &t.Position, &t.ArchivedAt)
+	err := row.Scan(&t.ID, &t.ClubID, &t.Key, &t.Name, &t.Names, &typ, &t.DefaultTitle, &dueMin, &reminderMin, &t.IsDefault, &t.Position, &t.ArchivedAt)
 	t.Type = domain.TaskType(typ)
 	t.DueOffset = time.Duration(dueMin) * time.Minute
 	if reminderMin != nil {
@@ -63,7 +63,7 @@ func (db *DB) TemplateGet(ctx context.Context, clubID, id int64) (domain.Templat
 // whatever the number of results.
 func (db *DB) ResultsForTemplate(ctx context.Context, clubID, templateID int64) ([]domain.Result, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT r.id, r.club_id, r.key, r.name, r.position
+SELECT r.id, r.club_id, r.key, r.name, r.names, r.position
 FROM template_results tr JOIN results r ON r.club_id = tr.club_id AND r.id = tr.result_id
 WHERE tr.club_id = $1 AND tr.template_id = $2 AND r.archived_at IS NULL
 ORDER BY tr.position, r.position, r.id`, clubID, templateID)
@@ -72,7 +72,7 @@ ORDER BY tr.position, r.position, r.id`, clubID, templateID)
 	}
 	results, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Result, error) {
 		var r domain.Result
-		err := row.Scan(&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Position)
+		err := row.Scan(&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Names, &r.Position)
 		return r, err
 	})
 	if err != nil {
@@ -88,14 +88,14 @@ ORDER BY tr.position, r.position, r.id`, clubID, templateID)
 		byID[r.ID] = i
 	}
 	frows, err := db.pool.Query(ctx, `
-SELECT id, club_id, result_id, key, name, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
+SELECT id, club_id, result_id, key, name, names, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
 FROM result_fields WHERE club_id = $1 AND result_id = ANY($2) AND archived_at IS NULL ORDER BY result_id, position, id`, clubID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("results for template %d: fields: %w", templateID, mapErr(err))
 	}
 	var f domain.Field
 	var ft string
-	_, err = pgx.ForEachRow(frows, []any{&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position}, func() error {
+	_, err = pgx.ForEachRow(frows, []any{&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &f.Names, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position}, func() error {
 		f.Type = domain.FieldType(ft)
 		i := byID[f.ResultID]
 		results[i].Fields = append(results[i].Fields, f)
@@ -149,7 +149,7 @@ FROM workflow_rules WHERE club_id = $1 AND template_id = $2 AND result_id = $3 A
 // who reached a stage last year still did).
 func (db *DB) FunnelStageList(ctx context.Context, clubID int64) ([]domain.FunnelStage, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT s.id, s.club_id, s.key, s.name, s.position,
+SELECT s.id, s.club_id, s.key, s.name, s.names, s.position,
        coalesce(array_agg(sr.result_id ORDER BY sr.result_id) FILTER (WHERE sr.result_id IS NOT NULL), '{}')
 FROM funnel_stages s LEFT JOIN funnel_stage_results sr ON sr.club_id = s.club_id AND sr.stage_id = s.id
 WHERE s.club_id = $1 AND s.archived_at IS NULL
@@ -159,7 +159,7 @@ GROUP BY s.club_id, s.id ORDER BY s.position, s.id`, clubID)
 	}
 	stages, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.FunnelStage, error) {
 		var s domain.FunnelStage
-		err := row.Scan(&s.ID, &s.ClubID, &s.Key, &s.Name, &s.Position, &s.ResultIDs)
+		err := row.Scan(&s.ID, &s.ClubID, &s.Key, &s.Name, &s.Names, &s.Position, &s.ResultIDs)
 		return s, err
 	})
 	if err != nil {

@@ -298,11 +298,13 @@ SELECT DISTINCT g FROM clients c, unnest(c.groups) AS g WHERE c.club_id = $1 ORD
 // ClientResultItem is one result recorded on a task about a client: a line
 // of the relationship history.
 type ClientResultItem struct {
-	At           time.Time
-	TaskID       int64
-	TemplateName string
-	ResultName   string
-	StaffName    string // who recorded it; empty when the system did
+	At            time.Time
+	TaskID        int64
+	TemplateName  string
+	TemplateNames domain.Names
+	ResultName    string
+	ResultNames   domain.Names
+	StaffName     string // who recorded it; empty when the system did
 }
 
 // ClientResultHistory returns the results recorded on the client's tasks,
@@ -313,7 +315,7 @@ func (db *DB) ClientResultHistory(ctx context.Context, clubID, clientID int64, l
 	}
 	limit = min(limit, clientSearchMaxLimit)
 	rows, err := db.pool.Query(ctx, `
-SELECT tr.recorded_at, tr.task_id, tp.name, r.name, coalesce(s.name, '')
+SELECT tr.recorded_at, tr.task_id, tp.name, tp.names, r.name, r.names, coalesce(s.name, '')
 FROM task_results tr
 JOIN tasks t ON t.club_id = tr.club_id AND t.id = tr.task_id
 JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
@@ -327,7 +329,7 @@ LIMIT $3`, clubID, clientID, limit)
 	}
 	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ClientResultItem, error) {
 		var it ClientResultItem
-		err := row.Scan(&it.At, &it.TaskID, &it.TemplateName, &it.ResultName, &it.StaffName)
+		err := row.Scan(&it.At, &it.TaskID, &it.TemplateName, &it.TemplateNames, &it.ResultName, &it.ResultNames, &it.StaffName)
 		return it, err
 	})
 	if err != nil {

@@ -125,7 +125,7 @@ func (db *DB) ControlListGet(ctx context.Context, clubID int64, list ControlList
 // controlPageLines reads the task lines of the page a statement's "page"
 // CTE (id, total) chose, in the lists' order; $1 is the club.
 const controlPageLines = `
-SELECT t.id, t.task_type, t.title, t.status, tp.name, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
+SELECT t.id, t.task_type, t.title, t.status, tp.name, tp.names, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
        p.total
 FROM page p
 JOIN tasks t ON t.club_id = $1 AND t.id = p.id

@@ -41,9 +41,10 @@ type StaffCount struct {
 type DigestOverdueTask struct {
 	ID           int64
 	Title        string
-	ClientName   string // empty for tasks without a client
-	Description  string // its start (NoticeDescriptionLen characters); empty when none
-	AssigneeName string // empty: unassigned
+	TitleNames   domain.Names // the template's names per language when Title is its name (domain.Names.In)
+	ClientName   string       // empty for tasks without a client
+	Description  string       // its start (NoticeDescriptionLen characters); empty when none
+	AssigneeName string       // empty: unassigned
 	DueAt        time.Time
 }
 
@@ -75,8 +76,9 @@ GROUP BY 1, 2 ORDER BY 3 DESC, 1 = 0, 2`, clubID, now)
 			return fmt.Errorf("digest overdue by staff: %w", mapErr(err))
 		}
 		rows, err = tx.Query(ctx, `
-SELECT t.id, t.title, coalesce(c.name, ''), left(t.description, $4), coalesce(s.name, ''), t.due_at
-FROM tasks t LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
+SELECT t.id, t.title, CASE WHEN t.title = tp.name THEN tp.names ELSE '{}' END, coalesce(c.name, ''), left(t.description, $4), coalesce(s.name, ''), t.due_at
+FROM tasks t JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
+LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
 LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
 WHERE t.club_id = $1 AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL AND t.due_at < $2
 ORDER BY t.due_at, t.id

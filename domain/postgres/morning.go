@@ -26,8 +26,9 @@ type MorningList struct {
 type MorningTask struct {
 	ID          int64
 	Title       string
-	ClientName  string // empty for tasks without a client
-	Description string // its start (NoticeDescriptionLen characters); empty when none
+	TitleNames  domain.Names // the template's names per language when Title is its name (domain.Names.In)
+	ClientName  string       // empty for tasks without a client
+	Description string       // its start (NoticeDescriptionLen characters); empty when none
 	DueAt       time.Time
 }
 
@@ -44,12 +45,13 @@ const NoticeDescriptionLen = 100
 // come from.
 func (db *DB) MorningListsGet(ctx context.Context, clubID int64, day domain.DueDay) ([]MorningList, error) {
 	rows, err := db.reads().Query(ctx, `
-SELECT assignee_id, due_today, overdue, id, title, client_name, description, due_at FROM (
-    SELECT t.assignee_id, t.id, t.title, coalesce(c.name, '') AS client_name, left(t.description, $5) AS description, t.due_at,
+SELECT assignee_id, due_today, overdue, id, title, title_names, client_name, description, due_at FROM (
+    SELECT t.assignee_id, t.id, t.title, CASE WHEN t.title = tp.name THEN tp.names ELSE '{}' END AS title_names, coalesce(c.name, '') AS client_name, left(t.description, $5) AS description, t.due_at,
            row_number() OVER (PARTITION BY t.assignee_id ORDER BY t.due_at, t.id) AS n,
            count(*) FILTER (WHERE t.due_at >= $3) OVER (PARTITION BY t.assignee_id) AS due_today,
            count(*) FILTER (WHERE t.due_at < $3) OVER (PARTITION BY t.assignee_id) AS overdue
     FROM tasks t JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
+    JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
     LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
     WHERE t.club_id = $1 AND s.active AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
       AND t.due_at < $2
@@ -65,7 +67,7 @@ ORDER BY assignee_id, n`, clubID, day.End, day.Now, MorningListLimit, NoticeDesc
 		var staffID int64
 		var dueToday, overdue int
 		var task MorningTask
-		if err := rows.Scan(&staffID, &dueToday, &overdue, &task.ID, &task.Title, &task.ClientName, &task.Description, &task.DueAt); err != nil {
+		if err := rows.Scan(&staffID, &dueToday, &overdue, &task.ID, &task.Title, &task.TitleNames, &task.ClientName, &task.Description, &task.DueAt); err != nil {
 			return nil, fmt.Errorf("morning lists of club %d: %w", clubID, mapErr(err))
 		}
 		if len(out) == 0 || out[len(out)-1].StaffID != staffID {

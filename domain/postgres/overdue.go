@@ -60,8 +60,9 @@ ORDER BY 1, 2`
 type OverdueTask struct {
 	ID          int64
 	Title       string
-	ClientName  string // empty for tasks without a client
-	Description string // its start (NoticeDescriptionLen characters); empty when none
+	TitleNames  domain.Names // the template's names per language when Title is its name (domain.Names.In)
+	ClientName  string       // empty for tasks without a client
+	Description string       // its start (NoticeDescriptionLen characters); empty when none
 	DueAt       time.Time
 }
 
@@ -132,8 +133,9 @@ ON CONFLICT (club_id, staff_id, slot) DO NOTHING`, clubID, staffID, slot, db.clo
 		return n, nil
 	}
 	rows, err := db.pool.Query(ctx, `
-SELECT t.id, t.title, coalesce(c.name, ''), left(t.description, $5), t.due_at, count(*) OVER ()
-FROM tasks t LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
+SELECT t.id, t.title, CASE WHEN t.title = tp.name THEN tp.names ELSE '{}' END, coalesce(c.name, ''), left(t.description, $5), t.due_at, count(*) OVER ()
+FROM tasks t JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
+LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
 WHERE t.club_id = $1 AND t.assignee_id = $2 AND t.overdue_notified_at = $3
   AND t.status IN ('new', 'in_progress') AND t.deleted_at IS NULL
 ORDER BY t.due_at, t.id
@@ -144,7 +146,7 @@ LIMIT $4`, clubID, staffID, slot, limit, NoticeDescriptionLen)
 	defer rows.Close()
 	for rows.Next() {
 		var o OverdueTask
-		if err := rows.Scan(&o.ID, &o.Title, &o.ClientName, &o.Description, &o.DueAt, &n.Total); err != nil {
+		if err := rows.Scan(&o.ID, &o.Title, &o.TitleNames, &o.ClientName, &o.Description, &o.DueAt, &n.Total); err != nil {
 			return n, fmt.Errorf("overdue notice of staff %d: %w", staffID, mapErr(err))
 		}
 		n.Tasks = append(n.Tasks, o)

@@ -121,7 +121,7 @@ func (a *planApplier) run(ctx context.Context) error {
 	if _, err := a.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, planLockSpace, a.p.Club.Slug); err != nil {
 		return fmt.Errorf("lock club %q: %w", a.p.Club.Slug, mapErr(err))
 	}
-	steps := []func(context.Context) error{a.club, a.dictionaries, a.results, a.templateStep, a.workflows, a.funnel, a.leads, a.phone, a.triggers, a.repeats}
+	steps := []func(context.Context) error{a.club, a.dictionaries, a.results, a.templateStep, a.workflows, a.funnel, a.namesStep, a.leads, a.phone, a.triggers, a.repeats}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err

@@ -16,21 +16,23 @@ import (
 // TaskView is a task with the names its card shows.
 type TaskView struct {
 	domain.Task
-	TemplateName string
-	ClientName   string
-	ClientPhone  string // primary phone, E.164; empty for tasks without a client
-	AuthorName   string
-	AssigneeName string
-	ResultName   string
+	TemplateName  string
+	TemplateNames domain.Names // the template's name per language (TemplateNameIn)
+	ClientName    string
+	ClientPhone   string // primary phone, E.164; empty for tasks without a client
+	AuthorName    string
+	AssigneeName  string
+	ResultName    string
+	ResultNames   domain.Names // the result's name per language (ResultNameIn)
 }
 
 const taskViewSelect = `
 SELECT t.id, t.club_id, t.task_type, t.template_id, t.title, t.description,
        coalesce(t.client_id, 0), coalesce(t.parent_id, 0), coalesce(t.author_id, 0), coalesce(t.assignee_id, 0),
        t.status, t.due_at, t.remind_at, coalesce(t.result_id, 0), t.created_at, t.updated_at, t.done_at,
-       tp.name, coalesce(c.name, ''),
+       tp.name, tp.names, coalesce(c.name, ''),
        coalesce((SELECT p.phone FROM client_phones p WHERE p.club_id = t.club_id AND p.client_id = t.client_id ORDER BY p.position, p.phone LIMIT 1), ''),
-       coalesce(au.name, ''), coalesce(asg.name, ''), coalesce(r.name, '')
+       coalesce(au.name, ''), coalesce(asg.name, ''), coalesce(r.name, ''), coalesce(r.names, '{}')
 FROM tasks t
 JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
 LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
@@ -44,7 +46,7 @@ func scanTaskView(row pgx.Row) (TaskView, error) {
 	err := row.Scan(&v.ID, &v.ClubID, &typ, &v.TemplateID, &v.Title, &v.Description,
 		&v.ClientID, &v.ParentID, &v.AuthorID, &v.AssigneeID,
 		&status, &v.DueAt, &v.RemindAt, &v.ResultID, &v.CreatedAt, &v.UpdatedAt, &v.DoneAt,
-		&v.TemplateName, &v.ClientName, &v.ClientPhone, &v.AuthorName, &v.AssigneeName, &v.ResultName)
+		&v.TemplateName, &v.TemplateNames, &v.ClientName, &v.ClientPhone, &v.AuthorName, &v.AssigneeName, &v.ResultName, &v.ResultNames)
 	v.Type, v.Status = domain.TaskType(typ), domain.Status(status)
 	return v, err
 }

@@ -14,15 +14,16 @@ import (
 
 // TaskLine is a task as a list shows it: one line with a button.
 type TaskLine struct {
-	ID           int64
-	Type         domain.TaskType
-	Title        string
-	Status       domain.Status
-	TemplateName string
-	ClientName   string // empty for tasks without a client
-	AssigneeID   int64  // 0 while unassigned
-	AssigneeName string
-	DueAt        *time.Time
+	ID            int64
+	Type          domain.TaskType
+	Title         string
+	Status        domain.Status
+	TemplateName  string
+	TemplateNames domain.Names // the template's name per language (TemplateNameIn)
+	ClientName    string       // empty for tasks without a client
+	AssigneeID    int64        // 0 while unassigned
+	AssigneeName  string
+	DueAt         *time.Time
 }
 
 // TaskFilter narrows a list of open tasks.
@@ -59,7 +60,7 @@ type TaskPage struct {
 }
 
 const taskLineSelect = `
-SELECT t.id, t.task_type, t.title, t.status, tp.name, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
+SELECT t.id, t.task_type, t.title, t.status, tp.name, tp.names, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
        count(*) OVER ()
 FROM tasks t
 JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
@@ -71,7 +72,7 @@ func collectTaskPage(rows pgx.Rows) (TaskPage, error) {
 	for rows.Next() {
 		var l TaskLine
 		var typ, status string
-		if err := rows.Scan(&l.ID, &typ, &l.Title, &status, &l.TemplateName, &l.ClientName, &l.AssigneeID, &l.AssigneeName, &l.DueAt, &page.Total); err != nil {
+		if err := rows.Scan(&l.ID, &typ, &l.Title, &status, &l.TemplateName, &l.TemplateNames, &l.ClientName, &l.AssigneeID, &l.AssigneeName, &l.DueAt, &page.Total); err != nil {
 			rows.Close()
 			return TaskPage{}, err
 		}

@@ -171,10 +171,10 @@ FROM tasks WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, cl
 func resultForTemplate(ctx context.Context, q querier, clubID, templateID, resultID int64) (domain.Result, map[int64]domain.Dictionary, error) {
 	var r domain.Result
 	err := q.QueryRow(ctx, `
-SELECT r.id, r.club_id, r.key, r.name, r.position
+SELECT r.id, r.club_id, r.key, r.name, r.names, r.position
 FROM results r JOIN template_results tr ON tr.result_id = r.id AND tr.club_id = r.club_id
 WHERE r.club_id = $1 AND tr.template_id = $2 AND r.id = $3 AND r.archived_at IS NULL`, clubID, templateID, resultID).Scan(
-		&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Position)
+		&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Names, &r.Position)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, nil, domain.Invalid(domain.CodeResultNotAllowed, fmt.Sprintf("result %d cannot close this task", resultID), nil)
 	}
@@ -182,7 +182,7 @@ WHERE r.club_id = $1 AND tr.template_id = $2 AND r.id = $3 AND r.archived_at IS 
 		return r, nil, fmt.Errorf("load result %d: %w", resultID, mapErr(err))
 	}
 	rows, err := q.Query(ctx, `
-SELECT id, club_id, result_id, key, name, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
+SELECT id, club_id, result_id, key, name, names, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
 FROM result_fields WHERE club_id = $1 AND result_id = $2 AND archived_at IS NULL ORDER BY position, id`, clubID, resultID)
 	if err != nil {
 		return r, nil, fmt.Errorf("load fields of result %d: %w", resultID, mapErr(err))
@@ -190,7 +190,7 @@ FROM result_fields WHERE club_id = $1 AND result_id = $2 AND archived_at IS NULL
 	r.Fields, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Field, error) {
 		var f domain.Field
 		var ft string
-		err := row.Scan(&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position)
+		err := row.Scan(&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &f.Names, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position)
 		f.Type = domain.FieldType(ft)
 		return f, err
 	})
@@ -215,18 +215,18 @@ FROM result_fields WHERE club_id = $1 AND result_id = $2 AND archived_at IS NULL
 // flagged, so old answers still have names).
 func dictionaryGet(ctx context.Context, q querier, clubID, id int64) (domain.Dictionary, error) {
 	var d domain.Dictionary
-	if err := q.QueryRow(ctx, `SELECT id, club_id, key, name, archived_at FROM dictionaries WHERE club_id = $1 AND id = $2`, clubID, id).Scan(
-		&d.ID, &d.ClubID, &d.Key, &d.Name, &d.ArchivedAt); err != nil {
+	if err := q.QueryRow(ctx, `SELECT id, club_id, key, name, names, archived_at FROM dictionaries WHERE club_id = $1 AND id = $2`, clubID, id).Scan(
+		&d.ID, &d.ClubID, &d.Key, &d.Name, &d.Names, &d.ArchivedAt); err != nil {
 		return d, fmt.Errorf("dictionary %d: %w", id, mapErr(err))
 	}
-	rows, err := q.Query(ctx, `SELECT id, dictionary_id, key, name, position, archived_at FROM dictionary_values
+	rows, err := q.Query(ctx, `SELECT id, dictionary_id, key, name, names, position, archived_at FROM dictionary_values
 WHERE club_id = $1 AND dictionary_id = $2 ORDER BY position, id`, clubID, id)
 	if err != nil {
 		return d, fmt.Errorf("dictionary %d values: %w", id, mapErr(err))
 	}
 	d.Values, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.DictValue, error) {
 		var v domain.DictValue
-		err := row.Scan(&v.ID, &v.DictionaryID, &v.Key, &v.Name, &v.Position, &v.ArchivedAt)
+		err := row.Scan(&v.ID, &v.DictionaryID, &v.Key, &v.Name, &v.Names, &v.Position, &v.ArchivedAt)
 		return v, err
 	})
 	if err != nil {
