@@ -14,17 +14,13 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report/chart"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/jobstest"
 )
-
-// stoppedClock stands still at t.
-type stoppedClock struct{ t time.Time }
-
-func (c stoppedClock) Now() time.Time { return c.t }
 
 // digestWorld is a club with a hand-made day of work, seen at 09:00 Kyiv
 // time on 26 November 2026 (07:00 UTC): the digest of the 26th reports the
@@ -55,7 +51,7 @@ func local(d, hour, min int) time.Time {
 func newDigestWorld(t *testing.T, now time.Time) *digestWorld {
 	t.Helper()
 	w := &digestWorld{t: t, ctx: context.Background()}
-	clock := stoppedClock{now}
+	clock := clocktest.New(now)
 	jw := jobstest.New(t, jobstest.Config{Limits: jobs.Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 6000}, Clock: clock})
 	w.db, w.tg, w.deps = jw.DB, jw.TG, jw.Deps
 

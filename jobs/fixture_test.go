@@ -265,17 +265,10 @@ func (e *env) sent(chat int64) []telegramtest.Call {
 	return out
 }
 
-// eventually polls cond until it holds or a generous deadline passes; it
-// checks outcomes, never timings.
+// eventually polls cond until it holds or a generous deadline passes.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	jobstest.Eventually(t, 60*time.Second, what, cond)
 }
 
 // logBuffer collects log output from concurrent goroutines.

@@ -14,28 +14,11 @@ import (
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
-
-// movableClock is a clock a test moves by hand.
-type movableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *movableClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // pending counts the tasks asynq holds in a queue, in any state.
 func pending(t testing.TB, rdb redis.UniversalClient, queue string) int {
@@ -61,7 +44,7 @@ func TestRelayHandsEachRowOnceAndAgainAfterALoss(t *testing.T) {
 	for range 3 {
 		e.record(e.call(e.alice.ID), "think", e.alice) // a task.assigned and a result.recorded row each
 	}
-	clock := &movableClock{t: time.Now()}
+	clock := clocktest.New(time.Now())
 	d := e.deps
 	d.Clock = clock
 	relay := jobs.NewRelay(d, jobs.RelayConfig{RehandAfter: time.Minute})
@@ -77,7 +60,7 @@ func TestRelayHandsEachRowOnceAndAgainAfterALoss(t *testing.T) {
 
 	// After the re-hand timeout the rows are handed over again; asynq still
 	// holds their tasks, so nothing is duplicated.
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	if n, err := relay.RunOnce(e.ctx); err != nil || n != 6 {
 		t.Fatalf("re-hand pass handed %d, %v; want 6", n, err)
 	}
@@ -90,7 +73,7 @@ func TestRelayHandsEachRowOnceAndAgainAfterALoss(t *testing.T) {
 	if n := pending(t, e.rdb, e.q.Critical()); n != 0 {
 		t.Fatalf("queued after the loss = %d", n)
 	}
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	if n, err := relay.RunOnce(e.ctx); err != nil || n != 6 {
 		t.Fatalf("pass after the loss handed %d, %v; want 6", n, err)
 	}
@@ -139,7 +122,7 @@ func TestRelayWakesOnNotify(t *testing.T) {
 	e.call(e.alice.ID)
 	// The relay's first pass runs with its clock an hour back, so it finds
 	// nothing due; then the clock is set right and a new row notifies.
-	clock := &movableClock{t: time.Now().Add(-time.Hour)}
+	clock := clocktest.New(time.Now().Add(-time.Hour))
 	d := e.deps
 	d.Clock = clock
 	ctx, cancel := context.WithCancel(e.ctx)
@@ -151,7 +134,7 @@ func TestRelayWakesOnNotify(t *testing.T) {
 	if n := pending(t, e.rdb, e.q.Critical()); n != 0 {
 		t.Fatalf("handed over %d rows before they were due", n)
 	}
-	clock.Add(time.Hour + time.Minute)
+	clock.Advance(time.Hour + time.Minute)
 	e.call(e.bob.ID)
 	eventually(t, "the notified relay to hand both rows over", func() bool {
 		return pending(t, e.rdb, e.q.Critical()) == 2

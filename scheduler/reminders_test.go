@@ -10,6 +10,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/callback"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
@@ -279,11 +280,5 @@ func TestLateRemindersAfterDowntime(t *testing.T) {
 // waitFor polls cond until it holds, failing the test after timeout.
 func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	jobstest.Eventually(t, timeout, "the condition", cond)
 }

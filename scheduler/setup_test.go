@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -21,35 +21,12 @@ import (
 	"github.com/clubcrm/clubcrm/scheduler"
 )
 
-// clock is a settable clock. Its zero value follows the wall clock (for
-// tests where asynq, which keeps real time, processes the jobs); after Set
-// it stands still at the time set.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.t.IsZero() {
-		return time.Now()
-	}
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // env is one test's world: its own database and Redis prefix, a club, the
 // workers' dependencies delivering to a fake Bot API, and a scheduler.
 type env struct {
 	t      *testing.T
 	ctx    context.Context
-	clock  *clock
+	clock  *clocktest.Clock // zero: the wall clock (asynq keeps real time), until a test sets it
 	db     *postgres.DB
 	rdb    redis.UniversalClient
 	queues jobs.Queues
@@ -64,7 +41,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), clock: &clock{}}
+	e := &env{t: t, ctx: context.Background(), clock: &clocktest.Clock{}}
 	e.log = testLogger(t)
 	w := jobstest.New(t, jobstest.Config{
 		Limits: jobs.Limits{PerSecond: 1000, PerChatPerSecond: 100, PerGroupPerMinute: 1000}, Clock: e.clock, Log: e.log,

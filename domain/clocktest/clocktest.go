@@ -25,6 +25,9 @@ func New(now time.Time) *Clock { return &Clock{now: now} }
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now() // the zero Clock follows the wall clock until Set
+	}
 	return c.now
 }
 

@@ -29,3 +29,19 @@ func TestClock(t *testing.T) {
 		t.Fatalf("concurrent advances lost: %v", got)
 	}
 }
+
+// The zero Clock follows the wall clock until it is set (for tests whose
+// jobs run on asynq, which keeps real time), then stands still.
+func TestZeroClockFollowsTheWallClockUntilSet(t *testing.T) {
+	var c Clock
+	before := time.Now()
+	if got := c.Now(); got.Before(before) || got.After(time.Now()) {
+		t.Fatalf("zero clock says %v, not the wall clock", got)
+	}
+	at := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)
+	c.Set(at)
+	time.Sleep(2 * time.Millisecond)
+	if !c.Now().Equal(at) {
+		t.Fatalf("a set clock moved: %v", c.Now())
+	}
+}

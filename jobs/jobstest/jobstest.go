@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -86,4 +87,17 @@ func New(t testing.TB, c Config) *World {
 		Notifier: jobs.NewNotifier(w.DB, w.Redis, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, w.Messenger), c.Limits, w.Queues, c.Log, c.Clock),
 	}
 	return w
+}
+
+// Eventually polls cond until it holds, failing the test with what after
+// timeout. It checks outcomes, never timings: the timeout is generous.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
