@@ -47,6 +47,14 @@ func TestViberTasksCarousel(t *testing.T) {
 		t.Fatalf("keyboard %q, want the filters and no tasks", keys)
 	}
 
+	// A filter redraws the list as a new carousel (Viber cannot edit).
+	n = v.count(olena)
+	v.tap(olena, "Today")
+	ms = v.bot.Messages(olena.ID)[n:]
+	if len(ms) != 1 || ms[0].Type != "rich_media" || !strings.Contains(ms[0].RichMedia.Buttons[0].Text, "Today · 3 tasks") {
+		t.Fatalf("Today sent %+v, want one carousel of 3", ms)
+	}
+
 	v.tap(olena, "2. Towels")
 	expect(t, "card from the carousel", v.lastText(olena), "Towels")
 	expectNot(t, "card from the carousel", v.lastText(olena), "My tasks")
