@@ -89,3 +89,32 @@ func TestViberTasksCarousel(t *testing.T) {
 		t.Fatalf("Telegram buttons %q", b)
 	}
 }
+
+// A manager's list of one person's tasks on Viber is one carousel too, its
+// keyboard the rows below the tasks (offboarding, Back).
+func TestViberControlListCarousel(t *testing.T) {
+	t.Parallel()
+	v := setupViber(t)
+	olena := viberUser("olena+FFFFFFFFFFFFFFF==", "Olena")
+	admin := v.join(olena, v.f.Club.ID, domain.RoleStaff, "Olena Admin")
+	for i, title := range []string{"Water", "Towels"} {
+		v.task(postgres.TaskCreateInput{TemplateID: v.f.Templates["internal"], Title: title, AssigneeID: admin.ID, DueAt: at(time.Duration(i+1) * time.Hour)})
+	}
+	marta := viberUser("marta+FFFFFFFFFFFFFFF==", "Marta")
+	v.join(marta, v.f.Club.ID, domain.RoleManager, "Marta Manager")
+	v.say(marta, "/control")
+	n := v.count(marta)
+	v.tap(marta, v.keyWith(marta, "Olena Admin"))
+	ms := v.bot.Messages(marta.ID)[n:]
+	if len(ms) != 1 || ms[0].Type != "rich_media" {
+		t.Fatalf("the person's list sent %+v, want one carousel", ms)
+	}
+	if got := strings.Join(ms[0].RichMedia.Labels(), "|"); !strings.Contains(got, "Olena Admin") || !strings.HasSuffix(got, "|1. Water|2. Towels") {
+		t.Fatalf("cards %q, want the heading then the 2 tasks", got)
+	}
+	if keys := strings.Join(v.labels(marta), "|"); !strings.Contains(keys, "Back") || strings.Contains(keys, "Water") {
+		t.Fatalf("keyboard %q, want Back and no tasks", keys)
+	}
+	v.tap(marta, "2. Towels")
+	expect(t, "card from the control carousel", v.lastText(marta), "Towels")
+}
