@@ -118,3 +118,27 @@ func TestViberControlListCarousel(t *testing.T) {
 	v.tap(marta, "2. Towels")
 	expect(t, "card from the control carousel", v.lastText(marta), "Towels")
 }
+
+// Search results of one kind are a list: on Viber, one carousel whose
+// heading names the search.
+func TestViberSearchCarousel(t *testing.T) {
+	t.Parallel()
+	v := setupViber(t)
+	olena := viberUser("olena+GGGGGGGGGGGGGGG==", "Olena")
+	admin := v.join(olena, v.f.Club.ID, domain.RoleStaff, "Olena Admin")
+	for _, title := range []string{"Order water", "Water the plants"} {
+		v.task(postgres.TaskCreateInput{TemplateID: v.f.Templates["internal"], Title: title, AssigneeID: admin.ID})
+	}
+	n := v.count(olena)
+	v.say(olena, "/search water")
+	ms := v.bot.Messages(olena.ID)[n:]
+	if len(ms) != 1 || ms[0].Type != "rich_media" {
+		t.Fatalf("/search sent %+v, want one carousel", ms)
+	}
+	labels := ms[0].RichMedia.Labels()
+	if len(labels) != 3 || !strings.Contains(labels[0], "water") || !strings.Contains(labels[0], "2 tasks") {
+		t.Fatalf("cards %q, want the heading then 2 tasks", labels)
+	}
+	v.tap(olena, labels[2])
+	expect(t, "card from search", v.lastText(olena), strings.TrimPrefix(labels[2], "📋 2. "))
+}
