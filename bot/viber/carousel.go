@@ -22,7 +22,8 @@ const (
 const richMediaAPIVersion = 2
 
 // ActionNone is a button that does nothing when tapped (a carousel's
-// heading).
+// heading). Its ActionBody is "none" too: Viber's button schema lists
+// ActionBody as required whatever the action.
 const ActionNone = "none"
 
 // Carousel renders a list screen (m.ListRows ≥ 2) as one rich_media
@@ -58,7 +59,7 @@ func Carousel(m chat.Message) (msg *Message, ok bool) {
 	if heading == "" || utf8.RuneCountInString(heading) > maxLabel {
 		return nil, false
 	}
-	cards := []Button{{Columns: cardColumns, Rows: cardRows, ActionType: ActionNone, Text: label(heading), TextSize: "regular"}}
+	cards := []Button{{Columns: cardColumns, Rows: cardRows, ActionType: ActionNone, ActionBody: ActionNone, Text: label(heading), TextSize: "regular"}}
 	for _, row := range m.Buttons[:n] {
 		if len(row) != 1 || row[0].Data == "" || row[0].URL != "" {
 			return nil, false

@@ -56,7 +56,7 @@ func TestSendListAsOneCarousel(t *testing.T) {
 	if rm.Type != "rich_media" || rm.ButtonsGroupColumns != 6 || rm.ButtonsGroupRows != 2 {
 		t.Fatalf("rich_media %+v", rm)
 	}
-	want := []vibertest.Button{{Columns: 6, Rows: 2, ActionType: "none", Text: "My tasks · 3 tasks", TextSize: "regular"}}
+	want := []vibertest.Button{{Columns: 6, Rows: 2, ActionType: "none", ActionBody: "none", Text: "My tasks · 3 tasks", TextSize: "regular"}}
 	for i := 1; i <= 3; i++ {
 		want = append(want, vibertest.Button{Columns: 6, Rows: 2, ActionType: "reply", ActionBody: m.Buttons[i-1][0].Data,
 			Text: fmt.Sprintf("%d. Client %d", i, i), TextSize: "regular", Silent: true})
