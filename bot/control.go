@@ -90,8 +90,8 @@ func (b *Bot) controlList(r *request) error {
 		return err
 	}
 	title := r.t("bot.control.list."+code, nil)
-	text, kb := r.taskListScreen(title, res, shown, origin{list: "c" + code, page: shown}, callback.ActionControlList, []any{code})
-	_, err = r.show(text, kb)
+	text, kb, items := r.taskListScreen(title, res, shown, origin{list: "c" + code, page: shown}, callback.ActionControlList, []any{code})
+	_, err = r.showList(text, kb, items)
 	return err
 }
 
@@ -123,25 +123,25 @@ func (b *Bot) controlStaffList(r *request) error {
 	if err != nil {
 		return err
 	}
-	text, kb := r.taskListScreen(esc(who.Name), res, shown, origin{list: listStaff, page: shown, staff: who.ID}, callback.ActionControlStaffList, []any{who.ID})
+	text, kb, items := r.taskListScreen(esc(who.Name), res, shown, origin{list: listStaff, page: shown, staff: who.ID}, callback.ActionControlStaffList, []any{who.ID})
 	if who.Active && domain.CanDeactivateStaff(r.staff, who) == nil {
 		back := kb[len(kb)-1]
 		kb = append(kb[:len(kb)-1], row(btn("🚪 "+r.t("bot.offboard.button", nil), callback.ActionStaffOffboardAsk, who.ID)), back)
 	}
-	_, err = r.show(text, kb)
+	_, err = r.showList(text, kb, items)
 	return err
 }
 
 // taskListScreen draws a page of a task control list: a line and a button
 // per task (the card opens in place, Back returns here), paging, and Back to
-// the summary.
-func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, from origin, action string, args []any) (string, [][]chat.Button) {
+// the summary. items is how many tasks it lists: the last lines of the text
+// and the first rows of the keyboard (see showList).
+func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, from origin, action string, args []any) (text string, kb [][]chat.Button, items int) {
 	var sb strings.Builder
 	sb.WriteString(r.listHeader("<b>"+title+"</b>", res.Total, page))
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.control.empty", nil))
 	}
-	var kb [][]chat.Button
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
 		line := r.taskLineText(n, l)
@@ -153,5 +153,5 @@ func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, 
 	}
 	kb = append(kb, pagingRow(r, action, args, page, res.Total))
 	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionControl)))
-	return sb.String(), kb
+	return sb.String(), kb, len(res.Lines)
 }

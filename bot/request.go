@@ -114,7 +114,7 @@ func (r *request) screen(text string, kb [][]chat.Button) chat.Message {
 // reply sends a screen as a new message (split at the channel's limit, the
 // keyboard under the last piece) and returns the last message's id.
 func (r *request) reply(text string, kb [][]chat.Button) (int64, error) {
-	return r.via.Send(r.ctx, r.to, r.screen(text, kb))
+	return r.replyList(text, kb, 0)
 }
 
 // edit replaces the text and keyboard of a message the bot sent earlier.
@@ -123,11 +123,7 @@ func (r *request) reply(text string, kb [][]chat.Button) (int64, error) {
 // (Text length is counted in UTF-16 code units, never fewer than a
 // channel's own units.)
 func (r *request) edit(messageID int64, text string, kb [][]chat.Button) error {
-	if !r.caps.Edit || telegram.UTF16Len(text) > r.caps.MaxText {
-		_, err := r.reply(text, kb)
-		return err
-	}
-	return r.via.Edit(r.ctx, r.to, messageID, r.screen(text, kb))
+	return r.editList(messageID, text, kb, 0)
 }
 
 // show puts a screen in front of the person: for a tap, it edits the message
@@ -137,13 +133,41 @@ func (r *request) edit(messageID int64, text string, kb [][]chat.Button) error {
 // A message Telegram no longer lets the bot edit (too old, deleted) gets
 // the screen as a new message instead.
 func (r *request) show(text string, kb [][]chat.Button) (int64, error) {
+	return r.showList(text, kb, 0)
+}
+
+// replyList, editList and showList are reply, edit and show of a list
+// screen: the first items rows of kb are the list's items, one button
+// each, and the last items lines of text describe them, one a line
+// (chat.Message.ListRows), so a channel may draw them as a list (Viber's
+// carousel). 0 items: an ordinary screen.
+func (r *request) replyList(text string, kb [][]chat.Button, items int) (int64, error) {
+	return r.via.Send(r.ctx, r.to, r.listScreen(text, kb, items))
+}
+
+func (r *request) editList(messageID int64, text string, kb [][]chat.Button, items int) error {
+	if !r.caps.Edit || telegram.UTF16Len(text) > r.caps.MaxText {
+		_, err := r.replyList(text, kb, items)
+		return err
+	}
+	return r.via.Edit(r.ctx, r.to, messageID, r.listScreen(text, kb, items))
+}
+
+func (r *request) showList(text string, kb [][]chat.Button, items int) (int64, error) {
 	if r.cb != nil && r.cbMsg != 0 {
-		err := r.edit(r.cbMsg, text, kb)
+		err := r.editList(r.cbMsg, text, kb, items)
 		if !errors.Is(err, domain.ErrNotFound) {
 			return r.cbMsg, err
 		}
 	}
-	return r.reply(text, kb)
+	return r.replyList(text, kb, items)
+}
+
+// listScreen is screen with its first items rows marked as a list's.
+func (r *request) listScreen(text string, kb [][]chat.Button, items int) chat.Message {
+	m := r.screen(text, kb)
+	m.ListRows = items
+	return m
 }
 
 // answer answers the callback query with a short toast (text may be empty).

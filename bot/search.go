@@ -71,6 +71,14 @@ func (b *Bot) search(r *request, query string) error {
 			kb = append(kb, row(btn("👤 "+clip(c.Name, 40), callback.ActionClientCard, c.ID)))
 		}
 	}
-	_, err = r.reply(sb.String(), kb)
+	// Results of one kind are a list (a channel may draw it as one); tasks
+	// and clients together are two, under their own headings, and are not.
+	items := 0
+	if len(clients) == 0 {
+		items = len(tasks)
+	} else if len(tasks) == 0 {
+		items = len(clients)
+	}
+	_, err = r.replyList(sb.String(), kb, items)
 	return err
 }

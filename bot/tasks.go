@@ -27,11 +27,11 @@ var filterOrder = []string{"t", "o", "a"}
 
 // tasksCommand is "/tasks": the person's open tasks, overdue first.
 func (b *Bot) tasksCommand(r *request) error {
-	text, kb, err := b.tasksScreen(r, "a", 0)
+	text, kb, items, err := b.tasksScreen(r, "a", 0)
 	if err != nil {
 		return err
 	}
-	_, err = r.reply(text, kb)
+	_, err = r.replyList(text, kb, items)
 	return err
 }
 
@@ -49,17 +49,19 @@ func (b *Bot) tasksList(r *request) error {
 	if err != nil {
 		return err
 	}
-	text, kb, err := b.tasksScreen(r, code, page)
+	text, kb, items, err := b.tasksScreen(r, code, page)
 	if err != nil {
 		return err
 	}
-	_, err = r.show(text, kb)
+	_, err = r.showList(text, kb, items)
 	return err
 }
 
 // tasksScreen draws a page of "My tasks": a numbered line per task, a
-// button per task opening its card, the filters and paging.
-func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]chat.Button, error) {
+// button per task opening its card, the filters and paging. items is how
+// many tasks the page lists: the last lines of the text and the first rows
+// of the keyboard, a list a channel may draw as one (see replyList).
+func (b *Bot) tasksScreen(r *request, code string, page int) (text string, kb [][]chat.Button, items int, err error) {
 	res, page, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
 		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
 			ClubID: r.club.ID, AssigneeID: r.staff.ID, Filter: filterCodes[code],
@@ -67,14 +69,13 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]chat.B
 		})
 	})
 	if err != nil {
-		return "", nil, err
+		return "", nil, 0, err
 	}
 	var sb strings.Builder
 	sb.WriteString(r.listHeader("<b>"+r.t("bot.tasks.title", nil)+"</b> · "+r.t("bot.tasks.filter."+code, nil), res.Total, page))
 	if len(res.Lines) == 0 {
 		sb.WriteString("\n\n" + r.t("bot.tasks.empty."+code, nil))
 	}
-	var kb [][]chat.Button
 	from := origin{list: listMine + code, page: page}
 	for i, l := range res.Lines {
 		n := page*pageSize + i + 1
@@ -91,7 +92,7 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (string, [][]chat.B
 		filters = append(filters, btn(label, callback.ActionTaskList, c, 0))
 	}
 	kb = append(kb, filters)
-	return sb.String(), kb, nil
+	return sb.String(), kb, len(res.Lines), nil
 }
 
 // pageArg reads argument i of the callback data as a page of a list.

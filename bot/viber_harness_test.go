@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -126,12 +127,16 @@ func (v *viberHarness) taps(u vibertest.User, labels ...string) {
 // stale or from another club's screen).
 func (v *viberHarness) tapBody(u vibertest.User, body string) { v.deliver(v.bot.SendText(u, body)) }
 
-// lastText is the text of the newest message u got.
+// lastText is the text of the newest message u got; of a carousel, its
+// cards' labels one a line.
 func (v *viberHarness) lastText(u vibertest.User) string {
 	v.t.Helper()
 	m, ok := v.bot.Last(u.ID)
 	if !ok {
 		v.t.Fatalf("no message to %s", u.Name)
+	}
+	if m.Type == "rich_media" {
+		return html.UnescapeString(strings.Join(m.RichMedia.Labels(), "\n"))
 	}
 	return m.Text
 }

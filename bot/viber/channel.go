@@ -204,6 +204,9 @@ func plan(m chat.Message) ([]piece, *Keyboard, error) {
 
 // Pieces is how many Viber messages Send makes of m.
 func (c *Channel) Pieces(m chat.Message) int {
+	if _, ok := Carousel(m); ok {
+		return 1
+	}
 	ps, _, err := plan(m)
 	if err != nil {
 		return 1
@@ -218,7 +221,8 @@ func (c *Channel) Send(ctx context.Context, to chat.Address, m chat.Message) (in
 }
 
 // SendPaced is Send calling pace (when not nil) before every piece after
-// the first. Errors: status 5/6 wrap chat.ErrUnreachable, 12 wraps
+// the first. A list screen Carousel can draw goes out as that one
+// rich_media message. Errors: status 5/6 wrap chat.ErrUnreachable, 12 wraps
 // *chat.RetryAfterError, 23/24 ErrNoBalance and 7/9 ErrAccountBlocked
 // (both also logged as operator alerts and counted), an empty message or an
 // address of another channel or bot domain.ErrInvalid. Once the first piece
@@ -227,6 +231,9 @@ func (c *Channel) Send(ctx context.Context, to chat.Address, m chat.Message) (in
 func (c *Channel) SendPaced(ctx context.Context, to chat.Address, m chat.Message, pace chat.Pacer) (int64, error) {
 	if err := c.check(to); err != nil {
 		return 0, err
+	}
+	if msg, ok := Carousel(m); ok {
+		return c.sendCarousel(ctx, to, msg)
 	}
 	pieces, kb, err := plan(m)
 	if err != nil {
@@ -268,6 +275,23 @@ func (c *Channel) SendPaced(ctx context.Context, to chat.Address, m chat.Message
 	}
 	c.remember(ctx, to, kb)
 	return last, nil
+}
+
+// sendCarousel sends a list screen drawn by Carousel: one message, its
+// keyboard the chat's from now on.
+func (c *Channel) sendCarousel(ctx context.Context, to chat.Address, msg *Message) (int64, error) {
+	billable := c.billable(ctx, to)
+	msg.Receiver, msg.Sender = to.Chat, c.cfg.Sender
+	token, err := c.api.SendMessage(ctx, msg)
+	if err != nil {
+		c.alert(to, err)
+		return 0, fmt.Errorf("viber send carousel: %w", err)
+	}
+	if billable && c.cfg.Metrics != nil {
+		c.cfg.Metrics.Billable()
+	}
+	c.remember(ctx, to, msg.Keyboard)
+	return token, nil
 }
 
 // Edit sends m as a new message: Viber cannot edit one.

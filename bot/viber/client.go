@@ -11,14 +11,16 @@
 // callbacks retried for an hour until answered 200 (deduplicated by
 // message_token). See /work/shared/VIBER.md for the API facts.
 //
-// Lists go as keyboards, not rich_media carousels, for now: a carousel
-// carries no text, so a list screen would be two messages (text, then
-// carousel), doubling what counts against the 100-an-hour limit and, out
-// of session, the bill; a carousel's buttons also stay tappable on old
-// messages, unlike the single live keyboard the bot's Viber screens are
-// designed around; and its limits (groups per carousel, rows per group,
-// min_api_version) are not verified here. A keyboard of one button per
-// row already reads as a list.
+// A list screen (chat.Message.ListRows ≥ 2) goes as ONE rich_media
+// carousel (Carousel): its heading the first card, an item a card, and the
+// screen's other rows as the chat keyboard sent with that same message, so
+// a list costs one message against the 100-an-hour limit and the bill, and
+// the last message still carries the keyboard in force. A carousel's cards
+// stay tappable on old messages, as Telegram's inline buttons do; callback
+// data is versioned and re-checked when it comes back, so a stale card is
+// answered "out of date". Within Viber's limits (6 cards a carousel, cards
+// of at most 6×7, rich_media from min_api_version 2, 30 KB a message);
+// a list that would pass them goes as text and a keyboard, as before.
 package viber
 
 import (

@@ -45,24 +45,72 @@ func (b *Bot) SendText(u User, text string) (Delivery, error) {
 }
 
 // Tap presses the button labelled label on the keyboard u sees, the last
-// message's (an older message's keyboard is gone in Viber): a reply button
-// posts its ActionBody as u's text message, as Viber does. It fails if no
-// such button is visible.
+// message's (an older message's keyboard is gone in Viber), or else on the
+// cards of the last carousel (rich_media message) u got, which stays in
+// the chat: a reply button posts its ActionBody as u's text message, as
+// Viber does. It fails if no such button is there.
 func (b *Bot) Tap(u User, label string) (Delivery, error) {
 	kb := b.Keyboard(u.ID)
+	if btn, ok := find(kb, label); ok {
+		return b.press(u, btn)
+	}
+	ms := b.Messages(u.ID)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].RichMedia == nil {
+			continue
+		}
+		if btn, ok := find(ms[i].RichMedia, label); ok {
+			return b.press(u, btn)
+		}
+		return Delivery{}, fmt.Errorf("vibertest: no button %q on the keyboard %s sees (%q) nor on the last carousel (%q)",
+			label, u.ID, kb.Labels(), ms[i].RichMedia.Labels())
+	}
 	if kb == nil {
 		return Delivery{}, fmt.Errorf("vibertest: %s sees no keyboard", u.ID)
 	}
-	for _, btn := range kb.Buttons {
-		if btn.Text != label && html.UnescapeString(btn.Text) != label {
-			continue
-		}
-		if btn.ActionType != "reply" {
-			return Delivery{}, fmt.Errorf("vibertest: button %q is %s, not reply", label, btn.ActionType)
-		}
-		return b.message(u, inMessage{Type: "text", Text: btn.ActionBody})
-	}
 	return Delivery{}, fmt.Errorf("vibertest: no button %q on the keyboard %s sees; it has %q", label, u.ID, kb.Labels())
+}
+
+// TapIn presses the button labelled label on the carousel or keyboard of
+// the i-th message u got (0 the first, as Messages lists them): a
+// carousel's cards stay tappable however old, as in Viber. A keyboard of
+// a message other than the last is gone, and tapping it fails.
+func (b *Bot) TapIn(u User, i int, label string) (Delivery, error) {
+	ms := b.Messages(u.ID)
+	if i < 0 || i >= len(ms) {
+		return Delivery{}, fmt.Errorf("vibertest: %s got %d messages, no message %d", u.ID, len(ms), i)
+	}
+	if btn, ok := find(ms[i].RichMedia, label); ok {
+		return b.press(u, btn)
+	}
+	if i == len(ms)-1 {
+		if btn, ok := find(ms[i].Keyboard, label); ok {
+			return b.press(u, btn)
+		}
+	}
+	return Delivery{}, fmt.Errorf("vibertest: no button %q %s can tap on message %d", label, u.ID, i)
+}
+
+// find is the button of kb labelled label (as shown: markup unescaped).
+func find(kb *Keyboard, label string) (Button, bool) {
+	if kb == nil {
+		return Button{}, false
+	}
+	for _, btn := range kb.Buttons {
+		if btn.Text == label || html.UnescapeString(btn.Text) == label {
+			return btn, true
+		}
+	}
+	return Button{}, false
+}
+
+// press posts what tapping btn sends: a reply button's ActionBody as u's
+// text message.
+func (b *Bot) press(u User, btn Button) (Delivery, error) {
+	if btn.ActionType != "reply" {
+		return Delivery{}, fmt.Errorf("vibertest: button %q is %s, not reply", btn.Text, btn.ActionType)
+	}
+	return b.message(u, inMessage{Type: "text", Text: btn.ActionBody})
 }
 
 // SendSticker posts a sticker from u.

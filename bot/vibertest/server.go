@@ -47,6 +47,7 @@ const (
 	MaxCaption      = 512       // characters under a picture
 	MaxLabel        = 250       // characters of a button's Text
 	MaxSenderName   = 28
+	MaxCards        = 6   // cards (button groups) of a rich_media carousel
 	UserHourlyLimit = 100 // messages to one person an hour without a reply from them
 )
 
@@ -288,10 +289,7 @@ func validate(raw []byte, m *Message) (int, string) {
 			return StatusMissingData, "file needs media, size and file_name"
 		}
 	case "rich_media":
-		if m.RichMedia == nil || len(m.RichMedia.Buttons) == 0 {
-			return StatusMissingData, "rich_media is missing"
-		}
-		if code, msg := validateButtons(m.RichMedia.Buttons, 7); code != 0 {
+		if code, msg := validateRichMedia(m); code != 0 {
 			return code, msg
 		}
 	default:
@@ -307,6 +305,47 @@ func validate(raw []byte, m *Message) (int, string) {
 		if code, msg := validateButtons(k.Buttons, 2); code != 0 {
 			return code, msg
 		}
+	}
+	return 0, ""
+}
+
+// validateRichMedia checks a carousel as Viber documents it: min_api_version
+// 2 or more, Type "rich_media", a card of 1..6 columns and 1..7 rows (6
+// and 7 when not given), buttons no larger than a card, and at most
+// MaxCards cards' worth of cells.
+func validateRichMedia(m *Message) (int, string) {
+	rm := m.RichMedia
+	if rm == nil || len(rm.Buttons) == 0 {
+		return StatusMissingData, "rich_media is missing"
+	}
+	if m.MinAPIVersion < 2 {
+		return StatusBadData, "rich_media needs min_api_version 2 or more"
+	}
+	if rm.Type != "rich_media" {
+		return StatusBadData, "rich_media Type must be \"rich_media\""
+	}
+	cols, rows := rm.ButtonsGroupColumns, rm.ButtonsGroupRows
+	if cols == 0 {
+		cols = 6
+	}
+	if rows == 0 {
+		rows = 7
+	}
+	if cols < 1 || cols > 6 || rows < 1 || rows > 7 {
+		return StatusBadData, fmt.Sprintf("rich_media card %dx%d not within 6x7", cols, rows)
+	}
+	if code, msg := validateButtons(rm.Buttons, rows); code != 0 {
+		return code, msg
+	}
+	cells := 0
+	for i, b := range rm.Buttons {
+		if b.Columns > cols {
+			return StatusBadData, fmt.Sprintf("rich_media button %d: Columns %d wider than the card's %d", i, b.Columns, cols)
+		}
+		cells += max(b.Columns, 1) * max(b.Rows, 1)
+	}
+	if cells > MaxCards*cols*rows {
+		return StatusBadData, fmt.Sprintf("rich_media has %d cells, over %d cards of %dx%d", cells, MaxCards, cols, rows)
 	}
 	return 0, ""
 }

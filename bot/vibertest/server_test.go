@@ -295,3 +295,102 @@ func TestPhoneSignsTapsAndReplays(t *testing.T) {
 		t.Fatalf("SignMissing sent %q", sig)
 	}
 }
+
+// carousel is a rich_media send_message to to with one 6x2 card per
+// label (a reply button whose body is "v1|x|<label>").
+func carousel(to string, labels ...string) map[string]any {
+	var buttons []any
+	for _, l := range labels {
+		buttons = append(buttons, map[string]any{"Columns": 6, "Rows": 2, "ActionType": "reply", "ActionBody": "v1|x|" + l, "Text": l, "Silent": true})
+	}
+	return map[string]any{
+		"receiver": to, "type": "rich_media", "min_api_version": 2, "sender": map[string]any{"name": "Club"},
+		"rich_media": map[string]any{"Type": "rich_media", "ButtonsGroupColumns": 6, "ButtonsGroupRows": 2, "Buttons": buttons},
+	}
+}
+
+func TestRichMediaValidates(t *testing.T) {
+	t.Parallel()
+	s, b, _ := registered(t)
+	with := func(mod func(m, rm map[string]any)) map[string]any {
+		m := carousel(ann.ID, "A", "B")
+		mod(m, m["rich_media"].(map[string]any))
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		msg  map[string]any
+		want int
+	}{
+		{"ok", carousel(ann.ID, "A", "B"), 0},
+		{"six cards", carousel(ann.ID, "1", "2", "3", "4", "5", "6"), 0},
+		{"seven cards", carousel(ann.ID, "1", "2", "3", "4", "5", "6", "7"), vibertest.StatusBadData},
+		{"no rich_media", with(func(m, _ map[string]any) { delete(m, "rich_media") }), vibertest.StatusMissingData},
+		{"no buttons", with(func(_, rm map[string]any) { rm["Buttons"] = []any{} }), vibertest.StatusMissingData},
+		{"api version 1", with(func(m, _ map[string]any) { m["min_api_version"] = 1 }), vibertest.StatusBadData},
+		{"wrong Type", with(func(_, rm map[string]any) { rm["Type"] = "keyboard" }), vibertest.StatusBadData},
+		{"8 rows a card", with(func(_, rm map[string]any) { rm["ButtonsGroupRows"] = 8 }), vibertest.StatusBadData},
+		{"button taller than the card", with(func(_, rm map[string]any) { rm["ButtonsGroupRows"] = 1 }), vibertest.StatusBadData},
+		{"button wider than the card", with(func(_, rm map[string]any) { rm["ButtonsGroupColumns"] = 3 }), vibertest.StatusBadData},
+		{"with a keyboard", with(func(m, _ map[string]any) {
+			m["keyboard"] = map[string]any{"Type": "keyboard", "Buttons": []any{map[string]any{"Columns": 6, "Rows": 1, "ActionType": "reply", "ActionBody": "v1|y", "Text": "Back"}}}
+		}), 0},
+		{"non-tappable heading", with(func(_, rm map[string]any) {
+			rm["Buttons"] = append([]any{map[string]any{"Columns": 6, "Rows": 2, "ActionType": "none", "ActionBody": "", "Text": "Tasks"}}, rm["Buttons"].([]any)...)
+		}), 0},
+	} {
+		if got := statusOf(call(t, s, vibertest.Token, "send_message", tc.msg)); got != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if n := len(b.Messages(ann.ID)); n != 4 {
+		t.Errorf("Ann sees %d messages, want the 4 accepted", n)
+	}
+}
+
+// A carousel stays in the chat: Tap finds a card of the last carousel
+// when the keyboard has no such button, and TapIn one of an older
+// carousel; a keyboard other than the last is gone for both.
+func TestTapOnCarousel(t *testing.T) {
+	t.Parallel()
+	s, b, h := registered(t)
+	send := func(m map[string]any) {
+		t.Helper()
+		if got := statusOf(call(t, s, vibertest.Token, "send_message", m)); got != 0 {
+			t.Fatalf("status %d", got)
+		}
+	}
+	old := carousel(ann.ID, "Old")
+	old["keyboard"] = map[string]any{"Type": "keyboard", "Buttons": []any{map[string]any{"Columns": 6, "Rows": 1, "ActionType": "reply", "ActionBody": "v1|x|Gone", "Text": "Gone"}}}
+	send(old)
+	m := carousel(ann.ID, "A", "B")
+	m["keyboard"] = map[string]any{"Type": "keyboard", "Buttons": []any{map[string]any{"Columns": 6, "Rows": 1, "ActionType": "reply", "ActionBody": "v1|x|Next", "Text": "Next"}}}
+	send(m)
+	for _, label := range []string{"B", "Next"} {
+		if _, err := b.Tap(ann, label); err != nil {
+			t.Fatal(err)
+		}
+		ev, _, _ := h.last()
+		if msg, _ := ev["message"].(map[string]any); msg["text"] != "v1|x|"+label {
+			t.Fatalf("tap on %q posted %v", label, msg)
+		}
+	}
+	if _, err := b.Tap(ann, "Old"); err == nil {
+		t.Fatal("Tap found a card of a carousel other than the last")
+	}
+	if _, err := b.Tap(ann, "Gone"); err == nil {
+		t.Fatal("Tap found a button of a keyboard no longer shown")
+	}
+	if _, err := b.TapIn(ann, 0, "Old"); err != nil {
+		t.Fatal(err)
+	}
+	if ev, _, _ := h.last(); ev["message"].(map[string]any)["text"] != "v1|x|Old" {
+		t.Fatalf("TapIn posted %v", ev["message"])
+	}
+	if _, err := b.TapIn(ann, 0, "Gone"); err == nil {
+		t.Fatal("TapIn pressed a keyboard no longer shown")
+	}
+	if _, err := b.TapIn(ann, 5, "A"); err == nil {
+		t.Fatal("TapIn on a message never sent")
+	}
+}

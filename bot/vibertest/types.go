@@ -26,10 +26,14 @@ type Message struct {
 
 // Keyboard is a custom keyboard or a rich_media body.
 type Keyboard struct {
-	Type            string   `json:"Type"`
-	InputFieldState string   `json:"InputFieldState"`
-	DefaultHeight   bool     `json:"DefaultHeight"`
-	Buttons         []Button `json:"Buttons"`
+	Type            string `json:"Type"`
+	InputFieldState string `json:"InputFieldState"`
+	DefaultHeight   bool   `json:"DefaultHeight"`
+	// ButtonsGroupColumns and ButtonsGroupRows are the size of one card
+	// of a rich_media carousel (Viber's defaults: 6 and 7).
+	ButtonsGroupColumns int      `json:"ButtonsGroupColumns"`
+	ButtonsGroupRows    int      `json:"ButtonsGroupRows"`
+	Buttons             []Button `json:"Buttons"`
 }
 
 // Button is one key of a Keyboard.

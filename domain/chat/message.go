@@ -25,10 +25,18 @@ type Button struct {
 // messenger splits what its transport cannot take in one piece), optional
 // inline buttons under the last piece, and an optional PNG image sent with the
 // text as caption or before it.
+//
+// ListRows says the screen is a list: its first ListRows rows of Buttons
+// are the list's items, one button each, and the last ListRows lines of
+// Text describe those items one a line, the lines before them being the
+// list's heading. A channel with a way to show lists (Viber's carousel)
+// may draw the heading and the items that way and the other rows as usual;
+// one without (Telegram) ignores it.
 type Message struct {
 	Text     string
 	HTML     bool // Text is Telegram-flavoured HTML; otherwise plain text
 	Buttons  [][]Button
+	ListRows int
 	PNG      []byte // optional chart
 	PNGName  string
 	Document []byte // optional file (e.g. XLSX)
