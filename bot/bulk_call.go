@@ -36,8 +36,8 @@ func (b *Bot) bulkCalls(r *request) error {
 	if err != nil {
 		return err
 	}
-	res, page, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
-		return b.db.BulkCallsList(r.ctx, r.club.ID, bulk.ID, page*pageSize, pageSize)
+	res, page, err := fetchPage(r.pageSize(), page, func(page int) (postgres.TaskPage, error) {
+		return b.db.BulkCallsList(r.ctx, r.club.ID, bulk.ID, page*r.pageSize(), r.pageSize())
 	})
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (b *Bot) bulkCalls(r *request) error {
 	var kb [][]chat.Button
 	from := origin{list: listBulk, page: page, bulk: bulk.ID}
 	for i, l := range res.Lines {
-		n := page*pageSize + i + 1
+		n := page*r.pageSize() + i + 1
 		line := r.taskLineText(n, l) + " · " + r.statusLabel(l.Status)
 		sb.WriteString("\n" + line)
 		kb = append(kb, row(btn(taskButtonText(r.lang, n, l), callback.ActionTaskCard, l.ID, from)))

@@ -83,8 +83,8 @@ func (b *Bot) controlList(r *request) error {
 	if err != nil {
 		return err
 	}
-	res, shown, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
-		return b.db.ControlListGet(r.ctx, r.club.ID, list, b.clock.Now(), page*pageSize, pageSize)
+	res, shown, err := fetchPage(r.pageSize(), page, func(page int) (postgres.TaskPage, error) {
+		return b.db.ControlListGet(r.ctx, r.club.ID, list, b.clock.Now(), page*r.pageSize(), r.pageSize())
 	})
 	if err != nil {
 		return err
@@ -114,10 +114,10 @@ func (b *Bot) controlStaffList(r *request) error {
 	if err != nil {
 		return err
 	}
-	res, shown, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
+	res, shown, err := fetchPage(r.pageSize(), page, func(page int) (postgres.TaskPage, error) {
 		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
 			ClubID: r.club.ID, AssigneeID: who.ID, Filter: postgres.TaskFilterAll, WithBulk: true,
-			Now: b.clock.Now(), Loc: r.loc, Offset: page * pageSize, Limit: pageSize,
+			Now: b.clock.Now(), Loc: r.loc, Offset: page * r.pageSize(), Limit: r.pageSize(),
 		})
 	})
 	if err != nil {
@@ -143,7 +143,7 @@ func (r *request) taskListScreen(title string, res postgres.TaskPage, page int, 
 		sb.WriteString("\n\n" + r.t("bot.control.empty", nil))
 	}
 	for i, l := range res.Lines {
-		n := page*pageSize + i + 1
+		n := page*r.pageSize() + i + 1
 		line := r.taskLineText(n, l)
 		if l.AssigneeName != "" {
 			line += " · " + esc(l.AssigneeName)

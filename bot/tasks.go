@@ -8,7 +8,8 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
-// pageSize is how many tasks a list shows at once: enough to scan, few
+// pageSize is how many tasks a list shows at once (on a channel without a
+// list size of its own, see request.pageSize): enough to scan, few
 // enough that the buttons fit a phone screen.
 const pageSize = 10
 
@@ -62,10 +63,10 @@ func (b *Bot) tasksList(r *request) error {
 // many tasks the page lists: the last lines of the text and the first rows
 // of the keyboard, a list a channel may draw as one (see replyList).
 func (b *Bot) tasksScreen(r *request, code string, page int) (text string, kb [][]chat.Button, items int, err error) {
-	res, page, err := fetchPage(page, func(page int) (postgres.TaskPage, error) {
+	res, page, err := fetchPage(r.pageSize(), page, func(page int) (postgres.TaskPage, error) {
 		return b.db.TaskListMine(r.ctx, postgres.TaskListQuery{
 			ClubID: r.club.ID, AssigneeID: r.staff.ID, Filter: filterCodes[code],
-			Now: b.clock.Now(), Loc: r.loc, Offset: page * pageSize, Limit: pageSize,
+			Now: b.clock.Now(), Loc: r.loc, Offset: page * r.pageSize(), Limit: r.pageSize(),
 		})
 	})
 	if err != nil {
@@ -78,7 +79,7 @@ func (b *Bot) tasksScreen(r *request, code string, page int) (text string, kb []
 	}
 	from := origin{list: listMine + code, page: page}
 	for i, l := range res.Lines {
-		n := page*pageSize + i + 1
+		n := page*r.pageSize() + i + 1
 		sb.WriteString("\n" + r.taskLineText(n, l))
 		kb = append(kb, row(btn(taskButtonText(r.lang, n, l), callback.ActionTaskCard, l.ID, from)))
 	}
@@ -111,7 +112,7 @@ func (r *request) pageArg(i int) (int, error) {
 // and, when there is more than one, the page shown.
 func (r *request) listHeader(title string, total, page int) string {
 	s := title + " · " + r.n("tasks.count", total, nil)
-	if pages := (total + pageSize - 1) / pageSize; pages > 1 {
+	if pages := (total + r.pageSize() - 1) / r.pageSize(); pages > 1 {
 		s += " · " + r.t("bot.list.page", map[string]any{"Page": page + 1, "Pages": pages})
 	}
 	return s
@@ -120,16 +121,16 @@ func (r *request) listHeader(title string, total, page int) string {
 // fetchPage loads a page of a list. A page past the end (the list shrank
 // since its buttons were drawn) shows the last page there is instead, and
 // page is the page shown.
-func fetchPage(page int, fetch func(page int) (postgres.TaskPage, error)) (postgres.TaskPage, int, error) {
+func fetchPage(size, page int, fetch func(page int) (postgres.TaskPage, error)) (postgres.TaskPage, int, error) {
 	res, err := fetch(page)
 	if err != nil || page == 0 || len(res.Lines) > 0 {
 		return res, page, err
 	}
 	// Past the end: an empty page carries no total, so ask for the first.
-	if res, err = fetch(0); err != nil || res.Total <= pageSize {
+	if res, err = fetch(0); err != nil || res.Total <= size {
 		return res, 0, err
 	}
-	last := (res.Total - 1) / pageSize
+	last := (res.Total - 1) / size
 	res, err = fetch(last)
 	return res, last, err
 }
@@ -141,8 +142,16 @@ func pagingRow(r *request, action string, args []any, page, total int) []chat.Bu
 	if page > 0 {
 		out = append(out, btn("« "+r.t("bot.list.prev", nil), action, append(args, page-1)...))
 	}
-	if (page+1)*pageSize < total {
+	if (page+1)*r.pageSize() < total {
 		out = append(out, btn(r.t("bot.list.next", nil)+" »", action, append(args, page+1)...))
 	}
 	return out
+}
+
+// pageSize is how many items a list page shows on the person's channel.
+func (r *request) pageSize() int {
+	if n := r.caps.ListItems; n > 0 && n < pageSize {
+		return n
+	}
+	return pageSize
 }

@@ -61,20 +61,28 @@ func TestViberTasksCarousel(t *testing.T) {
 	v.deliver(v.bot.TapIn(olena, list, "3. Keys")) // scrolled back to it
 	expect(t, "card from an older carousel", v.lastText(olena), "Keys")
 
-	// Six tasks: seven cards with the heading, over Viber's six.
+	// Six tasks: a Viber page holds five (six cards with the heading), so
+	// the first page is a carousel of five with "More" in the keyboard, and
+	// the second page's one task goes as text and keyboard.
 	for i, title := range titles[3:] {
 		v.task(postgres.TaskCreateInput{TemplateID: v.f.Templates["internal"], Title: title, AssigneeID: admin.ID, DueAt: at(time.Duration(i+4) * time.Hour)})
 	}
 	n = v.count(olena)
 	v.say(olena, "/tasks")
 	ms = v.bot.Messages(olena.ID)[n:]
+	if len(ms) != 1 || ms[0].RichMedia == nil || len(ms[0].RichMedia.Buttons) != 6 {
+		t.Fatalf("/tasks of 6 sent %+v, want one carousel of five and its heading", ms)
+	}
+	if !v.hasKey(olena, "More »") || !v.hasKey(olena, "Today") {
+		t.Fatalf("keyboard %q, want the filters and More", v.labels(olena))
+	}
+	n = v.count(olena)
+	v.tap(olena, "More »")
+	ms = v.bot.Messages(olena.ID)[n:]
 	if len(ms) != 1 || ms[0].Type != "text" || ms[0].RichMedia != nil {
-		t.Fatalf("/tasks of 6 sent %+v, want one text", ms)
+		t.Fatalf("page 2 of 6 sent %+v, want one text (one item is no carousel)", ms)
 	}
-	expect(t, "6 tasks as text", ms[0].Text, "6 tasks", "1. Internal task", "6. Internal task", "Locker")
-	if !v.hasKey(olena, "6. Locker") || !v.hasKey(olena, "Today") {
-		t.Fatalf("keyboard %q, want the tasks and the filters", v.labels(olena))
-	}
+	expect(t, "page 2 as text", ms[0].Text, "6 tasks", "6. Internal task", "Locker")
 	v.tap(olena, "6. Locker")
 	expect(t, "card from the keyboard", v.lastText(olena), "Locker")
 

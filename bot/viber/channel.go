@@ -136,7 +136,8 @@ func NewChannel(api *Client, cfg Config) *Channel {
 }
 
 // Caps: no edits, no inline buttons (one keyboard per chat, the last), no
-// HTML, 7,000 characters a message, files as links.
+// HTML, 7,000 characters a message, files as links, and list pages that
+// fit one carousel (its heading card and maxCards-1 items).
 func (c *Channel) Caps() chat.Caps {
 	return chat.Caps{
 		Edit:          false,
@@ -147,6 +148,7 @@ func (c *Channel) Caps() chat.Caps {
 		// callback data is at most 64 bytes anyway.
 		MaxButtonData: 1024,
 		FileUpload:    false,
+		ListItems:     maxCards - 1,
 	}
 }
 

@@ -24,4 +24,8 @@ type Caps struct {
 	// FileUpload: charts and files are uploaded with the message. Without
 	// it they go as links the service serves (Viber takes files by URL).
 	FileUpload bool
+	// ListItems is how many items a list screen shows at once on this
+	// channel, so a page fits the channel's list form (a Viber carousel);
+	// 0: the bot's own page size.
+	ListItems int
 }
