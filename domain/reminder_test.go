@@ -54,11 +54,11 @@ func mustReminderAt(t *testing.T, due time.Time, preset string) time.Time {
 func TestReminderAtBadInput(t *testing.T) {
 	t.Parallel()
 	for _, preset := range []string{"", "2h", "DUE", "due ", "1d|x"} {
-		if _, err := ReminderAt(time.Now(), preset); !errors.Is(err, ErrInvalid) || ErrorCode(err) != "reminder_preset_invalid" {
+		if _, err := ReminderAt(time.Now(), preset); !errors.Is(err, ErrInvalid) || ErrorCode(err) != CodeReminderPresetInvalid {
 			t.Errorf("ReminderAt(%q) error = %v, want reminder_preset_invalid", preset, err)
 		}
 	}
-	if _, err := ReminderAt(time.Time{}, ReminderAtDue); ErrorCode(err) != "reminder_needs_due" {
+	if _, err := ReminderAt(time.Time{}, ReminderAtDue); ErrorCode(err) != CodeReminderNeedsDue {
 		t.Errorf("zero due: error = %v, want reminder_needs_due", err)
 	}
 }

@@ -18,7 +18,7 @@ func TestParseWorkingHours(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "9-21", "9:00-21:00", "21:00-09:00", "09:00-09:00", "09:00-24:01", "09:60-21:00", "09:00-21:00x", "-1:00-21:00", "09:00 - 21:00"} {
-		if _, err := ParseWorkingHours(s); ErrorCode(err) != "working_hours_invalid" {
+		if _, err := ParseWorkingHours(s); ErrorCode(err) != CodeWorkingHoursInvalid {
 			t.Errorf("ParseWorkingHours(%q) = %v, want working_hours_invalid", s, err)
 		}
 	}

@@ -57,11 +57,11 @@ func TestBulkCallStatusIsNotSetByHand(t *testing.T) {
 	bulk, calls := bulkWithCalls(t, db, f, 3)
 	for _, to := range []domain.Status{domain.StatusDone, domain.StatusCancelled, domain.StatusInProgress} {
 		_, err := db.TaskStatusSet(ctx, f.Club.ID, bulk.ID, f.Manager, to)
-		if !errors.Is(err, domain.ErrInvalid) || domain.ErrorCode(err) != "bulk_status_follows_calls" {
+		if !errors.Is(err, domain.ErrInvalid) || domain.ErrorCode(err) != domain.CodeBulkStatusFollowsCalls {
 			t.Errorf("set bulk call %s: %v, want bulk_status_follows_calls", to, err)
 		}
 	}
-	if _, err := db.TaskTake(ctx, f.Club.ID, bulk.ID, f.Staff); domain.ErrorCode(err) != "bulk_status_follows_calls" {
+	if _, err := db.TaskTake(ctx, f.Club.ID, bulk.ID, f.Staff); domain.ErrorCode(err) != domain.CodeBulkStatusFollowsCalls {
 		t.Errorf("take a bulk call: %v, want bulk_status_follows_calls", err)
 	}
 	// Taking one of its calls still puts it in progress; handing it to
@@ -95,7 +95,7 @@ func TestBulkCancelOpen(t *testing.T) {
 	if _, err := db.TaskTake(ctx, f.Club.ID, calls[1], f.Staff); err != nil { // current, then cancelled
 		t.Fatal(err)
 	}
-	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Colleague); domain.ErrorCode(err) != "task_not_yours" {
+	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Colleague); domain.ErrorCode(err) != domain.CodeTaskNotYours {
 		t.Fatalf("a colleague cancels: %v, want task_not_yours", err)
 	}
 	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, calls[2], f.Manager); !errors.Is(err, domain.ErrNotFound) {
@@ -114,7 +114,7 @@ func TestBulkCancelOpen(t *testing.T) {
 	if got := pgtest.Count(t, db, `SELECT count(*) FROM staff WHERE current_task_id = $1`, calls[1]); got != 0 {
 		t.Fatal("a cancelled call is still someone's current task")
 	}
-	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Staff); domain.ErrorCode(err) != "task_closed" {
+	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Staff); domain.ErrorCode(err) != domain.CodeTaskClosed {
 		t.Fatalf("cancel again: %v, want task_closed", err)
 	}
 	page, err := db.BulkCallsList(ctx, f.Club.ID, bulk.ID, 2, 2)
@@ -146,7 +146,7 @@ func TestBulkCancelOpenWhileFanningOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Manager); domain.ErrorCode(err) != "bulk_fanning_out" {
+	if _, _, err := db.BulkCancelOpen(ctx, f.Club.ID, bulk.ID, f.Manager); domain.ErrorCode(err) != domain.CodeBulkFanningOut {
 		t.Fatalf("cancel while fanning out: %v, want bulk_fanning_out", err)
 	}
 }

@@ -71,7 +71,7 @@ func TestCatalogReads(t *testing.T) {
 		t.Errorf("ResultGet = %+v, %+v", r, dicts)
 	}
 	check, _ := templateByKey(ctx, db, club, "check")
-	if _, _, err := db.ResultGet(ctx, club, check.ID, refusal.ID); domain.ErrorCode(err) != "result_not_allowed" {
+	if _, _, err := db.ResultGet(ctx, club, check.ID, refusal.ID); domain.ErrorCode(err) != domain.CodeResultNotAllowed {
 		t.Errorf("ResultGet of a result the template does not list: %v", err)
 	}
 
@@ -118,7 +118,7 @@ func TestCatalogReads(t *testing.T) {
 	if results, _ := db.ResultsForTemplate(ctx, club, call.ID); len(results) != 1 || results[0].Key != "thinking" {
 		t.Errorf("ResultsForTemplate after removing refusal: %+v", results)
 	}
-	if _, _, err := db.ResultGet(ctx, club, call.ID, refusal.ID); domain.ErrorCode(err) != "result_not_allowed" {
+	if _, _, err := db.ResultGet(ctx, club, call.ID, refusal.ID); domain.ErrorCode(err) != domain.CodeResultNotAllowed {
 		t.Errorf("ResultGet of an archived result: %v", err)
 	}
 }

@@ -102,7 +102,7 @@ func TestClientImportWithClientCreatedMidway(t *testing.T) {
 	if res.st.Inserted != 1 || res.st.Updated != 1 {
 		t.Errorf("import stats %+v, want 1 inserted and 1 updated", res.st)
 	}
-	if err := <-created; domain.ErrorCode(err) != "phone_taken" {
+	if err := <-created; domain.ErrorCode(err) != domain.CodePhoneTaken {
 		t.Errorf("client created during the import: got %v, want phone_taken", err)
 	}
 	if c := clientByPhone(t, db, f.Club.ID, newPhone); c.Name != "Newcomer" {

@@ -46,7 +46,7 @@ func TestConversationLifecycle(t *testing.T) {
 		t.Fatalf("advance: version %d, %v", v2, err)
 	}
 	got.Step = "confirm"
-	if _, err := db.ConversationSave(ctx, got); !errors.Is(err, domain.ErrConflict) || domain.ErrorCode(err) != "conversation_stale" {
+	if _, err := db.ConversationSave(ctx, got); !errors.Is(err, domain.ErrConflict) || domain.ErrorCode(err) != domain.CodeConversationStale {
 		t.Fatalf("stale save: got %v, want conversation_stale conflict", err)
 	}
 	if cur, _ := db.ConversationGet(ctx, f.Club.ID, f.Staff.ID); cur.Step != "fields" {

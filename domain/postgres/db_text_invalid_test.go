@@ -20,18 +20,18 @@ func TestUnstorableTextHasItsCode(t *testing.T) {
 	_, err := db.TaskCreate(ctx, postgres.TaskCreateInput{
 		ClubID: f.Club.ID, TemplateID: f.Templates["internal"], Title: "Order\x00water", AuthorID: f.Staff.ID,
 	})
-	if code := domain.ErrorCode(err); code != "text_invalid" {
+	if code := domain.ErrorCode(err); code != domain.CodeTextInvalid {
 		t.Errorf("title with NUL: got %v (code %q), want text_invalid", err, code)
 	}
 	_, err = db.ConversationSave(ctx, postgres.Conversation{
 		ClubID: f.Club.ID, StaffID: f.Staff.ID, Flow: "task_new", Step: "title",
 		Data: []byte(`{"title":"a\u0000b"}`), ExpiresAt: testNow.Add(time.Hour),
 	})
-	if code := domain.ErrorCode(err); code != "text_invalid" {
+	if code := domain.ErrorCode(err); code != domain.CodeTextInvalid {
 		t.Errorf("conversation data with \\u0000: got %v (code %q), want text_invalid", err, code)
 	}
 	_, err = db.ClientSearch(ctx, f.Club.ID, "Pe\x00tro", 10)
-	if code := domain.ErrorCode(err); code != "text_invalid" {
+	if code := domain.ErrorCode(err); code != domain.CodeTextInvalid {
 		t.Errorf("search with NUL: got %v (code %q), want text_invalid", err, code)
 	}
 }

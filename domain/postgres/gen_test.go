@@ -160,7 +160,7 @@ func TestSyntheticFillRefusesAClubWithItsOwnPlan(t *testing.T) {
 	stages := pgtest.Count(t, db, `SELECT count(*) FROM funnel_stages WHERE club_id = $1`, f.Club.ID)
 	results := pgtest.Count(t, db, `SELECT count(*) FROM results WHERE club_id = $1`, f.Club.ID)
 	_, err := db.SyntheticFill(ctx, genSmall(f.Club.ID))
-	if !errors.Is(err, domain.ErrConflict) || domain.ErrorCode(err) != "club_has_plan" {
+	if !errors.Is(err, domain.ErrConflict) || domain.ErrorCode(err) != domain.CodeClubHasPlan {
 		t.Fatalf("club with a plan: %v", err)
 	}
 	if pgtest.Count(t, db, `SELECT count(*) FROM funnel_stages WHERE club_id = $1`, f.Club.ID) != stages ||

@@ -86,7 +86,7 @@ func TestInviteCreateAndRedeem(t *testing.T) {
 
 	// Single use: the same link again, even by someone else, is invalid.
 	_, err = redeemTG(ctx, db, code, tgUser{ID: 555_002, FirstName: "Other"})
-	wantCode(t, err, "invite_invalid")
+	wantCode(t, err, domain.CodeInviteInvalid)
 }
 
 func TestInviteRedeemNames(t *testing.T) {
@@ -132,12 +132,12 @@ func TestInviteRedeemRefusals(t *testing.T) {
 	}
 	clock.Advance(time.Hour)
 	_, err = redeemTG(ctx, db, expired, tg)
-	wantCode(t, err, "invite_invalid")
+	wantCode(t, err, domain.CodeInviteInvalid)
 
 	forged, _ := domain.NewInviteCode() // well-formed, never stored
 	for _, code := range []string{forged, "", "short", strings.Repeat("a", 65), "has space", "кириллица", "'; DROP TABLE staff; --"} {
 		_, err := redeemTG(ctx, db, code, tg)
-		wantCode(t, err, "invite_invalid")
+		wantCode(t, err, domain.CodeInviteInvalid)
 	}
 
 	// An account that already works here keeps its invite unused.
@@ -146,7 +146,7 @@ func TestInviteRedeemRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = redeemTG(ctx, db, code, tgUser{ID: f.Staff.TelegramID})
-	wantCode(t, err, "already_linked")
+	wantCode(t, err, domain.CodeAlreadyLinked)
 	if !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("already linked must be a conflict: %v", err)
 	}
@@ -162,7 +162,7 @@ func TestInviteRedeemRefusals(t *testing.T) {
 	}
 	pgtest.Exec(t, db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, other.Club.ID)
 	_, err = redeemTG(ctx, db, dead, tgUser{ID: 777_002})
-	wantCode(t, err, "invite_invalid")
+	wantCode(t, err, domain.CodeInviteInvalid)
 
 	if _, err := redeemTG(ctx, db, forged, tgUser{ID: 0}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("telegram id 0: %v", err)
@@ -222,7 +222,7 @@ func TestInviteRedeemConcurrent(t *testing.T) {
 		switch {
 		case err == nil:
 			won++
-		case domain.ErrorCode(err) != "invite_invalid":
+		case domain.ErrorCode(err) != domain.CodeInviteInvalid:
 			t.Errorf("loser got %v, want invite_invalid", err)
 		}
 	}

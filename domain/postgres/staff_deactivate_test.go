@@ -59,10 +59,10 @@ func TestStaffDeactivate(t *testing.T) {
 			t.Fatalf("%s: %v, want %v", name, err, c.want)
 		}
 	}
-	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Manager.ID, 0, f.Staff); domain.ErrorCode(err) != "managers_only" {
+	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Manager.ID, 0, f.Staff); domain.ErrorCode(err) != domain.CodeManagersOnly {
 		t.Fatalf("staff deactivating a manager: %v", err)
 	}
-	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Manager.ID, 0, f.Manager); domain.ErrorCode(err) != "deactivate_self" {
+	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Manager.ID, 0, f.Manager); domain.ErrorCode(err) != domain.CodeDeactivateSelf {
 		t.Fatalf("manager deactivating themselves: %v", err)
 	}
 
@@ -87,7 +87,7 @@ func TestStaffDeactivate(t *testing.T) {
 	if _, _, err := db.StaffIdentify(ctx, f.Staff.TelegramID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("deactivated person identified: %v", err)
 	}
-	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Staff.ID, 0, domain.Staff{}); domain.ErrorCode(err) != "staff_inactive" {
+	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Staff.ID, 0, domain.Staff{}); domain.ErrorCode(err) != domain.CodeStaffInactive {
 		t.Fatalf("twice: %v", err)
 	}
 	if _, err := db.StaffDeactivate(ctx, f.Club.ID, f.Colleague.ID, f.Staff.ID, domain.Staff{}); !errors.Is(err, domain.ErrNotFound) {
@@ -96,11 +96,11 @@ func TestStaffDeactivate(t *testing.T) {
 
 	// Their invite is dead, for them and for anyone; an unrelated one lives.
 	tg := tgUser{ID: f.Staff.TelegramID, FirstName: "Back"}
-	if _, err := redeemTG(ctx, db, mine, tgUser{ID: 777_001}); domain.ErrorCode(err) != "invite_invalid" {
+	if _, err := redeemTG(ctx, db, mine, tgUser{ID: 777_001}); domain.ErrorCode(err) != domain.CodeInviteInvalid {
 		t.Fatalf("invite in their name: %v", err)
 	}
 	// An invite from before they left does not bring their account back...
-	if _, err := redeemTG(ctx, db, someoneElse, tg); domain.ErrorCode(err) != "invite_invalid" {
+	if _, err := redeemTG(ctx, db, someoneElse, tg); domain.ErrorCode(err) != domain.CodeInviteInvalid {
 		t.Fatalf("old invite by the deactivated account: %v", err)
 	}
 	if _, err := redeemTG(ctx, db, someoneElse, tgUser{ID: 777_002, FirstName: "Hire"}); err != nil {

@@ -72,7 +72,7 @@ func TestTaskCreateWaitsForConcurrentChange(t *testing.T) {
 	}{
 		{"template retired", `UPDATE templates SET archived_at = now() WHERE id = $1`,
 			func(f pgtest.Fixture) int64 { return f.Templates["internal"] },
-			func(err error) bool { return domain.ErrorCode(err) == "template_archived" }},
+			func(err error) bool { return domain.ErrorCode(err) == domain.CodeTemplateArchived }},
 		{"assignee left", `UPDATE staff SET active = false WHERE id = $1`,
 			func(f pgtest.Fixture) int64 { return f.Colleague.ID },
 			func(err error) bool { return errors.Is(err, domain.ErrNotFound) }},

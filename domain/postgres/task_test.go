@@ -124,7 +124,7 @@ func TestResultRecord(t *testing.T) {
 	in := postgres.ResultRecordInput{ClubID: f.Club.ID, TaskID: task.ID, ResultID: f.Results["refusal"], Actor: f.Staff}
 
 	// Required field missing: nothing is written.
-	if _, err := db.ResultRecord(ctx, in); domain.ErrorCode(err) != "field_required" {
+	if _, err := db.ResultRecord(ctx, in); domain.ErrorCode(err) != domain.CodeFieldRequired {
 		t.Fatalf("missing required field: %v", err)
 	}
 	// Another club's staff: not found, nothing revealed.
@@ -145,7 +145,7 @@ func TestResultRecord(t *testing.T) {
 	wrongResult := forged
 	wrongResult.Actor = f.Staff
 	wrongResult.ResultID = other.Results["refusal"]
-	if _, err := db.ResultRecord(ctx, wrongResult); domain.ErrorCode(err) != "result_not_allowed" {
+	if _, err := db.ResultRecord(ctx, wrongResult); domain.ErrorCode(err) != domain.CodeResultNotAllowed {
 		t.Fatalf("other club's result: %v", err)
 	}
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM task_results"); n != 0 {
@@ -172,7 +172,7 @@ func TestResultRecord(t *testing.T) {
 		t.Fatalf("calls = %d", n)
 	}
 	// Recording again (a double tap) is a conflict and writes nothing.
-	if _, err := db.ResultRecord(ctx, in); domain.ErrorCode(err) != "task_closed" {
+	if _, err := db.ResultRecord(ctx, in); domain.ErrorCode(err) != domain.CodeTaskClosed {
 		t.Fatalf("second record: %v", err)
 	}
 	if n := pgtest.Count(t, db, "SELECT count(*) FROM task_results"); n != 1 {
@@ -202,7 +202,7 @@ func TestResultRecordConcurrentDoubleTap(t *testing.T) {
 	for _, err := range errs {
 		if err == nil {
 			ok++
-		} else if domain.ErrorCode(err) != "task_closed" {
+		} else if domain.ErrorCode(err) != domain.CodeTaskClosed {
 			t.Errorf("unexpected error: %v", err)
 		}
 	}

@@ -46,7 +46,7 @@ func TestTaskTakeRace(t *testing.T) {
 		switch {
 		case err == nil:
 			won++
-		case domain.ErrorCode(err) != "task_taken":
+		case domain.ErrorCode(err) != domain.CodeTaskTaken:
 			t.Fatalf("loser got %v", err)
 		}
 	}
@@ -64,7 +64,7 @@ func TestTaskTakeRefusals(t *testing.T) {
 	other := pgtest.NewClub(t, db, "beta")
 	ctx := context.Background()
 	colleagues := newCall(t, db, f, f.Colleague.ID, nil)
-	if _, err := db.TaskTake(ctx, f.Club.ID, colleagues.ID, f.Staff); domain.ErrorCode(err) != "task_not_yours" {
+	if _, err := db.TaskTake(ctx, f.Club.ID, colleagues.ID, f.Staff); domain.ErrorCode(err) != domain.CodeTaskNotYours {
 		t.Fatalf("someone else's: %v", err)
 	}
 	if _, err := db.TaskTake(ctx, f.Club.ID, colleagues.ID, other.Manager); !errors.Is(err, domain.ErrNotFound) {
@@ -74,7 +74,7 @@ func TestTaskTakeRefusals(t *testing.T) {
 		t.Fatalf("through another club: %v", err)
 	}
 	pgtest.Exec(t, db, `UPDATE tasks SET status = 'cancelled' WHERE id = $1`, colleagues.ID)
-	if _, err := db.TaskTake(ctx, f.Club.ID, colleagues.ID, f.Manager); domain.ErrorCode(err) != "task_closed" {
+	if _, err := db.TaskTake(ctx, f.Club.ID, colleagues.ID, f.Manager); domain.ErrorCode(err) != domain.CodeTaskClosed {
 		t.Fatalf("closed: %v", err)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM staff WHERE current_task_id IS NOT NULL`); n != 0 {
@@ -103,12 +103,12 @@ func TestTaskChanges(t *testing.T) {
 		t.Fatalf("task.rescheduled rows: %d", n)
 	}
 	past := testNow.Add(-time.Minute)
-	if _, err := db.TaskReschedule(ctx, f.Club.ID, task.ID, f.Staff, &past); domain.ErrorCode(err) != "due_in_past" {
+	if _, err := db.TaskReschedule(ctx, f.Club.ID, task.ID, f.Staff, &past); domain.ErrorCode(err) != domain.CodeDueInPast {
 		t.Fatalf("past due: %v", err)
 	}
 
 	long := strings.Repeat("ж", domain.MaxTitleLen+1)
-	if _, err := db.TaskEdit(ctx, f.Club.ID, task.ID, f.Staff, postgres.TaskEditInput{Title: &long}); domain.ErrorCode(err) != "too_long" {
+	if _, err := db.TaskEdit(ctx, f.Club.ID, task.ID, f.Staff, postgres.TaskEditInput{Title: &long}); domain.ErrorCode(err) != domain.CodeTooLong {
 		t.Fatalf("long title: %v", err)
 	}
 	title := "  New title  "
@@ -131,7 +131,7 @@ func TestTaskChanges(t *testing.T) {
 	}
 
 	// Status: a client task cannot be closed without a result; cancel works.
-	if _, err := db.TaskStatusSet(ctx, f.Club.ID, task.ID, f.Manager, domain.StatusDone); domain.ErrorCode(err) != "result_required" {
+	if _, err := db.TaskStatusSet(ctx, f.Club.ID, task.ID, f.Manager, domain.StatusDone); domain.ErrorCode(err) != domain.CodeResultRequired {
 		t.Fatalf("done without result: %v", err)
 	}
 	if _, err := db.TaskStatusSet(ctx, f.Club.ID, task.ID, f.Manager, domain.Status("archived")); !errors.Is(err, domain.ErrInvalid) {
@@ -141,10 +141,10 @@ func TestTaskChanges(t *testing.T) {
 		t.Fatalf("cancel: %v", err)
 	}
 	// A closed task refuses edits of its schedule and assignee.
-	if _, err := db.TaskReschedule(ctx, f.Club.ID, task.ID, f.Manager, &newDue); domain.ErrorCode(err) != "task_closed" {
+	if _, err := db.TaskReschedule(ctx, f.Club.ID, task.ID, f.Manager, &newDue); domain.ErrorCode(err) != domain.CodeTaskClosed {
 		t.Fatalf("reschedule closed: %v", err)
 	}
-	if _, err := db.TaskReassign(ctx, f.Club.ID, task.ID, f.Manager, f.Staff.ID); domain.ErrorCode(err) != "task_closed" {
+	if _, err := db.TaskReassign(ctx, f.Club.ID, task.ID, f.Manager, f.Staff.ID); domain.ErrorCode(err) != domain.CodeTaskClosed {
 		t.Fatalf("reassign closed: %v", err)
 	}
 

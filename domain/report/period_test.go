@@ -175,10 +175,10 @@ func TestCustomRange(t *testing.T) {
 		t.Fatalf("one DST day = %v, %v; want 25h", one, err)
 	}
 
-	if _, err := report.CustomRange(d("2026-03-02"), d("2026-03-01"), kyiv); domain.ErrorCode(err) != "range_inverted" {
+	if _, err := report.CustomRange(d("2026-03-02"), d("2026-03-01"), kyiv); domain.ErrorCode(err) != domain.CodeRangeInverted {
 		t.Fatalf("inverted range error = %v, want range_inverted", err)
 	}
-	if _, err := report.CustomRange(d("2020-01-01"), d("2026-01-01"), kyiv); domain.ErrorCode(err) != "range_too_long" {
+	if _, err := report.CustomRange(d("2020-01-01"), d("2026-01-01"), kyiv); domain.ErrorCode(err) != domain.CodeRangeTooLong {
 		t.Fatalf("six-year range error = %v, want range_too_long", err)
 	}
 	for _, bad := range []string{"", "2026-02-30", "2026-13-01", "01.03.2026", "2026-3-1", "2026-03-01T00:00"} {
