@@ -86,6 +86,7 @@ func newClubBots(ctx context.Context, a *app) (*clubBots, error) {
 func (c *clubBots) start(ctx context.Context, b *bot.Bot, router *chat.Router) {
 	c.bot, c.router = b, router
 	c.apply(ctx, c.loaded)
+	c.loaded = nil // the running bots hold their tokens; no second copy
 	go func() {
 		t := time.NewTicker(botSyncEvery)
 		defer t.Stop()
