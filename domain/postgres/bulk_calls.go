@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -105,18 +104,11 @@ SELECT count(*) FROM cancelled`, clubID, bulkID, now).Scan(&cancelled); err != n
 
 // taskRead reads a live task of the club without locking it.
 func taskRead(ctx context.Context, tx pgx.Tx, clubID, taskID int64) (domain.Task, error) {
-	var (
-		t           domain.Task
-		typ, status string
-		done        *time.Time
-	)
-	err := tx.QueryRow(ctx, `
-SELECT id, club_id, task_type, template_id, title, coalesce(author_id, 0), coalesce(assignee_id, 0), status, done_at
-FROM tasks WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL`, clubID, taskID).Scan(
-		&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.AuthorID, &t.AssigneeID, &status, &done)
+	t, err := scanTask(tx.QueryRow(ctx, `
+SELECT `+taskColumns("")+`
+FROM tasks WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL`, clubID, taskID))
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task %d: %w", taskID, mapErr(err))
 	}
-	t.Type, t.Status, t.DoneAt = domain.TaskType(typ), domain.Status(status), done
 	return t, nil
 }

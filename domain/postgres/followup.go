@@ -188,17 +188,11 @@ func (db *DB) staffActive(ctx context.Context, clubID, staffID int64) (bool, err
 
 // taskBySourceResult returns the follow-up created for a recorded result.
 func (db *DB) taskBySourceResult(ctx context.Context, clubID, taskResultID int64) (domain.Task, error) {
-	var t domain.Task
-	var typ, status string
-	err := db.pool.QueryRow(ctx, `
-SELECT id, club_id, task_type, template_id, title, coalesce(client_id, 0), coalesce(assignee_id, 0), status,
-       due_at, remind_at, created_at, updated_at
-FROM tasks WHERE club_id = $1 AND source_result_id = $2`, clubID, taskResultID).Scan(
-		&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.ClientID, &t.AssigneeID, &status,
-		&t.DueAt, &t.RemindAt, &t.CreatedAt, &t.UpdatedAt)
+	t, err := scanTask(db.pool.QueryRow(ctx, `
+SELECT `+taskColumns("")+`
+FROM tasks WHERE club_id = $1 AND source_result_id = $2`, clubID, taskResultID))
 	if err != nil {
 		return t, fmt.Errorf("follow-up of result %d: %w", taskResultID, mapErr(err))
 	}
-	t.Type, t.Status = domain.TaskType(typ), domain.Status(status)
 	return t, nil
 }

@@ -26,10 +26,44 @@ type TaskView struct {
 	ResultNames   domain.Names // the result's name per language (ResultNameIn)
 }
 
-const taskViewSelect = `
-SELECT t.id, t.club_id, t.task_type, t.template_id, t.title, t.description,
-       coalesce(t.client_id, 0), coalesce(t.parent_id, 0), coalesce(t.author_id, 0), coalesce(t.assignee_id, 0),
-       t.status, t.due_at, t.remind_at, coalesce(t.result_id, 0), t.created_at, t.updated_at, t.done_at,
+// taskColumns lists the tasks columns taskFields scans, in its order,
+// qualified by table (say "t") when it is not empty: every query that reads
+// a domain.Task reads it through them, so a new column is added in one
+// place. The optional ids read as 0.
+func taskColumns(table string) string {
+	col := func(c string) string {
+		if table == "" {
+			return c
+		}
+		return table + "." + c
+	}
+	id := func(c string) string { return "coalesce(" + col(c) + ", 0)" }
+	return strings.Join([]string{col("id"), col("club_id"), col("task_type"), col("template_id"), col("title"), col("description"),
+		id("client_id"), id("parent_id"), id("author_id"), id("assignee_id"),
+		col("status"), col("due_at"), col("remind_at"), id("result_id"), col("created_at"), col("updated_at"), col("done_at")}, ", ")
+}
+
+// taskFields are the scan targets of taskColumns; call finish after the
+// scan (it sets the type and the status).
+func taskFields(t *domain.Task) (fields []any, finish func()) {
+	var typ, status string
+	return []any{&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.Description,
+			&t.ClientID, &t.ParentID, &t.AuthorID, &t.AssigneeID,
+			&status, &t.DueAt, &t.RemindAt, &t.ResultID, &t.CreatedAt, &t.UpdatedAt, &t.DoneAt},
+		func() { t.Type, t.Status = domain.TaskType(typ), domain.Status(status) }
+}
+
+// scanTask reads a row of taskColumns, then more.
+func scanTask(row pgx.Row, more ...any) (domain.Task, error) {
+	var t domain.Task
+	fields, finish := taskFields(&t)
+	err := row.Scan(append(fields, more...)...)
+	finish()
+	return t, err
+}
+
+var taskViewSelect = `
+SELECT ` + taskColumns("t") + `,
        tp.name, tp.names, coalesce(c.name, ''),
        coalesce((SELECT p.phone FROM client_phones p WHERE p.club_id = t.club_id AND p.client_id = t.client_id ORDER BY p.position, p.phone LIMIT 1), ''),
        coalesce(au.name, ''), coalesce(asg.name, ''), coalesce(r.name, ''), coalesce(r.names, '{}')
@@ -42,12 +76,9 @@ LEFT JOIN results r ON r.club_id = t.club_id AND r.id = t.result_id`
 
 func scanTaskView(row pgx.Row) (TaskView, error) {
 	var v TaskView
-	var typ, status string
-	err := row.Scan(&v.ID, &v.ClubID, &typ, &v.TemplateID, &v.Title, &v.Description,
-		&v.ClientID, &v.ParentID, &v.AuthorID, &v.AssigneeID,
-		&status, &v.DueAt, &v.RemindAt, &v.ResultID, &v.CreatedAt, &v.UpdatedAt, &v.DoneAt,
-		&v.TemplateName, &v.TemplateNames, &v.ClientName, &v.ClientPhone, &v.AuthorName, &v.AssigneeName, &v.ResultName, &v.ResultNames)
-	v.Type, v.Status = domain.TaskType(typ), domain.Status(status)
+	var err error
+	v.Task, err = scanTask(row, &v.TemplateName, &v.TemplateNames, &v.ClientName, &v.ClientPhone,
+		&v.AuthorName, &v.AssigneeName, &v.ResultName, &v.ResultNames)
 	return v, err
 }
 

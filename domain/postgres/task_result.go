@@ -150,19 +150,12 @@ func resultCall(t domain.Task, asked *domain.CallDirection) (domain.CallDirectio
 
 // taskLock reads a live task of the club FOR UPDATE.
 func taskLock(ctx context.Context, tx pgx.Tx, clubID, taskID int64) (domain.Task, error) {
-	var t domain.Task
-	var typ, status string
-	err := tx.QueryRow(ctx, `
-SELECT id, club_id, task_type, template_id, title, description, coalesce(client_id, 0), coalesce(parent_id, 0),
-       coalesce(author_id, 0), coalesce(assignee_id, 0), status, due_at, remind_at, coalesce(result_id, 0),
-       created_at, updated_at, done_at
-FROM tasks WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, clubID, taskID).Scan(
-		&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.Description, &t.ClientID, &t.ParentID,
-		&t.AuthorID, &t.AssigneeID, &status, &t.DueAt, &t.RemindAt, &t.ResultID, &t.CreatedAt, &t.UpdatedAt, &t.DoneAt)
+	t, err := scanTask(tx.QueryRow(ctx, `
+SELECT `+taskColumns("")+`
+FROM tasks WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, clubID, taskID))
 	if err != nil {
 		return domain.Task{}, fmt.Errorf("task %d: %w", taskID, mapErr(err))
 	}
-	t.Type, t.Status = domain.TaskType(typ), domain.Status(status)
 	return t, nil
 }
 

@@ -30,16 +30,12 @@ func (db *DB) TaskTake(ctx context.Context, clubID, taskID int64, actor domain.S
 	now := db.clock.Now()
 	var t domain.Task
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var typ, status string
-		err := tx.QueryRow(ctx, `
+		var err error
+		t, err = scanTask(tx.QueryRow(ctx, `
 UPDATE tasks SET status = 'in_progress', assignee_id = $3, taken_at = $4, updated_at = $4
 WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL AND `+takeCondition("$3", "$5")+`
-RETURNING id, club_id, task_type, template_id, title, description, coalesce(client_id, 0), coalesce(parent_id, 0),
-          coalesce(author_id, 0), coalesce(assignee_id, 0), status, due_at, remind_at, coalesce(result_id, 0),
-          created_at, updated_at, done_at`,
-			clubID, taskID, actor.ID, now, actor.IsManager()).Scan(
-			&t.ID, &t.ClubID, &typ, &t.TemplateID, &t.Title, &t.Description, &t.ClientID, &t.ParentID,
-			&t.AuthorID, &t.AssigneeID, &status, &t.DueAt, &t.RemindAt, &t.ResultID, &t.CreatedAt, &t.UpdatedAt, &t.DoneAt)
+RETURNING `+taskColumns(""),
+			clubID, taskID, actor.ID, now, actor.IsManager()))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Not taken: say why, from the row as it is now.
 			t, err = takeRefusal(ctx, tx, clubID, taskID, actor)
@@ -49,7 +45,6 @@ RETURNING id, club_id, task_type, template_id, title, description, coalesce(clie
 		} else if err != nil {
 			return fmt.Errorf("take task %d: %w", taskID, mapErr(err))
 		} else {
-			t.Type, t.Status = domain.TaskType(typ), domain.Status(status)
 			// A subtask taken puts its bulk call in progress; nothing else
 			// (no outbox row) would tell it.
 			if err := bulkParentFollow(ctx, tx, t, now); err != nil {
