@@ -125,13 +125,10 @@ func (db *DB) ControlListGet(ctx context.Context, clubID int64, list ControlList
 // controlPageLines reads the task lines of the page a statement's "page"
 // CTE (id, total) chose, in the lists' order; $1 is the club.
 const controlPageLines = `
-SELECT t.id, t.task_type, t.title, t.status, tp.name, tp.names, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
+SELECT ` + taskLineColumns + `,
        p.total
 FROM page p
-JOIN tasks t ON t.club_id = $1 AND t.id = p.id
-JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
-LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
-LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id
+JOIN tasks t ON t.club_id = $1 AND t.id = p.id` + taskLineJoins + `
 ORDER BY t.due_at NULLS LAST, t.id`
 
 // controlUnassignedSQL is the page of the club's open unassigned tasks

@@ -59,14 +59,23 @@ type TaskPage struct {
 	Total int
 }
 
-const taskLineSelect = `
-SELECT t.id, t.task_type, t.title, t.status, tp.name, tp.names, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at,
-       count(*) OVER ()
-FROM tasks t
+// taskLineColumns are the columns of a TaskLine, in collectTaskPage's
+// order (which reads the page's total after them), over tasks t joined by
+// taskLineJoins.
+const taskLineColumns = `t.id, t.task_type, t.title, t.status, tp.name, tp.names, coalesce(c.name, ''), coalesce(t.assignee_id, 0), coalesce(s.name, ''), t.due_at`
+
+// taskLineJoins add to tasks t the names a TaskLine shows.
+const taskLineJoins = `
 JOIN templates tp ON tp.club_id = t.club_id AND tp.id = t.template_id
 LEFT JOIN clients c ON c.club_id = t.club_id AND c.id = t.client_id
 LEFT JOIN staff s ON s.club_id = t.club_id AND s.id = t.assignee_id`
 
+const taskLineSelect = `
+SELECT ` + taskLineColumns + `,
+       count(*) OVER ()
+FROM tasks t` + taskLineJoins
+
+// collectTaskPage reads rows of taskLineColumns and the page's total.
 func collectTaskPage(rows pgx.Rows) (TaskPage, error) {
 	page := TaskPage{Lines: []TaskLine{}}
 	for rows.Next() {
