@@ -34,6 +34,26 @@ func scanTemplate(row pgx.Row) (domain.Template, error) {
 	return t, err
 }
 
+// resultColumns are the results r columns scanResult reads, in its order.
+const resultColumns = `r.id, r.club_id, r.key, r.name, r.names, r.position`
+
+func scanResult(row pgx.Row) (domain.Result, error) {
+	var r domain.Result
+	err := row.Scan(&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Names, &r.Position)
+	return r, err
+}
+
+// fieldColumns are the result_fields columns scanField reads, in its order.
+const fieldColumns = `id, club_id, result_id, key, name, names, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position`
+
+func scanField(row pgx.Row) (domain.Field, error) {
+	var f domain.Field
+	var ft string
+	err := row.Scan(&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &f.Names, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position)
+	f.Type = domain.FieldType(ft)
+	return f, err
+}
+
 // TemplateList returns the club's live templates in menu order.
 func (db *DB) TemplateList(ctx context.Context, clubID int64) ([]domain.Template, error) {
 	rows, err := db.pool.Query(ctx, templateSelect+` WHERE club_id = $1 AND archived_at IS NULL ORDER BY position, id`, clubID)
@@ -63,18 +83,14 @@ func (db *DB) TemplateGet(ctx context.Context, clubID, id int64) (domain.Templat
 // whatever the number of results.
 func (db *DB) ResultsForTemplate(ctx context.Context, clubID, templateID int64) ([]domain.Result, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT r.id, r.club_id, r.key, r.name, r.names, r.position
+SELECT `+resultColumns+`
 FROM template_results tr JOIN results r ON r.club_id = tr.club_id AND r.id = tr.result_id
 WHERE tr.club_id = $1 AND tr.template_id = $2 AND r.archived_at IS NULL
 ORDER BY tr.position, r.position, r.id`, clubID, templateID)
 	if err != nil {
 		return nil, fmt.Errorf("results for template %d: %w", templateID, mapErr(err))
 	}
-	results, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Result, error) {
-		var r domain.Result
-		err := row.Scan(&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Names, &r.Position)
-		return r, err
-	})
+	results, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Result, error) { return scanResult(row) })
 	if err != nil {
 		return nil, fmt.Errorf("results for template %d: %w", templateID, mapErr(err))
 	}
@@ -88,21 +104,18 @@ ORDER BY tr.position, r.position, r.id`, clubID, templateID)
 		byID[r.ID] = i
 	}
 	frows, err := db.pool.Query(ctx, `
-SELECT id, club_id, result_id, key, name, names, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
+SELECT `+fieldColumns+`
 FROM result_fields WHERE club_id = $1 AND result_id = ANY($2) AND archived_at IS NULL ORDER BY result_id, position, id`, clubID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("results for template %d: fields: %w", templateID, mapErr(err))
 	}
-	var f domain.Field
-	var ft string
-	_, err = pgx.ForEachRow(frows, []any{&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &f.Names, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position}, func() error {
-		f.Type = domain.FieldType(ft)
-		i := byID[f.ResultID]
-		results[i].Fields = append(results[i].Fields, f)
-		return nil
-	})
+	fields, err := pgx.CollectRows(frows, func(row pgx.CollectableRow) (domain.Field, error) { return scanField(row) })
 	if err != nil {
 		return nil, fmt.Errorf("results for template %d: fields: %w", templateID, mapErr(err))
+	}
+	for _, f := range fields {
+		i := byID[f.ResultID]
+		results[i].Fields = append(results[i].Fields, f)
 	}
 	return results, nil
 }

@@ -162,12 +162,10 @@ FROM tasks WHERE club_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, cl
 // resultForTemplate loads a result allowed for a template, with its live
 // fields and the dictionaries they use.
 func resultForTemplate(ctx context.Context, q querier, clubID, templateID, resultID int64) (domain.Result, map[int64]domain.Dictionary, error) {
-	var r domain.Result
-	err := q.QueryRow(ctx, `
-SELECT r.id, r.club_id, r.key, r.name, r.names, r.position
+	r, err := scanResult(q.QueryRow(ctx, `
+SELECT `+resultColumns+`
 FROM results r JOIN template_results tr ON tr.result_id = r.id AND tr.club_id = r.club_id
-WHERE r.club_id = $1 AND tr.template_id = $2 AND r.id = $3 AND r.archived_at IS NULL`, clubID, templateID, resultID).Scan(
-		&r.ID, &r.ClubID, &r.Key, &r.Name, &r.Names, &r.Position)
+WHERE r.club_id = $1 AND tr.template_id = $2 AND r.id = $3 AND r.archived_at IS NULL`, clubID, templateID, resultID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, nil, domain.Invalid(domain.CodeResultNotAllowed, fmt.Sprintf("result %d cannot close this task", resultID), nil)
 	}
@@ -175,18 +173,12 @@ WHERE r.club_id = $1 AND tr.template_id = $2 AND r.id = $3 AND r.archived_at IS 
 		return r, nil, fmt.Errorf("load result %d: %w", resultID, mapErr(err))
 	}
 	rows, err := q.Query(ctx, `
-SELECT id, club_id, result_id, key, name, names, field_type, required, coalesce(dictionary_id, 0), coalesce(max_length, 0), position
+SELECT `+fieldColumns+`
 FROM result_fields WHERE club_id = $1 AND result_id = $2 AND archived_at IS NULL ORDER BY position, id`, clubID, resultID)
 	if err != nil {
 		return r, nil, fmt.Errorf("load fields of result %d: %w", resultID, mapErr(err))
 	}
-	r.Fields, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Field, error) {
-		var f domain.Field
-		var ft string
-		err := row.Scan(&f.ID, &f.ClubID, &f.ResultID, &f.Key, &f.Name, &f.Names, &ft, &f.Required, &f.DictionaryID, &f.MaxLength, &f.Position)
-		f.Type = domain.FieldType(ft)
-		return f, err
-	})
+	r.Fields, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Field, error) { return scanField(row) })
 	if err != nil {
 		return r, nil, fmt.Errorf("load fields of result %d: %w", resultID, mapErr(err))
 	}
