@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -193,7 +192,7 @@ type StalledFanout struct {
 // index) and their bulk calls.
 func (db *DB) FanoutStalled(ctx context.Context, stalledBefore time.Time, limit int) ([]StalledFanout, error) {
 	rows, err := db.pool.Query(ctx, `
-SELECT o.id, o.club_id, o.kind, o.payload, o.attempts, o.created_at, b.fanout_beat_at, b.created, b.total
+SELECT `+outboxColumns+`, b.fanout_beat_at, b.created, b.total
 FROM outbox o
 JOIN bulk_calls b ON b.club_id = o.club_id AND b.task_id = (o.payload->>'task_id')::bigint
 WHERE o.completed_at IS NULL AND o.kind = $1 AND o.handed_at IS NOT NULL
@@ -207,13 +206,9 @@ LIMIT $3`, domain.OutboxBulkCreated, stalledBefore, limit)
 	var out []StalledFanout
 	for rows.Next() {
 		var s StalledFanout
-		var payload []byte
-		if err := rows.Scan(&s.Row.ID, &s.Row.ClubID, &s.Row.Kind, &payload, &s.Row.Attempts, &s.Row.CreatedAt,
-			&s.BeatAt, &s.Created, &s.Total); err != nil {
+		var err error
+		if s.Row, err = scanOutboxRow(rows, &s.BeatAt, &s.Created, &s.Total); err != nil {
 			return nil, fmt.Errorf("stalled fan-outs: %w", mapErr(err))
-		}
-		if err := json.Unmarshal(payload, &s.Row.Payload); err != nil {
-			return nil, fmt.Errorf("stalled fan-outs: outbox row %d payload: %w", s.Row.ID, err)
 		}
 		out = append(out, s)
 	}

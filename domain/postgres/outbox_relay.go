@@ -27,6 +27,23 @@ type OutboxRow struct {
 	CreatedAt time.Time
 }
 
+// outboxColumns are the outbox o columns scanOutboxRow reads, in its order.
+const outboxColumns = `o.id, o.club_id, o.kind, o.payload, o.attempts, o.created_at`
+
+// scanOutboxRow reads a row of outboxColumns, then more, and decodes the
+// payload.
+func scanOutboxRow(row pgx.Row, more ...any) (OutboxRow, error) {
+	var r OutboxRow
+	var payload []byte
+	if err := row.Scan(append([]any{&r.ID, &r.ClubID, &r.Kind, &payload, &r.Attempts, &r.CreatedAt}, more...)...); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(payload, &r.Payload); err != nil {
+		return r, fmt.Errorf("outbox row %d payload: %w", r.ID, err)
+	}
+	return r, nil
+}
+
 // OutboxClaim claims up to limit rows that are due at now and not completed,
 // marks them handed over and makes them due again at rehandAt: a row whose
 // job has not completed by then is handed over again. FOR UPDATE SKIP LOCKED
@@ -42,21 +59,11 @@ WITH due AS (
 )
 UPDATE outbox o SET handed_at = $1, available_at = $3, attempts = o.attempts + 1
 FROM due WHERE o.id = due.id
-RETURNING o.id, o.club_id, o.kind, o.payload, o.attempts, o.created_at`, now, limit, rehandAt)
+RETURNING `+outboxColumns, now, limit, rehandAt)
 	if err != nil {
 		return nil, fmt.Errorf("outbox claim: %w", mapErr(err))
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (OutboxRow, error) {
-		var r OutboxRow
-		var payload []byte
-		if err := row.Scan(&r.ID, &r.ClubID, &r.Kind, &payload, &r.Attempts, &r.CreatedAt); err != nil {
-			return r, err
-		}
-		if err := json.Unmarshal(payload, &r.Payload); err != nil {
-			return r, fmt.Errorf("outbox row %d payload: %w", r.ID, err)
-		}
-		return r, nil
-	})
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (OutboxRow, error) { return scanOutboxRow(row) })
 	if err != nil {
 		return nil, fmt.Errorf("outbox claim: %w", mapErr(err))
 	}
