@@ -77,7 +77,7 @@ func (d Deps) handleDigestSend(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("digest: %w", err)
 		}
 	}
-	if err := d.DB.DailyRunSent(ctx, postgres.DailyDigest, p.ClubID, date, d.Clock.Now()); err != nil {
+	if err := d.DB.DailyRunMarkSent(ctx, postgres.DailyDigest, p.ClubID, date, d.Clock.Now()); err != nil {
 		return fmt.Errorf("digest: %w", err)
 	}
 	dr.log.InfoContext(ctx, "digest sent", slog.Int("recipients", len(r.Today.Recipients)))

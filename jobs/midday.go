@@ -61,7 +61,7 @@ func (d Deps) handleMiddaySend(ctx context.Context, t *asynq.Task) error {
 			}
 		}
 	}
-	if err := d.DB.DailyRunSent(ctx, postgres.DailyMidday, r.p.ClubID, r.date, d.Clock.Now()); err != nil {
+	if err := d.DB.DailyRunMarkSent(ctx, postgres.DailyMidday, r.p.ClubID, r.date, d.Clock.Now()); err != nil {
 		return fmt.Errorf("midday summary: %w", err)
 	}
 	r.log.InfoContext(ctx, "midday summary done", slog.Int("overdue", today.OverdueNow))

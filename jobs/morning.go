@@ -63,7 +63,7 @@ func (d Deps) handleMorningSend(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("morning lists: %w", err)
 		}
 	}
-	if err := d.DB.DailyRunSent(ctx, postgres.DailyMorning, r.p.ClubID, r.date, d.Clock.Now()); err != nil {
+	if err := d.DB.DailyRunMarkSent(ctx, postgres.DailyMorning, r.p.ClubID, r.date, d.Clock.Now()); err != nil {
 		return fmt.Errorf("morning lists: %w", err)
 	}
 	r.log.InfoContext(ctx, "morning lists sent", slog.Int("staff", len(lists)))

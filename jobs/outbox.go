@@ -114,12 +114,12 @@ func (d Deps) outbox(fn outboxFunc) asynq.HandlerFunc {
 		ferr := fn(ctx, p)
 		switch {
 		case ferr == nil:
-			if err := d.DB.OutboxComplete(ctx, p.ClubID, p.OutboxID, d.Clock.Now(), ""); err != nil {
+			if err := d.DB.OutboxMarkDone(ctx, p.ClubID, p.OutboxID, d.Clock.Now(), ""); err != nil {
 				return fmt.Errorf("%s: %w", t.Type(), err)
 			}
 			return nil
 		case errors.Is(ferr, asynq.SkipRetry):
-			if err := d.DB.OutboxComplete(ctx, p.ClubID, p.OutboxID, d.Clock.Now(), ferr.Error()); err != nil {
+			if err := d.DB.OutboxMarkDone(ctx, p.ClubID, p.OutboxID, d.Clock.Now(), ferr.Error()); err != nil {
 				return fmt.Errorf("%s: %w (and %w)", t.Type(), ferr, err)
 			}
 			return fmt.Errorf("%s: %w", t.Type(), ferr)

@@ -41,10 +41,10 @@ func TestDailyRuns(t *testing.T) {
 		}
 	}
 	for _, kind := range []postgres.DailyKind{postgres.DailyDigest, postgres.DailyMorning} {
-		if err := db.DailyRunSent(ctx, kind, a.Club.ID, day, now); err != nil {
+		if err := db.DailyRunMarkSent(ctx, kind, a.Club.ID, day, now); err != nil {
 			t.Fatalf("%s sent: %v", kind, err)
 		}
-		if err := db.DailyRunSent(ctx, kind, a.Club.ID, day, now.Add(time.Hour)); err != nil {
+		if err := db.DailyRunMarkSent(ctx, kind, a.Club.ID, day, now.Add(time.Hour)); err != nil {
 			t.Fatalf("%s sent again: %v", kind, err)
 		}
 		if sent, err := db.DailyRunSentAt(ctx, kind, a.Club.ID, day); err != nil || sent == nil || !sent.Equal(now) {
@@ -66,7 +66,7 @@ func TestDailyRuns(t *testing.T) {
 	if _, err := db.DailyRunSentAt(ctx, postgres.DailyMorning, a.Club.ID, day.AddDays(1)); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("sent at of a run never started: %v, want ErrNotFound", err)
 	}
-	if err := db.DailyRunSent(ctx, postgres.DailyMidday, a.Club.ID, day.AddDays(1), now); !errors.Is(err, domain.ErrNotFound) {
+	if err := db.DailyRunMarkSent(ctx, postgres.DailyMidday, a.Club.ID, day.AddDays(1), now); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("marking a run never started: %v, want ErrNotFound", err)
 	}
 	if _, err := db.DailyRunsStart(ctx, "weekly", runs, now); !errors.Is(err, domain.ErrInvalid) {

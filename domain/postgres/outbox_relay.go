@@ -93,9 +93,9 @@ func (db *DB) OutboxCompleted(ctx context.Context, clubID, id int64) (bool, erro
 	return done, nil
 }
 
-// OutboxComplete marks a row completed: its effect happened, or can never
+// OutboxMarkDone marks a row completed: its effect happened, or can never
 // happen (lastError says why). Completing a completed row changes nothing.
-func (db *DB) OutboxComplete(ctx context.Context, clubID, id int64, at time.Time, lastError string) error {
+func (db *DB) OutboxMarkDone(ctx context.Context, clubID, id int64, at time.Time, lastError string) error {
 	if _, err := db.pool.Exec(ctx, `
 UPDATE outbox SET completed_at = $3, last_error = coalesce(nullif($4, ''), last_error)
 WHERE club_id = $1 AND id = $2 AND completed_at IS NULL`, clubID, id, at, clipError(lastError)); err != nil {
