@@ -112,7 +112,7 @@ func (d Deps) editProgress(ctx context.Context, clubID, taskID int64, to chat.Ad
 		log.WarnContext(ctx, "edit bulk call progress message", slog.Any("err", err))
 		return
 	}
-	if err := d.DB.FanoutProgressEdited(ctx, clubID, taskID, now); err != nil {
+	if err := d.DB.FanoutProgressMarkEdited(ctx, clubID, taskID, now); err != nil {
 		log.WarnContext(ctx, "record progress edit", slog.Any("err", err))
 	}
 }

@@ -78,7 +78,7 @@ func (d Deps) handleOverdueNotify(ctx context.Context, t *asynq.Task) error {
 	if err != nil && !errors.Is(err, asynq.SkipRetry) {
 		return err // retried; the notice stays unsent meanwhile
 	}
-	if merr := d.DB.OverdueSent(ctx, p.ClubID, p.StaffID, p.Slot, d.Clock.Now()); merr != nil {
+	if merr := d.DB.OverdueMarkSent(ctx, p.ClubID, p.StaffID, p.Slot, d.Clock.Now()); merr != nil {
 		return fmt.Errorf("overdue: %w", errors.Join(err, merr))
 	}
 	return err

@@ -107,7 +107,7 @@ func (d Deps) handleReminderSend(ctx context.Context, t *asynq.Task) error {
 	if err != nil && !errors.Is(err, asynq.SkipRetry) {
 		return err // retried; the reminder stays pending meanwhile
 	}
-	if merr := d.DB.ReminderSent(ctx, p.ClubID, p.TaskID, p.RemindAt, d.Clock.Now()); merr != nil {
+	if merr := d.DB.ReminderMarkSent(ctx, p.ClubID, p.TaskID, p.RemindAt, d.Clock.Now()); merr != nil {
 		return fmt.Errorf("reminder: %w", errors.Join(err, merr))
 	}
 	return err

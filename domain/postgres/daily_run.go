@@ -88,7 +88,8 @@ func (db *DB) DailyRunSentAt(ctx context.Context, kind DailyKind, clubID int64, 
 	return sent, nil
 }
 
-// DailyRunMarkSent marks the notice sent; marking it again keeps the first time.
+// DailyRunMarkSent marks the notice sent; marking it again keeps the first
+// time.
 func (db *DB) DailyRunMarkSent(ctx context.Context, kind DailyKind, clubID int64, date report.Date, at time.Time) error {
 	tag, err := db.pool.Exec(ctx, `
 UPDATE daily_runs SET sent_at = coalesce(sent_at, $4) WHERE club_id = $1 AND kind = $2 AND local_date = $3::date`,

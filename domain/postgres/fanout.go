@@ -167,9 +167,10 @@ UPDATE bulk_calls SET created = $3, fanned_out_at = $4, fanout_beat_at = $4 WHER
 	return nil
 }
 
-// FanoutProgressEdited records when the progress message was last edited, so
-// edits stay at most one a second across chunks, jobs and processes.
-func (db *DB) FanoutProgressEdited(ctx context.Context, clubID, taskID int64, at time.Time) error {
+// FanoutProgressMarkEdited records when the progress message was last
+// edited, so edits stay at most one a second across chunks, jobs and
+// processes.
+func (db *DB) FanoutProgressMarkEdited(ctx context.Context, clubID, taskID int64, at time.Time) error {
 	if _, err := db.pool.Exec(ctx, `
 UPDATE bulk_calls SET progress_edited_at = $3 WHERE club_id = $1 AND task_id = $2`, clubID, taskID, at); err != nil {
 		return fmt.Errorf("bulk call %d progress: %w", taskID, mapErr(err))

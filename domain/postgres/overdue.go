@@ -82,7 +82,7 @@ type OverdueNotice struct {
 // and not the time of the call, a retry after a failed send finds the same
 // notice again and sends it under the same delivery key.
 //
-// The notice stays unsent until OverdueSent, and the sweep enqueues every
+// The notice stays unsent until OverdueMarkSent, and the sweep enqueues every
 // unsent notice again (OverdueListUnsent), so a job lost with Redis after
 // the claim still tells the assignee. A notice claimed already marks
 // nothing more: a late run of an old slot must not add tasks to a notice
@@ -157,10 +157,10 @@ LIMIT $4`, clubID, staffID, slot, limit, NoticeDescriptionLen)
 	return n, nil
 }
 
-// OverdueSent marks a notice sent, or never to be sent (everything in it
+// OverdueMarkSent marks a notice sent, or never to be sent (everything in it
 // closed meanwhile, the person or club gone): the sweep stops enqueueing
 // it. Marking it again, or a notice never claimed, changes nothing.
-func (db *DB) OverdueSent(ctx context.Context, clubID, staffID int64, slot, now time.Time) error {
+func (db *DB) OverdueMarkSent(ctx context.Context, clubID, staffID int64, slot, now time.Time) error {
 	if _, err := db.pool.Exec(ctx, `
 UPDATE overdue_notices SET sent_at = $4
 WHERE club_id = $1 AND staff_id = $2 AND slot = $3 AND sent_at IS NULL`, clubID, staffID, slot, now); err != nil {

@@ -158,7 +158,7 @@ VALUES ($1, 'personal_call', $2, 'Call back', $3, $4, $5) RETURNING id`,
 }
 
 // A claimed notice is unsent (and listed for the sweep to enqueue again)
-// until OverdueSent; a late run of its slot after it went out adds nothing
+// until OverdueMarkSent; a late run of its slot after it went out adds nothing
 // to it, and the task it would have added goes into the next slot's notice.
 func TestOverdueNoticeUnsentUntilSent(t *testing.T) {
 	t.Parallel()
@@ -188,7 +188,7 @@ func TestOverdueNoticeUnsentUntilSent(t *testing.T) {
 		t.Fatalf("unsent = %+v, want only %+v (no notice for nobody, none of a deleted club)", unsent, want)
 	}
 
-	if err := db.OverdueSent(ctx, f.Club.ID, f.Staff.ID, slot, testNow); err != nil {
+	if err := db.OverdueMarkSent(ctx, f.Club.ID, f.Staff.ID, slot, testNow); err != nil {
 		t.Fatal(err)
 	}
 	if unsent, err := db.OverdueListUnsent(ctx, 100); err != nil || len(unsent) != 0 {

@@ -82,7 +82,7 @@ type ReminderToSend struct {
 // it, and is ErrNotFound.
 //
 // It marks nothing: the reminder stays pending, and in the sweep, until
-// ReminderSent after the message went out. Marking it first would lose the
+// ReminderMarkSent after the message went out. Marking it first would lose the
 // reminder whenever Redis lost its job between the mark and the send (the
 // sweep no longer sees a marked reminder). Two copies of the job running
 // at once send once: they send under one delivery key.
@@ -100,7 +100,7 @@ WHERE t.club_id = $1 AND t.id = $2 AND t.remind_at = $3 AND t.reminded_at IS NUL
 		return ReminderToSend{}, fmt.Errorf("load reminder of task %d: %w", taskID, mapErr(err))
 	}
 	if clubDeleted {
-		if err := db.ReminderSent(ctx, clubID, taskID, remindAt, db.clock.Now()); err != nil {
+		if err := db.ReminderMarkSent(ctx, clubID, taskID, remindAt, db.clock.Now()); err != nil {
 			return ReminderToSend{}, err
 		}
 		return ReminderToSend{}, fmt.Errorf("reminder of task %d: club %d deleted: %w", taskID, clubID, domain.ErrNotFound)
@@ -117,13 +117,13 @@ WHERE t.club_id = $1 AND t.id = $2 AND t.remind_at = $3 AND t.reminded_at IS NUL
 	return r, nil
 }
 
-// ReminderSent marks the reminder of a task for remindAt sent (or never to
+// ReminderMarkSent marks the reminder of a task for remindAt sent (or never to
 // be sent: nobody to remind, a recipient gone), which takes it out of the
 // sweep. The mark is max(now, remindAt), "reminded up to this moment": a
 // reminder time at or before it counts as served; one after it (the
 // reminder was moved later) does not, see ReminderReplan. A reminder
 // re-planned meanwhile, or marked already, is left as it is.
-func (db *DB) ReminderSent(ctx context.Context, clubID, taskID int64, remindAt, now time.Time) error {
+func (db *DB) ReminderMarkSent(ctx context.Context, clubID, taskID int64, remindAt, now time.Time) error {
 	if _, err := db.pool.Exec(ctx, `
 UPDATE tasks SET reminded_at = greatest($4::timestamptz, remind_at)
 WHERE club_id = $1 AND id = $2 AND remind_at = $3 AND reminded_at IS NULL`, clubID, taskID, remindAt, now); err != nil {

@@ -117,7 +117,7 @@ func TestReminderLoadAndSent(t *testing.T) {
 	if again, err := db.ReminderLoad(ctx, f.Club.ID, id, at); err != nil || again.StaffID != f.Staff.ID {
 		t.Fatalf("second load = %+v, %v", again, err)
 	}
-	if err := db.ReminderSent(ctx, f.Club.ID, id, at, testNow); err != nil {
+	if err := db.ReminderMarkSent(ctx, f.Club.ID, id, at, testNow); err != nil {
 		t.Fatalf("sent: %v", err)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at = $2`, id, testNow); n != 1 {
@@ -127,7 +127,7 @@ func TestReminderLoadAndSent(t *testing.T) {
 	if _, err := db.ReminderLoad(ctx, f.Club.ID, id, at); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("load after sent: %v, want ErrNotFound", err)
 	}
-	if err := db.ReminderSent(ctx, f.Club.ID, id, at, testNow.Add(time.Hour)); err != nil {
+	if err := db.ReminderMarkSent(ctx, f.Club.ID, id, at, testNow.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at = $2`, id, testNow); n != 1 {
@@ -137,7 +137,7 @@ func TestReminderLoadAndSent(t *testing.T) {
 	// The stamp is never before the reminder time (a worker clock running
 	// slightly behind): "reminded up to" covers the reminder.
 	ahead := reminderTask(t, db, f, f.Staff.ID, testNow.Add(time.Minute))
-	if err := db.ReminderSent(ctx, f.Club.ID, ahead, testNow.Add(time.Minute), testNow); err != nil {
+	if err := db.ReminderMarkSent(ctx, f.Club.ID, ahead, testNow.Add(time.Minute), testNow); err != nil {
 		t.Fatalf("sent ahead: %v", err)
 	}
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE id = $1 AND reminded_at = remind_at`, ahead); n != 1 {
@@ -172,7 +172,7 @@ func TestReminderLoadAndSent(t *testing.T) {
 			t.Errorf("%s: error = %v, want ErrNotFound", name, err)
 		}
 		// Marking another club's task, or a re-planned time, changes nothing.
-		if err := db.ReminderSent(ctx, c.club, c.task, at, testNow); err != nil {
+		if err := db.ReminderMarkSent(ctx, c.club, c.task, at, testNow); err != nil {
 			t.Errorf("%s: sent: %v", name, err)
 		}
 	}
