@@ -36,7 +36,7 @@ func fail(t testing.TB, what string, err error) {
 type ClubOpts struct {
 	Slug, Name, TimeZone string
 	Language             domain.Language
-	DigestHour           int
+	DigestHour           *int // nil: 9 (a pointer, as 0 is midnight)
 	PhoneCode            string
 	// Bare leaves out the four default templates every club starts with, for
 	// tests whose figures must depend on nothing but the rows they write
@@ -59,10 +59,10 @@ func Club(t testing.TB, db *postgres.DB, o ClubOpts) domain.Club {
 	if o.Language == "" {
 		o.Language = domain.LangRU
 	}
-	if o.DigestHour == 0 {
-		o.DigestHour = 9
+	c := domain.Club{Slug: o.Slug, Name: o.Name, TimeZone: o.TimeZone, Language: o.Language, DigestHour: 9, PhoneCode: o.PhoneCode}
+	if o.DigestHour != nil {
+		c.DigestHour = *o.DigestHour
 	}
-	c := domain.Club{Slug: o.Slug, Name: o.Name, TimeZone: o.TimeZone, Language: o.Language, DigestHour: o.DigestHour, PhoneCode: o.PhoneCode}
 	if o.Bare {
 		err := db.Pool().QueryRow(context.Background(), `
 INSERT INTO clubs (slug, name, time_zone, language, digest_hour, phone_code) VALUES ($1, $2, $3, $4, $5, $6)
@@ -241,16 +241,17 @@ func Client(t testing.TB, db *postgres.DB, club domain.Club, o ClientOpts) domai
 // TaskOpts describes a task. Zero values: the club's default internal
 // template, title "Task N", nobody's, no due time.
 type TaskOpts struct {
-	Template         int64
-	Title            string
-	Client           int64
-	Author, Assignee int64
-	Due, Remind      *time.Time
+	Template           int64
+	Title, Description string
+	Client             int64
+	Author, Assignee   int64
+	Due, Remind        *time.Time
 
 	// The rest writes a task's history at once: a task created at Created
 	// and already Done, Cancelled or Deleted. The store creates tasks at its
-	// clock's now and moves them on one action at a time, so when Created is
-	// set the row is written with SQL, with every time as given.
+	// clock's now, with their notices, and moves them on one action at a
+	// time, so when Created is set the row is written with SQL, with every
+	// time as given and no outbox rows.
 	Created                  time.Time
 	Status                   domain.Status // empty: new
 	Done, Cancelled, Deleted *time.Time
@@ -270,23 +271,23 @@ func Task(t testing.TB, db *postgres.DB, club domain.Club, o TaskOpts) domain.Ta
 	}
 	if o.Created.IsZero() {
 		task, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: club.ID, TemplateID: o.Template, Title: o.Title,
-			ClientID: o.Client, AuthorID: o.Author, AssigneeID: o.Assignee, DueAt: o.Due, RemindAt: o.Remind})
+			Description: o.Description, ClientID: o.Client, AuthorID: o.Author, AssigneeID: o.Assignee, DueAt: o.Due, RemindAt: o.Remind})
 		fail(t, "task "+o.Title, err)
 		return task
 	}
 	if o.Status == "" {
 		o.Status = domain.StatusNew
 	}
-	task := domain.Task{ClubID: club.ID, TemplateID: o.Template, Title: o.Title, ClientID: o.Client, AuthorID: o.Author,
+	task := domain.Task{ClubID: club.ID, TemplateID: o.Template, Title: o.Title, Description: o.Description, ClientID: o.Client, AuthorID: o.Author,
 		AssigneeID: o.Assignee, Status: o.Status, DueAt: o.Due, RemindAt: o.Remind, ResultID: o.Result,
 		CreatedAt: o.Created, UpdatedAt: o.Created, DoneAt: o.Done}
 	var typ string
 	err := db.Pool().QueryRow(ctx, `
-INSERT INTO tasks (club_id, task_type, template_id, title, client_id, author_id, assignee_id, status,
+INSERT INTO tasks (club_id, task_type, template_id, title, description, client_id, author_id, assignee_id, status,
                    created_at, updated_at, due_at, remind_at, done_at, cancelled_at, deleted_at, result_id)
-SELECT $1, t.task_type, t.id, $3, nullif($4, 0), nullif($5, 0), nullif($6, 0), $7, $8, $8, $9, $10, $11, $12, $13, nullif($14, 0)
+SELECT $1, t.task_type, t.id, $3, $4, nullif($5, 0), nullif($6, 0), nullif($7, 0), $8, $9, $9, $10, $11, $12, $13, $14, nullif($15, 0)
 FROM templates t WHERE t.club_id = $1 AND t.id = $2
-RETURNING id, task_type`, club.ID, o.Template, o.Title, o.Client, o.Author, o.Assignee, string(o.Status),
+RETURNING id, task_type`, club.ID, o.Template, o.Title, o.Description, o.Client, o.Author, o.Assignee, string(o.Status),
 		o.Created, o.Due, o.Remind, o.Done, o.Cancelled, o.Deleted, o.Result).Scan(&task.ID, &typ)
 	fail(t, "task history "+o.Title, err)
 	task.Type = domain.TaskType(typ)

@@ -95,7 +95,11 @@ func TestFactoriesWithNoOptionsMakeAWorkingClub(t *testing.T) {
 func TestBareClubHasNoTemplates(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
-	c := pgtest.Club(t, db, pgtest.ClubOpts{Slug: "bare", Bare: true})
+	midnight := 0
+	c := pgtest.Club(t, db, pgtest.ClubOpts{Slug: "bare", Bare: true, DigestHour: &midnight})
+	if got, err := db.ClubGet(context.Background(), c.ID); err != nil || got.DigestHour != 0 {
+		t.Fatalf("club with its digest at midnight: %+v (%v)", got, err)
+	}
 	pgtest.Template(t, db, c, pgtest.TemplateOpts{Key: "internal", Type: domain.TypeInternal})
 	if n := pgtest.Count(t, db, `SELECT count(*) FROM templates WHERE club_id = $1`, c.ID); n != 1 {
 		t.Fatalf("a bare club with one template has %d", n)
