@@ -11,15 +11,15 @@ import (
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // overdueTask inserts an internal task assigned to assignee (0: nobody) due at due.
 func (e *env) overdueTask(assignee int64, title string, due time.Time) int64 {
 	e.t.Helper()
-	return e.id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, assignee_id, due_at)
-VALUES ($1, 'internal', $2, $3, nullif($4, 0), $5) RETURNING id`, e.club.ID, e.tmpl["internal"], title, assignee, due)
+	return pgtest.Task(e.t, e.db, e.club, pgtest.TaskOpts{Template: e.tmpl["internal"], Title: title, Assignee: assignee,
+		Due: &due, Created: time.Now()}).ID
 }
 
 func (e *env) notifyOverdue(p jobs.OverduePayload) error {
