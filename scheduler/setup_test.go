@@ -182,10 +182,7 @@ func (e *env) dstClubs(clubs map[string]*dstClub) {
 	e.t.Helper()
 	pgtest.Exec(e.t, e.db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, e.f.Club.ID)
 	for name, c := range clubs {
-		if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO clubs (slug, name, time_zone, digest_hour) VALUES ($1, $1, $2, $3) RETURNING id`,
-			name, c.zone, c.hour).Scan(&c.id); err != nil {
-			e.t.Fatal(err)
-		}
+		c.id = pgtest.Club(e.t, e.db, pgtest.ClubOpts{Slug: name, Name: name, TimeZone: c.zone, DigestHour: &c.hour}).ID
 	}
 }
 
