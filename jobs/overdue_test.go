@@ -89,10 +89,7 @@ func TestOverdueNothingToSend(t *testing.T) {
 	if _, err := e.db.Pool().Exec(e.ctx, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, e.bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	other, err := e.db.ClubCreate(e.ctx, domain.Club{Slug: "other", Name: "Other", TimeZone: "Europe/Kyiv", Language: domain.LangEN, DigestHour: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := pgtest.Club(t, e.db, pgtest.ClubOpts{Slug: "other", Name: "Other", Language: domain.LangEN})
 	for name, p := range map[string]jobs.OverduePayload{
 		"unassigned (marks only)":   {ClubID: e.club.ID, StaffID: 0, Slot: slot},
 		"recipient blocked the bot": {ClubID: e.club.ID, StaffID: e.bob.ID, Slot: slot},

@@ -190,10 +190,7 @@ func TestReminderNothingToSend(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	at := time.Now().Truncate(time.Second)
-	other, err := e.db.ClubCreate(e.ctx, domain.Club{Slug: "other", Name: "Other", TimeZone: "Europe/Kyiv", Language: domain.LangEN, DigestHour: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := pgtest.Club(t, e.db, pgtest.ClubOpts{Slug: "other", Name: "Other", Language: domain.LangEN})
 	open := e.reminderFor(e.alice.ID, at)
 	replanned := e.reminderFor(e.alice.ID, at)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET remind_at = remind_at + interval '1 hour' WHERE id = $1`, replanned)
