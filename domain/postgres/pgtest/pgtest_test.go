@@ -2,6 +2,9 @@ package pgtest_test
 
 import (
 	"context"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +127,60 @@ func TestNewClubKeys(t *testing.T) {
 	if len(f.Reasons) != 3 || f.ReasonField == 0 || len(f.Clients) != 2 || f.Manager.Role != domain.RoleManager ||
 		f.Staff.TelegramID == 0 || f.Colleague.TelegramID == f.Staff.TelegramID {
 		t.Fatalf("fixture %+v", f)
+	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf records the failure and ends
+// only the goroutine running the factory, so a test can see a factory
+// refuse bad input.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// refused runs build and returns the failure it reported, "" if none.
+func refused(t *testing.T, build func(tb testing.TB)) string {
+	r := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		build(r)
+	}()
+	<-done
+	return r.msg
+}
+
+func TestFactoriesRefuseWhatTheStoreRefuses(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	a := pgtest.Club(t, db, pgtest.ClubOpts{Slug: "a"})
+	b := pgtest.Club(t, db, pgtest.ClubOpts{Slug: "b"})
+	theirs := pgtest.Template(t, db, b, pgtest.TemplateOpts{Key: "call"})
+	cases := map[string]func(tb testing.TB){
+		"a taken slug":      func(tb testing.TB) { pgtest.Club(tb, db, pgtest.ClubOpts{Slug: "a"}) },
+		"a bad slug":        func(tb testing.TB) { pgtest.Club(tb, db, pgtest.ClubOpts{Slug: "Not A Slug"}) },
+		"a taken key":       func(tb testing.TB) { pgtest.Template(tb, db, b, pgtest.TemplateOpts{Key: "call"}) },
+		"a taken phone":     func(tb testing.TB) { pgtest.Client(tb, db, a, pgtest.ClientOpts{Phones: []string{"+380501112233"}}) },
+		"an over-long name": func(tb testing.TB) { pgtest.Staff(tb, db, a, pgtest.StaffOpts{Name: strings.Repeat("x", 201)}) },
+		"another club's template": func(tb testing.TB) {
+			pgtest.Task(tb, db, a, pgtest.TaskOpts{Template: theirs.ID})
+		},
+		"another club's template, as history": func(tb testing.TB) {
+			pgtest.Task(tb, db, a, pgtest.TaskOpts{Template: theirs.ID, Created: time.Now()})
+		},
+		"a result closing another club's template": func(tb testing.TB) {
+			pgtest.Result(tb, db, a, pgtest.ResultOpts{Templates: []int64{theirs.ID}})
+		},
+	}
+	pgtest.Client(t, db, a, pgtest.ClientOpts{Phones: []string{"+380501112233"}})
+	for name, build := range cases {
+		if msg := refused(t, build); msg == "" {
+			t.Errorf("%s: the factory made it", name)
+		}
 	}
 }
