@@ -2,11 +2,13 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
 // bulkCall creates a bulk call of n clients (the fixture's two and more)
@@ -17,12 +19,7 @@ func (h *harness) bulkCall(n int, assignee int64) (domain.Task, []int64) {
 	ctx := context.Background()
 	clients := append([]int64(nil), h.f.Clients...)
 	for i := len(clients); i < n; i++ {
-		var id int64
-		if err := h.db.Pool().QueryRow(ctx, `INSERT INTO clients (club_id, name, status) VALUES ($1, 'Lead ' || $2::int, 'lead') RETURNING id`,
-			h.f.Club.ID, i).Scan(&id); err != nil {
-			h.t.Fatalf("client: %v", err)
-		}
-		clients = append(clients, id)
+		clients = append(clients, pgtest.Client(h.t, h.db, h.f.Club, pgtest.ClientOpts{Name: fmt.Sprintf("Lead %d", i)}).ID)
 	}
 	bulk := h.task(postgres.TaskCreateInput{TemplateID: h.f.Templates["bulk_call"], Title: "Call the leads",
 		ClientIDs: clients[:n], AuthorID: h.f.Manager.ID, AssigneeID: assignee})

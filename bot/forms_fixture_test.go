@@ -40,11 +40,8 @@ func addTrial(t testing.TB, db *postgres.DB, f pgtest.Fixture) trialFixture {
 			f.Club.ID, x.Dict, v.key, v.name, i).Scan(&id))
 		x.Values[v.key] = id
 	}
-	must(q.QueryRow(ctx, `INSERT INTO results (club_id, key, name, position) VALUES ($1, 'trial', 'Signed up for a trial', -1) RETURNING id`, f.Club.ID).Scan(&x.Result))
-	for _, tk := range []string{"call", "personal_call"} {
-		_, err := q.Exec(ctx, `INSERT INTO template_results (club_id, template_id, result_id, position) VALUES ($1, $2, $3, -1)`, f.Club.ID, f.Templates[tk], x.Result)
-		must(err)
-	}
+	x.Result = pgtest.Result(t, db, f.Club, pgtest.ResultOpts{Key: "trial", Name: "Signed up for a trial", Position: -1,
+		Templates: []int64{f.Templates["call"], f.Templates["personal_call"]}}).ID
 	for i, fd := range []struct {
 		key, name, typ string
 		required       bool

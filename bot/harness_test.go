@@ -15,6 +15,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/i18n"
+	"github.com/clubcrm/clubcrm/domain/logtest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -86,7 +87,7 @@ type harness struct {
 	clock   *clocktest.Clock
 	f       pgtest.Fixture
 	handled *handledSet
-	logs    *logBuffer
+	logs    *logtest.Buffer
 
 	bot  *Bot
 	stop func() // stops the running bot and waits for Run to return
@@ -124,7 +125,7 @@ func newHarness(t testing.TB) *harness {
 	pgtest.Exec(t, db, `UPDATE staff SET language = 'en' WHERE club_id = $1`, f.Club.ID)
 	return &harness{
 		t: t, db: db, tg: telegramtest.New(t), cat: i18n.MustNew(), clock: clock, f: f,
-		handled: newHandledSet(), logs: &logBuffer{},
+		handled: newHandledSet(), logs: &logtest.Buffer{},
 		manager:   tgUser(f.Manager),
 		staff:     tgUser(f.Staff),
 		colleague: tgUser(f.Colleague),
@@ -353,24 +354,6 @@ func expectNot(t *testing.T, what, s string, parts ...string) {
 			t.Fatalf("%s: %q contains %q", what, s, p)
 		}
 	}
-}
-
-// logBuffer collects the bot's log lines for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // taskRow reads a task's status, assignee and deletion straight from

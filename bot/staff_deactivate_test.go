@@ -69,10 +69,7 @@ func TestStaffOffboardingRules(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
 	open := h.task(postgres.TaskCreateInput{AssigneeID: h.f.Colleague.ID, DueAt: at(2 * time.Hour)})
-	var ownerID int64
-	if err := h.db.Pool().QueryRow(h.t.Context(), `INSERT INTO staff (club_id, name, role) VALUES ($1, 'The owner', 'owner') RETURNING id`, h.f.Club.ID).Scan(&ownerID); err != nil {
-		t.Fatal(err)
-	}
+	ownerID := pgtest.Staff(t, h.db, h.f.Club, pgtest.StaffOpts{Name: "The owner", Role: domain.RoleOwner, NoAccount: true}).ID
 
 	h.say(h.staff, "/help")
 	h.tapData(h.staff, 0, data("sy", h.f.Colleague.ID, 0))

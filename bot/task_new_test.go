@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -104,7 +105,7 @@ func TestNewBulkCall(t *testing.T) {
 	for _, c := range []struct{ name, status, group string }{
 		{"Lapsed Yoga 1", "lapsed", "Yoga"}, {"Lapsed Yoga 2", "lapsed", "Yoga"}, {"Lapsed Dance", "lapsed", "Dance"}, {"Active Yoga", "active", "Yoga"},
 	} {
-		pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, status, groups) VALUES ($1, $2, $3, ARRAY[$4])`, h.f.Club.ID, c.name, c.status, c.group)
+		pgtest.Client(t, h.db, h.f.Club, pgtest.ClientOpts{Name: c.name, Status: domain.ClientStatus(c.status), Groups: []string{c.group}})
 	}
 	h.say(h.staff, "/new")
 	h.tap(h.staff, "Обзвон клиентов")
@@ -248,9 +249,9 @@ func TestNewBulkCallGroupPages(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
 	for i := 1; i <= 25; i++ {
-		pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, groups) VALUES ($1, $2, ARRAY[$3])`, h.f.Club.ID, fmt.Sprintf("Client %02d", i), fmt.Sprintf("Group %02d", i))
+		pgtest.Client(t, h.db, h.f.Club, pgtest.ClientOpts{Name: fmt.Sprintf("Client %02d", i), Groups: []string{fmt.Sprintf("Group %02d", i)}})
 	}
-	pgtest.Exec(t, h.db, `INSERT INTO clients (club_id, name, groups) VALUES ($1, 'Client 23b', ARRAY['Group 23'])`, h.f.Club.ID)
+	pgtest.Client(t, h.db, h.f.Club, pgtest.ClientOpts{Name: "Client 23b", Groups: []string{"Group 23"}})
 	h.say(h.staff, "/new")
 	h.tap(h.staff, "Обзвон клиентов")
 	buttons := strings.Join(h.last(h.staff).Buttons(), " | ")

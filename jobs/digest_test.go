@@ -13,7 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
-	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
@@ -32,10 +32,13 @@ type digestWorld struct {
 	tg      *telegramtest.Server
 	deps    jobs.Deps
 	club    int64
-	manager int64 // chat 6001
-	owner   int64 // chat 6004
-	alice   int64 // chat 6002
-	bob     int64 // chat 6003, blocked the bot
+	record  domain.Club      // the club the factories made
+	tmpl    map[string]int64 // template ids by key: call, internal
+	clients map[string]int64 // client ids by name: Client 1 … Client 4
+	manager int64            // chat 6001
+	owner   int64            // chat 6004
+	alice   int64            // chat 6002
+	bob     int64            // chat 6003, blocked the bot
 }
 
 var (
@@ -63,21 +66,22 @@ func newDigestWorld(t *testing.T, now time.Time) *digestWorld {
 		}
 		return id
 	}
-	w.club = id(`INSERT INTO clubs (slug, name, time_zone, language, digest_hour) VALUES ('club', 'Sunny Dance', 'Europe/Kyiv', 'en', 9) RETURNING id`)
-	staff := func(name, role string, tg int64) int64 {
-		s := id(`INSERT INTO staff (club_id, name, role, language) VALUES ($1, $2, $3, 'en') RETURNING id`, w.club, name, role)
-		pgtest.LinkIdentity(t, w.db, w.club, s, chat.TelegramAddress(chat.DefaultBot, tg))
-		return s
+	// Bare: the club's templates are exactly the two below.
+	club := pgtest.Club(t, w.db, pgtest.ClubOpts{Slug: "club", Name: "Sunny Dance", Language: domain.LangEN, Bare: true})
+	w.club, w.record = club.ID, club
+	staff := func(name string, role domain.Role, tg int64) int64 {
+		return pgtest.Staff(t, w.db, club, pgtest.StaffOpts{Name: name, Role: role, Language: domain.LangEN, TgUserID: tg}).ID
 	}
-	w.manager, w.alice, w.bob, w.owner = staff("Maria", "manager", 6001), staff("Alice", "staff", 6002), staff("Bob", "staff", 6003), staff("Oleg", "owner", 6004)
-	pgtest.Exec(t, w.db, `UPDATE staff_identities SET unreachable_at = $2 WHERE staff_id = $1`, w.bob, now.Add(-48*time.Hour))
-	gone := id(`INSERT INTO staff (club_id, name, role, active) VALUES ($1, 'Gone', 'manager', false) RETURNING id`, w.club)
-	pgtest.LinkIdentity(t, w.db, w.club, gone, chat.TelegramAddress(chat.DefaultBot, 6005))
+	w.manager, w.alice, w.bob, w.owner = staff("Maria", domain.RoleManager, 6001), staff("Alice", domain.RoleStaff, 6002),
+		staff("Bob", domain.RoleStaff, 6003), staff("Oleg", domain.RoleOwner, 6004)
+	pgtest.MarkUnreachable(t, w.db, w.bob, now.Add(-48*time.Hour))
+	pgtest.Staff(t, w.db, club, pgtest.StaffOpts{Name: "Gone", Role: domain.RoleManager, TgUserID: 6005, Inactive: true})
 
-	call := id(`INSERT INTO templates (club_id, key, name, task_type) VALUES ($1, 'call', 'Call', 'personal_call') RETURNING id`, w.club)
-	internal := id(`INSERT INTO templates (club_id, key, name, task_type) VALUES ($1, 'internal', 'Internal', 'internal') RETURNING id`, w.club)
+	call := pgtest.Template(t, w.db, club, pgtest.TemplateOpts{Key: "call", Name: "Call", Type: domain.TypePersonalCall}).ID
+	internal := pgtest.Template(t, w.db, club, pgtest.TemplateOpts{Key: "internal", Name: "Internal", Type: domain.TypeInternal}).ID
+	w.tmpl = map[string]int64{"call": call, "internal": internal}
 	result := func(key, name string) int64 {
-		return id(`INSERT INTO results (club_id, key, name) VALUES ($1, $2, $3) RETURNING id`, w.club, key, name)
+		return pgtest.Result(t, w.db, club, pgtest.ResultOpts{Key: key, Name: name}).ID
 	}
 	think, trial, bought := result("think", "Thinking"), result("trial", "Trial booked"), result("bought", "Bought a subscription")
 	for i, s := range []struct {
@@ -87,25 +91,20 @@ func newDigestWorld(t *testing.T, now time.Time) *digestWorld {
 		stage := id(`INSERT INTO funnel_stages (club_id, key, name, position) VALUES ($1, $2, $3, $4) RETURNING id`, w.club, s.key, s.name, i)
 		pgtest.Exec(t, w.db, `INSERT INTO funnel_stage_results (club_id, stage_id, result_id) VALUES ($1, $2, $3)`, w.club, stage, s.result)
 	}
+	w.clients = map[string]int64{}
 	client := func(name string) int64 {
-		return id(`INSERT INTO clients (club_id, name) VALUES ($1, $2) RETURNING id`, w.club, name)
+		w.clients[name] = pgtest.Client(t, w.db, club, pgtest.ClientOpts{Name: name}).ID
+		return w.clients[name]
 	}
 	c1, c2, c3, c4 := client("Client 1"), client("Client 2"), client("Client 3"), client("Client 4")
 
-	// task inserts a task; done (zero: open) closes it with result.
+	// task writes a task as history; done (zero: open) closes it with result.
 	task := func(title string, tmpl, clientID, assignee int64, created, due, done time.Time, result int64) int64 {
-		typ := "internal"
-		if tmpl == call {
-			typ = "personal_call"
-		}
-		status, doneAt, resultID := "new", (*time.Time)(nil), (*int64)(nil)
+		o := pgtest.TaskOpts{Template: tmpl, Title: title, Client: clientID, Assignee: assignee, Created: created, Due: &due}
 		if !done.IsZero() {
-			status, doneAt, resultID = "done", &done, &result
+			o.Status, o.Done, o.Result = domain.StatusDone, &done, result
 		}
-		tid := id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, client_id, assignee_id, status, due_at, created_at, done_at, result_id)
-VALUES ($1, $2, $3, $4, nullif($5, 0), nullif($6, 0), $7, $8, $9, $10, $11) RETURNING id`,
-			w.club, typ, tmpl, title, clientID, assignee, status, due, created, doneAt, resultID)
+		tid := pgtest.Task(t, w.db, club, o).ID
 		if !done.IsZero() {
 			pgtest.Exec(t, w.db, `INSERT INTO task_results (club_id, task_id, result_id, client_id, staff_id, recorded_at)
 VALUES ($1, $2, $3, $4, $5, $6)`, w.club, tid, result, clientID, assignee, done)
@@ -123,10 +122,10 @@ VALUES ($1, $2, $3, $4, $5, $6)`, w.club, tid, result, clientID, assignee, done)
 	// This morning:
 	task("T7 print the schedule", internal, 0, w.alice, local(26, 8, 0), local(26, 8, 30), none, 0)
 	// Not this club's business: another club's overdue task.
-	other := id(`INSERT INTO clubs (slug, name, time_zone) VALUES ('other', 'Other', 'Europe/Kyiv') RETURNING id`)
-	otherTmpl := id(`INSERT INTO templates (club_id, key, name, task_type) VALUES ($1, 'internal', 'Internal', 'internal') RETURNING id`, other)
-	pgtest.Exec(t, w.db, `INSERT INTO tasks (club_id, task_type, template_id, title, due_at, created_at) VALUES ($1, 'internal', $2, 'Other club', $3, $3)`,
-		other, otherTmpl, local(25, 10, 0))
+	other := pgtest.Club(t, w.db, pgtest.ClubOpts{Slug: "other", Name: "Other", Bare: true})
+	otherTmpl := pgtest.Template(t, w.db, other, pgtest.TemplateOpts{Key: "internal", Name: "Internal", Type: domain.TypeInternal}).ID
+	otherDue := local(25, 10, 0)
+	pgtest.Task(t, w.db, other, pgtest.TaskOpts{Template: otherTmpl, Title: "Other club", Created: otherDue, Due: &otherDue})
 
 	for _, c := range []struct {
 		dir   string

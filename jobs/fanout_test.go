@@ -20,6 +20,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 )
 
 // bulk creates a bulk call of n new clients by the manager, assigned to
@@ -294,7 +295,7 @@ func TestFanoutResumesAfterWorkerKilled(t *testing.T) {
 	if _, err := jobs.NewRelay(e.deps, jobs.RelayConfig{}).RunOnce(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "some chunks to commit", func() bool {
+	jobstest.Eventually(t, patience, "some chunks to commit", func() bool {
 		return e.count(`SELECT count(*) FROM tasks WHERE parent_id = $1`, bulk.ID) >= 500
 	})
 	proxy.kill()
@@ -323,16 +324,16 @@ func TestFanoutResumesAfterWorkerKilled(t *testing.T) {
 			t.Errorf("worker: %v", err)
 		}
 	})
-	eventually(t, "the fan-out to finish", func() bool {
+	jobstest.Eventually(t, patience, "the fan-out to finish", func() bool {
 		return e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND fanned_out_at IS NOT NULL`, bulk.ID) == 1
 	})
 	e.checkFanout(bulk, n)
-	eventually(t, "the bulk call's outbox row to complete", func() bool {
+	jobstest.Eventually(t, patience, "the bulk call's outbox row to complete", func() bool {
 		return e.count(`SELECT count(*) FROM outbox WHERE kind = $1 AND completed_at IS NULL`, domain.OutboxBulkCreated) == 0
 	})
 	// One resume; a second is possible (and harmless) only if the first
 	// itself went 3 s without a chunk on a loaded machine.
-	if lines := e.logs.lines("resuming fan-out", "created_before="); len(lines) == 0 {
+	if lines := e.logs.Lines("resuming fan-out", "created_before="); len(lines) == 0 {
 		t.Errorf("no 'resuming fan-out' line with counts")
 	}
 	var said bool

@@ -1,13 +1,10 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/logtest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -49,7 +47,7 @@ type env struct {
 	q      jobs.Queues
 	tg     *telegramtest.Server
 	msgr   *telegram.Channel // the real messenger, talking to tg
-	logs   *logBuffer
+	logs   *logtest.Buffer
 	deps   jobs.Deps
 	mux    *asynq.ServeMux
 
@@ -83,41 +81,32 @@ func newEnvConfig(t testing.TB, c jobstest.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, tmpl: map[string]int64{}, res: map[string]int64{}}
-	e.logs = &logBuffer{}
+	e.logs = &logtest.Buffer{}
 	c.Log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w := jobstest.New(t, c)
 	e.db, e.rdb, e.q, e.tg, e.msgr, e.deps = w.DB, w.Redis, w.Queues, w.TG, w.Messenger, w.Deps
 	e.prefix = w.Queues.Prefix
 	e.mux = jobs.NewMux(e.deps)
 
-	var err error
-	e.club, err = e.db.ClubCreate(ctx, domain.Club{Slug: "club", Name: "Club", TimeZone: "Europe/Kyiv", Language: domain.LangEN, DigestHour: 9})
-	if err != nil {
-		t.Fatalf("club: %v", err)
-	}
+	e.club = pgtest.Club(t, e.db, pgtest.ClubOpts{Slug: "club", Name: "Club", Language: domain.LangEN})
 	e.manager = e.staff("Manager", domain.RoleManager, managerChat)
 	e.alice = e.staff("Alice", domain.RoleStaff, aliceChat)
 	e.bob = e.staff("Bob", domain.RoleStaff, bobChat)
-	rows, err := e.db.Pool().Query(ctx, `SELECT key, id FROM templates WHERE club_id = $1`, e.club.ID)
+	tmpls, err := e.db.TemplateList(ctx, e.club.ID)
 	if err != nil {
 		t.Fatalf("templates: %v", err)
 	}
-	for rows.Next() {
-		var k string
-		var id int64
-		if err := rows.Scan(&k, &id); err != nil {
-			t.Fatalf("templates: %v", err)
-		}
-		e.tmpl[k] = id
+	for _, tp := range tmpls {
+		e.tmpl[tp.Key] = tp.ID
 	}
-	e.tmpl["check_purchase"] = e.id(`INSERT INTO templates (club_id, key, name, task_type, default_title, reminder_offset_min)
-VALUES ($1, 'check_purchase', 'Check purchase', 'client_task', 'Check the subscription purchase', -30) RETURNING id`, e.club.ID)
+	remind := -30 * time.Minute
+	e.tmpl["check_purchase"] = pgtest.Template(t, e.db, e.club, pgtest.TemplateOpts{Key: "check_purchase", Name: "Check purchase",
+		Type: domain.TypeClientTask, DefaultTitle: "Check the subscription purchase", ReminderOffset: &remind}).ID
+	closes := map[string]int64{"think": e.tmpl["personal_call"], "buy": e.tmpl["personal_call"], "bought": e.tmpl["check_purchase"]}
 	for _, k := range []string{"think", "buy", "bought"} {
-		e.res[k] = e.id(`INSERT INTO results (club_id, key, name) VALUES ($1, $2, $3) RETURNING id`, e.club.ID, k, "Result "+k)
+		e.res[k] = pgtest.Result(t, e.db, e.club, pgtest.ResultOpts{Key: k, Templates: []int64{closes[k]}}).ID
 	}
-	pgtest.Exec(t, e.db, `INSERT INTO template_results (club_id, template_id, result_id) VALUES
-($1, $2, $3), ($1, $2, $4), ($1, $5, $6)`, e.club.ID, e.tmpl["personal_call"], e.res["think"], e.res["buy"],
-		e.tmpl["check_purchase"], e.res["bought"])
+	// The store writes workflow rules only through PlanApply.
 	e.rule = e.id(`INSERT INTO workflow_rules (club_id, template_id, result_id, next_template_id, due_offset_min)
 VALUES ($1, $2, $3, $4, 1440) RETURNING id`, e.club.ID, e.tmpl["personal_call"], e.res["buy"], e.tmpl["check_purchase"])
 	return e
@@ -133,21 +122,15 @@ func (e *env) id(sql string, args ...any) int64 {
 	return id
 }
 
+// staff adds a staff member reached through Telegram user tgID, or with no
+// account at all when tgID is 0 (the test links one of its own).
 func (e *env) staff(name string, role domain.Role, tgID int64) domain.Staff {
 	e.t.Helper()
-	id := e.id(`INSERT INTO staff (club_id, name, role, language) VALUES ($1, $2, $3, 'en') RETURNING id`,
-		e.club.ID, name, string(role))
-	if tgID != 0 {
-		pgtest.LinkIdentity(e.t, e.db, e.club.ID, id, chat.TelegramAddress(chat.DefaultBot, tgID))
-	}
-	s, err := e.db.StaffGet(e.ctx, e.club.ID, id)
-	if err != nil {
-		e.t.Fatalf("staff: %v", err)
-	}
-	return s
+	return pgtest.Staff(e.t, e.db, e.club, pgtest.StaffOpts{Name: name, Role: role, Language: domain.LangEN, TgUserID: tgID, NoAccount: tgID == 0})
 }
 
 // clients creates n clients with phones and returns their ids in order.
+// One INSERT rather than the factory: a bench makes ten thousand.
 func (e *env) clients(n int) []int64 {
 	e.t.Helper()
 	rows, err := e.db.Pool().Query(e.ctx, `
@@ -265,42 +248,9 @@ func (e *env) sent(chat int64) []telegramtest.Call {
 	return out
 }
 
-// eventually polls cond until it holds or a generous deadline passes.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	jobstest.Eventually(t, 60*time.Second, what, cond)
-}
-
-// logBuffer collects log output from concurrent goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the log lines containing every one of parts.
-func (b *logBuffer) lines(parts ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for _, l := range strings.Split(b.buf.String(), "\n") {
-		ok := l != ""
-		for _, p := range parts {
-			ok = ok && strings.Contains(l, p)
-		}
-		if ok {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-var _ io.Writer = (*logBuffer)(nil)
+// patience is how long a test polls (jobstest.Eventually) for what the
+// workers do: generous, as it checks outcomes, never timings.
+const patience = 60 * time.Second
 
 // tgChat is a chat of the deployment's Telegram bot.
 func tgChat(id int64) chat.Address { return chat.TelegramAddress(chat.DefaultBot, id) }

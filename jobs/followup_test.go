@@ -211,7 +211,7 @@ func TestFollowupChainCutAtMaxDepth(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM tasks WHERE source_result_id IS NOT NULL`); n != 0 {
 		t.Errorf("follow-ups = %d, want 0 beyond the chain bound", n)
 	}
-	if n := len(e.logs.lines("workflow chain cut")); n != 1 {
+	if n := len(e.logs.Lines("workflow chain cut")); n != 1 {
 		t.Errorf("chain-cut log lines = %d, want 1", n)
 	}
 }

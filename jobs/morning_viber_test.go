@@ -55,7 +55,7 @@ func TestMorningListViberFreeWindowOnly(t *testing.T) {
 				}
 			}
 			skipped := v.counter("clubcrm_messages_skipped_total")
-			logged := len(v.logs.lines("outside the person's free window"))
+			logged := len(v.logs.Lines("outside the person's free window"))
 			wantViber, wantSkipped := 1, 0
 			if on {
 				wantViber, wantSkipped = 0, 1

@@ -32,10 +32,9 @@ func TestReminderNamesInTheReadersLanguage(t *testing.T) {
 			pgtest.Exec(t, e.db, `UPDATE templates SET names = $2 WHERE id = $1`, e.tmpl["personal_call"], c.names)
 		}
 		pgtest.Exec(t, e.db, `UPDATE staff SET language = $2 WHERE id = $1`, c.staff, c.lang)
-		id := e.id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, client_id, author_id, assignee_id, due_at, remind_at)
-VALUES ($1, 'personal_call', $2, 'Звонок', $3, $4, $5, $6, $7) RETURNING id`,
-			e.club.ID, e.tmpl["personal_call"], e.clients(1)[0], e.manager.ID, c.staff, at.Add(time.Hour), at)
+		due := at.Add(time.Hour)
+		id := pgtest.Task(t, e.db, e.club, pgtest.TaskOpts{Template: e.tmpl["personal_call"], Title: "Звонок", Client: e.clients(1)[0],
+			Author: e.manager.ID, Assignee: c.staff, Due: &due, Remind: &at, Created: time.Now()}).ID
 		if err := e.remind(jobs.ReminderPayload{ClubID: e.club.ID, TaskID: id, RemindAt: at}); err != nil {
 			t.Fatalf("remind: %v", err)
 		}

@@ -16,19 +16,14 @@ import (
 func TestNoticesTellTasksApart(t *testing.T) {
 	t.Parallel()
 	w := newDigestWorld(t, digestNow)
-	var internal, call int64
-	if err := w.db.Pool().QueryRow(w.ctx, `SELECT (SELECT id FROM templates WHERE club_id = $1 AND key = 'internal'),
-       (SELECT id FROM templates WHERE club_id = $1 AND key = 'call')`, w.club).Scan(&internal, &call); err != nil {
-		t.Fatal(err)
-	}
 	pgtest.Exec(t, w.db, `UPDATE tasks SET deleted_at = now() WHERE club_id = $1 AND assignee_id = $2`, w.club, w.alice)
+	at := local(26, 8, 0)
 	for _, desc := range []string{"Order water for the hall\nfive bottles", "Print the December schedule for the lobby and the site"} {
-		pgtest.Exec(t, w.db, `INSERT INTO tasks (club_id, task_type, template_id, title, description, assignee_id, due_at, created_at)
-VALUES ($1, 'internal', $2, 'Internal task', $3, $4, $5, $5)`, w.club, internal, desc, w.alice, local(26, 8, 0))
+		pgtest.Task(t, w.db, w.record, pgtest.TaskOpts{Template: w.tmpl["internal"], Title: "Internal task", Description: desc,
+			Assignee: w.alice, Due: &at, Created: at})
 	}
-	pgtest.Exec(t, w.db, `INSERT INTO tasks (club_id, task_type, template_id, title, client_id, assignee_id, due_at, created_at)
-VALUES ($1, 'personal_call', $2, 'Call', (SELECT id FROM clients WHERE club_id = $1 AND name = 'Client 2'), $3, $4, $4)`,
-		w.club, call, w.alice, local(26, 8, 0))
+	pgtest.Task(t, w.db, w.record, pgtest.TaskOpts{Template: w.tmpl["call"], Title: "Call", Client: w.clients["Client 2"],
+		Assignee: w.alice, Due: &at, Created: at})
 	want := []string{"Internal task · «Order water for the hall»", "Internal task · «Print the December schedule f…»", "Call · Client 2"}
 
 	// The overdue notice.

@@ -11,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/callback"
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
@@ -252,11 +253,7 @@ func TestNotifyNamesTheClubForPeopleInSeveralClubs(t *testing.T) {
 	}
 
 	other := pgtest.NewClub(t, e.db, "other")
-	var coach int64
-	if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO staff (club_id, name, role, language) VALUES ($1, 'Alice', 'staff', 'en') RETURNING id`, other.Club.ID).Scan(&coach); err != nil {
-		t.Fatal(err)
-	}
-	pgtest.LinkIdentity(t, e.db, other.Club.ID, coach, tgChat(aliceChat))
+	pgtest.Staff(t, e.db, other.Club, pgtest.StaffOpts{Name: "Alice", Language: domain.LangEN, TgUserID: aliceChat}) // the same Telegram account
 	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "club:2", ClubID: e.club.ID, StaffID: e.alice.ID, Msg: msg}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,15 +11,15 @@ import (
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/callback"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 )
 
 // overdueTask inserts an internal task assigned to assignee (0: nobody) due at due.
 func (e *env) overdueTask(assignee int64, title string, due time.Time) int64 {
 	e.t.Helper()
-	return e.id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, assignee_id, due_at)
-VALUES ($1, 'internal', $2, $3, nullif($4, 0), $5) RETURNING id`, e.club.ID, e.tmpl["internal"], title, assignee, due)
+	return pgtest.Task(e.t, e.db, e.club, pgtest.TaskOpts{Template: e.tmpl["internal"], Title: title, Assignee: assignee,
+		Due: &due, Created: time.Now()}).ID
 }
 
 func (e *env) notifyOverdue(p jobs.OverduePayload) error {
@@ -89,10 +89,7 @@ func TestOverdueNothingToSend(t *testing.T) {
 	if _, err := e.db.Pool().Exec(e.ctx, `UPDATE staff_identities SET unreachable_at = now() WHERE staff_id = $1`, e.bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	other, err := e.db.ClubCreate(e.ctx, domain.Club{Slug: "other", Name: "Other", TimeZone: "Europe/Kyiv", Language: domain.LangEN, DigestHour: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := pgtest.Club(t, e.db, pgtest.ClubOpts{Slug: "other", Name: "Other", Language: domain.LangEN})
 	for name, p := range map[string]jobs.OverduePayload{
 		"unassigned (marks only)":   {ClubID: e.club.ID, StaffID: 0, Slot: slot},
 		"recipient blocked the bot": {ClubID: e.club.ID, StaffID: e.bob.ID, Slot: slot},

@@ -17,6 +17,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
@@ -128,7 +129,7 @@ func TestRelayWakesOnNotify(t *testing.T) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error)
 	go func() { done <- jobs.NewRelay(d, jobs.RelayConfig{PollInterval: time.Hour}).Run(ctx) }()
-	eventually(t, "the relay to listen", func() bool {
+	jobstest.Eventually(t, patience, "the relay to listen", func() bool {
 		return e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`) == 1
 	})
 	if n := pending(t, e.rdb, e.q.Critical()); n != 0 {
@@ -136,7 +137,7 @@ func TestRelayWakesOnNotify(t *testing.T) {
 	}
 	clock.Advance(time.Hour + time.Minute)
 	e.call(e.bob.ID)
-	eventually(t, "the notified relay to hand both rows over", func() bool {
+	jobstest.Eventually(t, patience, "the notified relay to hand both rows over", func() bool {
 		return pending(t, e.rdb, e.q.Critical()) == 2
 	})
 	cancel()
@@ -189,7 +190,7 @@ func TestRelayPrunesOldCompletedRows(t *testing.T) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error)
 	go func() { done <- jobs.NewRelay(e.deps, jobs.RelayConfig{}).Run(ctx) }()
-	eventually(t, "pruning", func() bool {
+	jobstest.Eventually(t, patience, "pruning", func() bool {
 		return e.count(`SELECT count(*) FROM outbox`) == 2 && e.count(`SELECT count(*) FROM deliveries`) == 1
 	})
 	cancel()
@@ -222,7 +223,7 @@ func TestFollowupSurvivesRedisLoss(t *testing.T) {
 	go func() {
 		done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 4, ShutdownTimeout: 5 * time.Second, Relay: cfg})
 	}()
-	eventually(t, "the outbox to drain", func() bool {
+	jobstest.Eventually(t, patience, "the outbox to drain", func() bool {
 		return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
 	})
 	cancel()
@@ -279,8 +280,8 @@ func TestOutboxIDsReusedAfterRestoreStillRun(t *testing.T) {
 		e := newEnv(t)
 		e.runWorker()
 		e.call(e.alice.ID)
-		eventually(t, "Alice's first notice", func() bool { return len(e.sent(aliceChat)) == 1 })
-		eventually(t, "the outbox to drain", func() bool { return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0 })
+		jobstest.Eventually(t, patience, "Alice's first notice", func() bool { return len(e.sent(aliceChat)) == 1 })
+		jobstest.Eventually(t, patience, "the outbox to drain", func() bool { return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0 })
 		// The backup predates that call: its outbox row and delivery key
 		// are gone and the row's id is handed out again.
 		id := e.count(`SELECT max(id) FROM outbox`)
@@ -291,15 +292,15 @@ func TestOutboxIDsReusedAfterRestoreStillRun(t *testing.T) {
 		if got := e.count(`SELECT max(id) FROM outbox`); got != id {
 			t.Fatalf("outbox id after the restore = %d, want %d again", got, id)
 		}
-		eventually(t, "Bob's notice from the reused outbox id", func() bool { return len(e.sent(bobChat)) == 1 })
+		jobstest.Eventually(t, patience, "Bob's notice from the reused outbox id", func() bool { return len(e.sent(bobChat)) == 1 })
 	})
 	t.Run("re-created", func(t *testing.T) {
 		t.Parallel()
 		old := newEnv(t)
 		stopOld := old.runWorker()
 		old.call(old.alice.ID)
-		eventually(t, "the old database's notice", func() bool { return len(old.sent(aliceChat)) == 1 })
-		eventually(t, "the old outbox to drain", func() bool {
+		jobstest.Eventually(t, patience, "the old database's notice", func() bool { return len(old.sent(aliceChat)) == 1 })
+		jobstest.Eventually(t, patience, "the old outbox to drain", func() bool {
 			return old.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
 		})
 		// The old database is gone with its workers; a new one, migrated
@@ -318,6 +319,6 @@ func TestOutboxIDsReusedAfterRestoreStillRun(t *testing.T) {
 		if a, b := e.count(`SELECT max(id) FROM outbox`), old.count(`SELECT max(id) FROM outbox`); a != b {
 			t.Fatalf("the new database's outbox id %d differs from the old one's %d; the test needs them equal", a, b)
 		}
-		eventually(t, "the new database's notice", func() bool { return len(e.sent(aliceChat)) == 1 })
+		jobstest.Eventually(t, patience, "the new database's notice", func() bool { return len(e.sent(aliceChat)) == 1 })
 	})
 }

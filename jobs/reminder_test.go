@@ -19,10 +19,10 @@ import (
 // assignee (0: nobody), due in an hour, reminded at remindAt.
 func (e *env) reminderFor(assignee int64, remindAt time.Time) int64 {
 	e.t.Helper()
-	return e.id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, description, client_id, author_id, assignee_id, due_at, remind_at)
-VALUES ($1, 'personal_call', $2, 'Call about the trial', 'Ask about Saturday', $3, $4, nullif($5, 0), $6, $7) RETURNING id`,
-		e.club.ID, e.tmpl["personal_call"], e.clients(1)[0], e.manager.ID, assignee, remindAt.Add(time.Hour), remindAt)
+	due := remindAt.Add(time.Hour)
+	return pgtest.Task(e.t, e.db, e.club, pgtest.TaskOpts{Template: e.tmpl["personal_call"], Title: "Call about the trial",
+		Description: "Ask about Saturday", Client: e.clients(1)[0], Author: e.manager.ID, Assignee: assignee,
+		Due: &due, Remind: &remindAt, Created: time.Now()}).ID
 }
 
 // remind runs a reminder job the way a worker would.
@@ -94,14 +94,11 @@ func TestReminderButtonsAgreeWithTheCard(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	at := time.Now().Add(-2 * time.Second).Truncate(time.Second)
-	internal := e.id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, author_id, assignee_id, due_at, remind_at)
-VALUES ($1, 'internal', $2, 'Order water', $3, $4, $5, $6) RETURNING id`,
-		e.club.ID, e.tmpl["internal"], e.manager.ID, e.alice.ID, at.Add(time.Hour), at)
-	bulk := e.id(`
-INSERT INTO tasks (club_id, task_type, template_id, title, author_id, assignee_id, due_at, remind_at)
-VALUES ($1, 'bulk_call', $2, 'Call the leads', $3, $4, $5, $6) RETURNING id`,
-		e.club.ID, e.tmpl["bulk_call"], e.manager.ID, e.bob.ID, at.Add(time.Hour), at)
+	due := at.Add(time.Hour)
+	internal := pgtest.Task(t, e.db, e.club, pgtest.TaskOpts{Template: e.tmpl["internal"], Title: "Order water",
+		Author: e.manager.ID, Assignee: e.alice.ID, Due: &due, Remind: &at, Created: time.Now()}).ID
+	bulk := pgtest.Task(t, e.db, e.club, pgtest.TaskOpts{Template: e.tmpl["bulk_call"], Title: "Call the leads",
+		Author: e.manager.ID, Assignee: e.bob.ID, Due: &due, Remind: &at, Created: time.Now()}).ID
 	for _, c := range []struct {
 		task int64
 		chat int64
@@ -193,10 +190,7 @@ func TestReminderNothingToSend(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	at := time.Now().Truncate(time.Second)
-	other, err := e.db.ClubCreate(e.ctx, domain.Club{Slug: "other", Name: "Other", TimeZone: "Europe/Kyiv", Language: domain.LangEN, DigestHour: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := pgtest.Club(t, e.db, pgtest.ClubOpts{Slug: "other", Name: "Other", Language: domain.LangEN})
 	open := e.reminderFor(e.alice.ID, at)
 	replanned := e.reminderFor(e.alice.ID, at)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET remind_at = remind_at + interval '1 hour' WHERE id = $1`, replanned)

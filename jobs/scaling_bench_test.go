@@ -18,6 +18,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/logtest"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
@@ -180,13 +181,13 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 		"LOG_LEVEL=warn", "LOG_FORMAT=text",
 	)
 	var procs []*exec.Cmd
-	var logs []*logBuffer
+	var logs []*logtest.Buffer
 	var addrs []string
 	for range k {
 		addr := freeAddr(b)
 		cmd := exec.Command(bin, "worker")
 		cmd.Env = append(env, "HTTP_ADDR="+addr)
-		out := &logBuffer{}
+		out := &logtest.Buffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			b.Fatalf("start worker: %v", err)
@@ -199,14 +200,14 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 		}
 		for i, p := range procs {
 			if err := p.Wait(); err != nil {
-				b.Errorf("worker %d: %v\n%s", i, err, logs[i].buf.String())
+				b.Errorf("worker %d: %v\n%s", i, err, logs[i].String())
 			}
 		}
 	}
 	for i, addr := range addrs {
 		if !ready(addr, 2*time.Minute) {
 			stop()
-			b.Fatalf("worker %d not ready at %s:\n%s", i, addr, logs[i].buf.String())
+			b.Fatalf("worker %d not ready at %s:\n%s", i, addr, logs[i].String())
 		}
 	}
 	time.Sleep(time.Second)

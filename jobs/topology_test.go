@@ -13,6 +13,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
@@ -41,7 +42,7 @@ func TestWorkerOnEveryTopology(t *testing.T) {
 			call := e.call(e.alice.ID)
 			rec := e.record(call, "buy", e.alice)
 			bulk, _ := e.bulk(200)
-			eventually(t, "the follow-up, the fan-out and the notices", func() bool {
+			jobstest.Eventually(t, patience, "the follow-up, the fan-out and the notices", func() bool {
 				return e.count(`SELECT count(*) FROM tasks WHERE source_result_id = $1`, rec.TaskResultID) == 1 &&
 					e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0 && len(e.sent(aliceChat)) >= 2
 			})
@@ -81,8 +82,8 @@ func TestWorkerOnEveryTopology(t *testing.T) {
 				t.Fatalf("worker: %v", err)
 			}
 			e.checkFanout(bulk, 200)
-			if n := len(e.logs.lines("level=ERROR")); n != 0 {
-				t.Errorf("errors logged:\n%s", strings.Join(e.logs.lines("level=ERROR"), "\n"))
+			if n := len(e.logs.Lines("level=ERROR")); n != 0 {
+				t.Errorf("errors logged:\n%s", strings.Join(e.logs.Lines("level=ERROR"), "\n"))
 			}
 		})
 	}

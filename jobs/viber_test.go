@@ -164,7 +164,7 @@ func TestViberNotifyNoBalanceIsRetriedNotLost(t *testing.T) {
 			t.Fatalf("status %d: the notice was recorded as delivered", status)
 		}
 	}
-	if len(v.logs.lines("no balance")) == 0 || len(v.logs.lines("account blocked")) == 0 {
+	if len(v.logs.Lines("no balance")) == 0 || len(v.logs.Lines("account blocked")) == 0 {
 		t.Errorf("no operator alert in the logs")
 	}
 	for range 2 {
@@ -255,7 +255,7 @@ func TestViberFreeWindowOnly(t *testing.T) {
 	if n := v.count(`SELECT count(*) FROM deliveries WHERE key = 'fw:1'`); n != 0 {
 		t.Fatalf("a skipped message was recorded as a delivery")
 	}
-	if len(v.logs.lines("outside the person's free window")) != 2 {
+	if len(v.logs.Lines("outside the person's free window")) != 2 {
 		t.Errorf("skips not logged")
 	}
 	if err := v.sessions.Inbound(v.ctx, to, time.Now().Add(-23*time.Hour)); err != nil {

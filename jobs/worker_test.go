@@ -15,6 +15,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 )
 
 // The worker role end to end: relay, asynq server, handlers, notifier and
@@ -41,24 +42,24 @@ func TestRunWorkerEndToEnd(t *testing.T) {
 
 	// An assignment is announced to the assignee.
 	call := e.call(e.alice.ID)
-	eventually(t, "the assignment notice", func() bool { return len(e.sent(aliceChat)) == 1 })
+	jobstest.Eventually(t, patience, "the assignment notice", func() bool { return len(e.sent(aliceChat)) == 1 })
 	if text := e.sent(aliceChat)[0].Text(); !strings.Contains(text, "Manager gave you a task") {
 		t.Errorf("assignment notice = %q", text)
 	}
 	// A result creates the follow-up and tells its assignee.
 	rec := e.record(call, "buy", e.alice)
-	eventually(t, "the follow-up", func() bool {
+	jobstest.Eventually(t, patience, "the follow-up", func() bool {
 		return e.count(`SELECT count(*) FROM tasks WHERE source_result_id = $1`, rec.TaskResultID) == 1 && len(e.sent(aliceChat)) == 2
 	})
 	// A bulk call fans out.
 	bulk, _ := e.bulk(40)
-	eventually(t, "the fan-out", func() bool {
+	jobstest.Eventually(t, patience, "the fan-out", func() bool {
 		return e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND fanned_out_at IS NOT NULL`, bulk.ID) == 1
 	})
 	// A job about a task deleted meanwhile is dropped and logged once.
 	gone := e.call(e.bob.ID)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, gone.ID)
-	eventually(t, "the outbox to drain", func() bool {
+	jobstest.Eventually(t, patience, "the outbox to drain", func() bool {
 		return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
 	})
 
@@ -70,12 +71,12 @@ func TestRunWorkerEndToEnd(t *testing.T) {
 	if n := len(e.sent(bobChat)); n != 0 {
 		t.Errorf("Bob was told about a deleted task")
 	}
-	eventually(t, "the drop to be logged", func() bool { return len(e.logs.lines("job dropped")) > 0 })
-	if n := len(e.logs.lines("job dropped", "task_type=outbox:task.assigned")); n != 1 {
-		t.Errorf("drop of the deleted task's job logged %d times, want once:\n%s", n, strings.Join(e.logs.lines("job dropped"), "\n"))
+	jobstest.Eventually(t, patience, "the drop to be logged", func() bool { return len(e.logs.Lines("job dropped")) > 0 })
+	if n := len(e.logs.Lines("job dropped", "task_type=outbox:task.assigned")); n != 1 {
+		t.Errorf("drop of the deleted task's job logged %d times, want once:\n%s", n, strings.Join(e.logs.Lines("job dropped"), "\n"))
 	}
-	if n := len(e.logs.lines("level=WARN", "component=asynq")) + len(e.logs.lines("level=ERROR")); n != 0 {
-		t.Errorf("other warnings or errors logged:\n%s", strings.Join(append(e.logs.lines("level=WARN", "component=asynq"), e.logs.lines("level=ERROR")...), "\n"))
+	if n := len(e.logs.Lines("level=WARN", "component=asynq")) + len(e.logs.Lines("level=ERROR")); n != 0 {
+		t.Errorf("other warnings or errors logged:\n%s", strings.Join(append(e.logs.Lines("level=WARN", "component=asynq"), e.logs.Lines("level=ERROR")...), "\n"))
 	}
 	families, err := reg.Gather()
 	if err != nil {
@@ -147,7 +148,7 @@ func TestShutdownHandsInFlightJobBackToItsQueue(t *testing.T) {
 		go func() {
 			done <- jobs.RunWorker(ctx, e.deps, jobs.WorkerConfig{Concurrency: 2, ShutdownTimeout: 200 * time.Millisecond})
 		}()
-		eventually(t, "the fan-out to be in flight", func() bool {
+		jobstest.Eventually(t, patience, "the fan-out to be in flight", func() bool {
 			tasks, err := ins.ListActiveTasks(e.q.Bulk())
 			return err == nil && len(tasks) == 1
 		})

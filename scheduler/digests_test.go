@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report/chart"
 	"github.com/clubcrm/clubcrm/jobs"
@@ -145,9 +146,8 @@ func TestDigestArrivesOnceWithChart(t *testing.T) {
 	pgtest.Exec(t, e.db, `UPDATE clubs SET digest_hour = $2 WHERE id = $1`, e.f.Club.ID, now.In(kyiv).Hour())
 	// Yesterday: a task created and done by the staff member, so there are bars to draw.
 	y := now.In(kyiv).AddDate(0, 0, -1)
-	pgtest.Exec(t, e.db, `
-INSERT INTO tasks (club_id, task_type, template_id, title, assignee_id, status, due_at, created_at, done_at)
-VALUES ($1, 'internal', $2, 'Yesterday''s work', $3, 'done', $4, $4, $4)`, e.f.Club.ID, e.f.Templates["internal"], e.f.Staff.ID, y)
+	pgtest.Task(t, e.db, e.f.Club, pgtest.TaskOpts{Template: e.f.Templates["internal"], Title: "Yesterday's work", Assignee: e.f.Staff.ID,
+		Created: y, Due: &y, Status: domain.StatusDone, Done: &y})
 
 	second := e.newScheduler()
 	var wg sync.WaitGroup

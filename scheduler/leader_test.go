@@ -11,6 +11,7 @@ import (
 
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
+	"github.com/clubcrm/clubcrm/jobs/jobstest"
 	"github.com/clubcrm/clubcrm/scheduler"
 )
 
@@ -71,8 +72,8 @@ func TestOneLeaderAndHandOver(t *testing.T) {
 	sweeps := func() int64 { return a.store.sweeps.Load() + b.store.sweeps.Load() }
 
 	var first uint32
-	waitFor(t, 10*time.Second, func() bool { first = e.lockHolder(); return first != 0 })
-	waitFor(t, 10*time.Second, func() bool { return sweeps() == 1 }) // the leader's catch-up
+	jobstest.Eventually(t, 10*time.Second, "a leader", func() bool { first = e.lockHolder(); return first != 0 })
+	jobstest.Eventually(t, 10*time.Second, "the leader's catch-up sweep", func() bool { return sweeps() == 1 }) // the leader's catch-up
 	// Give the follower many tries: it must neither lead nor sweep.
 	time.Sleep(500 * time.Millisecond)
 	if n := sweeps(); n != 1 {
@@ -86,8 +87,8 @@ AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`
 	// The leader's connection dies.
 	pgtest.Exec(t, e.db, `SELECT pg_terminate_backend($1)`, int64(first))
 	var next uint32
-	waitFor(t, 30*time.Second, func() bool { next = e.lockHolder(); return next != 0 && next != first })
-	waitFor(t, 10*time.Second, func() bool { return sweeps() == 2 }) // the new leader's catch-up
+	jobstest.Eventually(t, 30*time.Second, "another leader", func() bool { next = e.lockHolder(); return next != 0 && next != first })
+	jobstest.Eventually(t, 10*time.Second, "the new leader's catch-up sweep", func() bool { return sweeps() == 2 }) // the new leader's catch-up
 
 	a.stop()
 	b.stop()

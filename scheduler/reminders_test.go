@@ -175,7 +175,7 @@ func TestReminderMovedBeforeItFires(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first time's job is planned before the change.
-	waitFor(t, 10*time.Second, func() bool { return e.taskInfo(e.queues.Critical(), jobs.ReminderTaskID(id, first)) != nil })
+	jobstest.Eventually(t, 10*time.Second, "the reminder job to be queued", func() bool { return e.taskInfo(e.queues.Critical(), jobs.ReminderTaskID(id, first)) != nil })
 	moved := first.Add(2 * time.Second)
 	if _, err := e.db.TaskReminderSet(e.ctx, e.f.Club.ID, id, e.f.Staff, &moved); err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestReminderOfClosedTaskNotSent(t *testing.T) {
 	pgtest.Exec(t, e.db, `UPDATE tasks SET status = 'done', done_at = now() WHERE id = $1`, done)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, cancelled)
 	pgtest.Exec(t, e.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, deleted)
-	waitFor(t, 10*time.Second, func() bool { return time.Now().After(at) })
+	jobstest.Eventually(t, 10*time.Second, "the reminder time to pass", func() bool { return time.Now().After(at) })
 	if _, err := e.sched.SweepReminders(e.ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -275,10 +275,4 @@ func TestLateRemindersAfterDowntime(t *testing.T) {
 			t.Errorf("%q: marked late %v, want %v: %q", c.title, late, c.late, got[0].Text)
 		}
 	}
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	jobstest.Eventually(t, timeout, "the condition", cond)
 }

@@ -132,19 +132,13 @@ func (e *env) sentContaining(chatID int64, s string) []telegramtest.Message {
 	return out
 }
 
-// task inserts an open internal task assigned to assignee with the given
-// due and reminder times (nil: none) and returns its id.
+// task writes an open internal task by the manager, created now and
+// assigned to assignee, with the given due and reminder times (nil: none)
+// and no assignment notice, and returns its id.
 func (e *env) task(f pgtest.Fixture, assignee int64, title string, due, remind *time.Time) int64 {
 	e.t.Helper()
-	var id int64
-	err := e.db.Pool().QueryRow(e.ctx, `
-INSERT INTO tasks (club_id, task_type, template_id, title, author_id, assignee_id, due_at, remind_at)
-VALUES ($1, 'internal', $2, $3, $4, nullif($5, 0), $6, $7) RETURNING id`,
-		f.Club.ID, f.Templates["internal"], title, f.Manager.ID, assignee, due, remind).Scan(&id)
-	if err != nil {
-		e.t.Fatalf("insert task: %v", err)
-	}
-	return id
+	return pgtest.Task(e.t, e.db, f.Club, pgtest.TaskOpts{Template: f.Templates["internal"], Title: title, Author: f.Manager.ID,
+		Assignee: assignee, Due: due, Remind: remind, Created: time.Now()}).ID
 }
 
 // taskInfo returns the asynq job with the deterministic id in queue (filed
@@ -182,10 +176,7 @@ func (e *env) dstClubs(clubs map[string]*dstClub) {
 	e.t.Helper()
 	pgtest.Exec(e.t, e.db, `UPDATE clubs SET deleted_at = now() WHERE id = $1`, e.f.Club.ID)
 	for name, c := range clubs {
-		if err := e.db.Pool().QueryRow(e.ctx, `INSERT INTO clubs (slug, name, time_zone, digest_hour) VALUES ($1, $1, $2, $3) RETURNING id`,
-			name, c.zone, c.hour).Scan(&c.id); err != nil {
-			e.t.Fatal(err)
-		}
+		c.id = pgtest.Club(e.t, e.db, pgtest.ClubOpts{Slug: name, Name: name, TimeZone: c.zone, DigestHour: &c.hour}).ID
 	}
 }
 

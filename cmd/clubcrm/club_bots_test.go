@@ -13,6 +13,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/logtest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
@@ -55,7 +56,7 @@ func newClubBotsWorld(t *testing.T) clubBotsWorld {
 }
 
 // serve runs `clubcrm serve` with the default bot and the clubs' bots.
-func (w clubBotsWorld) serve(t *testing.T, extra ...string) (string, *syncBuffer) {
+func (w clubBotsWorld) serve(t *testing.T, extra ...string) (string, *logtest.Buffer) {
 	t.Helper()
 	env := w.with(append([]string{"TELEGRAM_BOT_TOKEN", telegramtest.Token, "LOG_FORMAT", "json", "LOG_LEVEL", "debug"}, extra...)...)
 	return startServe(t, env)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -15,27 +14,10 @@ import (
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/logtest"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the service's concurrent log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -50,7 +32,7 @@ func freeAddr(t *testing.T) string {
 
 // startServe runs `clubcrm serve` in-process until the test ends and
 // returns the HTTP base URL and the log buffer.
-func startServe(t *testing.T, env map[string]string) (string, *syncBuffer) {
+func startServe(t *testing.T, env map[string]string) (string, *logtest.Buffer) {
 	t.Helper()
 	base, logs, _ := startRole(t, env, "serve")
 	return base, logs
@@ -60,21 +42,21 @@ func startServe(t *testing.T, env map[string]string) (string, *syncBuffer) {
 // the test ends or stop is called, and returns the HTTP base URL and the
 // log buffer. A QUEUE_PREFIX already in env is kept, so two processes of a
 // test can share queues.
-func startRole(t *testing.T, env map[string]string, role string) (string, *syncBuffer, func()) {
+func startRole(t *testing.T, env map[string]string, role string) (string, *logtest.Buffer, func()) {
 	t.Helper()
 	return startRoleClock(t, env, role, nil)
 }
 
 // startServeClock is startServe on an injected clock (domain/clocktest):
 // the test moves time and the service's deadlines fall due by it.
-func startServeClock(t *testing.T, env map[string]string, clock domain.Clock) (string, *syncBuffer) {
+func startServeClock(t *testing.T, env map[string]string, clock domain.Clock) (string, *logtest.Buffer) {
 	t.Helper()
 	base, logs, _ := startRoleClock(t, env, "serve", clock)
 	return base, logs
 }
 
 // startRoleClock is startRole with the role's clock (nil: the system clock).
-func startRoleClock(t *testing.T, env map[string]string, role string, clock domain.Clock) (string, *syncBuffer, func()) {
+func startRoleClock(t *testing.T, env map[string]string, role string, clock domain.Clock) (string, *logtest.Buffer, func()) {
 	t.Helper()
 	addr := env["HTTP_ADDR"] // a test that must know it first (PUBLIC_URL) picks it
 	if addr == "" {
@@ -91,7 +73,7 @@ func startRoleClock(t *testing.T, env map[string]string, role string, clock doma
 		env["DATABASE_URL"] = pgtest.NewURL(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- runClock(ctx, []string{role}, envFor(env), io.Discard, logs, clock) }()
 	var once sync.Once

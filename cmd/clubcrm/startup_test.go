@@ -13,6 +13,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/clubcrm/clubcrm/bot/telegramtest"
+	"github.com/clubcrm/clubcrm/domain/logtest"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
@@ -59,7 +60,7 @@ func TestWorkerRedisUnreachableWritesNothing(t *testing.T) {
 	resetSchema(t, dbURL)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var stderr syncBuffer
+	var stderr logtest.Buffer
 	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": "redis://127.0.0.1:1/0", "HTTP_ADDR": freeAddr(t), "LOG_FORMAT": "json"}
 	err := run(ctx, []string{"worker"}, envFor(env), io.Discard, &stderr)
 	if err == nil {

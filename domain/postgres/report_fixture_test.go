@@ -6,18 +6,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
+	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
 
-// The report tests build their clubs with plain SQL, so the expected
-// figures depend on nothing but the rows written here.
+// The report tests build bare clubs (no default templates) with pgtest's
+// factories, so the expected figures depend on nothing but the rows written
+// here. History the factories do not make (answers, calls, funnel stages)
+// is written with SQL.
 
 // repClub is one club being filled with report fixtures.
 type repClub struct {
-	t   *testing.T
-	db  *postgres.DB
-	id  int64
-	loc *time.Location
+	t    *testing.T
+	db   *postgres.DB
+	club domain.Club
+	id   int64
+	loc  *time.Location
 }
 
 func repNewClub(t *testing.T, db *postgres.DB, slug string) *repClub {
@@ -27,7 +32,8 @@ func repNewClub(t *testing.T, db *postgres.DB, slug string) *repClub {
 		t.Fatalf("load zone: %v", err)
 	}
 	c := &repClub{t: t, db: db, loc: loc}
-	c.id = c.insert(`INSERT INTO clubs (slug, name, time_zone) VALUES ($1, $1, 'Europe/Kyiv') RETURNING id`, slug)
+	c.club = pgtest.Club(t, db, pgtest.ClubOpts{Slug: slug, Name: slug, Bare: true})
+	c.id = c.club.ID
 	return c
 }
 
@@ -67,20 +73,24 @@ func (c *repClub) atp(s string) *time.Time {
 }
 
 func (c *repClub) staff(name, role string, active bool) int64 {
-	return c.insert(`INSERT INTO staff (club_id, name, role, active) VALUES ($1, $2, $3, $4) RETURNING id`, c.id, name, role, active)
+	c.t.Helper()
+	return pgtest.Staff(c.t, c.db, c.club, pgtest.StaffOpts{Name: name, Role: domain.Role(role), NoAccount: true, Inactive: !active}).ID
 }
 
 func (c *repClub) client(name string) int64 {
-	return c.insert(`INSERT INTO clients (club_id, name) VALUES ($1, $2) RETURNING id`, c.id, name)
+	c.t.Helper()
+	return pgtest.Client(c.t, c.db, c.club, pgtest.ClientOpts{Name: name}).ID
 }
 
 func (c *repClub) template(key, name, typ string, position int, retired bool) int64 {
-	return c.insert(`INSERT INTO templates (club_id, key, name, task_type, position, archived_at)
-VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END) RETURNING id`, c.id, key, name, typ, position, retired)
+	c.t.Helper()
+	return pgtest.Template(c.t, c.db, c.club, pgtest.TemplateOpts{Key: key, Name: name, Type: domain.TaskType(typ),
+		Position: position, Archived: retired}).ID
 }
 
 func (c *repClub) result(key, name string, position int) int64 {
-	return c.insert(`INSERT INTO results (club_id, key, name, position) VALUES ($1, $2, $3, $4) RETURNING id`, c.id, key, name, position)
+	c.t.Helper()
+	return pgtest.Result(c.t, c.db, c.club, pgtest.ResultOpts{Key: key, Name: name, Position: position}).ID
 }
 
 func (c *repClub) dictionary(key, name string) int64 {
@@ -123,15 +133,13 @@ type repTask struct {
 
 func (c *repClub) task(tk repTask) int64 {
 	c.t.Helper()
-	if tk.status == "" {
-		tk.status = "new"
+	task := pgtest.Task(c.t, c.db, c.club, pgtest.TaskOpts{Template: tk.template, Title: "fixture", Client: tk.client,
+		Assignee: tk.assignee, Status: domain.Status(tk.status), Created: c.at(tk.created), Due: c.atp(tk.due),
+		Done: c.atp(tk.done), Cancelled: c.atp(tk.cancelled), Deleted: c.atp(tk.deleted), Result: tk.result})
+	if string(task.Type) != tk.typ {
+		c.t.Fatalf("fixture task of type %s on a %s template", tk.typ, task.Type)
 	}
-	return c.insert(`
-INSERT INTO tasks (club_id, task_type, template_id, title, client_id, assignee_id, status,
-                   created_at, updated_at, due_at, done_at, cancelled_at, deleted_at, result_id)
-VALUES ($1, $2, $3, 'fixture', nullif($4, 0), nullif($5, 0), $6, $7, $7, $8, $9, $10, $11, nullif($12, 0))
-RETURNING id`, c.id, tk.typ, tk.template, tk.client, tk.assignee, tk.status,
-		c.at(tk.created), c.atp(tk.due), c.atp(tk.done), c.atp(tk.cancelled), c.atp(tk.deleted), tk.result)
+	return task.ID
 }
 
 // taskResult records a result in the history; staff 0 means nobody.

@@ -6,6 +6,10 @@
 // seeing each other's rows.
 //
 // When the server is missing the test fails with instructions; it never skips.
+//
+// The factories (factory.go: Club, Staff, Template, Result, Client, Task)
+// fill such a database, and NewClub (fixture.go) builds the common club
+// from them: the one way tests make a club.
 package pgtest
 
 import (
