@@ -334,7 +334,6 @@ WHERE client_phones.client_id = EXCLUDED.client_id`, clubID); err != nil {
 	return st, nil
 }
 
-
 // importPhoneAgain leaves out the rows one of whose phones is on a later row:
 // the later row replaces the earlier one. A row is replaced by the first
 // later row sharing a phone with it, which names the phone; the replaced
