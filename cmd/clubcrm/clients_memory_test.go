@@ -24,8 +24,9 @@ const maxImportRSS = 150 << 20
 // checks its peak RSS, as the kernel counts it for the child process: a list
 // of many short rows, and one where every row has a 60 KB cell (a name padded
 // with spaces, which the import trims). The sizes are modest by default;
-// IMPORT_MEMORY_ROWS and IMPORT_MEMORY_LONG_ROWS make them larger, and -v
-// prints the figures quoted in the README.
+// IMPORT_MEMORY_ROWS and IMPORT_MEMORY_LONG_ROWS make them larger,
+// IMPORT_MEMORY_BIN runs another build instead (an older one, to compare),
+// and -v prints the figures quoted in the README.
 func TestClientsImportMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -39,10 +40,13 @@ func TestClientsImportMemory(t *testing.T) {
 	longRows := envInt(t, "IMPORT_MEMORY_LONG_ROWS", 300)
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "clubcrm")
-	build := exec.Command(goBin, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin := os.Getenv("IMPORT_MEMORY_BIN") // another build, to compare with
+	if bin == "" {
+		bin = filepath.Join(dir, "clubcrm")
+		build := exec.Command(goBin, "build", "-o", bin, ".")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
 	}
 	env, db := cmdDB(t)
 
