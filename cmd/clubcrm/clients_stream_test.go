@@ -65,3 +65,29 @@ func TestClientsImportCountsOnlyChangedClientsAsUpdated(t *testing.T) {
 		t.Fatalf("third import: %v %q", err, out)
 	}
 }
+
+// A limit broken deep in a file, after thousands of rows have gone to the
+// database, fails the import as a whole: one line naming the line, and none
+// of the rows before it written.
+func TestClientsImportLimitMidFileWritesNothing(t *testing.T) {
+	t.Parallel()
+	env, db := cmdDB(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	before := pgtest.Count(t, db, `SELECT count(*) FROM clients`)
+	var sb strings.Builder
+	sb.WriteString("name,phone\n")
+	for i := range 10_000 {
+		fmt.Fprintf(&sb, "Client %d,+38050%07d\n", i, i)
+	}
+	sb.WriteString("\"" + strings.Repeat("x", 70<<10) + "\",+380670000001\n") // line 10,002
+	path := writeTemp(t, "late.csv", sb.String())
+
+	out, errOut, err := runCmd(t, env, "clients", "import", "--club", fmt.Sprint(f.Club.ID), path)
+	want := fmt.Sprintf("clients import: %s:10002: the line is longer than 64 KB; a client row is far shorter: is this the client list?; nothing was imported", path)
+	if err == nil || err.Error() != want || out != "" || errOut != "" {
+		t.Fatalf("got %v\nstdout: %s\nstderr: %s\nwant %s", err, out, errOut, want)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM clients`); n != before {
+		t.Fatalf("%d clients written by a refused file", n-before)
+	}
+}
