@@ -64,11 +64,11 @@ func (db *DB) ClientImport(ctx context.Context, clubID int64, rows []domain.Clie
 }
 
 // ClientImportStream stores a client list in one transaction, set-based,
-// whatever its size, holding no more than one row in memory: next is called
-// until it returns io.EOF and its rows are COPYed, as they come, into
-// staging tables, then matched to existing clients by any of their phones;
-// one UPDATE, one INSERT … SELECT (new clients with their phones) and one
-// upsert of the found clients' phones apply them. A client already present
+// whatever its size, holding only the row at hand and a 64 KB COPY message
+// in memory: next is called until it returns io.EOF and its rows are COPYed,
+// as they come, into staging tables, then matched to existing clients by any
+// of their phones; one UPDATE, one INSERT … SELECT (new clients with their
+// phones) and one upsert of the found clients' phones apply them. A client already present
 // by any phone is updated, never duplicated, so importing the same file
 // twice changes nothing. Updated counts the clients found whose data or
 // phones change; the others are Unchanged and not rewritten. On update an
