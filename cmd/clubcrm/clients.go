@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/clubcrm/clubcrm/domain"
@@ -52,7 +54,7 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	// Refused before anything is read; clientcsv enforces the same bound
 	// while reading, for a file that grows meanwhile.
 	if st, err := f.Stat(); err == nil && st.Size() > clientcsv.MaxFileBytes {
-		return fmt.Errorf("clients import: %s: the file is larger than %d MB; split it into smaller files; nothing was imported", path, clientcsv.MaxFileBytes>>20)
+		return fmt.Errorf("clients import: %s: %s; nothing was imported", path, clientcsv.TooLarge().Message)
 	}
 
 	db, err := openAdminDB(ctx, e, "clients import")
@@ -65,7 +67,51 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 		return err
 	}
 
-	res, err := clientcsv.Parse(f, club.PhoneCode)
+	rd, err := clientcsv.NewReader(f, club.PhoneCode)
+	if err != nil {
+		return importFileError(path, err)
+	}
+	// The file is read as the store copies it: one row in memory at a
+	// time, and of the bad rows only the first few.
+	var bad badRows
+	good, refused := 0, 0 // rows handed to the store, rows the reader refused
+	st, err := db.ClientImportStream(ctx, club.ID, func() (postgres.ImportRow, error) {
+		for {
+			row, err := rd.Read()
+			var re *clientcsv.RowError
+			if errors.As(err, &re) {
+				bad.add(*re)
+				refused++
+				continue
+			}
+			if err != nil {
+				return postgres.ImportRow{}, err // io.EOF, a limit or a read error
+			}
+			good++
+			row.Client.ClubID = club.ID
+			return postgres.ImportRow{Line: row.Line, Client: row.Client}, nil
+		}
+	})
+	if err != nil {
+		return importFileError(path, err)
+	}
+
+	for _, s := range st.Skipped {
+		bad.add(clientcsv.RowError{Line: s.Line, Message: s.Message})
+	}
+	bad.count += st.SkippedCount - len(st.Skipped)
+	bad.print(e.stderr, path)
+	if data := good + refused; data > 0 && st.Inserted+st.Updated+st.Unchanged == 0 {
+		return fmt.Errorf("clients import: %s: none of the %d data rows could be imported; nothing was written", path, data)
+	}
+	fmt.Fprintf(e.stdout, "imported %d new, updated %d, unchanged %d, %d rows with errors\n", st.Inserted, st.Updated, st.Unchanged, bad.count)
+	return nil
+}
+
+// importFileError is the one line of an import that failed as a whole: a
+// file that cannot be read as client CSV or breaks a limit names the line;
+// the store's error says what failed, not that it was an import.
+func importFileError(path string, err error) error {
 	var re *clientcsv.RowError
 	if errors.As(err, &re) {
 		return fmt.Errorf("clients import: %s:%d: %s; nothing was imported", path, re.Line, re.Message)
@@ -77,42 +123,43 @@ func runClientsImport(ctx context.Context, e *cmdEnv, args []string) error {
 	if errors.As(err, &le) {
 		return fmt.Errorf("clients import: %s: %s; nothing was imported", path, le.Message)
 	}
-	if err != nil {
-		return fmt.Errorf("clients import: %s: %w", path, err)
-	}
-	rows := make([]domain.Client, len(res.Rows))
-	for i, r := range res.Rows {
-		rows[i] = r.Client
-		rows[i].ClubID = club.ID
-	}
-	st, err := db.ClientImport(ctx, club.ID, rows)
-	if err != nil {
-		// The store's error says what failed, not that it was an import.
-		return fmt.Errorf("clients import: %s: %w; nothing was imported", path, err)
-	}
+	return fmt.Errorf("clients import: %s: %w; nothing was imported", path, err)
+}
 
-	bad := res.Errors
-	for _, s := range st.Skipped {
-		bad = append(bad, clientcsv.RowError{Line: res.Rows[s.Index].Line, Message: s.Message})
+// badRows keeps the first maxBadRowLines bad rows of a file, by line, and
+// counts them all, so a file of a million bad rows is not held in memory.
+type badRows struct {
+	first []clientcsv.RowError // sorted by line, at most maxBadRowLines
+	count int                  // every bad row
+}
+
+func (b *badRows) add(r clientcsv.RowError) {
+	b.count++
+	i := sort.Search(len(b.first), func(i int) bool { return b.first[i].Line > r.Line })
+	if i == maxBadRowLines {
+		return
 	}
-	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
-	for i, b := range bad {
-		if i == maxBadRowLines {
-			fmt.Fprintf(e.stderr, "%s: and %d more rows with errors\n", path, len(bad)-maxBadRowLines)
-			break
-		}
-		fmt.Fprintf(e.stderr, "%s:%d: %s\n", path, b.Line, b.Message)
+	b.first = slices.Insert(b.first, i, r)
+	if len(b.first) > maxBadRowLines {
+		b.first = b.first[:maxBadRowLines]
 	}
-	if data := len(res.Rows) + len(res.Errors); data > 0 && st.Inserted+st.Updated+st.Unchanged == 0 {
-		return fmt.Errorf("clients import: %s: none of the %d data rows could be imported; nothing was written", path, data)
+}
+
+// print writes the first bad rows as FILE:LINE: message, then how many more.
+func (b *badRows) print(w io.Writer, path string) {
+	for _, r := range b.first {
+		fmt.Fprintf(w, "%s:%d: %s\n", path, r.Line, r.Message)
 	}
-	fmt.Fprintf(e.stdout, "imported %d new, updated %d, unchanged %d, %d rows with errors\n", st.Inserted, st.Updated, st.Unchanged, len(bad))
-	return nil
+	if more := b.count - len(b.first); more > 0 {
+		fmt.Fprintf(w, "%s: and %d more rows with errors\n", path, more)
+	}
 }
 
 // maxBadRowLines is how many bad rows are printed one per line; the rest
 // are counted. A file of a hundred thousand bad rows (the wrong column
-// order, say) needs the first few to be understood, not all of them.
+// order, say) needs the first few to be understood, not all of them. The
+// store describes more of the rows it leaves out (postgres.ImportSkipsKept),
+// so the first lines of the file are the ones printed.
 const maxBadRowLines = 20
 
 // importClub finds the club to import into: the one named by --club, or the

@@ -66,7 +66,11 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // that is empty, not UTF-8 or has a bad header is a *RowError for its header
 // line; an error from r is returned wrapped.
 func NewReader(r io.Reader, phoneCode string) (*Reader, error) {
-	br := bufio.NewReaderSize(newLimitReader(r), headerPeek)
+	return newReader(r, phoneCode, MaxFileBytes)
+}
+
+func newReader(r io.Reader, phoneCode string, maxBytes int64) (*Reader, error) {
+	br := bufio.NewReaderSize(newLimitReader(r, maxBytes), headerPeek)
 	if b, _ := br.Peek(len(bom)); bytes.Equal(b, bom) {
 		_, _ = br.Discard(len(bom)) // the bytes are buffered: Discard cannot fail
 	}
@@ -293,13 +297,20 @@ type Result struct {
 	Errors []RowError
 }
 
-// Parse reads a whole file. When a phone appears on two rows the later row is
-// kept and the earlier one is reported, so the file reads as "last word
-// wins", like the re-import of an updated list. The error is non-nil only
+// Parse reads a whole file into memory, for small files and tests; the
+// import command reads with a Reader, one row at a time, and
+// postgres.ClientImportStream applies the same rule to repeated phones.
+// When a phone appears on two rows the later row is kept and the earlier one
+// is reported, so the file reads as "last word wins", like the re-import of
+// an updated list. The error is non-nil only
 // when the file cannot be read as client CSV at all (see NewReader) or
 // breaks a limit (*LimitError).
 func Parse(r io.Reader, phoneCode string) (Result, error) {
-	rd, err := NewReader(r, phoneCode)
+	return parse(r, phoneCode, MaxFileBytes)
+}
+
+func parse(r io.Reader, phoneCode string, maxBytes int64) (Result, error) {
+	rd, err := newReader(r, phoneCode, maxBytes)
 	if err != nil {
 		return Result{}, err
 	}

@@ -309,9 +309,17 @@ func TestParseLimits(t *testing.T) {
 	if !errors.As(err, &le) || le.Line != 3 {
 		t.Fatalf("long line: %v", err)
 	}
-	big := io.MultiReader(strings.NewReader("name,phone\n"), strings.NewReader(strings.Repeat(",\n", clientcsv.MaxFileBytes/2+1))) // blank rows: cheap to read
-	_, err = clientcsv.Parse(big, "380")
+	// The file limit is lowered so as not to read a gigabyte.
+	const maxBytes = 5 << 20
+	big := io.MultiReader(strings.NewReader("name,phone\n"), strings.NewReader(strings.Repeat(",\n", maxBytes/2+1))) // blank rows: cheap to read
+	_, err = clientcsv.ParseMax(big, "380", maxBytes)
 	if !errors.As(err, &le) || le.Line != 0 {
 		t.Fatalf("big file: %v", err)
+	}
+	if err.Error() != "the file is larger than 5 MB; split it into smaller files" {
+		t.Fatalf("big file message %q", err)
+	}
+	if msg := clientcsv.TooLarge().Error(); msg != "the file is larger than 1 GB; split it into smaller files" {
+		t.Fatalf("the real limit says %q", msg)
 	}
 }

@@ -6,12 +6,16 @@ import (
 	"io"
 )
 
-// Limits on the file as a whole. A real client list is well inside them; a
-// wrong file (a database dump, a log, one enormous cell) is refused with one
-// line before it is held in memory: encoding/csv keeps a whole record, and
-// the import keeps every row until it is stored in one transaction.
+// Limits on the file. A real client list is well inside them; a wrong file
+// (a database dump, a log, one enormous cell) is refused with one line.
+//
+// Memory does not depend on the file's size: rows are read and stored one at
+// a time (postgres.ClientImportStream). It depends on a line's, as
+// encoding/csv keeps a whole record, hence MaxLineBytes. MaxFileBytes only
+// bounds what one transaction stages in the database (about ten million
+// rows, minutes of work) and tells someone who picked the wrong file.
 const (
-	MaxFileBytes = 5 << 20  // about 70,000 rows; the rows are held until stored in one transaction
+	MaxFileBytes = 1 << 30  // 1 GB
 	MaxLineBytes = 64 << 10 // a row of the longest name, email, notes and phones fits many times
 )
 
@@ -33,18 +37,21 @@ func (e *LimitError) Error() string {
 // is ever buffered whole.
 type limitReader struct {
 	r       io.Reader
+	max     int64 // MaxFileBytes, lower in tests
 	total   int64
 	line    int // 1-based line being read
 	lineLen int
 }
 
-func newLimitReader(r io.Reader) *limitReader { return &limitReader{r: r, line: 1} }
+func newLimitReader(r io.Reader, maxBytes int64) *limitReader {
+	return &limitReader{r: r, max: maxBytes, line: 1}
+}
 
 func (l *limitReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.total += int64(n)
-	if l.total > MaxFileBytes {
-		return 0, &LimitError{Message: fmt.Sprintf("the file is larger than %d MB; split it into smaller files", MaxFileBytes>>20)}
+	if l.total > l.max {
+		return 0, tooLarge(l.max)
 	}
 	b := p[:n]
 	for len(b) > 0 {
@@ -65,4 +72,16 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		return 0, &LimitError{Line: l.line, Message: fmt.Sprintf("the line is longer than %d KB; a client row is far shorter: is this the client list?", MaxLineBytes>>10)}
 	}
 	return n, err
+}
+
+// TooLarge is the error of a file over MaxFileBytes, for a caller that
+// checks the file's size before reading it.
+func TooLarge() *LimitError { return tooLarge(MaxFileBytes) }
+
+func tooLarge(maxBytes int64) *LimitError {
+	size := fmt.Sprintf("%d MB", maxBytes>>20)
+	if maxBytes%(1<<30) == 0 {
+		size = fmt.Sprintf("%d GB", maxBytes>>30)
+	}
+	return &LimitError{Message: "the file is larger than " + size + "; split it into smaller files"}
 }

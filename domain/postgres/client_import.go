@@ -2,8 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
+	"io"
 	"strings"
 	"time"
 
@@ -12,54 +13,89 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-// ImportStats says what ClientImport did.
+// ImportStats says what an import did.
 type ImportStats struct {
 	Inserted  int // new clients
 	Updated   int // clients found by one of their phones whose data or phones changed
 	Unchanged int // clients found whose row changed nothing
-	// Skipped are rows that were not imported because they cannot be matched
-	// to one client; each names the row by its index in the input.
-	Skipped []ImportSkip
+	// Skipped are the first ImportSkipsKept rows, in input order, that were
+	// not imported: their phone is on a later row, or they cannot be matched
+	// to one client. SkippedCount counts them all, so a file of a million
+	// such rows is not held in memory to be reported.
+	Skipped      []ImportSkip
+	SkippedCount int
 }
 
-// ImportSkip is an input row ClientImport left out.
+// ImportSkipsKept is how many skipped rows an import describes; the rest
+// are only counted. A person reads the first few to see what is wrong.
+const ImportSkipsKept = 100
+
+// ImportSkip is an input row an import left out.
 type ImportSkip struct {
-	Index   int // into the rows given to ClientImport
+	Index   int // the row's position in the input, from 0
+	Line    int // the row's ImportRow.Line (ClientImport: Index)
 	Message string
 }
 
-// ClientImport stores a client list in one transaction, set-based, whatever
-// its size: the rows are COPYed into staging tables and matched to existing
-// clients by any of their phones; then one UPDATE, one INSERT … SELECT (new
-// clients with their phones) and one upsert of the found clients' phones
-// apply them. A client already present by any phone is updated, never
-// duplicated, so importing the same file twice changes nothing. Updated
-// counts the clients found whose data or phones change; the others are
-// Unchanged and not rewritten. On
-// update an empty email, status or groups keeps the stored value, and phones
-// are added to the client's (none is taken away).
-//
-// A row whose phones belong to two different clients is skipped, as is a row
-// that matches the same client as a later row (the later one wins, as in the
-// file). Rows must carry at least one valid phone and no phone may be on two
-// rows (clientcsv.Parse guarantees both); otherwise nothing is written and the
-// error is ErrInvalid.
-//
-// Imports of one club run one at a time, and a ClientCreate of the club
-// waits for a running import (see clientPhonesLock), so a phone added while
-// the file is being matched cannot fail the import.
-//
-// Errors are not prefixed with the operation's name: the caller, the one
-// command that imports, names it along with the file.
+// ImportRow is one row of a streamed import.
+type ImportRow struct {
+	Line   int // the caller's name for the row, its line in the file; skipped rows are reported by it
+	Client domain.Client
+}
+
+// ClientImport stores a client list in one transaction; see
+// ClientImportStream. The rows must carry at least one valid phone each and
+// no phone may be on two rows (clientcsv.Parse guarantees both); otherwise
+// nothing is written and the error is ErrInvalid. Skipped rows are named by
+// their index in rows.
 func (db *DB) ClientImport(ctx context.Context, clubID int64, rows []domain.Client) (ImportStats, error) {
 	rows, err := importCheck(rows)
 	if err != nil {
 		return ImportStats{}, err
 	}
+	i := 0
+	return db.ClientImportStream(ctx, clubID, func() (ImportRow, error) {
+		if i == len(rows) {
+			return ImportRow{}, io.EOF
+		}
+		i++
+		return ImportRow{Line: i - 1, Client: rows[i-1]}, nil
+	})
+}
+
+// ClientImportStream stores a client list in one transaction, set-based,
+// whatever its size, holding only the row at hand and a 64 KB COPY message
+// in memory: next is called until it returns io.EOF and its rows are COPYed,
+// as they come, into staging tables, then matched to existing clients by any
+// of their phones; one UPDATE, one INSERT … SELECT (new clients with their
+// phones) and one upsert of the found clients' phones apply them. A client already present
+// by any phone is updated, never duplicated, so importing the same file
+// twice changes nothing. Updated counts the clients found whose data or
+// phones change; the others are Unchanged and not rewritten. On update an
+// empty email, status or groups keeps the stored value, and phones are added
+// to the client's (none is taken away).
+//
+// These rows are skipped, and reported by their Line: a row one of whose
+// phones is on a later row (the later one wins, as in a re-exported list; the
+// earlier row's other phones are free again), a row whose phones belong to
+// two different clients, and a row that matches the same client as a later
+// row. A row that is not a valid client (see domain.CleanClient) refuses the
+// whole import with ErrInvalid; any other error from next is returned as it
+// is. Either way, and whenever the database fails or ctx ends, nothing is
+// written.
+//
+// Imports of one club run one at a time, and a ClientCreate of the club
+// waits for a running import (see clientPhonesLock), so a phone added while
+// the file is being matched cannot fail the import. The lock is taken only
+// once the rows are staged: reading a large file does not hold the bot up.
+//
+// Errors are not prefixed with the operation's name: the caller, the one
+// command that imports, names it along with the file.
+func (db *DB) ClientImportStream(ctx context.Context, clubID int64, next func() (ImportRow, error)) (ImportStats, error) {
 	var st ImportStats
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		st, err = clientImportTx(ctx, tx, clubID, rows, db.clock.Now())
+		st, err = clientImportTx(ctx, tx, clubID, next, db.clock.Now())
 		return err
 	})
 	if err != nil {
@@ -76,7 +112,7 @@ func importCheck(rows []domain.Client) ([]domain.Client, error) {
 	for i, c := range rows {
 		c, err := domain.CleanClient(c)
 		if err != nil {
-			return nil, domain.Invalid(domain.CodeImportRowInvalid, fmt.Sprintf("row %d: %v", i, err), map[string]any{"index": i})
+			return nil, importRowInvalid(i, err)
 		}
 		for _, p := range c.Phones {
 			if j, ok := owner[p]; ok {
@@ -90,27 +126,55 @@ func importCheck(rows []domain.Client) ([]domain.Client, error) {
 	return out, nil
 }
 
-func clientImportTx(ctx context.Context, tx pgx.Tx, clubID int64, rows []domain.Client, now time.Time) (ImportStats, error) {
-	var st ImportStats
-	var exists bool
-	err := tx.QueryRow(ctx, `SELECT true FROM clubs WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, clubID).Scan(&exists)
+func importRowInvalid(i int, err error) error {
+	return domain.Invalid(domain.CodeImportRowInvalid, fmt.Sprintf("row %d: %v", i, err), map[string]any{"index": i})
+}
+
+// importSource feeds the rows of next to COPY one at a time, cleaned.
+type importSource struct {
+	next func() (ImportRow, error)
+	n    int // rows read so far
+	vals []any
+	err  error // why the rows ended early: next's error, or a row that is not valid
+}
+
+func (s *importSource) Next() bool {
+	row, err := s.next()
+	if errors.Is(err, io.EOF) {
+		return false
+	}
 	if err != nil {
-		return st, fmt.Errorf("club %d: %w", clubID, mapErr(err))
+		s.err = err
+		return false
 	}
-	// Nobody else adds a phone to the club until this transaction ends: two
-	// imports at once, or a client created in the bot mid-import, would
-	// otherwise insert a phone this import has matched as new.
-	if err := clientPhonesLock(ctx, tx, clubID, true); err != nil {
-		return st, err
+	c, err := domain.CleanClient(row.Client)
+	if err != nil {
+		s.err = importRowInvalid(s.n, err)
+		return false
 	}
+	s.vals = []any{s.n, row.Line, c.Name, c.Email, string(c.Status), c.Groups, c.Notes, c.Phones}
+	s.n++
+	return true
+}
+
+func (s *importSource) Values() ([]any, error) { return s.vals, nil }
+
+// Err is nil even when the rows ended early: an error here would reach the
+// caller only as COPY's, so clientImportTx returns s.err itself.
+func (s *importSource) Err() error { return nil }
+
+func clientImportTx(ctx context.Context, tx pgx.Tx, clubID int64, next func() (ImportRow, error), now time.Time) (ImportStats, error) {
+	var st ImportStats
 	for _, sql := range []string{
 		`CREATE TEMP TABLE import_rows (
-    ord       int PRIMARY KEY,
+    ord       int PRIMARY KEY,       -- the row's position in the input
+    line      int NOT NULL,          -- the caller's name for it
     name      text NOT NULL,
     email     text NOT NULL,
     status    text NOT NULL,
     groups    text[] NOT NULL,
     notes     text NOT NULL,
+    phones    text[] NOT NULL,
     client_id bigint,                -- the existing client the phones point at
     matches   int NOT NULL DEFAULT 0, -- how many existing clients own the row's phones
     changed   boolean NOT NULL DEFAULT false -- the found client's data or phones change
@@ -120,34 +184,55 @@ func clientImportTx(ctx context.Context, tx pgx.Tx, clubID int64, rows []domain.
     phone    text NOT NULL,
     position smallint NOT NULL
 ) ON COMMIT DROP`,
+		`CREATE TEMP TABLE import_skipped (
+    ord       int PRIMARY KEY,
+    line      int NOT NULL,
+    reason    text NOT NULL,  -- phone_again, ambiguous, same_client
+    phone     text,           -- phone_again: the phone on the later row
+    by_line   int,            -- phone_again: the later row
+    client_id bigint          -- same_client: the client
+) ON COMMIT DROP`,
 	} {
 		if _, err := tx.Exec(ctx, sql); err != nil {
 			return st, fmt.Errorf("staging: %w", mapErr(err))
 		}
 	}
 
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"},
-		[]string{"ord", "name", "email", "status", "groups", "notes"},
-		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			c := rows[i]
-			return []any{i, c.Name, c.Email, string(c.Status), c.Groups, c.Notes}, nil
-		})); err != nil {
+	// One COPY streams every row: pgx encodes rows into 64 KB messages as
+	// it reads them, so memory does not grow with the file.
+	src := &importSource{next: next}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"},
+		[]string{"ord", "line", "name", "email", "status", "groups", "notes", "phones"}, src)
+	if src.err != nil {
+		return st, src.err
+	}
+	if err != nil {
 		return st, fmt.Errorf("copy rows: %w", mapErr(err))
 	}
-	var phones [][]any
-	for i, c := range rows {
-		for pos, p := range c.Phones {
-			phones = append(phones, []any{i, p, int16(pos)})
-		}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_phones"}, []string{"ord", "phone", "position"},
-		pgx.CopyFromRows(phones)); err != nil {
-		return st, fmt.Errorf("copy phones: %w", mapErr(err))
+	if _, err := tx.Exec(ctx, `
+INSERT INTO import_phones (ord, phone, position)
+SELECT r.ord, p.phone, (p.n - 1)::smallint FROM import_rows r, unnest(r.phones) WITH ORDINALITY AS p(phone, n)`); err != nil {
+		return st, fmt.Errorf("stage phones: %w", mapErr(err))
 	}
 	// Temporary tables are never auto-analyzed; without statistics the
 	// planner guesses a handful of rows and picks nested loops.
 	if _, err := tx.Exec(ctx, `ANALYZE import_rows, import_phones`); err != nil {
 		return st, fmt.Errorf("analyze staging: %w", mapErr(err))
+	}
+	if err := importPhoneAgain(ctx, tx); err != nil {
+		return st, err
+	}
+
+	var exists bool
+	err = tx.QueryRow(ctx, `SELECT true FROM clubs WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, clubID).Scan(&exists)
+	if err != nil {
+		return st, fmt.Errorf("club %d: %w", clubID, mapErr(err))
+	}
+	// Nobody else adds a phone to the club until this transaction ends: two
+	// imports at once, or a client created in the bot mid-import, would
+	// otherwise insert a phone this import has matched as new.
+	if err := clientPhonesLock(ctx, tx, clubID, true); err != nil {
+		return st, err
 	}
 
 	// Which existing client does each row's phones point at?
@@ -160,11 +245,19 @@ FROM (SELECT ip.ord, min(cp.client_id) AS client_id, count(DISTINCT cp.client_id
 WHERE r.ord = m.ord`, clubID); err != nil {
 		return st, fmt.Errorf("match phones: %w", mapErr(err))
 	}
-	skipped, err := importSkip(ctx, tx, clubID)
+	if err := importSkip(ctx, tx); err != nil {
+		return st, err
+	}
+	st.Skipped, st.SkippedCount, err = importSkipped(ctx, tx, clubID)
 	if err != nil {
 		return st, err
 	}
-	st.Skipped = skipped
+	if _, err := tx.Exec(ctx, `DELETE FROM import_rows r USING import_skipped s WHERE r.ord = s.ord`); err != nil {
+		return st, fmt.Errorf("drop skipped rows: %w", mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM import_phones p USING import_skipped s WHERE p.ord = s.ord`); err != nil {
+		return st, fmt.Errorf("drop skipped phones: %w", mapErr(err))
+	}
 
 	// A row that would change nothing is not rewritten (re-importing a list
 	// costs reads), and only the clients whose data or phones change count
@@ -241,26 +334,115 @@ WHERE client_phones.client_id = EXCLUDED.client_id`, clubID); err != nil {
 	return st, nil
 }
 
-// importSkip removes from the staging table the rows that cannot be applied
-// and says why: rows whose phones belong to several clients, and rows
-// matching the same client as a later row.
-func importSkip(ctx context.Context, tx pgx.Tx, clubID int64) ([]ImportSkip, error) {
-	var skipped []ImportSkip
+// importPhoneAgain leaves out the rows one of whose phones is on a later row:
+// the later row replaces the earlier one. A row is replaced by the first
+// later row sharing a phone with it, which names the phone; the replaced
+// row's other phones are then free, so the later rows sharing only those
+// stand. Each phone's next row comes from one sort of the phones, however
+// often a phone repeats.
+func importPhoneAgain(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `
+INSERT INTO import_skipped (ord, line, reason, phone, by_line)
+SELECT DISTINCT ON (s.ord) s.ord, r.line, 'phone_again', s.phone, later.line
+FROM (SELECT ord, phone, lead(ord) OVER w AS next_ord, lead(position) OVER w AS next_position
+      FROM import_phones WINDOW w AS (PARTITION BY phone ORDER BY ord)) s
+JOIN import_rows r ON r.ord = s.ord
+JOIN import_rows later ON later.ord = s.next_ord
+ORDER BY s.ord, s.next_ord, s.next_position`); err != nil {
+		return fmt.Errorf("find repeated phones: %w", mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM import_rows r USING import_skipped s WHERE r.ord = s.ord`); err != nil {
+		return fmt.Errorf("drop replaced rows: %w", mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM import_phones p USING import_skipped s WHERE p.ord = s.ord`); err != nil {
+		return fmt.Errorf("drop replaced phones: %w", mapErr(err))
+	}
+	return nil
+}
+
+// importSkip marks the matched rows that cannot be applied: rows whose
+// phones belong to several clients, and rows matching the same client as a
+// later row (the later row wins).
+func importSkip(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `
+INSERT INTO import_skipped (ord, line, reason)
+SELECT ord, line, 'ambiguous' FROM import_rows WHERE matches > 1`); err != nil {
+		return fmt.Errorf("find ambiguous rows: %w", mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `
+INSERT INTO import_skipped (ord, line, reason, client_id)
+SELECT ord, line, 'same_client', client_id
+FROM (SELECT ord, line, client_id, row_number() OVER (PARTITION BY client_id ORDER BY ord DESC) AS n
+      FROM import_rows WHERE matches = 1) ranked
+WHERE n > 1`); err != nil {
+		return fmt.Errorf("find repeated clients: %w", mapErr(err))
+	}
+	return nil
+}
+
+// importSkipped describes the first ImportSkipsKept skipped rows, in input
+// order, and counts them all.
+func importSkipped(ctx context.Context, tx pgx.Tx, clubID int64) ([]ImportSkip, int, error) {
+	var count int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_skipped`).Scan(&count); err != nil {
+		return nil, 0, fmt.Errorf("count skipped rows: %w", mapErr(err))
+	}
+	if count == 0 {
+		return nil, 0, nil
+	}
+	rows, err := tx.Query(ctx, `
+SELECT s.ord, s.line, s.reason, coalesce(s.phone, ''), coalesce(s.by_line, 0), coalesce(c.name, '')
+FROM import_skipped s
+LEFT JOIN clients c ON c.club_id = $1 AND c.id = s.client_id
+ORDER BY s.ord
+LIMIT $2`, clubID, ImportSkipsKept)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read skipped rows: %w", mapErr(err))
+	}
+	var (
+		skipped   []ImportSkip
+		ambiguous []int32
+	)
+	for rows.Next() {
+		var (
+			s                   ImportSkip
+			reason, phone, name string
+			byLine              int
+		)
+		if err := rows.Scan(&s.Index, &s.Line, &reason, &phone, &byLine, &name); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("read skipped rows: %w", mapErr(err))
+		}
+		switch reason {
+		case "phone_again":
+			s.Message = fmt.Sprintf("phone %s appears again on line %d, which replaces this row", phone, byLine)
+		case "same_client":
+			s.Message = fmt.Sprintf("client %q is also on a later row (by another of their phones), which is imported instead", name)
+		case "ambiguous":
+			ambiguous = append(ambiguous, int32(s.Index))
+		}
+		skipped = append(skipped, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read skipped rows: %w", mapErr(err))
+	}
+	if len(ambiguous) == 0 {
+		return skipped, count, nil
+	}
 
 	// Phones of several clients: name them all so the club can merge them.
-	rows, err := tx.Query(ctx, `
+	rows, err = tx.Query(ctx, `
 SELECT ip.ord, ip.phone, c.name
-FROM import_rows r
-JOIN import_phones ip ON ip.ord = r.ord
+FROM import_phones ip
 JOIN client_phones cp ON cp.club_id = $1 AND cp.phone = ip.phone
 JOIN clients c ON c.club_id = cp.club_id AND c.id = cp.client_id
-WHERE r.matches > 1
-ORDER BY ip.ord, ip.position`, clubID)
+WHERE ip.ord = ANY($2)
+ORDER BY ip.ord, ip.position`, clubID, ambiguous)
 	if err != nil {
-		return nil, fmt.Errorf("find ambiguous rows: %w", mapErr(err))
+		return nil, 0, fmt.Errorf("find ambiguous rows: %w", mapErr(err))
 	}
 	owners := map[int][]string{}
-	var order []int
 	for rows.Next() {
 		var (
 			ord         int
@@ -268,61 +450,18 @@ ORDER BY ip.ord, ip.position`, clubID)
 		)
 		if err := rows.Scan(&ord, &phone, &name); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("find ambiguous rows: %w", mapErr(err))
-		}
-		if _, ok := owners[ord]; !ok {
-			order = append(order, ord)
+			return nil, 0, fmt.Errorf("find ambiguous rows: %w", mapErr(err))
 		}
 		owners[ord] = append(owners[ord], fmt.Sprintf("%s is %q's", phone, name))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find ambiguous rows: %w", mapErr(err))
+		return nil, 0, fmt.Errorf("find ambiguous rows: %w", mapErr(err))
 	}
-	for _, ord := range order {
-		skipped = append(skipped, ImportSkip{Index: ord,
-			Message: "the phones belong to different clients (" + strings.Join(owners[ord], ", ") + "); merge them first"})
-	}
-
-	// The same client on two rows: the later row wins.
-	rows, err = tx.Query(ctx, `
-WITH ranked AS (
-    SELECT ord, client_id, row_number() OVER (PARTITION BY client_id ORDER BY ord DESC) AS n
-    FROM import_rows WHERE matches = 1
-)
-SELECT r.ord, c.name
-FROM ranked r JOIN clients c ON c.club_id = $1 AND c.id = r.client_id
-WHERE r.n > 1`, clubID)
-	if err != nil {
-		return nil, fmt.Errorf("find repeated clients: %w", mapErr(err))
-	}
-	for rows.Next() {
-		var (
-			ord  int
-			name string
-		)
-		if err := rows.Scan(&ord, &name); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("find repeated clients: %w", mapErr(err))
-		}
-		skipped = append(skipped, ImportSkip{Index: ord,
-			Message: fmt.Sprintf("client %q is also on a later row (by another of their phones), which is imported instead", name)})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find repeated clients: %w", mapErr(err))
-	}
-	if len(skipped) == 0 {
-		return skipped, nil
-	}
-
-	ords := make([]int32, len(skipped))
 	for i, s := range skipped {
-		ords[i] = int32(s.Index)
+		if o, ok := owners[s.Index]; ok {
+			skipped[i].Message = "the phones belong to different clients (" + strings.Join(o, ", ") + "); merge them first"
+		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM import_rows WHERE ord = ANY($1)`, ords); err != nil {
-		return nil, fmt.Errorf("drop skipped rows: %w", mapErr(err))
-	}
-	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Index < skipped[j].Index })
-	return skipped, nil
+	return skipped, count, nil
 }
