@@ -37,9 +37,8 @@ func TestReportGeneralMissedCalls(t *testing.T) {
 		at    string
 	}
 	type missed struct {
-		at      string
-		task    int64
-		results []result // recorded on the call's task, in any order
+		at   string
+		task int64 // its call-back task
 	}
 	// Three call-back tasks; t1 is shared by two missed calls.
 	t1 := c.task(repTask{template: callBack, typ: "personal_call", client: client, assignee: anna, created: "2026-03-28 23:00"})
