@@ -10,16 +10,18 @@ import (
 // reportMissedSQL computes the missed-call figures (report.MissedCalls) in
 // one statement: each missed call of the period (calls_club_called_idx)
 // with the first result recorded on its call-back task at or after it (a
-// LATERAL lookup through task_results_task_idx), then the figures overall
-// and by staff member at once with GROUPING SETS. $4 is the staff filter.
+// LATERAL lookup through task_results_task_idx; the assignee, needed only
+// while it is not called back, by the task's key, so the period's calls
+// never make the planner read all the club's tasks), then the figures
+// overall and by staff member at once with GROUPING SETS. $4 is the staff
+// filter.
 const reportMissedSQL = `
 WITH m AS (
     SELECT cl.called_at, cb.recorded_at AS back_at,
            extract(epoch FROM cb.recorded_at - cl.called_at) / 60 AS minutes,
-           coalesce(cb.staff_id, t.assignee_id, 0) AS staff_id,
+           coalesce(cb.staff_id, (SELECT t.assignee_id FROM tasks t WHERE t.club_id = cl.club_id AND t.id = cl.task_id), 0) AS staff_id,
            cl.called_at + make_interval(mins => ps.callback_target_min) AS target_at
     FROM calls cl
-    LEFT JOIN tasks t ON t.club_id = cl.club_id AND t.id = cl.task_id
     LEFT JOIN LATERAL (
         SELECT r.recorded_at, r.staff_id FROM task_results r
         WHERE r.club_id = cl.club_id AND r.task_id = cl.task_id AND r.recorded_at >= cl.called_at
