@@ -79,7 +79,7 @@ func (r *request) generalText(g report.General, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindGeneral, g.Range, g.Filter, names)
 	t := g.Totals
-	if t == (report.Counts{}) && g.CallsIn+g.CallsOut == 0 && len(g.ByResult) == 0 {
+	if t == (report.Counts{}) && g.CallsIn+g.CallsOut == 0 && len(g.ByResult) == 0 && g.Missed.Totals.Missed == 0 {
 		sb.WriteString("\n\n" + r.t("report.empty", nil))
 		return sb.String()
 	}
@@ -100,6 +100,9 @@ func (r *request) generalText(g report.General, names filterNames) string {
 		"In":  fig(g.CallsIn, func(p report.GeneralPrevious) int { return p.CallsIn }),
 		"Out": fig(g.CallsOut, func(p report.GeneralPrevious) int { return p.CallsOut }),
 	}))
+	if line := r.missedText(g.Missed); line != "" {
+		sb.WriteString("\n" + line)
+	}
 	if prev != nil {
 		sb.WriteString("\n" + r.t("report.compared", map[string]any{"Dates": r.reportDates(prev.Range)}))
 	}

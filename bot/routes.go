@@ -37,6 +37,8 @@ func (b *Bot) routes(rt *router) {
 	rt.action(callback.ActionTaskReassignMenu, b.taskReassignMenu) // ra|<task>|<origin>
 	rt.action(callback.ActionTaskReassign, b.taskReassign)         // as|<task>|<staff or 0>|<origin>
 	rt.action(callback.ActionTaskSnooze, b.taskSnooze)             // sz|<task>|<15|60|tm> (reminders)
+	rt.action(callback.ActionTaskRepeat, b.taskRepeatMenu)         // rr|<task>|<origin>[|<rule>[|<end>]]: the repeat picker
+	rt.action(callback.ActionTaskRepeatStop, b.taskRepeatStop)     // rz|<task>|<origin>
 	rt.action(callback.ActionBulkCalls, b.bulkCalls)               // bc|<bulk>|<page>
 	rt.action(callback.ActionBulkCancelAsk, b.bulkCancelAsk)       // bx|<bulk>|<origin>
 	rt.action(callback.ActionBulkCancel, b.bulkCancel)             // by|<bulk>|<origin>

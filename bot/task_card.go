@@ -45,7 +45,15 @@ func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]chat.But
 			return "", nil, err
 		}
 	}
-	text := r.taskCardText(t, history)
+	rep, repeats, err := b.db.TaskRepeatGet(r.ctx, r.club.ID, t.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	repeat := ""
+	if repeats && t.Status.Open() {
+		repeat = r.t("bot.card.repeats", map[string]any{"Rule": r.repeatText(rep.Rule)}) // task_repeat.go
+	}
+	text := r.taskCardText(t, history, repeat)
 	if t.Type == domain.TypeBulkCall {
 		s, err := b.db.BulkStatusGet(r.ctx, r.club.ID, t.ID)
 		if err != nil {
@@ -56,8 +64,9 @@ func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]chat.But
 	return text, r.taskCardButtons(t.Task, o), nil
 }
 
-// taskCardText is the card's text.
-func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientResultItem) string {
+// taskCardText is the card's text; repeat is the line saying how an open
+// task repeats ("" when it does not).
+func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientResultItem, repeat string) string {
 	var sb strings.Builder
 	sb.WriteString("<b>" + esc(t.TitleIn(r.lang)) + "</b>\n")
 	sb.WriteString(r.typeLabel(t.Type) + " · " + esc(t.TemplateNameIn(r.lang)))
@@ -72,6 +81,9 @@ func (r *request) taskCardText(t postgres.TaskView, history []postgres.ClientRes
 	sb.WriteString("\n" + r.t("bot.card.due", map[string]any{"Due": r.dueText(t.DueAt, t.Status.Open())}))
 	if t.RemindAt != nil && t.Status.Open() {
 		sb.WriteString("\n" + r.t("bot.card.reminder", map[string]any{"At": r.when(*t.RemindAt)}))
+	}
+	if repeat != "" {
+		sb.WriteString("\n" + repeat)
 	}
 	assignee := r.t("bot.card.unassigned", nil)
 	if t.AssigneeID != 0 {

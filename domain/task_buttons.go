@@ -16,6 +16,7 @@ const (
 	TaskButtonReschedule TaskButton = "reschedule"  // move the due time
 	TaskButtonEdit       TaskButton = "edit"        // title, description, assignee
 	TaskButtonReminder   TaskButton = "reminder"    // set or drop the reminder
+	TaskButtonRepeat     TaskButton = "repeat"      // make it repeat, or stop (not bulk calls)
 	TaskButtonDelete     TaskButton = "delete"      // delete (asks first)
 	TaskButtonBulkCalls  TaskButton = "bulk_calls"  // a bulk call's list of calls
 	TaskButtonBulkCancel TaskButton = "bulk_cancel" // cancel a bulk call's open calls (asks first)
@@ -27,7 +28,7 @@ type TaskButtons struct {
 	// call's list of calls): what a notification about the task offers
 	// beside opening its card.
 	Next []TaskButton
-	// More manages the task (status, due time, edit, reminder, delete,
+	// More manages the task (status, due time, edit, reminder, repeat, delete,
 	// cancelling a bulk call's open calls): the card offers it below Next.
 	// No row is empty.
 	More [][]TaskButton
@@ -89,6 +90,9 @@ func TaskButtonsFor(t Task, viewer Staff) TaskButtons {
 		if can(ActionEdit) {
 			manage = append(manage, TaskButtonReschedule)
 			edit = append(edit, TaskButtonEdit, TaskButtonReminder)
+			if !bulk {
+				edit = append(edit, TaskButtonRepeat)
+			}
 		}
 		more(manage...)
 		more(edit...)

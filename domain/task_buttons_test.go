@@ -23,18 +23,18 @@ func TestTaskButtonsFor(t *testing.T) {
 		want   string // Rows(), Next first
 	}{
 		{"a new call of mine", task(TypePersonalCall, StatusNew, alice.ID), alice,
-			"[[take result] [status reschedule] [edit reminder]]"},
+			"[[take result] [status reschedule] [edit reminder repeat]]"},
 		{"a call of mine in progress", task(TypePersonalCall, StatusInProgress, alice.ID), alice,
-			"[[result] [status reschedule] [edit reminder]]"},
+			"[[result] [status reschedule] [edit reminder repeat]]"},
 		// An internal task has no results: it is marked done, never "Enter result".
 		{"an internal task of mine", task(TypeInternal, StatusNew, alice.ID), alice,
-			"[[take done] [status reschedule] [edit reminder]]"},
+			"[[take done] [status reschedule] [edit reminder repeat]]"},
 		{"an unassigned internal task in progress", task(TypeInternal, StatusInProgress, 0), bob,
-			"[[take done] [status reschedule] [edit reminder]]"},
+			"[[take done] [status reschedule] [edit reminder repeat]]"},
 		// A colleague's task: nothing to do, and no empty rows.
 		{"a colleague's call", task(TypePersonalCall, StatusNew, bob.ID), alice, "[]"},
 		{"a manager on anyone's call", task(TypePersonalCall, StatusNew, bob.ID), manager,
-			"[[take result] [status reschedule] [edit reminder] [delete]]"},
+			"[[take result] [status reschedule] [edit reminder repeat] [delete]]"},
 		{"a done call, manager", task(TypePersonalCall, StatusDone, bob.ID), manager, "[[status] [delete]]"},
 		{"a done call, staff", task(TypePersonalCall, StatusDone, alice.ID), alice, "[]"},
 		// A bulk call follows its calls: no take, done, result or status.

@@ -70,28 +70,30 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":            {"run every role in one process: bot, workers, scheduler, HTTP", "serve", true, runServe},
-		"bot":              {"run the Telegram bot (long polling, or webhook with WEBHOOK_URL) and HTTP", "bot", true, runBotRole},
-		"worker":           {"run the asynq workers and the outbox relay, and HTTP", "worker", true, runWorkerRole},
-		"scheduler":        {"run the cron scheduler (one of many leads) and HTTP", "scheduler", true, runSchedulerRole},
-		"migrate":          {"apply database migrations", "migrate", true, runMigrate},
-		"club apply":       {"create or update a club from a plan file; prints the club's id", clubApplyUsage, false, runClubApply},
-		"club list":        {"list the clubs: id, slug, name, time zone, staff and clients", clubListUsage, false, runClubList},
-		"staff invite":     {"print a single-use Telegram invite link for a new staff member", staffInviteUsage, false, runStaffInvite},
-		"staff list":       {"list a club's staff, active and deactivated, with their open tasks", staffListUsage, false, runStaffList},
-		"staff deactivate": {"offboard someone who left: their open tasks reassigned or left unassigned", staffDeactivateUsage, false, runStaffDeactivate},
-		"clients import":   {"import clients from a CSV file (update by phone, never duplicate)", clientsImportUsage, false, runClientsImport},
-		"report":           {"print the general CRM report, the sales funnel or its cohort view for a period", reportUsage, false, runReport},
-		"gen":              {"fill a club with synthetic data for benchmarks", genUsage, false, runGen},
-		"healthcheck":      {"ask this instance's /healthz; exit 0 when healthy (the container's health check)", healthcheckUsage, false, runHealthcheck},
-		"version":          {"print the version", "version", true, runVersion},
-		"apikey create":    {"print a new key for a club's inbound API (shown once)", apikeyCreateUsage, false, runAPIKeyCreate},
-		"apikey list":      {"list a club's inbound API keys", apikeyListUsage, false, runAPIKeyList},
-		"apikey revoke":    {"revoke an inbound API key", apikeyRevokeUsage, false, runAPIKeyRevoke},
-		"bot add":          {"give a club its own Telegram bot (token on stdin or in CLUBCRM_BOT_TOKEN, checked with getMe, stored sealed)", botAddUsage, false, runBotAdd},
-		"bot list":         {"list the clubs' own bots (never their tokens)", botListUsage, false, runBotList},
-		"phone secret set": {"store a club's phone-system signing secret sealed with SECRETS_KEY (secret on stdin or in CLUBCRM_PHONE_SECRET)", phoneSecretSetUsage, false, runPhoneSecretSet},
-		"bot remove":       {"remove a club's own bot: the default bot serves the club again", botRemoveUsage, false, runBotRemove},
+		"serve":               {"run every role in one process: bot, workers, scheduler, HTTP", "serve", true, runServe},
+		"bot":                 {"run the Telegram bot (long polling, or webhook with WEBHOOK_URL) and HTTP", "bot", true, runBotRole},
+		"worker":              {"run the asynq workers and the outbox relay, and HTTP", "worker", true, runWorkerRole},
+		"scheduler":           {"run the cron scheduler (one of many leads) and HTTP", "scheduler", true, runSchedulerRole},
+		"migrate":             {"apply database migrations", "migrate", true, runMigrate},
+		"club apply":          {"create or update a club from a plan file; prints the club's id", clubApplyUsage, false, runClubApply},
+		"club list":           {"list the clubs: id, slug, name, time zone, staff and clients", clubListUsage, false, runClubList},
+		"staff invite":        {"print a single-use Telegram invite link for a new staff member", staffInviteUsage, false, runStaffInvite},
+		"staff list":          {"list a club's staff, active and deactivated, with their open tasks", staffListUsage, false, runStaffList},
+		"staff deactivate":    {"offboard someone who left: their open tasks reassigned or left unassigned", staffDeactivateUsage, false, runStaffDeactivate},
+		"clients import":      {"import clients from a CSV file (update by phone, never duplicate)", clientsImportUsage, false, runClientsImport},
+		"report":              {"print the general CRM report, the sales funnel or its cohort view for a period", reportUsage, false, runReport},
+		"gen":                 {"fill a club with synthetic data for benchmarks", genUsage, false, runGen},
+		"healthcheck":         {"ask this instance's /healthz; exit 0 when healthy (the container's health check)", healthcheckUsage, false, runHealthcheck},
+		"version":             {"print the version", "version", true, runVersion},
+		"apikey create":       {"print a new key for a club's inbound API (shown once)", apikeyCreateUsage, false, runAPIKeyCreate},
+		"apikey list":         {"list a club's inbound API keys", apikeyListUsage, false, runAPIKeyList},
+		"apikey revoke":       {"revoke an inbound API key", apikeyRevokeUsage, false, runAPIKeyRevoke},
+		"bot add":             {"give a club its own Telegram bot (token on stdin or in CLUBCRM_BOT_TOKEN, checked with getMe, stored sealed)", botAddUsage, false, runBotAdd},
+		"bot list":            {"list the clubs' own bots (never their tokens)", botListUsage, false, runBotList},
+		"phone secret set":    {"store a club's phone-system signing secret sealed with SECRETS_KEY (secret on stdin or in CLUBCRM_PHONE_SECRET)", phoneSecretSetUsage, false, runPhoneSecretSet},
+		"phone secret list":   {"show the provider a club's phone secret is set for (never the secret)", phoneSecretListUsage, false, runPhoneSecretList},
+		"phone secret remove": {"remove a club's phone secret: the provider's signed notifications are refused again", phoneSecretRemoveUsage, false, runPhoneSecretRemove},
+		"bot remove":          {"remove a club's own bot: the default bot serves the club again", botRemoveUsage, false, runBotRemove},
 	}
 }
 
@@ -166,7 +168,7 @@ func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "clubcrm: the CRM of sports, dance and children's clubs, worked from Telegram.")
 	fmt.Fprintln(w, "\nUsage: clubcrm COMMAND [flags]\n\nCommands:")
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-18s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-19s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\n`clubcrm help COMMAND` or `clubcrm COMMAND --help` prints a command's flags.")
 	fmt.Fprintln(w, "Configuration comes from the environment; see README.md.")

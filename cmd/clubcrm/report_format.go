@@ -164,6 +164,7 @@ func (o reportOut) generalText(w io.Writer, g report.General) error {
 		}
 	}
 	o.leadsText(tw, g.Leads)
+	o.missedText(tw, g.Missed)
 	return tw.Flush()
 }
 
@@ -356,6 +357,7 @@ func generalCSV(w io.Writer, g report.General) error {
 			c.float(section, v.ValueID, v.Name, "share", v.Share)
 		}
 	}
+	missedCSV(c, g.Missed)
 	return c.flush()
 }
 

@@ -31,6 +31,8 @@ const (
 	ActionTaskSnooze       = "sz" // sz|<task>|<15|60|tm> (reminders)
 	ActionResultStart      = "rs" // rs|<task>[|<origin>]: enter a result
 	ActionReminderMenu     = "rm" // rm|<task>|<origin>[|<choice>]
+	ActionTaskRepeat       = "rr" // rr|<task>|<origin>[|<rule>[|<end>[|<op>|<arg>]]]: the repeat picker
+	ActionTaskRepeatStop   = "rz" // rz|<task>|<origin>: stop repeating
 
 	// Bulk calls: their calls, and cancelling the open ones.
 	ActionBulkCalls     = "bc" // bc|<bulk>|<page>

@@ -52,6 +52,8 @@ func taskButton(cat *i18n.Catalog, lang domain.Language, id int64, b domain.Task
 		return mk("✏️ "+t("bot.card.edit"), callback.ActionTaskEditMenu), true
 	case domain.TaskButtonReminder:
 		return mk("⏰ "+t("bot.card.reminder_set"), callback.ActionReminderMenu), true
+	case domain.TaskButtonRepeat:
+		return mk("🔁 "+t("bot.card.repeat"), callback.ActionTaskRepeat), true
 	case domain.TaskButtonDelete:
 		return mk("🗑 "+t("bot.card.delete"), callback.ActionTaskDeleteAsk), true
 	case domain.TaskButtonBulkCalls:

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/secret"
 )
 
@@ -43,6 +45,39 @@ func (db *DB) PhoneSecretGet(ctx context.Context, clubID int64) (PhoneSecret, er
 		return PhoneSecret{}, fmt.Errorf("phone secret of club %d: %w", clubID, mapErr(err))
 	}
 	return s, nil
+}
+
+// PhoneSecretInfo is what may be shown of a club's phone secret: the
+// provider it was set for and when, never the value.
+type PhoneSecretInfo struct {
+	Provider  string
+	UpdatedAt time.Time
+}
+
+// PhoneSecretInfo returns the provider and time of the club's phone
+// secret, without the sealed value; none is ErrNotFound.
+func (db *DB) PhoneSecretInfo(ctx context.Context, clubID int64) (PhoneSecretInfo, error) {
+	var s PhoneSecretInfo
+	err := db.pool.QueryRow(ctx, `SELECT provider, updated_at FROM phone_secrets WHERE club_id = $1`, clubID).Scan(&s.Provider, &s.UpdatedAt)
+	if err != nil {
+		return PhoneSecretInfo{}, fmt.Errorf("phone secret of club %d: %w", clubID, mapErr(err))
+	}
+	return s, nil
+}
+
+// PhoneSecretRemove deletes the club's phone secret set for provider; none
+// for that provider (none at all, or one set for another) is ErrNotFound.
+// The club's signed notifications from provider are refused from then on
+// as when none was set.
+func (db *DB) PhoneSecretRemove(ctx context.Context, clubID int64, provider string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM phone_secrets WHERE club_id = $1 AND provider = $2`, clubID, provider)
+	if err != nil {
+		return fmt.Errorf("remove the %s phone secret of club %d: %w", provider, clubID, mapErr(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("remove the %s phone secret of club %d: %w", provider, clubID, domain.ErrNotFound)
+	}
+	return nil
 }
 
 // ClubPhoneSecret is a club's sealed phone secret with its club.

@@ -55,6 +55,9 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 		if g.Fields, err = reportFieldTallies(ctx, tx, clubID, r, f); err != nil {
 			return err
 		}
+		if g.Missed, err = reportMissed(ctx, tx, clubID, r, f); err != nil { // report_missed.go
+			return err
+		}
 		g.Leads, err = reportLeads(ctx, tx, clubID, r, f) // report_leads.go
 		return err
 	})

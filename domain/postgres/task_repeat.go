@@ -15,7 +15,8 @@ import (
 // just done, in the transaction that closes it (so a close without its
 // next occurrence never commits): same template, title, description,
 // client, author and assignee, due by the template's repeat rule in the
-// club's zone and working hours (domain.Repeat.Next). Nothing happens when the task is not recurring, the rule
+// club's zone and working hours (domain.Repeat.Next); a rule set on the
+// task's series from the bot (task_repeats) wins over the template's. Nothing happens when the task is not recurring, the rule
 // has ended (until, times) or was removed, or another occurrence of the
 // series is open (never more than one). A cancelled task does not come
 // back: cancelling is how a person stops a series early.
@@ -29,14 +30,23 @@ func repeatNextTx(ctx context.Context, tx pgx.Tx, clubID, taskID int64, now time
 		until                                                *time.Time
 		hours                                                domain.WorkingHours
 	)
+	// The series' own rule (task_repeats, set from the bot) wins over the
+	// template's (template_repeats).
 	err := tx.QueryRow(ctx, `
 SELECT coalesce(t.series_id, t.id), t.occurrence, t.template_id, coalesce(t.client_id, 0), coalesce(t.author_id, 0),
        coalesce(t.assignee_id, 0), t.due_at, t.title, t.description, c.time_zone,
-       c.work_open_min, c.work_close_min, r.every_days, r.weekdays, r.month_day, r.times, r.until_date
+       c.work_open_min, c.work_close_min,
+       CASE WHEN tr.series_id IS NOT NULL THEN tr.every_days ELSE r.every_days END,
+       CASE WHEN tr.series_id IS NOT NULL THEN tr.weekdays::int ELSE r.weekdays::int END,
+       CASE WHEN tr.series_id IS NOT NULL THEN tr.month_day::int ELSE r.month_day::int END,
+       CASE WHEN tr.series_id IS NOT NULL THEN tr.times ELSE r.times END,
+       CASE WHEN tr.series_id IS NOT NULL THEN tr.until_date ELSE r.until_date END
 FROM tasks t
 JOIN clubs c ON c.id = t.club_id
-JOIN template_repeats r ON r.club_id = t.club_id AND r.template_id = t.template_id
-WHERE t.club_id = $1 AND t.id = $2 AND t.occurrence IS NOT NULL`, clubID, taskID).Scan(
+LEFT JOIN task_repeats tr ON tr.club_id = t.club_id AND tr.series_id = coalesce(t.series_id, t.id)
+LEFT JOIN template_repeats r ON r.club_id = t.club_id AND r.template_id = t.template_id
+WHERE t.club_id = $1 AND t.id = $2 AND t.occurrence IS NOT NULL
+  AND (tr.series_id IS NOT NULL OR r.template_id IS NOT NULL)`, clubID, taskID).Scan(
 		&seriesID, &occurrence, &templateID, &clientID, &authorID, &assigneeID, &due, &title, &description, &zone,
 		&hours.Open, &hours.Close, &every, &days, &month, &times, &until)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -54,24 +64,7 @@ SELECT EXISTS (SELECT 1 FROM tasks WHERE club_id = $1 AND coalesce(series_id, id
 	if open {
 		return nil
 	}
-	rule := domain.Repeat{Until: until}
-	if every != nil {
-		rule.EveryDays = *every
-	}
-	if days != nil {
-		rule.Weekdays = map[time.Weekday]bool{}
-		for d := time.Sunday; d <= time.Saturday; d++ {
-			if *days&(1<<int(d)) != 0 {
-				rule.Weekdays[d] = true
-			}
-		}
-	}
-	if month != nil {
-		rule.MonthDay = *month
-	}
-	if times != nil {
-		rule.Times = *times
-	}
+	rule := repeatRule(every, days, month, times, until)
 	loc, err := domain.LoadLocation(zone)
 	if err != nil {
 		return fmt.Errorf("repeat task %d: club zone: %w", taskID, err)

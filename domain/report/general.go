@@ -102,6 +102,9 @@ type General struct {
 	Fields []FieldTally `json:"fields"`
 	// Leads are the figures of leads that arrived in the period (leads.go).
 	Leads Leads `json:"leads"`
+	// Missed are the figures of the incoming calls missed in the period and
+	// how they were called back (missed.go).
+	Missed MissedCalls `json:"missed_calls"`
 	// Previous are the headline figures of the previous period when the
 	// report is compared with it (Compare in compare.go); nil otherwise.
 	Previous *GeneralPrevious `json:"previous,omitempty"`

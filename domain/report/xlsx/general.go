@@ -95,5 +95,9 @@ func General(w io.Writer, g report.General, t report.Translator, lang domain.Lan
 	for _, sh := range []*sheet{&staff, &templates, &types} {
 		sh.total = sumCounts(l.total, sh.cols, sh.rows)
 	}
-	return writeBook(w, l, []sheet{summary, staff, templates, types, results, staffResults, templateResults, answers})
+	sheets := []sheet{summary, staff, templates, types, results, staffResults, templateResults, answers}
+	if g.Missed.Totals.Missed > 0 { // a club without a phone system gets no empty sheet
+		sheets = append(sheets, missedSheet(l, g.Missed))
+	}
+	return writeBook(w, l, sheets)
 }

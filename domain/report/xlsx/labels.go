@@ -20,6 +20,7 @@ type labels struct {
 	field, answersN, stage, clients, direct, convNext    string
 	medianDays, medianN, conversion, firstToLast, nobody string
 	unknown, yes, total, points                          string
+	missedSheet, missed, calledBack, inTarget, medianMin string
 	types                                                map[domain.TaskType]string
 }
 
@@ -38,6 +39,7 @@ func labelsFor(t report.Translator, lang domain.Language) labels {
 		field: c("field"), answersN: c("answers"), stage: c("stage"), clients: c("clients"), direct: c("direct"),
 		convNext: c("conv_next"), medianDays: c("median_days"), medianN: c("median_n"), conversion: c("conversion"),
 		firstToLast: c("first_to_last"), nobody: c("nobody"), unknown: c("unknown"), yes: c("yes"), total: c("total"),
+		missedSheet: s("missed"), missed: c("missed"), calledBack: c("called_back"), inTarget: c("in_target"), medianMin: c("median_min"),
 		points: t.T(lang, "report.change.points", map[string]any{"N": ""}),
 		types:  map[domain.TaskType]string{},
 	}
