@@ -72,7 +72,7 @@ func drainWith(b *testing.B, kind string, k int) float64 {
 			e.q, d.Log, d.Clock)
 		d.FanoutChunk = 500
 		wg.Go(func() {
-			if err := jobs.RunWorker(ctx, d, jobs.WorkerConfig{Concurrency: 10, ShutdownTimeout: 5 * time.Second}); err != nil {
+			if err := jobs.RunWorker(ctx, d, jobs.WorkerConfig{Concurrency: scalingEnvInt(b, "CLUBCRM_SCALING_CONCURRENCY", 10), ShutdownTimeout: 5 * time.Second}); err != nil {
 				b.Error(err)
 			}
 		})
@@ -86,8 +86,34 @@ func drainWith(b *testing.B, kind string, k int) float64 {
 	return float64(items) / elapsed.Seconds()
 }
 
+// scalingEnvInt reads a positive whole number that shapes the scaling
+// benchmarks, or def when unset:
+//
+//   - CLUBCRM_SCALING_CONCURRENCY: each worker's WORKER_CONCURRENCY (10).
+//   - CLUBCRM_SCALING_BULKS: how many bulk calls share the fan-out backlog's
+//     18,000 clients (6). One bulk call is one job that fans out chunk by
+//     chunk, so a backlog of fewer bulk calls than one worker's concurrency
+//     gives a second worker nothing to take: to measure the worker tier, the
+//     backlog needs more bulk calls than 1 × concurrency.
+//
+// With a low concurrency and many bulk calls the worker tier, not the
+// machine, bounds the rate, which is what "does a second worker process add
+// capacity" asks on a machine whose cores PostgreSQL shares
+// (docs/scaling.md).
+func scalingEnvInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 18000 {
+		b.Fatalf("%s=%q: want a whole number from 1 to 18000", name, v)
+	}
+	return n
+}
+
 // scalingBacklog builds kind's backlog in an env of its own: 2,000 results
-// whose rule creates a follow-up, or 6 bulk calls of 3,000 clients to fan
+// whose rule creates a follow-up, or bulk calls (6 of 3,000 clients by default) to fan
 // out. Nobody has a Telegram chat, so the jobs send nothing: this measures
 // the jobs, not Telegram. done reports whether the backlog is drained.
 func scalingBacklog(b *testing.B, kind string) (e *env, items int, done func() bool) {
@@ -104,7 +130,8 @@ func scalingBacklog(b *testing.B, kind string) (e *env, items int, done func() b
 			return e.count(`SELECT count(*) FROM tasks WHERE source_result_id IS NOT NULL`) == items
 		}
 	case "fanout":
-		const bulks, clients = 6, 3000
+		bulks := scalingEnvInt(b, "CLUBCRM_SCALING_BULKS", 6)
+		clients := 18000 / bulks
 		items = bulks * clients
 		for range bulks {
 			e.bulk(clients)
@@ -174,7 +201,7 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 		"DATABASE_MAX_CONNS=12",
 		"REDIS_URL="+redistest.URL(),
 		"QUEUE_PREFIX="+e.q.Prefix,
-		"WORKER_CONCURRENCY=10",
+		"WORKER_CONCURRENCY="+strconv.Itoa(scalingEnvInt(b, "CLUBCRM_SCALING_CONCURRENCY", 10)),
 		"TELEGRAM_BOT_TOKEN="+telegramtest.Token,
 		"TELEGRAM_API_URL="+e.tg.URL,
 		"NOTIFY_RATE_PER_SECOND=1000", "NOTIFY_CHAT_RATE_PER_SECOND=1000", "NOTIFY_GROUP_RATE_PER_MINUTE=6000",
