@@ -149,7 +149,15 @@ var (
 
 // inTx runs fn in a transaction, committing if it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.pool, fn)
+	var otx *outboxTx
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		otx = &outboxTx{Tx: tx}
+		return fn(otx)
+	})
+	if err == nil && otx.wrote {
+		db.wakeRelays(ctx) // outbox_wake.go: after the commit, not inside it
+	}
+	return err
 }
 
 // mapErr turns pgx errors into domain errors: no rows → ErrNotFound, unique

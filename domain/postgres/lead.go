@@ -209,6 +209,7 @@ func outboxAddAt(ctx context.Context, tx pgx.Tx, clubID int64, kind string, p do
 	if err != nil {
 		return 0, fmt.Errorf("outbox add %s: %w", kind, mapErr(err))
 	}
+	noteOutboxWrite(tx)
 	return id, nil
 }
 

@@ -25,5 +25,6 @@ func outboxAdd(ctx context.Context, tx pgx.Tx, clubID int64, kind string, p doma
 	if err != nil {
 		return 0, fmt.Errorf("outbox add %s: %w", kind, mapErr(err))
 	}
+	noteOutboxWrite(tx)
 	return id, nil
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/clubcrm/clubcrm/domain"
 )
 
-// OutboxChannel is the LISTEN/NOTIFY channel a trigger (migration 00002)
-// signals on every insert into outbox, so the relay hands new rows over at
-// once instead of at its next poll.
+// OutboxChannel is the LISTEN/NOTIFY channel the store signals on after a
+// transaction that wrote outbox rows has committed (outbox_wake.go), so the
+// relay hands new rows over at once instead of at its next poll.
 const OutboxChannel = "clubcrm_outbox"
 
 // OutboxRow is an outbox row claimed by the relay.
@@ -140,7 +140,7 @@ DELETE FROM outbox WHERE id IN (
 	return tag.RowsAffected(), nil
 }
 
-// OutboxListen calls wake whenever a row is inserted into outbox, until ctx
+// OutboxListen calls wake whenever outbox rows have been committed, until ctx
 // is done or the connection fails. It uses a connection of its own, outside
 // the pool, so a long LISTEN never takes one of the pool's connections.
 func (db *DB) OutboxListen(ctx context.Context, wake func()) error {
