@@ -79,8 +79,16 @@ func TestClubBotsPollAndAnswerThroughThemselves(t *testing.T) {
 		}
 	}
 	for _, s := range []*telegramtest.Server{w.botA, w.botB, w.def} {
-		if n := len(s.CallsTo("sendMessage")); n != 1 {
-			t.Errorf("%s sent %d messages, want 1 (its own answer only)", s.Username(), n)
+		// Messages to the stranger only: the scheduler may rightly send the
+		// fixture clubs' managers their morning list meanwhile.
+		n := 0
+		for _, c := range s.CallsTo("sendMessage") {
+			if c.ChatID() == stranger.ID {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s sent the stranger %d messages, want 1 (its own answer only)", s.Username(), n)
 		}
 		if len(s.Commands("")) == 0 {
 			t.Errorf("%s registered no command menu", s.Username())
@@ -140,9 +148,14 @@ func TestClubBotsWebhooks(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond)
+	// Only answers to the stranger count: serve's scheduler may rightly send
+	// the fixture clubs' managers their morning list meanwhile (after 09:00
+	// in Kyiv), which is not a refused call being handled.
 	for _, s := range []*telegramtest.Server{w.botA, w.botB, w.def} {
-		if n := len(s.CallsTo("sendMessage")); n != 0 {
-			t.Fatalf("a refused webhook call was handled: %s sent %d messages", s.Username(), n)
+		for _, c := range s.CallsTo("sendMessage") {
+			if c.ChatID() == stranger.ID {
+				t.Fatalf("a refused webhook call was handled: %s answered the stranger %q", s.Username(), c.Params["text"])
+			}
 		}
 	}
 	code, err := w.botA.PostWebhook(base+fmt.Sprintf("/telegram/%d", w.idA), secretA, upd)
