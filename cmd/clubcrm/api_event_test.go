@@ -25,9 +25,8 @@ func TestInboundEventsOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	staffID := pgtest.Count(t, db, `INSERT INTO staff (club_id, name, role) VALUES ($1, 'Ірина', 'staff') RETURNING id`, club.ID)
-	clientID := pgtest.Count(t, db, `INSERT INTO clients (club_id, name) VALUES ($1, 'Олена Коваленко') RETURNING id`, club.ID)
-	pgtest.Exec(t, db, `INSERT INTO client_phones (club_id, client_id, phone) VALUES ($1, $2, '+380661112233')`, club.ID, clientID)
+	staffID := pgtest.Staff(t, db, club, pgtest.StaffOpts{Name: "Ірина", NoAccount: true}).ID
+	clientID := pgtest.Client(t, db, club, pgtest.ClientOpts{Name: "Олена Коваленко", Phones: []string{"+380661112233"}}).ID
 	key := createKey(t, env, club.ID, "club system")
 	events := base + "/api/v1/events"
 	post := func(body string) (int, map[string]any) {

@@ -25,12 +25,8 @@ import (
 func reportCmdSetup(t *testing.T) (env map[string]string, db *postgres.DB, club string, from, to string) {
 	t.Helper()
 	env, db = cmdDB(t)
-	var id int64
-	if err := db.Pool().QueryRow(context.Background(),
-		`INSERT INTO clubs (slug, name, time_zone, language) VALUES ('rep', 'Report club', 'Europe/Kyiv', 'uk') RETURNING id`).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	club = fmt.Sprint(id)
+	// Bare: gen fills a club that has no plan of its own yet.
+	club = fmt.Sprint(pgtest.Club(t, db, pgtest.ClubOpts{Slug: "rep", Name: "Report club", Language: domain.LangUK, Bare: true}).ID)
 	out, errOut, err := runCmd(t, env, "gen", "--club", club, "--tasks", "3000", "--clients", "300", "--staff", "5", "--years", "1", "--seed", "3")
 	if err != nil || !strings.HasPrefix(out, "filled club "+club) || !strings.Contains(out, "3000 tasks") {
 		t.Fatalf("gen: %v\nstdout: %s\nstderr: %s", err, out, errOut)
@@ -230,12 +226,8 @@ func TestReportCommandNamesTheFilter(t *testing.T) {
 func TestReportCommandRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	env, db, club, from, to := reportCmdSetup(t)
-	var otherStaff int64
-	if err := db.Pool().QueryRow(context.Background(), `
-WITH c AS (INSERT INTO clubs (slug, name, time_zone) VALUES ('other', 'Other', 'Europe/Kyiv') RETURNING id)
-INSERT INTO staff (club_id, name, role) SELECT id, 'Stranger', 'staff' FROM c RETURNING id`).Scan(&otherStaff); err != nil {
-		t.Fatal(err)
-	}
+	other := pgtest.Club(t, db, pgtest.ClubOpts{Slug: "other", Name: "Other"})
+	otherStaff := pgtest.Staff(t, db, other, pgtest.StaffOpts{Name: "Stranger", NoAccount: true}).ID
 	base := []string{"report", "general", "--club", club, "--from", from, "--to", to}
 	tests := []struct {
 		name  string

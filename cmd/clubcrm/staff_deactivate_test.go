@@ -34,7 +34,7 @@ func TestStaffListAndDeactivate(t *testing.T) {
 	pgtest.Exec(t, db, `UPDATE staff_identities SET username = 'staff_a' WHERE staff_id = $1`, f.Staff.ID)
 	pgtest.LinkIdentity(t, db, f.Club.ID, f.Staff.ID, chat.TelegramAddress(7, f.Staff.TelegramID))
 	pgtest.MarkUnreachable(t, db, f.Colleague.ID, time.Now())
-	noAccount := pgtest.Count(t, db, `INSERT INTO staff (club_id, name, role) VALUES ($1, 'Zoe', 'staff') RETURNING id`, f.Club.ID)
+	noAccount := pgtest.Staff(t, db, f.Club, pgtest.StaffOpts{Name: "Zoe", NoAccount: true}).ID
 	out, errOut, err := runCmd(t, env, "staff", "list", "--club", club)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)

@@ -186,10 +186,7 @@ func TestServeEndToEndOnViber(t *testing.T) {
 	}
 	due := time.Now().Add(time.Hour)
 	// Assigned by someone else (an owner without a messenger): the notice goes out.
-	var owner int64
-	if err := db.Pool().QueryRow(ctx, `INSERT INTO staff (club_id, name, role) VALUES ($1, 'Owner', 'owner') RETURNING id`, club.ID).Scan(&owner); err != nil {
-		t.Fatal(err)
-	}
+	owner := pgtest.Staff(t, db, club, pgtest.StaffOpts{Name: "Owner", Role: domain.RoleOwner, NoAccount: true}).ID
 	if _, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: club.ID, TemplateID: templateByKey(t, db, club.ID, "personal_call").ID,
 		ClientID: client.ID, AuthorID: owner, AssigneeID: staff.ID, DueAt: &due}); err != nil {
 		t.Fatal(err)
