@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -34,10 +35,19 @@ func noteOutboxWrite(tx pgx.Tx) {
 // before this runs. Sent by the simple protocol, in one round trip.
 const wakeRelaysSQL = `BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify('` + OutboxChannel + `', ''); COMMIT`
 
+// wakeTimeout bounds the wake-up: it runs after the caller's work has
+// committed, often on a person's request, and must not hold that request up
+// when the pool is busy; the relays' poll finds the rows anyway.
+const wakeTimeout = 2 * time.Second
+
 // wakeRelays tells the relays that outbox rows were committed. A failure is
 // logged, not returned: the state change has committed, and the relays poll.
+// It runs even when ctx has just ended (the commit did not), within
+// wakeTimeout.
 func (db *DB) wakeRelays(ctx context.Context) {
-	if _, err := db.pool.Exec(context.WithoutCancel(ctx), wakeRelaysSQL); err != nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wakeTimeout)
+	defer cancel()
+	if _, err := db.pool.Exec(wctx, wakeRelaysSQL); err != nil {
 		db.log.WarnContext(ctx, "outbox wake-up not sent; the relays will find the rows at their next poll", slog.Any("error", err))
 	}
 }
