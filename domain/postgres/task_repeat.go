@@ -55,13 +55,17 @@ WHERE t.club_id = $1 AND t.id = $2 AND t.occurrence IS NOT NULL
 	if err != nil {
 		return fmt.Errorf("repeat task %d: %w", taskID, mapErr(err))
 	}
-	var open bool
+	// Nothing to create while another occurrence is open, nor when the series
+	// has already moved past this one (an old occurrence reopened and closed
+	// again: its successor exists, whatever became of it).
+	var skip bool
 	if err := tx.QueryRow(ctx, `
 SELECT EXISTS (SELECT 1 FROM tasks WHERE club_id = $1 AND coalesce(series_id, id) = $2 AND id <> $3
-               AND status IN ('new', 'in_progress') AND deleted_at IS NULL)`, clubID, seriesID, taskID).Scan(&open); err != nil {
+               AND ((status IN ('new', 'in_progress') AND deleted_at IS NULL) OR occurrence > $4))`,
+		clubID, seriesID, taskID, *occurrence).Scan(&skip); err != nil {
 		return fmt.Errorf("repeat task %d: %w", taskID, mapErr(err))
 	}
-	if open {
+	if skip {
 		return nil
 	}
 	rule := repeatRule(every, days, month, times, until)

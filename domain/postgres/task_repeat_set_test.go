@@ -174,3 +174,38 @@ func createCheck(t *testing.T, db *postgres.DB, f pgtest.Fixture, due time.Time)
 	}
 	return task.ID
 }
+
+// A manager reopens an old occurrence after the series has moved on (its
+// next occurrence was created, then cancelled) and closes it again: the
+// close succeeds and creates nothing, since the series already has a later
+// occurrence (before, it failed on the series' occurrence key, every time).
+func TestRepeatReopenedOccurrenceClosesAgain(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	due := time.Date(2026, 10, 20, 10, 0, 0, 0, kyiv)
+	db := pgtest.New(t, postgres.WithClock(clocktest.New(due.Add(-time.Hour))))
+	ctx := context.Background()
+	f := pgtest.NewClub(t, db, "trep-reopen")
+	first, err := db.TaskCreate(ctx, postgres.TaskCreateInput{ClubID: f.Club.ID, TemplateID: f.Templates["internal"], Title: "Order water",
+		AuthorID: f.Manager.ID, AssigneeID: f.Staff.ID, DueAt: &due})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.TaskRepeatSet(ctx, f.Club.ID, first.ID, f.Staff, domain.Repeat{EveryDays: 7}); err != nil {
+		t.Fatal(err)
+	}
+	set := func(id int64, who domain.Staff, to domain.Status) {
+		t.Helper()
+		if _, err := db.TaskStatusSet(ctx, f.Club.ID, id, who, to); err != nil {
+			t.Fatalf("task %d → %s: %v", id, to, err)
+		}
+	}
+	set(first.ID, f.Staff, domain.StatusDone)
+	second := pgtest.Count(t, db, `SELECT id FROM tasks WHERE club_id = $1 AND series_id = $2 AND occurrence = 2`, f.Club.ID, first.ID)
+	set(int64(second), f.Manager, domain.StatusCancelled)
+	set(first.ID, f.Manager, domain.StatusInProgress) // reopen
+	set(first.ID, f.Manager, domain.StatusDone)
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM tasks WHERE club_id = $1 AND coalesce(series_id, id) = $2`, f.Club.ID, first.ID); n != 2 {
+		t.Fatalf("series holds %d tasks, want the 2 it had", n)
+	}
+}
