@@ -155,7 +155,7 @@ func (r *request) repeatDaysScreen(t postgres.TaskView, o origin, mask int) (str
 func (r *request) repeatEndScreen(t postgres.TaskView, o origin, ruleArg string, rule domain.Repeat) (string, [][]chat.Button) {
 	var after []chat.Button
 	for _, n := range repeatEndTimes {
-		after = append(after, btn(r.t("bot.repeat.after", map[string]any{"N": n}), callback.ActionTaskRepeat, t.ID, o, ruleArg, repeatAfter+strconv.Itoa(n)))
+		after = append(after, btn(r.n("bot.repeat.after", n, nil), callback.ActionTaskRepeat, t.ID, o, ruleArg, repeatAfter+strconv.Itoa(n)))
 	}
 	kb := [][]chat.Button{
 		row(btn(r.t("bot.repeat.never", nil), callback.ActionTaskRepeat, t.ID, o, ruleArg, repeatNever)),
@@ -266,7 +266,7 @@ func (r *request) repeatText(rule domain.Repeat) string {
 	case rule.EveryDays == 7:
 		s = r.t("bot.repeat.every_week", nil)
 	case rule.EveryDays > 0 && rule.EveryDays%7 == 0:
-		s = r.t("bot.repeat.every_weeks", map[string]any{"N": rule.EveryDays / 7})
+		s = r.n("bot.repeat.every_weeks", rule.EveryDays/7, nil)
 	case rule.EveryDays > 0:
 		s = r.t("bot.repeat.every_days", map[string]any{"N": rule.EveryDays})
 	case rule.MonthDay == domain.LastDayOfMonth:
@@ -290,7 +290,7 @@ func (r *request) repeatText(rule domain.Repeat) string {
 		s += r.t("bot.repeat.until", map[string]any{"Date": rule.Until.Format(layout)})
 	}
 	if rule.Times > 0 {
-		s += r.t("bot.repeat.times", map[string]any{"N": rule.Times})
+		s += r.n("bot.repeat.times", rule.Times, nil)
 	}
 	return s
 }

@@ -43,6 +43,31 @@ func TestRussianPlurals(t *testing.T) {
 	}
 }
 
+// The repeat picker's counts agree with their number in every language
+// ("4 раза", not "4 раз"; the buttons offer 4, 8 and 12).
+func TestRepeatCountsPlural(t *testing.T) {
+	c := MustNew()
+	for _, tc := range []struct {
+		lang domain.Language
+		id   string
+		n    int
+		want string
+	}{
+		{domain.LangRU, "bot.repeat.after", 4, "4 раза"},
+		{domain.LangRU, "bot.repeat.after", 8, "8 раз"},
+		{domain.LangUK, "bot.repeat.after", 4, "4 рази"},
+		{domain.LangUK, "bot.repeat.after", 12, "12 разів"},
+		{domain.LangEN, "bot.repeat.after", 4, "After 4 times"},
+		{domain.LangRU, "bot.repeat.times", 2, ", всего 2 раза"},
+		{domain.LangRU, "bot.repeat.every_weeks", 5, "каждые 5 недель"},
+		{domain.LangUK, "bot.repeat.every_weeks", 3, "кожні 3 тижні"},
+	} {
+		if got := c.N(tc.lang, tc.id, tc.n, nil); got != tc.want {
+			t.Errorf("N(%s, %s, %d) = %q, want %q", tc.lang, tc.id, tc.n, got, tc.want)
+		}
+	}
+}
+
 func TestMissingIDShowsItself(t *testing.T) {
 	if got := MustNew().T(domain.LangUK, "no.such.key", nil); got != "no.such.key" {
 		t.Fatalf("got %q", got)
