@@ -17,7 +17,7 @@ func (r *request) missedText(m report.MissedCalls) string {
 	if c.Missed == 0 {
 		return ""
 	}
-	median := "—"
+	median := "" // nobody called back: the line leaves the median out
 	if c.MedianMinutes != nil {
 		median = i18n.Number(r.lang, math.Round(*c.MedianMinutes*10)/10)
 	}

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,18 @@ func TestDateTimeInZone(t *testing.T) {
 	}
 	if got := Number(domain.LangUK, 2.5); got != "2,5" {
 		t.Errorf("number: %q", got)
+	}
+}
+
+// A missed-calls line with nobody called back has no median to give, and
+// says nothing about one (not "median — min").
+func TestMissedLineWithoutMedian(t *testing.T) {
+	c := MustNew()
+	for _, lang := range []domain.Language{domain.LangRU, domain.LangUK, domain.LangEN} {
+		none := c.T(lang, "report.missed", map[string]any{"Missed": "3", "Back": "0", "InTarget": "0", "Median": ""})
+		some := c.T(lang, "report.missed", map[string]any{"Missed": "3", "Back": "1", "InTarget": "1", "Median": "12"})
+		if strings.Contains(none, "{{") || strings.Contains(none, "—") || len(none) >= len(some) || !strings.Contains(some, "12") {
+			t.Errorf("%s: without a median %q, with one %q", lang, none, some)
+		}
 	}
 }
