@@ -14,7 +14,8 @@ import (
 // while it is not called back, by the task's key, so the period's calls
 // never make the planner read all the club's tasks), then the figures
 // overall and by staff member at once with GROUPING SETS. $4 is the staff
-// filter.
+// filter; $5 and $6, the template and type filters, select missed calls by
+// their call-back task, as the calls figures do (callTaskFilterSQL).
 const reportMissedSQL = `
 WITH m AS (
     SELECT cl.called_at, cb.recorded_at AS back_at,
@@ -28,6 +29,7 @@ WITH m AS (
         ORDER BY r.recorded_at, r.id LIMIT 1) cb ON true
     LEFT JOIN phone_settings ps ON ps.club_id = cl.club_id
     WHERE cl.club_id = $1 AND cl.called_at >= $2 AND cl.called_at < $3 AND cl.missed
+      AND ` + callTaskFilterSQL + `
 )
 SELECT GROUPING(staff_id), coalesce(staff_id, 0),
        count(*), count(back_at), count(*) FILTER (WHERE back_at <= target_at),
@@ -40,7 +42,7 @@ ORDER BY 1 DESC, 2`
 // reportMissed fills report.MissedCalls for the period; staff names come
 // from one more query over the few staff members that have missed calls.
 func reportMissed(ctx context.Context, q querier, clubID int64, r report.Range, f report.Filter) (report.MissedCalls, error) {
-	rows, err := q.Query(ctx, reportMissedSQL, clubID, r.From, r.To, f.StaffID)
+	rows, err := q.Query(ctx, reportMissedSQL, reportArgs(clubID, r, f)...)
 	if err != nil {
 		return report.MissedCalls{}, fmt.Errorf("missed calls: %w", mapErr(err))
 	}

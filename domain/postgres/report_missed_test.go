@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
@@ -168,6 +169,24 @@ func TestReportGeneralMissedCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("filtered by Anna", g.Missed.Totals, want(func(f fig) bool { return f.staff == anna }))
+	// Template and type filters select missed calls by their call-back task.
+	elsewhere := c.template("check_in", "Check in", "client_task", 2, false)
+	for _, fc := range []struct {
+		name string
+		f    report.Filter
+		keep bool
+	}{
+		{"the call-back template", report.Filter{TemplateID: callBack}, true},
+		{"the personal-call type", report.Filter{Type: domain.TypePersonalCall}, true},
+		{"another template", report.Filter{TemplateID: elsewhere}, false},
+		{"another type", report.Filter{Type: domain.TypeInternal}, false},
+	} {
+		g, err := db.ReportGeneral(ctx, c.id, r, fc.f)
+		if err != nil {
+			t.Fatalf("%s: %v", fc.name, err)
+		}
+		same("filtered by "+fc.name, g.Missed.Totals, want(func(fig) bool { return fc.keep }))
+	}
 	// Missed calls are still not calls made.
 	if g, _ := db.ReportGeneral(ctx, c.id, r, report.Filter{}); g.CallsIn != 1 || g.CallsOut != 1 {
 		t.Errorf("calls made: in %d out %d, want 1 and 1", g.CallsIn, g.CallsOut)

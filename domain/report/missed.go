@@ -18,7 +18,8 @@ package report
 // A missed call's staff member is who recorded the call-back result, or,
 // while it is not called back, the call-back task's assignee (0: nobody).
 // The staff filter selects missed calls by that staff member; template and
-// type filters do not apply.
+// type filters by their call-back task's template and type, as the calls
+// figures do.
 type MissedCalls struct {
 	Totals  MissedCounts  `json:"totals"`
 	ByStaff []MissedSplit `json:"by_staff"` // only staff members with missed calls
