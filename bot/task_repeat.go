@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -173,7 +174,15 @@ func (b *Bot) repeatUntilScreen(r *request, t postgres.TaskView, o origin, ruleA
 	env := r.formEnv()
 	op, _ := r.data.Str(4)
 	arg, _ := r.data.Str(5)
-	c := calendar{Lang: r.lang, Today: dayOf(env.Now, r.loc), Min: dayOf(env.Now, r.loc), QuickOnly: env.OneKeyboard}
+	// The last day cannot be before today, nor before the task's own due
+	// day: an end the series can never reach would repeat nothing.
+	earliest := dayOf(env.Now, r.loc)
+	if t.DueAt != nil {
+		if due := dayOf(*t.DueAt, r.loc); earliest.before(due) {
+			earliest = due
+		}
+	}
+	c := calendar{Lang: r.lang, Today: dayOf(env.Now, r.loc), Month: earliest, Min: earliest, QuickOnly: env.OneKeyboard}
 	switch op {
 	case "":
 	case opNop:
@@ -192,9 +201,36 @@ func (b *Bot) repeatUntilScreen(r *request, t postgres.TaskView, o origin, ruleA
 	data := func(op string, args ...any) string {
 		return callback.New(callback.ActionTaskRepeat, append([]any{t.ID, o, ruleArg, repeatUntil, op}, args...)...)
 	}
-	kb := append(c.keyboard(b.cat, data), row(btn(r.t("common.back", nil), callback.ActionTaskRepeat, t.ID, o, ruleArg)))
+	var kb [][]chat.Button
+	if env.OneKeyboard {
+		// One keyboard per chat and no state between taps: no month grid and
+		// no typed date, so the ends of the coming months are the choices
+		// (the calendar's quick ones, today to a week on, end a series at once).
+		var ends []chat.Button
+		for _, d := range monthEnds(earliest, 1, 2, 3, 6, 12) {
+			ends = append(ends, dataBtn(fmt.Sprintf("%02d.%02d.%d", d.D, int(d.M), d.Y), data(opDay, d.compact())))
+		}
+		kb = append(kb, ends)
+	} else {
+		kb = c.keyboard(b.cat, data)
+	}
+	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskRepeat, t.ID, o, ruleArg)))
 	_, err := r.show(taskLine(r.lang, t)+"\n\n"+r.t("bot.repeat.until_pick", map[string]any{"Rule": r.repeatText(rule)}), kb)
 	return err
+}
+
+// monthEnds returns the last day of from's month and of the months after
+// it by the given offsets, skipping any before from (0 is from's month).
+func monthEnds(from day, offsets ...int) []day {
+	var out []day
+	for _, k := range offsets {
+		last := time.Date(from.Y, from.M+time.Month(k)+1, 0, 12, 0, 0, 0, time.UTC) // day 0: the month's last
+		d := day{last.Year(), last.Month(), last.Day()}
+		if !d.before(from) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // parseRepeatRule reads a rule argument: d<N>, w<mask>, m<day> or ml.
