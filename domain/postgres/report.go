@@ -102,3 +102,31 @@ SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
 	names.Staff, names.Template = *staff, *tmpl
 	return names, nil
 }
+
+// reportStaffNames reads the names of the given staff members of a club, for
+// the splits by staff member that come back from a statement by id.
+func reportStaffNames(ctx context.Context, q querier, clubID int64, ids []int64) (map[int64]string, error) {
+	names := map[int64]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	rows, err := q.Query(ctx, `SELECT id, name FROM staff WHERE club_id = $1 AND id = ANY($2)`, clubID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("staff names: %w", mapErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("staff names: %w", mapErr(err))
+		}
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("staff names: %w", mapErr(err))
+	}
+	return names, nil
+}

@@ -69,28 +69,9 @@ func reportLeads(ctx context.Context, q querier, clubID int64, r report.Range, f
 	if err := rows.Err(); err != nil {
 		return report.Leads{}, fmt.Errorf("leads: %w", mapErr(err))
 	}
-	if len(staffIDs) == 0 {
-		return out, nil
-	}
-	nr, err := q.Query(ctx, `SELECT id, name FROM staff WHERE club_id = $1 AND id = ANY($2)`, clubID, staffIDs)
+	names, err := reportStaffNames(ctx, q, clubID, staffIDs)
 	if err != nil {
-		return report.Leads{}, fmt.Errorf("leads: staff: %w", mapErr(err))
-	}
-	names := map[int64]string{}
-	for nr.Next() {
-		var (
-			id   int64
-			name string
-		)
-		if err := nr.Scan(&id, &name); err != nil {
-			nr.Close()
-			return report.Leads{}, fmt.Errorf("leads: staff: %w", mapErr(err))
-		}
-		names[id] = name
-	}
-	nr.Close()
-	if err := nr.Err(); err != nil {
-		return report.Leads{}, fmt.Errorf("leads: staff: %w", mapErr(err))
+		return report.Leads{}, fmt.Errorf("leads: %w", err)
 	}
 	for i := range out.ByStaff {
 		out.ByStaff[i].Name = names[out.ByStaff[i].ID]
