@@ -99,11 +99,6 @@ func (db *DB) ClientImportStream(ctx context.Context, clubID int64, next func() 
 		return err
 	})
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-			// pgx may report a COPY cut short by ctx as the closed
-			// connection it left behind; the cause is the context.
-			return ImportStats{}, fmt.Errorf("%w: %w", cerr, err)
-		}
 		return ImportStats{}, err
 	}
 	return st, nil

@@ -157,6 +157,12 @@ func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err == nil && otx.wrote {
 		db.wakeRelays(ctx) // outbox_wake.go: after the commit, not inside it
 	}
+	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+		// pgx may report a statement cut short by ctx (a COPY, say) as the
+		// closed connection it left behind; the cause is the context, which
+		// callers test for (a job stopped by shutdown is not a failure).
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
 	return err
 }
 
