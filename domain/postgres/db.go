@@ -23,6 +23,9 @@ type DB struct {
 	clock      domain.Clock
 	maxConns   int32  // only read by Open
 	replicaURL string // only read by Open
+	// noReportMonths makes reports read every row, never stored months
+	// (WithoutReportMonths).
+	noReportMonths bool
 }
 
 // Option configures a DB.
@@ -47,6 +50,11 @@ func WithMaxConns(n int32) Option { return func(db *DB) { db.maxConns = n } }
 // replication delay, usually well under a second. Empty: everything reads
 // the primary.
 func WithReplicaURL(url string) Option { return func(db *DB) { db.replicaURL = url } }
+
+// WithoutReportMonths makes reports read every row of their period and
+// never the figures stored for past months (report_months.go): the plain
+// computation the stored months are checked against.
+func WithoutReportMonths() Option { return func(db *DB) { db.noReportMonths = true } }
 
 // Open connects to PostgreSQL (and to the replica, if one is named) and
 // checks the connections.

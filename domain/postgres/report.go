@@ -130,3 +130,30 @@ func reportStaffNames(ctx context.Context, q querier, clubID int64, ids []int64)
 	}
 	return names, nil
 }
+
+// reportTemplateNames reads the names of the given templates of a club.
+func reportTemplateNames(ctx context.Context, q querier, clubID int64, ids []int64) (map[int64]string, error) {
+	names := map[int64]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	rows, err := q.Query(ctx, `SELECT id, name FROM templates WHERE club_id = $1 AND id = ANY($2)`, clubID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("template names: %w", mapErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("template names: %w", mapErr(err))
+		}
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("template names: %w", mapErr(err))
+	}
+	return names, nil
+}

@@ -17,7 +17,7 @@ func (db *DB) ReportExplain(ctx context.Context, clubID int64, r report.Range, f
 	var sql string
 	switch which {
 	case "tasks":
-		sql, args = reportTaskCountsSQL, append(args, db.clock.Now())
+		sql, args = reportTaskGrainSQL, append(args, db.clock.Now())
 	case "funnel":
 		_, m, err := funnelStages(ctx, db.pool, clubID)
 		if err != nil {

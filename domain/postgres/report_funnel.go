@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,6 +35,18 @@ func (db *DB) ReportFunnel(ctx context.Context, clubID int64, r report.Range, f 
 		if len(fn.Stages) == 0 {
 			fn.ByStaff, fn.ByTemplate = []report.Split{}, []report.Split{}
 			return nil
+		}
+		if f == (report.Filter{}) {
+			// Stored months hold each client's walk over all the results,
+			// so they serve the unfiltered funnel; a filtered one reads its
+			// (fewer) results raw.
+			plan, err := db.reportPlanFor(ctx, tx, clubID, r, db.clock.Now(), funnelKey(fn.Stages, m))
+			if err != nil {
+				return err
+			}
+			if len(plan.months) > 0 {
+				return funnelWalkCounts(ctx, tx, clubID, r, plan, m, &fn)
+			}
 		}
 		return funnelCounts(ctx, tx, clubID, r, f, m, &fn)
 	})
@@ -232,6 +245,69 @@ func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("funnel counts: %w", mapErr(err))
 	}
+	funnelFinish(fn, staff, templates)
+	return nil
+}
+
+// funnelWalkCounts counts the funnel of a period with stored months: the
+// stored walks of those months and the walks of the raw stretches, in time
+// order, walked again by report.TallyFunnel.
+func funnelWalkCounts(ctx context.Context, q querier, clubID int64, r report.Range, p reportPlan, m stageMap, fn *report.Funnel) error {
+	stored, err := funnelStoredParts(ctx, q, clubID, p.months)
+	if err != nil {
+		return fmt.Errorf("funnel counts: %w", err)
+	}
+	type stretch struct {
+		from  time.Time
+		parts []report.FunnelPart
+	}
+	all := make([]stretch, 0, len(p.months)+len(p.raw))
+	for i, month := range p.months {
+		all = append(all, stretch{month, stored[i]})
+	}
+	for _, s := range p.raw {
+		parts, err := funnelRawParts(ctx, q, clubID, s.From, s.To, m)
+		if err != nil {
+			return fmt.Errorf("funnel counts: %w", err)
+		}
+		all = append(all, stretch{s.From, parts})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].from.Before(all[j].from) })
+	stretches := make([][]report.FunnelPart, len(all))
+	for i, s := range all {
+		stretches[i] = s.parts
+	}
+	n := len(fn.Stages)
+	t := report.TallyFunnel(n, r.From.Location(), stretches...)
+	for k := range fn.Stages {
+		st := &fn.Stages[k]
+		st.Clients, st.Direct = t.Clients[k], t.Direct[k]
+		st.MedianClients = len(t.DaysNext[k])
+		st.MedianDaysNext = report.Median(t.DaysNext[k])
+	}
+	staffNames, err := reportStaffNames(ctx, q, clubID, mapKeys(t.ByOwner))
+	if err != nil {
+		return fmt.Errorf("funnel counts: %w", err)
+	}
+	templateNames, err := reportTemplateNames(ctx, q, clubID, mapKeys(t.ByTemplate))
+	if err != nil {
+		return fmt.Errorf("funnel counts: %w", err)
+	}
+	staff, templates := map[int64]*report.Split{}, map[int64]*report.Split{}
+	for id, c := range t.ByOwner {
+		staff[id] = &report.Split{ID: id, Name: staffNames[id], Clients: c}
+	}
+	for id, c := range t.ByTemplate {
+		templates[id] = &report.Split{ID: id, Name: templateNames[id], Clients: c}
+	}
+	funnelFinish(fn, staff, templates)
+	return nil
+}
+
+// funnelFinish works out the conversions from the counts and orders the
+// splits.
+func funnelFinish(fn *report.Funnel, staff, templates map[int64]*report.Split) {
+	n := len(fn.Stages)
 	for i := range fn.Stages {
 		if i+1 < n {
 			fn.Stages[i].ConversionNext = ratio(fn.Stages[i+1].Clients, fn.Stages[i].Clients)
@@ -241,7 +317,6 @@ func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, 
 	}
 	fn.Conversion = ratio(fn.Stages[n-1].Clients, fn.Stages[0].Clients)
 	fn.ByStaff, fn.ByTemplate = sortedSplits(staff), sortedSplits(templates)
-	return nil
 }
 
 // sortedSplits orders slices by first-stage clients, most first, then name.

@@ -1,0 +1,401 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// Stored months (migration 00026, docs/reports.md). A report over a period
+// reads each whole past local month from the figures stored for it when
+// they are usable, and everything else from the rows themselves; the two
+// add up to exactly what reading every row would give, because every
+// stored figure is a count over the rows of one month that adds across
+// months (the funnel stores each client's walk instead, see
+// report.TallyFunnel).
+//
+// A month is usable while it is built for the club's current time zone
+// (and, for the funnel, its current stages), has ended by the report's now,
+// and no change touching it has been logged in report_dirty since. The
+// triggers of 00026 log every change to a task, result, answer or call
+// older than two days; ReportMonthsBuild only stores months that ended three
+// days before the database's now, so a change it did not see is logged.
+
+// reportMonthsGrace is how long after its end a month may be stored: a day
+// more than the triggers' two-day horizon (report_dirty_horizon).
+const reportMonthsGrace = 3 * 24 * time.Hour
+
+// reportMonthsBuildMax bounds the months one ReportMonthsBuild call stores,
+// so a sweep over many clubs stays short; the rest wait for the next call.
+const reportMonthsBuildMax = 36
+
+// errReportMonthBusy says another builder holds the club's months.
+var errReportMonthBusy = errors.New("report months: another builder is at work")
+
+// reportPlan says how a report reads its range: the stored months and the
+// stretches read raw.
+type reportPlan struct {
+	months []time.Time
+	raw    []report.Segment
+}
+
+// reportPlanFor cuts the range into segments and asks which whole months
+// are usable. funnelKey, when not empty, also requires the funnel summary of
+// that stage map. With stored months switched off (WithoutReportMonths)
+// everything is raw.
+func (db *DB) reportPlanFor(ctx context.Context, q querier, clubID int64, r report.Range, now time.Time, funnelKey string) (reportPlan, error) {
+	segs := report.Segments(r, r.From.Location())
+	var starts []time.Time
+	for _, s := range segs {
+		if s.Month && !db.noReportMonths {
+			starts = append(starts, s.From)
+		}
+	}
+	usable := map[int64]bool{}
+	if len(starts) > 0 {
+		rows, err := q.Query(ctx, `
+SELECT m.month_start FROM report_months m
+WHERE m.club_id = $1 AND m.month_start = ANY($2) AND m.time_zone = $3 AND m.month_end <= $4
+  AND ($5::text = '' OR m.funnel_key = $5)
+  AND NOT EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = m.club_id AND d.at >= m.month_start AND d.at < m.month_end)`,
+			clubID, starts, zoneName(r), now, funnelKey)
+		if err != nil {
+			return reportPlan{}, fmt.Errorf("stored months: %w", mapErr(err))
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+		if err != nil {
+			return reportPlan{}, fmt.Errorf("stored months: %w", mapErr(err))
+		}
+		for _, t := range got {
+			usable[t.UnixMicro()] = true
+		}
+	}
+	var p reportPlan
+	p.months, p.raw = report.SplitStored(segs, func(start time.Time) bool { return usable[start.UnixMicro()] })
+	return p, nil
+}
+
+// ReportMonthsBuild stores the figures of the club's past months that are
+// missing, dirty, or were built for another time zone or funnel, oldest
+// last (recent months are read most), at most reportMonthsBuildMax of them
+// per call. A month is stored once it ended three days before the
+// database's now. Each month is its own transaction on the primary; a month
+// another builder is storing at the same moment is left to it. It returns
+// how many months it stored.
+func (db *DB) ReportMonthsBuild(ctx context.Context, clubID int64) (int, error) {
+	var (
+		zone          string
+		dbNow, oldest time.Time
+		has           bool
+	)
+	err := db.pool.QueryRow(ctx, `
+SELECT c.time_zone, now(), x.oldest IS NOT NULL, coalesce(x.oldest, now())
+FROM clubs c,
+LATERAL (SELECT least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
+                      (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
+                      (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AS oldest) x
+WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
+	if err != nil {
+		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
+	}
+	if !has {
+		return 0, nil
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return 0, fmt.Errorf("report months of club %d: time zone %q: %w", clubID, zone, err)
+	}
+	first := report.DateOf(oldest.In(loc))
+	from := report.Date{Year: first.Year, Month: first.Month, Day: 1}.Start(loc)
+	all := report.Segments(report.Range{From: from, To: dbNow.Add(-reportMonthsGrace)}, loc)
+	var starts, ends []time.Time
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Month {
+			starts, ends = append(starts, all[i].From), append(ends, all[i].To)
+		}
+	}
+	if len(starts) == 0 {
+		return 0, nil
+	}
+	stages, m, err := funnelStages(ctx, db.pool, clubID)
+	if err != nil {
+		return 0, fmt.Errorf("report months of club %d: %w", clubID, err)
+	}
+	key := funnelKey(stages, m)
+	rows, err := db.pool.Query(ctx, `
+SELECT s.start, s.end_at FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS s(start, end_at, i)
+LEFT JOIN report_months m ON m.club_id = $1 AND m.month_start = s.start
+WHERE m.club_id IS NULL OR m.time_zone <> $4 OR m.funnel_key <> $5 OR m.month_end <> s.end_at
+   OR EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = $1 AND d.at >= s.start AND d.at < s.end_at)
+ORDER BY s.i
+LIMIT $6`, clubID, starts, ends, zone, key, reportMonthsBuildMax)
+	if err != nil {
+		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
+	}
+	todo, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.Segment, error) {
+		var s report.Segment
+		err := row.Scan(&s.From, &s.To)
+		return s, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
+	}
+	built := 0
+	for _, s := range todo {
+		err := db.reportMonthBuild(ctx, clubID, zone, s.From.In(loc), s.To.In(loc))
+		if errors.Is(err, errReportMonthBusy) {
+			return built, nil
+		}
+		if err != nil {
+			return built, fmt.Errorf("report months of club %d: %w", clubID, err)
+		}
+		built++
+	}
+	return built, nil
+}
+
+// reportMonthBuild stores one month in one REPEATABLE READ transaction:
+// the log entries it deletes and the figures it stores are of the same
+// snapshot, so an entry logged by a change it did not see survives it.
+func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, from, to time.Time) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		var got bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('clubcrm.report_months', $1))`, clubID).Scan(&got); err != nil {
+			return fmt.Errorf("lock: %w", mapErr(err))
+		}
+		if !got {
+			return errReportMonthBusy
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return fmt.Errorf("work_mem: %w", err)
+		}
+		stages, m, err := funnelStages(ctx, tx, clubID)
+		if err != nil {
+			return err
+		}
+		month := fmt.Sprintf("month %s", from.Format("2006-01"))
+		args := []any{clubID, from, to, int64(0), int64(0), "", to}
+		for _, st := range []struct{ name, sql string }{
+			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`},
+			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2`},
+		} {
+			if _, err := tx.Exec(ctx, st.sql, clubID, from, to); err != nil {
+				return fmt.Errorf("%s: clear %s: %w", month, st.name, mapErr(err))
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO report_months (club_id, month_start, month_end, time_zone, funnel_key) VALUES ($1, $2, $3, $4, $5)`,
+			clubID, from, to, zone, funnelKey(stages, m)); err != nil {
+			return fmt.Errorf("%s: %w", month, mapErr(err))
+		}
+		for _, st := range []struct {
+			name, sql string
+			args      []any
+		}{
+			{"tasks", `INSERT INTO report_month_tasks (club_id, month_start, assignee_id, template_id, task_type, created, done, cancelled, overdue)
+SELECT $1, $2, g.* FROM (` + reportTaskGrainSQL + `) g`, args},
+			{"results", `INSERT INTO report_month_results (club_id, month_start, staff_id, template_id, task_type, result_id, n)
+SELECT $1, $2, g.* FROM (` + reportResultGrainSQL + `) g`, args[:6]},
+			{"answers", `INSERT INTO report_month_fields (club_id, month_start, staff_id, template_id, task_type, field_id, value_id, n)
+SELECT $1, $2, g.* FROM (` + reportFieldGrainSQL + `) g`, args[:6]},
+			{"calls", `INSERT INTO report_month_calls (club_id, month_start, staff_id, template_id, task_type, calls_in, calls_out)
+SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
+		} {
+			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+				return fmt.Errorf("%s: %s: %w", month, st.name, mapErr(err))
+			}
+		}
+		if len(stages) == 0 {
+			return nil
+		}
+		parts, err := funnelRawParts(ctx, tx, clubID, from, to, m)
+		if err != nil {
+			return fmt.Errorf("%s: %w", month, err)
+		}
+		var fs funnelStored
+		for _, p := range parts {
+			fs.add(p)
+		}
+		if _, err := tx.Exec(ctx, `
+INSERT INTO report_month_funnel (club_id, month_start, clients, owners, directs, templates, adv_count, adv_at, adv_top)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clubID, from, fs.clients, fs.owners, fs.directs, fs.templates, fs.advCount, fs.advAt, fs.advTop); err != nil {
+			return fmt.Errorf("%s: funnel: %w", month, mapErr(err))
+		}
+		return nil
+	})
+}
+
+// funnelKey names a funnel's stage map: the stages in order, each with its
+// results. A month's funnel summary is used only under the same map.
+func funnelKey(stages []report.Stage, m stageMap) string {
+	var b strings.Builder
+	for i, s := range stages {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(strconv.FormatInt(s.StageID, 10))
+		b.WriteByte(':')
+		first := true
+		for j, ord := range m.ords {
+			if int(ord) == i+1 {
+				if !first {
+					b.WriteByte(',')
+				}
+				b.WriteString(strconv.FormatInt(m.resultIDs[j], 10))
+				first = false
+			}
+		}
+	}
+	return b.String()
+}
+
+// funnelStored is report_month_funnel's parallel arrays.
+type funnelStored struct {
+	clients, owners, directs, templates []int64
+	advCount                            []int32
+	advAt                               []time.Time
+	advTop                              []int32
+}
+
+func (fs *funnelStored) add(p report.FunnelPart) {
+	fs.clients = append(fs.clients, p.Client)
+	fs.owners = append(fs.owners, p.Owner)
+	fs.directs = append(fs.directs, int64(p.Direct))
+	fs.templates = append(fs.templates, p.Template)
+	fs.advCount = append(fs.advCount, int32(len(p.Advances)))
+	for _, a := range p.Advances {
+		fs.advAt = append(fs.advAt, a.At)
+		fs.advTop = append(fs.advTop, int32(a.Top))
+	}
+}
+
+// parts unflattens the arrays.
+func (fs *funnelStored) parts() ([]report.FunnelPart, error) {
+	n := len(fs.clients)
+	if len(fs.owners) != n || len(fs.directs) != n || len(fs.templates) != n || len(fs.advCount) != n || len(fs.advAt) != len(fs.advTop) {
+		return nil, errors.New("stored funnel arrays differ in length")
+	}
+	out := make([]report.FunnelPart, n)
+	at := 0
+	for i := range out {
+		k := int(fs.advCount[i])
+		if k < 0 || at+k > len(fs.advAt) {
+			return nil, errors.New("stored funnel advances out of bounds")
+		}
+		adv := make([]report.FunnelAdvance, k)
+		for j := range adv {
+			adv[j] = report.FunnelAdvance{At: fs.advAt[at+j], Top: int(fs.advTop[at+j])}
+		}
+		at += k
+		out[i] = report.FunnelPart{Client: fs.clients[i], Owner: fs.owners[i], Direct: uint64(fs.directs[i]), Template: fs.templates[i], Advances: adv}
+	}
+	return out, nil
+}
+
+// funnelRawParts reads the funnel results of [from, to) on clients, folds
+// them into one walk per client, and gives each client the template of
+// their first task ever.
+func funnelRawParts(ctx context.Context, q querier, clubID int64, from, to time.Time, m stageMap) ([]report.FunnelPart, error) {
+	rows, err := q.Query(ctx, `
+SELECT tr.client_id, tr.recorded_at, m.ord, coalesce(tr.staff_id, 0)
+FROM task_results tr
+JOIN unnest($4::bigint[], $5::int[]) AS m(result_id, ord) ON m.result_id = tr.result_id
+WHERE tr.club_id = $1 AND tr.recorded_at >= $2 AND tr.recorded_at < $3 AND tr.client_id IS NOT NULL
+ORDER BY tr.client_id, tr.recorded_at, tr.id`, clubID, from, to, m.resultIDs, m.ords)
+	if err != nil {
+		return nil, fmt.Errorf("funnel hits: %w", mapErr(err))
+	}
+	var (
+		hits    []report.FunnelHit
+		clients []int64
+	)
+	for rows.Next() {
+		var h report.FunnelHit
+		if err := rows.Scan(&h.Client, &h.At, &h.Ord, &h.Staff); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("funnel hits: %w", err)
+		}
+		if n := len(hits); n == 0 || hits[n-1].Client != h.Client {
+			clients = append(clients, h.Client)
+		}
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("funnel hits: %w", mapErr(err))
+	}
+	templates := map[int64]int64{}
+	if len(clients) > 0 {
+		rows, err := q.Query(ctx, `
+SELECT c.id, g.template_id
+FROM unnest($2::bigint[]) AS c(id)
+CROSS JOIN LATERAL (
+    SELECT t.template_id FROM tasks t
+    WHERE t.club_id = $1 AND t.client_id = c.id AND t.deleted_at IS NULL
+    ORDER BY t.created_at, t.id LIMIT 1) g`, clubID, clients)
+		if err != nil {
+			return nil, fmt.Errorf("first tasks: %w", mapErr(err))
+		}
+		for rows.Next() {
+			var id, tmpl int64
+			if err := rows.Scan(&id, &tmpl); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("first tasks: %w", err)
+			}
+			templates[id] = tmpl
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("first tasks: %w", mapErr(err))
+		}
+	}
+	return report.FunnelParts(hits, templates), nil
+}
+
+// funnelStoredParts reads the stored walks of the months, one slice per
+// month in the order given.
+func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []time.Time) ([][]report.FunnelPart, error) {
+	rows, err := q.Query(ctx, `
+SELECT f.month_start, f.clients, f.owners, f.directs, f.templates, f.adv_count, f.adv_at, f.adv_top
+FROM report_month_funnel f
+WHERE f.club_id = $1 AND f.month_start = ANY($2)`, clubID, months)
+	if err != nil {
+		return nil, fmt.Errorf("stored funnel: %w", mapErr(err))
+	}
+	defer rows.Close()
+	byMonth := map[int64][]report.FunnelPart{}
+	for rows.Next() {
+		var (
+			start time.Time
+			fs    funnelStored
+		)
+		if err := rows.Scan(&start, &fs.clients, &fs.owners, &fs.directs, &fs.templates, &fs.advCount, &fs.advAt, &fs.advTop); err != nil {
+			return nil, fmt.Errorf("stored funnel: %w", err)
+		}
+		parts, err := fs.parts()
+		if err != nil {
+			return nil, fmt.Errorf("stored funnel of %s: %w", start.Format(time.RFC3339), err)
+		}
+		byMonth[start.UnixMicro()] = parts
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stored funnel: %w", mapErr(err))
+	}
+	out := make([][]report.FunnelPart, len(months))
+	for i, m := range months {
+		parts, ok := byMonth[m.UnixMicro()]
+		if !ok {
+			// A month is stored with its funnel in one transaction, and the
+			// plan and this read share a snapshot.
+			return nil, fmt.Errorf("stored funnel of %s is missing", m.Format(time.RFC3339))
+		}
+		out[i] = parts
+	}
+	return out, nil
+}
