@@ -192,7 +192,7 @@ type callCounts struct {
 }
 
 // reportCallGrainSQL counts the answered calls of [$2, $3) by who logged
-// them and their task's template and type (0 and '': no task). A call logged
+// them and their task's template and type (0 and ”: no task). A call logged
 // without a task fails a template or type filter.
 const reportCallGrainSQL = `
 SELECT coalesce(cl.staff_id, 0), coalesce(t.template_id, 0), coalesce(t.task_type, ''),
