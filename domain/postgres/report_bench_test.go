@@ -42,9 +42,11 @@ const benchDataVersion = "_g2"
 
 type benchSet struct {
 	db          *postgres.DB
+	raw         *postgres.DB // the same database, reports reading every row
 	club        int64
 	tasks       int
 	month, year report.Range
+	thisMonth   report.Range // benchNow's month, still going: read raw
 }
 
 var (
@@ -156,6 +158,17 @@ func benchFill(db *postgres.DB, tasks int) (benchSet, error) {
 	} else if err != nil {
 		return s, err
 	}
+	// Store the past months as the sweep would (report_months.go).
+	for {
+		n, err := db.ReportMonthsBuild(ctx, s.club)
+		if err != nil {
+			return s, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	s.raw = postgres.New(db.Pool(), postgres.WithClock(clocktest.New(benchNow)), postgres.WithoutReportMonths())
 	kyiv, err := time.LoadLocation("Europe/Kyiv")
 	if err != nil {
 		return s, err
@@ -164,8 +177,11 @@ func benchFill(db *postgres.DB, tasks int) (benchSet, error) {
 	if s.month, err = report.CustomRange(report.Date{Year: 2026, Month: 5, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv); err != nil {
 		return s, err
 	}
-	s.year, err = report.CustomRange(report.Date{Year: 2025, Month: 6, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv)
-	return s, err
+	if s.year, err = report.CustomRange(report.Date{Year: 2025, Month: 6, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv); err != nil {
+		return s, err
+	}
+	s.thisMonth = report.PeriodRange(report.PeriodThisMonth, benchNow, kyiv)
+	return s, nil
 }
 
 func benchExplain(b *testing.B, s benchSet, r report.Range, which string) {
@@ -180,15 +196,19 @@ func benchExplain(b *testing.B, s benchSet, r report.Range, which string) {
 	b.Logf("%d tasks; EXPLAIN (ANALYZE, BUFFERS) of the %s statement:\n%s", s.tasks, which, plan)
 }
 
-func benchGeneral(b *testing.B, pick func(benchSet) report.Range) {
+func benchGeneral(b *testing.B, pick func(benchSet) report.Range, raw bool) {
 	s := benchSetup(b)
 	r := pick(s)
+	db := s.db
+	if raw {
+		db = s.raw
+	}
 	benchExplain(b, s, r, "tasks")
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		g, err := s.db.ReportGeneral(ctx, s.club, r, report.Filter{})
+		g, err := db.ReportGeneral(ctx, s.club, r, report.Filter{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -198,15 +218,19 @@ func benchGeneral(b *testing.B, pick func(benchSet) report.Range) {
 	}
 }
 
-func benchFunnel(b *testing.B, pick func(benchSet) report.Range) {
+func benchFunnel(b *testing.B, pick func(benchSet) report.Range, raw bool) {
 	s := benchSetup(b)
 	r := pick(s)
+	db := s.db
+	if raw {
+		db = s.raw
+	}
 	benchExplain(b, s, r, "funnel")
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		f, err := s.db.ReportFunnel(ctx, s.club, r, report.Filter{})
+		f, err := db.ReportFunnel(ctx, s.club, r, report.Filter{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -216,21 +240,24 @@ func benchFunnel(b *testing.B, pick func(benchSet) report.Range) {
 	}
 }
 
-func BenchmarkReportGeneralMonth(b *testing.B) {
-	benchGeneral(b, func(s benchSet) report.Range { return s.month })
-}
+func month(s benchSet) report.Range     { return s.month }
+func year(s benchSet) report.Range      { return s.year }
+func thisMonth(s benchSet) report.Range { return s.thisMonth }
 
-func BenchmarkReportGeneralYear(b *testing.B) {
-	benchGeneral(b, func(s benchSet) report.Range { return s.year })
-}
-
-func BenchmarkReportFunnelMonth(b *testing.B) {
-	benchFunnel(b, func(s benchSet) report.Range { return s.month })
-}
-
-func BenchmarkReportFunnelYear(b *testing.B) {
-	benchFunnel(b, func(s benchSet) report.Range { return s.year })
-}
+// The reports over the last whole month and the twelve before benchNow's
+// month read stored months; ThisMonth reads its month raw, as it is still
+// going; the Raw ones read every row (WithoutReportMonths), as a report
+// does before the sweep has stored its months.
+func BenchmarkReportGeneralMonth(b *testing.B)     { benchGeneral(b, month, false) }
+func BenchmarkReportGeneralYear(b *testing.B)      { benchGeneral(b, year, false) }
+func BenchmarkReportGeneralThisMonth(b *testing.B) { benchGeneral(b, thisMonth, false) }
+func BenchmarkReportGeneralMonthRaw(b *testing.B)  { benchGeneral(b, month, true) }
+func BenchmarkReportGeneralYearRaw(b *testing.B)   { benchGeneral(b, year, true) }
+func BenchmarkReportFunnelMonth(b *testing.B)      { benchFunnel(b, month, false) }
+func BenchmarkReportFunnelYear(b *testing.B)       { benchFunnel(b, year, false) }
+func BenchmarkReportFunnelThisMonth(b *testing.B)  { benchFunnel(b, thisMonth, false) }
+func BenchmarkReportFunnelMonthRaw(b *testing.B)   { benchFunnel(b, month, true) }
+func BenchmarkReportFunnelYearRaw(b *testing.B)    { benchFunnel(b, year, true) }
 
 // BenchmarkReportBaselineScan is the yardstick the report timings are
 // judged by (issue 11): one plain aggregate over all the club's tasks, in the

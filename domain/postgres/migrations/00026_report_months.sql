@@ -208,12 +208,14 @@ BEGIN
     END IF;
     INSERT INTO report_dirty (club_id, at)
     SELECT DISTINCT NEW.club_id, report_dirty_bin(t) FROM unnest(ts) AS t WHERE t < h;
-    -- deleting or restoring a client task may change the client's first task
-    IF NEW.client_id IS NOT NULL AND (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL) THEN
+    -- deleting, restoring, moving or backdating a client task may change
+    -- the client's first task, which the funnel splits by
+    IF (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL) OR OLD.client_id IS DISTINCT FROM NEW.client_id
+       OR OLD.created_at IS DISTINCT FROM NEW.created_at THEN
         INSERT INTO report_dirty (club_id, at)
         SELECT DISTINCT tr.club_id, report_dirty_bin(tr.recorded_at)
         FROM task_results tr
-        WHERE tr.club_id = NEW.club_id AND tr.client_id = NEW.client_id AND tr.recorded_at < h;
+        WHERE tr.club_id = NEW.club_id AND tr.client_id IN (OLD.client_id, NEW.client_id) AND tr.recorded_at < h;
     END IF;
     RETURN NULL;
 END
