@@ -186,13 +186,11 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 		}
 		month := fmt.Sprintf("month %s", from.Format("2006-01"))
 		args := []any{clubID, from, to, int64(0), int64(0), "", to}
-		for _, st := range []struct{ name, sql string }{
-			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`},
-			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2 AND $3::timestamptz IS NOT NULL`},
-		} {
-			if _, err := tx.Exec(ctx, st.sql, clubID, from, to); err != nil {
-				return fmt.Errorf("%s: clear %s: %w", month, st.name, mapErr(err))
-			}
+		if _, err := tx.Exec(ctx, `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`, clubID, from, to); err != nil {
+			return fmt.Errorf("%s: clear log: %w", month, mapErr(err))
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2`, clubID, from); err != nil {
+			return fmt.Errorf("%s: clear: %w", month, mapErr(err))
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO report_months (club_id, month_start, month_end, time_zone, funnel_key) VALUES ($1, $2, $3, $4, $5)`,
 			clubID, from, to, zone, funnelKey(stages, m)); err != nil {
