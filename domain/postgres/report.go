@@ -106,40 +106,24 @@ SELECT EXISTS (SELECT 1 FROM clubs WHERE id = $1 AND deleted_at IS NULL),
 // reportStaffNames reads the names of the given staff members of a club, for
 // the splits by staff member that come back from a statement by id.
 func reportStaffNames(ctx context.Context, q querier, clubID int64, ids []int64) (map[int64]string, error) {
-	names := map[int64]string{}
-	if len(ids) == 0 {
-		return names, nil
-	}
-	rows, err := q.Query(ctx, `SELECT id, name FROM staff WHERE club_id = $1 AND id = ANY($2)`, clubID, ids)
-	if err != nil {
-		return nil, fmt.Errorf("staff names: %w", mapErr(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id   int64
-			name string
-		)
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("staff names: %w", mapErr(err))
-		}
-		names[id] = name
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("staff names: %w", mapErr(err))
-	}
-	return names, nil
+	return reportNames(ctx, q, "staff", `SELECT id, name FROM staff WHERE club_id = $1 AND id = ANY($2)`, clubID, ids)
 }
 
 // reportTemplateNames reads the names of the given templates of a club.
 func reportTemplateNames(ctx context.Context, q querier, clubID int64, ids []int64) (map[int64]string, error) {
+	return reportNames(ctx, q, "template", `SELECT id, name FROM templates WHERE club_id = $1 AND id = ANY($2)`, clubID, ids)
+}
+
+// reportNames runs one of the name look-ups above: sql takes the club and
+// the ids and returns (id, name) rows.
+func reportNames(ctx context.Context, q querier, what, sql string, clubID int64, ids []int64) (map[int64]string, error) {
 	names := map[int64]string{}
 	if len(ids) == 0 {
 		return names, nil
 	}
-	rows, err := q.Query(ctx, `SELECT id, name FROM templates WHERE club_id = $1 AND id = ANY($2)`, clubID, ids)
+	rows, err := q.Query(ctx, sql, clubID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("template names: %w", mapErr(err))
+		return nil, fmt.Errorf("%s names: %w", what, mapErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -148,12 +132,12 @@ func reportTemplateNames(ctx context.Context, q querier, clubID int64, ids []int
 			name string
 		)
 		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("template names: %w", mapErr(err))
+			return nil, fmt.Errorf("%s names: %w", what, mapErr(err))
 		}
 		names[id] = name
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("template names: %w", mapErr(err))
+		return nil, fmt.Errorf("%s names: %w", what, mapErr(err))
 	}
 	return names, nil
 }
