@@ -220,7 +220,8 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 		if err != nil {
 			return fmt.Errorf("%s: %w", month, err)
 		}
-		var fs funnelStored
+		fs := funnelStored{clients: []int64{}, owners: []int64{}, directs: []int64{}, templates: []int64{},
+			advCount: []int32{}, advAt: []time.Time{}, advTop: []int32{}} // empty arrays, not NULL, for a month of none
 		for _, p := range parts {
 			fs.add(p)
 		}
