@@ -184,7 +184,8 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 		args := []any{clubID, from, to, int64(0), int64(0), "", to}
 		for _, st := range []struct{ name, sql string }{
 			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`},
-			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2`},
+			// the month, and any stored for another zone starting inside it
+			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start >= $2 AND month_start < $3`},
 		} {
 			if _, err := tx.Exec(ctx, st.sql, clubID, from, to); err != nil {
 				return fmt.Errorf("%s: clear %s: %w", month, st.name, mapErr(err))
