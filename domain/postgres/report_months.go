@@ -219,7 +219,7 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 		if err != nil {
 			return fmt.Errorf("%s: %w", month, err)
 		}
-		var fs funnelStored
+		fs := newFunnelStored()
 		for _, p := range parts {
 			fs.add(p)
 		}
@@ -262,6 +262,14 @@ type funnelStored struct {
 	advCount                            []int32
 	advAt                               []time.Time
 	advTop                              []int32
+}
+
+// newFunnelStored is an empty walk whose arrays are stored empty: pgx
+// sends a nil slice as NULL, which the NOT NULL columns refuse, so a month
+// in which nobody reached a stage could not be stored.
+func newFunnelStored() funnelStored {
+	return funnelStored{clients: []int64{}, owners: []int64{}, directs: []int64{}, templates: []int64{},
+		advCount: []int32{}, advAt: []time.Time{}, advTop: []int32{}}
 }
 
 func (fs *funnelStored) add(p report.FunnelPart) {
