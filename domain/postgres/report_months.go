@@ -408,3 +408,50 @@ WHERE f.club_id = $1 AND f.month_start = ANY($2)`, clubID, months)
 	}
 	return out, nil
 }
+
+// ReportMonthsPending lists, by id, the live clubs that have months for
+// ReportMonthsBuild to store: a whole past month (one that ended three days
+// before the database's now, by the club's calendar) since the club's first
+// task, result or call that is not stored for the club's current time zone,
+// or in which a change was logged since it was stored. Counting the stored
+// months, not only looking for the last one, keeps a club listed until the
+// builds (reportMonthsBuildMax months each) reach its oldest months, and
+// after a move to another zone until every month is stored on the new
+// calendar: months stored for the old zone start at other instants, are
+// never overwritten, and do not count. A month start is matched within a
+// day, so a local midnight the database and Go place an hour apart (a DST
+// change at midnight) cannot keep a club listed for ever. Changes logged
+// before the first month or after the last closed one are left out, as the
+// builder never clears them. The scheduler's sweep enqueues one build per
+// club listed (scheduler/report_months.go). Funnel changes are not seen
+// here: a month stored under old funnel stages serves every report but the
+// funnel, which reads it raw, until the month is stored again.
+func (db *DB) ReportMonthsPending(ctx context.Context) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `
+SELECT c.id
+FROM clubs c
+CROSS JOIN LATERAL (
+    SELECT date_trunc('month', least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
+                                     (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
+                                     (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AT TIME ZONE c.time_zone) AS first_local,
+           date_trunc('month', (now() - $1::interval) AT TIME ZONE c.time_zone) AS end_local) l
+CROSS JOIN LATERAL (
+    SELECT l.first_local AT TIME ZONE c.time_zone AS first_start,
+           l.end_local AT TIME ZONE c.time_zone AS closed_end,
+           ((extract(year FROM l.end_local) - extract(year FROM l.first_local)) * 12
+            + extract(month FROM l.end_local) - extract(month FROM l.first_local))::int AS months) b
+WHERE c.deleted_at IS NULL AND b.months > 0
+  AND (EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = c.id AND d.at >= b.first_start AND d.at < b.closed_end)
+       OR (SELECT count(*) FROM report_months m
+           WHERE m.club_id = c.id AND m.time_zone = c.time_zone
+             AND m.month_start > b.first_start - interval '1 day' AND m.month_start < b.closed_end - interval '1 day') < b.months)
+ORDER BY c.id`, reportMonthsGrace)
+	if err != nil {
+		return nil, fmt.Errorf("report months pending: %w", mapErr(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("report months pending: %w", mapErr(err))
+	}
+	return ids, nil
+}
