@@ -48,12 +48,14 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeLeadEscalate, d.outbox(d.handleLeadEscalate))
 	mux.HandleFunc(TypeCallAnswered, d.outbox(d.handleCallAnswered))
 	mux.HandleFunc(TypeBulkProgress, d.handleBulkProgress)
-	// The scheduler's jobs (jobs/reminder.go, overdue.go, digest.go).
+	// The scheduler's jobs (jobs/reminder.go, overdue.go, digest.go,
+	// report_months.go).
 	mux.HandleFunc(TypeReminderSend, d.handleReminderSend)
 	mux.HandleFunc(TypeOverdueNotify, d.handleOverdueNotify)
 	mux.HandleFunc(TypeDigestSend, d.handleDigestSend)
-	mux.HandleFunc(TypeMorningSend, d.handleMorningSend) // jobs/morning.go
-	mux.HandleFunc(TypeMiddaySend, d.handleMiddaySend)   // jobs/midday.go
+	mux.HandleFunc(TypeMorningSend, d.handleMorningSend)   // jobs/morning.go
+	mux.HandleFunc(TypeMiddaySend, d.handleMiddaySend)     // jobs/midday.go
+	mux.HandleFunc(TypeReportMonths, d.handleReportMonths) // jobs/report_months.go
 	return mux
 }
 

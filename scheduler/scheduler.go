@@ -1,6 +1,7 @@
 // Package scheduler is the cron side of clubcrm: once a minute it decides
 // what is due (reminders, overdue notices, each club's daily digest, staff
-// morning lists, the managers' mid-day overdue summary) and
+// morning lists, the managers' mid-day overdue summary; every ten minutes,
+// the clubs whose past months' report figures are to be stored) and
 // enqueues it as asynq jobs with deterministic TaskIDs; the workers do the
 // work. Any number of schedulers may run; one leads (a PostgreSQL advisory
 // lock, see leader.go) and only the leader sweeps. Even two leaders at once
@@ -35,6 +36,7 @@ type Store interface {
 	OverdueListUnsent(ctx context.Context, limit int) ([]postgres.OverdueNoticeKey, error)
 	ClubList(ctx context.Context) ([]domain.Club, error)
 	DailyRunsStart(ctx context.Context, kind postgres.DailyKind, runs []postgres.DailyRun, now time.Time) ([]postgres.DailyRun, error)
+	ReportMonthsPending(ctx context.Context) ([]int64, error)
 }
 
 var _ Store = (*postgres.DB)(nil)
@@ -131,6 +133,7 @@ func (s *Scheduler) sweeps() []sweep {
 		{"digests", s.SweepDigests},
 		{"morning", s.SweepMorning},
 		{"midday", s.SweepMidday},
+		{"report months", s.SweepReportMonths}, // every ten minutes
 	}
 }
 

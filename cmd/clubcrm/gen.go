@@ -15,7 +15,8 @@ const genUsage = "gen --club ID [--tasks 1000000] [--clients 200000] [--staff 50
 
 // runGen is `clubcrm gen`, a development and benchmark command: it fills an
 // empty club with synthetic staff, clients, tasks, results, answers and
-// calls (postgres.SyntheticFill), ending now.
+// calls (postgres.SyntheticFill), ending now, and stores the report
+// figures of its whole past months (as `clubcrm report months` does).
 func runGen(ctx context.Context, e *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	in := postgres.SyntheticInput{}
@@ -55,5 +56,9 @@ func runGen(ctx context.Context, e *cmdEnv, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "filled club %d in %s: %d staff, %d clients, %d tasks, %d results, %d answers, %d calls\n",
 		in.ClubID, time.Since(start).Round(time.Second), res.Staff, res.Clients, res.Tasks, res.Results, res.FieldValues, res.Calls)
+	// A report right after gen reads the past months stored, not every row.
+	if err := storeReportMonths(ctx, db, in.ClubID, e.stdout); err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
 	return nil
 }

@@ -200,6 +200,12 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	if _, err = db.BotByClub(ctx, club.id, postgres.BotChannelTelegram); !errors.Is(err, domain.ErrNotFound) {
 		must("BotByClub", err)
 	}
+	// The stored months: which clubs have months to store (every club,
+	// each read through its own indexes), and storing one club's.
+	_, err = db.ReportMonthsPending(ctx)
+	must("ReportMonthsPending", err)
+	_, err = db.ReportMonthsBuild(ctx, club.id)
+	must("ReportMonthsBuild", err)
 	rec.mu.Lock()
 	rec.on = false
 	stmts := rec.stmts

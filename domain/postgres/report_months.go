@@ -112,10 +112,6 @@ WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
 	if err != nil {
 		return 0, fmt.Errorf("report months of club %d: time zone %q: %w", clubID, zone, err)
 	}
-	// Months of a zone the club no longer has never match a report's months.
-	if _, err := db.pool.Exec(ctx, `DELETE FROM report_months WHERE club_id = $1 AND time_zone <> $2`, clubID, zone); err != nil {
-		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
-	}
 	first := report.DateOf(oldest.In(loc))
 	from := report.Date{Year: first.Year, Month: first.Month, Day: 1}.Start(loc)
 	all := report.Segments(report.Range{From: from, To: dbNow.Add(-reportMonthsGrace)}, loc)
@@ -186,11 +182,14 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 		}
 		month := fmt.Sprintf("month %s", from.Format("2006-01"))
 		args := []any{clubID, from, to, int64(0), int64(0), "", to}
-		if _, err := tx.Exec(ctx, `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`, clubID, from, to); err != nil {
-			return fmt.Errorf("%s: clear log: %w", month, mapErr(err))
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2`, clubID, from); err != nil {
-			return fmt.Errorf("%s: clear: %w", month, mapErr(err))
+		for _, st := range []struct{ name, sql string }{
+			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`},
+			// the month, and any stored for another zone starting inside it
+			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start >= $2 AND month_start < $3`},
+		} {
+			if _, err := tx.Exec(ctx, st.sql, clubID, from, to); err != nil {
+				return fmt.Errorf("%s: clear %s: %w", month, st.name, mapErr(err))
+			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO report_months (club_id, month_start, month_end, time_zone, funnel_key) VALUES ($1, $2, $3, $4, $5)`,
 			clubID, from, to, zone, funnelKey(stages, m)); err != nil {
@@ -220,8 +219,7 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 		if err != nil {
 			return fmt.Errorf("%s: %w", month, err)
 		}
-		fs := funnelStored{clients: []int64{}, owners: []int64{}, directs: []int64{}, templates: []int64{},
-			advCount: []int32{}, advAt: []time.Time{}, advTop: []int32{}} // empty arrays, not NULL, for a month of none
+		fs := newFunnelStored()
 		for _, p := range parts {
 			fs.add(p)
 		}
@@ -264,6 +262,14 @@ type funnelStored struct {
 	advCount                            []int32
 	advAt                               []time.Time
 	advTop                              []int32
+}
+
+// newFunnelStored is an empty walk whose arrays are stored empty: pgx
+// sends a nil slice as NULL, which the NOT NULL columns refuse, so a month
+// in which nobody reached a stage could not be stored.
+func newFunnelStored() funnelStored {
+	return funnelStored{clients: []int64{}, owners: []int64{}, directs: []int64{}, templates: []int64{},
+		advCount: []int32{}, advAt: []time.Time{}, advTop: []int32{}}
 }
 
 func (fs *funnelStored) add(p report.FunnelPart) {
@@ -401,4 +407,51 @@ WHERE f.club_id = $1 AND f.month_start = ANY($2)`, clubID, months)
 		out[i] = parts
 	}
 	return out, nil
+}
+
+// ReportMonthsPending lists, by id, the live clubs that have months for
+// ReportMonthsBuild to store: a whole past month (one that ended three days
+// before the database's now, by the club's calendar) since the club's first
+// task, result or call that is not stored for the club's current time zone,
+// or in which a change was logged since it was stored. Counting the stored
+// months, not only looking for the last one, keeps a club listed until the
+// builds (reportMonthsBuildMax months each) reach its oldest months, and
+// after a move to another zone until every month is stored on the new
+// calendar: months stored for the old zone start at other instants, are
+// never overwritten, and do not count. A month start is matched within a
+// day, so a local midnight the database and Go place an hour apart (a DST
+// change at midnight) cannot keep a club listed for ever. Changes logged
+// before the first month or after the last closed one are left out, as the
+// builder never clears them. The scheduler's sweep enqueues one build per
+// club listed (scheduler/report_months.go). Funnel changes are not seen
+// here: a month stored under old funnel stages serves every report but the
+// funnel, which reads it raw, until the month is stored again.
+func (db *DB) ReportMonthsPending(ctx context.Context) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `
+SELECT c.id
+FROM clubs c
+CROSS JOIN LATERAL (
+    SELECT date_trunc('month', least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
+                                     (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
+                                     (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AT TIME ZONE c.time_zone) AS first_local,
+           date_trunc('month', (now() - $1::interval) AT TIME ZONE c.time_zone) AS end_local) l
+CROSS JOIN LATERAL (
+    SELECT l.first_local AT TIME ZONE c.time_zone AS first_start,
+           l.end_local AT TIME ZONE c.time_zone AS closed_end,
+           ((extract(year FROM l.end_local) - extract(year FROM l.first_local)) * 12
+            + extract(month FROM l.end_local) - extract(month FROM l.first_local))::int AS months) b
+WHERE c.deleted_at IS NULL AND b.months > 0
+  AND (EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = c.id AND d.at >= b.first_start AND d.at < b.closed_end)
+       OR (SELECT count(*) FROM report_months m
+           WHERE m.club_id = c.id AND m.time_zone = c.time_zone
+             AND m.month_start > b.first_start - interval '1 day' AND m.month_start < b.closed_end - interval '1 day') < b.months)
+ORDER BY c.id`, reportMonthsGrace)
+	if err != nil {
+		return nil, fmt.Errorf("report months pending: %w", mapErr(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("report months pending: %w", mapErr(err))
+	}
+	return ids, nil
 }
