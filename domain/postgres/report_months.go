@@ -112,6 +112,11 @@ WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
 	if err != nil {
 		return 0, fmt.Errorf("report months of club %d: time zone %q: %w", clubID, zone, err)
 	}
+	// Months stored for a zone the club no longer has never match a
+	// report's months.
+	if _, err := db.pool.Exec(ctx, `DELETE FROM report_months WHERE club_id = $1 AND time_zone <> $2`, clubID, zone); err != nil {
+		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
+	}
 	first := report.DateOf(oldest.In(loc))
 	from := report.Date{Year: first.Year, Month: first.Month, Day: 1}.Start(loc)
 	all := report.Segments(report.Range{From: from, To: dbNow.Add(-reportMonthsGrace)}, loc)
