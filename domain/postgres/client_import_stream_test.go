@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
@@ -169,7 +170,17 @@ func TestClientImportStreamFailsAtomically(t *testing.T) {
 		t.Errorf("cancelled: got %v, want context.Canceled", err)
 	}
 
-	// The database ends the import's session while it copies.
+	// The database ends the import's session while it copies. The
+	// cancelled import's session may take a moment to end on a busy
+	// machine; wait for it, so only the next import's session is counted.
+	for deadline := time.Now().Add(10 * time.Second); pgtest.Count(t, db, `
+SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE 'copy%import_rows%'`) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled import's session is still there after 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	_, err = db.ClientImportStream(context.Background(), f.Club.ID, failAt(6_000, func() error {
 		killed := pgtest.Count(t, db, `
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity

@@ -30,15 +30,14 @@ const taskFilterSQL = `($4::bigint = 0 OR t.assignee_id = $4)
   AND ($6::text = '' OR t.task_type = $6)`
 
 // resultTaskFilterSQL filters task_results rows (alias tr) by their task's
-// template and type, callTaskFilterSQL calls rows (alias cl). Without those
-// filters the first operand is true and the EXISTS never runs (OR evaluates
-// left to right), so an unfiltered report pays no task lookup per row. A call
+// template and type, which every result carries (00026); callTaskFilterSQL
+// filters calls rows (alias cl) by their task's. Without those filters the
+// first operand is true and the EXISTS never runs (OR evaluates left to
+// right), so an unfiltered report pays no task lookup per call. A call
 // logged without a task fails a template or type filter.
 const (
-	resultTaskFilterSQL = `(($5::bigint = 0 AND $6::text = '') OR EXISTS (
-    SELECT 1 FROM tasks t WHERE t.club_id = tr.club_id AND t.id = tr.task_id
-      AND ($5::bigint = 0 OR t.template_id = $5) AND ($6::text = '' OR t.task_type = $6)))`
-	callTaskFilterSQL = `(($5::bigint = 0 AND $6::text = '') OR EXISTS (
+	resultTaskFilterSQL = `(($5::bigint = 0 OR tr.template_id = $5) AND ($6::text = '' OR tr.task_type = $6))`
+	callTaskFilterSQL   = `(($5::bigint = 0 AND $6::text = '') OR EXISTS (
     SELECT 1 FROM tasks t WHERE t.club_id = cl.club_id AND t.id = cl.task_id
       AND ($5::bigint = 0 OR t.template_id = $5) AND ($6::text = '' OR t.task_type = $6)))`
 )

@@ -203,6 +203,18 @@ WHERE cl.club_id = $1 AND cl.called_at >= $2 AND cl.called_at < $3 AND NOT cl.mi
   AND ($4::bigint = 0 OR cl.staff_id = $4) AND ($5::bigint = 0 OR t.template_id = $5) AND ($6::text = '' OR t.task_type = $6)
 GROUP BY 1, 2, 3`
 
+// reportCallRawSQL is reportCallGrainSQL for a report's raw stretches,
+// which need the calls by staff member only: no task is read unless a
+// template or type filter asks (callTaskFilterSQL), so the current month
+// costs a range scan of its calls, not a look-up of every call's task.
+const reportCallRawSQL = `
+SELECT coalesce(cl.staff_id, 0), 0::bigint, ''::text,
+       count(*) FILTER (WHERE cl.direction = 'in'), count(*) FILTER (WHERE cl.direction = 'out')
+FROM calls cl
+WHERE cl.club_id = $1 AND cl.called_at >= $2 AND cl.called_at < $3 AND NOT cl.missed
+  AND ($4::bigint = 0 OR cl.staff_id = $4) AND ` + callTaskFilterSQL + `
+GROUP BY 1`
+
 const reportCallStoredSQL = `
 SELECT staff_id, template_id, task_type, sum(calls_in), sum(calls_out)
 FROM report_month_calls
@@ -212,7 +224,7 @@ GROUP BY 1, 2, 3`
 
 func reportCallCounts(ctx context.Context, q querier, clubID int64, p reportPlan, f report.Filter) (callCounts, error) {
 	out := callCounts{byStaff: map[int64]inOut{}}
-	err := p.each(ctx, q, reportCallGrainSQL, reportCallStoredSQL, clubID, f, nil, func(rows pgx.Rows) error {
+	err := p.each(ctx, q, reportCallRawSQL, reportCallStoredSQL, clubID, f, nil, func(rows pgx.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
 			var (
@@ -323,11 +335,10 @@ func reportTypeRows(f report.Filter, templateType domain.TaskType, counts map[do
 // reportResultGrainSQL counts the results recorded in [$2, $3) by who
 // recorded them (0: nobody), their task's template and type, and result.
 const reportResultGrainSQL = `
-SELECT coalesce(tr.staff_id, 0), t.template_id, t.task_type, tr.result_id, count(*)
+SELECT coalesce(tr.staff_id, 0), tr.template_id, tr.task_type, tr.result_id, count(*)
 FROM task_results tr
-JOIN tasks t ON t.club_id = tr.club_id AND t.id = tr.task_id
 WHERE tr.club_id = $1 AND tr.recorded_at >= $2 AND tr.recorded_at < $3
-  AND ($4::bigint = 0 OR tr.staff_id = $4) AND ($5::bigint = 0 OR t.template_id = $5) AND ($6::text = '' OR t.task_type = $6)
+  AND ($4::bigint = 0 OR tr.staff_id = $4) AND ` + resultTaskFilterSQL + `
 GROUP BY 1, 2, 3, 4`
 
 const reportResultStoredSQL = `
@@ -344,12 +355,11 @@ GROUP BY 1, 2, 3, 4`
 // so the counts of distinct results add up across grains and stretches.
 const reportFieldGrainSQL = `
 WITH ans AS (
-    SELECT tr.id, coalesce(tr.staff_id, 0) AS staff_id, t.template_id, t.task_type, v.field_id, v.value_id
+    SELECT tr.id, coalesce(tr.staff_id, 0) AS staff_id, tr.template_id, tr.task_type, v.field_id, v.value_id
     FROM task_results tr
     JOIN task_field_values v ON v.club_id = tr.club_id AND v.task_result_id = tr.id
-    JOIN tasks t ON t.club_id = tr.club_id AND t.id = tr.task_id
     WHERE tr.club_id = $1 AND tr.recorded_at >= $2 AND tr.recorded_at < $3 AND v.value_id IS NOT NULL
-      AND ($4::bigint = 0 OR tr.staff_id = $4) AND ($5::bigint = 0 OR t.template_id = $5) AND ($6::text = '' OR t.task_type = $6)
+      AND ($4::bigint = 0 OR tr.staff_id = $4) AND ` + resultTaskFilterSQL + `
 )
 SELECT staff_id, template_id, task_type, field_id, coalesce(value_id, 0), count(DISTINCT id)
 FROM ans

@@ -1,4 +1,8 @@
 -- +goose Up
+-- The triggers below lock their tables for a moment (SHARE ROW EXCLUSIVE);
+-- behind a long transaction give up rather than queue every writer.
+SET LOCAL lock_timeout = '5s';
+
 -- Stored figures of whole past months, so a report over months or a year
 -- reads a few hundred stored rows per month instead of every task, result
 -- and call of the period (report_months.go, docs/reports.md).
