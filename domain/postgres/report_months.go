@@ -182,11 +182,14 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 		}
 		month := fmt.Sprintf("month %s", from.Format("2006-01"))
 		args := []any{clubID, from, to, int64(0), int64(0), "", to}
-		for _, st := range []struct{ name, sql string }{
-			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`},
-			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2`},
+		for _, st := range []struct {
+			name, sql string
+			args      []any
+		}{
+			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`, []any{clubID, from, to}},
+			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start = $2`, []any{clubID, from}},
 		} {
-			if _, err := tx.Exec(ctx, st.sql, clubID, from, to); err != nil {
+			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 				return fmt.Errorf("%s: clear %s: %w", month, st.name, mapErr(err))
 			}
 		}
