@@ -608,6 +608,9 @@ ORDER BY a.id LIMIT 1`, c.id, f.month(c, 10), f.month(c, 2))
 	f.change(c, "a task created now for a client who has no other", clientResultMonths(client), func() {
 		pgtest.Task(t, f.db, c.club, pgtest.TaskOpts{Template: template("gen_check_purchase"), Client: client, Author: c.owner.ID})
 	})
+	f.change(c, "the deleted task, created before it, restored", clientResultMonths(client), func() {
+		f.exec(`UPDATE tasks SET deleted_at = NULL WHERE id = $1`, fresh.ID)
+	})
 
 	out := taskIn("due_at", `status = 'new'`)
 	f.change(c, "due times moved into and out of a stored month", monthsOf(c.loc, f.month(c, 8), timeOf("due_at", out)), func() {
