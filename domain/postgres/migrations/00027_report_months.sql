@@ -185,7 +185,10 @@ $$;
 
 -- An updated task: only the times whose figure the change moved. The
 -- trigger's WHEN already skips updates of other columns (reminders, titles)
--- and updates of recent tasks only.
+-- and updates of recent tasks only, except deleting or restoring a client
+-- task: a task created today may be the first live task of a client whose
+-- results are in stored months (their older tasks deleted), and the funnel
+-- counts those results under its template.
 -- +goose StatementBegin
 CREATE FUNCTION report_dirty_tasks_upd() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -233,8 +236,9 @@ CREATE TRIGGER tasks_report_dirty_del AFTER DELETE ON tasks
 CREATE TRIGGER tasks_report_dirty_upd AFTER UPDATE ON tasks FOR EACH ROW
     WHEN ((OLD.status, OLD.created_at, OLD.done_at, OLD.cancelled_at, OLD.due_at, OLD.deleted_at, OLD.assignee_id, OLD.client_id)
           IS DISTINCT FROM (NEW.status, NEW.created_at, NEW.done_at, NEW.cancelled_at, NEW.due_at, NEW.deleted_at, NEW.assignee_id, NEW.client_id)
-      AND least(OLD.created_at, OLD.done_at, OLD.cancelled_at, OLD.due_at,
-                NEW.created_at, NEW.done_at, NEW.cancelled_at, NEW.due_at) < now() - interval '2 days')
+      AND (least(OLD.created_at, OLD.done_at, OLD.cancelled_at, OLD.due_at,
+                 NEW.created_at, NEW.done_at, NEW.cancelled_at, NEW.due_at) < now() - interval '2 days'
+           OR (NEW.client_id IS NOT NULL AND (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL))))
     EXECUTE FUNCTION report_dirty_tasks_upd();
 
 -- Results, dictionary answers and calls: the time each row counts at, for

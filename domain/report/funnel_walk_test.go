@@ -1,0 +1,150 @@
+package report_test
+
+import (
+	"math"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/clubcrm/clubcrm/domain/report"
+)
+
+// kyivAt parses "2006-01-02 15:04" in Kyiv.
+func kyivAt(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.ParseInLocation("2006-01-02 15:04", s, mustLoc(t, "Europe/Kyiv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+func TestFunnelParts(t *testing.T) {
+	at := func(s string) time.Time { return kyivAt(t, s) }
+	hits := []report.FunnelHit{
+		{Client: 1, At: at("2026-01-03 10:00"), Ord: 1, Staff: 7},
+		{Client: 1, At: at("2026-01-03 12:00"), Ord: 1, Staff: 8}, // no further: not an advance
+		{Client: 1, At: at("2026-01-05 09:00"), Ord: 3, Staff: 8},
+		{Client: 1, At: at("2026-01-06 09:00"), Ord: 2, Staff: 9}, // lower: a stage hit directly, no advance
+		{Client: 2, At: at("2026-01-04 18:00"), Ord: 2, Staff: 0},
+	}
+	got := report.FunnelParts(hits, map[int64]int64{1: 50})
+	want := []report.FunnelPart{
+		{Client: 1, Owner: 7, Direct: 1<<1 | 1<<2 | 1<<3, Template: 50, Advances: []report.FunnelAdvance{
+			{At: at("2026-01-03 10:00"), Top: 1}, {At: at("2026-01-05 09:00"), Top: 3}}},
+		{Client: 2, Owner: 0, Direct: 1 << 2, Template: 0, Advances: []report.FunnelAdvance{{At: at("2026-01-04 18:00"), Top: 2}}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FunnelParts:\n%+v\nwant\n%+v", got, want)
+	}
+	if got := report.FunnelParts(nil, nil); len(got) != 0 {
+		t.Errorf("no hits make parts %+v", got)
+	}
+}
+
+func TestTallyFunnel(t *testing.T) {
+	at := func(s string) time.Time { return kyivAt(t, s) }
+	adv := func(s string, top int) report.FunnelAdvance { return report.FunnelAdvance{At: at(s), Top: top} }
+	const days = 24 * time.Hour
+	for _, tc := range []struct {
+		name      string
+		stretches [][]report.FunnelPart
+		want      report.FunnelTally
+	}{
+		{
+			name: "advances over two stretches: the owner of the first, days across the boundary",
+			stretches: [][]report.FunnelPart{
+				{{Client: 1, Owner: 7, Direct: 1 << 1, Template: 50, Advances: []report.FunnelAdvance{adv("2026-01-10 10:00", 1)}}},
+				{{Client: 1, Owner: 8, Direct: 1<<2 | 1<<3, Template: 50, Advances: []report.FunnelAdvance{adv("2026-02-01 09:00", 2), adv("2026-02-03 09:00", 3)}}},
+			},
+			want: report.FunnelTally{
+				Clients: []int{1, 1, 1, 0}, Direct: []int{1, 1, 1, 0},
+				ByOwner: map[int64][]int{7: {1, 1, 1, 0}}, ByTemplate: map[int64][]int{50: {1, 1, 1, 0}},
+				DaysNext: [][]float64{{(21*days + 23*time.Hour).Hours() / 24}, {2}, nil, nil},
+			},
+		},
+		{
+			name: "a later stretch at a lower stage: counted direct, not an advance",
+			stretches: [][]report.FunnelPart{
+				{{Client: 2, Owner: 5, Direct: 1 << 3, Template: 60, Advances: []report.FunnelAdvance{adv("2026-01-12 11:00", 3)}}},
+				{{Client: 2, Owner: 6, Direct: 1 << 1, Template: 60, Advances: []report.FunnelAdvance{adv("2026-02-02 11:00", 1)}}},
+			},
+			want: report.FunnelTally{
+				Clients: []int{1, 1, 1, 0}, Direct: []int{1, 0, 1, 0},
+				ByOwner: map[int64][]int{5: {1, 1, 1, 0}}, ByTemplate: map[int64][]int{60: {1, 1, 1, 0}},
+				DaysNext: [][]float64{nil, nil, nil, nil},
+			},
+		},
+		{
+			// 29 March 2026 is 23 hours long in Kyiv; 00:30 and 23:30 are one
+			// local day but two days in UTC.
+			name: "steps within one local day are not counted; a stage passed over has none",
+			stretches: [][]report.FunnelPart{
+				{{Client: 3, Owner: 0, Direct: 1<<1 | 1<<2 | 1<<4, Template: 0, Advances: []report.FunnelAdvance{
+					adv("2026-03-29 00:30", 1), adv("2026-03-29 23:30", 2), adv("2026-03-30 00:10", 4)}}},
+			},
+			want: report.FunnelTally{
+				Clients: []int{1, 1, 1, 1}, Direct: []int{1, 1, 0, 1},
+				ByOwner: map[int64][]int{0: {1, 1, 1, 1}}, ByTemplate: map[int64][]int{0: {1, 1, 1, 1}},
+				DaysNext: [][]float64{nil, {40.0 / (24 * 60)}, nil, nil},
+			},
+		},
+		{
+			name: "two clients, one only in the second stretch",
+			stretches: [][]report.FunnelPart{
+				{{Client: 4, Owner: 7, Direct: 1 << 1, Template: 50, Advances: []report.FunnelAdvance{adv("2026-01-20 10:00", 1)}}},
+				{
+					{Client: 4, Owner: 9, Direct: 1 << 1, Template: 50, Advances: []report.FunnelAdvance{adv("2026-02-20 10:00", 1)}},
+					{Client: 5, Owner: 9, Direct: 1 << 2, Template: 60, Advances: []report.FunnelAdvance{adv("2026-02-21 10:00", 2)}},
+				},
+			},
+			want: report.FunnelTally{
+				Clients: []int{2, 1, 0, 0}, Direct: []int{1, 1, 0, 0},
+				ByOwner:    map[int64][]int{7: {1, 0, 0, 0}, 9: {1, 1, 0, 0}},
+				ByTemplate: map[int64][]int{50: {1, 0, 0, 0}, 60: {1, 1, 0, 0}},
+				DaysNext:   [][]float64{nil, nil, nil, nil},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := report.TallyFunnel(4, mustLoc(t, "Europe/Kyiv"), tc.stretches...)
+			gotDays, wantDays := got.DaysNext, tc.want.DaysNext
+			got.DaysNext, tc.want.DaysNext = nil, nil
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("TallyFunnel:\n%+v\nwant\n%+v", got, tc.want)
+			}
+			for k := range wantDays {
+				if len(gotDays[k]) != len(wantDays[k]) {
+					t.Errorf("stage %d: days to the next %v, want %v", k+1, gotDays[k], wantDays[k])
+					continue
+				}
+				for i := range wantDays[k] {
+					if math.Abs(gotDays[k][i]-wantDays[k][i]) > 1e-12 {
+						t.Errorf("stage %d: days to the next %v, want %v", k+1, gotDays[k], wantDays[k])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if m := report.Median(nil); m != nil {
+		t.Errorf("median of nothing %v, want none", *m)
+	}
+	for _, tc := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{[]float64{4}, 4},
+		{[]float64{3, 1, 2}, 2},
+		{[]float64{2, 1}, 1.5},
+		{[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{10, 0.5, 0.25, 7}, 3.75},
+	} {
+		in := append([]float64(nil), tc.xs...)
+		if m := report.Median(in); m == nil || *m != tc.want {
+			t.Errorf("Median(%v) = %v, want %v", tc.xs, m, tc.want)
+		}
+	}
+}
