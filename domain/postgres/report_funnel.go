@@ -259,7 +259,7 @@ func funnelWalkCounts(ctx context.Context, q querier, clubID int64, r report.Ran
 	}
 	type stretch struct {
 		from  time.Time
-		parts []report.FunnelPart
+		parts report.FunnelStretch
 	}
 	all := make([]stretch, 0, len(p.months)+len(p.raw))
 	for i, month := range p.months {
@@ -273,7 +273,7 @@ func funnelWalkCounts(ctx context.Context, q querier, clubID int64, r report.Ran
 		all = append(all, stretch{s.From, parts})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].from.Before(all[j].from) })
-	stretches := make([][]report.FunnelPart, len(all))
+	stretches := make([]report.FunnelStretch, len(all))
 	for i, s := range all {
 		stretches[i] = s.parts
 	}

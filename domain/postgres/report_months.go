@@ -220,17 +220,13 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 		if len(stages) == 0 {
 			return nil
 		}
-		parts, err := funnelRawParts(ctx, tx, clubID, from, to, m)
+		fs, err := funnelRawParts(ctx, tx, clubID, from, to, m)
 		if err != nil {
 			return fmt.Errorf("%s: %w", month, err)
 		}
-		fs := newFunnelStored()
-		for _, p := range parts {
-			fs.add(p)
-		}
 		if _, err := tx.Exec(ctx, `
 INSERT INTO report_month_funnel (club_id, month_start, clients, owners, directs, templates, adv_count, adv_at, adv_top)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clubID, from, fs.clients, fs.owners, fs.directs, fs.templates, fs.advCount, fs.advAt, fs.advTop); err != nil {
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clubID, from, fs.Clients, fs.Owners, fs.Directs, fs.Templates, fs.AdvCount, fs.AdvAt, fs.AdvTop); err != nil {
 			return fmt.Errorf("%s: funnel: %w", month, mapErr(err))
 		}
 		return nil
@@ -261,61 +257,10 @@ func funnelKey(stages []report.Stage, m stageMap) string {
 	return b.String()
 }
 
-// funnelStored is report_month_funnel's parallel arrays.
-type funnelStored struct {
-	clients, owners, directs, templates []int64
-	advCount                            []int32
-	advAt                               []time.Time
-	advTop                              []int32
-}
-
-// newFunnelStored is an empty walk whose arrays are stored empty: pgx
-// sends a nil slice as NULL, which the NOT NULL columns refuse, so a month
-// in which nobody reached a stage could not be stored.
-func newFunnelStored() funnelStored {
-	return funnelStored{clients: []int64{}, owners: []int64{}, directs: []int64{}, templates: []int64{},
-		advCount: []int32{}, advAt: []time.Time{}, advTop: []int32{}}
-}
-
-func (fs *funnelStored) add(p report.FunnelPart) {
-	fs.clients = append(fs.clients, p.Client)
-	fs.owners = append(fs.owners, p.Owner)
-	fs.directs = append(fs.directs, int64(p.Direct))
-	fs.templates = append(fs.templates, p.Template)
-	fs.advCount = append(fs.advCount, int32(len(p.Advances)))
-	for _, a := range p.Advances {
-		fs.advAt = append(fs.advAt, a.At)
-		fs.advTop = append(fs.advTop, int32(a.Top))
-	}
-}
-
-// parts unflattens the arrays.
-func (fs *funnelStored) parts() ([]report.FunnelPart, error) {
-	n := len(fs.clients)
-	if len(fs.owners) != n || len(fs.directs) != n || len(fs.templates) != n || len(fs.advCount) != n || len(fs.advAt) != len(fs.advTop) {
-		return nil, errors.New("stored funnel arrays differ in length")
-	}
-	out := make([]report.FunnelPart, n)
-	at := 0
-	for i := range out {
-		k := int(fs.advCount[i])
-		if k < 0 || at+k > len(fs.advAt) {
-			return nil, errors.New("stored funnel advances out of bounds")
-		}
-		adv := make([]report.FunnelAdvance, k)
-		for j := range adv {
-			adv[j] = report.FunnelAdvance{At: fs.advAt[at+j], Top: int(fs.advTop[at+j])}
-		}
-		at += k
-		out[i] = report.FunnelPart{Client: fs.clients[i], Owner: fs.owners[i], Direct: uint64(fs.directs[i]), Template: fs.templates[i], Advances: adv}
-	}
-	return out, nil
-}
-
 // funnelRawParts reads the funnel results of [from, to) on clients, folds
 // them into one walk per client, and gives each client the template of
 // their first task ever.
-func funnelRawParts(ctx context.Context, q querier, clubID int64, from, to time.Time, m stageMap) ([]report.FunnelPart, error) {
+func funnelRawParts(ctx context.Context, q querier, clubID int64, from, to time.Time, m stageMap) (report.FunnelStretch, error) {
 	rows, err := q.Query(ctx, `
 SELECT tr.client_id, tr.recorded_at, m.ord, coalesce(tr.staff_id, 0)
 FROM task_results tr
@@ -323,7 +268,7 @@ JOIN unnest($4::bigint[], $5::int[]) AS m(result_id, ord) ON m.result_id = tr.re
 WHERE tr.club_id = $1 AND tr.recorded_at >= $2 AND tr.recorded_at < $3 AND tr.client_id IS NOT NULL
 ORDER BY tr.client_id, tr.recorded_at, tr.id`, clubID, from, to, m.resultIDs, m.ords)
 	if err != nil {
-		return nil, fmt.Errorf("funnel hits: %w", mapErr(err))
+		return report.FunnelStretch{}, fmt.Errorf("funnel hits: %w", mapErr(err))
 	}
 	var (
 		hits    []report.FunnelHit
@@ -333,7 +278,7 @@ ORDER BY tr.client_id, tr.recorded_at, tr.id`, clubID, from, to, m.resultIDs, m.
 		var h report.FunnelHit
 		if err := rows.Scan(&h.Client, &h.At, &h.Ord, &h.Staff); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("funnel hits: %w", err)
+			return report.FunnelStretch{}, fmt.Errorf("funnel hits: %w", err)
 		}
 		if n := len(hits); n == 0 || hits[n-1].Client != h.Client {
 			clients = append(clients, h.Client)
@@ -342,7 +287,7 @@ ORDER BY tr.client_id, tr.recorded_at, tr.id`, clubID, from, to, m.resultIDs, m.
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("funnel hits: %w", mapErr(err))
+		return report.FunnelStretch{}, fmt.Errorf("funnel hits: %w", mapErr(err))
 	}
 	templates := map[int64]int64{}
 	if len(clients) > 0 {
@@ -354,27 +299,27 @@ CROSS JOIN LATERAL (
     WHERE t.club_id = $1 AND t.client_id = c.id AND t.deleted_at IS NULL
     ORDER BY t.created_at, t.id LIMIT 1) g`, clubID, clients)
 		if err != nil {
-			return nil, fmt.Errorf("first tasks: %w", mapErr(err))
+			return report.FunnelStretch{}, fmt.Errorf("first tasks: %w", mapErr(err))
 		}
 		for rows.Next() {
 			var id, tmpl int64
 			if err := rows.Scan(&id, &tmpl); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("first tasks: %w", err)
+				return report.FunnelStretch{}, fmt.Errorf("first tasks: %w", err)
 			}
 			templates[id] = tmpl
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("first tasks: %w", mapErr(err))
+			return report.FunnelStretch{}, fmt.Errorf("first tasks: %w", mapErr(err))
 		}
 	}
 	return report.FunnelParts(hits, templates), nil
 }
 
-// funnelStoredParts reads the stored walks of the months, one slice per
+// funnelStoredParts reads the stored walks of the months, one stretch per
 // month in the order given.
-func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []time.Time) ([][]report.FunnelPart, error) {
+func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []time.Time) ([]report.FunnelStretch, error) {
 	rows, err := q.Query(ctx, `
 SELECT f.month_start, f.clients, f.owners, f.directs, f.templates, f.adv_count, f.adv_at, f.adv_top
 FROM report_month_funnel f
@@ -383,33 +328,32 @@ WHERE f.club_id = $1 AND f.month_start = ANY($2)`, clubID, months)
 		return nil, fmt.Errorf("stored funnel: %w", mapErr(err))
 	}
 	defer rows.Close()
-	byMonth := map[int64][]report.FunnelPart{}
+	byMonth := map[int64]report.FunnelStretch{}
 	for rows.Next() {
 		var (
 			start time.Time
-			fs    funnelStored
+			fs    report.FunnelStretch
 		)
-		if err := rows.Scan(&start, &fs.clients, &fs.owners, &fs.directs, &fs.templates, &fs.advCount, &fs.advAt, &fs.advTop); err != nil {
+		if err := rows.Scan(&start, &fs.Clients, &fs.Owners, &fs.Directs, &fs.Templates, &fs.AdvCount, &fs.AdvAt, &fs.AdvTop); err != nil {
 			return nil, fmt.Errorf("stored funnel: %w", err)
 		}
-		parts, err := fs.parts()
-		if err != nil {
+		if err := fs.Check(); err != nil {
 			return nil, fmt.Errorf("stored funnel of %s: %w", start.Format(time.RFC3339), err)
 		}
-		byMonth[start.UnixMicro()] = parts
+		byMonth[start.UnixMicro()] = fs
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("stored funnel: %w", mapErr(err))
 	}
-	out := make([][]report.FunnelPart, len(months))
+	out := make([]report.FunnelStretch, len(months))
 	for i, m := range months {
-		parts, ok := byMonth[m.UnixMicro()]
+		fs, ok := byMonth[m.UnixMicro()]
 		if !ok {
 			// A month is stored with its funnel in one transaction, and the
 			// plan and this read share a snapshot.
 			return nil, fmt.Errorf("stored funnel of %s is missing", m.Format(time.RFC3339))
 		}
-		out[i] = parts
+		out[i] = fs
 	}
 	return out, nil
 }

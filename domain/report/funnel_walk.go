@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"sort"
 	"time"
 )
@@ -45,22 +46,100 @@ type FunnelPart struct {
 	Advances []FunnelAdvance
 }
 
+// FunnelStretch is the walks of one stretch's clients as parallel slices,
+// ordered by client id: the form they are stored in (report_month_funnel)
+// and walked in, without a value per client on the heap.
+type FunnelStretch struct {
+	Clients   []int64
+	Owners    []int64
+	Directs   []int64 // bit masks (a stage is at most MaxFunnelStages)
+	Templates []int64
+	AdvCount  []int32 // how many of AdvAt/AdvTop are each client's
+	AdvAt     []int64 // Unix microseconds
+	AdvTop    []int32
+}
+
+// NewFunnelStretch is an empty stretch whose slices are empty, not nil.
+func NewFunnelStretch() FunnelStretch {
+	return FunnelStretch{Clients: []int64{}, Owners: []int64{}, Directs: []int64{}, Templates: []int64{},
+		AdvCount: []int32{}, AdvAt: []int64{}, AdvTop: []int32{}}
+}
+
+// Add appends a client's walk; clients must come in increasing id order.
+func (s *FunnelStretch) Add(p FunnelPart) {
+	s.Clients = append(s.Clients, p.Client)
+	s.Owners = append(s.Owners, p.Owner)
+	s.Directs = append(s.Directs, int64(p.Direct))
+	s.Templates = append(s.Templates, p.Template)
+	s.AdvCount = append(s.AdvCount, int32(len(p.Advances)))
+	for _, a := range p.Advances {
+		s.AdvAt = append(s.AdvAt, a.At.UnixMicro())
+		s.AdvTop = append(s.AdvTop, int32(a.Top))
+	}
+}
+
+// Check reports whether the slices fit together: as long as each other,
+// as many advances as counted, clients in increasing order. A stored
+// stretch is checked before it is walked.
+func (s FunnelStretch) Check() error {
+	n := len(s.Clients)
+	if len(s.Owners) != n || len(s.Directs) != n || len(s.Templates) != n || len(s.AdvCount) != n || len(s.AdvAt) != len(s.AdvTop) {
+		return errors.New("funnel stretch: slices differ in length")
+	}
+	total := 0
+	for i, c := range s.AdvCount {
+		if c < 0 {
+			return errors.New("funnel stretch: negative advance count")
+		}
+		total += int(c)
+		if i > 0 && s.Clients[i-1] >= s.Clients[i] {
+			return errors.New("funnel stretch: clients out of order")
+		}
+	}
+	if total != len(s.AdvAt) {
+		return errors.New("funnel stretch: advance count does not match the advances")
+	}
+	return nil
+}
+
+// Parts lists the stretch's walks one per client.
+func (s FunnelStretch) Parts() []FunnelPart {
+	out := make([]FunnelPart, len(s.Clients))
+	at := 0
+	for i := range out {
+		k := int(s.AdvCount[i])
+		adv := make([]FunnelAdvance, k)
+		for j := range adv {
+			adv[j] = FunnelAdvance{At: time.UnixMicro(s.AdvAt[at+j]), Top: int(s.AdvTop[at+j])}
+		}
+		at += k
+		out[i] = FunnelPart{Client: s.Clients[i], Owner: s.Owners[i], Direct: uint64(s.Directs[i]), Template: s.Templates[i], Advances: adv}
+	}
+	return out
+}
+
 // FunnelParts folds hits, ordered by client and then by time (ties in the
-// order they were recorded), into one part per client; templates gives each
+// order they were recorded), into one walk per client; templates gives each
 // client's first-task template.
-func FunnelParts(hits []FunnelHit, templates map[int64]int64) []FunnelPart {
-	var out []FunnelPart
+func FunnelParts(hits []FunnelHit, templates map[int64]int64) FunnelStretch {
+	s := NewFunnelStretch()
+	var p FunnelPart
 	for i, h := range hits {
 		if i == 0 || hits[i-1].Client != h.Client {
-			out = append(out, FunnelPart{Client: h.Client, Owner: h.Staff, Template: templates[h.Client]})
+			if i > 0 {
+				s.Add(p)
+			}
+			p = FunnelPart{Client: h.Client, Owner: h.Staff, Template: templates[h.Client], Advances: p.Advances[:0]}
 		}
-		p := &out[len(out)-1]
 		p.Direct |= 1 << uint(h.Ord)
 		if n := len(p.Advances); n == 0 || h.Ord > p.Advances[n-1].Top {
 			p.Advances = append(p.Advances, FunnelAdvance{At: h.At, Top: h.Ord})
 		}
 	}
-	return out
+	if len(hits) > 0 {
+		s.Add(p)
+	}
+	return s
 }
 
 // FunnelTally is the walk's counts for a funnel of N stages; the slices are
@@ -75,57 +154,70 @@ type FunnelTally struct {
 	DaysNext [][]float64
 }
 
-type funnelClient struct {
-	owner, template int64
-	direct          uint64
-	top             int
-	lastAt          time.Time
-	lastTop         int
-}
-
-// TallyFunnel walks the parts of consecutive stretches, given in time
-// order, for a funnel of n stages; loc decides what a local day is.
-func TallyFunnel(n int, loc *time.Location, stretches ...[]FunnelPart) FunnelTally {
-	clients := map[int64]*funnelClient{}
-	var order []int64
+// TallyFunnel walks the stretches, given in time order and each ordered by
+// client, for a funnel of n stages; loc decides what a local day is. It
+// merges the stretches by client, so each client is walked start to end at
+// once and no state is kept per client.
+func TallyFunnel(n int, loc *time.Location, stretches ...FunnelStretch) FunnelTally {
 	t := FunnelTally{Clients: make([]int, n), Direct: make([]int, n), ByOwner: map[int64][]int{},
 		ByTemplate: map[int64][]int{}, DaysNext: make([][]float64, n)}
-	for _, parts := range stretches {
-		for _, p := range parts {
-			c, ok := clients[p.Client]
-			if !ok {
-				c = &funnelClient{owner: p.Owner, template: p.Template}
-				clients[p.Client] = c
-				order = append(order, p.Client)
+	type cursor struct{ i, adv int }
+	cur := make([]cursor, len(stretches))
+	split := func(m map[int64][]int, id int64) []int {
+		c := m[id]
+		if c == nil {
+			c = make([]int, n)
+			m[id] = c
+		}
+		return c
+	}
+	for {
+		// the smallest client id any stretch is at
+		var id int64
+		found := false
+		for k, s := range stretches {
+			if c := cur[k]; c.i < len(s.Clients) && (!found || s.Clients[c.i] < id) {
+				id, found = s.Clients[c.i], true
 			}
-			c.direct |= p.Direct
-			for _, a := range p.Advances {
-				if a.Top <= c.top {
+		}
+		if !found {
+			break
+		}
+		var (
+			owner, template int64
+			direct          int64
+			top, lastTop    int
+			lastAt          int64
+			first           = true
+		)
+		for k, s := range stretches {
+			c := &cur[k]
+			if c.i >= len(s.Clients) || s.Clients[c.i] != id {
+				continue
+			}
+			if first {
+				owner, template, first = s.Owners[c.i], s.Templates[c.i], false
+			}
+			direct |= s.Directs[c.i]
+			for j := c.adv; j < c.adv+int(s.AdvCount[c.i]); j++ {
+				at, to := s.AdvAt[j], int(s.AdvTop[j])
+				if to <= top {
 					continue
 				}
-				if c.top > 0 && !sameLocalDay(c.lastAt, a.At, loc) && c.lastTop >= 1 && c.lastTop <= n {
-					t.DaysNext[c.lastTop-1] = append(t.DaysNext[c.lastTop-1], a.At.Sub(c.lastAt).Seconds()/86400)
+				if top > 0 && lastTop >= 1 && lastTop <= n && !sameLocalDay(lastAt, at, loc) {
+					t.DaysNext[lastTop-1] = append(t.DaysNext[lastTop-1], float64(at-lastAt)/(86400*1e6))
 				}
-				c.top, c.lastAt, c.lastTop = a.Top, a.At, a.Top
+				top, lastAt, lastTop = to, at, to
 			}
+			c.adv += int(s.AdvCount[c.i])
+			c.i++
 		}
-	}
-	for _, id := range order {
-		c := clients[id]
-		owner, tmpl := t.ByOwner[c.owner], t.ByTemplate[c.template]
-		if owner == nil {
-			owner = make([]int, n)
-			t.ByOwner[c.owner] = owner
-		}
-		if tmpl == nil {
-			tmpl = make([]int, n)
-			t.ByTemplate[c.template] = tmpl
-		}
-		for k := 1; k <= c.top && k <= n; k++ {
+		byOwner, byTemplate := split(t.ByOwner, owner), split(t.ByTemplate, template)
+		for k := 1; k <= top && k <= n; k++ {
 			t.Clients[k-1]++
-			owner[k-1]++
-			tmpl[k-1]++
-			if c.direct&(1<<uint(k)) != 0 {
+			byOwner[k-1]++
+			byTemplate[k-1]++
+			if direct&(1<<uint(k)) != 0 {
 				t.Direct[k-1]++
 			}
 		}
@@ -133,8 +225,8 @@ func TallyFunnel(n int, loc *time.Location, stretches ...[]FunnelPart) FunnelTal
 	return t
 }
 
-func sameLocalDay(a, b time.Time, loc *time.Location) bool {
-	return DateOf(a.In(loc)) == DateOf(b.In(loc))
+func sameLocalDay(a, b int64, loc *time.Location) bool {
+	return DateOf(time.UnixMicro(a).In(loc)) == DateOf(time.UnixMicro(b).In(loc))
 }
 
 // Median is the median of xs as PostgreSQL's percentile_cont(0.5)

@@ -28,16 +28,16 @@ func TestFunnelParts(t *testing.T) {
 		{Client: 1, At: at("2026-01-06 09:00"), Ord: 2, Staff: 9}, // lower: a stage hit directly, no advance
 		{Client: 2, At: at("2026-01-04 18:00"), Ord: 2, Staff: 0},
 	}
-	got := report.FunnelParts(hits, map[int64]int64{1: 50})
-	want := []report.FunnelPart{
+	got := utcParts(report.FunnelParts(hits, map[int64]int64{1: 50}).Parts())
+	want := utcParts([]report.FunnelPart{
 		{Client: 1, Owner: 7, Direct: 1<<1 | 1<<2 | 1<<3, Template: 50, Advances: []report.FunnelAdvance{
 			{At: at("2026-01-03 10:00"), Top: 1}, {At: at("2026-01-05 09:00"), Top: 3}}},
 		{Client: 2, Owner: 0, Direct: 1 << 2, Template: 0, Advances: []report.FunnelAdvance{{At: at("2026-01-04 18:00"), Top: 2}}},
-	}
+	})
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("FunnelParts:\n%+v\nwant\n%+v", got, want)
 	}
-	if got := report.FunnelParts(nil, nil); len(got) != 0 {
+	if got := report.FunnelParts(nil, nil); len(got.Clients) != 0 || got.Check() != nil {
 		t.Errorf("no hits make parts %+v", got)
 	}
 }
@@ -107,7 +107,18 @@ func TestTallyFunnel(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := report.TallyFunnel(4, mustLoc(t, "Europe/Kyiv"), tc.stretches...)
+			var stretches []report.FunnelStretch
+			for _, parts := range tc.stretches {
+				s := report.NewFunnelStretch()
+				for _, p := range parts {
+					s.Add(p)
+				}
+				if err := s.Check(); err != nil {
+					t.Fatal(err)
+				}
+				stretches = append(stretches, s)
+			}
+			got := report.TallyFunnel(4, mustLoc(t, "Europe/Kyiv"), stretches...)
 			gotDays, wantDays := got.DaysNext, tc.want.DaysNext
 			got.DaysNext, tc.want.DaysNext = nil, nil
 			if !reflect.DeepEqual(got, tc.want) {
@@ -145,6 +156,43 @@ func TestMedian(t *testing.T) {
 		in := append([]float64(nil), tc.xs...)
 		if m := report.Median(in); m == nil || *m != tc.want {
 			t.Errorf("Median(%v) = %v, want %v", tc.xs, m, tc.want)
+		}
+	}
+}
+
+// utcParts gives the parts' times in UTC, so parts compare by instant.
+func utcParts(parts []report.FunnelPart) []report.FunnelPart {
+	for i := range parts {
+		for j := range parts[i].Advances {
+			parts[i].Advances[j].At = parts[i].Advances[j].At.UTC()
+		}
+	}
+	return parts
+}
+
+func TestFunnelStretchCheck(t *testing.T) {
+	s := report.NewFunnelStretch()
+	s.Add(report.FunnelPart{Client: 2, Advances: []report.FunnelAdvance{{At: time.Unix(0, 0), Top: 1}}})
+	if err := s.Check(); err != nil {
+		t.Fatalf("a well-formed stretch: %v", err)
+	}
+	bad := []struct {
+		name string
+		edit func(s *report.FunnelStretch)
+	}{
+		{"a short slice", func(s *report.FunnelStretch) { s.Owners = nil }},
+		{"more advances counted than stored", func(s *report.FunnelStretch) { s.AdvCount[0] = 2 }},
+		{"a negative count", func(s *report.FunnelStretch) { s.AdvCount[0] = -1 }},
+		{"clients out of order", func(s *report.FunnelStretch) {
+			s.Add(report.FunnelPart{Client: 1})
+		}},
+	}
+	for _, b := range bad {
+		c := report.NewFunnelStretch()
+		c.Add(report.FunnelPart{Client: 2, Advances: []report.FunnelAdvance{{At: time.Unix(0, 0), Top: 1}}})
+		b.edit(&c)
+		if c.Check() == nil {
+			t.Errorf("%s: Check accepted it", b.name)
 		}
 	}
 }

@@ -99,7 +99,7 @@ CREATE TABLE report_month_funnel (
     directs     bigint[] NOT NULL,
     templates   bigint[] NOT NULL,
     adv_count   int[] NOT NULL,
-    adv_at      timestamptz[] NOT NULL,
+    adv_at      bigint[] NOT NULL,     -- Unix microseconds
     adv_top     int[] NOT NULL,
     PRIMARY KEY (club_id, month_start),
     FOREIGN KEY (club_id, month_start) REFERENCES report_months (club_id, month_start) ON DELETE CASCADE
