@@ -233,6 +233,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clubID, from, fs.Clients, fs.Owner
 	})
 }
 
+// funnelKeySQL is funnelKey of club c.id's live stages, in SQL, for the
+// sweep to find months stored under other stages.
+const funnelKeySQL = `
+SELECT coalesce(string_agg(k.key, ';' ORDER BY k.position, k.id), '')
+FROM (SELECT s.id, s.position,
+             s.id::text || ':' || coalesce(string_agg(sr.result_id::text, ',' ORDER BY sr.result_id), '') AS key
+      FROM funnel_stages s
+      LEFT JOIN funnel_stage_results sr ON sr.club_id = s.club_id AND sr.stage_id = s.id
+      WHERE s.club_id = c.id AND s.archived_at IS NULL
+      GROUP BY s.id, s.position) k`
+
 // funnelKey names a funnel's stage map: the stages in order, each with its
 // results. A month's funnel summary is used only under the same map.
 func funnelKey(stages []report.Stage, m stageMap) string {
@@ -372,9 +383,9 @@ WHERE f.club_id = $1 AND f.month_start = ANY($2)`, clubID, months)
 // change at midnight) cannot keep a club listed for ever. Changes logged
 // before the first month or after the last closed one are left out, as the
 // builder never clears them. The scheduler's sweep enqueues one build per
-// club listed (scheduler/report_months.go). Funnel changes are not seen
-// here: a month stored under old funnel stages serves every report but the
-// funnel, which reads it raw, until the month is stored again.
+// club listed (scheduler/report_months.go). A month stored under other
+// funnel stages than the club's now (funnelKeySQL) is listed too: it serves
+// every report but the funnel, which reads it raw, until stored again.
 func (db *DB) ReportMonthsPending(ctx context.Context) ([]int64, error) {
 	rows, err := db.pool.Query(ctx, `
 SELECT c.id
@@ -391,6 +402,8 @@ CROSS JOIN LATERAL (
             + extract(month FROM l.end_local) - extract(month FROM l.first_local))::int AS months) b
 WHERE c.deleted_at IS NULL AND b.months > 0
   AND (EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = c.id AND d.at >= b.first_start AND d.at < b.closed_end)
+       OR EXISTS (SELECT 1 FROM report_months m WHERE m.club_id = c.id AND m.time_zone = c.time_zone
+                  AND m.funnel_key <> (`+funnelKeySQL+`))
        OR (SELECT count(*) FROM report_months m
            WHERE m.club_id = c.id AND m.time_zone = c.time_zone
              AND m.month_start > b.first_start - interval '1 day' AND m.month_start < b.closed_end - interval '1 day') < b.months)

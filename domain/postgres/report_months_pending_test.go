@@ -94,6 +94,15 @@ func TestReportMonthsPending(t *testing.T) {
 		t.Fatalf("ny in Kyiv: built %d months, want every whole month again", n)
 	}
 	pending("ny stored for Kyiv")
+
+	// The funnel's stages change (a plan applied): the months' funnel
+	// walks were stored under the old stages, and are stored again.
+	pgtest.Exec(t, db, `INSERT INTO funnel_stages (club_id, key, name, position) VALUES ($1, 'trial', 'Trial', 1)`, kyiv.ID)
+	pending("kyiv's funnel got a stage", kyiv)
+	if n := build(kyiv); n < 4 {
+		t.Fatalf("kyiv with its new stage: built %d months, want every month again", n)
+	}
+	pending("kyiv stored under its new stage")
 }
 
 // A club with more past months than one build stores stays pending until
