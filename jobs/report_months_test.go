@@ -38,8 +38,8 @@ func TestReportMonthsJobStoresTheClubsMonths(t *testing.T) {
 	if err := run(e.club.ID, slot); err != nil {
 		t.Fatal(err)
 	}
-	stored := e.count(`SELECT count(*) FROM report_months WHERE club_id = $1`, e.club.ID)
-	if stored < 2 || e.count(`SELECT count(*) FROM report_month_tasks WHERE club_id = $1`, e.club.ID) == 0 {
+	stored := e.count(`SELECT count(*) FROM report_periods WHERE club_id = $1`, e.club.ID)
+	if stored < 2 || e.count(`SELECT count(*) FROM report_period_tasks WHERE club_id = $1`, e.club.ID) == 0 {
 		t.Fatalf("%d months stored, want the 2 or 3 whole months since the task, with its figures", stored)
 	}
 	if got := e.logs.Lines("report months built", fmt.Sprintf("club_id=%d", e.club.ID), fmt.Sprintf("months=%d", stored)); len(got) != 1 {
@@ -52,7 +52,7 @@ func TestReportMonthsJobStoresTheClubsMonths(t *testing.T) {
 	if got := e.logs.Lines("report months built", "months=0"); len(got) != 1 {
 		t.Fatalf("the second build should store nothing:\n%s", e.logs.String())
 	}
-	if n := e.count(`SELECT count(*) FROM report_months WHERE club_id = $1`, e.club.ID); n != stored {
+	if n := e.count(`SELECT count(*) FROM report_periods WHERE club_id = $1`, e.club.ID); n != stored {
 		t.Fatalf("%d months stored after the second build, want %d", n, stored)
 	}
 

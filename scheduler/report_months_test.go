@@ -79,7 +79,7 @@ func TestReportMonthsSweptOncePerClubPerSlot(t *testing.T) {
 	e.startWorker()
 	e.waitIdle(60 * time.Second)
 	for _, f := range []pgtest.Fixture{e.f, beta} {
-		if n := pgtest.Count(t, e.db, `SELECT count(*) FROM report_months WHERE club_id = $1`, f.Club.ID); n == 0 {
+		if n := pgtest.Count(t, e.db, `SELECT count(*) FROM report_periods WHERE club_id = $1`, f.Club.ID); n == 0 {
 			t.Errorf("no month of %s stored", f.Club.Slug)
 		}
 	}

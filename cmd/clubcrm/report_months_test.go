@@ -43,7 +43,7 @@ func TestGenAndReportMonthsStoreTheClubsMonths(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "filled club "+club) {
 		t.Fatalf("gen: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
-	stored := pgtest.Count(t, db, `SELECT count(*) FROM report_months WHERE club_id = $1`, c.ID)
+	stored := pgtest.Count(t, db, `SELECT count(*) FROM report_periods WHERE club_id = $1`, c.ID)
 	if n := storedMonths(t, out); n < 11 || n != stored {
 		t.Fatalf("gen says it stored %d months; %d are stored, want the 11 or 12 whole months of a year", n, stored)
 	}

@@ -32,13 +32,18 @@ import (
 // reused by later runs (filling 10^6 tasks takes minutes); a database of the
 // same size made for other migrations is dropped. Each benchmark logs
 // EXPLAIN (ANALYZE, BUFFERS) of its main statement once.
-var benchNow = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
+//
+// The history ends today (UTC midnight), because the database's own clock
+// decides which months and days are stored (report_months.go): the month
+// still going has its closed days stored and its last days raw, as a club's
+// has. The kept database is filled again each day.
+var benchNow = time.Now().UTC().Truncate(24 * time.Hour)
 
 const benchDefaultTasks = 20_000
 
 // benchDataVersion changes with SyntheticFill's output, so a kept database
 // filled by an older generator is dropped and filled again.
-const benchDataVersion = "_g2"
+var benchDataVersion = "_g3_" + benchNow.Format("20060102")
 
 type benchSet struct {
 	db          *postgres.DB
@@ -46,7 +51,7 @@ type benchSet struct {
 	club        int64
 	tasks       int
 	month, year report.Range
-	thisMonth   report.Range // benchNow's month, still going: read raw
+	thisMonth   report.Range // the month still going: its closed days stored, its last days raw
 }
 
 var (
@@ -173,14 +178,14 @@ func benchFill(db *postgres.DB, tasks int) (benchSet, error) {
 	if err != nil {
 		return s, err
 	}
-	// The last full month, and the twelve months before benchNow's month.
-	if s.month, err = report.CustomRange(report.Date{Year: 2026, Month: 5, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv); err != nil {
-		return s, err
-	}
-	if s.year, err = report.CustomRange(report.Date{Year: 2025, Month: 6, Day: 1}, report.Date{Year: 2026, Month: 5, Day: 31}, kyiv); err != nil {
-		return s, err
-	}
-	s.thisMonth = report.PeriodRange(report.PeriodThisMonth, benchNow, kyiv)
+	// The month still going is the one of three days ago (the builder
+	// stores what ended three days before now); the last month, and the
+	// twelve, before it are stored whole.
+	h := report.DateOf(benchNow.Add(-3 * 24 * time.Hour).In(kyiv))
+	going := report.Date{Year: h.Year, Month: h.Month, Day: 1}
+	s.thisMonth = report.Range{From: going.Start(kyiv), To: monthAfter(going, 1).Start(kyiv)}
+	s.month = report.Range{From: monthAfter(going, -1).Start(kyiv), To: going.Start(kyiv)}
+	s.year = report.Range{From: monthAfter(going, -12).Start(kyiv), To: going.Start(kyiv)}
 	return s, nil
 }
 
@@ -240,14 +245,20 @@ func benchFunnel(b *testing.B, pick func(benchSet) report.Range, raw bool) {
 	}
 }
 
+// monthAfter is the first of the month n months after d's.
+func monthAfter(d report.Date, n int) report.Date {
+	return report.DateOf(time.Date(d.Year, d.Month+time.Month(n), 1, 12, 0, 0, 0, time.UTC))
+}
+
 func month(s benchSet) report.Range     { return s.month }
 func year(s benchSet) report.Range      { return s.year }
 func thisMonth(s benchSet) report.Range { return s.thisMonth }
 
-// The reports over the last whole month and the twelve before benchNow's
-// month read stored months; ThisMonth reads its month raw, as it is still
-// going; the Raw ones read every row (WithoutReportMonths), as a report
-// does before the sweep has stored its months.
+// The reports over the last whole month and the twelve before the month
+// still going read stored months; ThisMonth reads the month still going,
+// its closed days stored and the last three or four days raw; the Raw ones
+// read every row (WithoutReportMonths), as a report does before the sweep
+// has stored its months.
 func BenchmarkReportGeneralMonth(b *testing.B)     { benchGeneral(b, month, false) }
 func BenchmarkReportGeneralYear(b *testing.B)      { benchGeneral(b, year, false) }
 func BenchmarkReportGeneralThisMonth(b *testing.B) { benchGeneral(b, thisMonth, false) }

@@ -44,7 +44,7 @@ func (db *DB) ReportFunnel(ctx context.Context, clubID int64, r report.Range, f 
 			if err != nil {
 				return err
 			}
-			if len(plan.months) > 0 {
+			if len(plan.stored) > 0 {
 				return funnelWalkCounts(ctx, tx, clubID, r, plan, m, &fn)
 			}
 		}
@@ -253,7 +253,7 @@ func funnelCounts(ctx context.Context, q querier, clubID int64, r report.Range, 
 // stored walks of those months and the walks of the raw stretches, in time
 // order, walked again by report.TallyFunnel.
 func funnelWalkCounts(ctx context.Context, q querier, clubID int64, r report.Range, p reportPlan, m stageMap, fn *report.Funnel) error {
-	stored, err := funnelStoredParts(ctx, q, clubID, p.months)
+	stored, err := funnelStoredParts(ctx, q, clubID, p.stored)
 	if err != nil {
 		return fmt.Errorf("funnel counts: %w", err)
 	}
@@ -261,8 +261,8 @@ func funnelWalkCounts(ctx context.Context, q querier, clubID int64, r report.Ran
 		from  time.Time
 		parts report.FunnelStretch
 	}
-	all := make([]stretch, 0, len(p.months)+len(p.raw))
-	for i, month := range p.months {
+	all := make([]stretch, 0, len(p.stored)+len(p.raw))
+	for i, month := range p.stored {
 		all = append(all, stretch{month, stored[i]})
 	}
 	for _, s := range p.raw {

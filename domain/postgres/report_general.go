@@ -84,7 +84,7 @@ func (db *DB) ReportGeneral(ctx context.Context, clubID int64, r report.Range, f
 // by FILTER into every figure it belongs to. Each figure counts at one time
 // of the task, so the counts of consecutive stretches add up to those of
 // their union: the report adds raw stretches and stored months
-// (report_month_tasks, which ReportMonthsBuild fills from this statement).
+// (report_period_tasks, which ReportMonthsBuild fills from this statement).
 // $7 is now: a deadline later today is not missed yet.
 const reportTaskGrainSQL = `
 WITH ev AS (
@@ -113,8 +113,8 @@ HAVING count(*) FILTER (WHERE created OR done OR cancelled OR overdue) > 0`
 // same grain, under the filter ($3 staff, $4 template, $5 type).
 const reportTaskStoredSQL = `
 SELECT assignee_id, template_id, task_type, sum(created), sum(done), sum(cancelled), sum(overdue)
-FROM report_month_tasks
-WHERE club_id = $1 AND month_start = ANY($2)
+FROM report_period_tasks
+WHERE club_id = $1 AND period_start = ANY($2)
   AND ($3::bigint = 0 OR assignee_id = $3) AND ($4::bigint = 0 OR template_id = $4) AND ($5::text = '' OR task_type = $5)
 GROUP BY 1, 2, 3`
 
@@ -171,10 +171,10 @@ func (p reportPlan) each(ctx context.Context, q querier, rawSQL, storedSQL strin
 			return mapErr(err)
 		}
 	}
-	if len(p.months) == 0 {
+	if len(p.stored) == 0 {
 		return nil
 	}
-	rows, err := q.Query(ctx, storedSQL, clubID, p.months, f.StaffID, f.TemplateID, string(f.Type))
+	rows, err := q.Query(ctx, storedSQL, clubID, p.stored, f.StaffID, f.TemplateID, string(f.Type))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -217,8 +217,8 @@ GROUP BY 1`
 
 const reportCallStoredSQL = `
 SELECT staff_id, template_id, task_type, sum(calls_in), sum(calls_out)
-FROM report_month_calls
-WHERE club_id = $1 AND month_start = ANY($2)
+FROM report_period_calls
+WHERE club_id = $1 AND period_start = ANY($2)
   AND ($3::bigint = 0 OR staff_id = $3) AND ($4::bigint = 0 OR template_id = $4) AND ($5::text = '' OR task_type = $5)
 GROUP BY 1, 2, 3`
 
@@ -343,8 +343,8 @@ GROUP BY 1, 2, 3, 4`
 
 const reportResultStoredSQL = `
 SELECT staff_id, template_id, task_type, result_id, sum(n)
-FROM report_month_results
-WHERE club_id = $1 AND month_start = ANY($2)
+FROM report_period_results
+WHERE club_id = $1 AND period_start = ANY($2)
   AND ($3::bigint = 0 OR staff_id = $3) AND ($4::bigint = 0 OR template_id = $4) AND ($5::text = '' OR task_type = $5)
 GROUP BY 1, 2, 3, 4`
 
@@ -367,8 +367,8 @@ GROUP BY GROUPING SETS ((staff_id, template_id, task_type, field_id, value_id), 
 
 const reportFieldStoredSQL = `
 SELECT staff_id, template_id, task_type, field_id, value_id, sum(n)
-FROM report_month_fields
-WHERE club_id = $1 AND month_start = ANY($2)
+FROM report_period_fields
+WHERE club_id = $1 AND period_start = ANY($2)
   AND ($3::bigint = 0 OR staff_id = $3) AND ($4::bigint = 0 OR template_id = $4) AND ($5::text = '' OR task_type = $5)
 GROUP BY 1, 2, 3, 4, 5`
 

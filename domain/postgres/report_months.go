@@ -39,56 +39,59 @@ const reportMonthsBuildMax = 36
 // errReportMonthBusy says another builder holds the club's months.
 var errReportMonthBusy = errors.New("report months: another builder is at work")
 
-// reportPlan says how a report reads its range: the stored months and the
+// reportPlan says how a report reads its range: the stored periods (whole
+// months, and whole days of a month still going) by start, and the
 // stretches read raw.
 type reportPlan struct {
-	months []time.Time
+	stored []time.Time
 	raw    []report.Segment
 }
 
-// reportPlanFor cuts the range into segments and asks which whole months
-// are usable. funnelKey, when not empty, also requires the funnel summary of
-// that stage map. With stored months switched off (WithoutReportMonths)
-// everything is raw.
+// reportPlanFor cuts the range into whole months and days and asks which
+// are stored and usable. funnelKey, when not empty, also requires the
+// funnel walks of that stage map. With stored months switched off
+// (WithoutReportMonths) everything is raw.
 func (db *DB) reportPlanFor(ctx context.Context, q querier, clubID int64, r report.Range, now time.Time, funnelKey string) (reportPlan, error) {
-	segs := report.Segments(r, r.From.Location())
-	var starts []time.Time
+	segs := report.StorableSegments(r, r.From.Location())
+	var starts, ends []time.Time
 	for _, s := range segs {
-		if s.Month && !db.noReportMonths {
-			starts = append(starts, s.From)
+		if (s.Month || s.Day) && !db.noReportMonths {
+			starts, ends = append(starts, s.From), append(ends, s.To)
 		}
 	}
 	usable := map[int64]bool{}
 	if len(starts) > 0 {
 		rows, err := q.Query(ctx, `
-SELECT m.month_start FROM report_months m
-WHERE m.club_id = $1 AND m.month_start = ANY($2) AND m.time_zone = $3 AND m.month_end <= $4
-  AND ($5::text = '' OR m.funnel_key = $5)
-  AND NOT EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = m.club_id AND d.at >= m.month_start AND d.at < m.month_end)`,
-			clubID, starts, zoneName(r), now, funnelKey)
+SELECT m.period_start
+FROM unnest($2::timestamptz[], $3::timestamptz[]) AS s(start_at, end_at)
+JOIN report_periods m ON m.club_id = $1 AND m.period_start = s.start_at AND m.period_end = s.end_at
+WHERE m.time_zone = $4 AND m.period_end <= $5 AND ($6::text = '' OR m.funnel_key = $6)
+  AND NOT EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = m.club_id AND d.at >= m.period_start AND d.at < m.period_end)`,
+			clubID, starts, ends, zoneName(r), now, funnelKey)
 		if err != nil {
-			return reportPlan{}, fmt.Errorf("stored months: %w", mapErr(err))
+			return reportPlan{}, fmt.Errorf("stored periods: %w", mapErr(err))
 		}
 		got, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
 		if err != nil {
-			return reportPlan{}, fmt.Errorf("stored months: %w", mapErr(err))
+			return reportPlan{}, fmt.Errorf("stored periods: %w", mapErr(err))
 		}
 		for _, t := range got {
 			usable[t.UnixMicro()] = true
 		}
 	}
 	var p reportPlan
-	p.months, p.raw = report.SplitStored(segs, func(start time.Time) bool { return usable[start.UnixMicro()] })
+	p.stored, p.raw = report.SplitStored(segs, func(start time.Time) bool { return usable[start.UnixMicro()] })
 	return p, nil
 }
 
-// ReportMonthsBuild stores the figures of the club's past months that are
-// missing, dirty, or were built for another time zone or funnel, oldest
-// last (recent months are read most), at most reportMonthsBuildMax of them
-// per call. A month is stored once it ended three days before the
-// database's now. Each month is its own transaction on the primary; a month
-// another builder is storing at the same moment is left to it. It returns
-// how many months it stored.
+// ReportMonthsBuild stores the figures of the club's past months, and of
+// the days of the month still going, that are missing, dirty, or were built
+// for another time zone or funnel, oldest last (recent ones are read most),
+// at most reportMonthsBuildMax of them per call. A month or day is stored
+// once it ended three days before the database's now; storing a month
+// replaces the days stored in it. Each is its own transaction on the
+// primary; one another builder is storing at the same moment is left to
+// it. It returns how many months and days it stored.
 func (db *DB) ReportMonthsBuild(ctx context.Context, clubID int64) (int, error) {
 	var (
 		zone          string
@@ -114,15 +117,16 @@ WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
 	}
 	// Months stored for a zone the club no longer has never match a
 	// report's months.
-	if _, err := db.pool.Exec(ctx, `DELETE FROM report_months WHERE club_id = $1 AND time_zone <> $2`, clubID, zone); err != nil {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM report_periods WHERE club_id = $1 AND time_zone <> $2`, clubID, zone); err != nil {
 		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
 	}
 	first := report.DateOf(oldest.In(loc))
 	from := report.Date{Year: first.Year, Month: first.Month, Day: 1}.Start(loc)
-	all := report.Segments(report.Range{From: from, To: dbNow.Add(-reportMonthsGrace)}, loc)
+	// Whole months, and the whole days of the month still going.
+	all := report.StorableSegments(report.Range{From: from, To: dbNow.Add(-reportMonthsGrace)}, loc)
 	var starts, ends []time.Time
 	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].Month {
+		if all[i].Month || all[i].Day {
 			starts, ends = append(starts, all[i].From), append(ends, all[i].To)
 		}
 	}
@@ -136,8 +140,8 @@ WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
 	key := funnelKey(stages, m)
 	rows, err := db.pool.Query(ctx, `
 SELECT s.start, s.end_at FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS s(start, end_at, i)
-LEFT JOIN report_months m ON m.club_id = $1 AND m.month_start = s.start
-WHERE m.club_id IS NULL OR m.time_zone <> $4 OR m.funnel_key <> $5 OR m.month_end <> s.end_at
+LEFT JOIN report_periods m ON m.club_id = $1 AND m.period_start = s.start
+WHERE m.club_id IS NULL OR m.time_zone <> $4 OR m.funnel_key <> $5 OR m.period_end <> s.end_at
    OR EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = $1 AND d.at >= s.start AND d.at < s.end_at)
 ORDER BY s.i
 LIMIT $6`, clubID, starts, ends, zone, key, reportMonthsBuildMax)
@@ -172,7 +176,7 @@ LIMIT $6`, clubID, starts, ends, zone, key, reportMonthsBuildMax)
 func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, from, to time.Time) error {
 	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var got bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('clubcrm.report_months', $1))`, clubID).Scan(&got); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('clubcrm.report_periods', $1))`, clubID).Scan(&got); err != nil {
 			return fmt.Errorf("lock: %w", mapErr(err))
 		}
 		if !got {
@@ -190,13 +194,13 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 		for _, st := range []struct{ name, sql string }{
 			{"dirty", `DELETE FROM report_dirty WHERE club_id = $1 AND at >= $2 AND at < $3`},
 			// the month, and any stored for another zone starting inside it
-			{"month", `DELETE FROM report_months WHERE club_id = $1 AND month_start >= $2 AND month_start < $3`},
+			{"month", `DELETE FROM report_periods WHERE club_id = $1 AND period_start >= $2 AND period_start < $3`},
 		} {
 			if _, err := tx.Exec(ctx, st.sql, clubID, from, to); err != nil {
 				return fmt.Errorf("%s: clear %s: %w", month, st.name, mapErr(err))
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO report_months (club_id, month_start, month_end, time_zone, funnel_key) VALUES ($1, $2, $3, $4, $5)`,
+		if _, err := tx.Exec(ctx, `INSERT INTO report_periods (club_id, period_start, period_end, time_zone, funnel_key) VALUES ($1, $2, $3, $4, $5)`,
 			clubID, from, to, zone, funnelKey(stages, m)); err != nil {
 			return fmt.Errorf("%s: %w", month, mapErr(err))
 		}
@@ -204,13 +208,13 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 			name, sql string
 			args      []any
 		}{
-			{"tasks", `INSERT INTO report_month_tasks (club_id, month_start, assignee_id, template_id, task_type, created, done, cancelled, overdue)
+			{"tasks", `INSERT INTO report_period_tasks (club_id, period_start, assignee_id, template_id, task_type, created, done, cancelled, overdue)
 SELECT $1, $2, g.* FROM (` + reportTaskGrainSQL + `) g`, args},
-			{"results", `INSERT INTO report_month_results (club_id, month_start, staff_id, template_id, task_type, result_id, n)
+			{"results", `INSERT INTO report_period_results (club_id, period_start, staff_id, template_id, task_type, result_id, n)
 SELECT $1, $2, g.* FROM (` + reportResultGrainSQL + `) g`, args[:6]},
-			{"answers", `INSERT INTO report_month_fields (club_id, month_start, staff_id, template_id, task_type, field_id, value_id, n)
+			{"answers", `INSERT INTO report_period_fields (club_id, period_start, staff_id, template_id, task_type, field_id, value_id, n)
 SELECT $1, $2, g.* FROM (` + reportFieldGrainSQL + `) g`, args[:6]},
-			{"calls", `INSERT INTO report_month_calls (club_id, month_start, staff_id, template_id, task_type, calls_in, calls_out)
+			{"calls", `INSERT INTO report_period_calls (club_id, period_start, staff_id, template_id, task_type, calls_in, calls_out)
 SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 		} {
 			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
@@ -225,7 +229,7 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 			return fmt.Errorf("%s: %w", month, err)
 		}
 		if _, err := tx.Exec(ctx, `
-INSERT INTO report_month_funnel (club_id, month_start, clients, owners, directs, templates, adv_count, adv_at, adv_top)
+INSERT INTO report_period_funnel (club_id, period_start, clients, owners, directs, templates, adv_count, adv_at, adv_top)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clubID, from, fs.Clients, fs.Owners, fs.Directs, fs.Templates, fs.AdvCount, fs.AdvAt, fs.AdvTop); err != nil {
 			return fmt.Errorf("%s: funnel: %w", month, mapErr(err))
 		}
@@ -332,9 +336,9 @@ CROSS JOIN LATERAL (
 // month in the order given.
 func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []time.Time) ([]report.FunnelStretch, error) {
 	rows, err := q.Query(ctx, `
-SELECT f.month_start, f.clients, f.owners, f.directs, f.templates, f.adv_count, f.adv_at, f.adv_top
-FROM report_month_funnel f
-WHERE f.club_id = $1 AND f.month_start = ANY($2)`, clubID, months)
+SELECT f.period_start, f.clients, f.owners, f.directs, f.templates, f.adv_count, f.adv_at, f.adv_top
+FROM report_period_funnel f
+WHERE f.club_id = $1 AND f.period_start = ANY($2)`, clubID, months)
 	if err != nil {
 		return nil, fmt.Errorf("stored funnel: %w", mapErr(err))
 	}
@@ -391,22 +395,31 @@ func (db *DB) ReportMonthsPending(ctx context.Context) ([]int64, error) {
 SELECT c.id
 FROM clubs c
 CROSS JOIN LATERAL (
-    SELECT date_trunc('month', least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
-                                     (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
-                                     (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AT TIME ZONE c.time_zone) AS first_local,
-           date_trunc('month', (now() - $1::interval) AT TIME ZONE c.time_zone) AS end_local) l
+    SELECT least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
+                 (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
+                 (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AT TIME ZONE c.time_zone AS first_at) f
+CROSS JOIN LATERAL (
+    SELECT date_trunc('month', f.first_at) AS first_local,
+           date_trunc('month', (now() - $1::interval) AT TIME ZONE c.time_zone) AS end_local,
+           greatest(date_trunc('day', f.first_at), date_trunc('month', (now() - $1::interval) AT TIME ZONE c.time_zone)) AS days_from_local,
+           date_trunc('day', (now() - $1::interval) AT TIME ZONE c.time_zone) AS days_end_local) l
 CROSS JOIN LATERAL (
     SELECT l.first_local AT TIME ZONE c.time_zone AS first_start,
            l.end_local AT TIME ZONE c.time_zone AS closed_end,
+           l.days_end_local AT TIME ZONE c.time_zone AS days_end,
            ((extract(year FROM l.end_local) - extract(year FROM l.first_local)) * 12
-            + extract(month FROM l.end_local) - extract(month FROM l.first_local))::int AS months) b
-WHERE c.deleted_at IS NULL AND b.months > 0
-  AND (EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = c.id AND d.at >= b.first_start AND d.at < b.closed_end)
-       OR EXISTS (SELECT 1 FROM report_months m WHERE m.club_id = c.id AND m.time_zone = c.time_zone
+            + extract(month FROM l.end_local) - extract(month FROM l.first_local))::int AS months,
+           greatest(l.days_end_local::date - l.days_from_local::date, 0) AS days) b
+WHERE c.deleted_at IS NULL AND f.first_at IS NOT NULL AND (b.months > 0 OR b.days > 0)
+  AND (EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = c.id AND d.at >= b.first_start AND d.at < b.days_end)
+       OR EXISTS (SELECT 1 FROM report_periods m WHERE m.club_id = c.id AND m.time_zone = c.time_zone
                   AND m.funnel_key <> (`+funnelKeySQL+`))
-       OR (SELECT count(*) FROM report_months m
+       OR (SELECT count(*) FROM report_periods m
            WHERE m.club_id = c.id AND m.time_zone = c.time_zone
-             AND m.month_start > b.first_start - interval '1 day' AND m.month_start < b.closed_end - interval '1 day') < b.months)
+             AND m.period_start > b.first_start - interval '1 day' AND m.period_start < b.closed_end - interval '1 day') < b.months
+       OR (SELECT count(*) FROM report_periods m
+           WHERE m.club_id = c.id AND m.time_zone = c.time_zone
+             AND m.period_start > b.closed_end - interval '1 hour' AND m.period_start < b.days_end - interval '1 hour') < b.days)
 ORDER BY c.id`, reportMonthsGrace)
 	if err != nil {
 		return nil, fmt.Errorf("report months pending: %w", mapErr(err))

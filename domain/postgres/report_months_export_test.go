@@ -20,5 +20,5 @@ func (db *DB) ReportPlanMonths(ctx context.Context, clubID int64, r report.Range
 		key = funnelKey(stages, m)
 	}
 	p, err := db.reportPlanFor(ctx, db.pool, clubID, r, db.clock.Now(), key)
-	return p.months, err
+	return p.stored, err
 }

@@ -130,13 +130,21 @@ func (f *monthsFixture) ids(sql string, args ...any) []int64 {
 }
 
 // build stores the club's months as the daily job would.
+// build stores the club's months and days as the sweep would, a build at
+// a time until one stores nothing, and returns how many it stored.
 func (f *monthsFixture) build(c *monthsClub) int {
 	f.t.Helper()
-	n, err := f.db.ReportMonthsBuild(f.ctx, c.id)
-	if err != nil {
-		f.t.Fatalf("ReportMonthsBuild %s: %v", c.name, err)
+	total := 0
+	for {
+		n, err := f.db.ReportMonthsBuild(f.ctx, c.id)
+		if err != nil {
+			f.t.Fatalf("ReportMonthsBuild %s: %v", c.name, err)
+		}
+		if n == 0 {
+			return total
+		}
+		total += n
 	}
-	return n
 }
 
 // month is the start of the local month k months before the current one.
@@ -294,8 +302,9 @@ func structDiff(got, want any) string {
 	return b.String()
 }
 
-// storable is every whole local month of r the builder stores: ended three
-// days before the database's now, from the month of the club's oldest row.
+// storable is every whole local month of r the builder stores, and every
+// whole day of r in the month still going: ended three days before the
+// database's now, from the month of the club's oldest row.
 func (f *monthsFixture) storable(c *monthsClub, r report.Range) []time.Time {
 	f.t.Helper()
 	var dbNow, oldest time.Time
@@ -309,8 +318,10 @@ SELECT now(), least((SELECT min(created_at) FROM tasks WHERE club_id = $1),
 	d := report.DateOf(oldest.In(c.loc))
 	first := report.Date{Year: d.Year, Month: d.Month, Day: 1}.Start(c.loc)
 	var out []time.Time
-	for _, s := range report.Segments(r, c.loc) {
-		if s.Month && !s.From.Before(first) && !s.To.After(dbNow.Add(-72*time.Hour)) {
+	h := report.DateOf(dbNow.Add(-72 * time.Hour).In(c.loc))
+	going := report.Date{Year: h.Year, Month: h.Month, Day: 1}.Start(c.loc) // the month still going
+	for _, s := range report.StorableSegments(r, c.loc) {
+		if (s.Month || s.Day && !s.From.Before(going)) && !s.From.Before(first) && !s.To.After(dbNow.Add(-72*time.Hour)) {
 			out = append(out, s.From)
 		}
 	}
@@ -330,7 +341,7 @@ func (f *monthsFixture) plan(c *monthsClub, r report.Range, funnel bool) []time.
 func monthNames(loc *time.Location, ts []time.Time) string {
 	var s []string
 	for _, t := range ts {
-		s = append(s, t.In(loc).Format("2006-01"))
+		s = append(s, t.In(loc).Format("2006-01-02"))
 	}
 	return "[" + strings.Join(s, " ") + "]"
 }
@@ -368,7 +379,7 @@ func (f *monthsFixture) clean(c *monthsClub) {
 	f.t.Helper()
 	n := pgtest.Count(f.t, f.db, `
 SELECT count(*) FROM report_dirty d
-JOIN report_months m ON m.club_id = d.club_id AND d.at >= m.month_start AND d.at < m.month_end
+JOIN report_periods m ON m.club_id = d.club_id AND d.at >= m.period_start AND d.at < m.period_end
 WHERE d.club_id = $1`, c.id)
 	if n != 0 {
 		f.t.Errorf("%s: %d changes logged in stored months after a build", c.name, n)

@@ -47,7 +47,7 @@ type FunnelPart struct {
 }
 
 // FunnelStretch is the walks of one stretch's clients as parallel slices,
-// ordered by client id: the form they are stored in (report_month_funnel)
+// ordered by client id: the form they are stored in (report_period_funnel)
 // and walked in, without a value per client on the heap.
 type FunnelStretch struct {
 	Clients   []int64

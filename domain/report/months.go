@@ -3,12 +3,14 @@ package report
 import "time"
 
 // Segment is a stretch of a report range: a whole local month of the
-// club's calendar (Month), whose figures may be read from the ones stored
-// for it, or any other stretch, read from the rows themselves.
+// club's calendar (Month) or a whole local day (Day), whose figures may be
+// read from the ones stored for it, or any other stretch, read from the rows
+// themselves.
 type Segment struct {
 	From  time.Time
 	To    time.Time
 	Month bool
+	Day   bool
 }
 
 // Segments cuts r at the local month starts of loc: the whole months inside
@@ -42,12 +44,54 @@ func Segments(r Range, loc *time.Location) []Segment {
 	return out
 }
 
-// SplitStored splits the segments into the whole months whose stored
-// figures can be used (stored says which, by month start) and the stretches
-// to read raw, adjacent ones joined, both in time order.
-func SplitStored(segs []Segment, stored func(monthStart time.Time) bool) (months []time.Time, raw []Segment) {
+// Days cuts a segment at the local midnights of loc: the whole days in it
+// (Day), and the partial stretches before the first and after the last.
+func Days(seg Segment, loc *time.Location) []Segment {
+	var out []Segment
+	at := seg.From
+	d := DateOf(at.In(loc))
+	start := d.Start(loc)
+	if start.Before(at) {
+		d = d.AddDays(1)
+		start = d.Start(loc)
+	}
+	for {
+		end := d.AddDays(1).Start(loc)
+		if end.After(seg.To) {
+			break
+		}
+		if at.Before(start) {
+			out = append(out, Segment{From: at, To: start})
+		}
+		out = append(out, Segment{From: start, To: end, Day: true})
+		at, d, start = end, d.AddDays(1), end
+	}
+	if at.Before(seg.To) {
+		out = append(out, Segment{From: at, To: seg.To})
+	}
+	return out
+}
+
+// StorableSegments is Segments with every stretch that is not a whole month
+// cut into whole days: the pieces a report may find stored.
+func StorableSegments(r Range, loc *time.Location) []Segment {
+	var out []Segment
+	for _, s := range Segments(r, loc) {
+		if s.Month {
+			out = append(out, s)
+			continue
+		}
+		out = append(out, Days(s, loc)...)
+	}
+	return out
+}
+
+// SplitStored splits the segments into the whole months and days whose
+// stored figures can be used (stored says which, by start) and the
+// stretches to read raw, adjacent ones joined, both in time order.
+func SplitStored(segs []Segment, stored func(start time.Time) bool) (months []time.Time, raw []Segment) {
 	for _, s := range segs {
-		if s.Month && stored(s.From) {
+		if (s.Month || s.Day) && stored(s.From) {
 			months = append(months, s.From)
 			continue
 		}

@@ -7,29 +7,29 @@ SET LOCAL lock_timeout = '5s';
 -- reads a few hundred stored rows per month instead of every task, result
 -- and call of the period (report_months.go, docs/reports.md).
 --
--- A month is stored by the club's local calendar (month_start and
--- month_end are the local midnights, as instants) and is used only while it
+-- A month is stored by the club's local calendar (period_start and
+-- period_end are the local midnights, as instants) and is used only while it
 -- is clean: built for the same time zone and funnel, and no change logged
 -- in report_dirty between its bounds since it was built. Reports read every
 -- other part of a period (the current month, partial months at the edges,
 -- months not built or dirty) from the raw rows, so a report is exact
 -- whatever the state of this cache.
-CREATE TABLE report_months (
+CREATE TABLE report_periods (
     club_id     bigint NOT NULL REFERENCES clubs (id),
-    month_start timestamptz NOT NULL,
-    month_end   timestamptz NOT NULL CHECK (month_end > month_start),
+    period_start timestamptz NOT NULL,
+    period_end   timestamptz NOT NULL CHECK (period_end > period_start),
     time_zone   text NOT NULL,
     -- the funnel's stage map the funnel summary was built with
     funnel_key  text NOT NULL,
     built_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (club_id, month_start)
+    PRIMARY KEY (club_id, period_start)
 );
 
 -- Task figures by assignee (0: unassigned), template and type: each task
 -- counted at its created, done, cancelled and due times (report.Counts).
-CREATE TABLE report_month_tasks (
+CREATE TABLE report_period_tasks (
     club_id     bigint NOT NULL,
-    month_start timestamptz NOT NULL,
+    period_start timestamptz NOT NULL,
     assignee_id bigint NOT NULL,
     template_id bigint NOT NULL,
     task_type   text NOT NULL,
@@ -37,53 +37,53 @@ CREATE TABLE report_month_tasks (
     done        int NOT NULL,
     cancelled   int NOT NULL,
     overdue     int NOT NULL,
-    PRIMARY KEY (club_id, month_start, assignee_id, template_id),
-    FOREIGN KEY (club_id, month_start) REFERENCES report_months (club_id, month_start) ON DELETE CASCADE
+    PRIMARY KEY (club_id, period_start, assignee_id, template_id),
+    FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
 
 -- Results recorded, by who recorded them (0: nobody), their task's template
 -- and type, and result.
-CREATE TABLE report_month_results (
+CREATE TABLE report_period_results (
     club_id     bigint NOT NULL,
-    month_start timestamptz NOT NULL,
+    period_start timestamptz NOT NULL,
     staff_id    bigint NOT NULL,
     template_id bigint NOT NULL,
     task_type   text NOT NULL,
     result_id   bigint NOT NULL,
     n           int NOT NULL,
-    PRIMARY KEY (club_id, month_start, staff_id, template_id, result_id),
-    FOREIGN KEY (club_id, month_start) REFERENCES report_months (club_id, month_start) ON DELETE CASCADE
+    PRIMARY KEY (club_id, period_start, staff_id, template_id, result_id),
+    FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
 
 -- Dictionary answers of the results recorded: per field, value_id 0 counts
 -- the results that answered it, any other value_id the results that chose
 -- that value. Each result is in exactly one row's grain, so the counts add
 -- up across rows and months.
-CREATE TABLE report_month_fields (
+CREATE TABLE report_period_fields (
     club_id     bigint NOT NULL,
-    month_start timestamptz NOT NULL,
+    period_start timestamptz NOT NULL,
     staff_id    bigint NOT NULL,
     template_id bigint NOT NULL,
     task_type   text NOT NULL,
     field_id    bigint NOT NULL,
     value_id    bigint NOT NULL,
     n           int NOT NULL,
-    PRIMARY KEY (club_id, month_start, staff_id, template_id, field_id, value_id),
-    FOREIGN KEY (club_id, month_start) REFERENCES report_months (club_id, month_start) ON DELETE CASCADE
+    PRIMARY KEY (club_id, period_start, staff_id, template_id, field_id, value_id),
+    FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
 
 -- Answered calls in and out, by who logged them (0: nobody) and their
 -- task's template and type (0 and '': no task).
-CREATE TABLE report_month_calls (
+CREATE TABLE report_period_calls (
     club_id     bigint NOT NULL,
-    month_start timestamptz NOT NULL,
+    period_start timestamptz NOT NULL,
     staff_id    bigint NOT NULL,
     template_id bigint NOT NULL,
     task_type   text NOT NULL,
     calls_in    int NOT NULL,
     calls_out   int NOT NULL,
-    PRIMARY KEY (club_id, month_start, staff_id, template_id),
-    FOREIGN KEY (club_id, month_start) REFERENCES report_months (club_id, month_start) ON DELETE CASCADE
+    PRIMARY KEY (club_id, period_start, staff_id, template_id),
+    FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
 
 -- The month's funnel walk, per client (parallel arrays ordered by client):
@@ -91,9 +91,9 @@ CREATE TABLE report_month_calls (
 -- k), the template of their first task, and their advances within the
 -- month (adv_count of them each, flattened in adv_at/adv_top), from which
 -- any run of whole months is walked again exactly (report.FunnelWalk).
-CREATE TABLE report_month_funnel (
+CREATE TABLE report_period_funnel (
     club_id     bigint NOT NULL,
-    month_start timestamptz NOT NULL,
+    period_start timestamptz NOT NULL,
     clients     bigint[] NOT NULL,
     owners      bigint[] NOT NULL,
     directs     bigint[] NOT NULL,
@@ -101,8 +101,8 @@ CREATE TABLE report_month_funnel (
     adv_count   int[] NOT NULL,
     adv_at      bigint[] NOT NULL,     -- Unix microseconds
     adv_top     int[] NOT NULL,
-    PRIMARY KEY (club_id, month_start),
-    FOREIGN KEY (club_id, month_start) REFERENCES report_months (club_id, month_start) ON DELETE CASCADE
+    PRIMARY KEY (club_id, period_start),
+    FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
 
 -- Changes to rows older than two days, by the quarter hour they touch
@@ -336,9 +336,9 @@ DROP FUNCTION report_dirty_tasks_ins();
 DROP FUNCTION report_dirty_horizon();
 DROP FUNCTION report_dirty_bin(timestamptz);
 DROP TABLE report_dirty;
-DROP TABLE report_month_funnel;
-DROP TABLE report_month_calls;
-DROP TABLE report_month_fields;
-DROP TABLE report_month_results;
-DROP TABLE report_month_tasks;
-DROP TABLE report_months;
+DROP TABLE report_period_funnel;
+DROP TABLE report_period_calls;
+DROP TABLE report_period_fields;
+DROP TABLE report_period_results;
+DROP TABLE report_period_tasks;
+DROP TABLE report_periods;
