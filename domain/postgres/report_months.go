@@ -47,41 +47,69 @@ type reportPlan struct {
 	raw    []report.Segment
 }
 
-// reportPlanFor cuts the range into whole months and days and asks which
-// are stored and usable. funnelKey, when not empty, also requires the
-// funnel walks of that stage map. With stored months switched off
-// (WithoutReportMonths) everything is raw.
+// reportPlanFor cuts the range into whole months, asks which are stored
+// and usable, cuts the rest (partial months at the edges, months not
+// stored, the month still going) into whole days and asks the same of them.
+// funnelKey, when not empty, also requires the funnel walks of that stage
+// map. With stored months switched off (WithoutReportMonths) everything is
+// raw.
 func (db *DB) reportPlanFor(ctx context.Context, q querier, clubID int64, r report.Range, now time.Time, funnelKey string) (reportPlan, error) {
-	segs := report.StorableSegments(r, r.From.Location())
+	loc := r.From.Location()
+	months := report.Segments(r, loc)
+	usable, err := db.storedPeriods(ctx, q, clubID, r, now, funnelKey, months)
+	if err != nil {
+		return reportPlan{}, err
+	}
+	var pieces []report.Segment
+	for _, s := range months {
+		if s.Month && usable[s.From.UnixMicro()] {
+			pieces = append(pieces, s)
+			continue
+		}
+		pieces = append(pieces, report.Days(report.Segment{From: s.From, To: s.To}, loc)...)
+	}
+	days, err := db.storedPeriods(ctx, q, clubID, r, now, funnelKey, pieces)
+	if err != nil {
+		return reportPlan{}, err
+	}
+	var p reportPlan
+	p.stored, p.raw = report.SplitStored(pieces, func(start time.Time) bool {
+		return usable[start.UnixMicro()] || days[start.UnixMicro()]
+	})
+	return p, nil
+}
+
+// storedPeriods says which of the whole months and days among segs are
+// stored and usable, by start (Unix microseconds).
+func (db *DB) storedPeriods(ctx context.Context, q querier, clubID int64, r report.Range, now time.Time, funnelKey string, segs []report.Segment) (map[int64]bool, error) {
+	usable := map[int64]bool{}
 	var starts, ends []time.Time
 	for _, s := range segs {
 		if (s.Month || s.Day) && !db.noReportMonths {
 			starts, ends = append(starts, s.From), append(ends, s.To)
 		}
 	}
-	usable := map[int64]bool{}
-	if len(starts) > 0 {
-		rows, err := q.Query(ctx, `
+	if len(starts) == 0 {
+		return usable, nil
+	}
+	rows, err := q.Query(ctx, `
 SELECT m.period_start
 FROM unnest($2::timestamptz[], $3::timestamptz[]) AS s(start_at, end_at)
 JOIN report_periods m ON m.club_id = $1 AND m.period_start = s.start_at AND m.period_end = s.end_at
 WHERE m.time_zone = $4 AND m.period_end <= $5 AND ($6::text = '' OR m.funnel_key = $6)
   AND NOT EXISTS (SELECT 1 FROM report_dirty d WHERE d.club_id = m.club_id AND d.at >= m.period_start AND d.at < m.period_end)`,
-			clubID, starts, ends, zoneName(r), now, funnelKey)
-		if err != nil {
-			return reportPlan{}, fmt.Errorf("stored periods: %w", mapErr(err))
-		}
-		got, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
-		if err != nil {
-			return reportPlan{}, fmt.Errorf("stored periods: %w", mapErr(err))
-		}
-		for _, t := range got {
-			usable[t.UnixMicro()] = true
-		}
+		clubID, starts, ends, zoneName(r), now, funnelKey)
+	if err != nil {
+		return nil, fmt.Errorf("stored periods: %w", mapErr(err))
 	}
-	var p reportPlan
-	p.stored, p.raw = report.SplitStored(segs, func(start time.Time) bool { return usable[start.UnixMicro()] })
-	return p, nil
+	got, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, fmt.Errorf("stored periods: %w", mapErr(err))
+	}
+	for _, t := range got {
+		usable[t.UnixMicro()] = true
+	}
+	return usable, nil
 }
 
 // ReportMonthsBuild stores the figures of the club's past months, and of

@@ -317,12 +317,19 @@ SELECT now(), least((SELECT min(created_at) FROM tasks WHERE club_id = $1),
 	}
 	d := report.DateOf(oldest.In(c.loc))
 	first := report.Date{Year: d.Year, Month: d.Month, Day: 1}.Start(c.loc)
-	var out []time.Time
-	h := report.DateOf(dbNow.Add(-72 * time.Hour).In(c.loc))
+	horizon := dbNow.Add(-72 * time.Hour)
+	h := report.DateOf(horizon.In(c.loc))
 	going := report.Date{Year: h.Year, Month: h.Month, Day: 1}.Start(c.loc) // the month still going
-	for _, s := range report.StorableSegments(r, c.loc) {
-		if (s.Month || s.Day && !s.From.Before(going)) && !s.From.Before(first) && !s.To.After(dbNow.Add(-72*time.Hour)) {
+	var out []time.Time
+	for _, s := range report.Segments(r, c.loc) {
+		if s.Month && !s.From.Before(first) && !s.To.After(horizon) {
 			out = append(out, s.From)
+			continue
+		}
+		for _, d := range report.Days(report.Segment{From: s.From, To: s.To}, c.loc) {
+			if d.Day && !d.From.Before(going) && !d.To.After(horizon) {
+				out = append(out, d.From)
+			}
 		}
 	}
 	return out
@@ -386,19 +393,35 @@ WHERE d.club_id = $1`, c.id)
 	}
 }
 
-// monthsOf is the starts of the local months of the times.
-func monthsOf(loc *time.Location, ts ...time.Time) []time.Time {
+// monthsOf is the stored periods the times fall in: the start of their
+// local month, or of their local day in the month still going (going).
+func monthsOf(loc *time.Location, going time.Time, ts ...time.Time) []time.Time {
 	var out []time.Time
 	seen := map[time.Time]bool{}
 	for _, t := range ts {
 		d := report.DateOf(t.In(loc))
 		m := report.Date{Year: d.Year, Month: d.Month, Day: 1}.Start(loc)
+		if !m.Before(going) {
+			m = d.Start(loc)
+		}
 		if !seen[m] {
 			seen[m] = true
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// going is the start of the club's month still going: the one of three
+// days before the database's now, whose closed days are stored.
+func (f *monthsFixture) going(c *monthsClub) time.Time {
+	f.t.Helper()
+	var dbNow time.Time
+	if err := f.db.Pool().QueryRow(f.ctx, `SELECT now()`).Scan(&dbNow); err != nil {
+		f.t.Fatalf("now: %v", err)
+	}
+	h := report.DateOf(dbNow.Add(-72 * time.Hour).In(c.loc))
+	return report.Date{Year: h.Year, Month: h.Month, Day: 1}.Start(c.loc)
 }
 
 func (f *monthsFixture) times(sql string, args ...any) []time.Time {
@@ -493,15 +516,15 @@ WHERE fl.club_id = $1 AND fl.id = $2 ORDER BY dv.position`, c.id, field)
 		return f.times(`SELECT `+col+` FROM tasks WHERE id = $1`, task)[0]
 	}
 	clientResultMonths := func(client int64) []time.Time {
-		return monthsOf(c.loc, f.times(`SELECT recorded_at FROM task_results WHERE club_id = $1 AND client_id = $2`, c.id, client)...)
+		return monthsOf(c.loc, f.going(c), f.times(`SELECT recorded_at FROM task_results WHERE club_id = $1 AND client_id = $2`, c.id, client)...)
 	}
 	// taskMonths is the months of the tasks' four times.
 	taskMonths := func(ids ...int64) []time.Time {
-		return monthsOf(c.loc, f.times(`SELECT t FROM tasks, unnest(ARRAY[created_at, done_at, cancelled_at, due_at]) t WHERE id = ANY($1) AND t IS NOT NULL`, ids)...)
+		return monthsOf(c.loc, f.going(c), f.times(`SELECT t FROM tasks, unnest(ARRAY[created_at, done_at, cancelled_at, due_at]) t WHERE id = ANY($1) AND t IS NOT NULL`, ids)...)
 	}
 
 	task := taskIn("created_at", `task_type = 'personal_call' AND status = 'done'`)
-	month := monthsOf(c.loc, timeOf("created_at", task))
+	month := monthsOf(c.loc, f.going(c), timeOf("created_at", task))
 	f.change(c, "a late result with answers, backdated into a stored month", month, func() {
 		var client, staff int64
 		if err := f.db.Pool().QueryRow(ctx, `SELECT client_id, assignee_id FROM tasks WHERE id = $1`, task).Scan(&client, &staff); err != nil {
@@ -532,7 +555,7 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.id, task, result(key), client, 
 
 	task = taskIn("due_at", `status IN ('new', 'in_progress') AND created_at < due_at - interval '1 hour'`)
 	due := timeOf("due_at", task)
-	f.change(c, "an old open task cancelled before its due time, backdated", monthsOf(c.loc, due, due.Add(-time.Hour)), func() {
+	f.change(c, "an old open task cancelled before its due time, backdated", monthsOf(c.loc, f.going(c), due, due.Add(-time.Hour)), func() {
 		f.exec(`UPDATE tasks SET status = 'cancelled', cancelled_at = due_at - interval '1 hour' WHERE id = $1`, task)
 	})
 
@@ -548,7 +571,7 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.id, task, result(key), client, 
 	})
 
 	task = taskIn("done_at", `task_type = 'internal' AND status = 'done' AND done_at <= due_at`)
-	f.change(c, "an old task done in time reopened", monthsOf(c.loc, timeOf("done_at", task), timeOf("due_at", task)), func() {
+	f.change(c, "an old task done in time reopened", monthsOf(c.loc, f.going(c), timeOf("done_at", task), timeOf("due_at", task)), func() {
 		if _, err := f.db.TaskStatusSet(ctx, c.id, task, c.owner, domain.StatusInProgress); err != nil {
 			t.Fatalf("reopen: %v", err)
 		}
@@ -624,7 +647,7 @@ ORDER BY a.id LIMIT 1`, c.id, f.month(c, 10), f.month(c, 2))
 	})
 
 	out := taskIn("due_at", `status = 'new'`)
-	f.change(c, "due times moved into and out of a stored month", monthsOf(c.loc, f.month(c, 8), timeOf("due_at", out)), func() {
+	f.change(c, "due times moved into and out of a stored month", monthsOf(c.loc, f.going(c), f.month(c, 8), timeOf("due_at", out)), func() {
 		into := f.id(`SELECT id FROM tasks WHERE club_id = $1 AND due_at IS NULL AND status = 'new' AND deleted_at IS NULL ORDER BY id LIMIT 1`, c.id)
 		f.exec(`UPDATE tasks SET due_at = $2 WHERE id = $1`, into, f.month(c, 8).Add(10*24*time.Hour))
 		f.exec(`UPDATE tasks SET due_at = now() + interval '1 day' WHERE id = $1`, out)
