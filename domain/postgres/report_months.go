@@ -256,9 +256,12 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 		if err != nil {
 			return fmt.Errorf("%s: %w", month, err)
 		}
-		if _, err := tx.Exec(ctx, `
-INSERT INTO report_period_funnel (club_id, period_start, clients, owners, directs, templates, adv_count, adv_at, adv_top)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clubID, from, fs.Clients, fs.Owners, fs.Directs, fs.Templates, fs.AdvCount, fs.AdvAt, fs.AdvTop); err != nil {
+		walk, err := fs.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("%s: funnel: %w", month, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO report_period_funnel (club_id, period_start, clients, walk) VALUES ($1, $2, $3, $4)`,
+			clubID, from, len(fs.Clients), walk); err != nil {
 			return fmt.Errorf("%s: funnel: %w", month, mapErr(err))
 		}
 		return nil
@@ -363,10 +366,7 @@ CROSS JOIN LATERAL (
 // funnelStoredParts reads the stored walks of the months, one stretch per
 // month in the order given.
 func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []time.Time) ([]report.FunnelStretch, error) {
-	rows, err := q.Query(ctx, `
-SELECT f.period_start, f.clients, f.owners, f.directs, f.templates, f.adv_count, f.adv_at, f.adv_top
-FROM report_period_funnel f
-WHERE f.club_id = $1 AND f.period_start = ANY($2)`, clubID, months)
+	rows, err := q.Query(ctx, `SELECT f.period_start, f.walk FROM report_period_funnel f WHERE f.club_id = $1 AND f.period_start = ANY($2)`, clubID, months)
 	if err != nil {
 		return nil, fmt.Errorf("stored funnel: %w", mapErr(err))
 	}
@@ -375,12 +375,13 @@ WHERE f.club_id = $1 AND f.period_start = ANY($2)`, clubID, months)
 	for rows.Next() {
 		var (
 			start time.Time
+			walk  []byte
 			fs    report.FunnelStretch
 		)
-		if err := rows.Scan(&start, &fs.Clients, &fs.Owners, &fs.Directs, &fs.Templates, &fs.AdvCount, &fs.AdvAt, &fs.AdvTop); err != nil {
+		if err := rows.Scan(&start, &walk); err != nil {
 			return nil, fmt.Errorf("stored funnel: %w", err)
 		}
-		if err := fs.Check(); err != nil {
+		if err := fs.UnmarshalBinary(walk); err != nil {
 			return nil, fmt.Errorf("stored funnel of %s: %w", start.Format(time.RFC3339), err)
 		}
 		byMonth[start.UnixMicro()] = fs

@@ -22,7 +22,7 @@ func TestReportMonthsBuildMonthWithoutFunnelHits(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Fatalf("build: %d months, %v", n, err)
 	}
-	if got := pgtest.Count(t, db, `SELECT count(*) FROM report_period_funnel WHERE club_id = $1 AND clients = '{}'`, c.id); got != n {
+	if got := pgtest.Count(t, db, `SELECT count(*) FROM report_period_funnel WHERE club_id = $1 AND clients = 0`, c.id); got != n {
 		t.Fatalf("%d empty funnel walks stored, want one for each of the %d months", got, n)
 	}
 }

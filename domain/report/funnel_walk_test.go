@@ -196,3 +196,47 @@ func TestFunnelStretchCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestFunnelStretchBinary(t *testing.T) {
+	s := report.NewFunnelStretch()
+	s.Add(report.FunnelPart{Client: 3, Owner: 7, Direct: 1<<1 | 1<<60, Template: 50,
+		Advances: []report.FunnelAdvance{{At: time.UnixMicro(1_700_000_000_123_456), Top: 1}, {At: time.UnixMicro(-5), Top: 60}}})
+	s.Add(report.FunnelPart{Client: 1 << 40, Owner: 0, Direct: 1 << 2})
+	b, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got report.FunnelStretch
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Errorf("round trip:\n%+v\nwant\n%+v", got, s)
+	}
+	var empty report.FunnelStretch
+	eb, err := report.NewFunnelStretch().MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := empty.UnmarshalBinary(eb); err != nil || len(empty.Clients) != 0 {
+		t.Errorf("empty stretch: %+v, %v", empty, err)
+	}
+	for name, bad := range map[string][]byte{
+		"nothing":        nil,
+		"another format": append([]byte("fw02"), b[4:]...),
+		"cut short":      b[:len(b)-1],
+		"one byte more":  append(append([]byte{}, b...), 0),
+		"counts lie":     append(append([]byte("fw01"), 9, 0, 0, 0), b[8:]...),
+	} {
+		var s report.FunnelStretch
+		if err := s.UnmarshalBinary(bad); err == nil {
+			t.Errorf("%s: decoded %+v", name, s)
+		}
+	}
+	// Slices that do not fit together are not encoded.
+	bad := s
+	bad.Owners = bad.Owners[:1]
+	if _, err := bad.MarshalBinary(); err == nil {
+		t.Error("a stretch with a short slice was encoded")
+	}
+}

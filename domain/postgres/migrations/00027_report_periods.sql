@@ -86,21 +86,18 @@ CREATE TABLE report_period_calls (
     FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
 
--- The month's funnel walk, per client (parallel arrays ordered by client):
--- who recorded their first hit of the month, the stages hit directly (bit
--- k), the template of their first task, and their advances within the
--- month (adv_count of them each, flattened in adv_at/adv_top), from which
--- any run of whole months is walked again exactly (report.FunnelWalk).
+-- The period's funnel walk per client, from which any run of stored and
+-- raw periods is walked again exactly (report.TallyFunnel): who recorded
+-- each client's first hit of the period, the stages hit directly, the
+-- template of their first task, and their advances within the period.
+-- walk is report.FunnelStretch's binary encoding (fixed-width slices, read
+-- back with one copy: as arrays, sending and decoding them element by
+-- element was most of a year's funnel); clients is how many it holds.
 CREATE TABLE report_period_funnel (
-    club_id     bigint NOT NULL,
+    club_id      bigint NOT NULL,
     period_start timestamptz NOT NULL,
-    clients     bigint[] NOT NULL,
-    owners      bigint[] NOT NULL,
-    directs     bigint[] NOT NULL,
-    templates   bigint[] NOT NULL,
-    adv_count   int[] NOT NULL,
-    adv_at      bigint[] NOT NULL,     -- Unix microseconds
-    adv_top     int[] NOT NULL,
+    clients      int NOT NULL,
+    walk         bytea NOT NULL,
     PRIMARY KEY (club_id, period_start),
     FOREIGN KEY (club_id, period_start) REFERENCES report_periods (club_id, period_start) ON DELETE CASCADE
 );
