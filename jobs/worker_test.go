@@ -34,6 +34,12 @@ func TestRunWorkerEndToEnd(t *testing.T) {
 	e.deps.Metrics = m
 	e.deps.Notifier = jobs.NewNotifier(e.db, e.rdb, chat.NewRouter().Add(chat.Telegram, chat.DefaultBot, e.msgr), jobs.TelegramLimits, e.q, e.deps.Log, e.deps.Clock, jobs.WithNotifierMetrics(m))
 
+	// A job about a task deleted before it runs is dropped and logged once.
+	// The task is given and deleted before the worker starts: once it runs,
+	// the assignment could be delivered before the deletion commits.
+	gone := e.call(e.bob.ID)
+	pgtest.Exec(t, e.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, gone.ID)
+
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error)
 	go func() {
@@ -56,9 +62,6 @@ func TestRunWorkerEndToEnd(t *testing.T) {
 	jobstest.Eventually(t, patience, "the fan-out", func() bool {
 		return e.count(`SELECT count(*) FROM bulk_calls WHERE task_id = $1 AND fanned_out_at IS NOT NULL`, bulk.ID) == 1
 	})
-	// A job about a task deleted meanwhile is dropped and logged once.
-	gone := e.call(e.bob.ID)
-	pgtest.Exec(t, e.db, `UPDATE tasks SET deleted_at = now() WHERE id = $1`, gone.ID)
 	jobstest.Eventually(t, patience, "the outbox to drain", func() bool {
 		return e.count(`SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
 	})
