@@ -38,13 +38,24 @@ func runReportMonths(ctx context.Context, e *cmdEnv, args []string) error {
 	return storeReportMonths(ctx, db, *clubID, e.stdout)
 }
 
-// storeReportMonths stores every whole past month of the club that is
-// missing or changed, a build (at most 36 months) at a time until one
-// stores none, and prints how many it stored.
+// storeReportMonthsRounds bounds the builds one command runs: 100 builds of
+// 36 store 300 years of months, so only writers changing the past as fast
+// as it is stored (a large import still running) reach it; the sweep then
+// finishes the work.
+const storeReportMonthsRounds = 100
+
+// storeReportMonths stores every whole past month of the club, and every
+// closed day of the month still going, that is missing or changed, a build
+// (at most 36) at a time until one stores none, and prints how many it
+// stored.
 func storeReportMonths(ctx context.Context, db *postgres.DB, clubID int64, w io.Writer) error {
 	start := time.Now()
 	total := 0
-	for {
+	for round := 0; ; round++ {
+		if round == storeReportMonthsRounds {
+			fmt.Fprintf(w, "still changing after %d builds; the scheduler stores the rest\n", round)
+			break
+		}
 		n, err := db.ReportMonthsBuild(ctx, clubID)
 		if errors.Is(err, domain.ErrNotFound) {
 			return fmt.Errorf("report months: club %d not found", clubID)
@@ -57,6 +68,6 @@ func storeReportMonths(ctx context.Context, db *postgres.DB, clubID int64, w io.
 		}
 		total += n
 	}
-	fmt.Fprintf(w, "stored %d report months of club %d in %s\n", total, clubID, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(w, "stored %d report months of club %d in %s (whole months, and the closed days of the month still going)\n", total, clubID, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/clubcrm/clubcrm/domain/report"
 )
 
-var storedLine = regexp.MustCompile(`(?m)^stored (\d+) report months of club (\d+) in \S+$`)
+var storedLine = regexp.MustCompile(`(?m)^stored (\d+) report months of club (\d+) in \S+ \(`)
 
 // storedMonths is the count of the "stored N report months" line of out.
 func storedMonths(t *testing.T, out string) int {
