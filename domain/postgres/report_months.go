@@ -375,13 +375,14 @@ func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []ti
 	for rows.Next() {
 		var (
 			start time.Time
-			walk  []byte
 			fs    report.FunnelStretch
 		)
-		if err := rows.Scan(&start, &walk); err != nil {
+		if err := rows.Scan(&start, nil); err != nil {
 			return nil, fmt.Errorf("stored funnel: %w", err)
 		}
-		if err := fs.UnmarshalBinary(walk); err != nil {
+		// Decoded from the row's own bytes (valid until the next row):
+		// a copy of a year's walks would double the report's memory.
+		if err := fs.UnmarshalBinary(rows.RawValues()[1]); err != nil {
 			return nil, fmt.Errorf("stored funnel of %s: %w", start.Format(time.RFC3339), err)
 		}
 		byMonth[start.UnixMicro()] = fs
