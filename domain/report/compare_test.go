@@ -71,3 +71,26 @@ func TestFunnelCompare(t *testing.T) {
 		t.Errorf("cohort: %+v", *c.Previous)
 	}
 }
+
+// The general report keeps the previous period's missed-call totals, and
+// shows its missed calls when either period had any: a club whose missed
+// calls dropped to none sees that drop, a club without a phone system sees
+// nothing.
+func TestGeneralCompareMissedCalls(t *testing.T) {
+	t.Parallel()
+	var g report.General
+	if g.MissedShown() {
+		t.Error("missed calls shown with none and no comparison")
+	}
+	g.Compare(report.General{Missed: report.MissedCalls{Totals: report.MissedCounts{Missed: 4, CalledBack: 2, InTarget: 1}}})
+	if p := g.Previous.Missed; p.Missed != 4 || p.CalledBack != 2 || p.InTarget != 1 {
+		t.Errorf("previous missed calls: %+v", p)
+	}
+	if !g.MissedShown() {
+		t.Error("a drop from 4 missed calls to none not shown")
+	}
+	g.Compare(report.General{})
+	if g.MissedShown() {
+		t.Error("missed calls shown with none in either period")
+	}
+}
