@@ -164,7 +164,7 @@ func (o reportOut) generalText(w io.Writer, g report.General) error {
 		}
 	}
 	o.leadsText(tw, g.Leads)
-	o.missedText(tw, g.Missed)
+	o.missedText(tw, g)
 	return tw.Flush()
 }
 
@@ -357,7 +357,7 @@ func generalCSV(w io.Writer, g report.General) error {
 			c.float(section, v.ValueID, v.Name, "share", v.Share)
 		}
 	}
-	missedCSV(c, g.Missed)
+	missedCSV(c, g)
 	return c.flush()
 }
 
