@@ -94,3 +94,25 @@ func TestGeneralCompareMissedCalls(t *testing.T) {
 		t.Error("missed calls shown with none in either period")
 	}
 }
+
+// The general report keeps the previous period's lead totals, and shows its
+// leads when either period had any: a club whose leads dropped to none sees
+// that drop, a club that takes no leads through the API sees nothing.
+func TestGeneralCompareLeads(t *testing.T) {
+	t.Parallel()
+	var g report.General
+	if g.LeadsShown() {
+		t.Error("leads shown with none and no comparison")
+	}
+	g.Compare(report.General{Leads: report.Leads{Totals: report.LeadCounts{Leads: 6, Answered: 5, InTarget: 3, Escalated: 1}}})
+	if p := g.Previous.Leads; p.Leads != 6 || p.Answered != 5 || p.InTarget != 3 || p.Escalated != 1 {
+		t.Errorf("previous leads: %+v", p)
+	}
+	if !g.LeadsShown() {
+		t.Error("a drop from 6 leads to none not shown")
+	}
+	g.Compare(report.General{})
+	if g.LeadsShown() {
+		t.Error("leads shown with none in either period")
+	}
+}
