@@ -12,8 +12,8 @@ import (
 // template × result and the dictionary answers, with headings from t in
 // lang. When g is compared with the previous period (g.Previous), the
 // summary has the previous values and the change of every headline figure,
-// the missed-call counts among them (the missed-call sheet's median and
-// staff rows are not compared).
+// the lead and missed-call counts among them (their median and mean
+// minutes and the missed-call sheet's staff rows are not compared).
 func General(w io.Writer, g report.General, t report.Translator, lang domain.Language) error {
 	l := labelsFor(t, lang)
 	countCols := func(first ...column) []column {
@@ -40,6 +40,11 @@ func General(w io.Writer, g report.General, t report.Translator, lang domain.Lan
 		{l.created, g.Totals.Created, p.Totals.Created}, {l.done, g.Totals.Done, p.Totals.Done},
 		{l.overdue, g.Totals.Overdue, p.Totals.Overdue}, {l.cancelled, g.Totals.Cancelled, p.Totals.Cancelled},
 		{l.callsIn, g.CallsIn, p.CallsIn}, {l.callsOut, g.CallsOut, p.CallsOut},
+	}
+	if g.LeadsShown() { // a club that takes no leads through the API gets no rows of zeros
+		n := g.Leads.Totals
+		figures = append(figures, figure{l.leads, n.Leads, p.Leads.Leads}, figure{l.leadsAnswered, n.Answered, p.Leads.Answered},
+			figure{l.leadsInTarget, n.InTarget, p.Leads.InTarget}, figure{l.leadsEscalated, n.Escalated, p.Leads.Escalated})
 	}
 	if g.MissedShown() { // a club without a phone system gets no rows of zeros
 		m := g.Missed.Totals

@@ -22,6 +22,7 @@ type labels struct {
 	unknown, yes, total, points                          string
 	missedSheet, missed, calledBack, inTarget, medianMin string
 	missedBack, missedInTarget                           string // the summary's missed-call rows
+	leads, leadsAnswered, leadsInTarget, leadsEscalated  string // the summary's lead rows
 	types                                                map[domain.TaskType]string
 }
 
@@ -42,6 +43,7 @@ func labelsFor(t report.Translator, lang domain.Language) labels {
 		firstToLast: c("first_to_last"), nobody: c("nobody"), unknown: c("unknown"), yes: c("yes"), total: c("total"),
 		missedSheet: s("missed"), missed: c("missed"), calledBack: c("called_back"), inTarget: c("in_target"), medianMin: c("median_min"),
 		missedBack: c("missed_back"), missedInTarget: c("missed_in_target"),
+		leads: c("leads"), leadsAnswered: c("leads_answered"), leadsInTarget: c("leads_in_target"), leadsEscalated: c("leads_escalated"),
 		points: t.T(lang, "report.change.points", map[string]any{"N": ""}),
 		types:  map[domain.TaskType]string{},
 	}
