@@ -11,9 +11,11 @@ import (
 
 // TestReportMissedCallsInTheBot: two calls were missed this morning; the
 // first was called back (a result on its call-back task) 20 minutes later,
-// within the club's 30-minute target, the second not yet. The manager's
-// /report says so in one line; a period without missed calls has no such
-// line.
+// within the club's 30-minute target, the second not yet. In October one
+// call was missed and never called back. The manager's /report says so in
+// one line, each count compared with October as the other headline figures
+// are (the median is not); a period without missed calls, then or before,
+// has no such line.
 func TestReportMissedCallsInTheBot(t *testing.T) {
 	t.Parallel()
 	h := reportSetup(t)
@@ -25,7 +27,7 @@ func TestReportMissedCallsInTheBot(t *testing.T) {
 	for _, c := range []struct {
 		task int64
 		ago  time.Duration
-	}{{back.ID, 20 * time.Minute}, {waiting.ID, 10 * time.Minute}} {
+	}{{back.ID, 20 * time.Minute}, {waiting.ID, 10 * time.Minute}, {waiting.ID, 40 * 24 * time.Hour}} {
 		pgtest.Exec(t, h.db, `INSERT INTO calls (club_id, direction, client_id, task_id, called_at, missed)
 SELECT club_id, 'in', client_id, id, $3, true FROM tasks WHERE club_id = $1 AND id = $2`, h.f.Club.ID, c.task, testNow.Add(-c.ago))
 	}
@@ -34,7 +36,7 @@ SELECT club_id, 'in', client_id, id, $3, true FROM tasks WHERE club_id = $1 AND 
 	}
 
 	h.say(h.manager, "/report")
-	expect(t, "this month", h.lastText(h.manager), "📵 Missed calls: 2 · called back 1 · in target 1 · median 20 min")
+	expect(t, "this month", h.lastText(h.manager), "📵 Missed calls: 2 (↑100%) · called back 1 (—) · in target 1 (—) · median 20 min")
 	h.tap(h.manager, "Yesterday")
 	expectNot(t, "yesterday", h.lastText(h.manager), "Missed calls")
 	h.noUnanswered()

@@ -100,7 +100,7 @@ func (r *request) generalText(g report.General, names filterNames) string {
 		"In":  fig(g.CallsIn, func(p report.GeneralPrevious) int { return p.CallsIn }),
 		"Out": fig(g.CallsOut, func(p report.GeneralPrevious) int { return p.CallsOut }),
 	}))
-	if line := r.missedText(g.Missed); line != "" {
+	if line := r.missedText(g); line != "" {
 		sb.WriteString("\n" + line)
 	}
 	if prev != nil {

@@ -163,37 +163,9 @@ func (o reportOut) generalText(w io.Writer, g report.General) error {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t\n", v.Name, v.Count, o.percent(v.Share))
 		}
 	}
-	o.leadsText(tw, g.Leads)
-	o.missedText(tw, g.Missed)
+	o.leadsText(tw, g)
+	o.missedText(tw, g)
 	return tw.Flush()
-}
-
-// leadsText prints the first-response figures of the period's leads.
-func (o reportOut) leadsText(tw io.Writer, l report.Leads) {
-	if l.Totals.Leads == 0 {
-		return
-	}
-	mins := func(p *float64) string {
-		if p == nil {
-			return "—"
-		}
-		return o.number(*p)
-	}
-	row := func(label string, c report.LeadCounts) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", label, c.Leads, c.Answered, c.InTarget, c.Escalated, mins(c.MedianMinutes), mins(c.AvgMinutes))
-	}
-	fmt.Fprintf(tw, "\n%s\t%s\t\n", o.t("report.cli.leads", nil), o.t("report.cli.leads_cols", nil))
-	row(o.t("report.cli.leads_all", nil), l.Totals)
-	for _, s := range l.BySource {
-		src := s.Key
-		if src == "" {
-			src = o.t("report.cli.leads_no_source", nil)
-		}
-		row(o.t("report.cli.leads_source", map[string]any{"Source": src}), s.Counts)
-	}
-	for _, s := range l.ByStaff {
-		row(o.t("report.cli.leads_staff", map[string]any{"Name": o.staffLabel(s.ID, s.Name)}), s.Counts)
-	}
 }
 
 func (o reportOut) funnelText(w io.Writer, f report.Funnel) error {
@@ -357,7 +329,8 @@ func generalCSV(w io.Writer, g report.General) error {
 			c.float(section, v.ValueID, v.Name, "share", v.Share)
 		}
 	}
-	missedCSV(c, g.Missed)
+	leadsCSV(c, g)
+	missedCSV(c, g)
 	return c.flush()
 }
 

@@ -103,12 +103,33 @@ type GeneralPrevious struct {
 	Totals   Counts `json:"totals"`
 	CallsIn  int    `json:"calls_in"`
 	CallsOut int    `json:"calls_out"`
+	// Missed are the previous period's missed-call totals; their counts are
+	// compared, the median minutes (as no median of the reports) are not.
+	Missed MissedCounts `json:"missed_calls"`
+	// Leads are the previous period's lead totals; their counts are compared,
+	// the median and mean minutes (as no median of the reports) are not.
+	Leads LeadCounts `json:"leads"`
 }
 
 // Compare keeps prev's headline figures (the same report for the previous
 // range, see Range.Previous) in g.Previous.
 func (g *General) Compare(prev General) {
-	g.Previous = &GeneralPrevious{Range: prev.Range, Totals: prev.Totals, CallsIn: prev.CallsIn, CallsOut: prev.CallsOut}
+	g.Previous = &GeneralPrevious{Range: prev.Range, Totals: prev.Totals, CallsIn: prev.CallsIn, CallsOut: prev.CallsOut,
+		Missed: prev.Missed.Totals, Leads: prev.Leads.Totals}
+}
+
+// MissedShown says whether the renderings show the missed-call figures:
+// when calls were missed in the period, or in the previous period compared
+// with (a drop to none is news); a club without a phone system gets none.
+func (g General) MissedShown() bool {
+	return g.Missed.Totals.Missed > 0 || (g.Previous != nil && g.Previous.Missed.Missed > 0)
+}
+
+// LeadsShown says whether the renderings show the lead figures: when leads
+// arrived in the period, or in the previous period compared with (a drop to
+// none is news); a club that takes no leads through the API gets none.
+func (g General) LeadsShown() bool {
+	return g.Leads.Totals.Leads > 0 || (g.Previous != nil && g.Previous.Leads.Leads > 0)
 }
 
 // FunnelPrevious are the funnel's headline figures in the previous period.

@@ -71,3 +71,48 @@ func TestFunnelCompare(t *testing.T) {
 		t.Errorf("cohort: %+v", *c.Previous)
 	}
 }
+
+// The general report keeps the previous period's missed-call totals, and
+// shows its missed calls when either period had any: a club whose missed
+// calls dropped to none sees that drop, a club without a phone system sees
+// nothing.
+func TestGeneralCompareMissedCalls(t *testing.T) {
+	t.Parallel()
+	var g report.General
+	if g.MissedShown() {
+		t.Error("missed calls shown with none and no comparison")
+	}
+	g.Compare(report.General{Missed: report.MissedCalls{Totals: report.MissedCounts{Missed: 4, CalledBack: 2, InTarget: 1}}})
+	if p := g.Previous.Missed; p.Missed != 4 || p.CalledBack != 2 || p.InTarget != 1 {
+		t.Errorf("previous missed calls: %+v", p)
+	}
+	if !g.MissedShown() {
+		t.Error("a drop from 4 missed calls to none not shown")
+	}
+	g.Compare(report.General{})
+	if g.MissedShown() {
+		t.Error("missed calls shown with none in either period")
+	}
+}
+
+// The general report keeps the previous period's lead totals, and shows its
+// leads when either period had any: a club whose leads dropped to none sees
+// that drop, a club that takes no leads through the API sees nothing.
+func TestGeneralCompareLeads(t *testing.T) {
+	t.Parallel()
+	var g report.General
+	if g.LeadsShown() {
+		t.Error("leads shown with none and no comparison")
+	}
+	g.Compare(report.General{Leads: report.Leads{Totals: report.LeadCounts{Leads: 6, Answered: 5, InTarget: 3, Escalated: 1}}})
+	if p := g.Previous.Leads; p.Leads != 6 || p.Answered != 5 || p.InTarget != 3 || p.Escalated != 1 {
+		t.Errorf("previous leads: %+v", p)
+	}
+	if !g.LeadsShown() {
+		t.Error("a drop from 6 leads to none not shown")
+	}
+	g.Compare(report.General{})
+	if g.LeadsShown() {
+		t.Error("leads shown with none in either period")
+	}
+}

@@ -11,7 +11,9 @@ import (
 // one sheet each by staff, template, type, result, staff × result,
 // template × result and the dictionary answers, with headings from t in
 // lang. When g is compared with the previous period (g.Previous), the
-// summary has the previous values and the change of every headline figure.
+// summary has the previous values and the change of every headline figure,
+// the lead and missed-call counts among them (their median and mean
+// minutes and the missed-call sheet's staff rows are not compared).
 func General(w io.Writer, g report.General, t report.Translator, lang domain.Language) error {
 	l := labelsFor(t, lang)
 	countCols := func(first ...column) []column {
@@ -30,14 +32,26 @@ func General(w io.Writer, g report.General, t report.Translator, lang domain.Lan
 	}
 	summary := sheet{name: l.summary, cols: summaryCols(l, compared, colCount)}
 	summary.rows = periodRows(l, g.Range, prevRange, g.Filter, g.FilterNames, len(summary.cols))
-	for _, f := range []struct {
+	type figure struct {
 		label     string
 		cur, prev int
-	}{
+	}
+	figures := []figure{
 		{l.created, g.Totals.Created, p.Totals.Created}, {l.done, g.Totals.Done, p.Totals.Done},
 		{l.overdue, g.Totals.Overdue, p.Totals.Overdue}, {l.cancelled, g.Totals.Cancelled, p.Totals.Cancelled},
 		{l.callsIn, g.CallsIn, p.CallsIn}, {l.callsOut, g.CallsOut, p.CallsOut},
-	} {
+	}
+	if g.LeadsShown() { // a club that takes no leads through the API gets no rows of zeros
+		n := g.Leads.Totals
+		figures = append(figures, figure{l.leads, n.Leads, p.Leads.Leads}, figure{l.leadsAnswered, n.Answered, p.Leads.Answered},
+			figure{l.leadsInTarget, n.InTarget, p.Leads.InTarget}, figure{l.leadsEscalated, n.Escalated, p.Leads.Escalated})
+	}
+	if g.MissedShown() { // a club without a phone system gets no rows of zeros
+		m := g.Missed.Totals
+		figures = append(figures, figure{l.missed, m.Missed, p.Missed.Missed},
+			figure{l.missedBack, m.CalledBack, p.Missed.CalledBack}, figure{l.missedInTarget, m.InTarget, p.Missed.InTarget})
+	}
+	for _, f := range figures {
 		summary.rows = append(summary.rows, figureRow(f.label, f.cur, compared, f.prev, report.CountChange(f.cur, f.prev)))
 	}
 

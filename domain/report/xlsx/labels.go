@@ -21,6 +21,8 @@ type labels struct {
 	medianDays, medianN, conversion, firstToLast, nobody string
 	unknown, yes, total, points                          string
 	missedSheet, missed, calledBack, inTarget, medianMin string
+	missedBack, missedInTarget                           string // the summary's missed-call rows
+	leads, leadsAnswered, leadsInTarget, leadsEscalated  string // the summary's lead rows
 	types                                                map[domain.TaskType]string
 }
 
@@ -40,6 +42,8 @@ func labelsFor(t report.Translator, lang domain.Language) labels {
 		convNext: c("conv_next"), medianDays: c("median_days"), medianN: c("median_n"), conversion: c("conversion"),
 		firstToLast: c("first_to_last"), nobody: c("nobody"), unknown: c("unknown"), yes: c("yes"), total: c("total"),
 		missedSheet: s("missed"), missed: c("missed"), calledBack: c("called_back"), inTarget: c("in_target"), medianMin: c("median_min"),
+		missedBack: c("missed_back"), missedInTarget: c("missed_in_target"),
+		leads: c("leads"), leadsAnswered: c("leads_answered"), leadsInTarget: c("leads_in_target"), leadsEscalated: c("leads_escalated"),
 		points: t.T(lang, "report.change.points", map[string]any{"N": ""}),
 		types:  map[domain.TaskType]string{},
 	}

@@ -53,3 +53,43 @@ func TestGeneralMissedCallsSheet(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneralMissedCallsCompared: the summary lists the missed-call counts
+// below the other headline figures, compared with February (4 missed, 3
+// called back, none in target) as they are: the previous value and the
+// change. A report without missed calls, then or before, has no such rows.
+func TestGeneralMissedCallsCompared(t *testing.T) {
+	t.Parallel()
+	median := 17.5
+	g := report.General{Range: march(t), Missed: report.MissedCalls{
+		Totals:  report.MissedCounts{Missed: 5, CalledBack: 3, InTarget: 2, MedianMinutes: &median},
+		ByStaff: []report.MissedSplit{{ID: 7, Name: "Olga", Counts: report.MissedCounts{Missed: 5, CalledBack: 3, InTarget: 2, MedianMinutes: &median}}},
+	}}
+	g.Compare(report.General{Range: march(t).Previous(march(t).From.Location()),
+		Missed: report.MissedCalls{Totals: report.MissedCounts{Missed: 4, CalledBack: 3}}})
+	var buf bytes.Buffer
+	if err := xlsx.General(&buf, g, cat, domain.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, buf.Bytes())
+	wantText(t, f, "Summary", "A10", "Calls out") // the last of the other headline figures
+	wantText(t, f, "Summary", "A11", "Missed calls")
+	wantNumber(t, f, "Summary", "B11", 5)
+	wantNumber(t, f, "Summary", "C11", 4)
+	wantNumber(t, f, "Summary", "D11", 0.25)
+	wantText(t, f, "Summary", "D11", "↑25.0%")
+	wantText(t, f, "Summary", "A12", "Missed calls called back")
+	wantNumber(t, f, "Summary", "C12", 3)
+	wantNumber(t, f, "Summary", "D12", 0) // 3 after 3: "=" in Excel
+	wantText(t, f, "Summary", "A13", "Missed calls called back in target")
+	wantNumber(t, f, "Summary", "B13", 2)
+	wantText(t, f, "Summary", "D13", "—") // 2 after none
+
+	buf.Reset()
+	if err := xlsx.General(&buf, compared(t), cat, domain.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := cell(t, open(t, buf.Bytes()), "Summary", "A11"); a != "" {
+		t.Errorf("a summary row %q below the calls without missed calls", a)
+	}
+}
