@@ -183,7 +183,7 @@ agg AS (
 ),
 med AS (
     SELECT to_k AS ord, count(*) AS clients,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - at) / 86400) AS days
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - at)::float8 / 86400) AS days
     FROM advance
     WHERE (next_at AT TIME ZONE $9)::date <> (at AT TIME ZONE $9)::date
     GROUP BY to_k

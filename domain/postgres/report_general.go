@@ -92,7 +92,7 @@ WITH ev AS (
            t.created_at >= $2 AND t.created_at < $3 AS created,
            t.status = 'done' AND t.done_at >= $2 AND t.done_at < $3 AS done,
            t.status = 'cancelled' AND t.cancelled_at >= $2 AND t.cancelled_at < $3 AS cancelled,
-           t.due_at >= $2 AND t.due_at < least($3, $7)
+           t.due_at >= $2 AND t.due_at < least($3::timestamptz, $7::timestamptz)
              AND NOT (t.status = 'done' AND t.done_at <= t.due_at)
              AND NOT (t.status = 'cancelled' AND t.cancelled_at <= t.due_at) AS overdue
     FROM tasks t
@@ -100,7 +100,7 @@ WITH ev AS (
       AND ((t.created_at >= $2 AND t.created_at < $3)
         OR (t.done_at >= $2 AND t.done_at < $3)
         OR (t.cancelled_at >= $2 AND t.cancelled_at < $3)
-        OR (t.due_at >= $2 AND t.due_at < least($3, $7)))
+        OR (t.due_at >= $2 AND t.due_at < least($3::timestamptz, $7::timestamptz)))
 )
 SELECT coalesce(assignee_id, 0), template_id, task_type,
        count(*) FILTER (WHERE created), count(*) FILTER (WHERE done),

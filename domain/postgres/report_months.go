@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
 
-// Stored months (migration 00026, docs/reports.md). A report over a period
+// Stored months (migration 00027, docs/reports.md). A report over a period
 // reads each whole past local month from the figures stored for it when
 // they are usable, and everything else from the rows themselves; the two
 // add up to exactly what reading every row would give, because every
@@ -24,7 +26,7 @@ import (
 // A month is usable while it is built for the club's current time zone
 // (and, for the funnel, its current stages), has ended by the report's now,
 // and no change touching it has been logged in report_dirty since. The
-// triggers of 00026 log every change to a task, result, answer or call
+// triggers of 00027 log every change to a task, result, answer or call
 // older than two days; ReportMonthsBuild only stores months that ended three
 // days before the database's now, so a change it did not see is logged.
 
@@ -161,7 +163,7 @@ WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
 	if len(starts) == 0 {
 		return 0, nil
 	}
-	stages, m, err := funnelStages(ctx, db.pool, clubID)
+	stages, m, err := funnelStagesToStore(ctx, db.pool, clubID)
 	if err != nil {
 		return 0, fmt.Errorf("report months of club %d: %w", clubID, err)
 	}
@@ -201,7 +203,20 @@ LIMIT $6`, clubID, starts, ends, zone, key, reportMonthsBuildMax)
 // reportMonthBuild stores one month in one REPEATABLE READ transaction:
 // the log entries it deletes and the figures it stores are of the same
 // snapshot, so an entry logged by a change it did not see survives it.
+// The snapshot is taken by the lock's own statement, so another builder
+// may commit the same period between the two; the conflict that follows
+// (a serialization failure, or the period's key taken) means that builder
+// did the work, and is reported as errReportMonthBusy.
 func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, from, to time.Time) error {
+	err := db.reportMonthBuildTx(ctx, clubID, zone, from, to)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "23505") {
+		return errReportMonthBusy
+	}
+	return err
+}
+
+func (db *DB) reportMonthBuildTx(ctx context.Context, clubID int64, zone string, from, to time.Time) error {
 	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var got bool
 		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('clubcrm.report_periods', $1))`, clubID).Scan(&got); err != nil {
@@ -213,7 +228,7 @@ func (db *DB) reportMonthBuild(ctx context.Context, clubID int64, zone string, f
 		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 			return fmt.Errorf("work_mem: %w", err)
 		}
-		stages, m, err := funnelStages(ctx, tx, clubID)
+		stages, m, err := funnelStagesToStore(ctx, tx, clubID)
 		if err != nil {
 			return err
 		}
@@ -270,14 +285,28 @@ SELECT $1, $2, g.* FROM (` + reportCallGrainSQL + `) g`, args[:6]},
 
 // funnelKeySQL is funnelKey of club c.id's live stages, in SQL, for the
 // sweep to find months stored under other stages.
+// Like funnelStagesToStore, a funnel over $2 (MaxFunnelStages) stages has
+// the empty key.
 const funnelKeySQL = `
-SELECT coalesce(string_agg(k.key, ';' ORDER BY k.position, k.id), '')
+SELECT CASE WHEN count(*) > $2 THEN '' ELSE coalesce(string_agg(k.key, ';' ORDER BY k.position, k.id), '') END
 FROM (SELECT s.id, s.position,
              s.id::text || ':' || coalesce(string_agg(sr.result_id::text, ',' ORDER BY sr.result_id), '') AS key
       FROM funnel_stages s
       LEFT JOIN funnel_stage_results sr ON sr.club_id = s.club_id AND sr.stage_id = s.id
       WHERE s.club_id = c.id AND s.archived_at IS NULL
       GROUP BY s.id, s.position) k`
+
+// funnelStagesToStore is funnelStages for the builder: a funnel with more
+// stages than reports handle (MaxFunnelStages; its report is refused) is
+// stored without walks and with an empty key, rather than keeping the
+// club's other figures from being stored at all.
+func funnelStagesToStore(ctx context.Context, q querier, clubID int64) ([]report.Stage, stageMap, error) {
+	stages, m, err := funnelStages(ctx, q, clubID)
+	if domain.ErrorCode(err) == domain.CodeFunnelTooLong {
+		return nil, stageMap{}, nil
+	}
+	return stages, m, err
+}
 
 // funnelKey names a funnel's stage map: the stages in order, each with its
 // results. A month's funnel summary is used only under the same map.
@@ -377,12 +406,18 @@ func funnelStoredParts(ctx context.Context, q querier, clubID int64, months []ti
 			start time.Time
 			fs    report.FunnelStretch
 		)
-		if err := rows.Scan(&start, nil); err != nil {
+		var walk []byte
+		if rows.FieldDescriptions()[1].Format == pgx.BinaryFormatCode {
+			// Decoded from the row's own bytes (valid until the next
+			// row): a copy of a year's walks would double the memory.
+			if err := rows.Scan(&start, nil); err != nil {
+				return nil, fmt.Errorf("stored funnel: %w", err)
+			}
+			walk = rows.RawValues()[1]
+		} else if err := rows.Scan(&start, &walk); err != nil { // text format (a simple-protocol DATABASE_URL)
 			return nil, fmt.Errorf("stored funnel: %w", err)
 		}
-		// Decoded from the row's own bytes (valid until the next row):
-		// a copy of a year's walks would double the report's memory.
-		if err := fs.UnmarshalBinary(rows.RawValues()[1]); err != nil {
+		if err := fs.UnmarshalBinary(walk); err != nil {
 			return nil, fmt.Errorf("stored funnel of %s: %w", start.Format(time.RFC3339), err)
 		}
 		byMonth[start.UnixMicro()] = fs
@@ -450,7 +485,7 @@ WHERE c.deleted_at IS NULL AND f.first_at IS NOT NULL AND (b.months > 0 OR b.day
        OR (SELECT count(*) FROM report_periods m
            WHERE m.club_id = c.id AND m.time_zone = c.time_zone
              AND m.period_start > b.closed_end - interval '1 hour' AND m.period_start < b.days_end - interval '1 hour') < b.days)
-ORDER BY c.id`, reportMonthsGrace)
+ORDER BY c.id`, reportMonthsGrace, MaxFunnelStages)
 	if err != nil {
 		return nil, fmt.Errorf("report months pending: %w", mapErr(err))
 	}

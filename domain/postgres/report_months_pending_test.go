@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
 )
@@ -150,5 +151,30 @@ func TestReportMonthsPendingUntilEveryMonthIsStored(t *testing.T) {
 	}
 	if want := (months + days + 35) / 36; rounds != want {
 		t.Fatalf("pending for %d builds, want %d (%d months and %d days, 36 a build)", rounds, want, months, days)
+	}
+}
+
+// A funnel with more stages than reports handle does not keep a club's
+// other figures from being stored, nor the club on the sweep's list.
+func TestReportMonthsWithAFunnelTooLong(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	club := pgtest.Club(t, db, pgtest.ClubOpts{Slug: "long-funnel"})
+	pgtest.Task(t, db, club, pgtest.TaskOpts{Title: "Three months ago", Created: time.Now().AddDate(0, -3, 0)})
+	pgtest.Exec(t, db, `INSERT INTO funnel_stages (club_id, key, name, position)
+SELECT $1, 's' || g, 'Stage ' || g, g FROM generate_series(1, $2::int + 1) g`, club.ID, postgres.MaxFunnelStages)
+	n, err := db.ReportMonthsBuild(ctx, club.ID)
+	if err != nil {
+		t.Fatalf("build with %d stages: %v", postgres.MaxFunnelStages+1, err)
+	}
+	if n < 2 {
+		t.Fatalf("built %d periods, want the months since the task", n)
+	}
+	if got, err := db.ReportMonthsPending(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("pending after the build: %v, %v; want none", got, err)
+	}
+	if walks := pgtest.Count(t, db, `SELECT count(*) FROM report_period_funnel WHERE club_id = $1`, club.ID); walks != 0 {
+		t.Fatalf("%d funnel walks stored for a funnel no report reads", walks)
 	}
 }

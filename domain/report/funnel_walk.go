@@ -206,7 +206,8 @@ func TallyFunnel(n int, loc *time.Location, stretches ...FunnelStretch) FunnelTa
 					continue
 				}
 				if top > 0 && lastTop >= 1 && lastTop <= n && !sameLocalDay(lastAt, at, loc) {
-					t.DaysNext[lastTop-1] = append(t.DaysNext[lastTop-1], float64(at-lastAt)/(86400*1e6))
+					// rounded as PostgreSQL's extract(epoch …)::float8 / 86400
+					t.DaysNext[lastTop-1] = append(t.DaysNext[lastTop-1], float64(at-lastAt)/1e6/86400)
 				}
 				top, lastAt, lastTop = to, at, to
 			}
