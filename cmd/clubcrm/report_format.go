@@ -100,6 +100,15 @@ func (o reportOut) number(f float64) string {
 
 func (o reportOut) percent(f float64) string { return o.number(f*100) + "%" }
 
+// minutes writes an optional figure (a median or mean of minutes): "—"
+// when there was nothing to take it over.
+func (o reportOut) minutes(m *float64) string {
+	if m == nil {
+		return "—"
+	}
+	return o.number(*m)
+}
+
 // fig writes a headline figure and, compared, its change: "14 (↑40%)".
 func (o reportOut) fig(cur int, compared bool, ch report.Change) string {
 	if !compared {

@@ -22,21 +22,15 @@ func (o reportOut) leadsText(tw io.Writer, g report.General) {
 	if compared {
 		p = g.Previous.Leads
 	}
-	mins := func(m *float64) string {
-		if m == nil {
-			return "—"
-		}
-		return o.number(*m)
-	}
 	row := func(label string, c report.LeadCounts) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", label, c.Leads, c.Answered, c.InTarget, c.Escalated, mins(c.MedianMinutes), mins(c.AvgMinutes))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", label, c.Leads, c.Answered, c.InTarget, c.Escalated, o.minutes(c.MedianMinutes), o.minutes(c.AvgMinutes))
 	}
 	fig := func(cur, prev int) string { return o.fig(cur, compared, report.CountChange(cur, prev)) }
 	t := g.Leads.Totals
 	fmt.Fprintf(tw, "\n%s\t%s\t\n", o.t("report.cli.leads", nil), o.t("report.cli.leads_cols", nil))
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", o.t("report.cli.leads_all", nil),
 		fig(t.Leads, p.Leads), fig(t.Answered, p.Answered), fig(t.InTarget, p.InTarget), fig(t.Escalated, p.Escalated),
-		mins(t.MedianMinutes), mins(t.AvgMinutes))
+		o.minutes(t.MedianMinutes), o.minutes(t.AvgMinutes))
 	for _, s := range g.Leads.BySource {
 		src := s.Key
 		if src == "" {

@@ -21,21 +21,15 @@ func (o reportOut) missedText(tw io.Writer, g report.General) {
 	if compared {
 		p = g.Previous.Missed
 	}
-	median := func(c report.MissedCounts) string {
-		if c.MedianMinutes == nil {
-			return "—"
-		}
-		return o.number(*c.MedianMinutes)
-	}
 	fig := func(cur, prev int) string { return o.fig(cur, compared, report.CountChange(cur, prev)) }
 	t := g.Missed.Totals
 	fmt.Fprintf(tw, "\n%s\t%s\t\n", o.t("report.cli.missed", nil), o.t("report.cli.missed_cols", nil))
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", o.t("report.cli.leads_all", nil),
-		fig(t.Missed, p.Missed), fig(t.CalledBack, p.CalledBack), fig(t.InTarget, p.InTarget), median(t))
+		fig(t.Missed, p.Missed), fig(t.CalledBack, p.CalledBack), fig(t.InTarget, p.InTarget), o.minutes(t.MedianMinutes))
 	for _, s := range g.Missed.ByStaff {
 		c := s.Counts
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", o.t("report.cli.leads_staff", map[string]any{"Name": o.staffLabel(s.ID, s.Name)}),
-			c.Missed, c.CalledBack, c.InTarget, median(c))
+			c.Missed, c.CalledBack, c.InTarget, o.minutes(c.MedianMinutes))
 	}
 }
 

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -285,11 +287,11 @@ func funnelWalkCounts(ctx context.Context, q querier, clubID int64, r report.Ran
 		st.MedianClients = len(t.DaysNext[k])
 		st.MedianDaysNext = report.Median(t.DaysNext[k])
 	}
-	staffNames, err := reportStaffNames(ctx, q, clubID, mapKeys(t.ByOwner))
+	staffNames, err := reportStaffNames(ctx, q, clubID, slices.Collect(maps.Keys(t.ByOwner)))
 	if err != nil {
 		return fmt.Errorf("funnel counts: %w", err)
 	}
-	templateNames, err := reportTemplateNames(ctx, q, clubID, mapKeys(t.ByTemplate))
+	templateNames, err := reportTemplateNames(ctx, q, clubID, slices.Collect(maps.Keys(t.ByTemplate)))
 	if err != nil {
 		return fmt.Errorf("funnel counts: %w", err)
 	}

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -414,7 +416,7 @@ func reportResultRows(ctx context.Context, q querier, clubID int64, c resultCoun
 	if len(c.byResult) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT id, name FROM results WHERE club_id = $1 AND id = ANY($2) ORDER BY position, id`, clubID, mapKeys(c.byResult))
+	rows, err := q.Query(ctx, `SELECT id, name FROM results WHERE club_id = $1 AND id = ANY($2) ORDER BY position, id`, clubID, slices.Collect(maps.Keys(c.byResult)))
 	if err != nil {
 		return nil, fmt.Errorf("result rows: %w", mapErr(err))
 	}
@@ -466,7 +468,7 @@ who AS (
     SELECT 2, x.id, coalesce(tp.name, '') FROM unnest($4::bigint[]) x(id) LEFT JOIN templates tp ON tp.club_id = $1 AND tp.id = x.id
 )
 SELECT who.set, who.id, who.name, rs.id, rs.name FROM who CROSS JOIN rs
-ORDER BY who.set, who.name, who.id, rs.pos`, clubID, mapKeys(c.byResult), staffIDs, templateIDs)
+ORDER BY who.set, who.name, who.id, rs.pos`, clubID, slices.Collect(maps.Keys(c.byResult)), staffIDs, templateIDs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("result cells: %w", mapErr(err))
 	}
@@ -564,13 +566,4 @@ ORDER BY rs.position, rs.id, fl.position, fl.id, dv.position, dv.id`, clubID, fi
 		return nil, fmt.Errorf("field tallies: %w", mapErr(err))
 	}
 	return out, nil
-}
-
-// mapKeys lists a map's keys, for an ANY($n) parameter.
-func mapKeys[V any](m map[int64]V) []int64 {
-	out := make([]int64, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

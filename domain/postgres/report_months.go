@@ -30,6 +30,12 @@ import (
 // older than two days; ReportMonthsBuild only stores months that ended three
 // days before the database's now, so a change it did not see is logged.
 
+// reportOldestSQL is club c's oldest row a report counts: its first task,
+// result or call (NULL for none); its month is the first one stored.
+const reportOldestSQL = `least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
+             (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
+             (SELECT min(called_at) FROM calls WHERE club_id = c.id))`
+
 // reportMonthsGrace is how long after its end a month may be stored: a day
 // more than the triggers' two-day horizon (report_dirty_horizon).
 const reportMonthsGrace = 3 * 24 * time.Hour
@@ -131,9 +137,7 @@ func (db *DB) ReportMonthsBuild(ctx context.Context, clubID int64) (int, error) 
 	err := db.pool.QueryRow(ctx, `
 SELECT c.time_zone, now(), x.oldest IS NOT NULL, coalesce(x.oldest, now())
 FROM clubs c,
-LATERAL (SELECT least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
-                      (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
-                      (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AS oldest) x
+LATERAL (SELECT `+reportOldestSQL+` AS oldest) x
 WHERE c.id = $1`, clubID).Scan(&zone, &dbNow, &has, &oldest)
 	if err != nil {
 		return 0, fmt.Errorf("report months of club %d: %w", clubID, mapErr(err))
@@ -460,9 +464,7 @@ func (db *DB) ReportMonthsPending(ctx context.Context) ([]int64, error) {
 SELECT c.id
 FROM clubs c
 CROSS JOIN LATERAL (
-    SELECT least((SELECT min(created_at) FROM tasks WHERE club_id = c.id),
-                 (SELECT min(recorded_at) FROM task_results WHERE club_id = c.id),
-                 (SELECT min(called_at) FROM calls WHERE club_id = c.id)) AT TIME ZONE c.time_zone AS first_at) f
+    SELECT (`+reportOldestSQL+`) AT TIME ZONE c.time_zone AS first_at) f
 CROSS JOIN LATERAL (
     SELECT date_trunc('month', f.first_at) AS first_local,
            date_trunc('month', (now() - $1::interval) AT TIME ZONE c.time_zone) AS end_local,

@@ -103,22 +103,6 @@ func (s FunnelStretch) Check() error {
 	return nil
 }
 
-// Parts lists the stretch's walks one per client.
-func (s FunnelStretch) Parts() []FunnelPart {
-	out := make([]FunnelPart, len(s.Clients))
-	at := 0
-	for i := range out {
-		k := int(s.AdvCount[i])
-		adv := make([]FunnelAdvance, k)
-		for j := range adv {
-			adv[j] = FunnelAdvance{At: time.UnixMicro(s.AdvAt[at+j]), Top: int(s.AdvTop[at+j])}
-		}
-		at += k
-		out[i] = FunnelPart{Client: s.Clients[i], Owner: s.Owners[i], Direct: uint64(s.Directs[i]), Template: s.Templates[i], Advances: adv}
-	}
-	return out
-}
-
 // FunnelParts folds hits, ordered by client and then by time (ties in the
 // order they were recorded), into one walk per client; templates gives each
 // client's first-task template.

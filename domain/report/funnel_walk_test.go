@@ -28,7 +28,7 @@ func TestFunnelParts(t *testing.T) {
 		{Client: 1, At: at("2026-01-06 09:00"), Ord: 2, Staff: 9}, // lower: a stage hit directly, no advance
 		{Client: 2, At: at("2026-01-04 18:00"), Ord: 2, Staff: 0},
 	}
-	got := utcParts(report.FunnelParts(hits, map[int64]int64{1: 50}).Parts())
+	got := utcParts(parts(report.FunnelParts(hits, map[int64]int64{1: 50})))
 	want := utcParts([]report.FunnelPart{
 		{Client: 1, Owner: 7, Direct: 1<<1 | 1<<2 | 1<<3, Template: 50, Advances: []report.FunnelAdvance{
 			{At: at("2026-01-03 10:00"), Top: 1}, {At: at("2026-01-05 09:00"), Top: 3}}},
@@ -239,4 +239,20 @@ func TestFunnelStretchBinary(t *testing.T) {
 	if _, err := bad.MarshalBinary(); err == nil {
 		t.Error("a stretch with a short slice was encoded")
 	}
+}
+
+// parts lists a stretch's walks one per client, for comparing them.
+func parts(s report.FunnelStretch) []report.FunnelPart {
+	out := make([]report.FunnelPart, len(s.Clients))
+	at := 0
+	for i := range out {
+		k := int(s.AdvCount[i])
+		adv := make([]report.FunnelAdvance, k)
+		for j := range adv {
+			adv[j] = report.FunnelAdvance{At: time.UnixMicro(s.AdvAt[at+j]), Top: int(s.AdvTop[at+j])}
+		}
+		at += k
+		out[i] = report.FunnelPart{Client: s.Clients[i], Owner: s.Owners[i], Direct: uint64(s.Directs[i]), Template: s.Templates[i], Advances: adv}
+	}
+	return out
 }
