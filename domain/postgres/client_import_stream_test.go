@@ -172,7 +172,8 @@ func TestClientImportStreamFailsAtomically(t *testing.T) {
 
 	// The database ends the import's session while it copies. The
 	// cancelled import's session may take a moment to end on a busy
-	// machine; wait for it, so only the next import's session is counted.
+	// machine, and pooled sessions whose last query was an earlier COPY sit
+	// idle: only the copy under way is counted.
 	for deadline := time.Now().Add(10 * time.Second); pgtest.Count(t, db, `
 SELECT count(*) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE 'copy%import_rows%'`) > 0; {
@@ -184,7 +185,7 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idl
 	_, err = db.ClientImportStream(context.Background(), f.Club.ID, failAt(6_000, func() error {
 		killed := pgtest.Count(t, db, `
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'copy%import_rows%'`)
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE 'copy%import_rows%'`)
 		if killed != 1 {
 			t.Errorf("terminated %d sessions, want the import's", killed)
 		}
