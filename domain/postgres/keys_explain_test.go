@@ -238,6 +238,39 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 		rows.Close()
 	}
 
+	// Global on purpose: an update names an account, not a club, so the
+	// account's identities (and the club it works in) are found by the
+	// account first; every other table in those statements is then read
+	// by club.
+	global := map[string]bool{"staff_identities_account_idx": true, "identity_current_pkey": true}
+	var problems []string
+	explained := explainEach(t, pool, stmts, func(sql string, n map[string]any) {
+		rel, _ := n["Relation Name"].(string)
+		idx, _ := n["Index Name"].(string)
+		switch {
+		case n["Node Type"] == "Seq Scan" && tenant[rel]:
+			problems = append(problems, fmt.Sprintf("sequential scan of %s in: %s", rel, firstLine(sql)))
+		case idx != "" && first[idx] != "" && first[idx] != "club_id" && !global[idx]:
+			problems = append(problems, fmt.Sprintf("index %s (leads with %s) in: %s", idx, first[idx], firstLine(sql)))
+		}
+	})
+	sort.Strings(problems)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if explained < 20 {
+		t.Errorf("explained only %d statements; the workload did not run", explained)
+	}
+	t.Logf("explained %d distinct statements", explained)
+}
+
+// explainEach EXPLAINs each distinct data statement of stmts, with its own
+// arguments and sequential scans discouraged (so a plan that still scans a
+// table whole has no index to use), and calls f with every node of every
+// plan. It returns how many statements it explained.
+func explainEach(t *testing.T, pool *pgxpool.Pool, stmts []recorded, f func(sql string, node map[string]any)) int {
+	t.Helper()
+	ctx := context.Background()
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -246,14 +279,8 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
-	// Global on purpose: an update names an account, not a club, so the
-	// account's identities (and the club it works in) are found by the
-	// account first; every other table in those statements is then read
-	// by club.
-	global := map[string]bool{"staff_identities_account_idx": true, "identity_current_pkey": true}
 	seen := map[string]bool{}
 	explained := 0
-	var problems []string
 	for _, s := range stmts {
 		sql := strings.TrimSpace(s.sql)
 		verb := strings.ToUpper(strings.Fields(sql)[0])
@@ -271,25 +298,9 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 		if err := json.Unmarshal([]byte(plan), &root); err != nil || len(root) != 1 {
 			t.Fatalf("plan: %v", err)
 		}
-		walk(root[0].Plan, func(n map[string]any) {
-			rel, _ := n["Relation Name"].(string)
-			idx, _ := n["Index Name"].(string)
-			switch {
-			case n["Node Type"] == "Seq Scan" && tenant[rel]:
-				problems = append(problems, fmt.Sprintf("sequential scan of %s in: %s", rel, firstLine(sql)))
-			case idx != "" && first[idx] != "" && first[idx] != "club_id" && !global[idx]:
-				problems = append(problems, fmt.Sprintf("index %s (leads with %s) in: %s", idx, first[idx], firstLine(sql)))
-			}
-		})
+		walk(root[0].Plan, func(n map[string]any) { f(sql, n) })
 	}
-	sort.Strings(problems)
-	for _, p := range problems {
-		t.Error(p)
-	}
-	if explained < 20 {
-		t.Errorf("explained only %d statements; the workload did not run", explained)
-	}
-	t.Logf("explained %d distinct statements", explained)
+	return explained
 }
 
 func walk(n map[string]any, f func(map[string]any)) {

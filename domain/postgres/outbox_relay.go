@@ -48,17 +48,20 @@ func scanOutboxRow(row pgx.Row, more ...any) (OutboxRow, error) {
 // marks them handed over and makes them due again at rehandAt: a row whose
 // job has not completed by then is handed over again. FOR UPDATE SKIP LOCKED
 // lets any number of relays claim side by side without taking the same row.
+// The claimed rows are found again by their key, (club_id, id): by id alone
+// no index serves, and every claim would read the whole outbox, a week of
+// completed rows (TestSweepsUseIndexes).
 func (db *DB) OutboxClaim(ctx context.Context, now time.Time, limit int, rehandAt time.Time) ([]OutboxRow, error) {
 	rows, err := db.pool.Query(ctx, `
 WITH due AS (
-    SELECT id FROM outbox
+    SELECT club_id, id FROM outbox
     WHERE completed_at IS NULL AND available_at <= $1
     ORDER BY available_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
 UPDATE outbox o SET handed_at = $1, available_at = $3, attempts = o.attempts + 1
-FROM due WHERE o.id = due.id
+FROM due WHERE o.club_id = due.club_id AND o.id = due.id
 RETURNING `+outboxColumns, now, limit, rehandAt)
 	if err != nil {
 		return nil, fmt.Errorf("outbox claim: %w", mapErr(err))
@@ -129,11 +132,13 @@ SELECT min(available_at) FROM outbox WHERE completed_at IS NULL AND available_at
 }
 
 // OutboxPrune deletes up to limit rows completed before before, and returns
-// how many it deleted; callers repeat while it returns limit.
+// how many it deleted; callers repeat while it returns limit. The rows go
+// by their key, (club_id, id), as in OutboxClaim.
 func (db *DB) OutboxPrune(ctx context.Context, before time.Time, limit int) (int64, error) {
 	tag, err := db.pool.Exec(ctx, `
-DELETE FROM outbox WHERE id IN (
-    SELECT id FROM outbox WHERE completed_at < $1 ORDER BY completed_at LIMIT $2)`, before, limit)
+DELETE FROM outbox o USING (
+    SELECT club_id, id FROM outbox WHERE completed_at < $1 ORDER BY completed_at LIMIT $2) old
+WHERE o.club_id = old.club_id AND o.id = old.id`, before, limit)
 	if err != nil {
 		return 0, fmt.Errorf("outbox prune: %w", mapErr(err))
 	}
