@@ -210,17 +210,8 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 	var procs []*exec.Cmd
 	var logs []*logtest.Buffer
 	var addrs []string
-	for range k {
-		addr := freeAddr(b)
-		cmd := exec.Command(bin, "worker")
-		cmd.Env = append(env, "HTTP_ADDR="+addr)
-		out := &logtest.Buffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			b.Fatalf("start worker: %v", err)
-		}
-		procs, logs, addrs = append(procs, cmd), append(logs, out), append(addrs, addr)
-	}
+	var budgets []*cpuBudget
+	cores := scalingWorkerCPU(b)
 	stop := func() {
 		for _, p := range procs {
 			_ = p.Process.Signal(syscall.SIGTERM)
@@ -228,6 +219,33 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 		for i, p := range procs {
 			if err := p.Wait(); err != nil {
 				b.Errorf("worker %d: %v\n%s", i, err, logs[i].String())
+			}
+		}
+		for i, cg := range budgets {
+			b.Logf("%s, %d processes: worker %d was held to %.2f cores in %d periods of 100 ms", kind, k, i, cores, cg.throttled())
+			cg.release()
+		}
+	}
+	for range k {
+		addr := freeAddr(b)
+		cmd := exec.Command(bin, "worker")
+		cmd.Env = append(env, "HTTP_ADDR="+addr)
+		out := &logtest.Buffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			stop()
+			b.Fatalf("start worker: %v", err)
+		}
+		procs, logs, addrs = append(procs, cmd), append(logs, out), append(addrs, addr)
+		if cores > 0 {
+			cg, err := newCPUBudget("clubcrm-bench-"+strconv.Itoa(cmd.Process.Pid), cores)
+			if err == nil {
+				budgets = append(budgets, cg)
+				err = cg.add(cmd.Process.Pid)
+			}
+			if err != nil {
+				stop()
+				b.Fatalf("CLUBCRM_SCALING_WORKER_CPU: %v", err)
 			}
 		}
 	}
