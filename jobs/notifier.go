@@ -61,6 +61,11 @@ const maxRetryAfter = 5
 // exception is a 429: a message that had to wait out a pause takes a new
 // place behind messages reserved in the meantime.
 //
+// Each request counts under the limits from its commit until its answer is
+// back (the limiter's flight): the Bot API counts a message when the request
+// arrives, which for a photo upload can be long after it left, and the
+// notifier cannot know when in between that was.
+//
 // A message waits for its time inside its job, holding a worker: at 30
 // messages a second, a worker's concurrency of 10-20 covers the messages in
 // flight. Jobs that would each message one busy chat many times in a row
@@ -243,15 +248,22 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
 		// The send commits to the limiter after the delivery key is claimed,
-		// right before the request, so nothing slow sits between the two.
+		// right before the request, so nothing slow sits between the two; it
+		// settles when the answer is back, which may be well after the
+		// request arrived (a slow upload), so it counts until then.
 		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, to.String(), func(ctx context.Context) (int64, error) {
-			if err := lim.commit(ctx, to); err != nil {
-				return 0, err
+			f := lim.flight(ctx, to, log)
+			if err := f.commit(); err != nil {
+				return 0, f.end(err)
 			}
+			var id int64
+			var err error
 			if paced {
-				return pm.SendPaced(ctx, to, o.Msg, n.pacer(lim, to, later))
+				id, err = pm.SendPaced(f.ctx, to, o.Msg, n.pacer(f, later))
+			} else {
+				id, err = msgr.Send(f.ctx, to, o.Msg)
 			}
-			return msgr.Send(ctx, to, o.Msg)
+			return id, f.end(err)
 		})
 		var ra *chat.RetryAfterError
 		switch {
@@ -296,13 +308,16 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 
 // pacer gives a message's second and later pieces their turns: the sending
 // times booked with the first (later), each committed right before the piece
-// goes. A pause (a 429 elsewhere) met on the way voids the rest of the
-// booking: the remaining pieces book new times after it, together. A piece
-// beyond those booked (the messenger miscounted) books its own.
-func (n *Notifier) pacer(lim *limiter, to chat.Address, later []time.Time) chat.Pacer {
+// goes. It is called once the previous piece's request has returned, so it
+// settles that piece first. A pause (a 429 elsewhere) met on the way voids
+// the rest of the booking: the remaining pieces book new times after it,
+// together. A piece beyond those booked (the messenger miscounted) books its
+// own.
+func (n *Notifier) pacer(f *flight, later []time.Time) chat.Pacer {
 	return func(ctx context.Context) error {
+		f.settle(true)
 		if len(later) == 0 {
-			if err := lim.wait(ctx, to); err != nil {
+			if err := f.l.wait(ctx, f.to); err != nil {
 				return err
 			}
 		} else {
@@ -313,11 +328,11 @@ func (n *Notifier) pacer(lim *limiter, to chat.Address, later []time.Time) chat.
 			}
 		}
 		for {
-			err := lim.commit(ctx, to)
+			err := f.commit()
 			if !errors.Is(err, errPaused) {
 				return err
 			}
-			if later, err = lim.waitN(ctx, to, len(later)+1); err != nil {
+			if later, err = f.l.waitN(ctx, f.to, len(later)+1); err != nil {
 				return err
 			}
 		}
@@ -350,10 +365,12 @@ func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m
 		if err := lim.wait(ctx, to); err != nil {
 			return fmt.Errorf("edit message %d: %w", messageID, err)
 		}
-		err := lim.commit(ctx, to)
+		f := lim.flight(ctx, to, n.log)
+		err := f.commit()
 		if err == nil {
-			err = msgr.Edit(ctx, to, messageID, m)
+			err = msgr.Edit(f.ctx, to, messageID, m)
 		}
+		err = f.end(err)
 		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -47,6 +48,12 @@ const rateHeadroom = 1.05
 // the actual sending times (the last second's sends, the chat's last send)
 // and the pause, and either records the send or says how long to wait.
 //
+// A commit is when a message leaves, not when it arrives: the Bot API counts
+// a message when its request is in, which for a photo upload or on a slow
+// network can be well after the commit, and late arrivals bunch with
+// punctual ones. So a send counts as arriving at any moment from its commit
+// until its answer came back (see commitScript and settleScript).
+//
 // Time comes from Redis (TIME), so processes on different machines share one
 // clock. A pause after a 429 is a key every reservation and commit honours.
 type limiter struct {
@@ -57,8 +64,19 @@ type limiter struct {
 	perWindow   int
 	chatEvery   time.Duration // private chat interval
 	groupEvery  time.Duration // group chat interval
+	inFlight    time.Duration // the longest a request may be in flight: maxInFlight
 	stateExpiry time.Duration
 }
+
+// maxInFlight bounds how long one request to the messenger may be in
+// flight, from its commit to its answer: the notifier gives up on a request
+// after it (see flight), so a send that is never settled (its process died)
+// is counted as arriving at most this late, and then leaves the window by
+// itself. A minute is go-telegram/bot's own HTTP timeout (its default
+// client's, which production uses), so no request that would have succeeded
+// is cut short; the cost is that the sends a dying process had in flight
+// hold their places for up to a minute.
+const maxInFlight = time.Minute
 
 func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 	every := func(perSecond float64, def float64) time.Duration {
@@ -73,6 +91,7 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 		slot:        every(lim.PerSecond, TelegramLimits.PerSecond),
 		chatEvery:   every(lim.PerChatPerSecond, TelegramLimits.PerChatPerSecond),
 		groupEvery:  every(lim.PerGroupPerMinute/60, TelegramLimits.PerGroupPerMinute/60),
+		inFlight:    maxInFlight,
 		stateExpiry: time.Hour,
 	}
 	// "N a second" as a window: N sends in any second (widened), or one send
@@ -89,11 +108,12 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 // one slot; one tag per bot also spreads the bots over the cluster.
 type limiterKeys struct {
 	global string // reserved slots
-	sent   string // actual sends of the last window
+	sent   string // sends in flight and of the last window (send marks)
 	seq    string // unique members for sent
 	pause  string // the bot's sending paused until (after a 429)
 	chat   string // next reservable time of the chat
-	last   string // last actual send to the chat
+	last   string // the chat's latest possible arrival so far
+	hold   string // the message whose later pieces have the chat (its token)
 }
 
 // keys are the state of to's bot, and of to's chat under it.
@@ -106,6 +126,7 @@ func (l *limiter) keys(to chat.Address) limiterKeys {
 		pause:  base + "pause",
 		chat:   base + "chat:" + to.Chat,
 		last:   base + "last:" + to.Chat,
+		hold:   base + "hold:" + to.Chat,
 	}
 }
 
@@ -192,9 +213,42 @@ func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int) (waits [
 }
 
 // commitScript: KEYS = pause key, sent zset, the chat's last-send key, seq
-// key; ARGV = global window (µs), sends allowed per window, chat interval
-// (µs), state expiry (ms). Returns {0, 0} after recording the send, or
-// {µs to wait, 1 if paused else 0}.
+// key, the chat's hold key; ARGV = global window (µs), sends allowed per
+// window, chat interval (µs), state expiry (ms), in-flight bound (µs), the
+// committing message's token (its first mark, 0 for its first piece).
+// Returns {0, 0, mark, until} after recording the send, or {µs to wait, 1
+// if paused else 0}.
+//
+// A send is recorded in flight: its mark's score is now + the in-flight
+// bound, and so is the chat's last-send time, until settleScript, when the
+// answer is back, lowers both to the answer's time. A send's arrival lies
+// between its commit and its answer, so each mark's score is at or after
+// its arrival, and trimming by score (scores < now - window go) keeps every
+// send whose arrival may lie in the last window.
+//
+// Proof that no window of arrivals holds more than perWindow sends,
+// whatever the flight times: a new send committed at now arrives at or
+// after now, so any window (of Telegram's second, within ours) containing
+// its arrival starts after now - window. Any other send arriving in that
+// window has answered (settled) after its arrival, so after now - window,
+// or is still in flight (score in the future): either way it is still in
+// the zset at this commit, which counts it. So this commit goes only if
+// fewer than perWindow others can arrive in any window with it. The chat
+// interval is the same argument with one send: the chat's last-send key is
+// the latest possible arrival of its previous send (its answer, or in
+// flight), and a commit waits until that is an interval past.
+//
+// Waiting for room: a settled send leaves the window at its score + window;
+// one in flight only after its settle (at the earliest now) + window, or its
+// bound + window if never settled. So no room can come before min(oldest
+// score, now) + window: the wait, rather than a minute when the oldest is in
+// flight. The same for the chat's last send.
+//
+// Order: counting a piece of a message from its predecessor's answer can
+// push it past the chat's next message's booked time (a chart uploading
+// for more than the chat interval). So between its pieces a message holds
+// the chat (settleScript): another message's commit waits for the hold to
+// go, at the earliest an interval on, and the pieces stay together.
 var commitScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -204,16 +258,44 @@ local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return {math.max(1, tonumber(oldest[2]) + window - now), 0}
+  return {math.max(1, math.min(tonumber(oldest[2]), now) + window - now), 0}
 end
 local last = tonumber(redis.call('GET', KEYS[3]) or '0')
 local every = tonumber(ARGV[3])
-if last + every > now then return {last + every - now, 0} end
-redis.call('ZADD', KEYS[2], now, redis.call('INCR', KEYS[4]))
+if last + every > now then return {math.max(1, math.min(last, now) + every - now), 0} end
+local hold = redis.call('GET', KEYS[5])
+if hold and hold ~= ARGV[6] then return {every, 0} end
+local until_ = now + tonumber(ARGV[5])
+local mark = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[2], until_, mark)
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
-redis.call('SET', KEYS[3], string.format('%.0f', now), 'PX', ARGV[4])
-return {0, 0}
+redis.call('SET', KEYS[3], string.format('%.0f', until_), 'PX', ARGV[4])
+return {0, 0, mark, until_}
+`)
+
+// settleScript: KEYS = sent zset, the chat's last-send key, the chat's hold
+// key; ARGV = the mark, its in-flight score (µs), state expiry (ms), the
+// message's token, how long to hold the chat for its next piece (ms; 0: it
+// was the last piece, let go). The send's answer is back, so it arrived by
+// now: its mark counts from now on as a send of now, leaving the window a
+// window later, and the chat's last send is now, unless another send to the
+// chat committed since (this one outlived its bound).
+var settleScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+if last == tonumber(ARGV[2]) or last < now then
+  redis.call('SET', KEYS[2], string.format('%.0f', now), 'PX', ARGV[3])
+end
+if tonumber(ARGV[5]) > 0 then
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
+elseif redis.call('GET', KEYS[3]) == ARGV[4] then
+  redis.call('DEL', KEYS[3])
+end
+return 0
 `)
 
 // errPaused: a 429 paused sending while a message waited for its slot; it
@@ -245,29 +327,172 @@ func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) (later []ti
 	return later, sleep(ctx, waits[0])
 }
 
-// commit records that a message to chatID leaves now. If the actual sends
-// of the last window leave no room (a sender woke late), it waits for room,
-// keeping its place; if sending was paused it returns errPaused.
-func (l *limiter) commit(ctx context.Context, to chat.Address) error {
-	every := l.every(to)
-	k := l.keys(to)
-	keys := []string{k.pause, k.sent, k.last, k.seq}
+// releaseScript: KEYS = the chat's hold key; ARGV = a message's token. The
+// message lets go of the chat, if it still holds it.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// sendMark is a committed send, counted as in flight until settled.
+type sendMark struct {
+	to    chat.Address
+	id    int64 // its member in the sent zset
+	until int64 // its in-flight score: the commit's Redis time + inFlight, µs
+	token int64 // its message's: the mark of the message's first piece
+}
+
+// commit records that a message to to leaves now, in flight (see
+// commitScript), and returns its mark for settle. If the sends of the last
+// window, or the chat's last one, leave no room (a sender woke late, or
+// sends are still in flight), it waits for room, keeping its place; if
+// sending was paused it returns errPaused.
+func (l *limiter) commit(ctx context.Context, to chat.Address) (sendMark, error) {
+	return l.commitPiece(ctx, to, 0)
+}
+
+// commitPiece is commit for a later piece of the message whose first
+// piece's mark is token (0: this is the first), which holds the chat.
+func (l *limiter) commitPiece(ctx context.Context, to chat.Address, token int64) (sendMark, error) {
 	for {
-		res, err := commitScript.Run(ctx, l.rdb, keys,
-			l.window.Microseconds(), l.perWindow, every.Microseconds(), l.stateExpiry.Milliseconds()).Int64Slice()
-		if err != nil || len(res) != 2 {
-			return fmt.Errorf("rate limit: commit: %v, %w", res, err)
-		}
+		wait, paused, mark, err := l.tryCommit(ctx, to, token)
 		switch {
-		case res[0] == 0:
-			return nil
-		case res[1] == 1:
-			return errPaused
+		case err != nil:
+			return sendMark{}, err
+		case paused:
+			return sendMark{}, errPaused
+		case wait == 0:
+			return mark, nil
 		}
-		if err := sleep(ctx, time.Duration(res[0])*time.Microsecond); err != nil {
-			return err
+		if err := sleep(ctx, wait); err != nil {
+			return sendMark{}, err
 		}
 	}
+}
+
+// tryCommit runs commitScript once for a piece of the message token (see
+// commitPiece): the send's mark, or how long to wait before trying again,
+// or paused.
+func (l *limiter) tryCommit(ctx context.Context, to chat.Address, token int64) (wait time.Duration, paused bool, mark sendMark, err error) {
+	k := l.keys(to)
+	res, err := commitScript.Run(ctx, l.rdb, []string{k.pause, k.sent, k.last, k.seq, k.hold},
+		l.window.Microseconds(), l.perWindow, l.every(to).Microseconds(), l.stateExpiry.Milliseconds(),
+		l.inFlight.Microseconds(), token).Int64Slice()
+	switch {
+	case err != nil:
+		return 0, false, sendMark{}, fmt.Errorf("rate limit: commit: %w", err)
+	case len(res) == 4 && res[0] == 0:
+		m := sendMark{to: to, id: res[2], until: res[3], token: token}
+		if m.token == 0 {
+			m.token = m.id
+		}
+		return 0, false, m, nil
+	case len(res) == 2 && res[0] > 0:
+		return time.Duration(res[0]) * time.Microsecond, res[1] == 1, sendMark{}, nil
+	}
+	return 0, false, sendMark{}, fmt.Errorf("rate limit: commit: unexpected answer %v", res)
+}
+
+// settle records that m's request is answered (successfully or not, or
+// given up): it counts from now as a send of now (see settleScript). more
+// says that another piece of its message follows, which holds the chat
+// until it commits (for at most the in-flight bound, should its process
+// die).
+func (l *limiter) settle(ctx context.Context, m sendMark, more bool) error {
+	k := l.keys(m.to)
+	var hold time.Duration
+	if more {
+		hold = l.inFlight
+	}
+	if err := settleScript.Run(ctx, l.rdb, []string{k.sent, k.last, k.hold},
+		m.id, m.until, l.stateExpiry.Milliseconds(), m.token, hold.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("rate limit: settle send %d: %w", m.id, err)
+	}
+	return nil
+}
+
+// errInFlightTooLong ends a request that has been in flight for the
+// limiter's bound (maxInFlight), which the limiter counts on.
+var errInFlightTooLong = errors.New("request in flight longer than the rate limiter's bound")
+
+// settleTimeout bounds a settle, which runs even after the job's context
+// has ended: a send the job gave up on may still have arrived.
+const settleTimeout = 5 * time.Second
+
+// flight is one message's requests to the messenger under the limiter, one
+// after another (the pieces of a message): each commits, runs under a
+// context that ends it once it has been in flight for the limiter's bound,
+// and settles when its answer is back. Not safe for concurrent use; the
+// pieces of one message go from one goroutine.
+type flight struct {
+	l       *limiter
+	to      chat.Address
+	log     *slog.Logger
+	ctx     context.Context // the requests' context
+	cancel  context.CancelCauseFunc
+	bound   *time.Timer // ends ctx when a request has been in flight for l.inFlight
+	mark    sendMark    // the request in flight, while flying
+	flying  bool
+	token   int64 // the first piece's mark, once committed
+	holding bool  // the chat is held for a later piece (settle with more)
+}
+
+// flight starts the requests of one message to to, under ctx; end it with
+// end.
+func (l *limiter) flight(ctx context.Context, to chat.Address, log *slog.Logger) *flight {
+	f := &flight{l: l, to: to, log: log}
+	f.ctx, f.cancel = context.WithCancelCause(ctx)
+	f.bound = time.AfterFunc(l.inFlight, func() { f.cancel(errInFlightTooLong) })
+	f.bound.Stop()
+	return f
+}
+
+// commit commits the next request (limiter.commit) and starts its bound.
+func (f *flight) commit() error {
+	m, err := f.l.commitPiece(f.ctx, f.to, f.token)
+	if err != nil {
+		return err
+	}
+	f.mark, f.flying, f.token = m, true, m.token
+	f.bound.Reset(f.l.inFlight)
+	return nil
+}
+
+// settle records that the request in flight, if any, has its answer;
+// more says another piece follows (limiter.settle). It settles even when
+// the job's context has ended; a failed settle is only logged, as the mark
+// counts as in flight until its bound and then leaves by itself.
+func (f *flight) settle(more bool) {
+	if !f.flying {
+		return
+	}
+	f.bound.Stop()
+	f.flying, f.holding = false, more
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), settleTimeout)
+	defer cancel()
+	if err := f.l.settle(ctx, f.mark, more); err != nil {
+		f.log.WarnContext(ctx, "send not settled: it holds its place under the rate limit until its bound",
+			slog.String("chat", f.to.String()), slog.Duration("bound", f.l.inFlight), slog.Any("err", err))
+	}
+}
+
+// end settles the last request and ends the flight. It returns err, the
+// requests' error, saying so when the bound cut a request short.
+func (f *flight) end(err error) error {
+	if f.holding && !f.flying { // the next piece never went: let go of the chat
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), settleTimeout)
+		if rerr := releaseScript.Run(ctx, f.l.rdb, []string{f.l.keys(f.to).hold}, f.token).Err(); rerr != nil {
+			f.log.WarnContext(ctx, "chat not let go: its other messages wait until the hold runs out",
+				slog.String("chat", f.to.String()), slog.Duration("hold", f.l.inFlight), slog.Any("err", rerr))
+		}
+		cancel()
+	}
+	f.settle(false)
+	if err != nil && errors.Is(context.Cause(f.ctx), errInFlightTooLong) {
+		err = fmt.Errorf("%w: %w", errInFlightTooLong, err)
+	}
+	f.cancel(nil)
+	return err
 }
 
 // pause stops every process's sending for d (a 429's retry_after).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -104,22 +105,23 @@ func TestLimiterPause(t *testing.T) {
 
 // The commit is the safety net for senders that woke late: however the
 // reservations went, no window ever records more sends than allowed, and a
-// chat's sends stay an interval apart; a pause turns a commit back.
+// chat's sends stay an interval apart; a pause turns a commit back. (Each
+// send is answered at once here: settled right after its commit.)
 func TestLimiterCommit(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := redistest.New(t)
 	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 3, PerChatPerSecond: 2, PerGroupPerMinute: 20})
 	ctx := context.Background()
-	var sent []time.Time                          // as recorded, by Redis's clock
+	var sent []time.Time                          // commit times, by Redis's clock
 	for _, chat := range []int64{1, 2, 3, 4, 1} { // the 4th waits for the window, the 5th for chat 1
-		if err := l.commit(ctx, tgChat(chat)); err != nil {
+		m, err := l.commit(ctx, tgChat(chat))
+		if err != nil {
 			t.Fatal(err)
 		}
-		last, err := rdb.ZRangeWithScores(ctx, l.keys(tgChat(0)).sent, -1, -1).Result()
-		if err != nil || len(last) != 1 {
-			t.Fatalf("last send: %v %v", last, err)
+		sent = append(sent, time.UnixMicro(m.until).Add(-l.inFlight))
+		if err := l.settle(ctx, m, false); err != nil {
+			t.Fatal(err)
 		}
-		sent = append(sent, time.UnixMicro(int64(last[0].Score)))
 	}
 	at := func(i int) time.Time { return sent[i] }
 	if gap := at(3).Sub(at(0)); gap < l.window {
@@ -132,8 +134,80 @@ func TestLimiterCommit(t *testing.T) {
 	if err := l.pause(ctx, tgChat(0), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.commit(ctx, tgChat(9)); !errors.Is(err, errPaused) {
+	if _, err := l.commit(ctx, tgChat(9)); !errors.Is(err, errPaused) {
 		t.Errorf("commit during a pause: %v, want errPaused", err)
+	}
+}
+
+// A send counts from its commit until its answer (settle), plus the window:
+// its arrival lies somewhere in between. With every send of the window in
+// flight a commit is told to try again after a window (no room can come
+// sooner), not to sleep out the in-flight bound; a settled send leaves the
+// window a window after its answer; and one never settled (its process
+// died) holds its place only until its bound, then leaves by itself.
+func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 3, PerChatPerSecond: 1, PerGroupPerMinute: 20})
+	ctx := context.Background()
+	score := func(m sendMark) int64 {
+		t.Helper()
+		s, err := rdb.ZScore(ctx, l.keys(m.to).sent, strconv.FormatInt(m.id, 10)).Result()
+		if err != nil {
+			t.Fatalf("mark %d: %v", m.id, err)
+		}
+		return int64(s)
+	}
+
+	var marks []sendMark
+	for _, c := range []int64{1, 2, 3} {
+		wait, paused, m, err := l.tryCommit(ctx, tgChat(c), 0)
+		if err != nil || paused || wait != 0 {
+			t.Fatalf("commit %d: wait %s, paused %v, %v", c, wait, paused, err)
+		}
+		if got := score(m); got != m.until {
+			t.Errorf("mark of chat %d scored %d, want its in-flight bound %d", c, got, m.until)
+		}
+		marks = append(marks, m)
+	}
+	wait, _, _, err := l.tryCommit(ctx, tgChat(4), 0)
+	if err != nil || wait <= 0 || wait > l.window {
+		t.Errorf("commit with the window full of sends in flight: wait %s, %v; want (0, %s], not the bound %s", wait, err, l.window, l.inFlight)
+	}
+	// The chat interval likewise: chat 1's send is still in flight.
+	if wait, _, _, err := l.tryCommit(ctx, tgChat(1), 0); err != nil || wait <= 0 || wait > l.chatEvery {
+		t.Errorf("commit to a chat with a send in flight: wait %s, %v; want (0, %s]", wait, err, l.chatEvery)
+	}
+
+	if err := l.settle(ctx, marks[0], false); err != nil {
+		t.Fatal(err)
+	}
+	answered := score(marks[0])
+	if answered >= marks[0].until || answered < marks[0].until-l.inFlight.Microseconds() {
+		t.Errorf("settled mark scored %d, want its answer's time, in [commit %d, bound %d)", answered, marks[0].until-l.inFlight.Microseconds(), marks[0].until)
+	}
+	wait, _, _, err = l.tryCommit(ctx, tgChat(4), 0)
+	if err != nil || wait <= 0 || wait > l.window {
+		t.Errorf("commit while the answered send is in the window: wait %s, %v", wait, err)
+	}
+	last, err := rdb.Get(ctx, l.keys(tgChat(1)).last).Int64()
+	if err != nil || last != answered {
+		t.Errorf("chat 1's last send %d, %v; want its answer's time %d", last, err, answered)
+	}
+
+	// A short bound: marks never settled leave by themselves, so commits
+	// go on (this would wait a minute under the real bound).
+	short := newLimiter(rdb, Queues{Prefix: prefix + "short:"}, Limits{PerSecond: 3, PerChatPerSecond: 1, PerGroupPerMinute: 20})
+	short.inFlight = 100 * time.Millisecond
+	for _, c := range []int64{1, 2, 3} {
+		if _, err := short.commit(ctx, tgChat(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := short.commit(ctx, tgChat(4)); err != nil {
+		t.Errorf("commit after sends that were never settled: %v", err)
 	}
 }
 

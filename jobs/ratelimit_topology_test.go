@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -27,9 +28,25 @@ func TestLimiterOnEveryTopology(t *testing.T) {
 				if _, _, err := l.reserveN(ctx, tgChat(chat), 2); err != nil {
 					t.Fatalf("reserve for %d: %v", chat, err)
 				}
-				if err := l.commit(ctx, tgChat(chat)); err != nil {
+				m, err := l.commit(ctx, tgChat(chat))
+				if err != nil {
 					t.Fatalf("commit for %d: %v", chat, err)
 				}
+				if err := l.settle(ctx, m, chat == 42); err != nil {
+					t.Fatalf("settle for %d: %v", chat, err)
+				}
+			}
+			// A message whose second piece never went lets go of the chat.
+			f := l.flight(ctx, tgChat(43), slog.New(slog.DiscardHandler))
+			if err := f.commit(); err != nil {
+				t.Fatalf("flight commit: %v", err)
+			}
+			f.settle(true)
+			if err := f.end(nil); err != nil {
+				t.Fatalf("flight end: %v", err)
+			}
+			if n, err := rdb.Exists(ctx, l.keys(tgChat(43)).hold).Result(); err != nil || n != 0 {
+				t.Errorf("the chat is still held after the message ended: %d, %v", n, err)
 			}
 			if err := l.pause(ctx, tgChat(0), time.Millisecond); err != nil {
 				t.Fatalf("pause: %v", err)
@@ -38,7 +55,7 @@ func TestLimiterOnEveryTopology(t *testing.T) {
 				return
 			}
 			k42, kGroup := l.keys(tgChat(42)), l.keys(tgChat(-1001))
-			keys := []string{k42.global, k42.sent, k42.seq, k42.pause, k42.chat, k42.last, kGroup.chat, kGroup.last}
+			keys := []string{k42.global, k42.sent, k42.seq, k42.pause, k42.chat, k42.last, k42.hold, kGroup.chat, kGroup.last}
 			cc := rdb.(*redis.ClusterClient)
 			want := int64(-1)
 			for _, k := range keys {

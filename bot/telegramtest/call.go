@@ -25,7 +25,7 @@ type Call struct {
 	// entities, commands) are kept as their JSON text, see JSON.
 	Params map[string]string
 	Files  map[string]File // uploads by parameter name ("photo", "document")
-	Time   time.Time       // arrival
+	Time   time.Time       // arrival: when the whole request (its body too) was in
 
 	Code        int    // 200, or the error_code answered
 	Description string // the error description when Code is not 200

@@ -197,7 +197,6 @@ var methods = map[string]handler{
 
 // ServeHTTP routes /bot<token>/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := s.clock()
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || method == "" {
@@ -216,9 +215,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.hold(r.Context(), method) {
 		return // the client gave up waiting, or the server is closing
 	}
-	c := Call{Method: method, Time: now}
+	c := Call{Method: method}
 	var err error
 	c.Params, c.Files, err = parseBody(r)
+	// The call arrives, for its Time and the flood limits, once its body is
+	// in: Telegram can act only on a whole request, and a photo upload on a
+	// slow network comes in well after its headers.
+	now := s.clock()
+	c.Time = now
 	var res any
 	var apiErr *apiError
 	if err != nil {

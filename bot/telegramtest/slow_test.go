@@ -1,8 +1,12 @@
 package telegramtest
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,3 +88,80 @@ func TestSendMessageKinds(t *testing.T) {
 		t.Error("the voice message has no voice")
 	}
 }
+
+// A slow upload: the request's headers arrive at once, its body (a photo)
+// a while later. Telegram can only act on a whole request, so the call is
+// counted (its Time, the flood limits) when the body is in, not when the
+// headers came.
+func TestSlowUploadCountsWhenTheBodyIsIn(t *testing.T) {
+	t.Parallel()
+	s := New(t)
+	body := &heldBody{free: 8 << 10, hold: 300 * time.Millisecond}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	b := s.NewBot(t, tgbot.WithHTTPClient(time.Minute, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(r.URL.Path, "/sendPhoto") {
+			r = r.Clone(r.Context())
+			body.r = r.Body
+			r.Body = body
+		}
+		return transport.RoundTrip(r)
+	})}))
+	// 32 KB past the first 8 KB, which go out with the headers; a decoder
+	// reads the picture and ignores what follows it.
+	photo := append(pngBytes(t, 4, 4), make([]byte, 32<<10)...)
+	if _, err := b.SendPhoto(context.Background(), &tgbot.SendPhotoParams{ChatID: ann.ID,
+		Photo: &models.InputFileUpload{Filename: "chart.png", Data: bytes.NewReader(photo)}}); err != nil {
+		t.Fatalf("send photo: %v", err)
+	}
+	calls := s.CallsTo("sendPhoto")
+	if len(calls) != 1 {
+		t.Fatalf("%d sendPhoto calls, want 1", len(calls))
+	}
+	if done := body.doneAt(); done.IsZero() || calls[0].Time.Before(done) {
+		t.Errorf("the call is counted at %s, before its body was all sent (%s)",
+			calls[0].Time.Format("15:04:05.000"), done.Format("15:04:05.000"))
+	}
+}
+
+// heldBody is a request body that sends its first free bytes at once and
+// the rest after hold, as a slow upload does; it notes when its last byte
+// left.
+type heldBody struct {
+	r          io.ReadCloser
+	free, sent int
+	hold       time.Duration
+	held       bool
+	mu         sync.Mutex
+	done       time.Time
+}
+
+func (h *heldBody) Read(p []byte) (int, error) {
+	if !h.held && h.sent >= h.free {
+		time.Sleep(h.hold)
+		h.held = true
+	}
+	if !h.held && len(p) > h.free-h.sent {
+		p = p[:h.free-h.sent]
+	}
+	n, err := h.r.Read(p)
+	h.sent += n
+	if err == io.EOF {
+		h.mu.Lock()
+		h.done = time.Now()
+		h.mu.Unlock()
+	}
+	return n, err
+}
+
+func (h *heldBody) Close() error { return h.r.Close() }
+
+// doneAt is when the body's reader reached its end.
+func (h *heldBody) doneAt() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.done
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
