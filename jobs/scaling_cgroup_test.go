@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,9 +31,14 @@ func newCPUBudget(name string, cores float64) (*cpuBudget, error) {
 	if quota < 1000 {
 		return nil, fmt.Errorf("cpu budget %.3f cores: the least quota is 1 ms per 100 ms (0.01 cores)", cores)
 	}
-	if ctrl, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers"); err == nil {
-		if !strings.Contains(" "+strings.TrimSpace(string(ctrl))+" ", " cpu ") {
-			return nil, errors.New("cgroup v2 without the cpu controller")
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+		// A child group has cpu.max only when the root hands the cpu
+		// controller down (cgroup.subtree_control), which it may not yet.
+		sub := "/sys/fs/cgroup/cgroup.subtree_control"
+		if on, _ := os.ReadFile(sub); !strings.Contains(" "+strings.TrimSpace(string(on))+" ", " cpu ") {
+			if err := os.WriteFile(sub, []byte("+cpu"), 0o644); err != nil {
+				return nil, fmt.Errorf("cgroup v2: enable the cpu controller for child groups: %w", err)
+			}
 		}
 		dir := filepath.Join("/sys/fs/cgroup", name)
 		if err := os.Mkdir(dir, 0o755); err != nil {
