@@ -524,7 +524,7 @@ type flight struct {
 	ctx     context.Context // the requests' context
 	cancel  context.CancelCauseFunc
 	bound   *time.Timer // ends ctx when a request has been in flight for l.inFlight
-	mark    sendMark    // the request in flight, while flying
+	mark    sendMark    // the request in flight, or answered but not settled, while flying
 	flying  bool
 	ticket  int64 // the message's place in the chat's queue (reserveN), for its first piece
 	token   int64 // the first piece's mark, once committed
@@ -542,7 +542,9 @@ func (l *limiter) flight(ctx context.Context, to chat.Address, ticket int64, log
 }
 
 // commit commits the next request (limiter.commit) and starts its bound.
+// A previous piece whose settle failed is settled first.
 func (f *flight) commit() error {
+	f.settle(true)
 	m, err := f.l.commitPiece(f.ctx, f.to, f.ticket, f.token)
 	if err != nil {
 		return err
@@ -554,20 +556,25 @@ func (f *flight) commit() error {
 
 // settle records that the request in flight, if any, has its answer;
 // more says another piece follows (limiter.settle). It settles even when
-// the job's context has ended; a failed settle is only logged, as the mark
-// counts as in flight until its bound and then leaves by itself.
+// the job's context has ended. A failed settle (Redis) is tried again
+// before the next piece commits, or at the end: unsettled, the mark and
+// the chat's last send count as in flight until the bound, so the
+// message's own next piece would wait a minute, past its request's
+// context. If that fails too, it is only logged: the mark leaves by itself.
 func (f *flight) settle(more bool) {
 	if !f.flying {
 		return
 	}
 	f.bound.Stop()
-	f.flying, f.holding = false, more
+	f.holding = more
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), settleTimeout)
 	defer cancel()
 	if err := f.l.settle(ctx, f.mark, more); err != nil {
-		f.log.WarnContext(ctx, "send not settled: it holds its place under the rate limit until its bound",
+		f.log.WarnContext(ctx, "send not settled: tried again before the message's next request, if any; until settled it holds its place under the rate limit, at most until its bound",
 			slog.String("chat", f.to.String()), slog.Duration("bound", f.l.inFlight), slog.Any("err", err))
+		return
 	}
+	f.flying = false
 }
 
 // end settles the last request and ends the flight. It returns err, the

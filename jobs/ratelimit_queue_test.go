@@ -98,3 +98,37 @@ func TestLimiterDropsStaleAndGivenBackTickets(t *testing.T) {
 		t.Errorf("behind a ticket given back: wait %s, %v; want it to go", wait, err)
 	}
 }
+
+// A settle that fails (Redis) is tried again before the message's next
+// piece commits: else the chat's last send would stay in flight until the
+// bound and the piece would wait for it, past its request's context.
+func TestFlightSettlesAgainBeforeTheNextPiece(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 60000})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // the bound is a minute
+	defer cancel()
+	to := tgChat(42)
+	f := l.flight(ctx, to, 0, slog.New(slog.DiscardHandler))
+	if err := f.commit(); err != nil {
+		t.Fatal(err)
+	}
+	first := f.mark
+	sent := l.keys(to).sent
+	if err := rdb.Set(ctx, sent, "not a zset", 0).Err(); err != nil { // settle's ZADD fails
+		t.Fatal(err)
+	}
+	f.settle(true)
+	if err := rdb.Del(ctx, sent).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.commit(); err != nil {
+		t.Fatalf("the next piece after a failed settle: %v", err)
+	}
+	if got, err := rdb.ZScore(ctx, sent, strconv.FormatInt(first.id, 10)).Result(); err != nil || int64(got) >= first.until {
+		t.Errorf("first piece's mark scored %.0f, %v; want settled, before its bound %d", got, err, first.until)
+	}
+	if err := f.end(nil); err != nil {
+		t.Fatal(err)
+	}
+}
