@@ -54,12 +54,16 @@ const maxRetryAfter = 5
 //
 // Order: messages to one chat leave in the order Notify was called, across
 // processes, because the limiter hands out each chat's sending times in
-// request order and at least a second apart (see limiter). This was chosen
-// over an asynq Group per chat, which batches tasks for an aggregator rather
-// than ordering them, and over a lock per chat, which would hold a worker and
-// a database connection for every message queued behind it. The one
-// exception is a 429: a message that had to wait out a pause takes a new
-// place behind messages reserved in the meantime.
+// request order and at least a second apart, and queues each message by its
+// booking so that it commits only when those booked before it have (see
+// limiter), also when a slow send holds them all back. This was chosen over
+// an asynq Group per chat, which batches tasks for an aggregator rather than
+// ordering them, and over a lock per chat, which would hold a worker and a
+// database connection for every message queued behind it. The exceptions
+// are a 429, after which a message that had to wait out a pause takes a new
+// place behind messages reserved in the meantime, and a message left waiting
+// so long (a chain of minute-long sends before it) that its place went
+// stale (ticketStaleAfter).
 //
 // Each request counts under the limits from its commit until its answer is
 // back (the limiter's flight): the Bot API counts a message when the request
@@ -243,7 +247,7 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 	}
 	lim := n.limiter(to)
 	for attempt := 1; ; {
-		later, err := lim.waitN(ctx, to, pieces)
+		ticket, later, err := lim.waitN(ctx, to, pieces, true, log)
 		if err != nil {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
@@ -252,7 +256,7 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 		// settles when the answer is back, which may be well after the
 		// request arrived (a slow upload), so it counts until then.
 		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, to.String(), func(ctx context.Context) (int64, error) {
-			f := lim.flight(ctx, to, log)
+			f := lim.flight(ctx, to, ticket, log)
 			if err := f.commit(); err != nil {
 				return 0, f.end(err)
 			}
@@ -265,6 +269,10 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 			}
 			return id, f.end(err)
 		})
+		// The commit took the ticket out of the chat's queue; on every other
+		// way (paused, another copy sending, sent already, failed) it must
+		// go too, or the chat's later messages wait for it to go stale.
+		lim.dequeue(ctx, to, ticket, log)
 		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:
@@ -317,7 +325,7 @@ func (n *Notifier) pacer(f *flight, later []time.Time) chat.Pacer {
 	return func(ctx context.Context) error {
 		f.settle(true)
 		if len(later) == 0 {
-			if err := f.l.wait(ctx, f.to); err != nil {
+			if err := f.l.wait(ctx, f.to); err != nil { // not queued: the hold keeps its place
 				return err
 			}
 		} else {
@@ -332,7 +340,7 @@ func (n *Notifier) pacer(f *flight, later []time.Time) chat.Pacer {
 			if !errors.Is(err, errPaused) {
 				return err
 			}
-			if later, err = f.l.waitN(ctx, f.to, len(later)+1); err != nil {
+			if _, later, err = f.l.waitN(ctx, f.to, len(later)+1, false, f.log); err != nil {
 				return err
 			}
 		}
@@ -362,15 +370,17 @@ func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m
 	}
 	lim := n.limiter(to)
 	for attempt := 1; ; {
-		if err := lim.wait(ctx, to); err != nil {
+		ticket, _, err := lim.waitN(ctx, to, 1, true, n.log)
+		if err != nil {
 			return fmt.Errorf("edit message %d: %w", messageID, err)
 		}
-		f := lim.flight(ctx, to, n.log)
-		err := f.commit()
+		f := lim.flight(ctx, to, ticket, n.log)
+		err = f.commit()
 		if err == nil {
 			err = msgr.Edit(f.ctx, to, messageID, m)
 		}
 		err = f.end(err)
+		lim.dequeue(ctx, to, ticket, n.log)
 		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:

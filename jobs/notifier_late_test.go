@@ -123,6 +123,67 @@ func TestNotifySlowPieceThenFastKeepsToTheChatLimit(t *testing.T) {
 	}
 }
 
+// Several messages queued behind one slow send keep their booking order:
+// in each of six chats a chart that uploads for 3.5 s, then four texts
+// asked for 150 ms apart, all of which wait for the chart's answer. Once it
+// is in they leave one by one, in the order they were booked, a second
+// apart, each once.
+func TestNotifyMessagesBehindASlowSendKeepTheirOrder(t *testing.T) {
+	t.Parallel()
+	lim := jobs.Limits{PerSecond: 30, PerChatPerSecond: 1, PerGroupPerMinute: 20}
+	e := newEnvWith(t, lim)
+	e.tg.SetLimits(telegramtest.Limits{PerChat: 1})
+	late := &lateUploads{late: func(method string, n int) time.Duration {
+		if method == "sendPhoto" {
+			return 3500 * time.Millisecond
+		}
+		return 0
+	}}
+	n := late.notifier(t, e, lim)
+
+	const chats, texts = 6, 4
+	img := noisePNG(t)
+	var wg sync.WaitGroup
+	for c := range chats {
+		to := tgChat(int64(8100 + c))
+		wg.Go(func() {
+			var msgs sync.WaitGroup
+			for m := range texts + 1 {
+				msg := chat.Message{Text: fmt.Sprint("m", m+1)}
+				if m == 0 {
+					msg.PNG, msg.PNGName = img, "chart.png"
+				}
+				o := jobs.Outgoing{Key: fmt.Sprintf("order:%d:%d", c, m), ClubID: e.club.ID, To: to, Msg: msg}
+				msgs.Go(func() {
+					if err := n.Notify(e.ctx, o); err != nil {
+						t.Errorf("notify %s %s: %v", to, msg.Text, err)
+					}
+				})
+				time.Sleep(150 * time.Millisecond) // booked in this order
+			}
+			msgs.Wait()
+		})
+	}
+	wg.Wait()
+
+	if v := e.tg.Violations(); v != 0 {
+		t.Errorf("flood-limit violations = %d, want 0", v)
+	}
+	want := "[m1 m2 m3 m4 m5]"
+	for c := range chats {
+		var got []string
+		for _, m := range e.tg.Sent(int64(8100 + c)) {
+			got = append(got, m.Text)
+		}
+		if g := fmt.Sprint(got); g != want {
+			t.Errorf("chat %d got %s, want %s", 8100+c, g, want)
+		}
+	}
+	if k := late.count("sendPhoto"); k != chats {
+		t.Errorf("%d uploads made, want %d", k, chats)
+	}
+}
+
 // lateUploads is an http.RoundTripper that holds back the body of chosen
 // requests past their first 8 KB (which go out with the headers): a photo
 // upload on a slow network. late says how long for the n-th request

@@ -39,8 +39,15 @@ const rateHeadroom = 1.05
 // hold back messages to other chats. Each chat keeps the time its next message
 // may go; a reservation moves it on by the chat's interval. Reservations for
 // one chat are therefore handed out in the order they are asked for, at
-// strictly increasing times at least a second apart, which is what keeps the
-// messages of one chat in order across processes (see Notifier).
+// strictly increasing times at least a second apart.
+//
+// Those times alone do not keep a chat's messages in order: a send that is
+// slow to be answered (a chart's upload) holds back every message booked
+// behind it, and once it is answered they would all be free at once. So a
+// reservation also takes a ticket, queued in the chat's queue by its first
+// sending time, and a message's first piece commits only when its ticket is
+// the chat's first (see commitScript). That is what keeps the messages of one
+// chat in booking order across processes (see Notifier).
 //
 // A reservation is a plan; a loaded machine can wake a sender late, and a
 // late message followed by punctual ones can crowd 31 arrivals into one
@@ -65,6 +72,7 @@ type limiter struct {
 	chatEvery   time.Duration // private chat interval
 	groupEvery  time.Duration // group chat interval
 	inFlight    time.Duration // the longest a request may be in flight: maxInFlight
+	staleAfter  time.Duration // a ticket this long past its sending time is dropped: ticketStaleAfter
 	stateExpiry time.Duration
 }
 
@@ -77,6 +85,24 @@ type limiter struct {
 // is cut short; the cost is that the sends a dying process had in flight
 // hold their places for up to a minute.
 const maxInFlight = time.Minute
+
+// ticketStaleAfter is how long after its booked sending time a ticket is
+// dropped from its chat's queue as stale: its process died between the
+// reservation and the commit, so it will never commit nor leave the queue.
+// Until then it holds back the chat's later messages: a dead process stalls
+// its chats for at most this long past its booking, about as long as its
+// unanswered sends would (maxInFlight). A live message is late for its
+// turn by the send ahead of it in flight (at most maxInFlight), the chat's
+// interval and a loaded machine's delays; the 15 s cover the last two. Only
+// a chain of slow sends (several near-minute uploads to one chat in a row)
+// makes a live ticket stale: it then commits without its place, as before
+// tickets, and the order among those messages is no longer guaranteed.
+const ticketStaleAfter = maxInFlight + 15*time.Second
+
+// queuePoll is how often a message whose ticket is not yet its chat's first
+// asks again, once the chat's interval is over: the one ahead may commit at
+// any moment.
+const queuePoll = 50 * time.Millisecond
 
 func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 	every := func(perSecond float64, def float64) time.Duration {
@@ -92,6 +118,7 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 		chatEvery:   every(lim.PerChatPerSecond, TelegramLimits.PerChatPerSecond),
 		groupEvery:  every(lim.PerGroupPerMinute/60, TelegramLimits.PerGroupPerMinute/60),
 		inFlight:    maxInFlight,
+		staleAfter:  ticketStaleAfter,
 		stateExpiry: time.Hour,
 	}
 	// "N a second" as a window: N sends in any second (widened), or one send
@@ -109,11 +136,12 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 type limiterKeys struct {
 	global string // reserved slots
 	sent   string // sends in flight and of the last window (send marks)
-	seq    string // unique members for sent
+	seq    string // unique ids: members of sent, tickets
 	pause  string // the bot's sending paused until (after a 429)
 	chat   string // next reservable time of the chat
 	last   string // the chat's latest possible arrival so far
 	hold   string // the message whose later pieces have the chat (its token)
+	queue  string // the chat's tickets by booked time (zset)
 }
 
 // keys are the state of to's bot, and of to's chat under it.
@@ -127,6 +155,7 @@ func (l *limiter) keys(to chat.Address) limiterKeys {
 		chat:   base + "chat:" + to.Chat,
 		last:   base + "last:" + to.Chat,
 		hold:   base + "hold:" + to.Chat,
+		queue:  base + "queue:" + to.Chat,
 	}
 }
 
@@ -139,11 +168,14 @@ func (l *limiter) every(to chat.Address) time.Duration {
 	return l.chatEvery
 }
 
-// reserveScript: KEYS = slots zset, chat key, pause key; ARGV = slot width,
-// chat interval (both µs), how long state outlives its last use (ms), how
-// many sending times to book (the pieces of one message, one chat interval
-// apart). Returns {µs to wait before sending, the sending time in µs since
-// the epoch} for each, in order.
+// reserveScript: KEYS = slots zset, chat key, pause key, seq key, the
+// chat's queue; ARGV = slot width, chat interval (both µs), how long state
+// outlives its last use (ms), how many sending times to book (the pieces of
+// one message, one chat interval apart), 1 to queue the message (a ticket)
+// else 0. Returns {ticket (0 if not queued), then µs to wait before sending,
+// the sending time in µs since the epoch, for each time in order}. The
+// ticket's score is the first sending time: the chat's bookings are strictly
+// increasing, so the queue's order is the booking order.
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -154,7 +186,7 @@ if pause > at then at = pause end
 local chat = tonumber(redis.call('GET', KEYS[2]) or '0')
 if chat > at then at = chat end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / w) - 1)
-local out = {}
+local out = {0}
 for i = 1, tonumber(ARGV[4]) do
   local slot = math.ceil(at / w)
   while redis.call('ZSCORE', KEYS[1], slot) do slot = slot + 1 end
@@ -165,7 +197,14 @@ for i = 1, tonumber(ARGV[4]) do
   at = send + tonumber(ARGV[2])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', math.floor((at - now) / 1000) + tonumber(ARGV[3]))
+local px = math.floor((at - now) / 1000) + tonumber(ARGV[3])
+redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', px)
+if ARGV[5] == '1' then
+  out[1] = redis.call('INCR', KEYS[4])
+  redis.call('PEXPIRE', KEYS[4], ARGV[3])
+  redis.call('ZADD', KEYS[5], out[3], out[1])
+  redis.call('PEXPIRE', KEYS[5], px)
+end
 return out
 `)
 
@@ -182,10 +221,11 @@ end
 return 0
 `)
 
-// reserve books the next sending time for chatID and returns how long to
-// wait for it, and the time itself by Redis's clock.
+// reserve books the next sending time for chatID, not queued (a later
+// piece of a message, which the hold keeps in its place), and returns how
+// long to wait for it, and the time itself by Redis's clock.
 func (l *limiter) reserve(ctx context.Context, to chat.Address) (wait time.Duration, at time.Time, err error) {
-	waits, ats, err := l.reserveN(ctx, to, 1)
+	_, waits, ats, err := l.reserveN(ctx, to, 1, false)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
@@ -195,29 +235,54 @@ func (l *limiter) reserve(ctx context.Context, to chat.Address) (wait time.Durat
 // reserveN books n sending times for chatID in one step, a chat interval
 // apart, so that no other message to the chat is booked between them (the
 // pieces of one message stay together), and returns how long to wait for
-// each and the times themselves by Redis's clock.
-func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int) (waits []time.Duration, ats []time.Time, err error) {
+// each and the times themselves by Redis's clock. With queue, the message
+// takes a ticket in the chat's queue (0 without), which its first piece's
+// commit needs to be the chat's first: pass it to the flight, and give it
+// back with dequeue whatever happens.
+func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int, queue bool) (ticket int64, waits []time.Duration, ats []time.Time, err error) {
 	every := l.every(to)
 	k := l.keys(to)
-	keys := []string{k.global, k.chat, k.pause}
-	res, err := reserveScript.Run(ctx, l.rdb, keys,
-		l.slot.Microseconds(), every.Microseconds(), l.stateExpiry.Milliseconds(), n).Int64Slice()
-	if err != nil || n < 1 || len(res) != 2*n {
-		return nil, nil, fmt.Errorf("rate limit: reserve %d: %v, %w", n, res, err)
+	keys := []string{k.global, k.chat, k.pause, k.seq, k.queue}
+	q := 0
+	if queue {
+		q = 1
 	}
-	for i := 0; i < len(res); i += 2 {
+	res, err := reserveScript.Run(ctx, l.rdb, keys,
+		l.slot.Microseconds(), every.Microseconds(), l.stateExpiry.Milliseconds(), n, q).Int64Slice()
+	if err != nil || n < 1 || len(res) != 1+2*n {
+		return 0, nil, nil, fmt.Errorf("rate limit: reserve %d: %v, %w", n, res, err)
+	}
+	for i := 1; i < len(res); i += 2 {
 		waits = append(waits, time.Duration(res[i])*time.Microsecond)
 		ats = append(ats, time.UnixMicro(res[i+1]))
 	}
-	return waits, ats, nil
+	return res[0], waits, ats, nil
+}
+
+// dequeue takes ticket out of to's queue: its message committed (a no-op
+// then, the commit took it out), or will not (another copy sends it, it was
+// sent already, it failed, a pause voided its booking). Left there, it
+// would hold back the chat's later messages until it went stale. It runs
+// even after ctx has ended; a failure is only logged.
+func (l *limiter) dequeue(ctx context.Context, to chat.Address, ticket int64, log *slog.Logger) {
+	if ticket == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	if err := l.rdb.ZRem(ctx, l.keys(to).queue, ticket).Err(); err != nil {
+		log.WarnContext(ctx, "ticket not given back: the chat's later messages wait until it goes stale",
+			slog.String("chat", to.String()), slog.Duration("stale_after", l.staleAfter), slog.Any("err", err))
+	}
 }
 
 // commitScript: KEYS = pause key, sent zset, the chat's last-send key, seq
-// key, the chat's hold key; ARGV = global window (µs), sends allowed per
-// window, chat interval (µs), state expiry (ms), in-flight bound (µs), the
-// committing message's token (its first mark, 0 for its first piece).
-// Returns {0, 0, mark, until} after recording the send, or {µs to wait, 1
-// if paused else 0}.
+// key, the chat's hold key, the chat's queue; ARGV = global window (µs),
+// sends allowed per window, chat interval (µs), state expiry (ms), in-flight
+// bound (µs), the committing message's token (its first mark, 0 for its
+// first piece), its ticket (0: none), how long past its booked time a
+// ticket is stale (µs), the queue's poll (µs). Returns {0, 0, mark, until}
+// after recording the send, or {µs to wait, 1 if paused else 0}.
 //
 // A send is recorded in flight: its mark's score is now + the in-flight
 // bound, and so is the chat's last-send time, until settleScript, when the
@@ -244,24 +309,44 @@ func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int) (waits [
 // score, now) + window: the wait, rather than a minute when the oldest is in
 // flight. The same for the chat's last send.
 //
-// Order: counting a piece of a message from its predecessor's answer can
-// push it past the chat's next message's booked time (a chart uploading
-// for more than the chat interval). So between its pieces a message holds
-// the chat (settleScript): another message's commit waits for the hold to
-// go, at the earliest an interval on, and the pieces stay together.
+// Order: a send in flight holds back every message to the chat booked
+// behind it, and when its answer is back they are all due at once; their
+// polls would race, whoever comes first going next. So a message's first
+// piece goes only when its ticket (reserveScript) is the chat's first, and
+// takes it out of the queue as it goes: the chat's messages commit in
+// booking order. One whose ticket is not first asks again once the chat's
+// interval is over, every poll. A ticket left by a process that died before
+// its commit is dropped once stale (ticketStaleAfter past its booked time),
+// so it holds its chat back for that long at most. A message whose own
+// ticket went stale (pathologically late, see ticketStaleAfter) or that has
+// none commits as it finds room, without its place.
+//
+// Counting a piece of a message from its predecessor's answer can push it
+// past the chat's next message's booked time (a chart uploading for more
+// than the chat interval). So between its pieces a message holds the chat
+// (settleScript): another message's commit waits for the hold to go, at the
+// earliest an interval on, and the pieces stay together. A later piece has
+// no ticket: the hold keeps its place.
 var commitScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local pause = tonumber(redis.call('GET', KEYS[1]) or '0')
 if pause > now then return {pause - now, 1} end
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+local every = tonumber(ARGV[3])
+local ticket = ARGV[7]
+if ARGV[6] == '0' and ticket ~= '0' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(ARGV[8]))
+  if redis.call('ZSCORE', KEYS[6], ticket) and redis.call('ZRANGE', KEYS[6], 0, 0)[1] ~= ticket then
+    return {math.max(tonumber(ARGV[9]), math.min(last, now) + every - now), 0}
+  end
+end
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   return {math.max(1, math.min(tonumber(oldest[2]), now) + window - now), 0}
 end
-local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-local every = tonumber(ARGV[3])
 if last + every > now then return {math.max(1, math.min(last, now) + every - now), 0} end
 local hold = redis.call('GET', KEYS[5])
 if hold and hold ~= ARGV[6] then return {every, 0} end
@@ -271,6 +356,7 @@ redis.call('ZADD', KEYS[2], until_, mark)
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 redis.call('SET', KEYS[3], string.format('%.0f', until_), 'PX', ARGV[4])
+if ticket ~= '0' then redis.call('ZREM', KEYS[6], ticket) end
 return {0, 0, mark, until_}
 `)
 
@@ -312,19 +398,24 @@ func (l *limiter) wait(ctx context.Context, to chat.Address) error {
 	return sleep(ctx, d)
 }
 
-// waitN reserves n sending times for chatID (reserveN), sleeps until the
-// first and returns when the others are due, by the local clock. Each piece
-// commits right before it goes.
-func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) (later []time.Time, err error) {
+// waitN reserves n sending times for chatID (reserveN, queued or not),
+// sleeps until the first and returns the ticket and when the others are
+// due, by the local clock. Each piece commits right before it goes. If the
+// sleep is cut short the ticket is given back.
+func (l *limiter) waitN(ctx context.Context, to chat.Address, n int, queue bool, log *slog.Logger) (ticket int64, later []time.Time, err error) {
 	start := time.Now()
-	waits, _, err := l.reserveN(ctx, to, n)
+	ticket, waits, _, err := l.reserveN(ctx, to, n, queue)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	for _, d := range waits[1:] {
 		later = append(later, start.Add(d))
 	}
-	return later, sleep(ctx, waits[0])
+	if err := sleep(ctx, waits[0]); err != nil {
+		l.dequeue(ctx, to, ticket, log)
+		return 0, nil, err
+	}
+	return ticket, later, nil
 }
 
 // releaseScript: KEYS = the chat's hold key; ARGV = a message's token. The
@@ -342,20 +433,22 @@ type sendMark struct {
 	token int64 // its message's: the mark of the message's first piece
 }
 
-// commit records that a message to to leaves now, in flight (see
-// commitScript), and returns its mark for settle. If the sends of the last
-// window, or the chat's last one, leave no room (a sender woke late, or
-// sends are still in flight), it waits for room, keeping its place; if
-// sending was paused it returns errPaused.
-func (l *limiter) commit(ctx context.Context, to chat.Address) (sendMark, error) {
-	return l.commitPiece(ctx, to, 0)
+// commit records that the first piece of a message to to, queued under
+// ticket (0: not queued), leaves now, in flight (see commitScript), and
+// returns its mark for settle. If its ticket is not the chat's first, or
+// the sends of the last window, or the chat's last one, leave no room (a
+// sender woke late, or sends are still in flight), it waits for its turn
+// and room, keeping its place; if sending was paused it returns errPaused.
+func (l *limiter) commit(ctx context.Context, to chat.Address, ticket int64) (sendMark, error) {
+	return l.commitPiece(ctx, to, ticket, 0)
 }
 
-// commitPiece is commit for a later piece of the message whose first
-// piece's mark is token (0: this is the first), which holds the chat.
-func (l *limiter) commitPiece(ctx context.Context, to chat.Address, token int64) (sendMark, error) {
+// commitPiece is commit for a piece of the message with ticket whose first
+// piece's mark is token (0: this is the first); a later piece goes on its
+// message's hold of the chat, not its ticket.
+func (l *limiter) commitPiece(ctx context.Context, to chat.Address, ticket, token int64) (sendMark, error) {
 	for {
-		wait, paused, mark, err := l.tryCommit(ctx, to, token)
+		wait, paused, mark, err := l.tryCommit(ctx, to, ticket, token)
 		switch {
 		case err != nil:
 			return sendMark{}, err
@@ -370,14 +463,14 @@ func (l *limiter) commitPiece(ctx context.Context, to chat.Address, token int64)
 	}
 }
 
-// tryCommit runs commitScript once for a piece of the message token (see
-// commitPiece): the send's mark, or how long to wait before trying again,
-// or paused.
-func (l *limiter) tryCommit(ctx context.Context, to chat.Address, token int64) (wait time.Duration, paused bool, mark sendMark, err error) {
+// tryCommit runs commitScript once for a piece of the message with ticket
+// and token (see commitPiece): the send's mark, or how long to wait before
+// trying again, or paused.
+func (l *limiter) tryCommit(ctx context.Context, to chat.Address, ticket, token int64) (wait time.Duration, paused bool, mark sendMark, err error) {
 	k := l.keys(to)
-	res, err := commitScript.Run(ctx, l.rdb, []string{k.pause, k.sent, k.last, k.seq, k.hold},
+	res, err := commitScript.Run(ctx, l.rdb, []string{k.pause, k.sent, k.last, k.seq, k.hold, k.queue},
 		l.window.Microseconds(), l.perWindow, l.every(to).Microseconds(), l.stateExpiry.Milliseconds(),
-		l.inFlight.Microseconds(), token).Int64Slice()
+		l.inFlight.Microseconds(), token, ticket, l.staleAfter.Microseconds(), queuePoll.Microseconds()).Int64Slice()
 	switch {
 	case err != nil:
 		return 0, false, sendMark{}, fmt.Errorf("rate limit: commit: %w", err)
@@ -431,16 +524,17 @@ type flight struct {
 	ctx     context.Context // the requests' context
 	cancel  context.CancelCauseFunc
 	bound   *time.Timer // ends ctx when a request has been in flight for l.inFlight
-	mark    sendMark    // the request in flight, while flying
+	mark    sendMark    // the request in flight, or answered but not settled, while flying
 	flying  bool
+	ticket  int64 // the message's place in the chat's queue (reserveN), for its first piece
 	token   int64 // the first piece's mark, once committed
 	holding bool  // the chat is held for a later piece (settle with more)
 }
 
-// flight starts the requests of one message to to, under ctx; end it with
-// end.
-func (l *limiter) flight(ctx context.Context, to chat.Address, log *slog.Logger) *flight {
-	f := &flight{l: l, to: to, log: log}
+// flight starts the requests of one message to to, queued under ticket (0:
+// not queued), under ctx; end it with end.
+func (l *limiter) flight(ctx context.Context, to chat.Address, ticket int64, log *slog.Logger) *flight {
+	f := &flight{l: l, to: to, ticket: ticket, log: log}
 	f.ctx, f.cancel = context.WithCancelCause(ctx)
 	f.bound = time.AfterFunc(l.inFlight, func() { f.cancel(errInFlightTooLong) })
 	f.bound.Stop()
@@ -448,8 +542,10 @@ func (l *limiter) flight(ctx context.Context, to chat.Address, log *slog.Logger)
 }
 
 // commit commits the next request (limiter.commit) and starts its bound.
+// A previous piece whose settle failed is settled first.
 func (f *flight) commit() error {
-	m, err := f.l.commitPiece(f.ctx, f.to, f.token)
+	f.settle(true)
+	m, err := f.l.commitPiece(f.ctx, f.to, f.ticket, f.token)
 	if err != nil {
 		return err
 	}
@@ -460,20 +556,25 @@ func (f *flight) commit() error {
 
 // settle records that the request in flight, if any, has its answer;
 // more says another piece follows (limiter.settle). It settles even when
-// the job's context has ended; a failed settle is only logged, as the mark
-// counts as in flight until its bound and then leaves by itself.
+// the job's context has ended. A failed settle (Redis) is tried again
+// before the next piece commits, or at the end: unsettled, the mark and
+// the chat's last send count as in flight until the bound, so the
+// message's own next piece would wait a minute, past its request's
+// context. If that fails too, it is only logged: the mark leaves by itself.
 func (f *flight) settle(more bool) {
 	if !f.flying {
 		return
 	}
 	f.bound.Stop()
-	f.flying, f.holding = false, more
+	f.holding = more
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), settleTimeout)
 	defer cancel()
 	if err := f.l.settle(ctx, f.mark, more); err != nil {
-		f.log.WarnContext(ctx, "send not settled: it holds its place under the rate limit until its bound",
+		f.log.WarnContext(ctx, "send not settled: tried again before the message's next request, if any; until settled it holds its place under the rate limit, at most until its bound",
 			slog.String("chat", f.to.String()), slog.Duration("bound", f.l.inFlight), slog.Any("err", err))
+		return
 	}
+	f.flying = false
 }
 
 // end settles the last request and ends the flight. It returns err, the

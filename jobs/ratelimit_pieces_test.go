@@ -16,7 +16,7 @@ func TestLimiterReservesPiecesTogether(t *testing.T) {
 	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 20, PerChatPerSecond: 2, PerGroupPerMinute: 30})
 	ctx := context.Background()
 
-	waits, ats, err := l.reserveN(ctx, tgChat(42), 3)
+	_, waits, ats, err := l.reserveN(ctx, tgChat(42), 3, false)
 	if err != nil || len(waits) != 3 || len(ats) != 3 {
 		t.Fatalf("reserve 3: %v, %v, %v", waits, ats, err)
 	}
@@ -33,7 +33,7 @@ func TestLimiterReservesPiecesTogether(t *testing.T) {
 			t.Errorf("wait %d is %s after wait %d, want about %s", i, waits[i]-waits[i-1], i-1, l.chatEvery)
 		}
 	}
-	if _, _, err := l.reserveN(ctx, tgChat(42), 0); err == nil {
+	if _, _, _, err := l.reserveN(ctx, tgChat(42), 0, false); err == nil {
 		t.Errorf("reserve 0 pieces: no error")
 	}
 }
@@ -46,7 +46,7 @@ func TestLimiterHoldsTheChatBetweenPieces(t *testing.T) {
 	rdb, prefix := redistest.New(t)
 	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 60000})
 	ctx := context.Background()
-	first, err := l.commit(ctx, tgChat(42))
+	first, err := l.commit(ctx, tgChat(42), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,20 +57,20 @@ func TestLimiterHoldsTheChatBetweenPieces(t *testing.T) {
 	if err := rdb.Del(ctx, l.keys(tgChat(42)).last).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if wait, _, _, err := l.tryCommit(ctx, tgChat(42), 0); err != nil || wait < l.chatEvery {
+	if wait, _, _, err := l.tryCommit(ctx, tgChat(42), 0, 0); err != nil || wait < l.chatEvery {
 		t.Errorf("another message's commit while the chat is held: wait %s, %v; want at least %s", wait, err, l.chatEvery)
 	}
-	if _, _, _, err := l.tryCommit(ctx, tgChat(43), 0); err != nil {
+	if _, _, _, err := l.tryCommit(ctx, tgChat(43), 0, 0); err != nil {
 		t.Errorf("another chat: %v", err)
 	}
-	second, err := l.commitPiece(ctx, tgChat(42), first.token)
+	second, err := l.commitPiece(ctx, tgChat(42), 0, first.token)
 	if err != nil || second.token != first.token {
 		t.Fatalf("the next piece: %+v, %v", second, err)
 	}
 	if err := l.settle(ctx, second, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.commit(ctx, tgChat(42)); err != nil {
+	if _, err := l.commit(ctx, tgChat(42), 0); err != nil {
 		t.Errorf("the next message after the last piece: %v", err)
 	}
 }

@@ -114,7 +114,7 @@ func TestLimiterCommit(t *testing.T) {
 	ctx := context.Background()
 	var sent []time.Time                          // commit times, by Redis's clock
 	for _, chat := range []int64{1, 2, 3, 4, 1} { // the 4th waits for the window, the 5th for chat 1
-		m, err := l.commit(ctx, tgChat(chat))
+		m, err := l.commit(ctx, tgChat(chat), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestLimiterCommit(t *testing.T) {
 	if err := l.pause(ctx, tgChat(0), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.commit(ctx, tgChat(9)); !errors.Is(err, errPaused) {
+	if _, err := l.commit(ctx, tgChat(9), 0); !errors.Is(err, errPaused) {
 		t.Errorf("commit during a pause: %v, want errPaused", err)
 	}
 }
@@ -161,7 +161,7 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 
 	var marks []sendMark
 	for _, c := range []int64{1, 2, 3} {
-		wait, paused, m, err := l.tryCommit(ctx, tgChat(c), 0)
+		wait, paused, m, err := l.tryCommit(ctx, tgChat(c), 0, 0)
 		if err != nil || paused || wait != 0 {
 			t.Fatalf("commit %d: wait %s, paused %v, %v", c, wait, paused, err)
 		}
@@ -170,12 +170,12 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 		}
 		marks = append(marks, m)
 	}
-	wait, _, _, err := l.tryCommit(ctx, tgChat(4), 0)
+	wait, _, _, err := l.tryCommit(ctx, tgChat(4), 0, 0)
 	if err != nil || wait <= 0 || wait > l.window {
 		t.Errorf("commit with the window full of sends in flight: wait %s, %v; want (0, %s], not the bound %s", wait, err, l.window, l.inFlight)
 	}
 	// The chat interval likewise: chat 1's send is still in flight.
-	if wait, _, _, err := l.tryCommit(ctx, tgChat(1), 0); err != nil || wait <= 0 || wait > l.chatEvery {
+	if wait, _, _, err := l.tryCommit(ctx, tgChat(1), 0, 0); err != nil || wait <= 0 || wait > l.chatEvery {
 		t.Errorf("commit to a chat with a send in flight: wait %s, %v; want (0, %s]", wait, err, l.chatEvery)
 	}
 
@@ -186,7 +186,7 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 	if answered >= marks[0].until || answered < marks[0].until-l.inFlight.Microseconds() {
 		t.Errorf("settled mark scored %d, want its answer's time, in [commit %d, bound %d)", answered, marks[0].until-l.inFlight.Microseconds(), marks[0].until)
 	}
-	wait, _, _, err = l.tryCommit(ctx, tgChat(4), 0)
+	wait, _, _, err = l.tryCommit(ctx, tgChat(4), 0, 0)
 	if err != nil || wait <= 0 || wait > l.window {
 		t.Errorf("commit while the answered send is in the window: wait %s, %v", wait, err)
 	}
@@ -200,13 +200,13 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 	short := newLimiter(rdb, Queues{Prefix: prefix + "short:"}, Limits{PerSecond: 3, PerChatPerSecond: 1, PerGroupPerMinute: 20})
 	short.inFlight = 100 * time.Millisecond
 	for _, c := range []int64{1, 2, 3} {
-		if _, err := short.commit(ctx, tgChat(c)); err != nil {
+		if _, err := short.commit(ctx, tgChat(c), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := short.commit(ctx, tgChat(4)); err != nil {
+	if _, err := short.commit(ctx, tgChat(4), 0); err != nil {
 		t.Errorf("commit after sends that were never settled: %v", err)
 	}
 }
