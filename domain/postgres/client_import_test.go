@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
@@ -458,4 +459,36 @@ func TestClientImportPhonePositions(t *testing.T) {
 		t.Errorf("a reordered file moved phones: %v", got)
 	}
 	expectPhonePositionsDistinct(t, db)
+}
+
+// Migration 00029 renumbers the phones of a client an earlier import left
+// with two at one position, in the order they were shown, and leaves every
+// other client's phones as they are (gaps included).
+func TestMigrationRenumbersRepeatedPhonePositions(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	const a, b, c = "+380501110001", "+380501110002", "+380501110003"
+	broken := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Broken", Phones: []string{b, c}})
+	pgtest.Exec(t, db, `UPDATE client_phones SET position = 0 WHERE club_id = $1 AND client_id = $2`, f.Club.ID, broken.ID)
+	pgtest.Exec(t, db, `INSERT INTO client_phones (club_id, client_id, phone, position) VALUES ($1, $2, $3, 1)`, f.Club.ID, broken.ID, a)
+	gappy := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Gappy", Phones: []string{"+380671110001", "+380671110002"}})
+	pgtest.Exec(t, db, `UPDATE client_phones SET position = 5 WHERE club_id = $1 AND phone = '+380671110002'`, f.Club.ID)
+
+	src, err := fs.ReadFile(postgres.Migrations(), "00029_client_phone_positions.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, _ := strings.Cut(string(src), "-- +goose Down")
+	pgtest.Exec(t, db, up)
+
+	if got, want := clientPhoneRows(t, db, f.Club.ID, broken.ID), []string{b + "@0", c + "@1", a + "@2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("renumbered phones %v, want %v", got, want)
+	}
+	if got, want := clientPhoneRows(t, db, f.Club.ID, gappy.ID), []string{"+380671110001@0", "+380671110002@5"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("untouched client's phones %v, want %v", got, want)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM (SELECT 1 FROM client_phones GROUP BY club_id, client_id, position HAVING count(*) > 1) d`); n != 0 {
+		t.Errorf("%d client positions still hold two phones", n)
+	}
 }
