@@ -79,7 +79,7 @@ func (r *request) generalText(g report.General, names filterNames) string {
 	var sb strings.Builder
 	r.reportHeader(&sb, kindGeneral, g.Range, g.Filter, names)
 	t := g.Totals
-	if t == (report.Counts{}) && g.CallsIn+g.CallsOut == 0 && len(g.ByResult) == 0 && g.Missed.Totals.Missed == 0 {
+	if t == (report.Counts{}) && g.CallsIn+g.CallsOut == 0 && len(g.ByResult) == 0 && g.Missed.Totals.Missed == 0 && g.Leads.Totals.Leads == 0 {
 		sb.WriteString("\n\n" + r.t("report.empty", nil))
 		return sb.String()
 	}
@@ -100,6 +100,9 @@ func (r *request) generalText(g report.General, names filterNames) string {
 		"In":  fig(g.CallsIn, func(p report.GeneralPrevious) int { return p.CallsIn }),
 		"Out": fig(g.CallsOut, func(p report.GeneralPrevious) int { return p.CallsOut }),
 	}))
+	if line := r.leadsText(g); line != "" { // report_leads_text.go
+		sb.WriteString("\n" + line)
+	}
 	if line := r.missedText(g); line != "" {
 		sb.WriteString("\n" + line)
 	}

@@ -45,13 +45,11 @@ func (b *Bot) taskCard(r *request, taskID int64, o origin) (string, [][]chat.But
 			return "", nil, err
 		}
 	}
-	rep, repeats, err := b.db.TaskRepeatGet(r.ctx, r.club.ID, t.ID)
-	if err != nil {
-		return "", nil, err
-	}
 	repeat := ""
-	if repeats && t.Status.Open() {
-		repeat = r.t("bot.card.repeats", map[string]any{"Rule": r.repeatText(rep.Rule)}) // task_repeat.go
+	if t.Status.Open() {
+		if repeat, err = b.repeatLine(r, t); err != nil { // task_repeat.go
+			return "", nil, err
+		}
 	}
 	text := r.taskCardText(t, history, repeat)
 	if t.Type == domain.TypeBulkCall {

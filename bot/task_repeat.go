@@ -104,10 +104,10 @@ func (b *Bot) taskRepeatStop(r *request) error {
 	return b.redrawCard(r, t.ID, r.originArg(1))
 }
 
-// repeatRuleScreen offers the rules; a task that repeats also offers to
-// stop.
+// repeatRuleScreen offers the rules; a task that repeats (repeatLine) also
+// offers to stop.
 func (b *Bot) repeatRuleScreen(r *request, t postgres.TaskView, o origin) error {
-	rep, repeats, err := b.db.TaskRepeatGet(r.ctx, r.club.ID, t.ID)
+	repeat, err := b.repeatLine(r, t)
 	if err != nil {
 		return err
 	}
@@ -124,13 +124,30 @@ func (b *Bot) repeatRuleScreen(r *request, t postgres.TaskView, o origin) error 
 			btn(r.t("bot.repeat.btn_month_last", nil), callback.ActionTaskRepeat, t.ID, o, repeatLastDay)),
 	}
 	text := taskLine(r.lang, t) + "\n"
-	if repeats {
-		text += r.t("bot.card.repeats", map[string]any{"Rule": r.repeatText(rep.Rule)}) + "\n"
+	if repeat != "" {
+		text += repeat + "\n"
 		kb = append(kb, row(btn(r.t("bot.repeat.stop", nil), callback.ActionTaskRepeatStop, t.ID, o)))
 	}
 	kb = append(kb, row(btn(r.t("common.back", nil), callback.ActionTaskCard, t.ID, o)))
 	_, err = r.show(text+"\n"+r.t("bot.repeat.choose", nil), kb)
 	return err
+}
+
+// repeatLine is the line saying how the task repeats ("🔁 every week"),
+// "" when it does not: no rule, or a rule that makes no occurrence after
+// this one (its last day has passed in the club's zone, or this is the last
+// of its times), since closing the task would create none
+// (domain.Repeat.NextAfter, as repeatNextTx reads it). Such a task is not
+// offered Stop repeating either: there is nothing left to stop.
+func (b *Bot) repeatLine(r *request, t postgres.TaskView) (string, error) {
+	rep, repeats, err := b.db.TaskRepeatGet(r.ctx, r.club.ID, t.ID)
+	if err != nil || !repeats {
+		return "", err
+	}
+	if _, more := rep.Rule.NextAfter(t.DueAt, b.clock.Now(), rep.Occurrence, r.club.Hours(), r.loc); !more {
+		return "", nil
+	}
+	return r.t("bot.card.repeats", map[string]any{"Rule": r.repeatText(rep.Rule)}), nil
 }
 
 // repeatDaysScreen toggles weekdays, Monday first; Done once one is on.

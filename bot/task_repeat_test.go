@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clubcrm/clubcrm/domain"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 )
@@ -112,4 +113,81 @@ func TestTaskRepeatRefusals(t *testing.T) {
 	}
 	h.expectRows("rules stored by refused taps", 0, `SELECT count(*) FROM task_repeats`)
 	h.noUnanswered()
+}
+
+// TestTaskCardRepeatEnded: the card and the repeat menu say a task repeats
+// (🔁, Stop repeating) only while its rule will make another occurrence
+// after it, as closing it would (domain.Repeat.NextAfter): not once the
+// rule's last day has passed in the club's zone, nor on the last of its
+// times. Around Kyiv's spring DST change the end is read on Kyiv's
+// calendar, not UTC's.
+func TestTaskCardRepeatEnded(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	date := func(y int, m time.Month, d int) *time.Time {
+		u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		return &u
+	}
+	for _, c := range []struct {
+		name    string
+		due     time.Time
+		rule    domain.Repeat
+		now     time.Time
+		repeats bool
+	}{
+		{"running: tomorrow is before the last day", time.Date(2026, 11, 26, 14, 0, 0, 0, kyiv),
+			domain.Repeat{EveryDays: 1, Until: date(2026, 11, 28)}, testNow, true},
+		{"ended yesterday", time.Date(2026, 11, 26, 14, 0, 0, 0, kyiv),
+			domain.Repeat{EveryDays: 1, Until: date(2026, 11, 28)}, time.Date(2026, 11, 29, 10, 0, 0, 0, kyiv), false},
+		{"the last of its times", time.Date(2026, 11, 26, 14, 0, 0, 0, kyiv),
+			domain.Repeat{EveryDays: 7, Times: 1}, testNow, false},
+		{"times left", time.Date(2026, 11, 26, 14, 0, 0, 0, kyiv),
+			domain.Repeat{EveryDays: 7, Times: 2}, testNow, true},
+		// Kyiv moved to UTC+3 at 03:00 on 28 March 2027: at 23:30 there
+		// (20:30 UTC) tomorrow is still the last day; at 00:30 on the 29th
+		// (still the 28th in UTC) the rule that ended on the 28th is over.
+		{"DST day, last day tomorrow", time.Date(2027, 3, 28, 10, 0, 0, 0, kyiv),
+			domain.Repeat{EveryDays: 1, Until: date(2027, 3, 29)}, time.Date(2027, 3, 28, 20, 30, 0, 0, time.UTC), true},
+		{"DST day, ended at Kyiv's midnight", time.Date(2027, 3, 28, 10, 0, 0, 0, kyiv),
+			domain.Repeat{EveryDays: 1, Until: date(2027, 3, 28)}, time.Date(2027, 3, 28, 21, 30, 0, 0, time.UTC), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := setup(t)
+			task := h.task(postgres.TaskCreateInput{TemplateID: h.f.Templates["internal"], Title: "Order water",
+				AuthorID: h.f.Manager.ID, AssigneeID: h.f.Staff.ID, DueAt: &c.due})
+			if err := h.db.TaskRepeatSet(context.Background(), h.f.Club.ID, task.ID, h.f.Manager, c.rule); err != nil {
+				t.Fatal(err)
+			}
+			h.clock.Set(c.now)
+
+			h.say(h.staff, "/help")
+			h.tapData(h.staff, 0, data("tc", task.ID, "-"))
+			card := h.lastText(h.staff)
+			h.tap(h.staff, "🔁 Repeat")
+			menu, stop := h.lastText(h.staff), h.hasButton(h.staff, "Stop repeating")
+			if c.repeats {
+				expect(t, "card", card, "🔁 every")
+				expect(t, "repeat menu", menu, "🔁 every")
+				if !stop {
+					t.Fatalf("a running rule's menu lacks Stop repeating: %v", h.last(h.staff).Buttons())
+				}
+			} else {
+				expectNot(t, "card", card, "🔁 every")
+				expectNot(t, "repeat menu", menu, "🔁 every")
+				if stop {
+					t.Fatal("an ended rule's menu offers Stop repeating")
+				}
+			}
+			// Closing it does what the card said.
+			h.tap(h.staff, "« Back")
+			h.tap(h.staff, "✅ Done")
+			want := 0
+			if c.repeats {
+				want = 1
+			}
+			h.expectRows("next occurrences", want, `SELECT count(*) FROM tasks WHERE series_id = $1 AND status = 'new'`, task.ID)
+			h.noUnanswered()
+		})
+	}
 }

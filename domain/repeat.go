@@ -77,6 +77,22 @@ func (r Repeat) Next(prevDue, now time.Time, occurrence int, hours WorkingHours,
 	return next, true
 }
 
+// NextAfter is Next for an occurrence due at due (nil: it has no due
+// time, and the rule counts from now): when the occurrence after it falls
+// due, and false when the rule makes none (its end date or number of
+// occurrences is reached). It is the one reading of "does this task repeat
+// after this occurrence": closing the task creates what it returns
+// (postgres repeatNextTx), and the bot's card says the task repeats only
+// when it returns true, so the card never promises an occurrence that
+// closing would not create.
+func (r Repeat) NextAfter(due *time.Time, now time.Time, occurrence int, hours WorkingHours, loc *time.Location) (time.Time, bool) {
+	base := now
+	if due != nil {
+		base = *due
+	}
+	return r.Next(base, now, occurrence, hours, loc)
+}
+
 func (r Repeat) step(t time.Time) time.Time {
 	if r.EveryDays > 0 {
 		return t.AddDate(0, 0, r.EveryDays)

@@ -84,3 +84,26 @@ func TestRepeatNextWorkingHours(t *testing.T) {
 		t.Error("the occurrence on the end date was dropped")
 	}
 }
+
+// TestRepeatNextAfter: an occurrence without a due time counts from now;
+// the end date is Kyiv's whole last day, the 25-hour autumn DST day too.
+func TestRepeatNextAfter(t *testing.T) {
+	t.Parallel()
+	kyiv, _ := time.LoadLocation("Europe/Kyiv")
+	now := time.Date(2026, 3, 23, 10, 0, 0, 0, kyiv)
+	if next, ok := (Repeat{EveryDays: 7}).NextAfter(nil, now, 1, DefaultWorkingHours, kyiv); !ok || !next.Equal(now.AddDate(0, 0, 7)) {
+		t.Errorf("no due time: %v %v, want a week from now", next, ok)
+	}
+	// Open until midnight; Kyiv falls back at 04:00 on 25 October 2026.
+	late := WorkingHours{Open: 8 * 60, Close: 24 * 60}
+	until := time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC)
+	due := time.Date(2026, 10, 24, 23, 30, 0, 0, kyiv)
+	rule := Repeat{EveryDays: 1, Until: &until}
+	if next, ok := rule.NextAfter(&due, due, 1, late, kyiv); !ok || !next.Equal(time.Date(2026, 10, 25, 23, 30, 0, 0, kyiv)) {
+		t.Errorf("23:30 on the last (DST) day: %v %v", next, ok)
+	}
+	last := time.Date(2026, 10, 25, 23, 30, 0, 0, kyiv)
+	if next, ok := rule.NextAfter(&last, last, 2, late, kyiv); ok {
+		t.Errorf("after the last day: %v", next)
+	}
+}

@@ -68,12 +68,16 @@ func (db *DB) ClientImport(ctx context.Context, clubID int64, rows []domain.Clie
 // in memory: next is called until it returns io.EOF and its rows are COPYed,
 // as they come, into staging tables, then matched to existing clients by any
 // of their phones; one UPDATE, one INSERT … SELECT (new clients with their
-// phones) and one upsert of the found clients' phones apply them. A client already present
+// phones) and one INSERT of the found clients' new phones apply them. A client already present
 // by any phone is updated, never duplicated, so importing the same file
 // twice changes nothing. Updated counts the clients found whose data or
 // phones change; the others are Unchanged and not rewritten. On update an
 // empty email, status or groups keeps the stored value, and phones are added
-// to the client's (none is taken away).
+// to the client's (none is taken away): the stored ones keep their
+// positions, so the primary phone stays primary, and the new ones follow in
+// the file's order. Every client's phones are at distinct positions after
+// an import; a found client left with two at one position by an earlier
+// import is renumbered (importPhonesRenumber).
 //
 // These rows are skipped, and reported by their Line: a row one of whose
 // phones is on a later row (the later one wins, as in a re-exported list; the
@@ -245,6 +249,12 @@ FROM (SELECT ip.ord, min(cp.client_id) AS client_id, count(DISTINCT cp.client_id
 WHERE r.ord = m.ord`, clubID); err != nil {
 		return st, fmt.Errorf("match phones: %w", mapErr(err))
 	}
+	// The statistics taken before matching know no client_id and no match:
+	// planned on them, the statements below expect one found row and loop
+	// over the staging tables for each (quadratic on a re-import).
+	if _, err := tx.Exec(ctx, `ANALYZE import_rows (client_id, matches)`); err != nil {
+		return st, fmt.Errorf("analyze matches: %w", mapErr(err))
+	}
 	if err := importSkip(ctx, tx); err != nil {
 		return st, err
 	}
@@ -283,13 +293,18 @@ WITH upd AS (
 UPDATE import_rows r SET changed = true FROM upd WHERE r.ord = upd.ord`, clubID, now); err != nil {
 		return st, fmt.Errorf("update clients: %w", mapErr(err))
 	}
+	if err := importPhonesRenumber(ctx, tx, clubID); err != nil {
+		return st, err
+	}
+	// A found client's phones change when the row has one new to them (the
+	// row's other phones are already theirs, or it would be ambiguous); the
+	// file's order of phones is not compared, as it moves none.
 	if _, err := tx.Exec(ctx, `
 UPDATE import_rows r SET changed = true
 WHERE r.matches = 1 AND NOT r.changed AND EXISTS (
     SELECT 1 FROM import_phones ip
     WHERE ip.ord = r.ord AND NOT EXISTS (
-        SELECT 1 FROM client_phones cp
-        WHERE cp.club_id = $1 AND cp.phone = ip.phone AND cp.client_id = r.client_id AND cp.position = ip.position))`, clubID); err != nil {
+        SELECT 1 FROM client_phones cp WHERE cp.club_id = $1 AND cp.phone = ip.phone))`, clubID); err != nil {
 		return st, fmt.Errorf("compare phones: %w", mapErr(err))
 	}
 	if err := tx.QueryRow(ctx, `
@@ -316,22 +331,58 @@ SELECT $1, n.id, ip.phone, ip.position FROM new n JOIN import_phones ip ON ip.or
 		return st, fmt.Errorf("insert clients: %w", mapErr(err))
 	}
 
-	// Phones of found clients: new ones are added, and the file's order of
-	// phones becomes their order. Under the lock no phone appears meanwhile,
-	// so the conflict is only with the client's own phones; the WHERE keeps
-	// a phone of someone else theirs all the same.
+	// Phones of found clients: their stored phones keep their positions (the
+	// primary stays primary), and the row's phones new to them come after
+	// them in the file's order, so no two share a position and importing
+	// the file again moves nothing. Under the lock no phone appears
+	// meanwhile, and a stored phone of the row is the client's own (another
+	// client's would have made the row ambiguous), so a phone not stored in
+	// the club is new to the client.
 	if _, err := tx.Exec(ctx, `
+WITH n AS MATERIALIZED ( -- first, so the clients' top positions are read only for these
+    SELECT r.client_id, ip.phone, ip.position
+    FROM import_phones ip JOIN import_rows r ON r.ord = ip.ord
+    WHERE r.matches = 1 AND NOT EXISTS (
+        SELECT 1 FROM client_phones cp WHERE cp.club_id = $1 AND cp.phone = ip.phone)
+)
 INSERT INTO client_phones (club_id, client_id, phone, position)
-SELECT $1, r.client_id, ip.phone, ip.position
-FROM import_phones ip JOIN import_rows r ON r.ord = ip.ord
-WHERE r.matches = 1 AND NOT EXISTS (
-    SELECT 1 FROM client_phones cp
-    WHERE cp.club_id = $1 AND cp.phone = ip.phone AND cp.client_id = r.client_id AND cp.position = ip.position)
-ON CONFLICT (club_id, phone) DO UPDATE SET position = EXCLUDED.position
-WHERE client_phones.client_id = EXCLUDED.client_id`, clubID); err != nil {
-		return st, fmt.Errorf("upsert phones: %w", mapErr(err))
+SELECT $1, n.client_id, n.phone, (top.position + row_number() OVER (PARTITION BY n.client_id ORDER BY n.position))::smallint
+FROM n CROSS JOIN LATERAL (
+    SELECT coalesce(max(cp.position), -1) AS position FROM client_phones cp
+    WHERE cp.club_id = $1 AND cp.client_id = n.client_id) top`, clubID); err != nil {
+		return st, fmt.Errorf("add phones: %w", mapErr(err))
 	}
 	return st, nil
+}
+
+// importPhonesRenumber repairs the found clients whose phones share a
+// position (an import before the positions were kept left a stored phone
+// at the file's position, beside the one already there): their phones are
+// numbered 0..n-1 in the order they are shown (position, then phone), and
+// the row counts as a change. Other clients' positions are left as they are.
+func importPhonesRenumber(ctx context.Context, tx pgx.Tx, clubID int64) error {
+	if _, err := tx.Exec(ctx, `
+WITH shared AS (
+    SELECT DISTINCT client_id FROM (
+        SELECT cp.client_id
+        FROM import_rows r JOIN client_phones cp ON cp.club_id = $1 AND cp.client_id = r.client_id
+        WHERE r.matches = 1
+        GROUP BY cp.client_id, cp.position
+        HAVING count(*) > 1) d
+), numbered AS (
+    SELECT cp.phone, (row_number() OVER (PARTITION BY cp.client_id ORDER BY cp.position, cp.phone) - 1)::smallint AS position
+    FROM shared s JOIN client_phones cp ON cp.club_id = $1 AND cp.client_id = s.client_id
+), renumbered AS (
+    UPDATE client_phones cp SET position = n.position
+    FROM numbered n
+    WHERE cp.club_id = $1 AND cp.phone = n.phone AND cp.position <> n.position
+    RETURNING cp.client_id
+)
+UPDATE import_rows r SET changed = true
+WHERE r.matches = 1 AND r.client_id IN (SELECT client_id FROM renumbered)`, clubID); err != nil {
+		return fmt.Errorf("renumber phones: %w", mapErr(err))
+	}
+	return nil
 }
 
 // importPhoneAgain leaves out the rows one of whose phones is on a later row:

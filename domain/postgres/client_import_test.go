@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
@@ -118,7 +119,8 @@ func TestClientImportUpdatesByAnyPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The file knows Anna by her second phone only and adds a third; empty
-	// email, status and groups keep what is stored.
+	// email, status and groups keep what is stored, and her stored phones
+	// keep their order, the new one after them.
 	_, st := importCSV(t, db, f.Club, "name,phone,email,status,groups\nАнна Коваленко,\"050 111 00 00; 093 000 11 22\",,,\n")
 	if st.Inserted != 0 || st.Updated != 1 {
 		t.Fatalf("stats %+v", st)
@@ -131,7 +133,7 @@ func TestClientImportUpdatesByAnyPhone(t *testing.T) {
 		!reflect.DeepEqual(got.Groups, []string{"Yoga"}) || got.Notes != "prefers evenings" {
 		t.Fatalf("updated %+v", got)
 	}
-	if !reflect.DeepEqual(got.Phones, []string{"+380501110000", "+380660980205", "+380930001122"}) {
+	if !reflect.DeepEqual(got.Phones, []string{"+380660980205", "+380501110000", "+380930001122"}) {
 		t.Fatalf("phones %v", got.Phones)
 	}
 	// Given values replace stored ones.
@@ -341,4 +343,152 @@ func BenchmarkClientImport50k(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
+}
+
+// clientPhoneRows reads a client's phones with their positions, in the
+// order readers show them (position, then phone).
+func clientPhoneRows(t *testing.T, db *postgres.DB, clubID, clientID int64) []string {
+	t.Helper()
+	rows, err := db.Pool().Query(context.Background(),
+		`SELECT phone || '@' || position FROM client_phones WHERE club_id = $1 AND client_id = $2 ORDER BY position, phone`, clubID, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// expectPhonePositionsDistinct fails if any client in the database has two
+// phones at one position, or positions other than 0..n-1.
+func expectPhonePositionsDistinct(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM (SELECT 1 FROM client_phones GROUP BY club_id, client_id, position HAVING count(*) > 1) d`); n != 0 {
+		t.Fatalf("%d client positions hold two phones or more", n)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM (SELECT 1 FROM client_phones GROUP BY club_id, client_id
+HAVING min(position) <> 0 OR max(position) <> count(*) - 1) d`); n != 0 {
+		t.Fatalf("%d clients' phone positions are not 0..n-1", n)
+	}
+}
+
+// TestClientImportPhonePositions: a found client's stored phones keep
+// their positions (the primary stays primary) and the file's phones new to
+// them follow, in the file's order; no client ends up with two phones at
+// one position (as a row "b, x" for stored a (0), b (1) used to leave a and
+// b both at 0), and importing the same file again changes nothing. A
+// client the old import left with two phones at one position gets its
+// phones renumbered in the order they were shown.
+func TestClientImportPhonePositions(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	ctx := context.Background()
+	const (
+		a, b, c, d = "+380501110001", "+380501110002", "+380501110003", "+380501110004"
+		x, y, z    = "+380931110001", "+380931110002", "+380931110003"
+	)
+	ab := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Ab", Phones: []string{a, b}})
+	solo := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Solo", Phones: []string{c}})
+	// Left by the old import: two phones at position 0.
+	broken := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Broken", Phones: []string{d}})
+	pgtest.Exec(t, db, `INSERT INTO client_phones (club_id, client_id, phone, position) VALUES ($1, $2, '+380441110001', 0)`, f.Club.ID, broken.ID)
+
+	rows := []domain.Client{
+		{Name: "Ab", Phones: []string{b, x}},     // b is stored second; x is new
+		{Name: "Solo", Phones: []string{y, c}},   // a new phone before the stored one
+		{Name: "Broken", Phones: []string{d, z}}, // renumbered, z after
+		{Name: "New", Phones: []string{"+380671110002", "+380671110001"}},
+	}
+	st, err := db.ClientImport(ctx, f.Club.ID, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Inserted != 1 || st.Updated != 3 || st.Unchanged != 0 || st.SkippedCount != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	want := map[int64][]string{
+		ab.ID:     {a + "@0", b + "@1", x + "@2"},
+		solo.ID:   {c + "@0", y + "@1"},
+		broken.ID: {"+380441110001@0", d + "@1", z + "@2"},
+	}
+	for id, w := range want {
+		if got := clientPhoneRows(t, db, f.Club.ID, id); !reflect.DeepEqual(got, w) {
+			t.Errorf("client %d phones %v, want %v", id, got, w)
+		}
+	}
+	newID := clientByPhone(t, db, f.Club.ID, "+380671110001").ID
+	if got := clientPhoneRows(t, db, f.Club.ID, newID); !reflect.DeepEqual(got, []string{"+380671110002@0", "+380671110001@1"}) {
+		t.Errorf("new client's phones %v, want the file's order", got)
+	}
+	if got, _ := db.ClientGet(ctx, f.Club.ID, ab.ID); !reflect.DeepEqual(got.Phones, []string{a, b, x}) {
+		t.Errorf("ClientGet phones %v: the primary must stay a", got.Phones)
+	}
+	expectPhonePositionsDistinct(t, db)
+
+	// The same file again changes nothing.
+	var stamp time.Time
+	if err := db.Pool().QueryRow(ctx, `SELECT max(updated_at) FROM clients WHERE club_id = $1`, f.Club.ID).Scan(&stamp); err != nil {
+		t.Fatal(err)
+	}
+	st, err = db.ClientImport(ctx, f.Club.ID, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Inserted != 0 || st.Updated != 0 || st.Unchanged != 4 {
+		t.Fatalf("re-import stats %+v", st)
+	}
+	for id, w := range want {
+		if got := clientPhoneRows(t, db, f.Club.ID, id); !reflect.DeepEqual(got, w) {
+			t.Errorf("after re-import client %d phones %v, want %v", id, got, w)
+		}
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM clients WHERE club_id = $1 AND updated_at > $2`, f.Club.ID, stamp); n != 0 {
+		t.Fatalf("re-import rewrote %d clients", n)
+	}
+	expectPhonePositionsDistinct(t, db)
+
+	// The known case through a file, with the phones in the file's other order.
+	_, st = importCSV(t, db, f.Club, "name,phone\nAb,\"+380931110001, +380501110002\"\n")
+	if st.Updated != 0 || st.Unchanged != 1 {
+		t.Fatalf("reordered file stats %+v", st)
+	}
+	if got := clientPhoneRows(t, db, f.Club.ID, ab.ID); !reflect.DeepEqual(got, want[ab.ID]) {
+		t.Errorf("a reordered file moved phones: %v", got)
+	}
+	expectPhonePositionsDistinct(t, db)
+}
+
+// Migration 00029 renumbers the phones of a client an earlier import left
+// with two at one position, in the order they were shown, and leaves every
+// other client's phones as they are (gaps included).
+func TestMigrationRenumbersRepeatedPhonePositions(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	f := pgtest.NewClub(t, db, "alpha")
+	const a, b, c = "+380501110001", "+380501110002", "+380501110003"
+	broken := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Broken", Phones: []string{b, c}})
+	pgtest.Exec(t, db, `UPDATE client_phones SET position = 0 WHERE club_id = $1 AND client_id = $2`, f.Club.ID, broken.ID)
+	pgtest.Exec(t, db, `INSERT INTO client_phones (club_id, client_id, phone, position) VALUES ($1, $2, $3, 1)`, f.Club.ID, broken.ID, a)
+	gappy := pgtest.Client(t, db, f.Club, pgtest.ClientOpts{Name: "Gappy", Phones: []string{"+380671110001", "+380671110002"}})
+	pgtest.Exec(t, db, `UPDATE client_phones SET position = 5 WHERE club_id = $1 AND phone = '+380671110002'`, f.Club.ID)
+
+	src, err := fs.ReadFile(postgres.Migrations(), "00029_client_phone_positions.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, _ := strings.Cut(string(src), "-- +goose Down")
+	pgtest.Exec(t, db, up)
+
+	if got, want := clientPhoneRows(t, db, f.Club.ID, broken.ID), []string{b + "@0", c + "@1", a + "@2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("renumbered phones %v, want %v", got, want)
+	}
+	if got, want := clientPhoneRows(t, db, f.Club.ID, gappy.ID), []string{"+380671110001@0", "+380671110002@5"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("untouched client's phones %v, want %v", got, want)
+	}
+	if n := pgtest.Count(t, db, `SELECT count(*) FROM (SELECT 1 FROM client_phones GROUP BY club_id, client_id, position HAVING count(*) > 1) d`); n != 0 {
+		t.Errorf("%d client positions still hold two phones", n)
+	}
 }

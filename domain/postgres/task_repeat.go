@@ -73,11 +73,7 @@ SELECT EXISTS (SELECT 1 FROM tasks WHERE club_id = $1 AND coalesce(series_id, id
 	if err != nil {
 		return fmt.Errorf("repeat task %d: club zone: %w", taskID, err)
 	}
-	base := now
-	if due != nil {
-		base = *due
-	}
-	next, ok := rule.Next(base, now, *occurrence, domain.Club{WorkingHours: hours}.Hours(), loc)
+	next, ok := rule.NextAfter(due, now, *occurrence, domain.Club{WorkingHours: hours}.Hours(), loc)
 	if !ok {
 		return nil
 	}

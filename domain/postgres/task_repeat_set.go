@@ -17,6 +17,9 @@ type TaskRepeat struct {
 	// Own is true for a repeat set on the task's series (task_repeats),
 	// false for its template's rule (template_repeats).
 	Own bool
+	// Occurrence is the task's number in its series (the first is 1), for
+	// Rule.NextAfter: whether the rule makes another after this task.
+	Occurrence int
 }
 
 // TaskRepeatSet makes an open task repeat by rule: the task becomes the
@@ -89,11 +92,12 @@ WHERE club_id = $1 AND id = $2 AND occurrence IS NOT NULL`, clubID, t.ID, now); 
 func (db *DB) TaskRepeatGet(ctx context.Context, clubID, taskID int64) (TaskRepeat, bool, error) {
 	var (
 		own                       bool
+		occurrence                int
 		every, days, month, times *int
 		until                     *time.Time
 	)
 	err := db.pool.QueryRow(ctx, `
-SELECT tr.series_id IS NOT NULL,
+SELECT tr.series_id IS NOT NULL, t.occurrence,
        CASE WHEN tr.series_id IS NOT NULL THEN tr.every_days ELSE r.every_days END,
        CASE WHEN tr.series_id IS NOT NULL THEN tr.weekdays::int ELSE r.weekdays::int END,
        CASE WHEN tr.series_id IS NOT NULL THEN tr.month_day::int ELSE r.month_day::int END,
@@ -103,14 +107,14 @@ FROM tasks t
 LEFT JOIN task_repeats tr ON tr.club_id = t.club_id AND tr.series_id = coalesce(t.series_id, t.id)
 LEFT JOIN template_repeats r ON r.club_id = t.club_id AND r.template_id = t.template_id
 WHERE t.club_id = $1 AND t.id = $2 AND t.occurrence IS NOT NULL AND (tr.series_id IS NOT NULL OR r.template_id IS NOT NULL)`,
-		clubID, taskID).Scan(&own, &every, &days, &month, &times, &until)
+		clubID, taskID).Scan(&own, &occurrence, &every, &days, &month, &times, &until)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return TaskRepeat{}, false, nil
 	}
 	if err != nil {
 		return TaskRepeat{}, false, fmt.Errorf("repeat of task %d: %w", taskID, mapErr(err))
 	}
-	return TaskRepeat{Rule: repeatRule(every, days, month, times, until), Own: own}, true, nil
+	return TaskRepeat{Rule: repeatRule(every, days, month, times, until), Own: own, Occurrence: occurrence}, true, nil
 }
 
 // taskRepeatLock locks the task whose repeat is being changed and checks
