@@ -121,14 +121,20 @@ func (r *Relay) Run(ctx context.Context) error {
 	go r.listen(ctx, wake)
 	poll := time.NewTicker(r.cfg.PollInterval)
 	defer poll.Stop()
-	var lastPrune, lastStallCheck time.Time
+	// The lag gauge is read once a poll interval, not on every wake-up:
+	// every relay wakes for every committed write, so per wake-up it would
+	// cost each worker process a query per write in the whole deployment.
+	var lastPrune, lastStallCheck, lastLag time.Time
 	for {
 		if _, err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			r.log.WarnContext(ctx, "relay pass failed", slog.Any("err", err))
 		}
 		now := r.clock.Now()
-		if lag, err := r.db.OutboxLag(ctx, now); err == nil {
-			r.metrics.outboxLag(lag.Seconds())
+		if now.Sub(lastLag) >= r.cfg.PollInterval {
+			lastLag = now
+			if lag, err := r.db.OutboxLag(ctx, now); err == nil {
+				r.metrics.outboxLag(lag.Seconds())
+			}
 		}
 		if now.Sub(lastStallCheck) >= r.cfg.FanoutStallCheck {
 			lastStallCheck = now
