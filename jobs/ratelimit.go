@@ -311,11 +311,14 @@ func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) ([]turn, er
 // is told its exact turn. A send whose process died is never settled: after
 // its bound s still counts it as a flight of the whole bound, and the
 // commit that follows folds that into slip, so the chat's waiters go in
-// booking order, spaced, after it too. The guarantee assumes each sender
-// commits within an interval of its turn: one woken later may be overtaken
-// by the next booking, and the waiters its late send then holds up are due
-// together behind it; its lateness is not added to the slip (settleScript),
-// lest one late process push all the chat's later messages by it.
+// booking order, spaced, after it too. A sender that commits δ after its
+// turn is not charged δ in the slip (settleScript), lest one late process
+// push all the chat's later messages by it; so the first waiter behind it,
+// held up by its answer (last + every), comes δ closer to the next one.
+// Order therefore holds while senders commit within an interval of their
+// turns; one later than that may be overtaken by the next booking, or have
+// the waiters behind it due together. The chat's interval holds whatever
+// (last + every), and so do the limits.
 var commitScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
