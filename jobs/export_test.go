@@ -1,8 +1,11 @@
 package jobs
 
 import (
+	"context"
+
 	"github.com/hibiken/asynq"
 
+	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 )
 
@@ -17,3 +20,11 @@ func IsFailure(err error) bool { return isFailure(err) }
 
 // RetryDelay exposes the worker's retry schedule to the external tests.
 var RetryDelay = retryDelay
+
+// LoseReservation books pieces sending times for to under n's limiter and
+// drops the answer: a reservation whose reply never reached its client,
+// as when go-redis retries an EVALSHA whose first run did go through.
+func LoseReservation(ctx context.Context, n *Notifier, to chat.Address, pieces int) error {
+	_, err := n.limiter(to).reserveN(ctx, to, pieces)
+	return err
+}

@@ -53,17 +53,17 @@ const maxRetryAfter = 5
 //     until they write to the bot again.
 //
 // Order: messages to one chat leave in the order Notify was called, across
-// processes, because the limiter hands out each chat's sending times in
-// request order and at least a second apart, and queues each message by its
-// booking so that it commits only when those booked before it have (see
-// limiter), also when a slow send holds them all back. This was chosen over
-// an asynq Group per chat, which batches tasks for an aggregator rather than
-// ordering them, and over a lock per chat, which would hold a worker and a
-// database connection for every message queued behind it. The exceptions
-// are a 429, after which a message that had to wait out a pause takes a new
-// place behind messages reserved in the meantime, and a message left waiting
-// so long (a chain of minute-long sends before it) that its place went
-// stale (ticketStaleAfter).
+// processes, because the limiter books each chat's sending times in request
+// order and at least a second apart, and a slow send pushes every booking
+// behind it by the same slip, so they stay in that order (see limiter and
+// commitScript). This was chosen over an asynq Group per chat, which
+// batches tasks for an aggregator rather than ordering them, and over a
+// lock per chat, which would hold a worker and a database connection for
+// every message queued behind it. The exceptions are a 429, after which a
+// message (or the rest of its pieces) that had to wait out a pause takes a
+// new place behind messages reserved in the meantime, and a sender that
+// wakes more than a chat interval after its turn (a loaded machine), which
+// the next message may overtake.
 //
 // Each request counts under the limits from its commit until its answer is
 // back (the limiter's flight): the Bot API counts a message when the request
@@ -247,7 +247,7 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 	}
 	lim := n.limiter(to)
 	for attempt := 1; ; {
-		ticket, later, err := lim.waitN(ctx, to, pieces, true, log)
+		turns, err := lim.waitN(ctx, to, pieces)
 		if err != nil {
 			return fmt.Errorf("notify %s: %w", o.Key, err)
 		}
@@ -256,23 +256,19 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 		// settles when the answer is back, which may be well after the
 		// request arrived (a slow upload), so it counts until then.
 		sent, err := n.db.DeliveryOnce(ctx, o.Key, o.ClubID, to.String(), func(ctx context.Context) (int64, error) {
-			f := lim.flight(ctx, to, ticket, log)
-			if err := f.commit(); err != nil {
+			f := lim.flight(ctx, to, log)
+			if err := f.commit(turns[0].booked); err != nil {
 				return 0, f.end(err)
 			}
 			var id int64
 			var err error
 			if paced {
-				id, err = pm.SendPaced(f.ctx, to, o.Msg, n.pacer(f, later))
+				id, err = pm.SendPaced(f.ctx, to, o.Msg, n.pacer(f, turns[1:]))
 			} else {
 				id, err = msgr.Send(f.ctx, to, o.Msg)
 			}
 			return id, f.end(err)
 		})
-		// The commit took the ticket out of the chat's queue; on every other
-		// way (paused, another copy sending, sent already, failed) it must
-		// go too, or the chat's later messages wait for it to go stale.
-		lim.dequeue(ctx, to, ticket, log)
 		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:
@@ -316,33 +312,37 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, o Outgoing) er
 
 // pacer gives a message's second and later pieces their turns: the sending
 // times booked with the first (later), each committed right before the piece
-// goes. It is called once the previous piece's request has returned, so it
-// settles that piece first. A pause (a 429 elsewhere) met on the way voids
-// the rest of the booking: the remaining pieces book new times after it,
-// together. A piece beyond those booked (the messenger miscounted) books its
-// own.
-func (n *Notifier) pacer(f *flight, later []time.Time) chat.Pacer {
+// goes. Booked together, they keep the chat's other messages from coming
+// between them. It is called once the previous piece's request has
+// returned, so it settles that piece first. A pause (a 429 elsewhere) met
+// on the way voids the rest of the booking: the remaining pieces book new
+// times after it, together, behind any message booked in the meantime,
+// which may then come between them. A piece beyond those booked (the
+// messenger miscounted) books its own, likewise.
+func (n *Notifier) pacer(f *flight, later []turn) chat.Pacer {
 	return func(ctx context.Context) error {
-		f.settle(true)
+		f.settle()
 		if len(later) == 0 {
-			if err := f.l.wait(ctx, f.to); err != nil { // not queued: the hold keeps its place
+			turns, err := f.l.waitN(ctx, f.to, 1)
+			if err != nil {
 				return err
 			}
-		} else {
-			at := later[0]
-			later = later[1:]
-			if err := sleep(ctx, time.Until(at)); err != nil {
-				return err
-			}
+			later = turns
+		} else if err := sleep(ctx, time.Until(later[0].due)); err != nil {
+			return err
 		}
+		next := later[0]
+		later = later[1:]
 		for {
-			err := f.commit()
+			err := f.commit(next.booked)
 			if !errors.Is(err, errPaused) {
 				return err
 			}
-			if _, later, err = f.l.waitN(ctx, f.to, len(later)+1, false, f.log); err != nil {
+			turns, err := f.l.waitN(ctx, f.to, len(later)+1)
+			if err != nil {
 				return err
 			}
+			next, later = turns[0], turns[1:]
 		}
 	}
 }
@@ -370,17 +370,16 @@ func (n *Notifier) Edit(ctx context.Context, to chat.Address, messageID int64, m
 	}
 	lim := n.limiter(to)
 	for attempt := 1; ; {
-		ticket, _, err := lim.waitN(ctx, to, 1, true, n.log)
+		turns, err := lim.waitN(ctx, to, 1)
 		if err != nil {
 			return fmt.Errorf("edit message %d: %w", messageID, err)
 		}
-		f := lim.flight(ctx, to, ticket, n.log)
-		err = f.commit()
+		f := lim.flight(ctx, to, n.log)
+		err = f.commit(turns[0].booked)
 		if err == nil {
 			err = msgr.Edit(f.ctx, to, messageID, m)
 		}
 		err = f.end(err)
-		lim.dequeue(ctx, to, ticket, n.log)
 		var ra *chat.RetryAfterError
 		switch {
 		case err == nil:

@@ -273,3 +273,37 @@ func noisePNG(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// A reservation whose answer was lost (go-redis retried the script after it
+// had run: two bookings, the client sees the second) leaves nothing behind
+// that holds the chat: the message itself, and the next one, go at their
+// turns, well before any per-message state could go stale (the deadline
+// is far under a minute).
+func TestNotifyAfterALostReservationGoesOnTime(t *testing.T) {
+	t.Parallel()
+	lim := jobs.Limits{PerSecond: 30, PerChatPerSecond: 1, PerGroupPerMinute: 20}
+	e := newEnvWith(t, lim)
+	e.tg.SetLimits(telegramtest.Limits{PerChat: 1})
+	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	defer cancel()
+	to := tgChat(8200)
+	for i, text := range []string{"m1", "m2"} {
+		if err := jobs.LoseReservation(ctx, e.deps.Notifier, to, 2); err != nil {
+			t.Fatal(err)
+		}
+		o := jobs.Outgoing{Key: fmt.Sprint("lost:", i), ClubID: e.club.ID, To: to, Msg: chat.Message{Text: text}}
+		if err := e.deps.Notifier.Notify(ctx, o); err != nil {
+			t.Fatalf("notify %s after a lost reservation: %v", text, err)
+		}
+	}
+	if v := e.tg.Violations(); v != 0 {
+		t.Errorf("flood-limit violations = %d, want 0", v)
+	}
+	var got []string
+	for _, m := range e.tg.Sent(8200) {
+		got = append(got, m.Text)
+	}
+	if g := fmt.Sprint(got); g != "[m1 m2]" {
+		t.Errorf("chat got %s, want [m1 m2]", g)
+	}
+}

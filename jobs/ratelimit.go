@@ -36,24 +36,27 @@ const rateHeadroom = 1.05
 // It reserves rather than polls. The global limit is a calendar of slots one
 // interval wide (1/30 s): a message takes the first free slot at or after the
 // earliest time its chat allows, so a message waiting for its chat does not
-// hold back messages to other chats. Each chat keeps the time its next message
-// may go; a reservation moves it on by the chat's interval. Reservations for
-// one chat are therefore handed out in the order they are asked for, at
-// strictly increasing times at least a second apart.
+// hold back messages to other chats.
 //
-// Those times alone do not keep a chat's messages in order: a send that is
-// slow to be answered (a chart's upload) holds back every message booked
-// behind it, and once it is answered they would all be free at once. So a
-// reservation also takes a ticket, queued in the chat's queue by its first
-// sending time, and a message's first piece commits only when its ticket is
-// the chat's first (see commitScript). That is what keeps the messages of one
-// chat in booking order across processes (see Notifier).
+// Each chat keeps a calendar of its own, which slips: bookings are made in
+// virtual time, and a send is due at its booking plus the chat's slip, the
+// sum of its sends' flight times (commit to answer) so far. A reservation
+// takes the chat's next virtual time and moves it on by the chat's
+// interval, so one chat's bookings are strictly increasing, at least an
+// interval apart, in the order asked for; the pieces of one message are
+// booked together, so no other message of the chat lies between them.
+// Since every send of the chat is due at its booking plus the same slip, a
+// slow send (a chart's upload) pushes those behind it all by the same
+// amount, and they stay in booking order and an interval apart. The chat's
+// order rests on nothing kept per message: a booking that is never used (its
+// process died, a retried script booked twice, a pause voided it) is a gap.
 //
 // A reservation is a plan; a loaded machine can wake a sender late, and a
 // late message followed by punctual ones can crowd 31 arrivals into one
 // second. So just before sending, a message commits: a second script checks
-// the actual sending times (the last second's sends, the chat's last send)
-// and the pause, and either records the send or says how long to wait.
+// the actual sending times (the last second's sends, the chat's slip and
+// last send) and the pause, and either records the send or says how long to
+// wait (see commitScript for the argument).
 //
 // A commit is when a message leaves, not when it arrives: the Bot API counts
 // a message when its request is in, which for a photo upload or on a slow
@@ -72,7 +75,6 @@ type limiter struct {
 	chatEvery   time.Duration // private chat interval
 	groupEvery  time.Duration // group chat interval
 	inFlight    time.Duration // the longest a request may be in flight: maxInFlight
-	staleAfter  time.Duration // a ticket this long past its sending time is dropped: ticketStaleAfter
 	stateExpiry time.Duration
 }
 
@@ -83,26 +85,8 @@ type limiter struct {
 // itself. A minute is go-telegram/bot's own HTTP timeout (its default
 // client's, which production uses), so no request that would have succeeded
 // is cut short; the cost is that the sends a dying process had in flight
-// hold their places for up to a minute.
+// hold their places, and their chats, for up to a minute.
 const maxInFlight = time.Minute
-
-// ticketStaleAfter is how long after its booked sending time a ticket is
-// dropped from its chat's queue as stale: its process died between the
-// reservation and the commit, so it will never commit nor leave the queue.
-// Until then it holds back the chat's later messages: a dead process stalls
-// its chats for at most this long past its booking, about as long as its
-// unanswered sends would (maxInFlight). A live message is late for its
-// turn by the send ahead of it in flight (at most maxInFlight), the chat's
-// interval and a loaded machine's delays; the 15 s cover the last two. Only
-// a chain of slow sends (several near-minute uploads to one chat in a row)
-// makes a live ticket stale: it then commits without its place, as before
-// tickets, and the order among those messages is no longer guaranteed.
-const ticketStaleAfter = maxInFlight + 15*time.Second
-
-// queuePoll is how often a message whose ticket is not yet its chat's first
-// asks again, once the chat's interval is over: the one ahead may commit at
-// any moment.
-const queuePoll = 50 * time.Millisecond
 
 func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 	every := func(perSecond float64, def float64) time.Duration {
@@ -118,7 +102,6 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 		chatEvery:   every(lim.PerChatPerSecond, TelegramLimits.PerChatPerSecond),
 		groupEvery:  every(lim.PerGroupPerMinute/60, TelegramLimits.PerGroupPerMinute/60),
 		inFlight:    maxInFlight,
-		staleAfter:  ticketStaleAfter,
 		stateExpiry: time.Hour,
 	}
 	// "N a second" as a window: N sends in any second (widened), or one send
@@ -136,12 +119,23 @@ func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 type limiterKeys struct {
 	global string // reserved slots
 	sent   string // sends in flight and of the last window (send marks)
-	seq    string // unique ids: members of sent, tickets
+	seq    string // unique ids: members of sent
 	pause  string // the bot's sending paused until (after a 429)
-	chat   string // next reservable time of the chat
-	last   string // the chat's latest possible arrival so far
-	hold   string // the message whose later pieces have the chat (its token)
-	queue  string // the chat's tickets by booked time (zset)
+	// chat is the chat's calendar, a hash of times in µs (since the
+	// epoch; virtual ones are real ones less the slip):
+	//
+	//	next:  the next reservable virtual time;
+	//	slip:  real = virtual + slip for the chat's sends: the flight
+	//	       times so far; never negative, never lowered;
+	//	last:  the latest possible arrival (real) of the chat's last
+	//	       committed send: commit + the in-flight bound while in
+	//	       flight, its answer's time once settled;
+	//	lastB: the virtual time at which that send committed (commit -
+	//	       slip).
+	//
+	// A new key name: it replaced the chat's plain next-time and
+	// last-send keys (chat:, last:), whose type it cannot share.
+	chat string
 }
 
 // keys are the state of to's bot, and of to's chat under it.
@@ -152,10 +146,7 @@ func (l *limiter) keys(to chat.Address) limiterKeys {
 		sent:   base + "sent",
 		seq:    base + "seq",
 		pause:  base + "pause",
-		chat:   base + "chat:" + to.Chat,
-		last:   base + "last:" + to.Chat,
-		hold:   base + "hold:" + to.Chat,
-		queue:  base + "queue:" + to.Chat,
+		chat:   base + "chat2:" + to.Chat,
 	}
 }
 
@@ -168,25 +159,42 @@ func (l *limiter) every(to chat.Address) time.Duration {
 	return l.chatEvery
 }
 
-// reserveScript: KEYS = slots zset, chat key, pause key, seq key, the
-// chat's queue; ARGV = slot width, chat interval (both µs), how long state
-// outlives its last use (ms), how many sending times to book (the pieces of
-// one message, one chat interval apart), 1 to queue the message (a ticket)
-// else 0. Returns {ticket (0 if not queued), then µs to wait before sending,
-// the sending time in µs since the epoch, for each time in order}. The
-// ticket's score is the first sending time: the chat's bookings are strictly
-// increasing, so the queue's order is the booking order.
+// chatExpireLua sets the chat calendar's (KEYS[k]) expiry: stateExpiry
+// (ARGV[e], ms) past the latest time it names, its next booking (real) or
+// its last send's arrival. Lua locals now, next_, slip, last must be set.
+func chatExpireLua(k, e int) string {
+	return fmt.Sprintf("redis.call('PEXPIRE', KEYS[%d], math.floor(math.max(0, next_ + slip - now, last - now) / 1000) + tonumber(ARGV[%d]))\n", k, e)
+}
+
+// chatReadLua reads the chat's calendar (KEYS[k]) into Lua locals next_,
+// slip, last, lastB (0 when unset).
+func chatReadLua(k int) string {
+	return fmt.Sprintf(`local c = redis.call('HMGET', KEYS[%d], 'next', 'slip', 'last', 'lastB')
+local next_, slip, last, lastB = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0'), tonumber(c[4] or '0')
+`, k)
+}
+
+// reserveScript: KEYS = slots zset, the chat's calendar, pause key; ARGV =
+// slot width, chat interval (both µs), how long state outlives its last use
+// (ms), how many sending times to book (the pieces of one message, one chat
+// interval apart). Returns, for each time in order, µs to wait before
+// sending, the sending time (real) and its booking (virtual), in µs since
+// the epoch.
+//
+// The first piece goes at the latest of now, the pause's end and the
+// chat's next virtual time made real by the settled slip (a send in flight
+// is not waited for here: it may be answered in 100 ms; its commit sees to
+// it, see commitScript); each piece takes the first free global slot at or
+// after, each later one at least an interval after the one before.
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local w = tonumber(ARGV[1])
-local at = now
-local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
-if pause > at then at = pause end
-local chat = tonumber(redis.call('GET', KEYS[2]) or '0')
-if chat > at then at = chat end
+local every = tonumber(ARGV[2])
+` + chatReadLua(2) + `
+local at = math.max(now, tonumber(redis.call('GET', KEYS[3]) or '0'), next_ + slip)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / w) - 1)
-local out = {0}
+local out = {}
 for i = 1, tonumber(ARGV[4]) do
   local slot = math.ceil(at / w)
   while redis.call('ZSCORE', KEYS[1], slot) do slot = slot + 1 end
@@ -194,17 +202,13 @@ for i = 1, tonumber(ARGV[4]) do
   local send = slot * w
   out[#out + 1] = math.max(0, send - now)
   out[#out + 1] = send
-  at = send + tonumber(ARGV[2])
+  out[#out + 1] = send - slip
+  next_ = send - slip + every
+  at = send + every
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local px = math.floor((at - now) / 1000) + tonumber(ARGV[3])
-redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', px)
-if ARGV[5] == '1' then
-  out[1] = redis.call('INCR', KEYS[4])
-  redis.call('PEXPIRE', KEYS[4], ARGV[3])
-  redis.call('ZADD', KEYS[5], out[3], out[1])
-  redis.call('PEXPIRE', KEYS[5], px)
-end
+redis.call('HSET', KEYS[2], 'next', string.format('%.0f', next_))
+` + chatExpireLua(2, 3) + `
 return out
 `)
 
@@ -221,166 +225,149 @@ end
 return 0
 `)
 
-// reserve books the next sending time for chatID, not queued (a later
-// piece of a message, which the hold keeps in its place), and returns how
-// long to wait for it, and the time itself by Redis's clock.
-func (l *limiter) reserve(ctx context.Context, to chat.Address) (wait time.Duration, at time.Time, err error) {
-	_, waits, ats, err := l.reserveN(ctx, to, 1, false)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	return waits[0], ats[0], nil
+// turn is a piece's booked sending time.
+type turn struct {
+	at     time.Time // when it is due, by Redis's clock
+	due    time.Time // the same by the local clock
+	booked int64     // its virtual time in the chat's calendar (µs), which its commit passes
 }
 
-// reserveN books n sending times for chatID in one step, a chat interval
+// reserveN books n sending times for to in one step, a chat interval
 // apart, so that no other message to the chat is booked between them (the
-// pieces of one message stay together), and returns how long to wait for
-// each and the times themselves by Redis's clock. With queue, the message
-// takes a ticket in the chat's queue (0 without), which its first piece's
-// commit needs to be the chat's first: pass it to the flight, and give it
-// back with dequeue whatever happens.
-func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int, queue bool) (ticket int64, waits []time.Duration, ats []time.Time, err error) {
-	every := l.every(to)
+// pieces of one message stay together). Nothing is kept for the booking:
+// a turn that is never used leaves a gap in the chat's calendar.
+func (l *limiter) reserveN(ctx context.Context, to chat.Address, n int) ([]turn, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("rate limit: reserve %d sending times", n)
+	}
 	k := l.keys(to)
-	keys := []string{k.global, k.chat, k.pause, k.seq, k.queue}
-	q := 0
-	if queue {
-		q = 1
+	start := time.Now()
+	res, err := reserveScript.Run(ctx, l.rdb, []string{k.global, k.chat, k.pause},
+		l.slot.Microseconds(), l.every(to).Microseconds(), l.stateExpiry.Milliseconds(), n).Int64Slice()
+	if err != nil || len(res) != 3*n {
+		return nil, fmt.Errorf("rate limit: reserve %d: %v, %w", n, res, err)
 	}
-	res, err := reserveScript.Run(ctx, l.rdb, keys,
-		l.slot.Microseconds(), every.Microseconds(), l.stateExpiry.Milliseconds(), n, q).Int64Slice()
-	if err != nil || n < 1 || len(res) != 1+2*n {
-		return 0, nil, nil, fmt.Errorf("rate limit: reserve %d: %v, %w", n, res, err)
+	turns := make([]turn, 0, n)
+	for i := 0; i < len(res); i += 3 {
+		turns = append(turns, turn{
+			due:    start.Add(time.Duration(res[i]) * time.Microsecond),
+			at:     time.UnixMicro(res[i+1]),
+			booked: res[i+2],
+		})
 	}
-	for i := 1; i < len(res); i += 2 {
-		waits = append(waits, time.Duration(res[i])*time.Microsecond)
-		ats = append(ats, time.UnixMicro(res[i+1]))
-	}
-	return res[0], waits, ats, nil
+	return turns, nil
 }
 
-// dequeue takes ticket out of to's queue: its message committed (a no-op
-// then, the commit took it out), or will not (another copy sends it, it was
-// sent already, it failed, a pause voided its booking). Left there, it
-// would hold back the chat's later messages until it went stale. It runs
-// even after ctx has ended; a failure is only logged.
-func (l *limiter) dequeue(ctx context.Context, to chat.Address, ticket int64, log *slog.Logger) {
-	if ticket == 0 {
-		return
+// waitN reserves n sending times for to (reserveN) and sleeps until the
+// first. Each piece commits, with its turn's booking, right before it goes.
+func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) ([]turn, error) {
+	turns, err := l.reserveN(ctx, to, n)
+	if err != nil {
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-	defer cancel()
-	if err := l.rdb.ZRem(ctx, l.keys(to).queue, ticket).Err(); err != nil {
-		log.WarnContext(ctx, "ticket not given back: the chat's later messages wait until it goes stale",
-			slog.String("chat", to.String()), slog.Duration("stale_after", l.staleAfter), slog.Any("err", err))
+	if err := sleep(ctx, time.Until(turns[0].due)); err != nil {
+		return nil, err
 	}
+	return turns, nil
 }
 
-// commitScript: KEYS = pause key, sent zset, the chat's last-send key, seq
-// key, the chat's hold key, the chat's queue; ARGV = global window (µs),
-// sends allowed per window, chat interval (µs), state expiry (ms), in-flight
-// bound (µs), the committing message's token (its first mark, 0 for its
-// first piece), its ticket (0: none), how long past its booked time a
-// ticket is stale (µs), the queue's poll (µs). Returns {0, 0, mark, until}
-// after recording the send, or {µs to wait, 1 if paused else 0}.
+// commitScript: KEYS = pause key, sent zset, seq key, the chat's calendar;
+// ARGV = global window (µs), sends allowed per window, chat interval (µs),
+// state expiry (ms), in-flight bound (µs), the send's booking (virtual,
+// µs). Returns {0, 0, mark, until, lastB} after recording the send, or {µs
+// to wait, 1 if paused else 0}.
 //
-// A send is recorded in flight: its mark's score is now + the in-flight
-// bound, and so is the chat's last-send time, until settleScript, when the
+// Limits. A send is recorded in flight: its mark's score is now + the
+// in-flight bound, and so is the chat's last, until settleScript, when the
 // answer is back, lowers both to the answer's time. A send's arrival lies
 // between its commit and its answer, so each mark's score is at or after
 // its arrival, and trimming by score (scores < now - window go) keeps every
-// send whose arrival may lie in the last window.
-//
-// Proof that no window of arrivals holds more than perWindow sends,
-// whatever the flight times: a new send committed at now arrives at or
-// after now, so any window (of Telegram's second, within ours) containing
-// its arrival starts after now - window. Any other send arriving in that
-// window has answered (settled) after its arrival, so after now - window,
-// or is still in flight (score in the future): either way it is still in
-// the zset at this commit, which counts it. So this commit goes only if
-// fewer than perWindow others can arrive in any window with it. The chat
-// interval is the same argument with one send: the chat's last-send key is
-// the latest possible arrival of its previous send (its answer, or in
-// flight), and a commit waits until that is an interval past.
+// send whose arrival may lie in the last window. So no window of arrivals
+// holds more than perWindow sends, whatever the flight times: a send
+// committed at now arrives at or after now, so any window (of Telegram's
+// second, within ours) containing its arrival starts after now - window;
+// any other send arriving in that window has answered after its arrival, so
+// after now - window, or is still in flight (score in the future): either
+// way it is in the zset at this commit, which counts it. The chat interval
+// is the same argument with one send: last is the latest possible arrival
+// of the chat's previous send, and a commit waits until last + every.
 //
 // Waiting for room: a settled send leaves the window at its score + window;
 // one in flight only after its settle (at the earliest now) + window, or its
 // bound + window if never settled. So no room can come before min(oldest
 // score, now) + window: the wait, rather than a minute when the oldest is in
-// flight. The same for the chat's last send.
+// flight.
 //
-// Order: a send in flight holds back every message to the chat booked
-// behind it, and when its answer is back they are all due at once; their
-// polls would race, whoever comes first going next. So a message's first
-// piece goes only when its ticket (reserveScript) is the chat's first, and
-// takes it out of the queue as it goes: the chat's messages commit in
-// booking order. One whose ticket is not first asks again once the chat's
-// interval is over, every poll. A ticket left by a process that died before
-// its commit is dropped once stale (ticketStaleAfter past its booked time),
-// so it holds its chat back for that long at most. A message whose own
-// ticket went stale (pathologically late, see ticketStaleAfter) or that has
-// none commits as it finds room, without its place.
-//
-// Counting a piece of a message from its predecessor's answer can push it
-// past the chat's next message's booked time (a chart uploading for more
-// than the chat interval). So between its pieces a message holds the chat
-// (settleScript): another message's commit waits for the hold to go, at the
-// earliest an interval on, and the pieces stay together. A later piece has
-// no ticket: the hold keeps its place.
+// Order. A send booked at B (virtual) is eligible at max(B + s, last +
+// every), s = max(slip, last - lastB): last - lastB is the slip the last
+// send adds if it took until last to answer, so while a send is in flight
+// s covers its whole bound, and once it is answered s = slip (settle made
+// slip ≥ answer - lastB). Every waiter of the chat adds the same s to
+// bookings that are strictly increasing and an interval apart, so once the
+// send ahead is answered they become eligible one by one, in booking
+// order, an interval apart; none is told the same instant as another. While
+// a send is in flight, last (now + bound) is no measure of when it ends, so
+// a waiter asks again after an interval instead: once the answer is in it
+// is told its exact turn. A send whose process died is never settled: after
+// its bound s still counts it as a flight of the whole bound, and the
+// commit that follows folds that into slip, so the chat's waiters go in
+// booking order, spaced, after it too. A sender that commits δ after its
+// turn is not charged δ in the slip (settleScript), lest one late process
+// push all the chat's later messages by it; so the first waiter behind it,
+// held up by its answer (last + every), comes δ closer to the next one.
+// Order therefore holds while senders commit within an interval of their
+// turns; one later than that may be overtaken by the next booking, or have
+// the waiters behind it due together. The chat's interval holds whatever
+// (last + every), and so do the limits.
 var commitScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local pause = tonumber(redis.call('GET', KEYS[1]) or '0')
 if pause > now then return {pause - now, 1} end
-local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-local every = tonumber(ARGV[3])
-local ticket = ARGV[7]
-if ARGV[6] == '0' and ticket ~= '0' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(ARGV[8]))
-  if redis.call('ZSCORE', KEYS[6], ticket) and redis.call('ZRANGE', KEYS[6], 0, 0)[1] ~= ticket then
-    return {math.max(tonumber(ARGV[9]), math.min(last, now) + every - now), 0}
-  end
-end
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   return {math.max(1, math.min(tonumber(oldest[2]), now) + window - now), 0}
 end
-if last + every > now then return {math.max(1, math.min(last, now) + every - now), 0} end
-local hold = redis.call('GET', KEYS[5])
-if hold and hold ~= ARGV[6] then return {every, 0} end
+` + chatReadLua(4) + `
+local every = tonumber(ARGV[3])
+slip = math.max(slip, last - lastB)
+local eligible = math.max(tonumber(ARGV[6]) + slip, last + every)
+if now < eligible then
+  if last > now then return {every, 0} end
+  return {eligible - now, 0}
+end
 local until_ = now + tonumber(ARGV[5])
-local mark = redis.call('INCR', KEYS[4])
+local mark = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[2], until_, mark)
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[4], ARGV[4])
-redis.call('SET', KEYS[3], string.format('%.0f', until_), 'PX', ARGV[4])
-if ticket ~= '0' then redis.call('ZREM', KEYS[6], ticket) end
-return {0, 0, mark, until_}
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
+last, lastB = until_, now - slip
+redis.call('HSET', KEYS[4], 'slip', string.format('%.0f', slip), 'last', string.format('%.0f', last), 'lastB', string.format('%.0f', lastB))
+` + chatExpireLua(4, 4) + `
+return {0, 0, mark, until_, lastB}
 `)
 
-// settleScript: KEYS = sent zset, the chat's last-send key, the chat's hold
-// key; ARGV = the mark, its in-flight score (µs), state expiry (ms), the
-// message's token, how long to hold the chat for its next piece (ms; 0: it
-// was the last piece, let go). The send's answer is back, so it arrived by
-// now: its mark counts from now on as a send of now, leaving the window a
-// window later, and the chat's last send is now, unless another send to the
-// chat committed since (this one outlived its bound).
+// settleScript: KEYS = sent zset, the chat's calendar; ARGV = the mark, its
+// in-flight score (µs), state expiry (ms), its lastB (µs). The send's
+// answer is back, so it arrived by now: its mark counts from now on as a
+// send of now, leaving the window a window later, and the chat's last send
+// is now, unless another send to the chat committed since (this one
+// outlived its bound). The chat's slip grows to now - lastB: by this
+// send's flight time for a punctual commit (lastB its booking), and by no
+// more for a late one (lastB its commit less the slip then), never by the
+// sender's lateness.
 var settleScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-if last == tonumber(ARGV[2]) or last < now then
-  redis.call('SET', KEYS[2], string.format('%.0f', now), 'PX', ARGV[3])
-end
-if tonumber(ARGV[5]) > 0 then
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
-elseif redis.call('GET', KEYS[3]) == ARGV[4] then
-  redis.call('DEL', KEYS[3])
-end
+` + chatReadLua(2) + `
+if last == tonumber(ARGV[2]) or last < now then last = now end
+slip = math.max(slip, now - tonumber(ARGV[4]))
+redis.call('HSET', KEYS[2], 'last', string.format('%.0f', last), 'slip', string.format('%.0f', slip))
+` + chatExpireLua(2, 3) + `
 return 0
 `)
 
@@ -388,67 +375,23 @@ return 0
 // needs a new reservation after the pause.
 var errPaused = errors.New("sending paused")
 
-// wait reserves a sending time for chatID and sleeps until it. The message
-// then commits right before it goes (commit).
-func (l *limiter) wait(ctx context.Context, to chat.Address) error {
-	d, _, err := l.reserve(ctx, to)
-	if err != nil {
-		return err
-	}
-	return sleep(ctx, d)
-}
-
-// waitN reserves n sending times for chatID (reserveN, queued or not),
-// sleeps until the first and returns the ticket and when the others are
-// due, by the local clock. Each piece commits right before it goes. If the
-// sleep is cut short the ticket is given back.
-func (l *limiter) waitN(ctx context.Context, to chat.Address, n int, queue bool, log *slog.Logger) (ticket int64, later []time.Time, err error) {
-	start := time.Now()
-	ticket, waits, _, err := l.reserveN(ctx, to, n, queue)
-	if err != nil {
-		return 0, nil, err
-	}
-	for _, d := range waits[1:] {
-		later = append(later, start.Add(d))
-	}
-	if err := sleep(ctx, waits[0]); err != nil {
-		l.dequeue(ctx, to, ticket, log)
-		return 0, nil, err
-	}
-	return ticket, later, nil
-}
-
-// releaseScript: KEYS = the chat's hold key; ARGV = a message's token. The
-// message lets go of the chat, if it still holds it.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 0
-`)
-
 // sendMark is a committed send, counted as in flight until settled.
 type sendMark struct {
 	to    chat.Address
 	id    int64 // its member in the sent zset
 	until int64 // its in-flight score: the commit's Redis time + inFlight, µs
-	token int64 // its message's: the mark of the message's first piece
+	lastB int64 // its commit in the chat's virtual time, µs
 }
 
-// commit records that the first piece of a message to to, queued under
-// ticket (0: not queued), leaves now, in flight (see commitScript), and
-// returns its mark for settle. If its ticket is not the chat's first, or
-// the sends of the last window, or the chat's last one, leave no room (a
-// sender woke late, or sends are still in flight), it waits for its turn
-// and room, keeping its place; if sending was paused it returns errPaused.
-func (l *limiter) commit(ctx context.Context, to chat.Address, ticket int64) (sendMark, error) {
-	return l.commitPiece(ctx, to, ticket, 0)
-}
-
-// commitPiece is commit for a piece of the message with ticket whose first
-// piece's mark is token (0: this is the first); a later piece goes on its
-// message's hold of the chat, not its ticket.
-func (l *limiter) commitPiece(ctx context.Context, to chat.Address, ticket, token int64) (sendMark, error) {
+// commit records that a piece booked at booked (turn.booked) to to leaves
+// now, in flight (see commitScript), and returns its mark for settle. If
+// the sends of the last window, or the chat's slip or last send, leave no
+// room (a send ahead is slow, a sender woke late, sends are still in
+// flight), it waits for its turn and room; if sending was paused it
+// returns errPaused.
+func (l *limiter) commit(ctx context.Context, to chat.Address, booked int64) (sendMark, error) {
 	for {
-		wait, paused, mark, err := l.tryCommit(ctx, to, ticket, token)
+		wait, paused, mark, err := l.tryCommit(ctx, to, booked)
 		switch {
 		case err != nil:
 			return sendMark{}, err
@@ -463,23 +406,18 @@ func (l *limiter) commitPiece(ctx context.Context, to chat.Address, ticket, toke
 	}
 }
 
-// tryCommit runs commitScript once for a piece of the message with ticket
-// and token (see commitPiece): the send's mark, or how long to wait before
-// trying again, or paused.
-func (l *limiter) tryCommit(ctx context.Context, to chat.Address, ticket, token int64) (wait time.Duration, paused bool, mark sendMark, err error) {
+// tryCommit runs commitScript once for a piece booked at booked: the
+// send's mark, or how long to wait before trying again, or paused.
+func (l *limiter) tryCommit(ctx context.Context, to chat.Address, booked int64) (wait time.Duration, paused bool, mark sendMark, err error) {
 	k := l.keys(to)
-	res, err := commitScript.Run(ctx, l.rdb, []string{k.pause, k.sent, k.last, k.seq, k.hold, k.queue},
+	res, err := commitScript.Run(ctx, l.rdb, []string{k.pause, k.sent, k.seq, k.chat},
 		l.window.Microseconds(), l.perWindow, l.every(to).Microseconds(), l.stateExpiry.Milliseconds(),
-		l.inFlight.Microseconds(), token, ticket, l.staleAfter.Microseconds(), queuePoll.Microseconds()).Int64Slice()
+		l.inFlight.Microseconds(), booked).Int64Slice()
 	switch {
 	case err != nil:
 		return 0, false, sendMark{}, fmt.Errorf("rate limit: commit: %w", err)
-	case len(res) == 4 && res[0] == 0:
-		m := sendMark{to: to, id: res[2], until: res[3], token: token}
-		if m.token == 0 {
-			m.token = m.id
-		}
-		return 0, false, m, nil
+	case len(res) == 5 && res[0] == 0:
+		return 0, false, sendMark{to: to, id: res[2], until: res[3], lastB: res[4]}, nil
 	case len(res) == 2 && res[0] > 0:
 		return time.Duration(res[0]) * time.Microsecond, res[1] == 1, sendMark{}, nil
 	}
@@ -487,18 +425,12 @@ func (l *limiter) tryCommit(ctx context.Context, to chat.Address, ticket, token 
 }
 
 // settle records that m's request is answered (successfully or not, or
-// given up): it counts from now as a send of now (see settleScript). more
-// says that another piece of its message follows, which holds the chat
-// until it commits (for at most the in-flight bound, should its process
-// die).
-func (l *limiter) settle(ctx context.Context, m sendMark, more bool) error {
+// given up): it counts from now as a send of now, and its flight time
+// joins the chat's slip (see settleScript).
+func (l *limiter) settle(ctx context.Context, m sendMark) error {
 	k := l.keys(m.to)
-	var hold time.Duration
-	if more {
-		hold = l.inFlight
-	}
-	if err := settleScript.Run(ctx, l.rdb, []string{k.sent, k.last, k.hold},
-		m.id, m.until, l.stateExpiry.Milliseconds(), m.token, hold.Milliseconds()).Err(); err != nil {
+	if err := settleScript.Run(ctx, l.rdb, []string{k.sent, k.chat},
+		m.id, m.until, l.stateExpiry.Milliseconds(), m.lastB).Err(); err != nil {
 		return fmt.Errorf("rate limit: settle send %d: %w", m.id, err)
 	}
 	return nil
@@ -518,58 +450,54 @@ const settleTimeout = 5 * time.Second
 // and settles when its answer is back. Not safe for concurrent use; the
 // pieces of one message go from one goroutine.
 type flight struct {
-	l       *limiter
-	to      chat.Address
-	log     *slog.Logger
-	ctx     context.Context // the requests' context
-	cancel  context.CancelCauseFunc
-	bound   *time.Timer // ends ctx when a request has been in flight for l.inFlight
-	mark    sendMark    // the request in flight, or answered but not settled, while flying
-	flying  bool
-	ticket  int64 // the message's place in the chat's queue (reserveN), for its first piece
-	token   int64 // the first piece's mark, once committed
-	holding bool  // the chat is held for a later piece (settle with more)
+	l      *limiter
+	to     chat.Address
+	log    *slog.Logger
+	ctx    context.Context // the requests' context
+	cancel context.CancelCauseFunc
+	bound  *time.Timer // ends ctx when a request has been in flight for l.inFlight
+	mark   sendMark    // the request in flight, or answered but not settled, while flying
+	flying bool
 }
 
-// flight starts the requests of one message to to, queued under ticket (0:
-// not queued), under ctx; end it with end.
-func (l *limiter) flight(ctx context.Context, to chat.Address, ticket int64, log *slog.Logger) *flight {
-	f := &flight{l: l, to: to, ticket: ticket, log: log}
+// flight starts the requests of one message to to under ctx; end it with
+// end.
+func (l *limiter) flight(ctx context.Context, to chat.Address, log *slog.Logger) *flight {
+	f := &flight{l: l, to: to, log: log}
 	f.ctx, f.cancel = context.WithCancelCause(ctx)
 	f.bound = time.AfterFunc(l.inFlight, func() { f.cancel(errInFlightTooLong) })
 	f.bound.Stop()
 	return f
 }
 
-// commit commits the next request (limiter.commit) and starts its bound.
-// A previous piece whose settle failed is settled first.
-func (f *flight) commit() error {
-	f.settle(true)
-	m, err := f.l.commitPiece(f.ctx, f.to, f.ticket, f.token)
+// commit commits the next request, booked at booked (limiter.commit), and
+// starts its bound. A previous piece whose settle failed is settled first.
+func (f *flight) commit(booked int64) error {
+	f.settle()
+	m, err := f.l.commit(f.ctx, f.to, booked)
 	if err != nil {
 		return err
 	}
-	f.mark, f.flying, f.token = m, true, m.token
+	f.mark, f.flying = m, true
 	f.bound.Reset(f.l.inFlight)
 	return nil
 }
 
-// settle records that the request in flight, if any, has its answer;
-// more says another piece follows (limiter.settle). It settles even when
-// the job's context has ended. A failed settle (Redis) is tried again
-// before the next piece commits, or at the end: unsettled, the mark and
-// the chat's last send count as in flight until the bound, so the
-// message's own next piece would wait a minute, past its request's
-// context. If that fails too, it is only logged: the mark leaves by itself.
-func (f *flight) settle(more bool) {
+// settle records that the request in flight, if any, has its answer
+// (limiter.settle). It settles even when the job's context has ended. A
+// failed settle (Redis) is tried again before the next piece commits, or at
+// the end: unsettled, the mark and the chat's last send count as in flight
+// until the bound, so the message's own next piece would wait a minute,
+// past its request's context. If that fails too, it is only logged: the
+// mark leaves by itself.
+func (f *flight) settle() {
 	if !f.flying {
 		return
 	}
 	f.bound.Stop()
-	f.holding = more
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), settleTimeout)
 	defer cancel()
-	if err := f.l.settle(ctx, f.mark, more); err != nil {
+	if err := f.l.settle(ctx, f.mark); err != nil {
 		f.log.WarnContext(ctx, "send not settled: tried again before the message's next request, if any; until settled it holds its place under the rate limit, at most until its bound",
 			slog.String("chat", f.to.String()), slog.Duration("bound", f.l.inFlight), slog.Any("err", err))
 		return
@@ -580,15 +508,7 @@ func (f *flight) settle(more bool) {
 // end settles the last request and ends the flight. It returns err, the
 // requests' error, saying so when the bound cut a request short.
 func (f *flight) end(err error) error {
-	if f.holding && !f.flying { // the next piece never went: let go of the chat
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), settleTimeout)
-		if rerr := releaseScript.Run(ctx, f.l.rdb, []string{f.l.keys(f.to).hold}, f.token).Err(); rerr != nil {
-			f.log.WarnContext(ctx, "chat not let go: its other messages wait until the hold runs out",
-				slog.String("chat", f.to.String()), slog.Duration("hold", f.l.inFlight), slog.Any("err", rerr))
-		}
-		cancel()
-	}
-	f.settle(false)
+	f.settle()
 	if err != nil && errors.Is(context.Cause(f.ctx), errInFlightTooLong) {
 		err = fmt.Errorf("%w: %w", errInFlightTooLong, err)
 	}

@@ -27,25 +27,25 @@ func TestLimiterReservations(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 40 { // other chats competing for global slots
 		wg.Go(func() {
-			_, at, err := l.reserve(ctx, tgChat(int64(100+i)))
+			b, err := reserveOne(ctx, l, tgChat(int64(100+i)))
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			mu.Lock()
-			all = append(all, at)
+			all = append(all, b.at)
 			mu.Unlock()
 		})
 	}
 	var chat []time.Time
 	for range 6 { // one chat, asked in sequence
-		_, at, err := l.reserve(ctx, tgChat(42))
+		b, err := reserveOne(ctx, l, tgChat(42))
 		if err != nil {
 			t.Fatal(err)
 		}
-		chat = append(chat, at)
+		chat = append(chat, b.at)
 		mu.Lock()
-		all = append(all, at)
+		all = append(all, b.at)
 		mu.Unlock()
 	}
 	wg.Wait()
@@ -69,15 +69,15 @@ func TestLimiterGroupInterval(t *testing.T) {
 	rdb, prefix := redistest.New(t)
 	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 30, PerChatPerSecond: 1, PerGroupPerMinute: 20})
 	ctx := context.Background()
-	_, first, err := l.reserve(ctx, tgChat(-100))
+	first, err := reserveOne(ctx, l, tgChat(-100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, second, err := l.reserve(ctx, tgChat(-100))
+	second, err := reserveOne(ctx, l, tgChat(-100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if gap := second.Sub(first); gap < 3*time.Second {
+	if gap := second.at.Sub(first.at); gap < 3*time.Second {
 		t.Errorf("group messages %s apart, want 3s (20 a minute)", gap)
 	}
 }
@@ -94,11 +94,11 @@ func TestLimiterPause(t *testing.T) {
 	if err := l.pause(ctx, tgChat(0), time.Second); err != nil { // a shorter pause does not shorten it
 		t.Fatal(err)
 	}
-	d, _, err := l.reserve(ctx, tgChat(1))
+	b, err := reserveOne(ctx, l, tgChat(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d < 4*time.Second {
+	if d := time.Until(b.due); d < 4*time.Second {
 		t.Errorf("reservation during a 5s pause waits %s", d)
 	}
 }
@@ -114,12 +114,12 @@ func TestLimiterCommit(t *testing.T) {
 	ctx := context.Background()
 	var sent []time.Time                          // commit times, by Redis's clock
 	for _, chat := range []int64{1, 2, 3, 4, 1} { // the 4th waits for the window, the 5th for chat 1
-		m, err := l.commit(ctx, tgChat(chat), 0)
+		m, err := l.commit(ctx, tgChat(chat), 0) // booked long ago: only the limits hold it
 		if err != nil {
 			t.Fatal(err)
 		}
 		sent = append(sent, time.UnixMicro(m.until).Add(-l.inFlight))
-		if err := l.settle(ctx, m, false); err != nil {
+		if err := l.settle(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -161,7 +161,7 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 
 	var marks []sendMark
 	for _, c := range []int64{1, 2, 3} {
-		wait, paused, m, err := l.tryCommit(ctx, tgChat(c), 0, 0)
+		wait, paused, m, err := l.tryCommit(ctx, tgChat(c), 0)
 		if err != nil || paused || wait != 0 {
 			t.Fatalf("commit %d: wait %s, paused %v, %v", c, wait, paused, err)
 		}
@@ -170,27 +170,27 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 		}
 		marks = append(marks, m)
 	}
-	wait, _, _, err := l.tryCommit(ctx, tgChat(4), 0, 0)
+	wait, _, _, err := l.tryCommit(ctx, tgChat(4), 0)
 	if err != nil || wait <= 0 || wait > l.window {
 		t.Errorf("commit with the window full of sends in flight: wait %s, %v; want (0, %s], not the bound %s", wait, err, l.window, l.inFlight)
 	}
 	// The chat interval likewise: chat 1's send is still in flight.
-	if wait, _, _, err := l.tryCommit(ctx, tgChat(1), 0, 0); err != nil || wait <= 0 || wait > l.chatEvery {
+	if wait, _, _, err := l.tryCommit(ctx, tgChat(1), 0); err != nil || wait <= 0 || wait > l.chatEvery {
 		t.Errorf("commit to a chat with a send in flight: wait %s, %v; want (0, %s]", wait, err, l.chatEvery)
 	}
 
-	if err := l.settle(ctx, marks[0], false); err != nil {
+	if err := l.settle(ctx, marks[0]); err != nil {
 		t.Fatal(err)
 	}
 	answered := score(marks[0])
 	if answered >= marks[0].until || answered < marks[0].until-l.inFlight.Microseconds() {
 		t.Errorf("settled mark scored %d, want its answer's time, in [commit %d, bound %d)", answered, marks[0].until-l.inFlight.Microseconds(), marks[0].until)
 	}
-	wait, _, _, err = l.tryCommit(ctx, tgChat(4), 0, 0)
+	wait, _, _, err = l.tryCommit(ctx, tgChat(4), 0)
 	if err != nil || wait <= 0 || wait > l.window {
 		t.Errorf("commit while the answered send is in the window: wait %s, %v", wait, err)
 	}
-	last, err := rdb.Get(ctx, l.keys(tgChat(1)).last).Int64()
+	last, err := rdb.HGet(ctx, l.keys(tgChat(1)).chat, "last").Int64()
 	if err != nil || last != answered {
 		t.Errorf("chat 1's last send %d, %v; want its answer's time %d", last, err, answered)
 	}
@@ -209,6 +209,15 @@ func TestLimiterCountsASendUntilItsAnswer(t *testing.T) {
 	if _, err := short.commit(ctx, tgChat(4), 0); err != nil {
 		t.Errorf("commit after sends that were never settled: %v", err)
 	}
+}
+
+// reserveOne books one sending time for to.
+func reserveOne(ctx context.Context, l *limiter, to chat.Address) (turn, error) {
+	turns, err := l.reserveN(ctx, to, 1)
+	if err != nil {
+		return turn{}, err
+	}
+	return turns[0], nil
 }
 
 // tgChat is a chat of the deployment's Telegram bot.

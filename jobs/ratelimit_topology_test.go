@@ -25,47 +25,31 @@ func TestLimiterOnEveryTopology(t *testing.T) {
 			l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 1000, PerGroupPerMinute: 60000})
 			ctx := context.Background()
 			for _, chat := range []int64{42, 43, -1001} {
-				ticket, _, _, err := l.reserveN(ctx, tgChat(chat), 2, true)
-				if err != nil || ticket == 0 {
-					t.Fatalf("reserve for %d: ticket %d, %v", chat, ticket, err)
+				turns, err := l.reserveN(ctx, tgChat(chat), 2)
+				if err != nil {
+					t.Fatalf("reserve for %d: %v", chat, err)
 				}
-				m, err := l.commit(ctx, tgChat(chat), ticket)
+				m, err := l.commit(ctx, tgChat(chat), turns[0].booked)
 				if err != nil {
 					t.Fatalf("commit for %d: %v", chat, err)
 				}
-				if err := l.settle(ctx, m, chat == 42); err != nil {
+				if err := l.settle(ctx, m); err != nil {
 					t.Fatalf("settle for %d: %v", chat, err)
 				}
 			}
-			// A message whose second piece never went lets go of the chat.
-			log := slog.New(slog.DiscardHandler)
-			ticket, _, _, err := l.reserveN(ctx, tgChat(43), 2, true)
+			// A message's pieces under a flight.
+			turns, err := l.reserveN(ctx, tgChat(43), 2)
 			if err != nil {
 				t.Fatalf("reserve for the flight: %v", err)
 			}
-			f := l.flight(ctx, tgChat(43), ticket, log)
-			if err := f.commit(); err != nil {
-				t.Fatalf("flight commit: %v", err)
+			f := l.flight(ctx, tgChat(43), slog.New(slog.DiscardHandler))
+			for _, turn := range turns {
+				if err := f.commit(turn.booked); err != nil {
+					t.Fatalf("flight commit: %v", err)
+				}
 			}
-			f.settle(true)
 			if err := f.end(nil); err != nil {
 				t.Fatalf("flight end: %v", err)
-			}
-			if n, err := rdb.Exists(ctx, l.keys(tgChat(43)).hold).Result(); err != nil || n != 0 {
-				t.Errorf("the chat is still held after the message ended: %d, %v", n, err)
-			}
-			// A message that will not commit gives its ticket back; another
-			// still waits for its turn.
-			ticket, _, _, err = l.reserveN(ctx, tgChat(42), 1, true)
-			if err != nil {
-				t.Fatalf("reserve to give back: %v", err)
-			}
-			l.dequeue(ctx, tgChat(42), ticket, log)
-			if _, _, _, err := l.reserveN(ctx, tgChat(42), 1, true); err != nil {
-				t.Fatalf("reserve to keep: %v", err)
-			}
-			if n, err := rdb.ZCard(ctx, l.keys(tgChat(42)).queue).Result(); err != nil || n != 1 {
-				t.Errorf("chat 42's queue holds %d tickets, %v; want the one still waiting", n, err)
 			}
 			if err := l.pause(ctx, tgChat(0), time.Millisecond); err != nil {
 				t.Fatalf("pause: %v", err)
@@ -74,7 +58,7 @@ func TestLimiterOnEveryTopology(t *testing.T) {
 				return
 			}
 			k42, kGroup := l.keys(tgChat(42)), l.keys(tgChat(-1001))
-			keys := []string{k42.global, k42.sent, k42.seq, k42.pause, k42.chat, k42.last, k42.hold, k42.queue, kGroup.chat, kGroup.last}
+			keys := []string{k42.global, k42.sent, k42.seq, k42.pause, k42.chat, kGroup.chat}
 			cc := rdb.(*redis.ClusterClient)
 			want := int64(-1)
 			for _, k := range keys {
