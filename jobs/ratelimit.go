@@ -82,11 +82,15 @@ type limiter struct {
 // flight, from its commit to its answer: the notifier gives up on a request
 // after it (see flight), so a send that is never settled (its process died)
 // is counted as arriving at most this late, and then leaves the window by
-// itself. A minute is go-telegram/bot's own HTTP timeout (its default
-// client's, which production uses), so no request that would have succeeded
-// is cut short; the cost is that the sends a dying process had in flight
-// hold their places, and their chats, for up to a minute.
-const maxInFlight = time.Minute
+// itself. A commit may wait behind a send in flight to its chat for up to
+// the bound and an interval, and then its own request may take the bound:
+// both inside the delivery's send budget (postgres.DeliveryLease / 2, one
+// minute; TestFlightFitsTheSendBudget), so 25 s. A Bot API call takes
+// well under a second, a chart's upload a few; one still unanswered after
+// 25 s is given up and retried. The cost of the bound is that the sends a
+// dying process had in flight hold their places, and their chats, for up
+// to 25 s.
+const maxInFlight = 25 * time.Second
 
 func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
 	every := func(perSecond float64, def float64) time.Duration {
@@ -192,6 +196,7 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local w = tonumber(ARGV[1])
 local every = tonumber(ARGV[2])
 ` + chatReadLua(2) + `
+slip = math.max(slip, math.min(last, now) - lastB)
 local at = math.max(now, tonumber(redis.call('GET', KEYS[3]) or '0'), next_ + slip)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / w) - 1)
 local out = {}
@@ -207,7 +212,7 @@ for i = 1, tonumber(ARGV[4]) do
   at = send + every
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('HSET', KEYS[2], 'next', string.format('%.0f', next_))
+redis.call('HSET', KEYS[2], 'next', string.format('%.0f', next_), 'slip', string.format('%.0f', slip))
 ` + chatExpireLua(2, 3) + `
 return out
 `)
@@ -295,7 +300,7 @@ func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) ([]turn, er
 // Waiting for room: a settled send leaves the window at its score + window;
 // one in flight only after its settle (at the earliest now) + window, or its
 // bound + window if never settled. So no room can come before min(oldest
-// score, now) + window: the wait, rather than a minute when the oldest is in
+// score, now) + window: the wait, rather than the bound when the oldest is in
 // flight.
 //
 // Order. A send booked at B (virtual) is eligible at max(B + s, last +
@@ -311,14 +316,16 @@ func (l *limiter) waitN(ctx context.Context, to chat.Address, n int) ([]turn, er
 // is told its exact turn. A send whose process died is never settled: after
 // its bound s still counts it as a flight of the whole bound, and the
 // commit that follows folds that into slip, so the chat's waiters go in
-// booking order, spaced, after it too. A sender that commits δ after its
-// turn is not charged δ in the slip (settleScript), lest one late process
-// push all the chat's later messages by it; so the first waiter behind it,
-// held up by its answer (last + every), comes δ closer to the next one.
-// Order therefore holds while senders commit within an interval of their
-// turns; one later than that may be overtaken by the next booking, or have
-// the waiters behind it due together. The chat's interval holds whatever
-// (last + every), and so do the limits.
+// booking order, spaced, after it too; and a reservation folds the slip a
+// send in flight (or dead) has added so far, so a new booking is due no
+// later than the chat requires. A sender that commits δ after its turn
+// (its sleep overshot, the global window held it) is charged δ in the slip
+// when δ is at most an interval, so those behind it move by δ alike and a
+// queue's small delays cannot add up to two waiters due at once; a sender
+// later than that (a stalled process) is not charged, lest it push all the
+// chat's later messages by its lateness, and may be overtaken by the next
+// booking. The chat's interval holds whatever (last + every), and so do
+// the limits.
 var commitScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -343,7 +350,9 @@ local mark = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[2], until_, mark)
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[3], ARGV[4])
-last, lastB = until_, now - slip
+local b = tonumber(ARGV[6])
+if now - (b + slip) <= every then lastB = b else lastB = now - slip end
+last = until_
 redis.call('HSET', KEYS[4], 'slip', string.format('%.0f', slip), 'last', string.format('%.0f', last), 'lastB', string.format('%.0f', lastB))
 ` + chatExpireLua(4, 4) + `
 return {0, 0, mark, until_, lastB}
@@ -355,9 +364,10 @@ return {0, 0, mark, until_, lastB}
 // send of now, leaving the window a window later, and the chat's last send
 // is now, unless another send to the chat committed since (this one
 // outlived its bound). The chat's slip grows to now - lastB: by this
-// send's flight time for a punctual commit (lastB its booking), and by no
-// more for a late one (lastB its commit less the slip then), never by the
-// sender's lateness.
+// send's flight time and its lateness for a commit within an interval of
+// its turn (lastB its booking), and by its flight time only for a later
+// one (lastB its commit less the slip then), never by a stalled sender's
+// lateness.
 var settleScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -487,7 +497,7 @@ func (f *flight) commit(booked int64) error {
 // (limiter.settle). It settles even when the job's context has ended. A
 // failed settle (Redis) is tried again before the next piece commits, or at
 // the end: unsettled, the mark and the chat's last send count as in flight
-// until the bound, so the message's own next piece would wait a minute,
+// until the bound, so the message's own next piece would wait out the bound,
 // past its request's context. If that fails too, it is only logged: the
 // mark leaves by itself.
 func (f *flight) settle() {

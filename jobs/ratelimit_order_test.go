@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clubcrm/clubcrm/domain/chat"
+	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
 )
 
@@ -36,11 +37,11 @@ func waitsInOrder(t *testing.T, ctx context.Context, l *limiter, to chat.Address
 
 // spaced checks that the bookings are due in booking order and apart: each
 // waits at least half an interval longer than the one before. Not a whole
-// interval: the send ahead of them may have committed a little after its
-// turn (its sleep overshot), which is not added to the slip (see
-// commitScript), so the first behind it, held up by its answer, can be due
-// up to that much closer to the next; the interval between their sends is
-// kept by the chat's last send all the same.
+// interval: a send ahead of them that committed more than an interval after
+// its turn is not charged its lateness (see commitScript), so the first
+// behind it, held up by its answer, can be due closer to the next; the
+// interval between their sends is kept by the chat's last send all the
+// same.
 func spaced(t *testing.T, l *limiter, to chat.Address, waits []time.Duration) {
 	t.Helper()
 	for i := 1; i < len(waits); i++ {
@@ -218,5 +219,81 @@ func TestFlightSettlesAgainBeforeTheNextPiece(t *testing.T) {
 	}
 	if err := f.end(nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A commit may wait behind a send in flight to its chat for the bound and
+// a group's interval, and its own request may then take the bound: both
+// inside the delivery's send budget, or a message waiting its turn fails,
+// and one sent at the budget's end may arrive and be sent again.
+func TestFlightFitsTheSendBudget(t *testing.T) {
+	l := newLimiter(nil, Queues{}, TelegramLimits)
+	if worst := 2*l.inFlight + l.groupEvery; worst >= postgres.DeliveryLease/2 {
+		t.Errorf("a commit's wait and its request may take %s, the send budget is %s", worst, postgres.DeliveryLease/2)
+	}
+}
+
+// A send whose process died is never settled; once its bound has passed, a
+// message booked afterwards is due at once, as the chat allows, not a
+// whole bound later (the dead send's flight is folded into the slip at the
+// reservation, not left to be added at the commit).
+func TestLimiterDeadSendDoesNotDelayLaterBookings(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 10, PerGroupPerMinute: 20})
+	l.inFlight = time.Second
+	ctx := context.Background()
+	to := tgChat(42)
+	if _, err := l.commit(ctx, to, book(t, ctx, l, to, 1)[0].booked); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(l.inFlight + 2*l.every(to)) // the dead send's bound and the chat's interval are over
+	next := book(t, ctx, l, to, 1)[0]
+	if d := time.Until(next.due); d > l.every(to) {
+		t.Errorf("a booking after the dead send's bound is due in %s; want at once", d)
+	}
+	wait, paused, _, err := l.tryCommit(ctx, to, next.booked)
+	if err != nil || paused || wait > l.every(to) {
+		t.Errorf("its commit: wait %s, paused %v, %v; want it to go within an interval", wait, paused, err)
+	}
+}
+
+// A queue of one chat's messages, each committing a little after its turn
+// (a timer's overshoot, a Redis round trip, the bot's window held it): the
+// small delays are charged to the chat's slip, so those behind move alike
+// and stay due in booking order, apart, however many there are; not
+// charged, they added up until two waiters were due at the same instant
+// (with 12 ms each and an interval of 105 ms, from the ninth message on).
+func TestLimiterSmallDelaysInAQueueKeepItsOrder(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	// A long interval, so that a stall of the test machine is unlikely to
+	// make a commit later than one (which is not charged, by design).
+	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 2, PerGroupPerMinute: 20})
+	ctx := context.Background()
+	to := tgChat(42)
+	var turns []turn
+	for range 10 {
+		turns = append(turns, book(t, ctx, l, to, 1)...)
+	}
+	const late = 40 * time.Millisecond
+	for i := range len(turns) - 1 {
+		if i > 0 { // the send ahead is answered: the next two are due apart
+			spaced(t, l, to, waitsInOrder(t, ctx, l, to, turns[i], turns[i+1]))
+		}
+		for {
+			wait, paused, m, err := l.tryCommit(ctx, to, turns[i].booked)
+			if err != nil || paused {
+				t.Fatalf("booking %d: paused %v, %v", i, paused, err)
+			}
+			if wait == 0 {
+				time.Sleep(10 * time.Millisecond) // its flight
+				if err := l.settle(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			time.Sleep(wait + late)
+		}
 	}
 }
