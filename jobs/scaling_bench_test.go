@@ -225,7 +225,7 @@ func drainProcesses(b *testing.B, bin, kind string, k int) (rate, busy, workerCo
 			}
 		}
 		for i, cg := range budgets {
-			b.Logf("%s, %d processes: worker %d was held to %.2f cores in %d periods of 100 ms", kind, k, i, cores, cg.throttled())
+			b.Logf("%s, %d processes: worker %d was held to %g cores in %d periods of 100 ms", kind, k, i, cores, cg.throttled())
 			cg.release()
 		}
 	}
