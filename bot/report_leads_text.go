@@ -1,12 +1,6 @@
 package bot
 
-import (
-	"math"
-	"strconv"
-
-	"github.com/clubcrm/clubcrm/domain/i18n"
-	"github.com/clubcrm/clubcrm/domain/report"
-)
+import "github.com/clubcrm/clubcrm/domain/report"
 
 // leadsText is the general report's one line on the leads that arrived
 // through the inbound API (report.Leads): how many, how many were answered,
@@ -24,18 +18,10 @@ func (r *request) leadsText(g report.General) string {
 	if g.Previous != nil {
 		p = g.Previous.Leads
 	}
-	fig := func(cur, prev int) string {
-		if g.Previous == nil {
-			return strconv.Itoa(cur)
-		}
-		return strconv.Itoa(cur) + " " + r.change(report.CountChange(cur, prev))
-	}
-	median := "" // nobody answered: the line leaves the median out
-	if c.MedianMinutes != nil {
-		median = i18n.Number(r.lang, math.Round(*c.MedianMinutes*10)/10)
-	}
+	fig := func(cur, prev int) string { return r.countWithChange(g, cur, prev) }
 	return r.t("report.leads", map[string]any{
 		"Leads": fig(c.Leads, p.Leads), "Answered": fig(c.Answered, p.Answered), "InTarget": fig(c.InTarget, p.InTarget),
-		"Escalated": fig(c.Escalated, p.Escalated), "Median": median,
+		"Escalated": fig(c.Escalated, p.Escalated),
+		"Median":    r.medianMinutes(c.MedianMinutes), // "" when nobody answered: the line leaves it out
 	})
 }

@@ -23,17 +23,28 @@ func (r *request) missedText(g report.General) string {
 	if g.Previous != nil {
 		p = g.Previous.Missed
 	}
-	fig := func(cur, prev int) string {
-		if g.Previous == nil {
-			return strconv.Itoa(cur)
-		}
-		return strconv.Itoa(cur) + " " + r.change(report.CountChange(cur, prev))
-	}
-	median := "" // nobody called back: the line leaves the median out
-	if c.MedianMinutes != nil {
-		median = i18n.Number(r.lang, math.Round(*c.MedianMinutes*10)/10)
-	}
+	fig := func(cur, prev int) string { return r.countWithChange(g, cur, prev) }
 	return r.t("report.missed", map[string]any{
-		"Missed": fig(c.Missed, p.Missed), "Back": fig(c.CalledBack, p.CalledBack), "InTarget": fig(c.InTarget, p.InTarget), "Median": median,
+		"Missed": fig(c.Missed, p.Missed), "Back": fig(c.CalledBack, p.CalledBack), "InTarget": fig(c.InTarget, p.InTarget),
+		"Median": r.medianMinutes(c.MedianMinutes), // "" when nobody called back: the line leaves it out
 	})
+}
+
+// countWithChange is a count of g's period, followed by its change from the
+// period compared with when g has one (g.Previous), as the headline
+// figures show it.
+func (r *request) countWithChange(g report.General, cur, prev int) string {
+	if g.Previous == nil {
+		return strconv.Itoa(cur)
+	}
+	return strconv.Itoa(cur) + " " + r.change(report.CountChange(cur, prev))
+}
+
+// medianMinutes is a median in minutes to a tenth, in the person's
+// language, or "" when there is none.
+func (r *request) medianMinutes(m *float64) string {
+	if m == nil {
+		return ""
+	}
+	return i18n.Number(r.lang, math.Round(*m*10)/10)
 }

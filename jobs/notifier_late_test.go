@@ -57,9 +57,7 @@ func TestNotifyLateUploadsKeepToLimits(t *testing.T) {
 	}
 	wg.Wait()
 
-	if v := e.tg.Violations(); v != 0 {
-		t.Errorf("flood-limit violations = %d, want 0", v)
-	}
+	expectNoFloodViolations(t, e.tg)
 	got := map[int64]int{}
 	for _, c := range e.tg.CallsTo("sendPhoto") {
 		if c.OK() {
@@ -100,24 +98,7 @@ func TestNotifySlowPieceThenFastKeepsToTheChatLimit(t *testing.T) {
 	text := "first\n" + strings.Repeat(strings.Repeat("x", 99)+"\n", 15) // over a caption: a message of its own
 	o := jobs.Outgoing{Key: "slow:1", ClubID: e.club.ID, StaffID: e.manager.ID,
 		Msg: chat.Message{Text: text, PNG: noisePNG(t), PNGName: "chart.png"}}
-	done := make(chan error, 1)
-	go func() { done <- n.Notify(e.ctx, o) }()
-	<-started // the chart is on its way, not yet in
-	if err := n.Notify(e.ctx, jobs.Outgoing{Key: "slow:2", ClubID: e.club.ID, StaffID: e.manager.ID,
-		Msg: chat.Message{Text: "after"}}); err != nil {
-		t.Fatalf("notify the second: %v", err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("notify the first: %v", err)
-	}
-
-	if v := e.tg.Violations(); v != 0 {
-		t.Errorf("flood-limit violations = %d, want 0", v)
-	}
-	sent := e.tg.Sent(managerChat)
-	if len(sent) != 3 {
-		t.Fatalf("%d messages in the chat, want 3 (chart, text, the next message)", len(sent))
-	}
+	sent := notifyThenAfter(t, e, n, o, func() { <-started }, 3) // the chart on its way, not yet in
 	if sent[0].Photo == nil || !strings.HasPrefix(sent[1].Text, "first") || sent[2].Text != "after" {
 		t.Errorf("out of order: photo %v, then %.10q, then %.10q", sent[0].Photo != nil, sent[1].Text, sent[2].Text)
 	}
@@ -166,9 +147,7 @@ func TestNotifyMessagesBehindASlowSendKeepTheirOrder(t *testing.T) {
 	}
 	wg.Wait()
 
-	if v := e.tg.Violations(); v != 0 {
-		t.Errorf("flood-limit violations = %d, want 0", v)
-	}
+	expectNoFloodViolations(t, e.tg)
 	want := "[m1 m2 m3 m4 m5]"
 	for c := range chats {
 		var got []string
@@ -296,9 +275,7 @@ func TestNotifyAfterALostReservationGoesOnTime(t *testing.T) {
 			t.Fatalf("notify %s after a lost reservation: %v", text, err)
 		}
 	}
-	if v := e.tg.Violations(); v != 0 {
-		t.Errorf("flood-limit violations = %d, want 0", v)
-	}
+	expectNoFloodViolations(t, e.tg)
 	var got []string
 	for _, m := range e.tg.Sent(8200) {
 		got = append(got, m.Text)
@@ -306,4 +283,37 @@ func TestNotifyAfterALostReservationGoesOnTime(t *testing.T) {
 	if g := fmt.Sprint(got); g != "[m1 m2]" {
 		t.Errorf("chat got %s, want [m1 m2]", g)
 	}
+}
+
+// expectNoFloodViolations fails the test if the fake Bot API refused any
+// call for Telegram's flood limits.
+func expectNoFloodViolations(t *testing.T, tg *telegramtest.Server) {
+	t.Helper()
+	if v := tg.Violations(); v != 0 {
+		t.Errorf("flood-limit violations = %d, want 0", v)
+	}
+}
+
+// notifyThenAfter notifies the manager of first and, once onItsWay
+// returns, of a short "after" message; it returns the manager's chat once
+// both are done, which must hold want messages and no flood-limit
+// violation.
+func notifyThenAfter(t *testing.T, e *env, n *jobs.Notifier, first jobs.Outgoing, onItsWay func(), want int) []telegramtest.Message {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- n.Notify(e.ctx, first) }()
+	onItsWay()
+	if err := n.Notify(e.ctx, jobs.Outgoing{Key: first.Key + ":after", ClubID: e.club.ID, StaffID: e.manager.ID,
+		Msg: chat.Message{Text: "after"}}); err != nil {
+		t.Fatalf("notify the second: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("notify the first: %v", err)
+	}
+	expectNoFloodViolations(t, e.tg)
+	sent := e.tg.Sent(managerChat)
+	if len(sent) != want {
+		t.Fatalf("%d messages in the chat, want %d (the first message's pieces, then the next)", len(sent), want)
+	}
+	return sent
 }

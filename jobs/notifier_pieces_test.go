@@ -33,26 +33,11 @@ func TestNotifyPacesEveryPieceOfAMessage(t *testing.T) {
 	text := "first\n" + strings.Repeat(line, 60) // 6,006 characters: two text messages
 	o := jobs.Outgoing{Key: "pieces:1", ClubID: e.club.ID, StaffID: e.manager.ID,
 		Msg: chat.Message{Text: text, PNG: img.Bytes(), PNGName: "chart.png"}}
-	done := make(chan error, 1)
-	go func() { done <- e.deps.Notifier.Notify(e.ctx, o) }()
 	// Another message to the chat, asked for once the chart is out: it waits
 	// for the chat behind the whole first message, not between its pieces.
-	e.tg.WaitFor(t, func(c telegramtest.Call) bool { return c.Method == "sendPhoto" && c.ChatID() == managerChat }, 30*time.Second)
-	if err := e.deps.Notifier.Notify(e.ctx, jobs.Outgoing{Key: "pieces:2", ClubID: e.club.ID, StaffID: e.manager.ID,
-		Msg: chat.Message{Text: "after"}}); err != nil {
-		t.Fatalf("notify the second: %v", err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("notify the first: %v", err)
-	}
-
-	if v := e.tg.Violations(); v != 0 {
-		t.Errorf("flood-limit violations = %d, want 0", v)
-	}
-	sent := e.tg.Sent(managerChat)
-	if len(sent) != 4 {
-		t.Fatalf("%d messages in the chat, want 4 (chart, two parts, the next message)", len(sent))
-	}
+	sent := notifyThenAfter(t, e, e.deps.Notifier, o, func() {
+		e.tg.WaitFor(t, func(c telegramtest.Call) bool { return c.Method == "sendPhoto" && c.ChatID() == managerChat }, 30*time.Second)
+	}, 4) // chart, two parts, the next message
 	if sent[0].Photo == nil || sent[0].Text != "" {
 		t.Errorf("first piece: photo %v, caption %q; want the chart without caption", sent[0].Photo != nil, sent[0].Text)
 	}

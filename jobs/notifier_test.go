@@ -210,9 +210,7 @@ func TestNotifyKeepsToLimits(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if v := e.tg.Violations(); v != 0 {
-		t.Errorf("flood-limit violations = %d, want 0", v)
-	}
+	expectNoFloodViolations(t, e.tg)
 	if n := len(e.tg.CallsTo("sendMessage")); n != 30 {
 		t.Errorf("sends = %d, want 30", n)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/clubcrm/clubcrm/domain/chat"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/jobs/redistest"
@@ -51,6 +53,28 @@ func spaced(t *testing.T, l *limiter, to chat.Address, waits []time.Duration) {
 	}
 }
 
+// chatLimiter is a limiter of its own (1000 a second per bot, perChat a
+// second per chat) and the chat the tests send to.
+func chatLimiter(t *testing.T, perChat float64) (*limiter, *redis.Client, context.Context, chat.Address) {
+	t.Helper()
+	rdb, prefix := redistest.New(t)
+	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: perChat, PerGroupPerMinute: 20})
+	return l, rdb, context.Background(), tgChat(42)
+}
+
+// sendAnswered commits a send at turn and settles it at once: a send
+// answered as it left.
+func sendAnswered(t *testing.T, ctx context.Context, l *limiter, to chat.Address, turn turn) {
+	t.Helper()
+	m, err := l.commit(ctx, to, turn.booked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.settle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // book reserves n turns for to.
 func book(t *testing.T, ctx context.Context, l *limiter, to chat.Address, n int) []turn {
 	t.Helper()
@@ -68,10 +92,7 @@ func book(t *testing.T, ctx context.Context, l *limiter, to chat.Address, n int)
 // as the other.
 func TestLimiterWaitersBehindASlowSendAreDueInBookingOrder(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 10, PerGroupPerMinute: 20})
-	ctx := context.Background()
-	to := tgChat(42)
+	l, _, ctx, to := chatLimiter(t, 10)
 	turns := book(t, ctx, l, to, 1)
 	slow, err := l.commit(ctx, to, turns[0].booked)
 	if err != nil {
@@ -89,13 +110,7 @@ func TestLimiterWaitersBehindASlowSendAreDueInBookingOrder(t *testing.T) {
 	}
 	spaced(t, l, to, waitsInOrder(t, ctx, l, to, turns...))
 
-	first, err := l.commit(ctx, to, turns[0].booked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.settle(ctx, first); err != nil {
-		t.Fatal(err)
-	}
+	sendAnswered(t, ctx, l, to, turns[0])
 	if _, err := l.commit(ctx, to, turns[1].booked); err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +122,8 @@ func TestLimiterWaitersBehindASlowSendAreDueInBookingOrder(t *testing.T) {
 // else the rest would all be due an interval after the first's answer).
 func TestLimiterWaitersBehindADeadSendAreDueInBookingOrder(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 5, PerGroupPerMinute: 20})
+	l, rdb, ctx, to := chatLimiter(t, 5)
 	l.inFlight = 400 * time.Millisecond
-	ctx := context.Background()
-	to := tgChat(42)
 	dead, err := l.commit(ctx, to, book(t, ctx, l, to, 1)[0].booked)
 	if err != nil {
 		t.Fatal(err)
@@ -127,13 +139,7 @@ func TestLimiterWaitersBehindADeadSendAreDueInBookingOrder(t *testing.T) {
 	time.Sleep(time.UnixMicro(dead.until).Sub(now) + time.Millisecond) // its bound is over
 	spaced(t, l, to, waitsInOrder(t, ctx, l, to, turns...))
 
-	first, err := l.commit(ctx, to, turns[0].booked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.settle(ctx, first); err != nil {
-		t.Fatal(err)
-	}
+	sendAnswered(t, ctx, l, to, turns[0])
 	spaced(t, l, to, waitsInOrder(t, ctx, l, to, turns[1:]...))
 }
 
@@ -142,10 +148,7 @@ func TestLimiterWaitersBehindADeadSendAreDueInBookingOrder(t *testing.T) {
 // pushed back by one slow process.
 func TestLimiterLateSenderDoesNotPushTheChat(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 10, PerGroupPerMinute: 20})
-	ctx := context.Background()
-	to := tgChat(42)
+	l, rdb, ctx, to := chatLimiter(t, 10)
 	b := book(t, ctx, l, to, 1)[0]
 	const late = 500 * time.Millisecond
 	time.Sleep(late)
@@ -172,10 +175,7 @@ func TestLimiterLateSenderDoesNotPushTheChat(t *testing.T) {
 // 100 ms, and its commit waits for it if not.
 func TestLimiterReservesBesideASendInFlight(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 1, PerGroupPerMinute: 20})
-	ctx := context.Background()
-	to := tgChat(42)
+	l, _, ctx, to := chatLimiter(t, 1)
 	m, err := l.commit(ctx, to, book(t, ctx, l, to, 1)[0].booked)
 	if err != nil {
 		t.Fatal(err)
@@ -239,11 +239,8 @@ func TestFlightFitsTheSendBudget(t *testing.T) {
 // reservation, not left to be added at the commit).
 func TestLimiterDeadSendDoesNotDelayLaterBookings(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 10, PerGroupPerMinute: 20})
+	l, _, ctx, to := chatLimiter(t, 10)
 	l.inFlight = time.Second
-	ctx := context.Background()
-	to := tgChat(42)
 	if _, err := l.commit(ctx, to, book(t, ctx, l, to, 1)[0].booked); err != nil {
 		t.Fatal(err)
 	}
@@ -266,12 +263,9 @@ func TestLimiterDeadSendDoesNotDelayLaterBookings(t *testing.T) {
 // (with 12 ms each and an interval of 105 ms, from the ninth message on).
 func TestLimiterSmallDelaysInAQueueKeepItsOrder(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
 	// A long interval, so that a stall of the test machine is unlikely to
 	// make a commit later than one (which is not charged, by design).
-	l := newLimiter(rdb, Queues{Prefix: prefix}, Limits{PerSecond: 1000, PerChatPerSecond: 2, PerGroupPerMinute: 20})
-	ctx := context.Background()
-	to := tgChat(42)
+	l, _, ctx, to := chatLimiter(t, 2)
 	var turns []turn
 	for range 10 {
 		turns = append(turns, book(t, ctx, l, to, 1)...)

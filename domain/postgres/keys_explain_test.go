@@ -46,6 +46,62 @@ func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 
 func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// start begins keeping statements.
+func (r *recorder) start() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = true
+}
+
+// stop ends keeping statements and returns those kept.
+func (r *recorder) stop() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	return r.stmts
+}
+
+// recordingStore is a store over a pool whose statements rec keeps once
+// started, with two clubs (slug and slug-other) filled as fill says.
+func recordingStore(t *testing.T, slug string, fill postgres.SyntheticInput) (pool *pgxpool.Pool, db *postgres.DB, rec *recorder, club, other *repClub) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = &recorder{}
+	cfg.ConnConfig.Tracer = rec
+	pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	db = postgres.New(pool, postgres.WithClock(clocktest.New(genNow)))
+	club, other = repNewClub(t, db, slug), repNewClub(t, db, slug+"-other")
+	for _, c := range []int64{club.id, other.id} {
+		fill.ClubID, fill.Now = c, genNow
+		if _, err := db.SyntheticFill(ctx, fill); err != nil {
+			t.Fatalf("fill: %v", err)
+		}
+	}
+	return pool, db, rec, club, other
+}
+
+// reportPlans fails the test with each problem found in the plans, or if
+// fewer than least statements were explained (the workload did not run).
+func reportPlans(t *testing.T, problems []string, explained, least int) {
+	t.Helper()
+	sort.Strings(problems)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if explained < least {
+		t.Errorf("explained only %d statements; the workload did not run", explained)
+	}
+	t.Logf("explained %d distinct statements", explained)
+}
+
 // Every primary and unique key of a tenant table includes club_id, but for
 // the global lookups that exist before a club is known.
 func TestTenantKeysIncludeClub(t *testing.T) {
@@ -98,26 +154,7 @@ ORDER BY 1, 2`)
 func TestHotQueriesUseClubIndexes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	cfg.ConnConfig.Tracer = rec
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db := postgres.New(pool, postgres.WithClock(clocktest.New(genNow)))
-
-	club := repNewClub(t, db, "hot")
-	other := repNewClub(t, db, "other")
-	for _, c := range []int64{club.id, other.id} {
-		if _, err := db.SyntheticFill(ctx, postgres.SyntheticInput{ClubID: c, Tasks: 2000, Clients: 300, Staff: 5, Years: 1, Seed: 3, Now: genNow}); err != nil {
-			t.Fatalf("fill: %v", err)
-		}
-	}
+	pool, db, rec, club, _ := recordingStore(t, "hot", postgres.SyntheticInput{Tasks: 2000, Clients: 300, Staff: 5, Years: 1, Seed: 3})
 	// Clubs with bots of their own, so the planner sees a bots table of a
 	// deployment's size rather than an empty one.
 	pgtest.Exec(t, db, `
@@ -144,9 +181,7 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	pgtest.LinkIdentity(t, db, club.id, staffID, acct)
 	loc, _ := time.LoadLocation("Europe/Kyiv")
 
-	rec.mu.Lock()
-	rec.on = true
-	rec.mu.Unlock()
+	rec.start()
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
@@ -206,10 +241,7 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 	must("ReportMonthsPending", err)
 	_, err = db.ReportMonthsBuild(ctx, club.id)
 	must("ReportMonthsBuild", err)
-	rec.mu.Lock()
-	rec.on = false
-	stmts := rec.stmts
-	rec.mu.Unlock()
+	stmts := rec.stop()
 
 	// Index → its first column, for the indexes of tables with club_id
 	// (clubs itself is the tenant: its id is the club id).
@@ -254,14 +286,7 @@ FROM tasks t WHERE t.club_id = $1 AND t.status = 'new' AND t.assignee_id IS NOT 
 			problems = append(problems, fmt.Sprintf("index %s (leads with %s) in: %s", idx, first[idx], firstLine(sql)))
 		}
 	})
-	sort.Strings(problems)
-	for _, p := range problems {
-		t.Error(p)
-	}
-	if explained < 20 {
-		t.Errorf("explained only %d statements; the workload did not run", explained)
-	}
-	t.Logf("explained %d distinct statements", explained)
+	reportPlans(t, problems, explained, 20)
 }
 
 // explainEach EXPLAINs each distinct data statement of stmts, with its own

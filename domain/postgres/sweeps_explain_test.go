@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/clubcrm/clubcrm/domain/clocktest"
 	"github.com/clubcrm/clubcrm/domain/postgres"
 	"github.com/clubcrm/clubcrm/domain/postgres/pgtest"
 	"github.com/clubcrm/clubcrm/domain/report"
@@ -32,26 +28,7 @@ import (
 func TestSweepsUseIndexes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	cfg.ConnConfig.Tracer = rec
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db := postgres.New(pool, postgres.WithClock(clocktest.New(genNow)))
-
-	club := repNewClub(t, db, "sweep")
-	other := repNewClub(t, db, "sweep-other")
-	for _, c := range []int64{club.id, other.id} {
-		if _, err := db.SyntheticFill(ctx, postgres.SyntheticInput{ClubID: c, Tasks: 500, Clients: 100, Staff: 3, Years: 1, Seed: 5, Now: genNow}); err != nil {
-			t.Fatalf("fill: %v", err)
-		}
-	}
+	pool, db, rec, club, other := recordingStore(t, "sweep", postgres.SyntheticInput{Tasks: 500, Clients: 100, Staff: 3, Years: 1, Seed: 5})
 	// An outbox of a busy deployment: mostly completed rows kept for a
 	// week, a few pending.
 	pgtest.Exec(t, db, `
@@ -65,9 +42,7 @@ INSERT INTO bulk_calls (club_id, task_id, total, created, fanned_out_at, fanout_
 SELECT club_id, id, 10, 10, created_at, created_at FROM tasks ORDER BY id LIMIT 600`)
 	pgtest.Exec(t, db, `ANALYZE`)
 
-	rec.mu.Lock()
-	rec.on = true
-	rec.mu.Unlock()
+	rec.start()
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
@@ -104,10 +79,7 @@ SELECT club_id, id, 10, 10, created_at, created_at FROM tasks ORDER BY id LIMIT 
 	must("OverdueNoticesPrune", err)
 	_, err = db.DailyRunsStart(ctx, postgres.DailyDigest, []postgres.DailyRun{{ClubID: club.id, Date: report.DateOf(genNow)}, {ClubID: other.id, Date: report.DateOf(genNow)}}, genNow)
 	must("DailyRunsStart", err)
-	rec.mu.Lock()
-	rec.on = false
-	stmts := rec.stmts
-	rec.mu.Unlock()
+	stmts := rec.stop()
 
 	// Each index of a table with club_id: its table, and whether it is
 	// partial.
@@ -148,12 +120,5 @@ WHERE c.relnamespace = 'public'::regnamespace
 			problems = append(problems, fmt.Sprintf("whole index %s of %s walked (condition %q) in: %s", name, idx.table, cond, firstLine(sql)))
 		}
 	})
-	sort.Strings(problems)
-	for _, p := range problems {
-		t.Error(p)
-	}
-	if explained < 12 {
-		t.Errorf("explained only %d statements; the sweeps did not run", explained)
-	}
-	t.Logf("explained %d distinct statements", explained)
+	reportPlans(t, problems, explained, 12)
 }
