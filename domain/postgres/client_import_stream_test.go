@@ -182,14 +182,22 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idl
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// pgx sends the COPY and its first rows without waiting for the server,
+	// so on a busy machine the session may not have begun the COPY by the
+	// time the rows reach this one: wait for it to show.
 	_, err = db.ClientImportStream(context.Background(), f.Club.ID, failAt(6_000, func() error {
-		killed := pgtest.Count(t, db, `
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			killed := pgtest.Count(t, db, `
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE 'copy%import_rows%'`)
-		if killed != 1 {
-			t.Errorf("terminated %d sessions, want the import's", killed)
+			if killed == 1 {
+				return nil
+			}
+			if killed > 1 || time.Now().After(deadline) {
+				t.Errorf("terminated %d sessions, want the import's", killed)
+				return nil
+			}
 		}
-		return nil
 	}))
 	if err == nil {
 		t.Error("import whose session was terminated succeeded")
