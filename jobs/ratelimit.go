@@ -82,14 +82,17 @@ type limiter struct {
 // flight, from its commit to its answer: the notifier gives up on a request
 // after it (see flight), so a send that is never settled (its process died)
 // is counted as arriving at most this late, and then leaves the window by
-// itself. A commit may wait behind a send in flight to its chat for up to
-// the bound and an interval, and then its own request may take the bound:
-// both inside the delivery's send budget (postgres.DeliveryLease / 2, one
-// minute; TestFlightFitsTheSendBudget), so 25 s. A Bot API call takes
-// well under a second, a chart's upload a few; one still unanswered after
-// 25 s is given up and retried. The cost of the bound is that the sends a
-// dying process had in flight hold their places, and their chats, for up
-// to 25 s.
+// itself. The first message behind a send in flight to its chat may wait
+// for up to the bound and an interval, and then its own request may take
+// the bound: both inside the delivery's send budget (postgres.DeliveryLease
+// / 2, one minute; TestFlightFitsTheSendBudget), so 25 s. A message further
+// back waits for every flight ahead of it, so behind several uploads each
+// near the bound it can run out of budget and be retried (its delivery key
+// given back; a request cut short may have arrived, and go twice). A Bot
+// API call takes well under a second, a chart's upload a few; one still
+// unanswered after 25 s is given up and retried. The cost of the bound is
+// that the sends a dying process had in flight hold their places, and
+// their chats, for up to 25 s.
 const maxInFlight = 25 * time.Second
 
 func newLimiter(rdb redis.UniversalClient, q Queues, lim Limits) *limiter {
@@ -186,10 +189,11 @@ local next_, slip, last, lastB = tonumber(c[1] or '0'), tonumber(c[2] or '0'), t
 // the epoch.
 //
 // The first piece goes at the latest of now, the pause's end and the
-// chat's next virtual time made real by the settled slip (a send in flight
-// is not waited for here: it may be answered in 100 ms; its commit sees to
-// it, see commitScript); each piece takes the first free global slot at or
-// after, each later one at least an interval after the one before.
+// chat's next virtual time made real by the slip, which first takes in the
+// time a send in flight (or dead) has flown so far (not its bound: it may
+// be answered in 100 ms; its commit sees to the rest, see commitScript);
+// each piece takes the first free global slot at or after, each later one
+// at least an interval after the one before.
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
