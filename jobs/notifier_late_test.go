@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"path"
@@ -193,7 +192,7 @@ func (l *lateUploads) RoundTrip(r *http.Request) (*http.Response, error) {
 	l.mu.Unlock()
 	if d := l.late(method, n); d > 0 && r.Body != nil {
 		r = r.Clone(r.Context())
-		r.Body = &lateBody{ctx: r.Context(), r: r.Body, free: 8 << 10, hold: d}
+		r.Body = &telegramtest.LateBody{Ctx: r.Context(), Body: r.Body, Free: 8 << 10, Hold: d}
 	}
 	return l.next.RoundTrip(r)
 }
@@ -204,36 +203,6 @@ func (l *lateUploads) count(method string) int {
 	defer l.mu.Unlock()
 	return l.seen[method]
 }
-
-// lateBody sends its first free bytes at once and the rest after hold.
-type lateBody struct {
-	ctx        context.Context
-	r          io.ReadCloser
-	free, sent int
-	hold       time.Duration
-	held       bool
-}
-
-func (b *lateBody) Read(p []byte) (int, error) {
-	if !b.held && b.sent >= b.free {
-		b.held = true
-		t := time.NewTimer(b.hold)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-b.ctx.Done():
-			return 0, b.ctx.Err()
-		}
-	}
-	if !b.held && len(p) > b.free-b.sent {
-		p = p[:b.free-b.sent]
-	}
-	n, err := b.r.Read(p)
-	b.sent += n
-	return n, err
-}
-
-func (b *lateBody) Close() error { return b.r.Close() }
 
 // noisePNG is a chart-sized PNG (about 25 KB: noise does not compress).
 func noisePNG(t *testing.T) []byte {

@@ -1,7 +1,10 @@
 package telegramtest
 
 import (
+	"context"
+	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -57,4 +60,58 @@ func (s *Server) clock() time.Time {
 	now := s.now
 	s.mu.Unlock()
 	return now()
+}
+
+// LateBody is a request body that sends its first Free bytes at once and
+// the rest Hold later, as a photo upload on a slow network does: a client's
+// transport wraps a request's Body in it, to see the server count the call
+// when the whole body is in. Ctx, when set (the request's context), cuts
+// the hold short. Freed tells when it let the rest go: not when its reader
+// saw the end, which is one Read after the last bytes left.
+type LateBody struct {
+	Body io.ReadCloser
+	Free int
+	Hold time.Duration
+	Ctx  context.Context
+
+	sent  int
+	held  bool
+	mu    sync.Mutex
+	freed time.Time
+}
+
+func (b *LateBody) Read(p []byte) (int, error) {
+	if !b.held && b.sent >= b.Free {
+		b.held = true
+		ctx := b.Ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		t := time.NewTimer(b.Hold)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		b.mu.Lock()
+		b.freed = time.Now()
+		b.mu.Unlock()
+	}
+	if !b.held && len(p) > b.Free-b.sent {
+		p = p[:b.Free-b.sent]
+	}
+	n, err := b.Body.Read(p)
+	b.sent += n
+	return n, err
+}
+
+// Close closes the wrapped body.
+func (b *LateBody) Close() error { return b.Body.Close() }
+
+// Freed is when the body let its held bytes go (zero until then).
+func (b *LateBody) Freed() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.freed
 }

@@ -3,10 +3,8 @@ package telegramtest
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,12 +94,12 @@ func TestSendMessageKinds(t *testing.T) {
 func TestSlowUploadCountsWhenTheBodyIsIn(t *testing.T) {
 	t.Parallel()
 	s := New(t)
-	body := &heldBody{free: 8 << 10, hold: 300 * time.Millisecond}
+	body := &LateBody{Free: 8 << 10, Hold: 300 * time.Millisecond}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	b := s.NewBot(t, tgbot.WithHTTPClient(time.Minute, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if strings.HasSuffix(r.URL.Path, "/sendPhoto") {
 			r = r.Clone(r.Context())
-			body.r = r.Body
+			body.Body = r.Body
 			r.Body = body
 		}
 		return transport.RoundTrip(r)
@@ -117,48 +115,10 @@ func TestSlowUploadCountsWhenTheBodyIsIn(t *testing.T) {
 	if len(calls) != 1 {
 		t.Fatalf("%d sendPhoto calls, want 1", len(calls))
 	}
-	if freed := body.freedAt(); freed.IsZero() || calls[0].Time.Before(freed) {
+	if freed := body.Freed(); freed.IsZero() || calls[0].Time.Before(freed) {
 		t.Errorf("the call is counted at %s, before the rest of its body was let go (%s)",
 			calls[0].Time.Format("15:04:05.000"), freed.Format("15:04:05.000"))
 	}
-}
-
-// heldBody is a request body that sends its first free bytes at once and
-// the rest after hold, as a slow upload does; it notes when it let the rest
-// go (not when its reader saw the end: that is one Read after the last bytes
-// left, and the server may rightly have them all a moment before).
-type heldBody struct {
-	r          io.ReadCloser
-	free, sent int
-	hold       time.Duration
-	held       bool
-	mu         sync.Mutex
-	freed      time.Time
-}
-
-func (h *heldBody) Read(p []byte) (int, error) {
-	if !h.held && h.sent >= h.free {
-		time.Sleep(h.hold)
-		h.held = true
-		h.mu.Lock()
-		h.freed = time.Now()
-		h.mu.Unlock()
-	}
-	if !h.held && len(p) > h.free-h.sent {
-		p = p[:h.free-h.sent]
-	}
-	n, err := h.r.Read(p)
-	h.sent += n
-	return n, err
-}
-
-func (h *heldBody) Close() error { return h.r.Close() }
-
-// freedAt is when the body let its held bytes go.
-func (h *heldBody) freedAt() time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.freed
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
